@@ -157,6 +157,13 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.cfg.autoApprove != "" {
+		s.mu.Lock()
+		_, ok := s.users[s.cfg.autoApprove]
+		s.mu.Unlock()
+		if !ok {
+			renderError(w, http.StatusInternalServerError, "WithAutoApprove names an unknown user")
+			return
+		}
 		s.redirectCode(w, r, req, s.cfg.autoApprove)
 		return
 	}
@@ -432,6 +439,11 @@ func (s *Server) exchangeCodeLocked(c Client, code, redirectURI string) (*Token,
 	case code == "" || !ok:
 		return nil, invalidGrant("unknown authorization code")
 	case ac.used:
+		// RFC 6749 section 4.1.2: revoke what the first exchange issued.
+		if ac.issued != nil {
+			s.access[ac.issued.AccessToken].revoked = true
+			s.refresh[ac.issued.RefreshToken].revoked = true
+		}
 		return nil, invalidGrant("authorization code already used")
 	case ac.clientID != c.ID:
 		return nil, invalidGrant("authorization code was issued to another client")
@@ -441,7 +453,9 @@ func (s *Server) exchangeCodeLocked(c Client, code, redirectURI string) (*Token,
 		return nil, invalidGrant("redirect_uri does not match the authorize request")
 	}
 	ac.used = true
-	return s.issueLocked(ac.grant, true, ac.nonce, true)
+	tok, err := s.issueLocked(ac.grant, true, ac.nonce, true)
+	ac.issued = tok
+	return tok, err
 }
 
 func (s *Server) refreshLocked(c Client, refresh, scope string) (*Token, error) {

@@ -147,11 +147,15 @@ func TestCodeRules(t *testing.T) {
 	if r := exchange(code, "http://127.0.0.1:9998/callback"); r.status != 400 || r.str("error") != "invalid_grant" {
 		t.Errorf("redirect mismatch: %d %s", r.status, r.body)
 	}
-	if r := exchange(code, redirectURI); r.status != 200 {
-		t.Fatalf("exchange: %d %s", r.status, r.body)
+	first := exchange(code, redirectURI)
+	if first.status != 200 {
+		t.Fatalf("exchange: %d %s", first.status, first.body)
 	}
 	if r := exchange(code, redirectURI); r.status != 400 || r.str("error") != "invalid_grant" {
 		t.Errorf("code reuse: %d %s", r.status, r.body)
+	}
+	if r := apiGet(t, srv, "/v1/me/profile", first.str("access_token")); r.status != 401 {
+		t.Errorf("the token of a replayed code still works: %d", r.status)
 	}
 	late := newCode("b")
 	now.Add(int64(31 * time.Second))
@@ -332,6 +336,14 @@ func TestLoginHelper(t *testing.T) {
 	codeFrom(t, loc, "z")
 	if n := len(srv.Requests()); n != 1 {
 		t.Errorf("second Login made %d requests, want 1", n)
+	}
+}
+
+func TestAutoApproveUnknownUser(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, jaccounttest.WithAutoApprove("nobody"))
+	if r := get(t, noRedirect(srv, nil), authorizeURL(srv, "basic", "u")); r.status != 500 {
+		t.Errorf("auto-approve of an unknown user: %d", r.status)
 	}
 }
 

@@ -52,6 +52,7 @@ type authCode struct {
 	nonce       string
 	expiry      time.Time
 	used        bool
+	issued      *Token // what the exchange issued, revoked if the code is replayed
 }
 
 type accessToken struct {
@@ -133,7 +134,7 @@ func (s *Server) Issuer() string { return s.URL + "/oauth2/" }
 // URL itself.
 func (s *Server) APIURL() string { return s.URL }
 
-// ClientID returns DefaultClientID unless WithClient replaced it.
+// ClientID returns DefaultClientID, the client IssueToken issues to.
 func (s *Server) ClientID() string { return DefaultClientID }
 
 // ClientSecret returns the secret of the client DefaultClientID.
