@@ -122,6 +122,18 @@ func birthday(year, month, day int) gen.Birthday {
 	return b
 }
 
+// person builds a full profile whose default identity is identity.
+func person(id, account, name string, identity gen.Identity, gender gen.Gender, born gen.Birthday, mobile, cardNo, cardType string) gen.Profile {
+	return gen.Profile{
+		Id: id, Account: account, Name: name, Kind: "canvas.profile", Code: identity.Code, UserType: identity.UserType,
+		Organize: identity.Organize, TopOrganize: identity.TopOrganize, ClassNo: identity.ClassNo,
+		Avatars: avatars(account), Birthday: born, Gender: gender,
+		Email: account + "@sjtu.edu.cn", TimeZone: 8, Mobile: mobile,
+		Identities: []gen.Identity{identity}, CardNo: cardNo, CardType: cardType,
+		UnionId: "u-" + account, AccountPhotoUrl: "https://example.invalid/photos/" + account + ".jpg",
+	}
+}
+
 func studentUser() User {
 	identity := gen.Identity{
 		Kind: "canvas.identity", IsDefault: true, Code: "523030910001",
@@ -133,15 +145,8 @@ func studentUser() User {
 		AdmissionDate: "2023-09-01", TrainLevel: "本科", GraduateDate: "2027-06-30",
 		Type: gen.IdentityType{Id: "student", Name: "学生"},
 	}
-	p := gen.Profile{
-		Id: "8d5b4f5e-3c1a-4d6e-9b2f-1a2b3c4d5e6f", Account: StudentUsername, Name: "张三",
-		Kind: "canvas.profile", Code: identity.Code, UserType: gen.UserTypeStudent,
-		Organize: seiee, TopOrganize: seiee, ClassNo: identity.ClassNo,
-		Avatars: avatars(StudentUsername), Birthday: birthday(2005, 3, 14), Gender: gen.GenderMale,
-		Email: "zhangsan@sjtu.edu.cn", TimeZone: 8, Mobile: "13800000001",
-		Identities: []gen.Identity{identity}, CardNo: "2023000001", CardType: "学生卡",
-		UnionId: "u-zhangsan-0001", AccountPhotoUrl: "https://example.invalid/photos/zhangsan.jpg",
-	}
+	p := person("8d5b4f5e-3c1a-4d6e-9b2f-1a2b3c4d5e6f", StudentUsername, "张三", identity, gen.GenderMale,
+		birthday(2005, 3, 14), "13800000001", "2023000001", "学生卡")
 	return User{
 		Username: StudentUsername, Password: StudentPassword, Profile: p,
 		Positions: []gen.Position{{
@@ -189,15 +194,8 @@ func facultyUser() User {
 		CreateDate: epochMillis(2010, 7, 1, 9, 0), UpdateDate: epochMillis(2026, 3, 1, 9, 0),
 		Type: gen.IdentityType{Id: "faculty", Name: "教职工"},
 	}
-	p := gen.Profile{
-		Id: "1f2e3d4c-5b6a-4789-8a9b-0c1d2e3f4a5b", Account: FacultyUsername, Name: FacultyName,
-		Kind: "canvas.profile", Code: identity.Code, UserType: gen.UserTypeFaculty,
-		Organize: mathSchool, TopOrganize: mathSchool,
-		Avatars: avatars(FacultyUsername), Birthday: birthday(1980, 11, 2), Gender: gen.GenderFemale,
-		Email: "lilaoshi@sjtu.edu.cn", TimeZone: 8, Mobile: "13900000002",
-		Identities: []gen.Identity{identity}, CardNo: "1998000086", CardType: "教工卡",
-		UnionId: "u-lilaoshi-0002", AccountPhotoUrl: "https://example.invalid/photos/lilaoshi.jpg",
-	}
+	p := person("1f2e3d4c-5b6a-4789-8a9b-0c1d2e3f4a5b", FacultyUsername, FacultyName, identity, gen.GenderFemale,
+		birthday(1980, 11, 2), "13900000002", "1998000086", "教工卡")
 	return User{
 		Username: FacultyUsername, Password: FacultyPassword, Profile: p,
 		Positions: []gen.Position{

@@ -42,6 +42,12 @@ func location(t *testing.T, r reply) *url.URL {
 	return u
 }
 
+// browser is a client with its own cookie jar that does not follow redirects.
+func browser(srv *jaccounttest.Server) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return noRedirect(srv, jar)
+}
+
 func isLoginForm(r reply) bool { return r.status == 200 && strings.Contains(r.body, `id="password"`) }
 
 // TestBrowserFlow walks authorize (login form, consent) -> token -> refresh
@@ -50,8 +56,7 @@ func isLoginForm(r reply) bool { return r.status == 200 && strings.Contains(r.bo
 func TestBrowserFlow(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	jar, _ := cookiejar.New(nil)
-	c := noRedirect(srv, jar)
+	c := browser(srv)
 
 	page := get(t, c, authorizeURL(srv, "openid basic lessons", "s1"))
 	if !isLoginForm(page) {
@@ -215,8 +220,7 @@ func TestAuthorizeErrors(t *testing.T) {
 func TestDenyConsent(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	jar, _ := cookiejar.New(nil)
-	c := noRedirect(srv, jar)
+	c := browser(srv)
 	page := get(t, c, authorizeURL(srv, "basic", "d"))
 	consent := submit(t, c, srv, page, url.Values{"action": {"login"}, "username": {jaccounttest.FacultyUsername}, "password": {jaccounttest.FacultyPassword}})
 	loc := location(t, submit(t, c, srv, consent, url.Values{"action": {"deny"}}))
