@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -138,7 +139,7 @@ func (c *Config) ParseTokenResponse(resp *http.Response, g Grant) (*Token, error
 	if err != nil {
 		return nil, fmt.Errorf("auth: reading token response: %w", err)
 	}
-	t, err := parseTokenBody(resp.StatusCode, body, c.now(), append(slices.Clip(g.secrets), c.ClientSecret))
+	t, err := parseTokenBody(resp.StatusCode, body, c.now(), c.scrubList(g))
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +147,17 @@ func (c *Config) ParseTokenResponse(resp *http.Response, g Grant) (*Token, error
 		return nil, err
 	}
 	return t, nil
+}
+
+// scrubList is every credential the request for g carried, in each
+// encoding a server might echo back.
+func (c *Config) scrubList(g Grant) []string {
+	var out []string
+	for _, s := range append(slices.Clip(g.secrets), c.ClientSecret) {
+		out = append(out, s, url.QueryEscape(s))
+	}
+	basic := url.QueryEscape(c.ClientID) + ":" + url.QueryEscape(c.ClientSecret)
+	return append(out, base64.StdEncoding.EncodeToString([]byte(basic)))
 }
 
 // completeToken validates the ID token and carries over what a refresh
