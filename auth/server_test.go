@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -32,6 +33,8 @@ type fakeServer struct {
 	nonce    string        // nonce to put into ID tokens
 	verifier string        // PKCE verifier the code exchange must carry
 	gate     chan struct{} // when set, refresh requests wait for it to close
+	arrived  chan struct{} // when set, receives one value per refresh request
+	now      func() time.Time
 	// override, when set, answers instead of the normal logic.
 	override func(w http.ResponseWriter, r *http.Request) bool
 
@@ -44,7 +47,7 @@ type fakeServer struct {
 }
 
 func newFakeServer(t testing.TB) *fakeServer {
-	f := &fakeServer{t: t, lifetime: 3600, live: map[string]bool{}, spent: map[string]bool{}}
+	f := &fakeServer{t: t, lifetime: 3600, live: map[string]bool{}, spent: map[string]bool{}, now: time.Now}
 	f.Server = httptest.NewServer(http.HandlerFunc(f.token))
 	t.Cleanup(f.Close)
 	return f
@@ -117,6 +120,9 @@ func (f *fakeServer) token(w http.ResponseWriter, r *http.Request) {
 		}
 		resp["id_token"] = signIDToken(f.t, f.claims(), testSecret, jwt.SigningMethodHS256)
 	case "refresh_token":
+		if f.arrived != nil {
+			f.arrived <- struct{}{}
+		}
 		if f.gate != nil {
 			<-f.gate
 		}
@@ -150,7 +156,7 @@ func (f *fakeServer) token(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fakeServer) claims() jwt.MapClaims {
-	now := time.Now()
+	now := f.now()
 	c := jwt.MapClaims{
 		"iss": DefaultEndpoint.Issuer, "sub": testUser, "aud": testClientID,
 		"exp": now.Add(time.Hour).Unix(), "iat": now.Unix(),
@@ -169,4 +175,37 @@ func signIDToken(t testing.TB, claims jwt.MapClaims, secret string, m jwt.Signin
 		t.Fatalf("signing: %v", err)
 	}
 	return s
+}
+
+// fakeClock is a settable clock shared by a Config and a fakeServer.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *fakeClock { return &fakeClock{t: time.Now()} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// login performs a code exchange against f with clk as the clock of both.
+func login(t testing.TB, f *fakeServer, clk *fakeClock) (*Config, *Token) {
+	t.Helper()
+	f.now = clk.Now
+	cfg := f.config()
+	cfg.Now = clk.Now
+	tok, err := cfg.Exchange(context.Background(), testCode)
+	if err != nil {
+		t.Fatalf("login: %v", err)
+	}
+	return cfg, tok
 }
