@@ -43,6 +43,9 @@ type Locker interface {
 // token file coordinate their refreshes.
 type FileStore struct {
 	path string
+	// beforeRename, set by tests, runs after the temporary file is
+	// complete and before it replaces the token file.
+	beforeRename func(tmp string) error
 }
 
 // NewFileStore returns a store for the token file at path. The directory is
@@ -67,10 +70,6 @@ func (s *FileStore) Load(context.Context) (*Token, error) {
 	}
 	return &t, nil
 }
-
-// testHookBeforeRename, when set by tests, runs after the temporary file is
-// complete and before it replaces the token file.
-var testHookBeforeRename func(tmp string) error
 
 // Save atomically replaces the token file with t.
 func (s *FileStore) Save(_ context.Context, t *Token) (err error) {
@@ -102,8 +101,8 @@ func (s *FileStore) Save(_ context.Context, t *Token) (err error) {
 	if err != nil {
 		return err
 	}
-	if testHookBeforeRename != nil {
-		if err = testHookBeforeRename(tmp); err != nil {
+	if s.beforeRename != nil {
+		if err = s.beforeRename(tmp); err != nil {
 			return err
 		}
 	}
