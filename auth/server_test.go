@@ -209,3 +209,11 @@ func login(t testing.TB, f *fakeServer, clk *fakeClock) (*Config, *Token) {
 	}
 	return cfg, tok
 }
+
+// loggedIn is a fake server, its clock and a fresh login against it.
+func loggedIn(t testing.TB) (*fakeServer, *fakeClock, *Config, *Token) {
+	f := newFakeServer(t)
+	clk := newClock()
+	cfg, tok := login(t, f, clk)
+	return f, clk, cfg, tok
+}

@@ -20,7 +20,8 @@ type SourceOption func(*TokenSource)
 func WithStore(s TokenStore) SourceOption { return func(ts *TokenSource) { ts.store = s } }
 
 // WithExpiryWindow sets how long before expiry a token is renewed
-// (default DefaultExpiryWindow).
+// (default DefaultExpiryWindow). Keep it well below the token lifetime:
+// a token that is always inside the window is renewed on every call.
 func WithExpiryWindow(d time.Duration) SourceOption {
 	return func(ts *TokenSource) { ts.window = d }
 }
@@ -42,9 +43,10 @@ func WithRefreshTimeout(d time.Duration) SourceOption {
 // Secrets are never logged. Nil (the default) logs nothing.
 func WithLogger(l *slog.Logger) SourceOption { return func(ts *TokenSource) { ts.log = l } }
 
-// WithContext sets the long-lived parent context of refreshes (default
-// context.Background()); its values reach the HTTP client. Never pass a
-// request-scoped context: its end would break every later refresh.
+// WithContext sets the parent context of refreshes (default
+// context.Background()). Only its values (tracing, say) are used: its
+// cancellation is ignored, so even a request-scoped context cannot break
+// later refreshes. Bound refreshes with WithRefreshTimeout instead.
 func WithContext(ctx context.Context) SourceOption {
 	return func(ts *TokenSource) { ts.base = context.WithoutCancel(ctx) }
 }
@@ -66,6 +68,9 @@ const (
 // Refreshes run on the source's own context (see WithContext) with a timeout,
 // never on a caller's context: a caller that gives up stops waiting, but the
 // refresh it started still completes for the others.
+//
+// A token without an Expiry counts as expired (x/oauth2 would treat it as
+// never expiring), so a stored token of unknown age is renewed once.
 //
 // When used with x/oauth2, wrap it in an oauth2.Transport directly; passing
 // it through oauth2.NewClient or oauth2.ReuseTokenSource adds a cache that

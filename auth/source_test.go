@@ -43,9 +43,7 @@ func runConcurrently(n int, entered *sync.WaitGroup, fn func(i int)) {
 func TestConcurrentRefreshOnce(t *testing.T) {
 	t.Parallel()
 	const n = 1000
-	f := newFakeServer(t)
-	clk := newClock()
-	cfg, tok := login(t, f, clk)
+	f, clk, cfg, tok := loggedIn(t)
 	clk.Add(2 * time.Hour) // the token has expired
 	f.gate, f.arrived = make(chan struct{}), make(chan struct{}, 1)
 	ts := cfg.TokenSource(tok)
@@ -96,9 +94,7 @@ func TestRefreshAheadOfExpiry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFakeServer(t)
-			clk := newClock()
-			cfg, tok := login(t, f, clk)
+			f, clk, cfg, tok := loggedIn(t)
 			var opts []SourceOption
 			if tt.window != 0 {
 				opts = append(opts, WithExpiryWindow(tt.window))
@@ -121,9 +117,7 @@ func TestRefreshAheadOfExpiry(t *testing.T) {
 
 func TestFailedRefreshRemembered(t *testing.T) {
 	t.Parallel()
-	f := newFakeServer(t)
-	clk := newClock()
-	cfg, tok := login(t, f, clk)
+	f, clk, cfg, tok := loggedIn(t)
 	var hits atomic.Int64
 	f.override = func(w http.ResponseWriter, _ *http.Request) bool {
 		hits.Add(1)
@@ -155,9 +149,7 @@ func TestFailedRefreshRemembered(t *testing.T) {
 
 func TestInvalidGrantRemembered(t *testing.T) {
 	t.Parallel()
-	f := newFakeServer(t)
-	clk := newClock()
-	cfg, tok := login(t, f, clk)
+	f, clk, cfg, tok := loggedIn(t)
 	tok.RefreshToken = "revoked"
 	ts := cfg.TokenSource(tok, WithFailureTTL(time.Second))
 	clk.Add(2 * time.Hour)
@@ -176,9 +168,7 @@ func TestInvalidGrantRemembered(t *testing.T) {
 
 func TestForceRefresh(t *testing.T) {
 	t.Parallel()
-	f := newFakeServer(t)
-	clk := newClock()
-	cfg, tok := login(t, f, clk)
+	f, _, cfg, tok := loggedIn(t)
 	ts := cfg.TokenSource(tok)
 	first, err := ts.Token()
 	if err != nil {
@@ -242,9 +232,7 @@ func TestClientCredentialsSource(t *testing.T) {
 
 func TestCallerContext(t *testing.T) {
 	t.Parallel()
-	f := newFakeServer(t)
-	clk := newClock()
-	cfg, tok := login(t, f, clk)
+	f, clk, cfg, tok := loggedIn(t)
 	ts := cfg.TokenSource(tok)
 
 	// A request-scoped context that ended is not used by later refreshes.
@@ -282,9 +270,7 @@ func TestCallerContext(t *testing.T) {
 
 func TestRefreshTimeout(t *testing.T) {
 	t.Parallel()
-	f := newFakeServer(t)
-	clk := newClock()
-	cfg, tok := login(t, f, clk)
+	f, clk, cfg, tok := loggedIn(t)
 	f.gate = make(chan struct{})
 	t.Cleanup(func() { close(f.gate) })
 	ts := cfg.TokenSource(tok, WithRefreshTimeout(50*time.Millisecond), WithContext(context.Background()))
@@ -296,9 +282,7 @@ func TestRefreshTimeout(t *testing.T) {
 
 func TestPersistence(t *testing.T) {
 	t.Parallel()
-	f := newFakeServer(t)
-	clk := newClock()
-	cfg, tok := login(t, f, clk)
+	f, clk, cfg, tok := loggedIn(t)
 	store := NewFileStore(filepath.Join(t.TempDir(), "sub", "token.json"))
 	if err := store.Save(context.Background(), tok); err != nil {
 		t.Fatal(err)
@@ -331,9 +315,7 @@ func TestPersistence(t *testing.T) {
 // refresh token again.
 func TestSharedStoreInProcess(t *testing.T) {
 	t.Parallel()
-	f := newFakeServer(t)
-	clk := newClock()
-	cfg, tok := login(t, f, clk)
+	f, clk, cfg, tok := loggedIn(t)
 	store := NewFileStore(filepath.Join(t.TempDir(), "token.json"))
 	if err := store.Save(context.Background(), tok); err != nil {
 		t.Fatal(err)
@@ -363,9 +345,7 @@ func (s *failingStore) Save(context.Context, *Token) error {
 
 func TestSourceErrorsAndLogging(t *testing.T) {
 	t.Parallel()
-	f := newFakeServer(t)
-	clk := newClock()
-	cfg, tok := login(t, f, clk)
+	_, clk, cfg, tok := loggedIn(t)
 	clk.Add(2 * time.Hour)
 
 	// No token anywhere.

@@ -38,7 +38,8 @@ type Locker interface {
 // (mode 0600). Saves are atomic: a temporary file in the same directory is
 // written and fsynced, then renamed over the old one, and the directory is
 // fsynced, so a crash leaves either the old or the new token, never a torn
-// file. Lock takes an advisory lock (flock(2) / LockFileEx) on a sibling
+// file; a process killed mid-save may leave a stray ".<name>.tmp-*" file
+// beside it, which is safe to delete. Lock takes an advisory lock (flock(2) / LockFileEx) on a sibling
 // file path+".lock", which is never renamed, so processes sharing the
 // token file coordinate their refreshes.
 type FileStore struct {
