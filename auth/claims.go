@@ -90,6 +90,7 @@ func (w *wireClaims) Validate() error {
 // numeric.
 type flexString string
 
+// UnmarshalJSON accepts "123" and 123 alike.
 func (f *flexString) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] != '"' {
 		var n json.Number

@@ -53,8 +53,11 @@ func WithContext(ctx context.Context) SourceOption {
 
 // Defaults of the TokenSource options.
 const (
-	DefaultExpiryWindow   = time.Minute
-	DefaultFailureTTL     = 5 * time.Second
+	// DefaultExpiryWindow is how long before expiry a token is renewed.
+	DefaultExpiryWindow = time.Minute
+	// DefaultFailureTTL is how long a failed refresh is remembered.
+	DefaultFailureTTL = 5 * time.Second
+	// DefaultRefreshTimeout bounds one refresh, lock wait included.
 	DefaultRefreshTimeout = 30 * time.Second
 )
 

@@ -277,7 +277,10 @@ func (c *Config) Exchange(ctx context.Context, code string, opts ...ExchangeOpti
 // Refresh spends t's refresh token once and returns the new token. jAccount
 // rotates refresh tokens, so t's refresh token is dead afterwards: persist
 // the result (TokenSource does this for you). A rejected refresh token gives
-// an error matching ErrInvalidGrant.
+// an error matching ErrInvalidGrant. A new ID token in the answer is
+// verified like one from Exchange (without a nonce) and must name the same
+// subject as t's; if it does not, the error wraps ErrInvalidIDToken and the
+// answer, rotated refresh token included, is discarded (fail closed).
 func (c *Config) Refresh(ctx context.Context, t *Token) (*Token, error) {
 	return c.retrieve(ctx, RefreshGrant(t))
 }
