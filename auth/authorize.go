@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 
@@ -22,8 +24,26 @@ type AuthRequest struct {
 	// Nonce is the OIDC nonce sent, or "" when WithNonce was not used.
 	Nonce string
 	// CodeVerifier is the PKCE verifier, or "" when WithPKCE was not used.
-	// Keep it server-side; it must not reach the browser.
+	// Keep it server-side; it must not reach the browser. Printing an
+	// AuthRequest with fmt hides it.
 	CodeVerifier string
+}
+
+// String describes the request without its PKCE verifier.
+func (r AuthRequest) String() string {
+	return fmt.Sprintf("auth.AuthRequest{URL: %q, State: %q, Nonce: %q, CodeVerifier: %s}", r.URL, r.State, r.Nonce, redact(r.CodeVerifier))
+}
+
+// GoString is String; it keeps %#v from printing the verifier.
+func (r AuthRequest) GoString() string { return r.String() }
+
+// Format makes every fmt verb print String.
+func (r AuthRequest) Format(f fmt.State, _ rune) { writeString(f, r.String()) }
+
+// LogValue implements slog.LogValuer without the verifier.
+func (r AuthRequest) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("url", r.URL), slog.String("state", r.State),
+		slog.String("nonce", r.Nonce), slog.String("code_verifier", redact(r.CodeVerifier)))
 }
 
 // ExchangeOptions returns the options that make Exchange check this attempt's

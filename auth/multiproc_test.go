@@ -127,8 +127,9 @@ func TestMultiProcessRefresh(t *testing.T) {
 		// One expired token: one refresh for all processes together.
 		{"shared expired token", "token", 1, 1, 1},
 		// Every process repeatedly reports its token as rejected; whoever
-		// comes second adopts the token the first one saved.
-		{"forced rotation storm", "rotate", 25, 25, procs * 25},
+		// comes second adopts the token the first one saved. (+1: the stored
+		// token starts out expired.)
+		{"forced rotation storm", "rotate", 25, 25, procs*25 + 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

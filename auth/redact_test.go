@@ -61,6 +61,12 @@ func TestNoSecretsInTokenAndConfig(t *testing.T) {
 	tok := Token{AccessToken: "AT-secret-access", RefreshToken: "RT-secret-refresh", IDToken: "IDT-secret-idtoken",
 		TokenType: "bearer", Expiry: testNow, Claims: &IDTokenClaims{Subject: testUser, Type: UserTypeStudent}}
 	cfg := Config{ClientID: testClientID, ClientSecret: testSecret, RedirectURL: testRedirect}
+	ar := cfg.AuthCodeURL(WithPKCE())
+	for how, s := range renderings(ar) {
+		if strings.Contains(s, ar.CodeVerifier) || !strings.Contains(s, ar.State) && !strings.HasPrefix(how, "slog") {
+			t.Errorf("AuthRequest %s: %s", how, s)
+		}
+	}
 	for name, v := range map[string]any{"Token": tok, "*Token": &tok, "Config": cfg, "*Config": &cfg, "[]*Token": []*Token{&tok}, "struct": struct{ T *Token }{&tok}} {
 		for how, s := range renderings(v) {
 			if how == "slog-json" && (strings.HasPrefix(name, "[") || strings.HasPrefix(name, "struct")) {
