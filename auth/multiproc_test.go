@@ -73,9 +73,15 @@ func runChild(mode string) error {
 	return nil
 }
 
+// childTimeout bounds every child process, so a hung child fails the test
+// instead of stalling it.
+const childTimeout = time.Minute
+
 func childCmd(t *testing.T, mode string, env ...string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), append(env, envChild+"="+mode)...)
 	cmd.Stderr = &strings.Builder{}
 	return cmd
