@@ -134,10 +134,13 @@ const maxTokenBody = 1 << 20
 // token (see VerifyIDToken). Failures are *TokenError (endpoint errors and
 // unreadable bodies) or wrap ErrInvalidIDToken.
 func (c *Config) ParseTokenResponse(resp *http.Response, g Grant) (*Token, error) {
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxTokenBody))
-	if err != nil {
-		return nil, fmt.Errorf("auth: reading token response: %w", err)
+	var body []byte
+	if resp.Body != nil {
+		defer resp.Body.Close()
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(resp.Body, maxTokenBody)); err != nil {
+			return nil, fmt.Errorf("auth: reading token response: %w", err)
+		}
 	}
 	t, err := parseTokenBody(resp.StatusCode, body, c.now(), c.scrubList(g))
 	if err != nil {

@@ -282,6 +282,9 @@ func TestNetworkErrors(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 
+	if _, err := cfg.ParseTokenResponse(&http.Response{StatusCode: 200}, AuthCodeGrant("c")); !errors.Is(err, ErrMalformedResponse) {
+		t.Fatalf("nil body: %v", err)
+	}
 	resp := &http.Response{StatusCode: 200, Body: io.NopCloser(errReader{})}
 	if _, err := cfg.ParseTokenResponse(resp, AuthCodeGrant("c")); err == nil || !strings.Contains(err.Error(), "connection reset") {
 		t.Fatalf("err = %v", err)
