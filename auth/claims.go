@@ -1,0 +1,164 @@
+package auth
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// UserType is the jAccount user type ("type" claim, "userType" in the API).
+// Values outside the documented set still decode and keep their raw string;
+// use Known to tell them apart.
+type UserType string
+
+// The user types jAccount documents.
+const (
+	UserTypeFaculty         UserType = "faculty"          // 教职工
+	UserTypeStudent         UserType = "student"          // 学生
+	UserTypeYXY             UserType = "yxy"              // 医学院教职工
+	UserTypeFSYYJZG         UserType = "fsyyjzg"          // 附属单位职工
+	UserTypeVIP             UserType = "vip"              // 贵宾
+	UserTypePostPhD         UserType = "postphd"          // 博士后
+	UserTypeExternalTeacher UserType = "external_teacher" // 外聘教师
+	UserTypeSummer          UserType = "summer"           // 暑期生
+	UserTypeTeam            UserType = "team"             // 集体账号
+	UserTypeAlumni          UserType = "alumni"           // 校友
+	UserTypeGreen           UserType = "green"            // 绿色通道
+	UserTypeOutside         UserType = "outside"          // 合作交流
+)
+
+var knownUserTypes = []UserType{
+	UserTypeFaculty, UserTypeStudent, UserTypeYXY, UserTypeFSYYJZG, UserTypeVIP, UserTypePostPhD,
+	UserTypeExternalTeacher, UserTypeSummer, UserTypeTeam, UserTypeAlumni, UserTypeGreen, UserTypeOutside,
+}
+
+// Known reports whether t is one of the documented user types.
+func (t UserType) Known() bool { return slices.Contains(knownUserTypes, t) }
+
+// IDTokenClaims are the claims of a jAccount ID token. Its JSON form is the
+// JWT wire form (exp and iat in UNIX seconds, aud a string or an array), so
+// it can also decode a raw claims payload. Decoding alone validates nothing;
+// see Config.VerifyIDToken.
+type IDTokenClaims struct {
+	// Issuer ("iss") is the issuer, https://jaccount.sjtu.edu.cn/oauth2/.
+	Issuer string
+	// Subject ("sub") is the jAccount username.
+	Subject string
+	// Audience ("aud") holds the client ids the token is for.
+	Audience []string
+	// Nonce ("nonce") echoes the authorize request's nonce.
+	Nonce string
+	// ExpiresAt ("exp") is when the ID token expires.
+	ExpiresAt time.Time
+	// IssuedAt ("iat") is when the ID token was issued.
+	IssuedAt time.Time
+	// Name ("name") is the user's real name.
+	Name string
+	// Code ("code") is the student or staff number of the default identity; often empty.
+	Code string
+	// Type ("type") is the user type of the default identity.
+	Type UserType
+}
+
+// wireClaims is the JWT payload; it implements jwt.Claims through the
+// embedded RegisteredClaims and jwt.ClaimsValidator through Validate.
+type wireClaims struct {
+	jwt.RegisteredClaims
+	Nonce string     `json:"nonce,omitempty"`
+	Name  string     `json:"name,omitempty"`
+	Code  flexString `json:"code,omitempty"`
+	Type  UserType   `json:"type,omitempty"`
+}
+
+// Validate adds the checks jwt.Validator leaves optional.
+func (w *wireClaims) Validate() error {
+	var errs []error
+	if w.Subject == "" {
+		errs = append(errs, fmt.Errorf("%w: sub", jwt.ErrTokenRequiredClaimMissing))
+	}
+	if w.IssuedAt == nil {
+		errs = append(errs, fmt.Errorf("%w: iat", jwt.ErrTokenRequiredClaimMissing))
+	}
+	return errors.Join(errs...)
+}
+
+// flexString accepts a JSON string or number, since some identity codes are
+// numeric.
+type flexString string
+
+// UnmarshalJSON accepts "123" and 123 alike.
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] != '"' {
+		var n json.Number
+		if err := json.Unmarshal(b, &n); err != nil {
+			return err
+		}
+		*f = flexString(n)
+		return nil
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	*f = flexString(s)
+	return err
+}
+
+func numericDate(t time.Time) *jwt.NumericDate {
+	if t.IsZero() {
+		return nil
+	}
+	return jwt.NewNumericDate(t)
+}
+
+func dateOf(d *jwt.NumericDate) time.Time {
+	if d == nil {
+		return time.Time{}
+	}
+	return d.Time
+}
+
+func (w *wireClaims) claims() *IDTokenClaims {
+	return &IDTokenClaims{
+		Issuer:    w.Issuer,
+		Subject:   w.Subject,
+		Audience:  []string(w.Audience),
+		Nonce:     w.Nonce,
+		ExpiresAt: dateOf(w.ExpiresAt),
+		IssuedAt:  dateOf(w.IssuedAt),
+		Name:      w.Name,
+		Code:      string(w.Code),
+		Type:      w.Type,
+	}
+}
+
+func (c *IDTokenClaims) wire() *wireClaims {
+	return &wireClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    c.Issuer,
+			Subject:   c.Subject,
+			Audience:  jwt.ClaimStrings(c.Audience),
+			ExpiresAt: numericDate(c.ExpiresAt),
+			IssuedAt:  numericDate(c.IssuedAt),
+		},
+		Nonce: c.Nonce,
+		Name:  c.Name,
+		Code:  flexString(c.Code),
+		Type:  c.Type,
+	}
+}
+
+// MarshalJSON encodes the claims in JWT wire form.
+func (c IDTokenClaims) MarshalJSON() ([]byte, error) { return json.Marshal(c.wire()) }
+
+// UnmarshalJSON decodes a JWT claims payload; aud may be a string or an array.
+func (c *IDTokenClaims) UnmarshalJSON(b []byte) error {
+	var w wireClaims
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*c = *w.claims()
+	return nil
+}

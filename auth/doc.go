@@ -1,0 +1,52 @@
+// Package auth is a jAccount (SJTU) OAuth 2.0 / OpenID Connect client built
+// on golang.org/x/oauth2, fixing what x/oauth2 leaves to its users.
+//
+// # Web login
+//
+// Config.AuthCodeURL returns the authorize URL with a fresh random state
+// (and, on request, an OIDC nonce and a PKCE S256 verifier). At the callback,
+// compare the state with CheckState, then call Config.Exchange, which
+// returns a Token holding the access token, the rotating refresh token, the
+// expiry and the raw ID token with its verified claims (IDTokenClaims: the
+// jAccount username in Subject, Name, Code and the UserType). The ID token is
+// verified as jAccount documents it, HS256 keyed with the client secret; see
+// Config.VerifyIDToken for exactly what is checked. To log a user out,
+// redirect to Config.LogoutURL: without it the jAccount session survives and
+// the next login silently reuses it.
+//
+// # Tokens that renew themselves
+//
+// Config.TokenSource (refresh-token mode) and Config.ClientCredentialsSource
+// (jAccount's client mode, for batch jobs) return a *TokenSource, an
+// oauth2.TokenSource that
+//   - renews ahead of expiry, once for any number of concurrent callers;
+//   - runs refreshes on its own long-lived context, never on a caller's;
+//   - remembers a failed refresh for a few seconds, and a rejected refresh
+//     token for good, so waiters do not hammer the token endpoint;
+//   - saves every new token through a TokenStore; FileStore writes
+//     atomically with mode 0600 and holds a cross-process file lock across
+//     reload, refresh and save, so processes sharing one token file never
+//     spend the same refresh token twice;
+//   - offers ForceRefresh for an API that answered 401.
+//
+// # Errors
+//
+// Token-endpoint failures are *TokenError values carrying the RFC 6749 code,
+// description and HTTP status. errors.Is(err, ErrInvalidGrant) tells that
+// the user must log in again; ErrMalformedResponse marks answers that were
+// not OAuth at all (an HTML error page, say). Network errors are wrapped
+// with %w. ID-token failures wrap ErrInvalidIDToken.
+//
+// # Secrets
+//
+// Token, Config and every error of this package print no access token,
+// refresh token, ID token or client secret through fmt (any verb) or slog,
+// and no error keeps an *http.Request or *http.Response. The oauth2.Token
+// values handed to x/oauth2 cannot be protected that way: do not log them.
+//
+// # Own HTTP stack
+//
+// Config.NewTokenRequest builds a token request without sending it, and
+// Config.ParseTokenResponse interprets the answer, for callers that send
+// requests themselves.
+package auth

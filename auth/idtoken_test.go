@@ -1,0 +1,172 @@
+package auth
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"maps"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+var hs256 = jwt.SigningMethodHS256
+
+var testNow = time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
+
+func baseClaims() jwt.MapClaims {
+	return jwt.MapClaims{
+		"iss": "https://jaccount.sjtu.edu.cn/oauth2/", "sub": testUser, "aud": testClientID,
+		"nonce": "n-123", "exp": testNow.Add(time.Hour).Unix(), "iat": testNow.Unix(),
+		"name": "Alice", "code": "519000000001", "type": "student",
+	}
+}
+
+func with(c jwt.MapClaims, k string, v any) jwt.MapClaims {
+	c = maps.Clone(c)
+	if v == nil {
+		delete(c, k)
+	} else {
+		c[k] = v
+	}
+	return c
+}
+
+func TestVerifyIDToken(t *testing.T) {
+	t.Parallel()
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs256, err := jwt.NewWithClaims(jwt.SigningMethodRS256, baseClaims()).SignedString(rsaKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	none, err := jwt.NewWithClaims(jwt.SigningMethodNone, baseClaims()).SignedString(jwt.UnsafeAllowNoneSignatureType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := func(c jwt.MapClaims) string { return signIDToken(t, c, testSecret, jwt.SigningMethodHS256) }
+	tests := []struct {
+		name    string
+		raw     string
+		nonce   string
+		opts    IDTokenOptions
+		secret  string
+		wantErr error // nil means success
+	}{
+		{name: "valid", raw: hs(baseClaims()), nonce: "n-123"},
+		{name: "valid without nonce check", raw: hs(baseClaims())},
+		{name: "aud array", raw: hs(with(baseClaims(), "aud", []string{"other", testClientID}))},
+		{name: "numeric code", raw: hs(with(baseClaims(), "code", 12345))},
+		{name: "wrong secret", raw: signIDToken(t, baseClaims(), "another-secret", jwt.SigningMethodHS256), wantErr: jwt.ErrTokenSignatureInvalid},
+		{name: "HS384 not allowed by default", raw: signIDToken(t, baseClaims(), testSecret, jwt.SigningMethodHS384), wantErr: jwt.ErrTokenSignatureInvalid},
+		{name: "HS384 allowed explicitly", raw: signIDToken(t, baseClaims(), testSecret, jwt.SigningMethodHS384), opts: IDTokenOptions{Algorithms: []string{"HS256", "HS384"}}},
+		{name: "alg none", raw: none, wantErr: jwt.ErrTokenSignatureInvalid},
+		{name: "RS256 rejected", raw: rs256, wantErr: jwt.ErrTokenSignatureInvalid},
+		{name: "RS256 cannot be configured", raw: rs256, opts: IDTokenOptions{Algorithms: []string{"RS256"}}, wantErr: ErrInvalidIDToken},
+		{name: "no client secret", raw: hs(baseClaims()), secret: "-", wantErr: ErrInvalidIDToken},
+		{name: "wrong issuer", raw: hs(with(baseClaims(), "iss", "https://evil/")), wantErr: jwt.ErrTokenInvalidIssuer},
+		{name: "issuer without trailing slash", raw: hs(with(baseClaims(), "iss", "https://jaccount.sjtu.edu.cn/oauth2")), wantErr: jwt.ErrTokenInvalidIssuer},
+		{name: "missing issuer", raw: hs(with(baseClaims(), "iss", nil)), wantErr: jwt.ErrTokenRequiredClaimMissing},
+		{name: "wrong audience", raw: hs(with(baseClaims(), "aud", "someone-else")), wantErr: jwt.ErrTokenInvalidAudience},
+		{name: "missing audience", raw: hs(with(baseClaims(), "aud", nil)), wantErr: jwt.ErrTokenRequiredClaimMissing},
+		{name: "expired", raw: hs(with(baseClaims(), "exp", testNow.Add(-2*time.Minute).Unix())), wantErr: jwt.ErrTokenExpired},
+		{name: "expired within leeway", raw: hs(with(baseClaims(), "exp", testNow.Add(-30*time.Second).Unix()))},
+		{name: "expired, no leeway", raw: hs(with(baseClaims(), "exp", testNow.Add(-1*time.Second).Unix())), opts: IDTokenOptions{Leeway: -1}, wantErr: jwt.ErrTokenExpired},
+		{name: "custom leeway", raw: hs(with(baseClaims(), "exp", testNow.Add(-5*time.Minute).Unix())), opts: IDTokenOptions{Leeway: 10 * time.Minute}},
+		{name: "missing exp", raw: hs(with(baseClaims(), "exp", nil)), wantErr: jwt.ErrTokenRequiredClaimMissing},
+		{name: "iat in the future", raw: hs(with(baseClaims(), "iat", testNow.Add(5*time.Minute).Unix())), wantErr: jwt.ErrTokenUsedBeforeIssued},
+		{name: "iat slightly ahead", raw: hs(with(baseClaims(), "iat", testNow.Add(20*time.Second).Unix()))},
+		{name: "missing iat", raw: hs(with(baseClaims(), "iat", nil)), wantErr: jwt.ErrTokenRequiredClaimMissing},
+		{name: "nbf in the future", raw: hs(with(baseClaims(), "nbf", testNow.Add(5*time.Minute).Unix())), wantErr: jwt.ErrTokenNotValidYet},
+		{name: "missing sub", raw: hs(with(baseClaims(), "sub", nil)), wantErr: jwt.ErrTokenRequiredClaimMissing},
+		{name: "nonce mismatch", raw: hs(baseClaims()), nonce: "other", wantErr: ErrNonceMismatch},
+		{name: "nonce missing", raw: hs(with(baseClaims(), "nonce", nil)), nonce: "n-123", wantErr: ErrNonceMismatch},
+		{name: "exp wrong type", raw: hs(with(baseClaims(), "exp", "tomorrow")), wantErr: jwt.ErrTokenMalformed},
+		{name: "garbage", raw: "not.a.jwt", wantErr: jwt.ErrTokenMalformed},
+		{name: "empty", raw: "", wantErr: jwt.ErrTokenMalformed},
+		{name: "insecure skip accepts bad signature", raw: signIDToken(t, baseClaims(), "another-secret", jwt.SigningMethodHS256), opts: IDTokenOptions{InsecureSkipSignatureCheck: true}},
+		{name: "insecure skip accepts none", raw: none, opts: IDTokenOptions{InsecureSkipSignatureCheck: true}},
+		{name: "insecure skip still checks claims", raw: hs(with(baseClaims(), "aud", "x")), opts: IDTokenOptions{InsecureSkipSignatureCheck: true}, wantErr: jwt.ErrTokenInvalidAudience},
+		{name: "insecure skip still checks nonce", raw: none, nonce: "zzz", opts: IDTokenOptions{InsecureSkipSignatureCheck: true}, wantErr: ErrNonceMismatch},
+		{name: "insecure skip still parses", raw: "x.y", opts: IDTokenOptions{InsecureSkipSignatureCheck: true}, wantErr: jwt.ErrTokenMalformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := &Config{ClientID: testClientID, ClientSecret: testSecret, IDToken: tt.opts, Now: func() time.Time { return testNow }}
+			if tt.secret == "-" {
+				cfg.ClientSecret = ""
+			}
+			claims, err := cfg.VerifyIDToken(tt.raw, tt.nonce)
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				if claims.Subject != testUser || claims.Type != UserTypeStudent || claims.Name != "Alice" || claims.Issuer != DefaultEndpoint.Issuer {
+					t.Errorf("claims = %+v", claims)
+				}
+				return
+			}
+			if !errors.Is(err, tt.wantErr) || !errors.Is(err, ErrInvalidIDToken) || claims != nil {
+				t.Fatalf("err = %v, want %v wrapped in ErrInvalidIDToken", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestIDTokenClaimsJSON(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, in string
+		want     IDTokenClaims
+		known    bool
+	}{
+		{"aud string", `{"iss":"i","sub":"s","aud":"a","exp":1800000000,"iat":1700000000,"type":"faculty","code":"42","name":"N","nonce":"x"}`,
+			IDTokenClaims{Issuer: "i", Subject: "s", Audience: []string{"a"}, ExpiresAt: time.Unix(1800000000, 0), IssuedAt: time.Unix(1700000000, 0), Type: UserTypeFaculty, Code: "42", Name: "N", Nonce: "x"}, true},
+		{"aud array, unknown type", `{"aud":["a","b"],"type":"martian","code":7}`,
+			IDTokenClaims{Audience: []string{"a", "b"}, Type: "martian", Code: "7"}, false},
+	}
+	for _, tt := range tests {
+		var c IDTokenClaims
+		if err := json.Unmarshal([]byte(tt.in), &c); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !c.ExpiresAt.Equal(tt.want.ExpiresAt) || !c.IssuedAt.Equal(tt.want.IssuedAt) {
+			t.Errorf("%s: times %v %v", tt.name, c.ExpiresAt, c.IssuedAt)
+		}
+		c.ExpiresAt, c.IssuedAt, tt.want.ExpiresAt, tt.want.IssuedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		if got, _ := json.Marshal(c); string(got) != string(must(json.Marshal(tt.want))) {
+			t.Errorf("%s: %s", tt.name, got)
+		}
+		if c.Type.Known() != tt.known {
+			t.Errorf("%s: Known() = %v", tt.name, c.Type.Known())
+		}
+		// Round trip through the wire form.
+		var back IDTokenClaims
+		if err := json.Unmarshal(must(json.Marshal(c)), &back); err != nil || back.Subject != c.Subject || back.Code != c.Code {
+			t.Errorf("%s: round trip %+v, %v", tt.name, back, err)
+		}
+	}
+	var c IDTokenClaims
+	for _, bad := range []string{`{"code":{}}`, `{"code":1e}`, `{"code":"x`, `[]`} {
+		if err := json.Unmarshal([]byte(bad), &c); err == nil {
+			t.Errorf("%s decoded", bad)
+		}
+	}
+	for _, u := range knownUserTypes {
+		if !u.Known() {
+			t.Errorf("%s not known", u)
+		}
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -1,0 +1,291 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// SourceOption customises a TokenSource.
+type SourceOption func(*TokenSource)
+
+// WithStore persists every token the source obtains and, before each
+// refresh, reloads the stored one. A store that is also a Locker (FileStore
+// is) is locked across reload, refresh and save.
+func WithStore(s TokenStore) SourceOption { return func(ts *TokenSource) { ts.store = s } }
+
+// WithExpiryWindow sets how long before expiry a token is renewed
+// (default DefaultExpiryWindow). Keep it well below the token lifetime:
+// a token that is always inside the window is renewed on every call.
+func WithExpiryWindow(d time.Duration) SourceOption {
+	return func(ts *TokenSource) { ts.window = d }
+}
+
+// WithFailureTTL sets how long a failed refresh is remembered and returned
+// to callers without contacting the token endpoint again (default
+// DefaultFailureTTL; zero or negative disables it).
+func WithFailureTTL(d time.Duration) SourceOption {
+	return func(ts *TokenSource) { ts.failTTL = d }
+}
+
+// WithRefreshTimeout bounds each refresh, including waiting for the file
+// lock (default DefaultRefreshTimeout).
+func WithRefreshTimeout(d time.Duration) SourceOption {
+	return func(ts *TokenSource) { ts.timeout = d }
+}
+
+// WithLogger reports refreshes and save failures at debug and error level.
+// Secrets are never logged. Nil (the default) logs nothing.
+func WithLogger(l *slog.Logger) SourceOption { return func(ts *TokenSource) { ts.log = l } }
+
+// WithContext sets the parent context of refreshes (default
+// context.Background()). Only its values (tracing, say) are used: its
+// cancellation is ignored, so even a request-scoped context cannot break
+// later refreshes. Bound refreshes with WithRefreshTimeout instead.
+func WithContext(ctx context.Context) SourceOption {
+	return func(ts *TokenSource) { ts.base = context.WithoutCancel(ctx) }
+}
+
+// Defaults of the TokenSource options.
+const (
+	// DefaultExpiryWindow is how long before expiry a token is renewed.
+	DefaultExpiryWindow = time.Minute
+	// DefaultFailureTTL is how long a failed refresh is remembered.
+	DefaultFailureTTL = 5 * time.Second
+	// DefaultRefreshTimeout bounds one refresh, lock wait included.
+	DefaultRefreshTimeout = 30 * time.Second
+)
+
+// TokenSource is an oauth2.TokenSource that renews its token ahead of expiry,
+// refreshes once for any number of concurrent callers, remembers a failed
+// refresh for a short while, and persists every new token through an
+// optional TokenStore. Build one with Config.TokenSource (refresh-token mode)
+// or Config.ClientCredentialsSource, and share it: a new source per request
+// defeats all of this.
+//
+// Refreshes run on the source's own context (see WithContext) with a timeout,
+// never on a caller's context: a caller that gives up stops waiting, but the
+// refresh it started still completes for the others.
+//
+// A token without an Expiry counts as expired (x/oauth2 would treat it as
+// never expiring), so a stored token of unknown age is renewed once.
+//
+// When used with x/oauth2, wrap it in an oauth2.Transport directly; passing
+// it through oauth2.NewClient or oauth2.ReuseTokenSource adds a cache that
+// only renews 10 s before expiry.
+type TokenSource struct {
+	cfg     Config
+	store   TokenStore
+	clientC bool
+	scopes  []string
+	window  time.Duration
+	failTTL time.Duration
+	timeout time.Duration
+	log     *slog.Logger
+	base    context.Context
+
+	mu        sync.Mutex
+	cur       *Token
+	flight    *flight
+	failErr   error
+	failUntil time.Time
+	deadRT    string // refresh token the server rejected
+	deadErr   error  // its error
+}
+
+type flight struct {
+	done chan struct{}
+	tok  *Token
+	err  error
+}
+
+func (c *Config) newSource(t *Token, clientC bool, opts []SourceOption) *TokenSource {
+	ts := &TokenSource{
+		cfg:     *c,
+		clientC: clientC,
+		cur:     t,
+		window:  DefaultExpiryWindow,
+		failTTL: DefaultFailureTTL,
+		timeout: DefaultRefreshTimeout,
+		base:    context.Background(),
+	}
+	for _, o := range opts {
+		o(ts)
+	}
+	return ts
+}
+
+// TokenSource returns a refreshing source starting from t, typically the
+// result of Exchange. With WithStore, t may be nil: the stored token is used.
+// The source does not save t itself; save it after Exchange (see the
+// package example).
+func (c *Config) TokenSource(t *Token, opts ...SourceOption) *TokenSource {
+	return c.newSource(t, false, opts)
+}
+
+// ClientCredentialsSource returns a source of client-credentials tokens for
+// scopes (Config.Scopes when none), with the same store, single-refresh and
+// failure-memory behaviour as TokenSource.
+func (c *Config) ClientCredentialsSource(scopes []string, opts ...SourceOption) *TokenSource {
+	ts := c.newSource(nil, true, opts)
+	ts.scopes = scopes
+	return ts
+}
+
+// Token returns a valid token, renewing it if needed. It implements
+// oauth2.TokenSource. The returned oauth2.Token prints its secrets with %v:
+// do not log it.
+func (s *TokenSource) Token() (*oauth2.Token, error) { return s.TokenContext(context.Background()) }
+
+// TokenContext is Token with a context that bounds only this caller's wait.
+func (s *TokenSource) TokenContext(ctx context.Context) (*oauth2.Token, error) {
+	t, err := s.AuthToken(ctx)
+	return t.OAuth2(), err
+}
+
+// AuthToken is TokenContext returning the full Token, ID-token claims included.
+func (s *TokenSource) AuthToken(ctx context.Context) (*Token, error) {
+	return s.get(ctx, "", false)
+}
+
+// ForceRefresh handles an API's 401 for a token that looked valid. If the
+// source's current access token is still rejected's, it renews it (one
+// renewal for all concurrent callers reporting the same token); if the source
+// has already moved on, it returns the current token without a refresh.
+// A nil rejected renews unconditionally.
+func (s *TokenSource) ForceRefresh(ctx context.Context, rejected *oauth2.Token) (*oauth2.Token, error) {
+	rej := ""
+	if rejected != nil {
+		rej = rejected.AccessToken
+	}
+	t, err := s.get(ctx, rej, true)
+	return t.OAuth2(), err
+}
+
+// get returns the current token if it is usable (not expiring and, when
+// force is set, not the rejected one), else joins or starts a renewal.
+func (s *TokenSource) get(ctx context.Context, rejected string, force bool) (*Token, error) {
+	s.mu.Lock()
+	now := s.cfg.now()
+	if s.usable(s.cur, now, rejected, force) {
+		t := s.cur
+		s.mu.Unlock()
+		return t, nil
+	}
+	f := s.flight
+	if f == nil {
+		if s.failErr != nil && now.Before(s.failUntil) {
+			err := s.failErr
+			s.mu.Unlock()
+			return nil, err
+		}
+		f = &flight{done: make(chan struct{})}
+		s.flight = f
+		go s.run(f, rejected, force)
+	}
+	s.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.tok, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (s *TokenSource) usable(t *Token, now time.Time, rejected string, force bool) bool {
+	if t.expiresWithin(now, s.window) {
+		return false
+	}
+	return !force || rejected != "" && t.AccessToken != rejected
+}
+
+// run performs one renewal and publishes its outcome.
+func (s *TokenSource) run(f *flight, rejected string, force bool) {
+	ctx, cancel := context.WithTimeout(s.base, s.timeout)
+	defer cancel()
+	f.tok, f.err = s.renew(ctx, rejected, force)
+	s.mu.Lock()
+	s.flight = nil
+	if f.err == nil {
+		s.cur, s.failErr = f.tok, nil
+	} else if s.failTTL > 0 {
+		s.failErr, s.failUntil = f.err, s.cfg.now().Add(s.failTTL)
+	}
+	s.mu.Unlock()
+	close(f.done)
+}
+
+// renew is lock → reload → (if still stale) refresh → save → unlock.
+func (s *TokenSource) renew(ctx context.Context, rejected string, force bool) (*Token, error) {
+	if l, ok := s.store.(Locker); ok {
+		unlock, err := l.Lock(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = unlock() }()
+	}
+	s.mu.Lock()
+	cur := s.cur
+	s.mu.Unlock()
+	if s.store != nil {
+		stored, err := s.store.Load(ctx)
+		switch {
+		case err == nil:
+			if s.usable(stored, s.cfg.now(), rejected, force) {
+				s.debug("adopted stored token", stored)
+				return stored, nil
+			}
+			cur = stored // it holds the latest refresh token
+		case !errors.Is(err, ErrNoToken):
+			return nil, err
+		}
+	}
+	t, err := s.fetch(ctx, cur)
+	if err != nil {
+		return nil, err
+	}
+	s.debug("obtained new token", t)
+	if s.store != nil {
+		if err := s.store.Save(ctx, t); err != nil {
+			// The new token is valid and the old refresh token is spent:
+			// keep it in memory rather than lose the session.
+			if s.log != nil {
+				s.log.Error("auth: saving refreshed token failed", slog.Any("error", err))
+			}
+		}
+	}
+	return t, nil
+}
+
+func (s *TokenSource) fetch(ctx context.Context, cur *Token) (*Token, error) {
+	if s.clientC {
+		return s.cfg.ClientCredentials(ctx, s.scopes...)
+	}
+	if cur == nil || cur.RefreshToken == "" {
+		return nil, fmt.Errorf("%w: nothing to refresh, log in first", ErrNoToken)
+	}
+	s.mu.Lock()
+	dead, deadErr := s.deadRT, s.deadErr
+	s.mu.Unlock()
+	if cur.RefreshToken == dead {
+		return nil, deadErr // known rejected: do not ask again
+	}
+	t, err := s.cfg.Refresh(ctx, cur)
+	if errors.Is(err, ErrInvalidGrant) {
+		s.mu.Lock()
+		s.deadRT, s.deadErr = cur.RefreshToken, err
+		s.mu.Unlock()
+	}
+	return t, err
+}
+
+func (s *TokenSource) debug(msg string, t *Token) {
+	if s.log != nil {
+		s.log.Debug("auth: "+msg, slog.Any("token", t))
+	}
+}

@@ -1,0 +1,128 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestFileStore(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := NewFileStore(filepath.Join(dir, "token.json"))
+	if s.Path() != filepath.Join(dir, "token.json") {
+		t.Fatal(s.Path())
+	}
+	if _, err := s.Load(ctx); !errors.Is(err, ErrNoToken) {
+		t.Fatalf("missing file: %v", err)
+	}
+	tok := &Token{AccessToken: "a", RefreshToken: "r", TokenType: "bearer", Expiry: testNow, IDToken: "i",
+		Claims: &IDTokenClaims{Subject: testUser, Audience: []string{testClientID}, ExpiresAt: testNow, IssuedAt: testNow, Type: "martian"}}
+	for range 2 { // create, then replace
+		if err := s.Save(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(s.Path())
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v, %v", fi.Mode(), err)
+	}
+	got, err := s.Load(ctx)
+	if err != nil || got.AccessToken != "a" || got.RefreshToken != "r" || !got.Expiry.Equal(testNow) ||
+		got.IDToken != "i" || got.Claims.Subject != testUser || got.Claims.Type != "martian" || !got.Claims.ExpiresAt.Equal(testNow) {
+		t.Fatalf("loaded %v %+v, %v", got, got.Claims, err)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+
+	for name, content := range map[string]string{"empty": "", "corrupt": `{"access_token":`} {
+		p := filepath.Join(dir, name+".json")
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, err := NewFileStore(p).Load(ctx)
+		if (name == "empty") != errors.Is(err, ErrNoToken) || err == nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// The "directory" is a file: saving and locking fail cleanly.
+	bad := NewFileStore(filepath.Join(dir, "token.json", "x.json"))
+	if err := bad.Save(ctx, tok); err == nil {
+		t.Error("save into a file succeeded")
+	}
+	if _, err := bad.Lock(ctx); err == nil {
+		t.Error("lock into a file succeeded")
+	}
+	if _, err := NewFileStore(dir).Load(ctx); err == nil || errors.Is(err, ErrNoToken) {
+		t.Errorf("loading a directory: %v", err)
+	}
+}
+
+// TestFileStoreFailureBeforeRename injects a failure between writing the
+// temporary file and renaming it: the old token must survive intact and no
+// temporary file may remain.
+func TestFileStoreFailureBeforeRename(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := NewFileStore(filepath.Join(dir, "token.json"))
+	if err := s.Save(ctx, &Token{AccessToken: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	crash := errors.New("injected crash")
+	var tmpSeen string
+	s.beforeRename = func(tmp string) error {
+		tmpSeen = tmp
+		if b, err := os.ReadFile(tmp); err != nil || !strings.Contains(string(b), `"new"`) {
+			t.Errorf("temporary file incomplete before rename: %q %v", b, err)
+		}
+		return crash
+	}
+	if err := s.Save(ctx, &Token{AccessToken: "new"}); !errors.Is(err, crash) {
+		t.Fatalf("err = %v", err)
+	}
+	if got, err := s.Load(ctx); err != nil || got.AccessToken != "old" {
+		t.Fatalf("after failed save: %v %v", got, err)
+	}
+	if _, err := os.Stat(tmpSeen); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("temporary file %s left behind: %v", tmpSeen, err)
+	}
+}
+
+func TestFileStoreLock(t *testing.T) {
+	t.Parallel()
+	s := NewFileStore(filepath.Join(t.TempDir(), "token.json"))
+	unlock, err := s.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A second holder (another descriptor, as another process would have) waits.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := s.Lock(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("second lock: %v", err)
+	}
+	if err := unlock(); err != nil {
+		t.Fatal(err)
+	}
+	unlock2, err := s.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := unlock2(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(s.Path() + ".lock")
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("lock file mode %v, %v", fi.Mode(), err)
+	}
+}

@@ -1,0 +1,295 @@
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Grant is one token-endpoint request body, built by AuthCodeGrant,
+// RefreshGrant or ClientCredentialsGrant. The zero Grant is invalid.
+type Grant struct {
+	form    url.Values
+	nonce   string // expected ID-token nonce
+	prev    *Token // token being refreshed
+	secrets []string
+}
+
+func (g Grant) grantType() string { return g.form.Get("grant_type") }
+
+// ExchangeOption customises an authorization-code exchange.
+type ExchangeOption func(*Grant)
+
+// WithCodeVerifier sends the PKCE verifier returned in AuthRequest.CodeVerifier.
+func WithCodeVerifier(verifier string) ExchangeOption {
+	return func(g *Grant) {
+		g.form.Set("code_verifier", verifier)
+		g.secrets = append(g.secrets, verifier)
+	}
+}
+
+// WithExpectedNonce makes the exchange fail unless the response carries an
+// ID token whose nonce equals nonce.
+func WithExpectedNonce(nonce string) ExchangeOption {
+	return func(g *Grant) { g.nonce = nonce }
+}
+
+// WithTokenParam sets an extra form parameter on the token request.
+func WithTokenParam(key, value string) ExchangeOption {
+	return func(g *Grant) { g.form.Set(key, value) }
+}
+
+// AuthCodeGrant is the authorization_code grant for code. Config.RedirectURL
+// is added when the request is built.
+func AuthCodeGrant(code string, opts ...ExchangeOption) Grant {
+	g := Grant{form: url.Values{"grant_type": {"authorization_code"}, "code": {code}}, secrets: []string{code}}
+	for _, o := range opts {
+		o(&g)
+	}
+	return g
+}
+
+// RefreshGrant is the refresh_token grant for t's refresh token. Parsing its
+// response keeps t's refresh token and ID token when the server sends no
+// new ones, and requires a new ID token to name the same subject.
+func RefreshGrant(t *Token) Grant {
+	rt := ""
+	if t != nil {
+		rt = t.RefreshToken
+	}
+	return Grant{form: url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}, prev: t, secrets: []string{rt}}
+}
+
+// ClientCredentialsGrant is the client_credentials grant (jAccount's client
+// mode). Without scopes, Config.Scopes are requested.
+func ClientCredentialsGrant(scopes ...string) Grant {
+	g := Grant{form: url.Values{"grant_type": {"client_credentials"}}}
+	if len(scopes) > 0 {
+		g.form.Set("scope", strings.Join(scopes, " "))
+	}
+	return g
+}
+
+// NewTokenRequest builds, but does not send, the token request for g, with
+// client authentication per AuthStyle. It is for callers with their own HTTP
+// stack: send it however you like, then hand the response to
+// ParseTokenResponse with the same Grant. The request carries the client
+// secret and the code or refresh token: do not log or dump it.
+func (c *Config) NewTokenRequest(ctx context.Context, g Grant) (*http.Request, error) {
+	if g.grantType() == "" {
+		return nil, errors.New("auth: empty Grant")
+	}
+	form := url.Values{}
+	for k, v := range g.form {
+		form[k] = v
+	}
+	switch g.grantType() {
+	case "authorization_code":
+		if c.RedirectURL != "" {
+			form.Set("redirect_uri", c.RedirectURL)
+		}
+	case "refresh_token":
+		if form.Get("refresh_token") == "" {
+			return nil, fmt.Errorf("%w: no refresh token", ErrNoToken)
+		}
+	case "client_credentials":
+		if !form.Has("scope") && len(c.Scopes) > 0 {
+			form.Set("scope", strings.Join(c.Scopes, " "))
+		}
+	}
+	if c.AuthStyle == AuthStyleInParams {
+		form.Set("client_id", c.ClientID)
+		if c.ClientSecret != "" {
+			form.Set("client_secret", c.ClientSecret)
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint().TokenURL, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, fmt.Errorf("auth: token request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	if c.AuthStyle == AuthStyleInHeader {
+		// RFC 6749 §2.3.1: form-encode both before Basic encoding.
+		req.SetBasicAuth(url.QueryEscape(c.ClientID), url.QueryEscape(c.ClientSecret))
+	}
+	return req, nil
+}
+
+// maxTokenBody bounds how much of a token response is read.
+const maxTokenBody = 1 << 20
+
+// ParseTokenResponse reads and closes resp.Body and turns the response to a
+// request built by NewTokenRequest(ctx, g) into a Token, validating any ID
+// token (see VerifyIDToken). Failures are *TokenError (endpoint errors and
+// unreadable bodies) or wrap ErrInvalidIDToken.
+func (c *Config) ParseTokenResponse(resp *http.Response, g Grant) (*Token, error) {
+	var body []byte
+	if resp.Body != nil {
+		defer resp.Body.Close()
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(resp.Body, maxTokenBody)); err != nil {
+			return nil, fmt.Errorf("auth: reading token response: %w", err)
+		}
+	}
+	t, err := parseTokenBody(resp.StatusCode, body, c.now(), c.scrubList(g))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.completeToken(t, g); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// scrubList is every credential the request for g carried, in each
+// encoding a server might echo back.
+func (c *Config) scrubList(g Grant) []string {
+	var out []string
+	for _, s := range append(slices.Clip(g.secrets), c.ClientSecret) {
+		out = append(out, s, url.QueryEscape(s))
+	}
+	basic := url.QueryEscape(c.ClientID) + ":" + url.QueryEscape(c.ClientSecret)
+	return append(out, base64.StdEncoding.EncodeToString([]byte(basic)))
+}
+
+// completeToken validates the ID token and carries over what a refresh
+// response may omit.
+func (c *Config) completeToken(t *Token, g Grant) error {
+	prev := g.prev
+	if prev != nil && t.RefreshToken == "" {
+		t.RefreshToken = prev.RefreshToken
+	}
+	if t.IDToken == "" {
+		if g.nonce != "" {
+			return fmt.Errorf("%w: nonce expected but the response has no id_token", ErrInvalidIDToken)
+		}
+		if prev != nil {
+			t.IDToken, t.Claims = prev.IDToken, prev.Claims
+		}
+		return nil
+	}
+	claims, err := c.VerifyIDToken(t.IDToken, g.nonce)
+	if err != nil {
+		return err
+	}
+	if prev != nil && prev.Claims != nil && prev.Claims.Subject != claims.Subject {
+		return fmt.Errorf("%w: subject changed on refresh", ErrInvalidIDToken)
+	}
+	t.Claims = claims
+	return nil
+}
+
+// tokenJSON is the wire form of RFC 6749 §5.1 and §5.2 responses.
+type tokenJSON struct {
+	AccessToken      string      `json:"access_token"`
+	TokenType        string      `json:"token_type"`
+	RefreshToken     string      `json:"refresh_token"`
+	ExpiresIn        json.Number `json:"expires_in"` // number or numeric string
+	Scope            string      `json:"scope"`
+	IDToken          string      `json:"id_token"`
+	Error            string      `json:"error"`
+	ErrorDescription string      `json:"error_description"`
+	ErrorURI         string      `json:"error_uri"`
+}
+
+// maxLifetime caps expires_in so that absurd values cannot overflow.
+const maxLifetime = 10 * 365 * 24 * time.Hour
+
+// parseTokenBody interprets a token-endpoint answer. secrets are scrubbed
+// from any text copied into an error.
+func parseTokenBody(status int, body []byte, now time.Time, secrets []string) (*Token, error) {
+	var tj tokenJSON
+	if err := json.Unmarshal(body, &tj); err != nil {
+		return nil, &TokenError{StatusCode: status, Snippet: sanitize(string(body), secrets...)}
+	}
+	ok := status >= 200 && status < 300
+	if tj.Error != "" || !ok {
+		e := &TokenError{
+			Code:        sanitize(tj.Error, secrets...),
+			Description: sanitize(tj.ErrorDescription, secrets...),
+			URI:         sanitize(tj.ErrorURI, secrets...),
+			StatusCode:  status,
+		}
+		if e.Code == "" {
+			e.Snippet = sanitize(string(body), secrets...)
+		}
+		return nil, e
+	}
+	if tj.AccessToken == "" {
+		return nil, &TokenError{StatusCode: status, Description: "response has no access_token"}
+	}
+	t := &Token{
+		AccessToken:  tj.AccessToken,
+		TokenType:    tj.TokenType,
+		RefreshToken: tj.RefreshToken,
+		Scope:        tj.Scope,
+		IDToken:      tj.IDToken,
+		Expiry:       now.Add(lifetime(tj.ExpiresIn)),
+	}
+	if t.TokenType == "" {
+		t.TokenType = "Bearer"
+	}
+	return t, nil
+}
+
+// lifetime turns expires_in into a duration; missing, zero, negative or
+// unparsable values mean DefaultTokenLifetime.
+func lifetime(n json.Number) time.Duration {
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || f <= 0 || math.IsNaN(f) {
+		return DefaultTokenLifetime
+	}
+	if f >= maxLifetime.Seconds() {
+		return maxLifetime
+	}
+	return time.Duration(f * float64(time.Second))
+}
+
+// retrieve sends g and parses the answer.
+func (c *Config) retrieve(ctx context.Context, g Grant) (*Token, error) {
+	req, err := c.NewTokenRequest(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.httpClient().Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("auth: token request: %w", err)
+	}
+	return c.ParseTokenResponse(resp, g)
+}
+
+// Exchange trades an authorization code for a token, validating the ID token
+// (see VerifyIDToken). Check the callback's state with CheckState first;
+// pass AuthRequest.ExchangeOptions() to check the nonce and send the PKCE
+// verifier.
+func (c *Config) Exchange(ctx context.Context, code string, opts ...ExchangeOption) (*Token, error) {
+	return c.retrieve(ctx, AuthCodeGrant(code, opts...))
+}
+
+// Refresh spends t's refresh token once and returns the new token. jAccount
+// rotates refresh tokens, so t's refresh token is dead afterwards: persist
+// the result (TokenSource does this for you). A rejected refresh token gives
+// an error matching ErrInvalidGrant. A new ID token in the answer is
+// verified like one from Exchange (without a nonce) and must name the same
+// subject as t's; if it does not, the error wraps ErrInvalidIDToken and the
+// answer, rotated refresh token included, is discarded (fail closed).
+func (c *Config) Refresh(ctx context.Context, t *Token) (*Token, error) {
+	return c.retrieve(ctx, RefreshGrant(t))
+}
+
+// ClientCredentials fetches a token for the application itself (jAccount's
+// client mode). Without scopes, Config.Scopes are requested.
+func (c *Config) ClientCredentials(ctx context.Context, scopes ...string) (*Token, error) {
+	return c.retrieve(ctx, ClientCredentialsGrant(scopes...))
+}
