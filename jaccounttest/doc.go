@@ -17,7 +17,8 @@
 //     endpoint does authorization_code (single-use, short-lived codes whose
 //     redirect_uri must match), refresh_token (rotating: a used refresh token
 //     gets invalid_grant) and client_credentials, authenticates the client by
-//     client_secret_post (and HTTP Basic unless WithoutBasicAuth), answers
+//     client_secret_post (and HTTP Basic unless WithoutBasicAuth), checks
+//     PKCE when WithPKCE asks it to (jAccount does not document PKCE), answers
 //     errors in RFC 6749 shape, and signs ID tokens with HS256 keyed by the
 //     client secret, with the claims iss, sub, aud, nonce, iat, exp, name,
 //     code and type.

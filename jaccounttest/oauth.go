@@ -1,7 +1,9 @@
 package jaccounttest
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"net"
 	"net/http"
@@ -26,6 +28,8 @@ type authorizeRequest struct {
 	state       string
 	nonce       string
 	scopes      []string
+	challenge   string // PKCE code_challenge, checked only WithPKCE
+	method      string // PKCE code_challenge_method
 }
 
 // ticket is a pending authorize request behind a login or consent form.
@@ -131,6 +135,15 @@ func (s *Server) parseAuthorize(q url.Values) (req authorizeRequest, errCode str
 	}
 	if q.Get("response_type") != "code" {
 		return req, "unsupported_response_type", true
+	}
+	if s.cfg.pkce && q.Has("code_challenge") {
+		req.challenge, req.method = q.Get("code_challenge"), q.Get("code_challenge_method")
+		if req.method == "" {
+			req.method = "plain"
+		}
+		if (req.method != "S256" && req.method != "plain") || len(req.challenge) < 43 || len(req.challenge) > 128 {
+			return req, "invalid_request", true
+		}
 	}
 	req.scopes = parseScopes(q.Get("scope"))
 	if len(req.scopes) == 0 {
@@ -296,6 +309,7 @@ func (s *Server) redirectCode(w http.ResponseWriter, r *http.Request, req author
 	s.codes[code] = &authCode{
 		grant:       grant{clientID: req.client.ID, username: username, scopes: req.scopes},
 		redirectURI: req.redirectURI, nonce: req.nonce, expiry: s.now().Add(s.cfg.codeTTL),
+		challenge: req.challenge, method: req.method,
 	}
 	s.mu.Unlock()
 	http.Redirect(w, r, withParams(req.redirectURI, url.Values{"code": {code}, "state": {req.state}}), http.StatusFound)
@@ -411,7 +425,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 	var tok *Token
 	switch gt := r.PostForm.Get("grant_type"); gt {
 	case "authorization_code":
-		tok, err = s.exchangeCodeLocked(c, r.PostForm.Get("code"), r.PostForm.Get("redirect_uri"))
+		tok, err = s.exchangeCodeLocked(c, r.PostForm.Get("code"), r.PostForm.Get("redirect_uri"), r.PostForm.Get("code_verifier"))
 	case "refresh_token":
 		tok, err = s.refreshLocked(c, r.PostForm.Get("refresh_token"), r.PostForm.Get("scope"))
 	case "client_credentials":
@@ -433,7 +447,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 		IDToken: tok.IDToken, Scope: strings.Join(tok.Scopes, " ")}, nil
 }
 
-func (s *Server) exchangeCodeLocked(c Client, code, redirectURI string) (*Token, error) {
+func (s *Server) exchangeCodeLocked(c Client, code, redirectURI, verifier string) (*Token, error) {
 	ac, ok := s.codes[code]
 	switch {
 	case code == "" || !ok:
@@ -451,11 +465,25 @@ func (s *Server) exchangeCodeLocked(c Client, code, redirectURI string) (*Token,
 		return nil, invalidGrant("authorization code expired")
 	case redirectURI != ac.redirectURI:
 		return nil, invalidGrant("redirect_uri does not match the authorize request")
+	case ac.challenge != "" && !pkceMatches(ac.challenge, ac.method, verifier):
+		return nil, invalidGrant("code_verifier does not match the code_challenge")
 	}
 	ac.used = true
 	tok, err := s.issueLocked(ac.grant, true, ac.nonce, true)
 	ac.issued = tok
 	return tok, err
+}
+
+// pkceMatches checks an RFC 7636 code_verifier against its challenge.
+func pkceMatches(challenge, method, verifier string) bool {
+	if verifier == "" {
+		return false
+	}
+	if method == "S256" {
+		sum := sha256.Sum256([]byte(verifier))
+		verifier = base64.RawURLEncoding.EncodeToString(sum[:])
+	}
+	return subtle.ConstantTimeCompare([]byte(challenge), []byte(verifier)) == 1
 }
 
 func (s *Server) refreshLocked(c Client, refresh, scope string) (*Token, error) {

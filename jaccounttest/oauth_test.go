@@ -175,6 +175,43 @@ func TestCodeRules(t *testing.T) {
 	}
 }
 
+func TestPKCE(t *testing.T) {
+	t.Parallel()
+	const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk" // RFC 7636 appendix B
+	const challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+	tests := []struct {
+		name             string
+		opts             []jaccounttest.Option
+		method, verifier string
+		want             int
+	}{
+		{"S256 match", []jaccounttest.Option{jaccounttest.WithPKCE()}, "S256", verifier, 200},
+		{"S256 wrong verifier", []jaccounttest.Option{jaccounttest.WithPKCE()}, "S256", verifier[1:] + "x", 400},
+		{"S256 no verifier", []jaccounttest.Option{jaccounttest.WithPKCE()}, "S256", "", 400},
+		{"ignored by default", nil, "S256", "", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, append(tt.opts, jaccounttest.WithAutoApprove(jaccounttest.StudentUsername))...)
+			u := authorizeURL(srv, "basic", "p") + "&" + url.Values{"code_challenge": {challenge}, "code_challenge_method": {tt.method}}.Encode()
+			code := codeFrom(t, location(t, get(t, noRedirect(srv, nil), u)), "p")
+			vals := creds(srv, "grant_type", "authorization_code", "code", code, "redirect_uri", redirectURI)
+			if tt.verifier != "" {
+				vals.Set("code_verifier", tt.verifier)
+			}
+			if r := postToken(t, srv, vals, false); r.status != tt.want {
+				t.Fatalf("exchange: %d %s, want %d", r.status, r.body, tt.want)
+			}
+		})
+	}
+	srv := newServer(t, jaccounttest.WithPKCE())
+	bad := authorizeURL(srv, "basic", "q") + "&code_challenge=short&code_challenge_method=S256"
+	if loc := location(t, get(t, noRedirect(srv, nil), bad)); loc.Query().Get("error") != "invalid_request" {
+		t.Errorf("a malformed challenge redirected to %s", loc)
+	}
+}
+
 func TestAuthorizeErrors(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)

@@ -19,6 +19,7 @@ type config struct {
 	pageSize     int
 	semester     string
 	basicAuth    bool
+	pkce         bool
 	logger       *slog.Logger
 }
 
@@ -95,6 +96,15 @@ func WithCurrentSemester(semester string) Option {
 // By default both are accepted; Requests tells which one a client used.
 func WithoutBasicAuth() Option {
 	return func(cfg *config) { cfg.basicAuth = false }
+}
+
+// WithPKCE makes the fake check PKCE (RFC 7636): when an authorize request
+// carries a code_challenge (S256 or plain), its code is exchanged only with
+// the matching code_verifier. jAccount's documentation does not mention
+// PKCE, so by default the fake ignores these parameters, as a server without
+// PKCE support does.
+func WithPKCE() Option {
+	return func(cfg *config) { cfg.pkce = true }
 }
 
 // WithLogger makes the server log each request at debug level, and

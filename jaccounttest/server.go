@@ -51,6 +51,8 @@ type authCode struct {
 	redirectURI string
 	nonce       string
 	expiry      time.Time
+	challenge   string // PKCE, when the authorize request had one (WithPKCE)
+	method      string
 	used        bool
 	issued      *Token // what the exchange issued, revoked if the code is replayed
 }
