@@ -49,13 +49,14 @@ func get[T any](ctx context.Context, c *Client, path, rawQuery string) (*envelop
 	if err != nil {
 		return nil, transportError(st, err)
 	}
-	b, ok := resp.Body.(*body)
-	if !ok { // cannot happen: bufferTransport is always in the stack
-		resp.Body.Close()
+	// resp.Body may be http.Client's timer wrapper around the buffered body;
+	// closing it stops the timer and returns the buffer to the pool.
+	defer resp.Body.Close()
+	b := st.body
+	if b == nil { // cannot happen: bufferTransport is always in the stack
 		return nil, &Error{Method: st.method, Path: path, StatusCode: resp.StatusCode, Attempts: st.attempts,
 			Err: ErrInvalidResponse, Message: "unbuffered response body"}
 	}
-	defer b.release()
 	env := &envelope[T]{Errno: errnoMissing}
 	if err := decode(resp, b.buf.Bytes(), env, st); err != nil {
 		return nil, err

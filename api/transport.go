@@ -41,6 +41,9 @@ type callState struct {
 	// typed is set for calls of the typed methods, which own their
 	// response bodies and may therefore use pooled buffers.
 	typed bool
+	// body is the last buffered response body; for a typed call it is the
+	// body of the response the retry loop returns.
+	body *body
 	// tokens sent during the call, kept to redact them from error text.
 	token, prevToken string
 }
@@ -249,7 +252,8 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := newBody(stateFrom(req.Context()).ownsBodies())
+	st := stateFrom(req.Context())
+	b := newBody(st.ownsBodies())
 	_, err = b.buf.ReadFrom(io.LimitReader(resp.Body, t.limit+1))
 	resp.Body.Close()
 	if err != nil {
@@ -262,6 +266,9 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &tooLargeError{status: resp.StatusCode, limit: t.limit, head: head}
 	}
 	resp.Body = b
+	if st != nil {
+		st.body = b
+	}
 	resp.ContentLength = int64(b.buf.Len())
 	return resp, nil
 }
