@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/hashicorp/go-retryablehttp"
 )
 
 // List is one reply of a list operation: the entities with the envelope's
@@ -39,13 +38,17 @@ const errnoMissing = math.MinInt
 // get performs GET path?rawQuery and decodes the envelope of a 2xx reply;
 // every other outcome is an *Error.
 func get[T any](ctx context.Context, c *Client, path, rawQuery string) (*envelope[T], error) {
+	if ctx == nil {
+		return nil, errors.New("jaccount api: nil Context")
+	}
 	st := newCallState(ctx, http.MethodGet, path)
 	st.typed = true
-	req, err := c.newRequest(st, path, rawQuery)
+	req, err := c.newRequest(st, &st.url, path, rawQuery)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.retry.Do(&retryablehttp.Request{Request: req})
+	st.rreq.Request = req
+	resp, err := c.retry.Do(&st.rreq)
 	if err != nil {
 		return nil, transportError(st, err)
 	}
@@ -68,12 +71,16 @@ func get[T any](ctx context.Context, c *Client, path, rawQuery string) (*envelop
 // to. Success needs a 2xx status, a JSON object with errno == 0 and an
 // entities array; anything else fails and nothing partial is returned.
 func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callState) error {
+	jsonErr := json.Unmarshal(data, env)
+	ok2xx := resp.StatusCode >= 200 && resp.StatusCode <= 299
+	isEnvelope := jsonErr == nil && env.Errno != errnoMissing
+	if ok2xx && isEnvelope && env.Errno == 0 && env.Entities != nil {
+		return nil
+	}
 	e := &Error{Method: st.method, Path: st.path, StatusCode: resp.StatusCode, Attempts: st.attempts}
 	if d, ok := retryAfter(resp); ok {
 		e.RetryAfter = d
 	}
-	jsonErr := json.Unmarshal(data, env)
-	isEnvelope := jsonErr == nil && env.Errno != errnoMissing
 	if isEnvelope {
 		e.Errno = env.Errno
 		e.Message = sanitize(env.Error, maxSnippet, st.secrets()...)
@@ -81,7 +88,7 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 		e.Body = sanitize(string(data), maxSnippet, st.secrets()...)
 	}
 	switch {
-	case resp.StatusCode < 200 || resp.StatusCode > 299:
+	case !ok2xx:
 		// The status says it all; a non-JSON error page is common here.
 		if e.Message == "" {
 			e.Message = http.StatusText(resp.StatusCode)
@@ -96,12 +103,10 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 		if e.Message == "" {
 			e.Message = "errno without a message"
 		}
-	case env.Entities == nil:
+	default: // no entities array
 		e.Message = "reply has no entities array"
 		e.Err = ErrInvalidResponse
 		e.Body = sanitize(string(data), maxSnippet, st.secrets()...)
-	default:
-		return nil
 	}
 	return e
 }

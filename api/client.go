@@ -71,13 +71,14 @@ func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 		clientID:  s.clientID,
 		accept:    []string{"application/json"},
 		logger:    s.logger,
+		timeout:   s.attemptTimeout,
 	}
 	if s.userAgent != "" {
 		at.userAgent = []string{s.userAgent}
 	}
 	at.refresher, _ = ts.(Refresher)
 	// One attempt: never follow a redirect, since the token would follow it.
-	attempt := &http.Client{Transport: at, CheckRedirect: noRedirect, Timeout: s.attemptTimeout}
+	attempt := &http.Client{Transport: at, CheckRedirect: noRedirect}
 	r := &retrier{policy: s.retry, logger: s.logger}
 	rc := r.client(attempt)
 	c := &Client{
@@ -128,7 +129,7 @@ func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
 		}
 		return nil, fmt.Errorf("jaccount api: authorize: %w", err)
 	}
-	return c.auth.authorize(req, tok), nil
+	return c.auth.authorize(req.Context(), req, tok), nil
 }
 
 // NewRequest builds, without sending it, the authorised GET request for path
@@ -138,19 +139,29 @@ func (c *Client) NewRequest(ctx context.Context, path string, query url.Values) 
 	if !strings.HasPrefix(path, "/") {
 		return nil, fmt.Errorf("jaccount api: NewRequest: path %q does not start with /", path)
 	}
-	req, err := c.newRequest(ctx, path, query.Encode())
+	req, err := c.newRequest(ctx, new(url.URL), path, query.Encode())
 	if err != nil {
 		return nil, err
 	}
 	return c.Authorize(req)
 }
 
-func (c *Client) newRequest(ctx context.Context, path, rawQuery string) (*http.Request, error) {
-	u := new(url.URL)
+// reqTemplate is the part every GET shares. Its Header is empty and never
+// written: authTransport gives each attempt a header map of its own.
+var reqTemplate = http.Request{
+	Method:     http.MethodGet,
+	Proto:      "HTTP/1.1",
+	ProtoMajor: 1,
+	ProtoMinor: 1,
+	Header:     http.Header{},
+}
+
+// newRequest builds GET base+path?rawQuery in u and a request for it.
+func (c *Client) newRequest(ctx context.Context, u *url.URL, path, rawQuery string) (*http.Request, error) {
 	*u = *c.baseURL
 	u.Path = c.baseURL.Path + path
 	u.RawPath = ""
-	if c.baseURL.RawPath != "" || strings.ContainsAny(path, "%") {
+	if c.baseURL.RawPath != "" || strings.Contains(path, "%") {
 		// Keep escapes (e.g. of a "/" inside a lesson code) as written.
 		u.RawPath = c.baseURL.EscapedPath() + path
 		p, err := url.PathUnescape(u.RawPath)
@@ -160,10 +171,7 @@ func (c *Client) newRequest(ctx context.Context, path, rawQuery string) (*http.R
 		u.Path = p
 	}
 	u.RawQuery = rawQuery
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "", nil)
-	if err != nil {
-		return nil, err
-	}
+	req := reqTemplate.WithContext(ctx)
 	req.URL = u
 	req.Host = u.Host
 	return req, nil

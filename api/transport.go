@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
 )
 
@@ -46,6 +47,9 @@ type callState struct {
 	body *body
 	// tokens sent during the call, kept to redact them from error text.
 	token, prevToken string
+	// url and rreq live here to save allocations per call.
+	url  url.URL
+	rreq retryablehttp.Request
 }
 
 type stateKey struct{}
@@ -125,6 +129,7 @@ type authTransport struct {
 	userAgent []string
 	accept    []string
 	logger    *slog.Logger
+	timeout   time.Duration // per attempt; 0 means none
 	cached    atomic.Pointer[authHeader]
 }
 
@@ -141,10 +146,10 @@ func (t *authTransport) token() (*oauth2.Token, error) {
 	return tok, nil
 }
 
-// authorize returns a shallow copy of req carrying tok; req is not modified.
-func (t *authTransport) authorize(req *http.Request, tok *oauth2.Token) *http.Request {
-	r2 := new(http.Request)
-	*r2 = *req
+// authorize returns a shallow copy of req with context ctx, carrying tok;
+// req is not modified.
+func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *oauth2.Token) *http.Request {
+	r2 := req.WithContext(ctx)
 	h := make(http.Header, len(req.Header)+3)
 	for k, v := range req.Header {
 		h[k] = v
@@ -184,13 +189,41 @@ func (t *authTransport) headerValue(tok *oauth2.Token) []string {
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	st := stateFrom(req.Context())
+	ctx := req.Context()
+	if t.timeout > 0 {
+		// The body is read inside the attempt (bufferTransport), so the
+		// attempt's context can end as soon as RoundTrip returns.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t.timeout)
+		defer cancel()
+	}
+	resp, err := t.roundTrip(ctx, req)
+	if err != nil && ctx.Err() != nil && req.Context().Err() == nil {
+		err = &attemptTimeoutError{d: t.timeout, err: err}
+	}
+	return resp, err
+}
+
+// attemptTimeoutError reports an attempt cut off by the per-attempt timeout;
+// it is retried like any transport failure.
+type attemptTimeoutError struct {
+	d   time.Duration
+	err error
+}
+
+func (e *attemptTimeoutError) Error() string {
+	return "attempt timed out after " + e.d.String() + ": " + e.err.Error()
+}
+func (e *attemptTimeoutError) Unwrap() error { return e.err }
+
+func (t *authTransport) roundTrip(ctx context.Context, req *http.Request) (*http.Response, error) {
+	st := stateFrom(ctx)
 	tok, err := t.token()
 	if err != nil {
 		return nil, err
 	}
 	st.noteToken(tok.AccessToken)
-	resp, err := t.next.RoundTrip(t.authorize(req, tok))
+	resp, err := t.next.RoundTrip(t.authorize(ctx, req, tok))
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || t.refresher == nil {
 		return resp, err
 	}
@@ -203,7 +236,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return resp, nil // the body cannot be sent again
 	}
-	fresh, err := t.refresher.ForceRefresh(req.Context(), tok)
+	fresh, err := t.refresher.ForceRefresh(ctx, tok)
 	if err != nil {
 		resp.Body.Close()
 		return nil, &tokenError{err: err, afterReject: true}
@@ -213,7 +246,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	resp.Body.Close()
 	if t.logger != nil && st != nil {
-		t.logger.LogAttrs(req.Context(), slog.LevelDebug, "jaccount api: token rejected, retrying once with a refreshed token",
+		t.logger.LogAttrs(ctx, slog.LevelDebug, "jaccount api: token rejected, retrying once with a refreshed token",
 			slog.String("method", st.method), slog.String("path", st.path))
 	}
 	again := req
@@ -222,11 +255,11 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		again = req.Clone(req.Context())
+		again = req.Clone(ctx)
 		again.Body = body
 	}
 	st.noteToken(fresh.AccessToken)
-	return t.next.RoundTrip(t.authorize(again, fresh))
+	return t.next.RoundTrip(t.authorize(ctx, again, fresh))
 }
 
 // bufferTransport reads each response body whole, up to the size cap, inside
@@ -254,7 +287,9 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	st := stateFrom(req.Context())
 	b := newBody(st.ownsBodies())
-	_, err = b.buf.ReadFrom(io.LimitReader(resp.Body, t.limit+1))
+	b.lr = io.LimitedReader{R: resp.Body, N: t.limit + 1}
+	_, err = b.buf.ReadFrom(&b.lr)
+	b.lr.R = nil
 	resp.Body.Close()
 	if err != nil {
 		b.release()
@@ -280,6 +315,7 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // another call is using by then.
 type body struct {
 	buf    bytes.Buffer
+	lr     io.LimitedReader // kept here to save an allocation per read
 	pooled bool
 }
 
