@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-
 )
 
 // List is one reply of a list operation: the entities with the envelope's
