@@ -95,11 +95,14 @@ func BenchmarkProfile(b *testing.B) {
 		wg.Go(func() { _, _ = sdk(), raw() })
 	}
 	wg.Wait()
-	for _, bc := range []struct {
+	impls := []struct {
 		name string
 		call func() error
-	}{{"raw", raw}, {"sdk", sdk}} {
-		b.Run(bc.name, func(b *testing.B) {
+	}{{"raw", raw}, {"sdk", sdk}}
+	// Sub-benchmarks are named impl=…/goroutines=… so that
+	// "benchstat -col /impl" sets the SDK beside the baseline.
+	for _, bc := range impls {
+		b.Run("impl="+bc.name+"/goroutines=1", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if err := bc.call(); err != nil {
@@ -107,7 +110,9 @@ func BenchmarkProfile(b *testing.B) {
 				}
 			}
 		})
-		b.Run(bc.name+"-par64", func(b *testing.B) {
+	}
+	for _, bc := range impls {
+		b.Run("impl="+bc.name+"/goroutines=64", func(b *testing.B) {
 			b.ReportAllocs()
 			b.SetParallelism(parallelism())
 			b.RunParallel(func(pb *testing.PB) {

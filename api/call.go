@@ -36,7 +36,7 @@ const errnoMissing = math.MinInt
 
 // get performs GET path?rawQuery and decodes the envelope of a 2xx reply;
 // every other outcome is an *Error.
-func get[T any](ctx context.Context, c *Client, path, rawQuery string) (*envelope[T], error) {
+func get[T any](ctx context.Context, c *Client, path, rawQuery string, single bool) (*envelope[T], error) {
 	if ctx == nil {
 		return nil, errors.New("jaccount api: nil Context")
 	}
@@ -60,7 +60,7 @@ func get[T any](ctx context.Context, c *Client, path, rawQuery string) (*envelop
 			Err: ErrInvalidResponse, Message: "unbuffered response body"}
 	}
 	env := &envelope[T]{Errno: errnoMissing}
-	if err := decode(resp, b.buf.Bytes(), env, st); err != nil {
+	if err := decode(resp, b.buf.Bytes(), env, st, single); err != nil {
 		return nil, err
 	}
 	return env, nil
@@ -68,12 +68,13 @@ func get[T any](ctx context.Context, c *Client, path, rawQuery string) (*envelop
 
 // decode fills env from a buffered reply, or returns the *Error it amounts
 // to. Success needs a 2xx status, a JSON object with errno == 0 and an
-// entities array; anything else fails and nothing partial is returned.
-func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callState) error {
+// entities array, not empty if single; anything else fails and nothing
+// partial is returned.
+func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callState, single bool) error {
 	jsonErr := json.Unmarshal(data, env)
 	ok2xx := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	isEnvelope := jsonErr == nil && env.Errno != errnoMissing
-	if ok2xx && isEnvelope && env.Errno == 0 && env.Entities != nil {
+	if ok2xx && isEnvelope && env.Errno == 0 && env.Entities != nil && (!single || len(env.Entities) > 0) {
 		return nil
 	}
 	e := &Error{Method: st.method, Path: st.path, StatusCode: resp.StatusCode, Attempts: st.attempts}
@@ -102,10 +103,13 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 		if e.Message == "" {
 			e.Message = "errno without a message"
 		}
-	default: // no entities array
+	case env.Entities == nil:
 		e.Message = "reply has no entities array"
 		e.Err = ErrInvalidResponse
 		e.Body = sanitize(string(data), maxSnippet, st.secrets()...)
+	default: // single and empty
+		e.Message = "reply has no entity"
+		e.Err = ErrNoEntity
 	}
 	return e
 }
@@ -143,20 +147,16 @@ func transportError(st *callState, err error) error {
 
 // getOne returns the single entity of an operation that yields one.
 func getOne[T any](ctx context.Context, c *Client, path string) (*T, error) {
-	env, err := get[T](ctx, c, path, "")
+	env, err := get[T](ctx, c, path, "", true)
 	if err != nil {
 		return nil, err
-	}
-	if len(env.Entities) == 0 {
-		return nil, &Error{Method: http.MethodGet, Path: path, StatusCode: http.StatusOK,
-			Message: "reply has no entity", Err: ErrNoEntity}
 	}
 	return &env.Entities[0], nil
 }
 
 // getList returns the entities of a list operation.
 func getList[T any](ctx context.Context, c *Client, path, rawQuery string) (*List[T], error) {
-	env, err := get[T](ctx, c, path, rawQuery)
+	env, err := get[T](ctx, c, path, rawQuery, false)
 	if err != nil {
 		return nil, err
 	}

@@ -36,16 +36,17 @@ func FuzzDecode(f *testing.F) {
 		{204, `[]`},
 	}
 	for _, s := range seeds {
-		f.Add(s.status, []byte(s.body))
+		f.Add(s.status, []byte(s.body), false)
+		f.Add(s.status, []byte(s.body), true)
 	}
-	f.Fuzz(func(t *testing.T, status int, data []byte) {
+	f.Fuzz(func(t *testing.T, status int, data []byte, single bool) {
 		status = 100 + (status%500+500)%500
 		resp := &http.Response{StatusCode: status, Header: http.Header{}}
 		st := &callState{method: http.MethodGet, path: "/v1/me/profile", token: fuzzToken}
 		env := &envelope[gen.Profile]{Errno: errnoMissing}
-		err := decode(resp, data, env, st)
+		err := decode(resp, data, env, st, single)
 		if err == nil {
-			if status < 200 || status > 299 || env.Errno != 0 || env.Entities == nil {
+			if status < 200 || status > 299 || env.Errno != 0 || env.Entities == nil || single && len(env.Entities) == 0 {
 				t.Fatalf("success for status %d errno %d entities %v", status, env.Errno, env.Entities)
 			}
 			return
