@@ -107,8 +107,10 @@ func TestRetries(t *testing.T) {
 		{name: "slow body past attempt timeout", handler: sequence(stall(5*time.Second, true), ok),
 			opts: []api.Option{api.WithAttemptTimeout(100 * time.Millisecond)}, attempts: 2, min: 100 * time.Millisecond, max: 3 * time.Second},
 		{name: "budget bounds attempts", handler: unavailable,
-			opts:     []api.Option{api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 50, MinWait: 40 * time.Millisecond, MaxWait: 40 * time.Millisecond, Budget: 100 * time.Millisecond})},
-			attempts: 3, is: api.ErrServerError, max: 2 * time.Second},
+			// The first retry (after 50–100 ms) fits in 150 ms; a second
+			// could end past it, so it is not started.
+			opts:     []api.Option{api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 50, MinWait: 100 * time.Millisecond, MaxWait: 100 * time.Millisecond, Budget: 150 * time.Millisecond})},
+			attempts: 2, is: api.ErrServerError, min: 50 * time.Millisecond, max: 2 * time.Second},
 		{name: "no retries", handler: unavailable, opts: []api.Option{api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 1})}, attempts: 1, is: api.ErrServerError},
 		{name: "501 not retried", handler: reply(501, "", ""), attempts: 1, is: api.ErrServerError},
 		{name: "400 not retried", handler: reply(400, "application/json", `{"errno":2,"error":"bad"}`), attempts: 1, is: api.ErrAPI},
