@@ -446,3 +446,17 @@ func TestAllTransactionsErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestWithHTTPClient(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, nil)
+	ct := &countingTransport{next: http.DefaultTransport}
+	// Only the Transport is used; the client's own Timeout is not.
+	c := newClient(t, s, api.WithHTTPClient(&http.Client{Transport: ct, Timeout: time.Nanosecond}))
+	if _, err := c.Profile.Get(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := ct.n.Load(); n != 1 {
+		t.Errorf("transport saw %d requests, want 1", n)
+	}
+}
