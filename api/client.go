@@ -72,12 +72,16 @@ func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 		accept:    []string{"application/json"},
 		logger:    s.logger,
 		timeout:   s.attemptTimeout,
+		budget:    s.retry.Budget,
 	}
 	if s.userAgent != "" {
 		at.userAgent = []string{s.userAgent}
 	}
 	at.refresher, _ = ts.(Refresher)
 	// One attempt: never follow a redirect, since the token would follow it.
+	// at has no CloseIdleConnections on purpose: retryablehttp calls it on
+	// this client whenever it gives up, which would otherwise drop the idle
+	// connections of a transport the caller may share.
 	attempt := &http.Client{Transport: at, CheckRedirect: noRedirect}
 	r := &retrier{policy: s.retry, logger: s.logger}
 	rc := r.client(attempt)

@@ -128,7 +128,7 @@ const maxSnippet = 200
 
 // secretRe matches the places a token can appear in text: a query or form
 // parameter, a JSON member, or an Authorization value.
-var secretRe = regexp.MustCompile(`(?i)((?:access_token|refresh_token|id_token|client_secret|client_id|code)"?\s*[=:]\s*"?)[^&"\s,}]+|(bearer\s+)[^\s",}]+`)
+var secretRe = regexp.MustCompile(`(?i)(\b(?:access_token|refresh_token|id_token|client_secret|client_id|code)"?\s*[=:]\s*"?)[^&"\s,}]+|(\bbearer\s+)[^\s",}]+`)
 
 // sanitize makes s safe to show: known secrets and anything shaped like a
 // token are replaced, control characters and invalid UTF-8 removed, and the

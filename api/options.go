@@ -30,7 +30,8 @@ type RetryPolicy struct {
 	// MaxWait caps every backoff, including one asked for by Retry-After.
 	MaxWait time.Duration
 	// Budget caps the total time of one call: no retry starts whose backoff
-	// would end after it.
+	// would end after it, and an attempt still running when it runs out is
+	// cut off.
 	Budget time.Duration
 }
 

@@ -111,6 +111,9 @@ func TestRetries(t *testing.T) {
 			// could end past it, so it is not started.
 			opts:     []api.Option{api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 50, MinWait: 100 * time.Millisecond, MaxWait: 100 * time.Millisecond, Budget: 150 * time.Millisecond})},
 			attempts: 2, is: api.ErrServerError, min: 50 * time.Millisecond, max: 2 * time.Second},
+		{name: "budget cuts a slow attempt", handler: stall(5*time.Second, false),
+			opts:     []api.Option{api.WithAttemptTimeout(0), api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 4, MinWait: time.Millisecond, MaxWait: time.Millisecond, Budget: 150 * time.Millisecond})},
+			attempts: 1, is: context.DeadlineExceeded, min: 150 * time.Millisecond, max: 2 * time.Second},
 		{name: "no retries", handler: unavailable, opts: []api.Option{api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 1})}, attempts: 1, is: api.ErrServerError},
 		{name: "501 not retried", handler: reply(501, "", ""), attempts: 1, is: api.ErrServerError},
 		{name: "400 not retried", handler: reply(400, "application/json", `{"errno":2,"error":"bad"}`), attempts: 1, is: api.ErrAPI},

@@ -130,6 +130,7 @@ type authTransport struct {
 	accept    []string
 	logger    *slog.Logger
 	timeout   time.Duration // per attempt; 0 means none
+	budget    time.Duration // per call, from its callState's start
 	cached    atomic.Pointer[authHeader]
 }
 
@@ -190,16 +191,26 @@ func (t *authTransport) headerValue(tok *oauth2.Token) []string {
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	if t.timeout > 0 {
+	st := stateFrom(ctx)
+	// An attempt ends at the per-attempt timeout or when the call's retry
+	// budget is spent, whichever comes first, so the budget bounds the call.
+	d := t.timeout
+	if st != nil && t.budget > 0 {
+		left := max(t.budget-time.Since(st.start), time.Millisecond)
+		if d == 0 || left < d {
+			d = left
+		}
+	}
+	if d > 0 {
 		// The body is read inside the attempt (bufferTransport), so the
 		// attempt's context can end as soon as RoundTrip returns.
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, t.timeout)
+		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
-	resp, err := t.roundTrip(ctx, req)
+	resp, err := t.roundTrip(ctx, st, req)
 	if err != nil && ctx.Err() != nil && req.Context().Err() == nil {
-		err = &attemptTimeoutError{d: t.timeout, err: err}
+		err = &attemptTimeoutError{d: d, err: err}
 	}
 	return resp, err
 }
@@ -216,8 +227,7 @@ func (e *attemptTimeoutError) Error() string {
 }
 func (e *attemptTimeoutError) Unwrap() error { return e.err }
 
-func (t *authTransport) roundTrip(ctx context.Context, req *http.Request) (*http.Response, error) {
-	st := stateFrom(ctx)
+func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request) (*http.Response, error) {
 	tok, err := t.token()
 	if err != nil {
 		return nil, err
