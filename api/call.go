@@ -51,11 +51,10 @@ func get[T any](ctx context.Context, c *Client, path, rawQuery string, single bo
 	if err != nil {
 		return nil, transportError(st, err)
 	}
-	// resp.Body may be http.Client's timer wrapper around the buffered body;
-	// closing it stops the timer and returns the buffer to the pool.
+	// Closing returns the buffer to the pool, after decoding.
 	defer resp.Body.Close()
-	b := st.body
-	if b == nil { // cannot happen: bufferTransport is always in the stack
+	b, ok := resp.Body.(*body)
+	if !ok { // cannot happen: bufferTransport is always in the stack
 		return nil, &Error{Method: st.method, Path: path, StatusCode: resp.StatusCode, Attempts: st.attempts,
 			Err: ErrInvalidResponse, Message: "unbuffered response body"}
 	}

@@ -42,9 +42,6 @@ type callState struct {
 	// typed is set for calls of the typed methods, which own their
 	// response bodies and may therefore use pooled buffers.
 	typed bool
-	// body is the last buffered response body; for a typed call it is the
-	// body of the response the retry loop returns.
-	body *body
 	// tokens sent during the call, kept to redact them from error text.
 	token, prevToken string
 	// url and rreq live here to save allocations per call.
@@ -311,9 +308,6 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, &tooLargeError{status: resp.StatusCode, limit: t.limit, head: head}
 	}
 	resp.Body = b
-	if st != nil {
-		st.body = b
-	}
 	resp.ContentLength = int64(b.buf.Len())
 	return resp, nil
 }
