@@ -281,14 +281,8 @@ func TestRaw(t *testing.T) {
 		t.Errorf("Authorization = %q", h)
 	}
 	// The raw client shares the retry stack: a 503 burst is retried.
-	var n int
-	flaky := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if n++; n < 3 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		gen.HandlerFromMux(gen.NewStrictHandler(fakeAPI{}, nil), http.NewServeMux()).ServeHTTP(w, r)
-	}))
+	flaky := newServer(t, sequence(reply(503, "", ""), reply(503, "", ""),
+		gen.HandlerFromMux(gen.NewStrictHandler(fakeAPI{}, nil), http.NewServeMux())))
 	c = newClient(t, flaky)
 	pr, err := c.Raw().GetMyProfileWithResponse(t.Context())
 	if err != nil || pr.JSON200 == nil {
