@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -402,4 +403,55 @@ func TestConcurrentCalls(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestConcurrentRefresh: many calls rejected at once hand the same rejected
+// token to ForceRefresh, so the source refreshes once.
+func TestConcurrentRefresh(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, nil)
+	src := &refreshingSource{cur: "revoked-token", next: testToken}
+	c := newClientTS(t, s, src)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			if _, err := c.Profile.Get(t.Context()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := src.refreshes.Load(); n != 1 {
+		t.Errorf("refreshes = %d, want 1", n)
+	}
+}
+
+// TestRefreshResendsBody: a request with a body (only reachable through the
+// raw stack) is sent again, body included, after the forced refresh.
+func TestRefreshResendsBody(t *testing.T) {
+	t.Parallel()
+	var bodies sync.Map
+	s := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		bodies.Store(string(b), true)
+		reply(200, "application/json", okProfile).ServeHTTP(w, r)
+	}))
+	src := &refreshingSource{cur: "revoked-token", next: testToken}
+	c := newClientTS(t, s, src)
+	hc := c.Raw().ClientInterface.(*gen.Client).Client.(*http.Client)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, s.URL+"/v1/x", strings.NewReader("payload"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || src.refreshes.Load() != 1 || s.requests.Load() != 2 {
+		t.Errorf("status %d, refreshes %d, requests %d", resp.StatusCode, src.refreshes.Load(), s.requests.Load())
+	}
+	if _, ok := bodies.Load("payload"); !ok {
+		t.Error("the body was not sent again after the refresh")
+	}
 }
