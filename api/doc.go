@@ -1,0 +1,49 @@
+// Package api is the typed client for the jAccount open API at
+// https://api.sjtu.edu.cn.
+//
+// It sits on top of the generated client in package gen and adds what the
+// generated code does not do: it strips the {errno, error, total, entities}
+// envelope, turns every failure (a 4xx/5xx status, errno != 0 on a 200, a body
+// that is not JSON, an oversized body) into one typed *Error, retries safely
+// through go-retryablehttp, and attaches the access token to every attempt.
+//
+// Operations are grouped by API area, in the style of go-github:
+//
+//	c, err := api.NewClient(tokenSource) // or api.NewClient(api.StaticToken("…"))
+//	p, err := c.Profile.Get(ctx)
+//	ls, err := c.Lessons.ListBySemester(ctx, "2024-2025-1")
+//	for tx, err := range c.Card.AllTransactions(ctx, api.TransactionsParams{}) { … }
+//
+// # Authentication
+//
+// The client takes an oauth2.TokenSource and asks it for a token on every
+// attempt, so a retry after a refresh carries the new token. The token is sent
+// as "Authorization: Bearer" by default; WithQueryAuth selects the legacy form
+// that the Python client uses (access_token and client_id query parameters).
+// When the server answers 401 and the TokenSource implements Refresher, the
+// client forces one refresh and repeats the request once. Errors from the
+// TokenSource are never retried and reach the caller through %w, so
+// errors.Is and errors.As see the token source's own error values.
+//
+// # Retries
+//
+// GET requests are retried on connection errors, on 429 and on 5xx except 501,
+// with exponential backoff and jitter. Retry-After is honoured but capped at
+// the policy's maximum wait. Attempts and total time are bounded (see
+// RetryPolicy), context cancellation stops at once, and requests with other
+// methods (only reachable through Raw) are retried only when the connection
+// was never made. When retries run out the last response's status and body
+// reach the caller's *Error.
+//
+// # Secrets
+//
+// Errors and log records carry the request's method and path, never its full
+// URL, and body snippets are redacted, so neither the access token nor the
+// client_id-bearing URL of the query mode leaks into logs.
+//
+// # Raw access
+//
+// Raw returns the generated gen.ClientWithResponses wired to the same
+// retrying, authenticating HTTP stack, and NewRequest and Authorize build an
+// *http.Request with the token applied without sending it.
+package api

@@ -1,0 +1,160 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Sentinel errors, matched by errors.Is against an *Error. The first five
+// follow the HTTP status; the others describe a reply that is not a usable
+// envelope.
+var (
+	// ErrUnauthorized matches a 401: the token is missing, expired or revoked
+	// (and a forced refresh did not help).
+	ErrUnauthorized = errors.New("jaccount api: unauthorized")
+	// ErrForbidden matches a 403: the token lacks the scope.
+	ErrForbidden = errors.New("jaccount api: forbidden")
+	// ErrNotFound matches a 404.
+	ErrNotFound = errors.New("jaccount api: not found")
+	// ErrRateLimited matches a 429 that outlasted the retries.
+	ErrRateLimited = errors.New("jaccount api: rate limited")
+	// ErrServerError matches a 5xx that outlasted the retries.
+	ErrServerError = errors.New("jaccount api: server error")
+	// ErrAPI matches a reply whose envelope carries errno != 0, whatever the
+	// status.
+	ErrAPI = errors.New("jaccount api: request failed")
+	// ErrInvalidResponse matches a reply that is not a valid envelope: not
+	// JSON (an HTML error page), malformed, or without an entities array.
+	ErrInvalidResponse = errors.New("jaccount api: invalid response")
+	// ErrResponseTooLarge matches a reply longer than the size cap (see
+	// WithMaxResponseSize).
+	ErrResponseTooLarge = errors.New("jaccount api: response too large")
+	// ErrNoEntity matches a successful reply of a single-entity operation
+	// whose entities array is empty.
+	ErrNoEntity = errors.New("jaccount api: no entity in response")
+)
+
+// Error is the error of a failed call. It names the request by method and
+// path only, never by its full URL, which may hold a token.
+type Error struct {
+	// Method and Path identify the request (Path has no query).
+	Method, Path string
+	// StatusCode is the HTTP status, or 0 when no response arrived.
+	StatusCode int
+	// Errno is the envelope's errno, 0 when absent.
+	Errno int
+	// Message is the envelope's error message, or a description of what was
+	// wrong with the reply.
+	Message string
+	// Body is a short, sanitised snippet of a body that was not a valid
+	// envelope; empty otherwise.
+	Body string
+	// RetryAfter is the server's Retry-After on a 429 or 503, if any.
+	RetryAfter time.Duration
+	// Attempts is the number of attempts made.
+	Attempts int
+	// Err is the underlying cause, if any: a sentinel such as
+	// ErrInvalidResponse, a decoding error, a transport error, or the error
+	// of the TokenSource.
+	Err error
+}
+
+// Error implements error.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("jaccount api: ")
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.Path)
+	if e.StatusCode != 0 {
+		b.WriteString(": HTTP ")
+		b.WriteString(strconv.Itoa(e.StatusCode))
+	}
+	if e.Errno != 0 {
+		b.WriteString(": errno ")
+		b.WriteString(strconv.Itoa(e.Errno))
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.Err != nil && e.Message == "" {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	if e.Body != "" {
+		b.WriteString(": body ")
+		b.WriteString(strconv.Quote(e.Body))
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is reports whether the error's status matches one of the status sentinels
+// (ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited,
+// ErrServerError), or errno != 0 for ErrAPI.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServerError:
+		return e.StatusCode >= 500 && e.StatusCode <= 599
+	case ErrAPI:
+		return e.Errno != 0
+	}
+	return false
+}
+
+// maxSnippet bounds Error.Body, in bytes.
+const maxSnippet = 200
+
+// secretRe matches the places a token can appear in text: a query or form
+// parameter, a JSON member, or an Authorization value.
+var secretRe = regexp.MustCompile(`(?i)(\b(?:access_token|refresh_token|id_token|client_secret|client_id|code)"?\s*[=:]\s*"?)[^&"\s,}]+|(\bbearer\s+)[^\s",}]+`)
+
+// sanitize makes s safe to show: known secrets and anything shaped like a
+// token are replaced, control characters and invalid UTF-8 removed, and the
+// result cut to at most limit bytes.
+func sanitize(s string, limit int, secrets ...string) string {
+	// Look at a bounded window only; it is wide enough that the cut cannot
+	// leave part of a known secret unredacted in what is shown.
+	if w := 4*limit + 4096; len(s) > w {
+		s = s[:w]
+	}
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		}
+	}
+	s = secretRe.ReplaceAllString(s, "${1}${2}[REDACTED]")
+	var b strings.Builder
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			r = ' '
+		}
+		if b.Len()+utf8.RuneLen(r) > limit {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}

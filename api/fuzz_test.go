@@ -1,0 +1,99 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/oauth-jaccount/jaccount-go/gen"
+)
+
+const fuzzToken = "tok-SECRET-fuzz-123"
+
+// FuzzDecode feeds untrusted bodies and statuses to the envelope decoder:
+// it must never panic, never report success for anything but a 2xx envelope
+// with errno 0 and an entities array, and always give a bounded, clean,
+// token-free *Error otherwise.
+func FuzzDecode(f *testing.F) {
+	seeds := []struct {
+		status int
+		body   string
+	}{
+		{200, `{"errno":0,"error":"success","total":1,"entities":[{"account":"a","birthday":{"birthYear":"2000"}}]}`},
+		{200, `{"errno":0,"error":"Succeed.","entities":[]}`},
+		{200, `{"errno":0,"entities":null}`},
+		{200, `{"errno":7,"error":"bad ` + fuzzToken + `"}`},
+		{200, `<html>` + fuzzToken + `</html>`},
+		{200, `{"errno":0,"entities":[{"account":`},
+		{200, `{"entities":[{}]}`},
+		{200, ``},
+		{401, `{"errno":401,"error":"expired"}`},
+		{503, "\x00\x1b[31m\xff access_token=abc"},
+		{302, `{"errno":0,"entities":[]}`},
+		{204, `[]`},
+	}
+	for _, s := range seeds {
+		f.Add(s.status, []byte(s.body), false)
+		f.Add(s.status, []byte(s.body), true)
+	}
+	f.Fuzz(func(t *testing.T, status int, data []byte, single bool) {
+		status = 100 + (status%500+500)%500
+		resp := &http.Response{StatusCode: status, Header: http.Header{}}
+		st := &callState{method: http.MethodGet, path: "/v1/me/profile", token: fuzzToken}
+		env := &envelope[gen.Profile]{Errno: errnoMissing}
+		err := decode(resp, data, env, st, single)
+		if err == nil {
+			if status < 200 || status > 299 || env.Errno != 0 || env.Entities == nil || single && len(env.Entities) == 0 {
+				t.Fatalf("success for status %d errno %d entities %v", status, env.Errno, env.Entities)
+			}
+			return
+		}
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("err %T is not *Error", err)
+		}
+		if e.StatusCode != status || e.Method != http.MethodGet || e.Path != "/v1/me/profile" {
+			t.Fatalf("error = %+v", e)
+		}
+		checkClean(t, e.Body, maxSnippet+len("…"))
+		checkClean(t, e.Message, maxSnippet+len("…"))
+		if strings.Contains(e.Error(), fuzzToken) {
+			t.Fatalf("Error() holds the token: %q", e.Error())
+		}
+	})
+}
+
+// FuzzSanitize checks the snippet cleaner on arbitrary text and secrets.
+func FuzzSanitize(f *testing.F) {
+	f.Add("hello "+fuzzToken+" world", fuzzToken, 50)
+	f.Add("access_token=abc&client_id=def Bearer xyz", "abcdefgh", 10)
+	f.Add("\x00\x01\u200b\xff\xfe", "zzzzzzzz", 200)
+	f.Add(strings.Repeat("é", 1000), "éééééééé", 7)
+	f.Fuzz(func(t *testing.T, s, secret string, limit int) {
+		limit = 1 + (limit%1000+1000)%1000
+		if len(secret) < 8 || strings.IndexFunc(secret, func(r rune) bool { return r > unicode.MaxASCII || !unicode.IsLetter(r) && !unicode.IsDigit(r) }) >= 0 {
+			secret = fuzzToken
+		}
+		out := sanitize(s, limit, secret)
+		checkClean(t, out, limit+len("…"))
+		if strings.Contains(out, secret) {
+			t.Fatalf("sanitize(%q) = %q holds %q", s, out, secret)
+		}
+	})
+}
+
+func checkClean(t *testing.T, s string, limit int) {
+	t.Helper()
+	if len(s) > limit {
+		t.Fatalf("%d bytes, limit %d: %q", len(s), limit, s)
+	}
+	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) || strings.IndexFunc(s, unicode.IsControl) >= 0 {
+		t.Fatalf("unclean text %q", s)
+	}
+	if strings.Contains(s, fuzzToken) {
+		t.Fatalf("text holds the token: %q", s)
+	}
+}

@@ -1,0 +1,118 @@
+package api_test
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/api"
+)
+
+// syncBuffer is a log sink safe for the concurrent writes of parallel calls.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestNoSecretsInLogsOrErrors drives every kind of failure in both auth
+// modes with debug logging on and checks that neither the log nor any error
+// text holds the token, the client_id or a full URL.
+func TestNoSecretsInLogsOrErrors(t *testing.T) {
+	t.Parallel()
+	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A hostile server that echoes the request line and headers back.
+		w.Header().Set("Retry-After", "0")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("<pre>" + r.URL.String() + "\n" + r.Header.Get("Authorization") + "</pre>"))
+	})
+	handlers := map[string]http.Handler{
+		"echo 503":  echo,
+		"hang up":   hangUp,
+		"truncated": truncated,
+		"errno echo": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reply(200, "application/json", `{"errno":9,"error":"bad token `+r.URL.Query().Get("access_token")+r.Header.Get("Authorization")+`"}`).ServeHTTP(w, r)
+		}),
+		"HTML 200": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reply(200, "text/html", "<html>"+r.URL.RawQuery+"</html>").ServeHTTP(w, r)
+		}),
+		"slow": stall(5*time.Second, false),
+		"oversized": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reply(200, "application/json", r.URL.RawQuery+strings.Repeat("x", 4096)).ServeHTTP(w, r)
+		}),
+		"401 echo": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reply(401, "text/plain", "rejected "+r.URL.RawQuery).ServeHTTP(w, r)
+		}),
+		"redirect out": http.RedirectHandler("http://127.0.0.1:1/steal", http.StatusTemporaryRedirect),
+	}
+	for _, query := range []bool{false, true} {
+		for name, h := range handlers {
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				logs := &syncBuffer{}
+				logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+				s := newServer(t, h)
+				opts := []api.Option{api.WithLogger(logger), api.WithAttemptTimeout(50 * time.Millisecond), api.WithMaxResponseSize(1024)}
+				if query {
+					opts = append(opts, api.WithQueryAuth(testClientID))
+				}
+				src := &refreshingSource{cur: testToken, next: testToken + "-2"}
+				c := newClientTS(t, s, src, opts...)
+				var errs []error
+				_, err := c.Profile.Get(t.Context())
+				errs = append(errs, err)
+				_, err = c.Card.Transactions(t.Context(), api.TransactionsParams{CardNo: "1"})
+				errs = append(errs, err)
+				_, err = c.Raw().GetMyProfileWithResponse(t.Context())
+				errs = append(errs, err)
+				var text strings.Builder
+				for _, err := range errs[:2] {
+					if err == nil {
+						t.Fatal("call succeeded against a failing server")
+					}
+					var e *api.Error
+					if !errors.As(err, &e) {
+						t.Fatalf("err %T is not *api.Error", err)
+					}
+					text.WriteString(err.Error() + e.Body + e.Message + "\n")
+				}
+				// Raw's errors come from net/http and name the URL, which
+				// holds no token: that is added below the retry loop.
+				if errs[2] != nil {
+					raw := errs[2].Error()
+					if strings.Contains(raw, testToken) || strings.Contains(raw, testClientID) {
+						t.Errorf("raw error holds a secret: %s", raw)
+					}
+				}
+				logText := logs.String()
+				for _, secret := range []string{testToken, testClientID, s.URL} {
+					if strings.Contains(text.String(), secret) {
+						t.Errorf("error text holds %q:\n%s", secret, text.String())
+					}
+					if strings.Contains(logText, secret) {
+						t.Errorf("log holds %q:\n%s", secret, logText)
+					}
+				}
+				if name == "echo 503" && !strings.Contains(logText, "retrying request") {
+					t.Errorf("retries were not logged:\n%s", logText)
+				}
+			})
+		}
+	}
+}

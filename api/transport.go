@@ -1,0 +1,351 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/oauth2"
+)
+
+// Refresher is implemented by token sources that can replace a token the
+// server rejected before it expired (auth.TokenSource does). ForceRefresh
+// refreshes once if the source's current access token is still rejected and
+// otherwise returns the current token; concurrent callers share one refresh.
+type Refresher interface {
+	ForceRefresh(ctx context.Context, rejected *oauth2.Token) (*oauth2.Token, error)
+}
+
+// StaticToken returns a TokenSource that always yields accessToken, for
+// callers that manage tokens themselves. It never refreshes.
+func StaticToken(accessToken string) oauth2.TokenSource {
+	return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: accessToken, TokenType: "Bearer"})
+}
+
+// callState follows one logical call through the retry loop. It is the
+// request's context itself, so that attaching it costs one allocation, and it
+// is only touched by the goroutine running the call.
+type callState struct {
+	context.Context
+	method, path string
+	start        time.Time
+	attempts     int
+	refreshed    bool
+	// typed is set for calls of the typed methods, which own their
+	// response bodies and may therefore use pooled buffers.
+	typed bool
+	// tokens sent during the call, kept to redact them from error text.
+	token, prevToken string
+	// url and rreq live here to save allocations per call.
+	url  url.URL
+	rreq retryablehttp.Request
+}
+
+type stateKey struct{}
+
+func newCallState(ctx context.Context, method, path string) *callState {
+	return &callState{Context: ctx, method: method, path: path, start: time.Now()}
+}
+
+// Value implements context.Context.
+func (s *callState) Value(key any) any {
+	if key == (stateKey{}) {
+		return s
+	}
+	return s.Context.Value(key)
+}
+
+func stateFrom(ctx context.Context) *callState {
+	s, _ := ctx.Value(stateKey{}).(*callState)
+	return s
+}
+
+func (s *callState) noteToken(tok string) {
+	if s != nil && tok != s.token {
+		s.prevToken, s.token = s.token, tok
+	}
+}
+
+func (s *callState) ownsBodies() bool { return s != nil && s.typed }
+
+// secrets returns the tokens sent so far, for sanitize.
+func (s *callState) secrets() []string {
+	if s == nil {
+		return nil
+	}
+	return []string{s.token, s.prevToken}
+}
+
+// stateTransport gives requests that do not come from the typed methods (the
+// Raw client's) a callState, so the retry policy sees them alike.
+type stateTransport struct{ next http.RoundTripper }
+
+func (t stateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if stateFrom(req.Context()) == nil {
+		req = req.WithContext(newCallState(req.Context(), req.Method, req.URL.Path))
+	}
+	return t.next.RoundTrip(req)
+}
+
+// tokenError marks an error of the TokenSource so that the retry policy never
+// retries it; Unwrap hands the source's own error on unchanged.
+type tokenError struct {
+	err error
+	// afterReject is set when the error came from the forced refresh that
+	// followed a 401.
+	afterReject bool
+}
+
+func (e *tokenError) Error() string { return "token source: " + e.err.Error() }
+func (e *tokenError) Unwrap() error { return e.err }
+
+// authHeader caches the Authorization value of the last token seen, so that
+// the common case allocates neither the string nor the slice.
+type authHeader struct {
+	token string
+	value []string
+}
+
+// authTransport is the innermost layer: it asks the TokenSource for a token
+// on every attempt, applies it per auth mode, and on a 401 forces one refresh
+// and repeats the request once.
+type authTransport struct {
+	next      http.RoundTripper
+	src       oauth2.TokenSource
+	refresher Refresher // nil when src cannot force a refresh
+	queryAuth bool
+	clientID  string
+	userAgent []string
+	accept    []string
+	logger    *slog.Logger
+	timeout   time.Duration // per attempt; 0 means none
+	budget    time.Duration // per call, from its callState's start
+	cached    atomic.Pointer[authHeader]
+}
+
+var errEmptyToken = errors.New("token source returned an empty access token")
+
+func (t *authTransport) token() (*oauth2.Token, error) {
+	tok, err := t.src.Token()
+	if err != nil {
+		return nil, &tokenError{err: err}
+	}
+	if tok == nil || tok.AccessToken == "" {
+		return nil, &tokenError{err: errEmptyToken}
+	}
+	return tok, nil
+}
+
+// authorize returns a shallow copy of req with context ctx, carrying tok;
+// req is not modified.
+func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *oauth2.Token) *http.Request {
+	r2 := req.WithContext(ctx)
+	h := make(http.Header, len(req.Header)+3)
+	for k, v := range req.Header {
+		h[k] = v
+	}
+	if _, ok := h["User-Agent"]; !ok && t.userAgent != nil {
+		h["User-Agent"] = t.userAgent
+	}
+	if _, ok := h["Accept"]; !ok {
+		h["Accept"] = t.accept
+	}
+	if t.queryAuth {
+		u := new(url.URL)
+		*u = *req.URL
+		q := "access_token=" + url.QueryEscape(tok.AccessToken)
+		if t.clientID != "" {
+			q += "&client_id=" + url.QueryEscape(t.clientID)
+		}
+		if u.RawQuery != "" {
+			q = u.RawQuery + "&" + q
+		}
+		u.RawQuery = q
+		r2.URL = u
+	} else {
+		h["Authorization"] = t.headerValue(tok)
+	}
+	r2.Header = h
+	return r2
+}
+
+func (t *authTransport) headerValue(tok *oauth2.Token) []string {
+	if c := t.cached.Load(); c != nil && c.token == tok.AccessToken {
+		return c.value
+	}
+	c := &authHeader{token: tok.AccessToken, value: []string{tok.Type() + " " + tok.AccessToken}}
+	t.cached.Store(c)
+	return c.value
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	st := stateFrom(ctx)
+	// An attempt ends at the per-attempt timeout or when the call's retry
+	// budget is spent, whichever comes first, so the budget bounds the call.
+	d := t.timeout
+	if st != nil && t.budget > 0 {
+		left := max(t.budget-time.Since(st.start), time.Millisecond)
+		if d == 0 || left < d {
+			d = left
+		}
+	}
+	if d > 0 {
+		// The body is read inside the attempt (bufferTransport), so the
+		// attempt's context can end as soon as RoundTrip returns.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	resp, err := t.roundTrip(ctx, st, req)
+	if err != nil && ctx.Err() != nil && req.Context().Err() == nil {
+		err = &attemptTimeoutError{d: d, err: err}
+	}
+	return resp, err
+}
+
+// attemptTimeoutError reports an attempt cut off by the per-attempt timeout;
+// it is retried like any transport failure.
+type attemptTimeoutError struct {
+	d   time.Duration
+	err error
+}
+
+func (e *attemptTimeoutError) Error() string {
+	return "attempt timed out after " + e.d.String() + ": " + e.err.Error()
+}
+func (e *attemptTimeoutError) Unwrap() error { return e.err }
+
+func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request) (*http.Response, error) {
+	tok, err := t.token()
+	if err != nil {
+		return nil, err
+	}
+	st.noteToken(tok.AccessToken)
+	resp, err := t.next.RoundTrip(t.authorize(ctx, req, tok))
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || t.refresher == nil {
+		return resp, err
+	}
+	if st != nil {
+		if st.refreshed {
+			return resp, nil
+		}
+		st.refreshed = true
+	}
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return resp, nil // the body cannot be sent again
+	}
+	fresh, err := t.refresher.ForceRefresh(ctx, tok)
+	if err != nil {
+		resp.Body.Close()
+		return nil, &tokenError{err: err, afterReject: true}
+	}
+	if fresh == nil || fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken {
+		return resp, nil // nothing new to try
+	}
+	resp.Body.Close()
+	if t.logger != nil && st != nil {
+		t.logger.LogAttrs(ctx, slog.LevelDebug, "jaccount api: token rejected, retrying once with a refreshed token",
+			slog.String("method", st.method), slog.String("path", st.path))
+	}
+	again := req
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		again = req.Clone(ctx)
+		again.Body = body
+	}
+	st.noteToken(fresh.AccessToken)
+	return t.next.RoundTrip(t.authorize(ctx, again, fresh))
+}
+
+// bufferTransport reads each response body whole, up to the size cap, inside
+// the attempt: a truncated or stalled body then fails the attempt (and is
+// retried) instead of failing the caller's read, and the per-attempt timeout
+// covers the body too.
+type bufferTransport struct {
+	next  http.RoundTripper
+	limit int64
+}
+
+// tooLargeError reports a body over the size cap; it is never retried.
+type tooLargeError struct {
+	status int
+	limit  int64
+	head   []byte
+}
+
+func (e *tooLargeError) Error() string { return "response body exceeds the size cap" }
+
+func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	st := stateFrom(req.Context())
+	b := newBody(st.ownsBodies())
+	b.lr = io.LimitedReader{R: resp.Body, N: t.limit + 1}
+	_, err = b.buf.ReadFrom(&b.lr)
+	b.lr.R = nil
+	resp.Body.Close()
+	if err != nil {
+		b.release()
+		return nil, err
+	}
+	if int64(b.buf.Len()) > t.limit {
+		head := bytes.Clone(b.buf.Bytes()[:min(b.buf.Len(), 4*maxSnippet)])
+		b.release()
+		return nil, &tooLargeError{status: resp.StatusCode, limit: t.limit, head: head}
+	}
+	resp.Body = b
+	resp.ContentLength = int64(b.buf.Len())
+	return resp, nil
+}
+
+// body is a fully read response body. Bodies of the typed methods come from
+// a pool: the client closes each of them exactly once, and Close returns the
+// buffer. Bodies handed to Raw's callers are never pooled, since such a
+// caller may close twice and the second Close must not free a buffer that
+// another call is using by then.
+type body struct {
+	buf    bytes.Buffer
+	lr     io.LimitedReader // kept here to save an allocation per read
+	pooled bool
+}
+
+// maxPooled keeps rare huge bodies from pinning memory in the pool.
+const maxPooled = 1 << 20
+
+var bodyPool = sync.Pool{New: func() any { return &body{pooled: true} }}
+
+func newBody(pooled bool) *body {
+	if pooled {
+		return bodyPool.Get().(*body)
+	}
+	return new(body)
+}
+
+func (b *body) Read(p []byte) (int, error) { return b.buf.Read(p) }
+
+// Close releases the buffer; its bytes must not be used afterwards.
+func (b *body) Close() error {
+	b.release()
+	return nil
+}
+
+func (b *body) release() {
+	if b.pooled && b.buf.Cap() <= maxPooled {
+		b.buf.Reset()
+		bodyPool.Put(b)
+	}
+}
