@@ -1,15 +1,21 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/oauth-jaccount/jaccount-go/auth"
 	"github.com/oauth-jaccount/jaccount-go/examples/internal/setup"
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 )
@@ -106,5 +112,48 @@ func TestRealModeNeedsLoopbackRedirect(t *testing.T) {
 		if err := run(t.Context(), e, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), setup.EnvRedirectURL) {
 			t.Errorf("redirect %q: err = %v, want a complaint about %s", redirect, err, setup.EnvRedirectURL)
 		}
+	}
+}
+
+// TestRealModeCallback runs the real-jAccount flow up to the callback,
+// without contacting jAccount: the test plays the browser and comes back
+// with a wrong state, which the quickstart must refuse before any exchange.
+func TestRealModeCallback(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	redirect := "http://" + ln.Addr().String() + "/callback"
+	ln.Close()
+	vars := map[string]string{setup.EnvClientID: "japortal000000", setup.EnvClientSecret: "s", setup.EnvRedirectURL: redirect}
+	env, err := setup.FromEnv(func(k string) string { return vars[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	go func() { errc <- run(ctx, env, pw); pw.Close() }()
+	var out strings.Builder
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		out.WriteString(sc.Text() + "\n")
+		if strings.Contains(sc.Text(), "waiting up to") {
+			go func() {
+				resp, err := http.Get(redirect + "?code=c0de&state=forged")
+				if err == nil {
+					resp.Body.Close()
+				}
+			}()
+		}
+	}
+	if err := <-errc; !errors.Is(err, auth.ErrStateMismatch) {
+		t.Fatalf("run = %v, want a state mismatch\n%s", err, out.String())
+	}
+	want := auth.DefaultEndpoint.AuthURL + "?client_id=japortal000000"
+	if !strings.Contains(out.String(), want) || !strings.Contains(out.String(), url.QueryEscape(redirect)) {
+		t.Errorf("output lacks the real authorize URL %s...:\n%s", want, out.String())
 	}
 }
