@@ -183,9 +183,9 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	if sess := s.sessionOf(r); sess != nil {
 		note(r, CredentialSession, req.client.ID)
 		s.mu.Lock()
-		consented := sess.consented[req.client.ID]
+		granted := sess.consented[req.client.ID]
 		s.mu.Unlock()
-		if consented {
+		if !slices.ContainsFunc(req.scopes, func(sc string) bool { return !slices.Contains(granted, sc) }) {
 			s.redirectCode(w, r, req, sess.username)
 			return
 		}
@@ -230,7 +230,7 @@ func (s *Server) handleAuthorizeForm(w http.ResponseWriter, r *http.Request) {
 		}
 		sid := newSecret()
 		s.mu.Lock()
-		s.sessions[sid] = &session{username: username, consented: map[string]bool{}}
+		s.sessions[sid] = &session{username: username, consented: map[string][]string{}}
 		s.mu.Unlock()
 		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sid, Path: "/oauth2/",
 			HttpOnly: true, SameSite: http.SameSiteLaxMode})
@@ -243,7 +243,7 @@ func (s *Server) handleAuthorizeForm(w http.ResponseWriter, r *http.Request) {
 		}
 		note(r, CredentialSession, req.client.ID)
 		s.mu.Lock()
-		sess.consented[req.client.ID] = true
+		sess.consented[req.client.ID] = slices.Concat(sess.consented[req.client.ID], req.scopes)
 		delete(s.tickets, id)
 		s.mu.Unlock()
 		s.redirectCode(w, r, req, sess.username)

@@ -95,8 +95,12 @@ func TestBrowserFlow(t *testing.T) {
 		t.Fatalf("refreshed access token: %d %s", r.status, r.body)
 	}
 
-	// Logged in and consented: the next authorize redirects at once.
+	// Logged in and consented: the next authorize redirects at once, unless
+	// it asks for more scopes, which takes a new consent.
 	codeFrom(t, location(t, get(t, c, authorizeURL(srv, "basic", "s2"))), "s2")
+	if more := get(t, c, authorizeURL(srv, "basic privacy", "s2b")); more.status != 200 || !strings.Contains(more.body, `id="approve"`) {
+		t.Fatalf("authorize with a new scope: %d, want the consent page", more.status)
+	}
 
 	out := get(t, c, srv.LogoutURL()+"?"+url.Values{"post_logout_redirect_uri": {"http://127.0.0.1:9999/bye"}}.Encode())
 	if loc := location(t, out); loc.String() != "http://127.0.0.1:9999/bye" {

@@ -71,7 +71,7 @@ type refreshToken struct {
 
 type session struct {
 	username  string
-	consented map[string]bool // client ids
+	consented map[string][]string // client id -> the scopes the user approved
 }
 
 // New starts a fake jAccount on a loopback port. Close it when done, e.g.
