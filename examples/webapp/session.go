@@ -20,7 +20,9 @@ const sessionTTL = 8 * time.Hour
 
 // session is what the app keeps about a browser, in a signed cookie (like
 // Flask's session): the pending login while the browser is at jAccount,
-// then the logged-in user.
+// then the logged-in user. The cookie is signed, not encrypted: it holds no
+// token, only the one-time state, nonce and PKCE verifier of a login in
+// progress (HttpOnly keeps them from scripts) and the profile it shows.
 type session struct {
 	Login   *pendingLogin `json:"login,omitempty"`
 	User    *user         `json:"user,omitempty"`
