@@ -1,0 +1,274 @@
+// Command batch is a batch job against the jAccount open API: it looks up a
+// list of teaching classes (by class code or bsid) with bounded concurrency,
+// shows its progress on stderr, survives transient failures (the API client
+// retries them), and keeps the token it renews in a token file.
+//
+//	go run ./examples/batch [-token FILE] [-client-credentials] [-concurrency N] [code ...]
+//
+// The token comes from the token file (refresh-token mode; every renewed
+// token, with its rotated refresh token, is saved back), or with
+// -client-credentials from jAccount's client mode (saved to -token when
+// given). The codes come from the arguments, else from stdin, one a line.
+//
+// With no configuration it runs against the embedded fake jAccount: it
+// seeds a token file for the fixture student, looks up the fixture classes,
+// and (unless -faults=false) makes the fake fail some requests (503s, a
+// 429 with Retry-After, an HTML error page, a dropped connection) and
+// revoke the access token, to show the job riding them out. With
+// JACCOUNT_CLIENT_ID, JACCOUNT_CLIENT_SECRET and JACCOUNT_REDIRECT_URL set it
+// runs against the real jAccount.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/api"
+	"github.com/oauth-jaccount/jaccount-go/auth"
+	"github.com/oauth-jaccount/jaccount-go/examples/internal/setup"
+	"github.com/oauth-jaccount/jaccount-go/gen"
+	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
+)
+
+// scope is what the job needs.
+const scope = "lessons"
+
+func main() {
+	setup.Main("batch", func(ctx context.Context, env *setup.Env) error {
+		return run(ctx, env, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	})
+}
+
+// options are the command line.
+type options struct {
+	tokenFile         string
+	clientCredentials bool
+	concurrency       int
+	faults            bool
+	codes             []string
+	tempDir           string // a directory run made for the token file, removed at the end
+}
+
+func parseArgs(args []string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("batch", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &options{}
+	fs.StringVar(&o.tokenFile, "token", "", "token file (default: a fresh one seeded by the fake)")
+	fs.BoolVar(&o.clientCredentials, "client-credentials", false, "use jAccount's client mode instead of a stored user token")
+	fs.IntVar(&o.concurrency, "concurrency", 4, "lookups in flight at once")
+	fs.BoolVar(&o.faults, "faults", true, "against the fake: inject failures to show the retries")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if o.concurrency < 1 {
+		return nil, errors.New("-concurrency must be at least 1")
+	}
+	o.codes = fs.Args()
+	return o, nil
+}
+
+// run is the job.
+func run(ctx context.Context, env *setup.Env, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	o, err := parseArgs(args, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "batch against %s\n", env.Where())
+	if len(o.codes) == 0 {
+		if o.codes, err = defaultCodes(env, stdin); err != nil {
+			return err
+		}
+	}
+
+	ts, store, err := tokenSource(ctx, env, o, stderr)
+	if o.tempDir != "" {
+		defer os.RemoveAll(o.tempDir)
+	}
+	if err != nil {
+		return err
+	}
+	before := storedRefreshToken(ctx, store)
+	if env.Fake != nil && o.faults {
+		injectFaults(env.Fake, stderr)
+	}
+	client, err := env.NewAPI(ts)
+	if err != nil {
+		return err
+	}
+
+	lines, failed := lookUp(ctx, client, o.codes, o.concurrency, stderr)
+	for _, l := range lines {
+		if l != "" {
+			fmt.Fprintln(stdout, l)
+		}
+	}
+	if store != nil {
+		after := storedRefreshToken(ctx, store)
+		switch {
+		case after != before && before != "":
+			fmt.Fprintf(stderr, "token file %s: refresh token rotated (%s -> %s) and saved\n", store.Path(), setup.Redact(before), setup.Redact(after))
+		default:
+			fmt.Fprintf(stderr, "token file %s: saved\n", store.Path())
+		}
+	}
+	fmt.Fprintf(stderr, "%d looked up, %d failed\n", len(o.codes)-failed, failed)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d lookups failed", failed, len(o.codes))
+	}
+	return nil
+}
+
+// defaultCodes reads the codes from stdin, or against the fake, when none
+// are given, takes the fixture classes' codes and bsids.
+func defaultCodes(env *setup.Env, stdin io.Reader) ([]string, error) {
+	if env.Fake != nil {
+		var codes []string
+		for _, u := range jaccounttest.DefaultUsers() {
+			for _, ls := range u.Lessons {
+				for _, l := range ls {
+					codes = append(codes, l.Code, l.Bsid)
+				}
+			}
+		}
+		slices.Sort(codes)
+		return slices.Compact(codes), nil
+	}
+	var codes []string
+	sc := bufio.NewScanner(stdin)
+	for sc.Scan() {
+		if c := strings.TrimSpace(sc.Text()); c != "" {
+			codes = append(codes, c)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read codes from stdin: %w", err)
+	}
+	if len(codes) == 0 {
+		return nil, errors.New("no class codes given (arguments or stdin)")
+	}
+	return codes, nil
+}
+
+// tokenSource returns the job's token source and, when a token file is in
+// use, its store.
+func tokenSource(ctx context.Context, env *setup.Env, o *options, stderr io.Writer) (*auth.TokenSource, *auth.FileStore, error) {
+	var store *auth.FileStore
+	var opts []auth.SourceOption
+	if o.tokenFile == "" && !o.clientCredentials && env.Fake != nil {
+		dir, err := os.MkdirTemp("", "jaccount-batch-")
+		if err != nil {
+			return nil, nil, fmt.Errorf("token file: %w", err)
+		}
+		o.tokenFile, o.tempDir = filepath.Join(dir, "token.json"), dir
+	}
+	if o.tokenFile != "" {
+		store = auth.NewFileStore(o.tokenFile)
+		opts = append(opts, auth.WithStore(store))
+	}
+	if o.clientCredentials {
+		fmt.Fprintln(stderr, "token: client credentials (jAccount's client mode)")
+		return env.Config.ClientCredentialsSource([]string{scope}, opts...), store, nil
+	}
+	if o.tokenFile == "" {
+		return nil, nil, errors.New("give -token FILE (a stored user token) or -client-credentials")
+	}
+	_, err := store.Load(ctx)
+	switch {
+	case errors.Is(err, auth.ErrNoToken) && env.Fake != nil:
+		if err := seedToken(ctx, env.Fake, store); err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(stderr, "token: seeded %s with a token of the fake's %s\n", store.Path(), jaccounttest.StudentUsername)
+	case err != nil:
+		return nil, nil, fmt.Errorf("load the token file: %w", err)
+	default:
+		fmt.Fprintf(stderr, "token: loaded from %s\n", store.Path())
+	}
+	return env.Config.TokenSource(nil, opts...), store, nil
+}
+
+// seedToken stores a fresh user token from the fake, as a web login would
+// have left it.
+func seedToken(ctx context.Context, fake *jaccounttest.Server, store *auth.FileStore) error {
+	t, err := fake.IssueToken(jaccounttest.StudentUsername, scope)
+	if err != nil {
+		return err
+	}
+	return store.Save(ctx, &auth.Token{AccessToken: t.AccessToken, TokenType: t.TokenType, RefreshToken: t.RefreshToken,
+		Expiry: t.Expiry, Scope: strings.Join(t.Scopes, " ")})
+}
+
+func storedRefreshToken(ctx context.Context, store *auth.FileStore) string {
+	if store == nil {
+		return ""
+	}
+	t, err := store.Load(ctx)
+	if err != nil {
+		return ""
+	}
+	return t.RefreshToken
+}
+
+// injectFaults makes the fake misbehave the way a busy gateway does.
+func injectFaults(fake *jaccounttest.Server, stderr io.Writer) {
+	fake.ExpireAccessTokens()
+	fake.Inject(
+		jaccounttest.ErrorStatus(503).Times(2),
+		jaccounttest.RateLimit(time.Second).Times(1),
+		jaccounttest.HTMLPage(502).Times(1),
+		jaccounttest.DropConnection().On(jaccounttest.EndpointAPI).Times(1),
+		jaccounttest.Latency(50*time.Millisecond).On(jaccounttest.EndpointAPI).Times(4),
+	)
+	fmt.Fprintln(stderr, "faults: the fake expired the access token and will answer 503 twice, 429 once, a 502 HTML page once, and drop a connection")
+}
+
+// lookUp looks up every code with at most concurrency lookups in flight and
+// returns one output line per code (in input order) and the number of
+// failures. Progress goes to stderr.
+func lookUp(ctx context.Context, c *api.Client, codes []string, concurrency int, stderr io.Writer) ([]string, int) {
+	lines := make([]string, len(codes))
+	var done, failed atomic.Int64
+	var mu sync.Mutex // serialises progress lines
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i, code := range codes {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			l, err := c.Lessons.Get(ctx, code)
+			status := "ok"
+			if err != nil {
+				failed.Add(1)
+				status = "FAILED: " + err.Error()
+			} else {
+				lines[i] = format(code, l)
+			}
+			n := done.Add(1)
+			mu.Lock()
+			fmt.Fprintf(stderr, "[%*d/%d] %s %s\n", len(fmt.Sprint(len(codes))), n, len(codes), code, status)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return lines, int(failed.Load())
+}
+
+// format is one output line: the code asked for, then the class.
+func format(code string, l *gen.Lesson) string {
+	var teachers []string
+	for _, t := range l.Teachers {
+		teachers = append(teachers, t.Name)
+	}
+	return strings.Join([]string{code, l.Code, l.Name, strings.Join(teachers, ","), fmt.Sprint(l.Credits)}, "\t")
+}

@@ -1,0 +1,74 @@
+// Command webapp is the Python client's Flask example in net/http: a web
+// application that signs its users in with jAccount and shows their profile.
+//
+//	go run ./examples/webapp
+//
+// Routes: / (the profile, or a login link), /jaccount/login (to jAccount),
+// /jaccount/auth (the callback: the state is checked against a signed,
+// HttpOnly session cookie, the code exchanged, the profile fetched) and
+// /jaccount/logout (ends the app's session, then jAccount's).
+//
+// With no configuration it starts the embedded fake jAccount and serves on
+// WEBAPP_ADDR (default 127.0.0.1:8080); log in as zhangsan with password
+// zhangsan-password. With JACCOUNT_CLIENT_ID, JACCOUNT_CLIENT_SECRET and
+// JACCOUNT_REDIRECT_URL set (e.g. http://localhost:8080/jaccount/auth) it
+// uses the real jAccount and serves on the redirect URL's host and port.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/examples/internal/setup"
+	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	setup.Main("webapp", func(ctx context.Context, env *setup.Env) error { return run(ctx, env, os.Getenv, log) })
+}
+
+// run serves the app until ctx ends, on getenv("WEBAPP_ADDR") against the
+// fake, on the redirect URL's host and port against the real jAccount.
+func run(ctx context.Context, env *setup.Env, getenv func(string) string, log *slog.Logger) error {
+	addr := getenv("WEBAPP_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	if env.Fake == nil {
+		u, err := url.Parse(env.Config.RedirectURL)
+		if err != nil {
+			return fmt.Errorf("%s: %w", setup.EnvRedirectURL, err)
+		}
+		addr = u.Host
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	base := "http://" + ln.Addr().String()
+	srv := &http.Server{Handler: newApp(env, base, rand.Text()+rand.Text(), log), ReadHeaderTimeout: 10 * time.Second}
+	log.Info("webapp: open "+base+"/", slog.String("jaccount", env.Where()))
+	if env.Fake != nil {
+		log.Info("webapp: fake accounts", slog.String("student", jaccounttest.StudentUsername+" / "+jaccounttest.StudentPassword),
+			slog.String("faculty", jaccounttest.FacultyUsername+" / "+jaccounttest.FacultyPassword))
+	}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,44 @@
+// Package jaccounttest is a fake jAccount for tests, the way net/http/httptest
+// is a fake HTTP server: New starts it on a loopback port, Close stops it, and
+// in between it behaves as SJTU's jAccount does (as far as its documentation
+// and public clients tell), with fixture users and an application already
+// registered. No test needs to reach the real jAccount.
+//
+// One listener serves both halves:
+//
+//   - OAuth 2.0 / OpenID Connect under /oauth2/ (AuthURL, TokenURL,
+//     LogoutURL; ID tokens carry Issuer as iss). The authorize endpoint shows
+//     an HTML login page for the fixture users (StudentUsername,
+//     FacultyUsername and their passwords) and a consent page, and keeps a
+//     login session in its own cookie, so a second authorize in the same
+//     browser skips the login form until the logout URL ends the session.
+//     WithAutoApprove skips the pages for tests without a browser, and
+//     Server.Login plays the browser's part over plain HTTP. The token
+//     endpoint does authorization_code (single-use, short-lived codes whose
+//     redirect_uri must match), refresh_token (rotating: a used refresh token
+//     gets invalid_grant) and client_credentials, authenticates the client by
+//     client_secret_post (and HTTP Basic unless WithoutBasicAuth), checks
+//     PKCE when WithPKCE asks it to (jAccount does not document PKCE), answers
+//     errors in RFC 6749 shape, and signs ID tokens with HS256 keyed by the
+//     client secret, with the claims iss, sub, aud, nonce, iat, exp, name,
+//     code and type.
+//
+//   - The open REST API under /v1/ (APIURL), implemented through
+//     gen.StrictServerInterface, which is generated from openapi/jaccount.yaml,
+//     so the fake cannot drift from the spec. Every operation is served from
+//     the fixtures (see User and DefaultUsers) in the
+//     {errno, error, total, entities} envelope. Each operation's scopes are
+//     read from the spec's security requirements (any one alternative
+//     suffices); a token without them gets 403, an unknown, expired or revoked
+//     one 401. The token may come as Authorization: Bearer or as the
+//     access_token query parameter. Card transactions are paged with
+//     nextToken (WithPageSize).
+//
+// Tests steer it with IssueToken (tokens without the authorize flow),
+// ExpireAccessTokens, ExpireAccessToken and RevokeToken, WithClock and the TTL
+// options, and Inject, which adds faults: Latency, ErrorStatus, RateLimit
+// (429 with Retry-After), HTMLPage, DropConnection, TruncateBody and Errno
+// (HTTP 200 with errno != 0), each limited with Times, On (an Endpoint) and
+// OnPath. Requests returns the request log: method, path, endpoint, which
+// credential was used, client id and status — never a token or secret.
+package jaccounttest

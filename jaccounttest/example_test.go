@@ -1,0 +1,115 @@
+package jaccounttest_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/gen"
+	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
+)
+
+// A test starts the fake, gets a token for a fixture user without the
+// browser flow, and calls the API with it.
+func Example() {
+	srv := jaccounttest.New()
+	defer srv.Close()
+
+	tok, err := srv.IssueToken(jaccounttest.StudentUsername, "basic", "lessons")
+	if err != nil {
+		panic(err)
+	}
+	c, err := gen.NewClientWithResponses(srv.APIURL(), gen.WithRequestEditorFn(
+		func(_ context.Context, req *http.Request) error {
+			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			return nil
+		}))
+	if err != nil {
+		panic(err)
+	}
+	resp, err := c.GetMyProfileWithResponse(context.Background())
+	if err != nil {
+		panic(err)
+	}
+	p := resp.JSON200.Entities[0]
+	fmt.Println(resp.StatusCode(), p.Account, p.Name, p.UserType)
+
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Method, r.Path, r.Credential, r.Status)
+	}
+	// Output:
+	// 200 zhangsan 张三 student
+	// GET /v1/me/profile bearer 200
+}
+
+// A test without a browser logs in through the fake's pages with Login and
+// exchanges the code at the token endpoint.
+func ExampleServer_Login() {
+	srv := jaccounttest.New()
+	defer srv.Close()
+
+	authorize := srv.AuthURL() + "?" + url.Values{
+		"response_type": {"code"}, "client_id": {srv.ClientID()}, "scope": {"openid basic"},
+		"redirect_uri": {"http://127.0.0.1:8080/callback"}, "state": {"xyz"},
+	}.Encode()
+	callback, err := srv.Login(context.Background(), nil, authorize, jaccounttest.StudentUsername, jaccounttest.StudentPassword)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(callback.Path, callback.Query().Get("state"))
+
+	resp, err := http.PostForm(srv.TokenURL(), url.Values{
+		"grant_type": {"authorization_code"}, "code": {callback.Query().Get("code")},
+		"redirect_uri": {"http://127.0.0.1:8080/callback"},
+		"client_id":    {srv.ClientID()}, "client_secret": {srv.ClientSecret()},
+	})
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		TokenType string `json:"token_type"`
+		Scope     string `json:"scope"`
+		IDToken   string `json:"id_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil {
+		panic(err)
+	}
+	fmt.Println(resp.StatusCode, tok.TokenType, tok.Scope, tok.IDToken != "")
+	// Output:
+	// /callback xyz
+	// 200 bearer basic openid true
+}
+
+// Faults make the fake fail the way the real service sometimes does; the
+// request log shows what happened.
+func ExampleServer_Inject() {
+	srv := jaccounttest.New()
+	defer srv.Close()
+	tok, err := srv.IssueToken(jaccounttest.FacultyUsername, "essential")
+	if err != nil {
+		panic(err)
+	}
+	srv.Inject(jaccounttest.RateLimit(2 * time.Second).OnPath("/v1/me/profile").Times(1))
+
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodGet, srv.APIURL()+"/v1/me/profile?access_token="+tok.AccessToken, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+		fmt.Printf("%d Retry-After=%q\n", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	for _, r := range srv.Requests() {
+		fmt.Println(r.Path, r.Credential, r.Status, r.Fault)
+	}
+	// Output:
+	// 429 Retry-After="2"
+	// 200 Retry-After=""
+	// /v1/me/profile none 429 true
+	// /v1/me/profile query 200 false
+}

@@ -1,0 +1,222 @@
+package jaccounttest
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/gen"
+)
+
+type faultKind int
+
+const (
+	faultLatency faultKind = iota
+	faultStatus
+	faultHTML
+	faultDrop
+	faultTruncate
+	faultErrno
+)
+
+// Fault is a failure the server injects into its responses, made by one of
+// Latency, ErrorStatus, RateLimit, HTMLPage, DropConnection, TruncateBody or
+// Errno and narrowed with Times, On and OnPath. A fault applies to every
+// matching request until ClearFaults unless Times limits it. Faults are
+// checked in the order they were injected: all matching Latency faults
+// delay the response, then the first other matching fault answers instead
+// of the server.
+type Fault struct {
+	kind       faultKind
+	latency    time.Duration
+	status     int
+	retryAfter time.Duration
+	errno      int
+	message    string
+	times      int // remaining; 0 means unlimited
+	path       string
+	endpoint   Endpoint
+}
+
+// Latency delays matching responses by d (or until the request's context
+// ends).
+func Latency(d time.Duration) Fault { return Fault{kind: faultLatency, latency: d} }
+
+// ErrorStatus answers with the HTTP status code and an error body in the
+// endpoint's own shape: RFC 6749 JSON at the token endpoint, the API
+// envelope elsewhere.
+func ErrorStatus(code int) Fault { return Fault{kind: faultStatus, status: code} }
+
+// RateLimit answers 429 Too Many Requests with a Retry-After header of
+// retryAfter (in whole seconds, rounded up) and an error body like
+// ErrorStatus.
+func RateLimit(retryAfter time.Duration) Fault {
+	return Fault{kind: faultStatus, status: http.StatusTooManyRequests, retryAfter: retryAfter}
+}
+
+// HTMLPage answers with an HTML error page and the status code, the way a
+// gateway in front of jAccount does. HTMLPage(200) is an error page that
+// claims success.
+func HTMLPage(code int) Fault { return Fault{kind: faultHTML, status: code} }
+
+// DropConnection closes the connection without any response. Note that
+// net/http's Transport silently retries an idempotent request once when a
+// reused keep-alive connection closes before the response, so a fault with
+// Times(1) may then go unnoticed by the client; Requests still shows it.
+func DropConnection() Fault { return Fault{kind: faultDrop} }
+
+// TruncateBody sends a 200 response's headers with a Content-Length
+// larger than the part of the body it sends, then closes the connection.
+func TruncateBody() Fault { return Fault{kind: faultTruncate} }
+
+// Errno answers HTTP 200 with the API envelope carrying errno (which
+// should not be 0) and message. Unless On says otherwise it applies to the
+// API only.
+func Errno(errno int, message string) Fault {
+	return Fault{kind: faultErrno, errno: errno, message: message, endpoint: EndpointAPI}
+}
+
+// Times limits the fault to the next n matching requests.
+func (f Fault) Times(n int) Fault { f.times = max(n, 1); return f }
+
+// On limits the fault to requests to endpoint e.
+func (f Fault) On(e Endpoint) Fault { f.endpoint = e; return f }
+
+// OnPath limits the fault to requests whose path is p or, when p ends in
+// "/", starts with p.
+func (f Fault) OnPath(p string) Fault { f.path = p; return f }
+
+func (f *Fault) matches(path string) bool {
+	if f.endpoint != "" && f.endpoint != endpointOf(path) {
+		return false
+	}
+	if f.path == "" || f.path == path {
+		return true
+	}
+	return strings.HasSuffix(f.path, "/") && strings.HasPrefix(path, f.path)
+}
+
+// Inject adds faults; see Fault.
+func (s *Server) Inject(faults ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range faults {
+		s.faults = append(s.faults, &f)
+	}
+}
+
+// ClearFaults removes all faults.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// take returns the faults that apply to a request to path, consuming one
+// use of each: the latencies to wait, and the fault that answers (nil if
+// the server answers).
+func (s *Server) take(path string) (delays []time.Duration, answer *Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	kept := s.faults[:0]
+	for _, f := range s.faults {
+		use := f.matches(path) && (answer == nil || f.kind == faultLatency)
+		if use {
+			if f.kind == faultLatency {
+				delays = append(delays, f.latency)
+			} else {
+				c := *f
+				answer = &c
+			}
+		}
+		if !use || f.times != 1 {
+			if use && f.times > 1 {
+				f.times--
+			}
+			kept = append(kept, f)
+		}
+	}
+	clear(s.faults[len(kept):])
+	s.faults = kept
+	return delays, answer
+}
+
+// injectFaults applies the faults before the server sees a request.
+func (s *Server) injectFaults(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		delays, f := s.take(r.URL.Path)
+		for _, d := range delays {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		if f == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if rec, ok := r.Context().Value(recordKey).(*Request); ok {
+			rec.Fault = true
+		}
+		f.serve(w, r)
+	})
+}
+
+var faultPage = template.Must(template.New("fault").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{{.Code}} {{.Text}}</title></head>
+<body><h1>{{.Code}} {{.Text}}</h1><p>The server is temporarily unable to service your request.</p><hr><address>nginx</address></body></html>
+`))
+
+func (f *Fault) serve(w http.ResponseWriter, r *http.Request) {
+	switch f.kind {
+	case faultHTML:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(f.status)
+		_ = faultPage.Execute(w, struct {
+			Code int
+			Text string
+		}{f.status, http.StatusText(f.status)})
+	case faultDrop, faultTruncate:
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		if f.kind == faultTruncate {
+			_, _ = fmt.Fprint(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{\"errno\":0,\"error\":\"succ")
+			_ = buf.Flush()
+		}
+		_ = conn.Close()
+	case faultErrno:
+		writeJSON(w, http.StatusOK, gen.Envelope{Errno: f.errno, Error: f.message})
+	default:
+		if f.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.retryAfter.Seconds()))))
+		}
+		text := http.StatusText(f.status)
+		if endpointOf(r.URL.Path) == EndpointToken {
+			code := "server_error"
+			if f.status == http.StatusServiceUnavailable || f.status == http.StatusTooManyRequests {
+				code = "temporarily_unavailable"
+			}
+			writeJSON(w, f.status, oauthError{Error: code, Description: text})
+			return
+		}
+		writeJSON(w, f.status, gen.Envelope{Errno: f.status, Error: text})
+	}
+}
+
+// writeJSON writes v as a JSON response with status code.
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,206 @@
+package jaccounttest_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
+)
+
+// freshClient has no keep-alive connections, so a dropped connection is
+// not retried by the transport.
+func freshClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+}
+
+func TestFaults(t *testing.T) {
+	t.Parallel()
+	const profile = "/v1/me/profile"
+	tests := []struct {
+		name  string
+		fault jaccounttest.Fault
+		path  string // request path; the token endpoint when "token"
+		check func(t *testing.T, resp *http.Response, body string, err error)
+	}{
+		{"error status on the API", jaccounttest.ErrorStatus(503), profile, func(t *testing.T, resp *http.Response, body string, err error) {
+			if err != nil || resp.StatusCode != 503 || !strings.Contains(body, `"errno":503`) {
+				t.Errorf("got %v %v %s", err, resp.StatusCode, body)
+			}
+		}},
+		{"error status on the token endpoint", jaccounttest.ErrorStatus(500).On(jaccounttest.EndpointToken), "token", func(t *testing.T, resp *http.Response, body string, err error) {
+			if err != nil || resp.StatusCode != 500 || !strings.Contains(body, `"error":"server_error"`) {
+				t.Errorf("got %v %v %s", err, resp.StatusCode, body)
+			}
+		}},
+		{"429 with Retry-After", jaccounttest.RateLimit(1500 * time.Millisecond), profile, func(t *testing.T, resp *http.Response, body string, err error) {
+			if err != nil || resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "2" {
+				t.Errorf("got %v %v Retry-After %q", err, resp.StatusCode, resp.Header.Get("Retry-After"))
+			}
+		}},
+		{"429 on the token endpoint", jaccounttest.RateLimit(time.Second).On(jaccounttest.EndpointToken), "token", func(t *testing.T, resp *http.Response, body string, err error) {
+			if err != nil || resp.StatusCode != 429 || !strings.Contains(body, "temporarily_unavailable") {
+				t.Errorf("got %v %v %s", err, resp.StatusCode, body)
+			}
+		}},
+		{"HTML error page", jaccounttest.HTMLPage(502), profile, func(t *testing.T, resp *http.Response, body string, err error) {
+			if err != nil || resp.StatusCode != 502 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+				t.Errorf("got %v %v %s", err, resp.StatusCode, body)
+			}
+		}},
+		{"HTML page on 200", jaccounttest.HTMLPage(200), profile, func(t *testing.T, resp *http.Response, body string, err error) {
+			if err != nil || resp.StatusCode != 200 || !strings.Contains(body, "<html>") {
+				t.Errorf("got %v %v %s", err, resp.StatusCode, body)
+			}
+		}},
+		{"errno on 200", jaccounttest.Errno(20001, "系统繁忙"), profile, func(t *testing.T, resp *http.Response, body string, err error) {
+			if err != nil || resp.StatusCode != 200 || !strings.Contains(body, `"errno":20001`) {
+				t.Errorf("got %v %v %s", err, resp.StatusCode, body)
+			}
+		}},
+		{"dropped connection", jaccounttest.DropConnection(), profile, func(t *testing.T, resp *http.Response, body string, err error) {
+			if err == nil {
+				t.Errorf("got %v %s, want a transport error", resp.StatusCode, body)
+			}
+		}},
+		{"truncated body", jaccounttest.TruncateBody(), profile, func(t *testing.T, resp *http.Response, body string, err error) {
+			if err == nil || resp == nil || resp.StatusCode != 200 {
+				t.Errorf("got %v %v %s, want a 200 whose body fails", err, resp, body)
+			}
+		}},
+		{"fault on another path", jaccounttest.ErrorStatus(500).OnPath("/v1/me/lessons"), profile, func(t *testing.T, resp *http.Response, body string, err error) {
+			if err != nil || resp.StatusCode != 200 {
+				t.Errorf("got %v %v %s, want the fault not to apply", err, resp.StatusCode, body)
+			}
+		}},
+		{"fault on a path prefix", jaccounttest.ErrorStatus(500).OnPath("/v1/me/"), profile, func(t *testing.T, resp *http.Response, body string, err error) {
+			if err != nil || resp.StatusCode != 500 {
+				t.Errorf("got %v %v %s", err, resp.StatusCode, body)
+			}
+		}},
+		{"token fault spares the API", jaccounttest.ErrorStatus(500).On(jaccounttest.EndpointToken), profile, func(t *testing.T, resp *http.Response, body string, err error) {
+			if err != nil || resp.StatusCode != 200 {
+				t.Errorf("got %v %v %s", err, resp.StatusCode, body)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t)
+			tok := issue(t, srv, jaccounttest.StudentUsername, "basic")
+			srv.Inject(tt.fault.Times(1))
+			var req *http.Request
+			if tt.path == "token" {
+				req = tokenRequest(t, srv, creds(srv, "grant_type", "refresh_token", "refresh_token", tok.RefreshToken))
+			} else {
+				req, _ = http.NewRequestWithContext(testContext(t), http.MethodGet, srv.APIURL()+tt.path, nil)
+				req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+			}
+			resp, err := freshClient().Do(req)
+			var body string
+			if err == nil {
+				b, rerr := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				body, err = string(b), rerr
+			}
+			tt.check(t, resp, body, err)
+			// Times(1): the next request is served normally.
+			if r := apiGet(t, srv, profile, tok.AccessToken); r.status != 200 {
+				t.Errorf("after the fault: %d %s", r.status, r.body)
+			}
+		})
+	}
+}
+
+func TestFaultTimesAndLog(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	tok := issue(t, srv, jaccounttest.StudentUsername, "basic").AccessToken
+	srv.Inject(jaccounttest.ErrorStatus(502).Times(3))
+	var wg sync.WaitGroup
+	statuses := make(chan int, 10)
+	for range 10 {
+		wg.Go(func() {
+			req, _ := http.NewRequestWithContext(testContext(t), http.MethodGet, srv.APIURL()+"/v1/me/profile", nil)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			resp, err := srv.HTTPClient().Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	count := map[int]int{}
+	for s := range statuses {
+		count[s]++
+	}
+	if count[502] != 3 || count[200] != 7 {
+		t.Fatalf("statuses %v, want 3 x 502 and 7 x 200", count)
+	}
+	faults := 0
+	for _, l := range srv.Requests() {
+		if l.Fault {
+			faults++
+			if l.Status != 502 {
+				t.Errorf("fault logged with status %d", l.Status)
+			}
+		}
+	}
+	if faults != 3 {
+		t.Errorf("log shows %d faults, want 3", faults)
+	}
+	srv.ResetRequests()
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests after ResetRequests", n)
+	}
+}
+
+func TestLatencyAndClearFaults(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	tok := issue(t, srv, jaccounttest.StudentUsername, "basic").AccessToken
+	srv.Inject(jaccounttest.Latency(200*time.Millisecond), jaccounttest.ErrorStatus(503))
+	start := time.Now()
+	if r := apiGet(t, srv, "/v1/me/profile", tok); r.status != 503 {
+		t.Errorf("status %d, want 503 (unlimited fault)", r.status)
+	}
+	if d := time.Since(start); d < 200*time.Millisecond {
+		t.Errorf("answered after %v, want at least the 200ms latency", d)
+	}
+	if r := apiGet(t, srv, "/v1/me/profile", tok); r.status != 503 {
+		t.Errorf("second request: %d, want 503 until ClearFaults", r.status)
+	}
+	srv.ClearFaults()
+	start = time.Now()
+	if r := apiGet(t, srv, "/v1/me/profile", tok); r.status != 200 || time.Since(start) > 150*time.Millisecond {
+		t.Errorf("after ClearFaults: %d in %v", r.status, time.Since(start))
+	}
+}
+
+func TestRevokeRefreshToken(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	tok := issue(t, srv, jaccounttest.StudentUsername, "basic")
+	if srv.RevokeToken("unknown") || srv.ExpireAccessToken("unknown") {
+		t.Error("unknown tokens reported as found")
+	}
+	if !srv.RevokeToken(tok.RefreshToken) {
+		t.Fatal("refresh token not found")
+	}
+	r := postToken(t, srv, creds(srv, "grant_type", "refresh_token", "refresh_token", tok.RefreshToken), false)
+	if r.status != 400 || r.str("error") != "invalid_grant" {
+		t.Errorf("revoked refresh token: %d %s", r.status, r.body)
+	}
+	// The access token still works.
+	if r := apiGet(t, srv, "/v1/me/profile", tok.AccessToken); r.status != 200 {
+		t.Errorf("access token after its refresh token was revoked: %d", r.status)
+	}
+}

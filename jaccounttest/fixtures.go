@@ -1,0 +1,267 @@
+package jaccounttest
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/gen"
+)
+
+// Credentials of the fixture data. They are public test values, not secrets.
+const (
+	// DefaultClientID is the client id of the application every Server
+	// registers.
+	DefaultClientID = "jaccounttest"
+	// DefaultClientSecret is the 48-character secret of DefaultClientID.
+	DefaultClientSecret = "jaccounttest-secret-0123456789abcdefghijklmnopqr"
+
+	// StudentUsername is the jAccount username of the fixture student 张三.
+	StudentUsername = "zhangsan"
+	// StudentPassword is the password of StudentUsername.
+	StudentPassword = "zhangsan-password"
+	// FacultyUsername is the jAccount username of the fixture faculty member 李老师.
+	FacultyUsername = "lilaoshi"
+	// FacultyPassword is the password of FacultyUsername.
+	FacultyPassword = "lilaoshi-password"
+
+	// CurrentSemester is the semester the fixture data treats as current;
+	// GET /v1/me/lessons serves it unless WithCurrentSemester says otherwise.
+	CurrentSemester = "2026-2027-1"
+	// PreviousSemester is the other semester with fixture lessons.
+	PreviousSemester = "2025-2026-2"
+)
+
+// DefaultRedirectURIs are the redirect URIs registered for DefaultClientID.
+// Their host is loopback without a port, so any port is accepted (RFC 8252
+// section 7.3): http://127.0.0.1:8080/jaccount/auth matches.
+var DefaultRedirectURIs = []string{
+	"http://127.0.0.1/callback",
+	"http://localhost/callback",
+	"http://127.0.0.1/jaccount/auth",
+	"http://localhost/jaccount/auth",
+}
+
+// Client is an application registered with the fake.
+type Client struct {
+	// ID is the client id (app id), e.g. "japortal000000".
+	ID string
+	// Secret is the client secret; it also keys the HS256 ID-token signature.
+	Secret string
+	// RedirectURIs are the registered redirect URIs. A redirect URI matches
+	// when equal to one of them, or, for a registered loopback URI without
+	// a port, when it differs only in the port.
+	RedirectURIs []string
+	// Scopes, when not empty, limits the scopes the client may request.
+	Scopes []string
+}
+
+// User is a fixture jAccount account with everything the API serves about it.
+type User struct {
+	// Username is the jAccount username (the ID token's sub, the profile's account).
+	Username string
+	// Password is what the login page accepts.
+	Password string
+	// Profile is the full profile; the API trims it to the scopes granted.
+	Profile gen.Profile
+	// Positions are served by GET /v1/enterprise/user/positions.
+	Positions []gen.Position
+	// Rights are served by GET /v1/enterprise/user/rights?account=Username.
+	Rights []gen.UserRight
+	// Lessons maps a semester such as "2026-2027-1" to its teaching classes.
+	Lessons map[string][]gen.Lesson
+	// Examinations are served by GET /v1/me/examinations.
+	Examinations []gen.Examination
+	// Card is served by GET /v1/me/card (its User is filled from Profile).
+	Card gen.CardInfo
+	// Transactions are the card's transactions, oldest first.
+	Transactions []gen.CardTransaction
+}
+
+// clone returns a deep enough copy of u that the server can own it.
+func (u User) clone() *User {
+	c := u
+	c.Positions = slices.Clone(u.Positions)
+	c.Rights = slices.Clone(u.Rights)
+	c.Lessons = maps.Clone(u.Lessons)
+	c.Examinations = slices.Clone(u.Examinations)
+	c.Transactions = slices.Clone(u.Transactions)
+	c.Profile.Identities = slices.Clone(u.Profile.Identities)
+	return &c
+}
+
+// DefaultClient returns the application registered on every Server.
+func DefaultClient() Client {
+	return Client{ID: DefaultClientID, Secret: DefaultClientSecret, RedirectURIs: slices.Clone(DefaultRedirectURIs)}
+}
+
+// DefaultUsers returns fresh copies of the fixture accounts: the student
+// StudentUsername and the faculty member FacultyUsername.
+func DefaultUsers() []User {
+	return []User{studentUser(), facultyUser()}
+}
+
+var seiee = gen.Organize{Id: "03000", Name: "电子信息与电气工程学院"}
+var mathSchool = gen.Organize{Id: "07000", Name: "数学科学学院"}
+
+// epochMillis is a fixed instant in the fixture calendar.
+func epochMillis(year int, month time.Month, day, hour, minute int) int64 {
+	return time.Date(year, month, day, hour, minute, 0, 0, time.FixedZone("CST", 8*3600)).UnixMilli()
+}
+
+func avatars(account string) gen.Avatars {
+	base := "https://example.invalid/avatars/" + account
+	return gen.Avatars{UriTiny: base + "-tiny.png", UriNormal: base + ".png", UriLarge: base + "-large.png"}
+}
+
+func birthday(year, month, day int) gen.Birthday {
+	var b gen.Birthday
+	// FromBirthdayMillis only fails for unmarshalable values; an int64 is not one.
+	_ = b.FromBirthdayMillis(time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).UnixMilli())
+	return b
+}
+
+// person builds a full profile whose default identity is identity.
+func person(id, account, name string, identity gen.Identity, gender gen.Gender, born gen.Birthday, mobile, cardNo, cardType string) gen.Profile {
+	return gen.Profile{
+		Id: id, Account: account, Name: name, Kind: "canvas.profile", Code: identity.Code, UserType: identity.UserType,
+		Organize: identity.Organize, TopOrganize: identity.TopOrganize, ClassNo: identity.ClassNo,
+		Avatars: avatars(account), Birthday: born, Gender: gender,
+		Email: account + "@sjtu.edu.cn", TimeZone: 8, Mobile: mobile,
+		Identities: []gen.Identity{identity}, CardNo: cardNo, CardType: cardType,
+		UnionId: "u-" + account, AccountPhotoUrl: "https://example.invalid/photos/" + account + ".jpg",
+	}
+}
+
+func studentUser() User {
+	identity := gen.Identity{
+		Kind: "canvas.identity", IsDefault: true, Code: "523030910001",
+		UserType: gen.UserTypeStudent, UserTypeName: "学生",
+		Organize: seiee, TopOrganize: seiee, TopOrganizes: []gen.Organize{seiee},
+		Status: "正常", ExpireDate: "2027-07-31", ClassNo: "F2303001", Gjm: "156",
+		CreateDate: epochMillis(2023, 8, 20, 9, 0), UpdateDate: epochMillis(2026, 9, 1, 9, 0),
+		Major:         gen.Major{Id: "080901", Name: "计算机科学与技术"},
+		AdmissionDate: "2023-09-01", TrainLevel: "本科", GraduateDate: "2027-06-30",
+		Type: gen.IdentityType{Id: "student", Name: "学生"},
+	}
+	p := person("8d5b4f5e-3c1a-4d6e-9b2f-1a2b3c4d5e6f", StudentUsername, "张三", identity, gen.GenderMale,
+		birthday(2005, 3, 14), "13800000001", "2023000001", "学生卡")
+	return User{
+		Username: StudentUsername, Password: StudentPassword, Profile: p,
+		Positions: []gen.Position{{
+			Post: gen.Post{PostCode: "BuiltInStudent", PostName: "学生", Formal: true, BizTypes: []string{"student"}},
+			Dept: gen.Dept{OrganizeId: seiee.Id, OrganizeName: seiee.Name, ParentOrganizeId: "00000"},
+		}},
+		Rights: []gen.UserRight{
+			{"code": "library.borrow", "name": "图书借阅", "enabled": true},
+			{"code": "net.access", "name": "校园网接入", "enabled": true},
+		},
+		Lessons: map[string][]gen.Lesson{
+			CurrentSemester: {
+				lesson("(2026-2027-1)-CS2501-01", "CS2501", "操作系统", "陈老师", seiee, 64, 4, 1, 3, "东中院3-101"),
+				lesson("(2026-2027-1)-MATH1207-02", "MATH1207", "概率统计", FacultyName, mathSchool, 48, 3, 3, 1, "东上院102"),
+			},
+			PreviousSemester: {
+				lesson("(2025-2026-2)-CS2305-01", "CS2305", "计算机组成", "王老师", seiee, 64, 4, 2, 5, "东中院2-203"),
+			},
+		},
+		Examinations: []gen.Examination{
+			{"name": "操作系统期末考试", "courseCode": "CS2501", "semester": CurrentSemester,
+				"startTime": epochMillis(2027, 1, 10, 8, 0), "endTime": epochMillis(2027, 1, 10, 10, 0),
+				"location": "东上院201", "seat": "17"},
+			{"name": "概率统计期末考试", "courseCode": "MATH1207", "semester": CurrentSemester,
+				"startTime": epochMillis(2027, 1, 12, 13, 0), "endTime": epochMillis(2027, 1, 12, 15, 0),
+				"location": "东上院305", "seat": "42"},
+		},
+		Card: gen.CardInfo{CardNo: p.CardNo, CardId: "C2023000001", BankNo: "6222000000000001",
+			CardBalance: 86.5, TransBalance: 0},
+		Transactions: transactions(45, epochMillis(2026, 9, 1, 7, 30), 500),
+	}
+}
+
+// FacultyName is the real name of FacultyUsername, the teacher of one of the
+// student's lessons.
+const FacultyName = "李老师"
+
+func facultyUser() User {
+	identity := gen.Identity{
+		Kind: "canvas.identity", IsDefault: true, Code: "10086",
+		UserType: gen.UserTypeFaculty, UserTypeName: "教职工",
+		Organize: mathSchool, TopOrganize: mathSchool, TopOrganizes: []gen.Organize{mathSchool},
+		MgtOrganize: mathSchool, TopMgtOrganize: mathSchool,
+		Status: "正常", ExpireDate: "2040-12-31", Gjm: "156",
+		CreateDate: epochMillis(2010, 7, 1, 9, 0), UpdateDate: epochMillis(2026, 3, 1, 9, 0),
+		Type: gen.IdentityType{Id: "faculty", Name: "教职工"},
+	}
+	p := person("1f2e3d4c-5b6a-4789-8a9b-0c1d2e3f4a5b", FacultyUsername, FacultyName, identity, gen.GenderFemale,
+		birthday(1980, 11, 2), "13900000002", "1998000086", "教工卡")
+	return User{
+		Username: FacultyUsername, Password: FacultyPassword, Profile: p,
+		Positions: []gen.Position{
+			{Post: gen.Post{PostCode: "Professor", PostName: "教授", Formal: true, BizTypes: []string{"teaching", "research"}},
+				Dept: gen.Dept{OrganizeId: mathSchool.Id, OrganizeName: mathSchool.Name, ParentOrganizeId: "00000", Independent: true}},
+			{Post: gen.Post{PostCode: "ViceDean", PostName: "副院长", Formal: true, BizTypes: []string{"management"}},
+				Dept: gen.Dept{OrganizeId: mathSchool.Id, OrganizeName: mathSchool.Name, ParentOrganizeId: "00000", Independent: true}},
+		},
+		Rights: []gen.UserRight{
+			{"code": "jwc.grade.entry", "name": "成绩录入", "enabled": true},
+			{"code": "library.borrow", "name": "图书借阅", "enabled": true},
+		},
+		Lessons: map[string][]gen.Lesson{
+			CurrentSemester: {
+				lesson("(2026-2027-1)-MATH1207-02", "MATH1207", "概率统计", FacultyName, mathSchool, 48, 3, 3, 1, "东上院102"),
+			},
+			PreviousSemester: {
+				lesson("(2025-2026-2)-MATH2701-01", "MATH2701", "实变函数", FacultyName, mathSchool, 48, 3, 4, 3, "数学楼201"),
+			},
+		},
+		Examinations: []gen.Examination{},
+		Card: gen.CardInfo{CardNo: p.CardNo, CardId: "C1998000086", BankNo: "6222000000000086",
+			CardBalance: 312.2, TransBalance: 20},
+		Transactions: transactions(6, epochMillis(2026, 9, 2, 11, 45), 1200),
+	}
+}
+
+func lesson(code, courseCode, name, teacher string, org gen.Organize, hours int, credits float64, day, period int, room string) gen.Lesson {
+	return gen.Lesson{
+		Id: "lesson-" + code, Name: name, Uri: "https://example.invalid/lessons/" + code, Kind: "sjtu.lesson",
+		Bsid: "bsid-" + courseCode, Code: code,
+		Course:   gen.Course{Id: "course-" + courseCode, Code: courseCode, Name: name, Kind: "sjtu.course"},
+		Teachers: []gen.Teacher{{Name: teacher, Kind: "canvas.profile"}},
+		Organize: org, Hours: hours, Credits: credits,
+		Classes: []gen.LessonClass{{
+			Schedule:  gen.Schedule{Kind: "sjtu.lesson.schedule", Week: 1, Day: day, Period: period, Start: period, Finish: period + 1},
+			Classroom: gen.Classroom{Name: room, Kind: "sjtu.classroom"},
+		}},
+	}
+}
+
+var merchants = []struct{ system, merchant, description string }{
+	{"餐饮", "第一餐饮大楼", "午餐"},
+	{"餐饮", "第二餐饮大楼", "晚餐"},
+	{"生活", "浴室", "淋浴"},
+	{"购物", "教育超市", "日用品"},
+	{"餐饮", "哈乐餐厅", "早餐"},
+}
+
+// transactions builds n deterministic card transactions, oldest first, every
+// stepMinutes minutes from start (epoch ms).
+func transactions(n int, start int64, stepMinutes int64) []gen.CardTransaction {
+	out := make([]gen.CardTransaction, 0, n)
+	balance := 500.0
+	for i := range n {
+		m := merchants[i%len(merchants)]
+		amount := -float64(5+(i*7)%23) - 0.5
+		if i%10 == 9 {
+			amount = 100 // a top-up every tenth transaction
+			m = struct{ system, merchant, description string }{"充值", "圈存机", "银行卡圈存"}
+		}
+		balance += amount
+		out = append(out, gen.CardTransaction{
+			DateTime: start + int64(i)*stepMinutes*60_000, System: m.system, Merchant: m.merchant,
+			Description: fmt.Sprintf("%s #%d", m.description, i+1), Amount: amount, CardBalance: balance,
+		})
+	}
+	return out
+}

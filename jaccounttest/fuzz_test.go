@@ -1,0 +1,103 @@
+package jaccounttest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// FuzzTokenEndpoint feeds arbitrary form bodies and Authorization headers to
+// the token endpoint: it must answer 200 with tokens or 400/401 in RFC 6749
+// shape, and never echo the client secret.
+func FuzzTokenEndpoint(f *testing.F) {
+	f.Add("grant_type=client_credentials&client_id=jaccounttest&client_secret="+DefaultClientSecret+"&scope=basic", "")
+	f.Add("grant_type=authorization_code&code=x&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback", "Basic amFjY291bnR0ZXN0Og==")
+	f.Add("grant_type=refresh_token&refresh_token=%zz", "")
+	f.Add("scope=a,b,,c&grant_type=client_credentials", "Basic !!!")
+	f.Add(strings.Repeat("a=b&", 100), "Bearer x")
+	srv := New()
+	defer srv.Close()
+	h := srv.ts.Config.Handler
+	f.Fuzz(func(t *testing.T, body, authz string) {
+		req := httptest.NewRequest(http.MethodPost, "/oauth2/token", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if authz != "" {
+			req.Header["Authorization"] = []string{authz}
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var out map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatalf("status %d, body is not JSON: %q", rec.Code, rec.Body)
+		}
+		switch rec.Code {
+		case 200:
+			if out["access_token"] == nil {
+				t.Fatalf("200 without access_token: %s", rec.Body)
+			}
+		case 400, 401:
+			if e, _ := out["error"].(string); e == "" {
+				t.Fatalf("%d without error: %s", rec.Code, rec.Body)
+			}
+		default:
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+		if strings.Contains(rec.Body.String(), DefaultClientSecret) {
+			t.Fatal("the response echoes the client secret")
+		}
+	})
+}
+
+// FuzzBearerToken checks the API's token extraction from untrusted headers
+// and queries.
+func FuzzBearerToken(f *testing.F) {
+	f.Add("Bearer abc", "")
+	f.Add("bearer  abc ", "")
+	f.Add("Basic abc", "access_token=x")
+	f.Add("", "access_token=x&client_id=y")
+	f.Add("Bearer a b", "")
+	f.Fuzz(func(t *testing.T, authz, query string) {
+		req := httptest.NewRequest(http.MethodGet, "/v1/me/profile", nil)
+		req.URL.RawQuery = query
+		if authz != "" {
+			req.Header["Authorization"] = []string{authz}
+		}
+		tok, cred := bearerToken(req)
+		if (tok == "") != (cred == CredentialNone) {
+			t.Fatalf("token %q with credential %s", tok, cred)
+		}
+		if cred == CredentialBearer && (strings.ContainsAny(tok, " \t") || !strings.Contains(authz, tok)) {
+			t.Fatalf("bearer token %q from %q", tok, authz)
+		}
+	})
+}
+
+// FuzzParsers covers the other parsers of untrusted input: scopes, redirect
+// URIs and page tokens.
+func FuzzParsers(f *testing.F) {
+	f.Add("openid basic", "http://127.0.0.1:8080/callback", "b2Zmc2V0OjIw")
+	f.Add("a,b  c", "http://localhost/callback#frag", "!!")
+	f.Add("", "javascript:alert(1)", "b2Zmc2V0Oi0x")
+	f.Fuzz(func(t *testing.T, scope, redirect, page string) {
+		for _, s := range parseScopes(scope) {
+			if s == "" || strings.ContainsAny(s, " ,") {
+				t.Fatalf("scope %q from %q", s, scope)
+			}
+		}
+		if redirectMatches(DefaultRedirectURIs, redirect) && !strings.HasPrefix(redirect, "http://") {
+			t.Fatalf("redirect %q accepted", redirect)
+		}
+		if n, ok := decodePageToken(page); ok {
+			if n < 0 {
+				t.Fatalf("negative offset from %q", page)
+			}
+			if page != "" {
+				if m, ok := decodePageToken(encodePageToken(n)); !ok || m != n {
+					t.Fatalf("page token round trip %d -> %d", n, m)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,115 @@
+package jaccounttest
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Option configures a Server created by New.
+type Option func(*config)
+
+type config struct {
+	clients      []Client
+	users        []User
+	replaceUsers bool
+	autoApprove  string
+	accessTTL    time.Duration
+	codeTTL      time.Duration
+	now          func() time.Time
+	pageSize     int
+	semester     string
+	basicAuth    bool
+	pkce         bool
+	logger       *slog.Logger
+}
+
+func defaultConfig() config {
+	return config{
+		clients:   []Client{DefaultClient()},
+		accessTTL: 2 * time.Hour,
+		codeTTL:   time.Minute,
+		now:       time.Now,
+		pageSize:  20,
+		semester:  CurrentSemester,
+		basicAuth: true,
+		logger:    slog.New(slog.DiscardHandler),
+	}
+}
+
+// WithClient registers an application, replacing any registered client with
+// the same ID (including DefaultClientID).
+func WithClient(c Client) Option {
+	return func(cfg *config) { cfg.clients = append(cfg.clients, c) }
+}
+
+// WithUsers replaces the fixture accounts (DefaultUsers) with users.
+func WithUsers(users ...User) Option {
+	return func(cfg *config) { cfg.users, cfg.replaceUsers = users, true }
+}
+
+// WithUser adds an account to the fixtures, replacing one with the same
+// Username.
+func WithUser(u User) Option {
+	return func(cfg *config) { cfg.users = append(cfg.users, u) }
+}
+
+// WithAutoApprove makes the authorize endpoint skip the login page and the
+// consent: it redirects at once with a code for username. It is meant for
+// tests that have no browser.
+func WithAutoApprove(username string) Option {
+	return func(cfg *config) { cfg.autoApprove = username }
+}
+
+// WithAccessTokenTTL sets the lifetime of access tokens (default two hours);
+// it is the expires_in of token responses.
+func WithAccessTokenTTL(d time.Duration) Option {
+	return func(cfg *config) { cfg.accessTTL = d }
+}
+
+// WithCodeTTL sets how long an authorization code may be exchanged (default
+// one minute).
+func WithCodeTTL(d time.Duration) Option {
+	return func(cfg *config) { cfg.codeTTL = d }
+}
+
+// WithClock makes the server read the time from now instead of time.Now,
+// for codes, tokens and ID-token claims.
+func WithClock(now func() time.Time) Option {
+	return func(cfg *config) { cfg.now = now }
+}
+
+// WithPageSize sets how many card transactions one page holds (default 20);
+// longer lists carry a nextToken.
+func WithPageSize(n int) Option {
+	return func(cfg *config) { cfg.pageSize = max(n, 1) }
+}
+
+// WithCurrentSemester sets the semester GET /v1/me/lessons serves (default
+// CurrentSemester).
+func WithCurrentSemester(semester string) Option {
+	return func(cfg *config) { cfg.semester = semester }
+}
+
+// WithoutBasicAuth makes the token endpoint reject HTTP Basic client
+// authentication, accepting client_id and client_secret in the form body
+// only (client_secret_post, which is what jAccount is known to accept).
+// By default both are accepted; Requests tells which one a client used.
+func WithoutBasicAuth() Option {
+	return func(cfg *config) { cfg.basicAuth = false }
+}
+
+// WithPKCE makes the fake check PKCE (RFC 7636): when an authorize request
+// carries a code_challenge (S256 or plain), its code is exchanged only with
+// the matching code_verifier. jAccount's documentation does not mention
+// PKCE, so by default the fake ignores these parameters, as a server without
+// PKCE support does.
+func WithPKCE() Option {
+	return func(cfg *config) { cfg.pkce = true }
+}
+
+// WithLogger makes the server log each request at debug level, and
+// rejected ones at info level, to logger. Tokens and secrets are never
+// logged. The default discards everything.
+func WithLogger(logger *slog.Logger) Option {
+	return func(cfg *config) { cfg.logger = logger }
+}

@@ -1,0 +1,268 @@
+package jaccounttest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server is a fake jAccount: the OAuth 2.0 / OIDC endpoints under /oauth2/
+// and the open REST API under /v1/, on one loopback listener. Its methods
+// are safe for concurrent use.
+type Server struct {
+	// URL is the base URL of the server, http://127.0.0.1:<port>, with no
+	// trailing slash.
+	URL string
+
+	ts   *httptest.Server
+	cfg  config
+	spec *specInfo
+
+	mu       sync.Mutex
+	clients  map[string]Client
+	users    map[string]*User
+	codes    map[string]*authCode
+	access   map[string]*accessToken
+	refresh  map[string]*refreshToken
+	sessions map[string]*session
+	tickets  map[string]*ticket
+	faults   []*Fault
+	log      []Request
+}
+
+// grant is what a code or token was issued for.
+type grant struct {
+	clientID string
+	username string // empty for client credentials
+	scopes   []string
+}
+
+type authCode struct {
+	grant
+	redirectURI string
+	nonce       string
+	expiry      time.Time
+	challenge   string // PKCE, when the authorize request had one (WithPKCE)
+	method      string
+	used        bool
+	issued      *Token // what the exchange issued, revoked if the code is replayed
+}
+
+type accessToken struct {
+	grant
+	expiry  time.Time
+	revoked bool
+}
+
+type refreshToken struct {
+	grant
+	used    bool
+	revoked bool
+}
+
+type session struct {
+	username  string
+	consented map[string][]string // client id -> the scopes the user approved
+}
+
+// New starts a fake jAccount on a loopback port. Close it when done, e.g.
+// with t.Cleanup(srv.Close). New panics if the embedded OpenAPI spec cannot
+// be loaded, which cannot happen with a correctly built module.
+func New(opts ...Option) *Server {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o(&cfg)
+	}
+	spec, err := loadSpec()
+	if err != nil {
+		panic(err)
+	}
+	s := &Server{
+		cfg: cfg, spec: spec,
+		clients: map[string]Client{}, users: map[string]*User{},
+		codes: map[string]*authCode{}, access: map[string]*accessToken{}, refresh: map[string]*refreshToken{},
+		sessions: map[string]*session{}, tickets: map[string]*ticket{},
+	}
+	for _, c := range cfg.clients {
+		s.clients[c.ID] = c
+	}
+	users := cfg.users
+	if !cfg.replaceUsers {
+		users = append(DefaultUsers(), users...)
+	}
+	for _, u := range users {
+		s.users[u.Username] = u.clone()
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /oauth2/authorize", s.handleAuthorize)
+	mux.HandleFunc("POST /oauth2/authorize", s.handleAuthorizeForm)
+	mux.HandleFunc("POST /oauth2/token", s.handleToken)
+	mux.HandleFunc("GET /oauth2/logout", s.handleLogout)
+	mux.Handle("/v1/", s.apiHandler())
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "404 page not found", http.StatusNotFound)
+	})
+	s.ts = httptest.NewServer(s.record(s.injectFaults(mux)))
+	s.URL = s.ts.URL
+	return s
+}
+
+// Close shuts the server down, blocking until all requests have finished.
+func (s *Server) Close() { s.ts.Close() }
+
+// AuthURL returns the authorize endpoint, URL + "/oauth2/authorize".
+func (s *Server) AuthURL() string { return s.URL + "/oauth2/authorize" }
+
+// TokenURL returns the token endpoint, URL + "/oauth2/token".
+func (s *Server) TokenURL() string { return s.URL + "/oauth2/token" }
+
+// LogoutURL returns the logout endpoint, URL + "/oauth2/logout".
+func (s *Server) LogoutURL() string { return s.URL + "/oauth2/logout" }
+
+// Issuer returns the iss of the ID tokens, URL + "/oauth2/" (with the
+// trailing slash, as jAccount's).
+func (s *Server) Issuer() string { return s.URL + "/oauth2/" }
+
+// APIURL returns the base URL of the open API (the paths start /v1/); it is
+// URL itself.
+func (s *Server) APIURL() string { return s.URL }
+
+// ClientID returns DefaultClientID, the client IssueToken issues to.
+func (s *Server) ClientID() string { return DefaultClientID }
+
+// ClientSecret returns the secret of the client DefaultClientID.
+func (s *Server) ClientSecret() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.clients[DefaultClientID].Secret
+}
+
+// HTTPClient returns an *http.Client for the server's listener, like
+// httptest.Server.Client.
+func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
+
+// newSecret returns a fresh random opaque string for codes, tokens and
+// session ids.
+func newSecret() string {
+	b := make([]byte, 24)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (s *Server) now() time.Time { return s.cfg.now() }
+
+// parseScopes splits a scope parameter. Spaces are the standard separator;
+// commas, which some old applications send, are accepted too.
+func parseScopes(v string) []string {
+	out := strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ',' })
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// checkScopes returns an error naming the first scope that is not declared
+// by the spec or not allowed for the client.
+func (s *Server) checkScopes(c Client, scopes []string) error {
+	for _, sc := range scopes {
+		if !s.spec.scopes[sc] {
+			return fmt.Errorf("unknown scope %q", sc)
+		}
+		if len(c.Scopes) > 0 && !slices.Contains(c.Scopes, sc) {
+			return fmt.Errorf("scope %q is not granted to this client", sc)
+		}
+	}
+	return nil
+}
+
+// IssueToken issues an access token and a refresh token for username to the
+// client DefaultClientID directly, without the authorize flow, as if the
+// user had granted scopes. With "openid" among the scopes an ID token is
+// issued too.
+func (s *Server) IssueToken(username string, scopes ...string) (*Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[DefaultClientID]
+	if !ok {
+		return nil, errors.New("jaccounttest: no client " + DefaultClientID)
+	}
+	if _, ok := s.users[username]; !ok {
+		return nil, fmt.Errorf("jaccounttest: no user %q", username)
+	}
+	scopes = parseScopes(strings.Join(scopes, " "))
+	if err := s.checkScopes(c, scopes); err != nil {
+		return nil, fmt.Errorf("jaccounttest: %w", err)
+	}
+	g := grant{clientID: c.ID, username: username, scopes: scopes}
+	return s.issueLocked(g, slices.Contains(scopes, "openid"), "", true)
+}
+
+// ExpireAccessTokens makes every access token issued so far expired; the
+// API then answers 401 until the client refreshes.
+func (s *Server) ExpireAccessTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range s.access {
+		t.expiry = s.now().Add(-time.Second)
+	}
+}
+
+// ExpireAccessToken makes one access token expired and reports whether it
+// was known.
+func (s *Server) ExpireAccessToken(token string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.access[token]
+	if ok {
+		t.expiry = s.now().Add(-time.Second)
+	}
+	return ok
+}
+
+// RevokeToken revokes an access token or a refresh token and reports
+// whether it was known. A revoked access token gets 401 from the API; a
+// revoked refresh token gets invalid_grant from the token endpoint.
+func (s *Server) RevokeToken(token string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.access[token]; ok {
+		t.revoked = true
+		return true
+	}
+	if t, ok := s.refresh[token]; ok {
+		t.revoked = true
+		return true
+	}
+	return false
+}
+
+type ctxKey int
+
+const (
+	recordKey ctxKey = iota
+	principalKey
+)
+
+// note fills in the credential and client of the request being recorded.
+func note(r *http.Request, cred Credential, clientID string) {
+	if rec, ok := r.Context().Value(recordKey).(*Request); ok {
+		rec.Credential, rec.ClientID = cred, clientID
+	}
+}
+
+func withValue(r *http.Request, key ctxKey, v any) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), key, v))
+}
+
+// logRejected logs a refused request without any credential.
+func (s *Server) logRejected(r *http.Request, status int, reason string) {
+	s.cfg.logger.Info("jaccounttest: request refused", slog.String("method", r.Method),
+		slog.String("path", r.URL.Path), slog.Int("status", status), slog.String("reason", reason))
+}
