@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -38,8 +39,10 @@ type Locker interface {
 // (mode 0600). Saves are atomic: a temporary file in the same directory is
 // written and fsynced, then renamed over the old one, and the directory is
 // fsynced, so a crash leaves either the old or the new token, never a torn
-// file; a process killed mid-save may leave a stray ".<name>.tmp-*" file
-// beside it, which is safe to delete. Lock takes an advisory lock (flock(2) / LockFileEx) on a sibling
+// file. A process killed mid-save may leave a stray ".<name>.tmp-*" file
+// beside it; the next successful Save removes those older than a minute
+// (far longer than a save takes, so another process's save in progress is
+// never touched). Lock takes an advisory lock (flock(2) / LockFileEx) on a sibling
 // file path+".lock", which is never renamed, so processes sharing the
 // token file coordinate their refreshes.
 type FileStore struct {
@@ -110,7 +113,32 @@ func (s *FileStore) Save(_ context.Context, t *Token) (err error) {
 	if err = os.Rename(tmp, s.path); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	if err = syncDir(dir); err != nil {
+		return err
+	}
+	s.removeStaleTemps(dir)
+	return nil
+}
+
+// staleTemp is the age after which a leftover temporary file is removed.
+const staleTemp = time.Minute
+
+// removeStaleTemps deletes temporary files that crashed saves left behind.
+// It is best effort: the token file is already safely in place.
+func (s *FileStore) removeStaleTemps(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	prefix := "." + filepath.Base(s.path) + ".tmp-"
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasPrefix(e.Name(), prefix) {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTemp {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // syncDir makes the rename durable.

@@ -10,6 +10,36 @@ import (
 	"time"
 )
 
+// TestFileStoreRemovesStaleTemps: leftovers of crashed saves are cleaned up
+// by the next save, but a fresh one (another process mid-save) is kept.
+func TestFileStoreRemovesStaleTemps(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := NewFileStore(filepath.Join(dir, "token.json"))
+	stale := filepath.Join(dir, ".token.json.tmp-111")
+	fresh := filepath.Join(dir, ".token.json.tmp-222")
+	other := filepath.Join(dir, ".other.json.tmp-333")
+	old := time.Now().Add(-2 * staleTemp)
+	for _, p := range []string{stale, fresh, other} {
+		if err := os.WriteFile(p, []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if p != fresh {
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := s.Save(context.Background(), &Token{AccessToken: "a", Expiry: testNow}); err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[string]bool{stale: false, fresh: true, other: true} {
+		if _, err := os.Stat(p); (err == nil) != want {
+			t.Errorf("%s: exists = %v, want %v", filepath.Base(p), err == nil, want)
+		}
+	}
+}
+
 func TestFileStore(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
