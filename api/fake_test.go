@@ -1,0 +1,263 @@
+package api_test
+
+import (
+	"cmp"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/api"
+	"github.com/oauth-jaccount/jaccount-go/auth"
+	"github.com/oauth-jaccount/jaccount-go/gen"
+	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
+)
+
+// These tests run the client against jaccounttest, the project's fake
+// jAccount, which serves the spec through the generated strict server,
+// enforces scopes and injects faults.
+
+// allScopes covers every operation of the open API.
+var allScopes = []string{"essential", "profile", "lessons", "exams", "card_info", "card_transactions"}
+
+func startFake(t *testing.T) *jaccounttest.Server {
+	t.Helper()
+	fake := jaccounttest.New()
+	t.Cleanup(fake.Close)
+	return fake
+}
+
+func student(t *testing.T) jaccounttest.User {
+	t.Helper()
+	for _, u := range jaccounttest.DefaultUsers() {
+		if u.Username == jaccounttest.StudentUsername {
+			return u
+		}
+	}
+	t.Fatal("no fixture student")
+	return jaccounttest.User{}
+}
+
+// fakeRetries keeps fault tests quick while still honouring a 1 s Retry-After.
+var fakeRetries = api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 4, MinWait: time.Millisecond, MaxWait: 2 * time.Second, Budget: 10 * time.Second})
+
+// apiCalls counts the API requests the fake saw for path.
+func apiCalls(fake *jaccounttest.Server, path string) (n int) {
+	for _, r := range fake.Requests() {
+		if r.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+func TestEveryMethodAgainstFake(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t)
+	stu := student(t)
+	tok, err := fake.IssueToken(stu.Username, allScopes...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modes := []struct {
+		name string
+		opts []api.Option
+		cred jaccounttest.Credential
+	}{
+		{"bearer", nil, jaccounttest.CredentialBearer},
+		{"query", []api.Option{api.WithQueryAuth(fake.ClientID())}, jaccounttest.CredentialQuery},
+	}
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) { // not parallel: the request log is shared
+			fake.ResetRequests()
+			c, err := api.NewClient(api.StaticToken(tok.AccessToken), append(mode.opts, api.WithBaseURL(fake.APIURL()))...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := t.Context()
+			check := func(what string, err error, ok bool) {
+				t.Helper()
+				if err != nil || !ok {
+					t.Errorf("%s: ok=%v err=%v", what, ok, err)
+				}
+			}
+			p, err := c.Profile.Get(ctx)
+			check("Profile.Get", err, err == nil && p.Account == stu.Username && p.Name == stu.Profile.Name)
+			pos, err := c.Enterprise.Positions(ctx)
+			check("Enterprise.Positions", err, err == nil && len(pos.Positions) == len(stu.Positions))
+			rights, err := c.Enterprise.Rights(ctx, stu.Username)
+			check("Enterprise.Rights", err, err == nil && len(rights.Items) == len(stu.Rights))
+			cur, err := c.Lessons.List(ctx)
+			check("Lessons.List", err, err == nil && len(cur.Items) == len(stu.Lessons[jaccounttest.CurrentSemester]))
+			prev, err := c.Lessons.ListBySemester(ctx, jaccounttest.PreviousSemester)
+			check("Lessons.ListBySemester", err, err == nil && len(prev.Items) == len(stu.Lessons[jaccounttest.PreviousSemester]))
+			want := stu.Lessons[jaccounttest.CurrentSemester][0]
+			one, err := c.Lessons.Get(ctx, want.Code)
+			check("Lessons.Get", err, err == nil && one.Code == want.Code && one.Name == want.Name)
+			ex, err := c.Examinations.List(ctx)
+			check("Examinations.List", err, err == nil && len(ex.Items) == len(stu.Examinations))
+			card, err := c.Card.Get(ctx)
+			check("Card.Get", err, err == nil && card.CardNo == stu.Card.CardNo && card.CardBalance == stu.Card.CardBalance)
+			page, err := c.Card.Transactions(ctx, api.TransactionsParams{})
+			check("Card.Transactions", err, err == nil && page.Total == int64(len(stu.Transactions)) &&
+				len(page.Items) > 0 && len(page.Items) < len(stu.Transactions) && page.NextToken != "")
+			var walked []gen.CardTransaction
+			for tx, err := range c.Card.AllTransactions(ctx, api.TransactionsParams{}) {
+				if err != nil {
+					t.Fatalf("AllTransactions after %d: %v", len(walked), err)
+				}
+				walked = append(walked, tx)
+			}
+			byTime := func(a, b gen.CardTransaction) int { return cmp.Compare(a.DateTime, b.DateTime) }
+			slices.SortFunc(walked, byTime)
+			if want := slices.SortedFunc(slices.Values(stu.Transactions), byTime); !slices.Equal(walked, want) {
+				t.Errorf("AllTransactions walked %d transactions, want the fixture's %d", len(walked), len(want))
+			}
+			for _, r := range fake.Requests() {
+				if r.Endpoint == jaccounttest.EndpointAPI && (r.Credential != mode.cred || r.Status != 200) {
+					t.Errorf("%s %s: credential %s status %d, want %s 200", r.Method, r.Path, r.Credential, r.Status, mode.cred)
+				}
+			}
+		})
+	}
+}
+
+func TestFakeFaults(t *testing.T) {
+	t.Parallel()
+	const path = "/v1/me/profile"
+	cases := []struct {
+		name     string
+		fault    jaccounttest.Fault
+		scopes   []string
+		opts     []api.Option
+		attempts int   // requests the fake sees; 0 means at least 2
+		is       error // nil: success
+		errno    int
+		min      time.Duration
+	}{
+		{name: "503 burst", fault: jaccounttest.ErrorStatus(503).Times(2), attempts: 3},
+		{name: "503 forever", fault: jaccounttest.ErrorStatus(503), attempts: 4, is: api.ErrServerError},
+		{name: "429 with Retry-After", fault: jaccounttest.RateLimit(time.Second).Times(1), attempts: 2, min: time.Second},
+		{name: "HTML 502 page", fault: jaccounttest.HTMLPage(502).Times(1), attempts: 2},
+		{name: "HTML page on 200", fault: jaccounttest.HTMLPage(200), attempts: 1, is: api.ErrInvalidResponse},
+		{name: "errno on 200", fault: jaccounttest.Errno(40001, "busy"), attempts: 1, is: api.ErrAPI, errno: 40001},
+		{name: "truncated body", fault: jaccounttest.TruncateBody().Times(1), attempts: 2},
+		// net/http itself may replay a GET on a dropped keep-alive connection.
+		{name: "dropped connections", fault: jaccounttest.DropConnection().Times(2)},
+		{name: "slow past attempt timeout", fault: jaccounttest.Latency(5 * time.Second).Times(1),
+			opts: []api.Option{api.WithAttemptTimeout(200 * time.Millisecond)}, attempts: 2, min: 200 * time.Millisecond},
+		{name: "missing scope", scopes: []string{"lessons"}, attempts: 1, is: api.ErrForbidden},
+		{name: "400 not retried", fault: jaccounttest.ErrorStatus(400), attempts: 1, is: api.ErrAPI},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			fake := startFake(t)
+			scopes := tc.scopes
+			if scopes == nil {
+				scopes = []string{"basic"}
+			}
+			tok, err := fake.IssueToken(jaccounttest.StudentUsername, scopes...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.scopes == nil {
+				fake.Inject(tc.fault.OnPath(path))
+			}
+			c, err := api.NewClient(api.StaticToken(tok.AccessToken), append([]api.Option{api.WithBaseURL(fake.APIURL()), fakeRetries}, tc.opts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			p, err := c.Profile.Get(t.Context())
+			elapsed := time.Since(start)
+			switch n := apiCalls(fake, path); {
+			case tc.attempts == 0 && n < 2, tc.attempts != 0 && n != tc.attempts:
+				t.Errorf("the fake saw %d requests, want %d (err %v)", n, tc.attempts, err)
+			}
+			if tc.is == nil {
+				if err != nil || p.Account != jaccounttest.StudentUsername {
+					t.Fatalf("Get = %+v, %v", p, err)
+				}
+			} else if !errors.Is(err, tc.is) {
+				t.Fatalf("err = %v, want %v", err, tc.is)
+			}
+			var e *api.Error
+			if tc.errno != 0 && (!errors.As(err, &e) || e.Errno != tc.errno) {
+				t.Errorf("err = %#v, want errno %d", err, tc.errno)
+			}
+			if elapsed < tc.min {
+				t.Errorf("took %v, want at least %v", elapsed, tc.min)
+			}
+		})
+	}
+}
+
+// fakeAuth is an auth.Config for the fake's default client.
+func fakeAuth(fake *jaccounttest.Server) *auth.Config {
+	return &auth.Config{ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(), Endpoint: auth.Endpoint{
+		AuthURL: fake.AuthURL(), TokenURL: fake.TokenURL(), LogoutURL: fake.LogoutURL(), Issuer: fake.Issuer()}}
+}
+
+// TestFakeRefreshOn401 revokes tokens on the server while the client still
+// holds them as valid: a 401 forces one refresh for any number of callers,
+// and a revoked refresh token ends in auth.ErrInvalidGrant without retries.
+func TestFakeRefreshOn401(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t)
+	issued, err := fake.IssueToken(jaccounttest.StudentUsername, "basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := fakeAuth(fake).TokenSource(&auth.Token{AccessToken: issued.AccessToken, RefreshToken: issued.RefreshToken,
+		TokenType: issued.TokenType, Expiry: issued.Expiry})
+	c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()), fakeRetries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	tokenCalls := func() (n int) {
+		for _, r := range fake.Requests() {
+			if r.Endpoint == jaccounttest.EndpointToken {
+				n++
+			}
+		}
+		return n
+	}
+
+	fake.ExpireAccessTokens() // the server no longer accepts a token the client thinks valid
+	const callers = 32
+	var wg sync.WaitGroup
+	errs := make(chan error, callers)
+	for range callers {
+		wg.Go(func() {
+			if _, err := c.Profile.Get(ctx); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("Get after expiry: %v", err)
+	}
+	if n := tokenCalls(); n != 1 {
+		t.Errorf("%d callers caused %d refreshes, want 1", callers, n)
+	}
+
+	cur, err := ts.AuthToken(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.RevokeToken(cur.AccessToken)
+	fake.RevokeToken(cur.RefreshToken)
+	fake.ResetRequests()
+	_, err = c.Profile.Get(ctx)
+	if !errors.Is(err, auth.ErrInvalidGrant) {
+		t.Fatalf("err = %v, want auth.ErrInvalidGrant", err)
+	}
+	if n, m := tokenCalls(), apiCalls(fake, "/v1/me/profile"); n != 1 || m != 1 {
+		t.Errorf("after revocation: %d token requests and %d API requests, want 1 and 1 (no retries)", n, m)
+	}
+}
