@@ -453,11 +453,7 @@ func (s *Server) exchangeCodeLocked(c Client, code, redirectURI, verifier string
 	case code == "" || !ok:
 		return nil, invalidGrant("unknown authorization code")
 	case ac.used:
-		// RFC 6749 section 4.1.2: revoke what the first exchange issued.
-		if ac.issued != nil {
-			s.access[ac.issued.AccessToken].revoked = true
-			s.refresh[ac.issued.RefreshToken].revoked = true
-		}
+		s.revokeFamilyLocked(code)
 		return nil, invalidGrant("authorization code already used")
 	case ac.clientID != c.ID:
 		return nil, invalidGrant("authorization code was issued to another client")
@@ -469,9 +465,25 @@ func (s *Server) exchangeCodeLocked(c Client, code, redirectURI, verifier string
 		return nil, invalidGrant("code_verifier does not match the code_challenge")
 	}
 	ac.used = true
-	tok, err := s.issueLocked(ac.grant, true, ac.nonce, true)
-	ac.issued = tok
-	return tok, err
+	g := ac.grant
+	g.family = code
+	return s.issueLocked(g, true, ac.nonce, true)
+}
+
+// revokeFamilyLocked revokes every token descending from the authorization
+// code, refreshed ones included, as RFC 6749 section 4.1.2 asks when a code
+// is replayed; s.mu must be held.
+func (s *Server) revokeFamilyLocked(code string) {
+	for _, at := range s.access {
+		if at.family == code {
+			at.revoked = true
+		}
+	}
+	for _, rt := range s.refresh {
+		if rt.family == code {
+			rt.revoked = true
+		}
+	}
 }
 
 // pkceMatches checks an RFC 7636 code_verifier against its challenge.

@@ -160,11 +160,21 @@ func TestCodeRules(t *testing.T) {
 	if first.status != 200 {
 		t.Fatalf("exchange: %d %s", first.status, first.body)
 	}
+	refreshed := postToken(t, srv, creds(srv, "grant_type", "refresh_token", "refresh_token", first.str("refresh_token")), false)
+	if refreshed.status != 200 {
+		t.Fatalf("refresh: %d %s", refreshed.status, refreshed.body)
+	}
 	if r := exchange(code, redirectURI); r.status != 400 || r.str("error") != "invalid_grant" {
 		t.Errorf("code reuse: %d %s", r.status, r.body)
 	}
-	if r := apiGet(t, srv, "/v1/me/profile", first.str("access_token")); r.status != 401 {
-		t.Errorf("the token of a replayed code still works: %d", r.status)
+	// Replaying the code revokes everything it led to, refreshed tokens included.
+	for _, tok := range []string{first.str("access_token"), refreshed.str("access_token")} {
+		if r := apiGet(t, srv, "/v1/me/profile", tok); r.status != 401 {
+			t.Errorf("a token descending from a replayed code still works: %d", r.status)
+		}
+	}
+	if r := postToken(t, srv, creds(srv, "grant_type", "refresh_token", "refresh_token", refreshed.str("refresh_token")), false); r.str("error") != "invalid_grant" {
+		t.Errorf("the refreshed refresh token of a replayed code still works: %d %s", r.status, r.body)
 	}
 	late := newCode("b")
 	now.Add(int64(31 * time.Second))

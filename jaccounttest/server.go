@@ -44,6 +44,7 @@ type grant struct {
 	clientID string
 	username string // empty for client credentials
 	scopes   []string
+	family   string // the authorization code the tokens descend from, if any
 }
 
 type authCode struct {
@@ -54,7 +55,6 @@ type authCode struct {
 	challenge   string // PKCE, when the authorize request had one (WithPKCE)
 	method      string
 	used        bool
-	issued      *Token // what the exchange issued, revoked if the code is replayed
 }
 
 type accessToken struct {
