@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -114,5 +115,33 @@ func TestNoSecretsInLogsOrErrors(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestNoSecretsInValues prints the client and its token source every way fmt
+// and slog can: none shows the token or, in query mode, the client id with it.
+func TestNoSecretsInValues(t *testing.T) {
+	t.Parallel()
+	ts := api.StaticToken(testToken)
+	for _, opts := range [][]api.Option{nil, {api.WithQueryAuth(testClientID)}} {
+		c, err := api.NewClient(ts, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, v := range map[string]any{"StaticToken": ts, "*Client": c, "Profile service": c.Profile} {
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+				if s := fmt.Sprintf(verb, v); strings.Contains(s, testToken) {
+					t.Errorf("%s %s leaks the token: %s", name, verb, s)
+				}
+			}
+			var b strings.Builder
+			slog.New(slog.NewJSONHandler(&b, nil)).Info("x", "v", v)
+			if strings.Contains(b.String(), testToken) {
+				t.Errorf("%s through slog leaks the token: %s", name, b.String())
+			}
+		}
+	}
+	if tok, err := ts.Token(); err != nil || tok.AccessToken != testToken {
+		t.Errorf("StaticToken.Token() = %v, %v", tok, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -27,8 +28,27 @@ type Refresher interface {
 // StaticToken returns a TokenSource that always yields accessToken, for
 // callers that manage tokens themselves. It never refreshes.
 func StaticToken(accessToken string) oauth2.TokenSource {
-	return oauth2.StaticTokenSource(&oauth2.Token{AccessToken: accessToken, TokenType: "Bearer"})
+	return staticToken{&oauth2.Token{AccessToken: accessToken, TokenType: "Bearer"}}
 }
+
+// staticToken is oauth2.StaticTokenSource that never prints its token: fmt
+// would print the *oauth2.Token inside it with %s.
+type staticToken struct{ t *oauth2.Token }
+
+// Token returns the fixed token.
+func (s staticToken) Token() (*oauth2.Token, error) { return s.t, nil }
+
+// String hides the token.
+func (staticToken) String() string { return "api.StaticToken([REDACTED])" }
+
+// GoString hides the token from %#v.
+func (s staticToken) GoString() string { return s.String() }
+
+// Format makes every fmt verb print String.
+func (s staticToken) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, s.String()) }
+
+// LogValue hides the token from slog.
+func (s staticToken) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // callState follows one logical call through the retry loop. It is the
 // request's context itself, so that attaching it costs one allocation, and it

@@ -67,7 +67,9 @@ func TestNoSecretsInTokenAndConfig(t *testing.T) {
 			t.Errorf("AuthRequest %s: %s", how, s)
 		}
 	}
-	for name, v := range map[string]any{"Token": tok, "*Token": &tok, "Config": cfg, "*Config": &cfg, "[]*Token": []*Token{&tok}, "struct": struct{ T *Token }{&tok}} {
+	values := map[string]any{"Token": tok, "*Token": &tok, "Config": cfg, "*Config": &cfg, "[]*Token": []*Token{&tok}, "struct": struct{ T *Token }{&tok},
+		"*TokenSource": cfg.TokenSource(&tok), "client-credentials *TokenSource": cfg.ClientCredentialsSource(nil)}
+	for name, v := range values {
 		for how, s := range renderings(v) {
 			if how == "slog-json" && (strings.HasPrefix(name, "[") || strings.HasPrefix(name, "struct")) {
 				continue
@@ -83,6 +85,9 @@ func TestNoSecretsInTokenAndConfig(t *testing.T) {
 		t.Errorf("empty fields shown as set: %s", s)
 	}
 	if s := cfg.String(); !strings.Contains(s, testClientID) || !strings.Contains(s, redacted) {
+		t.Errorf("unhelpful: %s", s)
+	}
+	if s := fmt.Sprint(cfg.TokenSource(&tok)); !strings.Contains(s, testClientID) || !strings.Contains(s, testUser) {
 		t.Errorf("unhelpful: %s", s)
 	}
 }

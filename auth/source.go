@@ -284,6 +284,41 @@ func (s *TokenSource) fetch(ctx context.Context, cur *Token) (*Token, error) {
 	return t, err
 }
 
+// String describes the source and its current token without any secret.
+func (s *TokenSource) String() string {
+	mode := "refresh_token"
+	if s.clientC {
+		mode = "client_credentials"
+	}
+	s.mu.Lock()
+	cur := s.cur
+	s.mu.Unlock()
+	tok := "<nil>"
+	if cur != nil {
+		tok = cur.String()
+	}
+	return fmt.Sprintf("auth.TokenSource{Mode: %s, Config: %s, Token: %s}", mode, s.cfg.String(), tok)
+}
+
+// GoString is String; it keeps %#v from printing the client secret.
+func (s *TokenSource) GoString() string { return s.String() }
+
+// Format makes every fmt verb print String: the source holds the Config by
+// value, whose secret fmt would otherwise print field by field.
+func (s *TokenSource) Format(f fmt.State, _ rune) { writeString(f, s.String()) }
+
+// LogValue implements slog.LogValuer without secrets.
+func (s *TokenSource) LogValue() slog.Value {
+	s.mu.Lock()
+	cur := s.cur
+	s.mu.Unlock()
+	attrs := []slog.Attr{slog.Bool("client_credentials", s.clientC), slog.Any("config", s.cfg)}
+	if cur != nil {
+		attrs = append(attrs, slog.Any("token", *cur))
+	}
+	return slog.GroupValue(attrs...)
+}
+
 func (s *TokenSource) debug(msg string, t *Token) {
 	if s.log != nil {
 		s.log.Debug("auth: "+msg, slog.Any("token", t))
