@@ -15,12 +15,11 @@ import (
 // jAccount: its login page, token endpoint (single-use codes, rotating
 // refresh tokens, HS256 ID tokens) and logout.
 
+// fakeConfig is exampleConfig with the client authentication style chosen.
 func fakeConfig(fake *jaccounttest.Server, style auth.AuthStyle) *auth.Config {
-	return &auth.Config{
-		ClientID: fake.ClientID(), ClientSecret: fake.ClientSecret(), AuthStyle: style,
-		RedirectURL: "http://127.0.0.1/callback", Scopes: []string{"openid", "basic"},
-		Endpoint: auth.Endpoint{AuthURL: fake.AuthURL(), TokenURL: fake.TokenURL(), LogoutURL: fake.LogoutURL(), Issuer: fake.Issuer()},
-	}
+	cfg := exampleConfig(fake)
+	cfg.AuthStyle = style
+	return cfg
 }
 
 // tokenCredentials lists how each token-endpoint request authenticated.
