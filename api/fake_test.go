@@ -42,14 +42,24 @@ func student(t *testing.T) jaccounttest.User {
 // fakeRetries keeps fault tests quick while still honouring a 1 s Retry-After.
 var fakeRetries = api.WithRetryPolicy(api.RetryPolicy{MaxAttempts: 4, MinWait: time.Millisecond, MaxWait: 2 * time.Second, Budget: 10 * time.Second})
 
-// apiCalls counts the API requests the fake saw for path.
-func apiCalls(fake *jaccounttest.Server, path string) (n int) {
+// countRequests counts the requests in the fake's log that match.
+func countRequests(fake *jaccounttest.Server, match func(jaccounttest.Request) bool) (n int) {
 	for _, r := range fake.Requests() {
-		if r.Path == path {
+		if match(r) {
 			n++
 		}
 	}
 	return n
+}
+
+// apiCalls counts the API requests the fake saw for path.
+func apiCalls(fake *jaccounttest.Server, path string) int {
+	return countRequests(fake, func(r jaccounttest.Request) bool { return r.Path == path })
+}
+
+// tokenCalls counts the requests the fake's token endpoint saw.
+func tokenCalls(fake *jaccounttest.Server) int {
+	return countRequests(fake, func(r jaccounttest.Request) bool { return r.Endpoint == jaccounttest.EndpointToken })
 }
 
 func TestEveryMethodAgainstFake(t *testing.T) {
@@ -217,14 +227,6 @@ func TestFakeRefreshOn401(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := t.Context()
-	tokenCalls := func() (n int) {
-		for _, r := range fake.Requests() {
-			if r.Endpoint == jaccounttest.EndpointToken {
-				n++
-			}
-		}
-		return n
-	}
 
 	fake.ExpireAccessTokens() // the server no longer accepts a token the client thinks valid
 	const callers = 32
@@ -242,7 +244,7 @@ func TestFakeRefreshOn401(t *testing.T) {
 	for err := range errs {
 		t.Errorf("Get after expiry: %v", err)
 	}
-	if n := tokenCalls(); n != 1 {
+	if n := tokenCalls(fake); n != 1 {
 		t.Errorf("%d callers caused %d refreshes, want 1", callers, n)
 	}
 
@@ -257,7 +259,7 @@ func TestFakeRefreshOn401(t *testing.T) {
 	if !errors.Is(err, auth.ErrInvalidGrant) {
 		t.Fatalf("err = %v, want auth.ErrInvalidGrant", err)
 	}
-	if n, m := tokenCalls(), apiCalls(fake, "/v1/me/profile"); n != 1 || m != 1 {
+	if n, m := tokenCalls(fake), apiCalls(fake, "/v1/me/profile"); n != 1 || m != 1 {
 		t.Errorf("after revocation: %d token requests and %d API requests, want 1 and 1 (no retries)", n, m)
 	}
 }
