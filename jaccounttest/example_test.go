@@ -22,20 +22,22 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	c, err := gen.NewClientWithResponses(srv.APIURL(), gen.WithRequestEditorFn(
-		func(_ context.Context, req *http.Request) error {
-			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-			return nil
-		}))
+	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, srv.APIURL()+"/v1/me/profile", nil)
 	if err != nil {
 		panic(err)
 	}
-	resp, err := c.GetMyProfileWithResponse(context.Background())
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		panic(err)
 	}
-	p := resp.JSON200.Entities[0]
-	fmt.Println(resp.StatusCode(), p.Account, p.Name, p.UserType)
+	defer resp.Body.Close()
+	var reply struct{ Entities []gen.Profile }
+	if err := json.NewDecoder(resp.Body).Decode(&reply); err != nil {
+		panic(err)
+	}
+	p := reply.Entities[0]
+	fmt.Println(resp.StatusCode, p.Account, p.Name, p.UserType)
 
 	for _, r := range srv.Requests() {
 		fmt.Println(r.Method, r.Path, r.Credential, r.Status)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
 	"github.com/oauth-jaccount/jaccount-go/examples/internal/setup"
 )
@@ -29,6 +30,11 @@ type app struct {
 	baseURL  string // the app's root URL, without a trailing slash
 	sessions *sessions
 	log      *slog.Logger
+	// client is the app's one API client, built once; each login derives
+	// a copy carrying the user's token (WithTokenSource), which shares its
+	// connections. Its own token is never used.
+	client    *api.Client
+	clientErr error
 }
 
 // newApp returns the app's handler. baseURL is where the app is served
@@ -41,6 +47,7 @@ func newApp(env *setup.Env, baseURL, key string, log *slog.Logger) http.Handler 
 		a.cfg.RedirectURL = a.baseURL + callbackPath
 	}
 	a.cfg.Scopes = scopes
+	a.client, a.clientErr = env.NewAPI(api.StaticToken(""))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("GET "+loginPath, a.login)
@@ -93,12 +100,11 @@ func (a *app) callback(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, http.StatusBadGateway, "the login could not be completed", err)
 		return
 	}
-	client, err := a.env.NewAPI(a.cfg.TokenSource(tok))
-	if err != nil {
-		a.fail(w, http.StatusInternalServerError, "the login could not be completed", err)
+	if a.clientErr != nil {
+		a.fail(w, http.StatusInternalServerError, "the login could not be completed", a.clientErr)
 		return
 	}
-	p, err := client.Profile.Get(r.Context())
+	p, err := a.client.WithTokenSource(a.cfg.TokenSource(tok)).Profile.Get(r.Context())
 	if err != nil {
 		a.fail(w, http.StatusBadGateway, "cannot read your profile", err)
 		return
