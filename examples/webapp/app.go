@@ -100,11 +100,15 @@ func (a *app) callback(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, http.StatusBadGateway, "the login could not be completed", err)
 		return
 	}
-	if a.clientErr != nil {
-		a.fail(w, http.StatusInternalServerError, "the login could not be completed", a.clientErr)
+	ts, err := a.cfg.TokenSource(tok)
+	if err == nil {
+		err = a.clientErr
+	}
+	if err != nil {
+		a.fail(w, http.StatusInternalServerError, "the login could not be completed", err)
 		return
 	}
-	p, err := a.client.WithTokenSource(a.cfg.TokenSource(tok)).Profile.Get(r.Context())
+	p, err := a.client.WithTokenSource(ts).Profile.Get(r.Context())
 	if err != nil {
 		a.fail(w, http.StatusBadGateway, "cannot read your profile", err)
 		return
