@@ -111,8 +111,7 @@ func (b *Birthday) UnmarshalJSON(data []byte) error {
 	case string(data) == "null":
 		return nil
 	case data[0] == '{':
-		var p BirthdayParts
-		if err := json.Unmarshal(data, &p); err == nil && isPartsObject(data) {
+		if p, ok := partsObject(data); ok {
 			*b = BirthdayFromParts(p)
 			return nil
 		}
@@ -128,23 +127,15 @@ func (b *Birthday) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// isPartsObject reports whether the object has exactly the three part
-// members, each a string, so that re-encoding it as BirthdayParts loses
-// nothing.
-func isPartsObject(data []byte) bool {
-	var m map[string]json.RawMessage
+// partsObject decodes an object of exactly the three part members, each a
+// string, so that re-encoding it as BirthdayParts loses nothing.
+func partsObject(data []byte) (BirthdayParts, bool) {
+	var m map[string]string
 	if json.Unmarshal(data, &m) != nil || len(m) != 3 {
-		return false
+		return BirthdayParts{}, false
 	}
-	for k, v := range m {
-		switch k {
-		case "birthYear", "birthMonth", "birthDay":
-			if len(v) == 0 || v[0] != '"' {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
+	y, ok1 := m["birthYear"]
+	mo, ok2 := m["birthMonth"]
+	d, ok3 := m["birthDay"]
+	return BirthdayParts{BirthYear: y, BirthMonth: mo, BirthDay: d}, ok1 && ok2 && ok3
 }
