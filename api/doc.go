@@ -18,7 +18,7 @@
 //	ls, err := c.Lessons.ListBySemester(ctx, "2024-2025-1")     // *api.List[api.Lesson]
 //	for tx, err := range c.Card.ListTransactionsIter(ctx, api.CardListTransactionsParams{}) { … }
 //
-// A method's name comes from its operationId by one rule (README, "Naming"):
+// A method's name comes from its operationId by one rule (README, "Method names"):
 // the verb, then the remaining words without "My" and without the words of
 // the service (getMyProfile is Profile.Get, listMyCardTransactions is
 // Card.ListTransactions). Required parameters are arguments; optional ones

@@ -15,9 +15,9 @@ import (
 // errRepeatedToken stops a walk whose server repeats the page token.
 var errRepeatedToken = errors.New("jaccount api: server repeated nextToken; stopping")
 
-// tokenPages pages by token: each reply's nextToken is sent back in the
-// token field; a reply without one is the last.
-func tokenPages[P, T any](ctx context.Context, p P, page func(context.Context, P) (*List[T], error), token func(*P) *string) iter.Seq2[T, error] {
+// walk fetches pages from p on and yields their items; after each page,
+// next moves p to the following page, or reports that there is none.
+func walk[P, T any](ctx context.Context, p P, page func(context.Context, P) (*List[T], error), next func(*P, *List[T]) (bool, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		for {
@@ -35,17 +35,31 @@ func tokenPages[P, T any](ctx context.Context, p P, page func(context.Context, P
 					return
 				}
 			}
-			tok := token(&p)
-			switch l.NextToken {
-			case "":
-				return
-			case *tok:
-				yield(zero, errRepeatedToken)
+			more, err := next(&p, l)
+			if err != nil {
+				yield(zero, err)
+			}
+			if !more {
 				return
 			}
-			*tok = l.NextToken
 		}
 	}
+}
+
+// tokenPages pages by token: each reply's nextToken is sent back in the
+// token field; a reply without one is the last.
+func tokenPages[P, T any](ctx context.Context, p P, page func(context.Context, P) (*List[T], error), token func(*P) *string) iter.Seq2[T, error] {
+	return walk(ctx, p, page, func(p *P, l *List[T]) (bool, error) {
+		tok := token(p)
+		switch l.NextToken {
+		case "":
+			return false, nil
+		case *tok:
+			return false, errRepeatedToken
+		}
+		*tok = l.NextToken
+		return true, nil
+	})
 }
 
 // startLimitPages pages by a 0-based start index and an optional page size
@@ -66,41 +80,25 @@ func firstOffsetPages[P, T any](ctx context.Context, p P, page func(context.Cont
 // offsetPages is the walk of both index styles; base is the index of the
 // first item (0 or 1), defSize the page size to ask for when none is set.
 func offsetPages[P, T any](ctx context.Context, p P, page func(context.Context, P) (*List[T], error), fields func(*P) (pos, size *int), base, defSize int) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		pos, size := fields(&p)
-		if *pos < base {
-			*pos = base
-		}
-		if size != nil && *size == 0 && defSize > 0 {
-			*size = defSize
-		}
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(zero, err)
-				return
-			}
-			l, err := page(ctx, p)
-			if err != nil {
-				yield(zero, err)
-				return
-			}
-			for _, t := range l.Items {
-				if !yield(t, nil) {
-					return
-				}
-			}
-			n := len(l.Items)
-			next := *pos + n
-			switch {
-			case n == 0:
-				return
-			case l.Total > 0 && int64(next-base) >= l.Total:
-				return
-			case l.Total <= 0 && size != nil && *size > 0 && n < *size:
-				return
-			}
-			*pos = next
-		}
+	pos, size := fields(&p)
+	if *pos < base {
+		*pos = base
 	}
+	if size != nil && *size == 0 && defSize > 0 {
+		*size = defSize
+	}
+	return walk(ctx, p, page, func(p *P, l *List[T]) (bool, error) {
+		pos, size := fields(p)
+		n := len(l.Items)
+		switch {
+		case n == 0:
+			return false, nil
+		case l.Total > 0 && int64(*pos+n-base) >= l.Total:
+			return false, nil
+		case l.Total <= 0 && size != nil && *size > 0 && n < *size:
+			return false, nil
+		}
+		*pos += n
+		return true, nil
+	})
 }
