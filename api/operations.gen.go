@@ -149,14 +149,12 @@ func (s *CardService) Get(ctx context.Context) (*CardInfo, error) {
 type CardListTransactionsParams struct {
 	// CardNo is sent as cardNo. The card number (卡号); defaults to the user's own card.
 	CardNo string
-	// Begin is sent as beginDate, written as epoch milliseconds. Start of the period (inclusive); sent
-	// as epoch milliseconds.
+	// Begin is sent as beginDate, written as epoch milliseconds. Start of the period (inclusive).
 	Begin time.Time
-	// End is sent as endDate, written as epoch milliseconds. End of the period; sent as epoch
-	// milliseconds.
+	// End is sent as endDate, written as epoch milliseconds. End of the period.
 	End time.Time
-	// NextToken is sent as nextToken. The `nextToken` of the previous page's reply (see the uncertainty
-	// note above).
+	// NextToken is sent as nextToken. The `nextToken` of the previous page's reply (see the operation's
+	// uncertainty note).
 	NextToken string
 }
 
