@@ -240,3 +240,72 @@ func BenchmarkAPI(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAPIPaired measures the same calls as BenchmarkAPI, but each
+// iteration (each goroutine's, with 64) makes one baseline call and one SDK
+// call, alternating which goes first, and times each: both sides see the
+// same moments of a shared machine's load, so their ratio holds even when
+// the absolute times drift. It reports raw-ns/call, sdk-ns/call and
+// throughput, the SDK's throughput over the baseline's (raw time over SDK
+// time).
+func BenchmarkAPIPaired(b *testing.B) {
+	srv := benchServer()
+	ctx := context.Background()
+	c, err := api.NewClient(api.StaticToken(testToken), api.WithBaseURL(srv.URL), api.WithTransport(benchTransport()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	hc := &http.Client{Transport: benchTransport()}
+	for _, op := range benchOps(b, c, hc, srv.URL) {
+		for _, g := range []int{1, 64} {
+			b.Run("op="+op.name+"/goroutines="+fmt.Sprint(g), func(b *testing.B) {
+				var mu sync.Mutex
+				var rawNS, sdkNS, calls int64
+				pair := func(i int64) (raw, sdk int64) {
+					first, second := op.raw, op.sdk
+					if i%2 == 1 {
+						first, second = second, first
+					}
+					t0 := time.Now()
+					if err := first(ctx); err != nil {
+						b.Error(err)
+					}
+					t1 := time.Now()
+					if err := second(ctx); err != nil {
+						b.Error(err)
+					}
+					d1, d2 := t1.Sub(t0).Nanoseconds(), time.Since(t1).Nanoseconds()
+					if i%2 == 1 {
+						return d2, d1
+					}
+					return d1, d2
+				}
+				if g == 1 {
+					var i int64
+					for b.Loop() {
+						r, s := pair(i)
+						rawNS, sdkNS, calls = rawNS+r, sdkNS+s, calls+1
+						i++
+					}
+				} else {
+					b.SetParallelism(max(1, g/runtime.GOMAXPROCS(0)))
+					b.RunParallel(func(pb *testing.PB) {
+						var r, s, n int64
+						for pb.Next() {
+							dr, ds := pair(n)
+							r, s, n = r+dr, s+ds, n+1
+						}
+						mu.Lock()
+						rawNS, sdkNS, calls = rawNS+r, sdkNS+s, calls+n
+						mu.Unlock()
+					})
+				}
+				if calls > 0 && sdkNS > 0 {
+					b.ReportMetric(float64(rawNS)/float64(calls), "raw-ns/call")
+					b.ReportMetric(float64(sdkNS)/float64(calls), "sdk-ns/call")
+					b.ReportMetric(float64(rawNS)/float64(sdkNS), "throughput-sdk/raw")
+				}
+			})
+		}
+	}
+}

@@ -242,3 +242,18 @@ func fmtSlice(gs []api.GrantType) string {
 	}
 	return "[" + strings.Join(s, " ") + "]"
 }
+
+// TestWithTokenSourceIsCheap: a per-request copy costs a handful of small
+// allocations, not a new transport.
+func TestWithTokenSourceIsCheap(t *testing.T) {
+	c, err := api.NewClient(api.StaticToken("a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := api.StaticToken("b")
+	n := testing.AllocsPerRun(100, func() { _ = c.WithTokenSource(ts) })
+	t.Logf("WithTokenSource: %.0f allocations", n)
+	if n > 12 {
+		t.Errorf("WithTokenSource makes %.0f allocations, want at most 12", n)
+	}
+}
