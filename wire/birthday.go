@@ -21,19 +21,19 @@ const (
 	formAbsent birthdayForm = iota
 	formMillis
 	formParts
-	formOther // valid JSON of an unknown shape, kept as it came
+	formOther // valid JSON of another shape
 )
 
 // Birthday is a birthday (生日) in whichever form jAccount sent it: epoch
 // milliseconds, as the documentation says, or an object of string parts, as
-// some replies carry. Any other JSON value decodes too and is kept as it
-// came. A decoded Birthday encodes back in the form it arrived in. The zero
-// value is an absent birthday.
+// some replies carry. Any other JSON value decodes too. A decoded Birthday
+// encodes back to exactly the JSON it was decoded from, members the parts
+// form does not know included. The zero value is an absent birthday.
 type Birthday struct {
 	form   birthdayForm
 	millis int64
 	parts  BirthdayParts
-	other  json.RawMessage
+	raw    json.RawMessage // what was decoded, re-encoded as it came
 }
 
 // BirthdayFromMillis returns the birthday given as epoch milliseconds.
@@ -83,23 +83,24 @@ func (b Birthday) String() string {
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 }
 
-// MarshalJSON encodes the birthday in its form: a number, an object, the
-// unknown value it was decoded from, or null when absent.
+// MarshalJSON encodes the birthday: the JSON it was decoded from, or, for
+// a value built with BirthdayFromMillis or BirthdayFromParts, its form: a
+// number or an object; null when absent.
 func (b Birthday) MarshalJSON() ([]byte, error) {
-	switch b.form {
-	case formMillis:
+	switch {
+	case b.raw != nil:
+		return bytes.Clone(b.raw), nil
+	case b.form == formMillis:
 		return strconv.AppendInt(nil, b.millis, 10), nil
-	case formParts:
+	case b.form == formParts:
 		return json.Marshal(b.parts)
-	case formOther:
-		return bytes.Clone(b.other), nil
 	}
 	return []byte("null"), nil
 }
 
 // UnmarshalJSON accepts an integer number (epoch milliseconds), an object
-// of string parts, null (absent), or any other valid JSON value, which is
-// kept as it came.
+// (the string parts; other members are kept for re-encoding), null (absent),
+// or any other valid JSON value, kept as it came.
 func (b *Birthday) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if !json.Valid(data) {
@@ -111,31 +112,21 @@ func (b *Birthday) UnmarshalJSON(data []byte) error {
 	case string(data) == "null":
 		return nil
 	case data[0] == '{':
-		if p, ok := partsObject(data); ok {
-			*b = BirthdayFromParts(p)
-			return nil
+		// A member that is not a string fails the decoding: the value is
+		// then of another shape, kept as it came like any.
+		if json.Unmarshal(data, &b.parts) == nil {
+			b.form = formParts
+		} else {
+			b.parts = BirthdayParts{}
 		}
 	case data[0] == '-' || (data[0] >= '0' && data[0] <= '9'):
-		// Only a canonical integer (not -0, 1e3 or 007) takes the number form,
-		// so that re-encoding gives the same bytes.
-		if ms, err := strconv.ParseInt(string(data), 10, 64); err == nil && strconv.FormatInt(ms, 10) == string(data) {
-			*b = BirthdayFromMillis(ms)
-			return nil
+		if ms, err := strconv.ParseInt(string(data), 10, 64); err == nil {
+			b.form, b.millis = formMillis, ms
 		}
 	}
-	*b = Birthday{form: formOther, other: bytes.Clone(data)}
-	return nil
-}
-
-// partsObject decodes an object of exactly the three part members, each a
-// string, so that re-encoding it as BirthdayParts loses nothing.
-func partsObject(data []byte) (BirthdayParts, bool) {
-	var m map[string]string
-	if json.Unmarshal(data, &m) != nil || len(m) != 3 {
-		return BirthdayParts{}, false
+	if b.form == formAbsent {
+		b.form = formOther
 	}
-	y, ok1 := m["birthYear"]
-	mo, ok2 := m["birthMonth"]
-	d, ok3 := m["birthDay"]
-	return BirthdayParts{BirthYear: y, BirthMonth: mo, BirthDay: d}, ok1 && ok2 && ok3
+	b.raw = bytes.Clone(data)
+	return nil
 }

@@ -20,11 +20,12 @@ func TestBirthdayForms(t *testing.T) {
 		{in: `1110758400000`, date: "2005-03-14", millis: true}, // midnight UTC
 		{in: `1110729600000`, date: "2005-03-14", millis: true}, // midnight CST
 		{in: `{"birthYear":"2002","birthMonth":"01","birthDay":"02"}`, date: "2002-01-02", parts: true},
-		{in: `{"birthDay":"02","birthMonth":"01","birthYear":"2002"}`, out: `{"birthYear":"2002","birthMonth":"01","birthDay":"02"}`, date: "2002-01-02", parts: true},
-		{in: `{"birthYear":"2002"}`},                               // partial: kept as it came
-		{in: `{"birthYear":2002,"birthMonth":"1","birthDay":"2"}`}, // not strings: kept
-		{in: `"2002-01-02"`},                                       // a string: kept
-		{in: `1.5e12`},                                             // not an integer: kept
+		{in: `{"birthDay":"02","birthMonth":"01","birthYear":"2002"}`, date: "2002-01-02", parts: true},
+		{in: `{"birthYear":"2002","birthMonth":"01","birthDay":"02","era":"AD"}`, date: "2002-01-02", parts: true}, // kept whole
+		{in: `{"birthYear":"2002"}`, parts: true},                                                                  // partial: no date
+		{in: `{"birthYear":2002,"birthMonth":"1","birthDay":"2"}`},                                                 // not strings: another shape
+		{in: `"2002-01-02"`}, // a string: kept
+		{in: `1.5e12`},       // not an integer: kept
 		{in: `null`},
 	}
 	for _, tt := range tests {
