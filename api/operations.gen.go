@@ -65,8 +65,9 @@ func (s *EnterpriseService) GetUserRights(ctx context.Context, account string) (
 	if err := checkString("Enterprise.GetUserRights", "account", account, 1, nil); err != nil {
 		return nil, err
 	}
-	var q query
-	q.str("account", account, true)
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("account", account, true)
 	return callList[UserRight](ctx, s.c, http.MethodGet, PathEnterpriseGetUserRights, q.encode(), nil)
 }
 
@@ -174,11 +175,12 @@ type CardListTransactionsParams struct {
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
 func (s *CardService) ListTransactions(ctx context.Context, p CardListTransactionsParams) (*List[CardTransaction], error) {
-	var q query
-	q.str("cardNo", p.CardNo, false)
-	q.time("beginDate", p.Begin, timeEpochMillis, false)
-	q.time("endDate", p.End, timeEpochMillis, false)
-	q.str("nextToken", p.NextToken, false)
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("cardNo", p.CardNo, false)
+	q = q.time("beginDate", p.Begin, timeEpochMillis, false)
+	q = q.time("endDate", p.End, timeEpochMillis, false)
+	q = q.str("nextToken", p.NextToken, false)
 	return callList[CardTransaction](ctx, s.c, http.MethodGet, PathCardListTransactions, q.encode(), nil)
 }
 

@@ -81,60 +81,68 @@ func formatTime(t time.Time, u timeUnit) string {
 
 // query builds a raw query string in parameter order. Optional parameters
 // are left out when zero; the generated methods pass always for required
-// ones.
-type query struct{ b []byte }
+// ones. Its methods return the extended query, so that the generated code
+// can build it in a buffer on the stack: only the final string is allocated.
+type query []byte
 
-func (q *query) add(name, escaped string) {
-	if len(q.b) > 0 {
-		q.b = append(q.b, '&')
+func (q query) add(name, escaped string) query {
+	if len(q) > 0 {
+		q = append(q, '&')
 	}
-	q.b = append(q.b, name...)
-	q.b = append(q.b, '=')
-	q.b = append(q.b, escaped...)
+	q = append(q, name...)
+	q = append(q, '=')
+	return append(q, escaped...)
 }
 
-func (q *query) str(name, v string, always bool) {
+func (q query) str(name, v string, always bool) query {
 	if always || v != "" {
-		q.add(name, url.QueryEscape(v))
+		return q.add(name, url.QueryEscape(v))
 	}
+	return q
 }
 
-func (q *query) int(name string, v int64, always bool) {
+func (q query) int(name string, v int64, always bool) query {
 	if always || v != 0 {
-		q.add(name, strconv.FormatInt(v, 10))
+		return q.add(name, strconv.FormatInt(v, 10))
 	}
+	return q
 }
 
-func (q *query) float(name string, v float64, always bool) {
+func (q query) float(name string, v float64, always bool) query {
 	if always || v != 0 {
-		q.add(name, strconv.FormatFloat(v, 'f', -1, 64))
+		return q.add(name, strconv.FormatFloat(v, 'f', -1, 64))
 	}
+	return q
 }
 
-func (q *query) bool(name string, v bool) { q.add(name, strconv.FormatBool(v)) }
+func (q query) bool(name string, v bool) query { return q.add(name, strconv.FormatBool(v)) }
 
-func (q *query) boolPtr(name string, v *bool) {
+func (q query) boolPtr(name string, v *bool) query {
 	if v != nil {
-		q.bool(name, *v)
+		return q.bool(name, *v)
 	}
+	return q
 }
 
-func (q *query) time(name string, t time.Time, u timeUnit, always bool) {
+func (q query) time(name string, t time.Time, u timeUnit, always bool) query {
 	if always || !t.IsZero() {
-		q.add(name, url.QueryEscape(formatTime(t, u)))
+		return q.add(name, url.QueryEscape(formatTime(t, u)))
 	}
+	return q
 }
 
-func (q *query) strs(name string, vs []string) {
+func (q query) strs(name string, vs []string) query {
 	for _, v := range vs {
-		q.add(name, url.QueryEscape(v))
+		q = q.add(name, url.QueryEscape(v))
 	}
+	return q
 }
 
-func (q *query) ints(name string, vs []int) {
+func (q query) ints(name string, vs []int) query {
 	for _, v := range vs {
-		q.add(name, strconv.Itoa(v))
+		q = q.add(name, strconv.Itoa(v))
 	}
+	return q
 }
 
-func (q *query) encode() string { return string(q.b) }
+func (q query) encode() string { return string(q) }

@@ -458,31 +458,33 @@ func queryStmts(op *Op) string {
 		always := strconv.FormatBool(p.Required)
 		switch p.Kind {
 		case KindString:
-			fmt.Fprintf(&b, "\tq.str(%q, %s, %s)\n", p.Name, v, always)
+			fmt.Fprintf(&b, "\tq = q.str(%q, %s, %s)\n", p.Name, v, always)
 		case KindInt:
-			fmt.Fprintf(&b, "\tq.int(%q, int64(%s), %s)\n", p.Name, v, always)
+			fmt.Fprintf(&b, "\tq = q.int(%q, int64(%s), %s)\n", p.Name, v, always)
 		case KindInt64:
-			fmt.Fprintf(&b, "\tq.int(%q, %s, %s)\n", p.Name, v, always)
+			fmt.Fprintf(&b, "\tq = q.int(%q, %s, %s)\n", p.Name, v, always)
 		case KindFloat:
-			fmt.Fprintf(&b, "\tq.float(%q, %s, %s)\n", p.Name, v, always)
+			fmt.Fprintf(&b, "\tq = q.float(%q, %s, %s)\n", p.Name, v, always)
 		case KindBool:
 			if p.Required {
-				fmt.Fprintf(&b, "\tq.bool(%q, %s)\n", p.Name, v)
+				fmt.Fprintf(&b, "\tq = q.bool(%q, %s)\n", p.Name, v)
 			} else {
-				fmt.Fprintf(&b, "\tq.boolPtr(%q, %s)\n", p.Name, v)
+				fmt.Fprintf(&b, "\tq = q.boolPtr(%q, %s)\n", p.Name, v)
 			}
 		case KindTime:
-			fmt.Fprintf(&b, "\tq.time(%q, %s, %s, %s)\n", p.Name, v, timeConst(p.Time), always)
+			fmt.Fprintf(&b, "\tq = q.time(%q, %s, %s, %s)\n", p.Name, v, timeConst(p.Time), always)
 		case KindStrings:
-			fmt.Fprintf(&b, "\tq.strs(%q, %s)\n", p.Name, v)
+			fmt.Fprintf(&b, "\tq = q.strs(%q, %s)\n", p.Name, v)
 		case KindInts:
-			fmt.Fprintf(&b, "\tq.ints(%q, %s)\n", p.Name, v)
+			fmt.Fprintf(&b, "\tq = q.ints(%q, %s)\n", p.Name, v)
 		}
 	}
 	if b.Len() == 0 {
 		return ""
 	}
-	return "\tvar q query\n" + b.String()
+	// The query is built in a buffer on the stack; only the final string
+	// is allocated.
+	return "\tvar qb [256]byte\n\tq := query(qb[:0])\n" + b.String()
 }
 
 func bodyStmts(op *Op) string {

@@ -29,7 +29,7 @@ func TestRenderMinimal(t *testing.T) {
 			"// Documentation: https://docs.example.invalid/things",
 			"func (s *ThingsService) Get(ctx context.Context, id string, p ThingsGetParams) (*Thing, error) {",
 			`checkString("Things.Get", "id", id, 1, nil)`,
-			`q.time("since", p.Since, timeEpochSeconds, false)`,
+			`q = q.time("since", p.Since, timeEpochSeconds, false)`,
 			`return callOne[Thing](ctx, s.c, http.MethodGet, "/v1/things/"+pathString(id), q.encode(), nil)`,
 			"// Since is sent as since, written as epoch seconds.",
 		},
