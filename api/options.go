@@ -103,9 +103,10 @@ func WithBaseURL(u string) Option {
 	return optionFunc(func(s *settings) { s.baseURL = u })
 }
 
-// WithHTTPClient sends requests through hc's Transport. Only the Transport is
-// used: redirects are never followed (they could carry the token to another
-// host) and timeouts come from WithAttemptTimeout and the context.
+// WithHTTPClient sends requests through hc's Transport (a nil one means the
+// default, see NewTransport). Only the Transport is used: redirects are never
+// followed (they could carry the token to another host) and timeouts come
+// from WithAttemptTimeout and the context.
 func WithHTTPClient(hc *http.Client) Option {
 	return optionFunc(func(s *settings) {
 		if hc != nil {
@@ -114,7 +115,9 @@ func WithHTTPClient(hc *http.Client) Option {
 	})
 }
 
-// WithTransport sends requests through rt instead of http.DefaultTransport.
+// WithTransport sends requests through rt instead of the default transport,
+// which NewTransport describes (http.DefaultTransport is never used unless
+// passed here).
 func WithTransport(rt http.RoundTripper) Option {
 	return optionFunc(func(s *settings) { s.transport = rt })
 }
