@@ -220,8 +220,11 @@ func TestFakeRefreshOn401(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := fakeAuth(fake).TokenSource(&auth.Token{AccessToken: issued.AccessToken, RefreshToken: issued.RefreshToken,
+	ts, err := fakeAuth(fake).TokenSource(&auth.Token{AccessToken: issued.AccessToken, RefreshToken: issued.RefreshToken,
 		TokenType: issued.TokenType, Expiry: issued.Expiry})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()), fakeRetries)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
@@ -13,25 +14,33 @@ import (
 )
 
 // AuthRequest is one login attempt: the URL to redirect the browser to and
-// the values the application must keep (e.g. in its session) until the
-// callback, where State is compared with CheckState and Nonce and
-// CodeVerifier are passed to Exchange (see ExchangeOptions).
+// the values the application must keep server-side (in its session store)
+// until the callback, where HandleCallback checks them.
+//
+// Its JSON form, for that storage, holds State, Nonce, CodeVerifier and
+// RedirectURL but not URL. It contains the PKCE verifier: store it where
+// the browser cannot read it (server-side, or in an encrypted cookie).
+// Printing an AuthRequest with fmt (any verb) or slog hides the verifier.
 type AuthRequest struct {
 	// URL is the authorize URL to redirect the user's browser to.
-	URL string
+	URL string `json:"-"`
 	// State is a fresh 130-bit random value bound to this attempt.
-	State string
+	State string `json:"state"`
 	// Nonce is the OIDC nonce sent, or "" when WithNonce was not used.
-	Nonce string
+	Nonce string `json:"nonce,omitempty"`
 	// CodeVerifier is the PKCE verifier, or "" when WithPKCE was not used.
-	// Keep it server-side; it must not reach the browser. Printing an
-	// AuthRequest with fmt hides it.
-	CodeVerifier string
+	// Keep it server-side; it must not reach the browser.
+	CodeVerifier string `json:"code_verifier,omitempty"`
+	// RedirectURL is the redirect_uri the authorize request carried
+	// (Config.RedirectURL or WithRedirectURL); the exchange sends it again,
+	// as RFC 6749 §4.1.3 requires. Empty means Config.RedirectURL.
+	RedirectURL string `json:"redirect_uri,omitempty"`
 }
 
 // String describes the request without its PKCE verifier.
 func (r AuthRequest) String() string {
-	return fmt.Sprintf("auth.AuthRequest{URL: %q, State: %q, Nonce: %q, CodeVerifier: %s}", r.URL, r.State, r.Nonce, redact(r.CodeVerifier))
+	return fmt.Sprintf("auth.AuthRequest{URL: %q, State: %q, Nonce: %q, CodeVerifier: %s, RedirectURL: %q}",
+		r.URL, r.State, r.Nonce, redact(r.CodeVerifier), r.RedirectURL)
 }
 
 // GoString is String; it keeps %#v from printing the verifier.
@@ -43,11 +52,12 @@ func (r AuthRequest) Format(f fmt.State, _ rune) { writeString(f, r.String()) }
 // LogValue implements slog.LogValuer without the verifier.
 func (r AuthRequest) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("url", r.URL), slog.String("state", r.State),
-		slog.String("nonce", r.Nonce), slog.String("code_verifier", redact(r.CodeVerifier)))
+		slog.String("nonce", r.Nonce), slog.String("code_verifier", redact(r.CodeVerifier)),
+		slog.String("redirect_uri", r.RedirectURL))
 }
 
 // ExchangeOptions returns the options that make Exchange check this attempt's
-// nonce and send its PKCE verifier.
+// nonce, send its PKCE verifier and repeat its redirect URL.
 func (r *AuthRequest) ExchangeOptions() []ExchangeOption {
 	var opts []ExchangeOption
 	if r.Nonce != "" {
@@ -56,6 +66,9 @@ func (r *AuthRequest) ExchangeOptions() []ExchangeOption {
 	if r.CodeVerifier != "" {
 		opts = append(opts, WithCodeVerifier(r.CodeVerifier))
 	}
+	if r.RedirectURL != "" {
+		opts = append(opts, WithExchangeRedirectURL(r.RedirectURL))
+	}
 	return opts
 }
 
@@ -63,10 +76,11 @@ func (r *AuthRequest) ExchangeOptions() []ExchangeOption {
 type AuthCodeOption func(*authCodeParams)
 
 type authCodeParams struct {
-	scopes []string
-	nonce  bool
-	pkce   bool
-	extra  url.Values
+	scopes   []string
+	nonce    bool
+	pkce     bool
+	redirect string
+	extra    url.Values
 }
 
 // WithScopes replaces Config.Scopes for this request. Scopes are joined with
@@ -87,6 +101,14 @@ func WithPKCE() AuthCodeOption {
 	return func(p *authCodeParams) { p.pkce = true }
 }
 
+// WithRedirectURL replaces Config.RedirectURL for this login, as the
+// Python client's per-call redirect URL does (one application serving
+// several registered callbacks, say). The AuthRequest remembers it, and
+// HandleCallback and ExchangeOptions send it again on exchange.
+func WithRedirectURL(u string) AuthCodeOption {
+	return func(p *authCodeParams) { p.redirect = u }
+}
+
 // WithAuthParam sets an extra query parameter. It cannot override the
 // parameters this package sets (response_type, client_id, redirect_uri,
 // scope, state, nonce, code_challenge, code_challenge_method).
@@ -105,19 +127,19 @@ func randomString() string { return rand.Text() }
 // AuthCodeURL starts a login: it returns the authorize URL together with a
 // fresh state (and nonce and PKCE verifier when asked for).
 func (c *Config) AuthCodeURL(opts ...AuthCodeOption) *AuthRequest {
-	p := authCodeParams{scopes: c.Scopes}
+	p := authCodeParams{scopes: c.Scopes, redirect: c.RedirectURL}
 	for _, o := range opts {
 		o(&p)
 	}
-	r := &AuthRequest{State: randomString()}
+	r := &AuthRequest{State: randomString(), RedirectURL: p.redirect}
 	v := url.Values{}
 	for k, vs := range p.extra {
 		v[k] = vs
 	}
 	v.Set("response_type", "code")
 	v.Set("client_id", c.ClientID)
-	if c.RedirectURL != "" {
-		v.Set("redirect_uri", c.RedirectURL)
+	if p.redirect != "" {
+		v.Set("redirect_uri", p.redirect)
 	}
 	if len(p.scopes) > 0 {
 		v.Set("scope", strings.Join(p.scopes, " "))
@@ -171,15 +193,80 @@ func checkEqual(want, got string, mismatch error) error {
 	return nil
 }
 
+// HandleCallback completes a login at the redirect URL. saved is the
+// AuthRequest that AuthCodeURL returned for this browser (nil when the
+// session holds none) and query the callback's query parameters. In this
+// order, it
+//  1. compares the state with saved.State in constant time, failing with
+//     ErrStateMismatch when saved is nil, or the state is missing,
+//     repeated or different — before looking at anything else, so a forged
+//     callback learns nothing;
+//  2. turns an error parameter into an *AuthorizeError (errors.Is matches
+//     ErrAccessDenied when the user declined);
+//  3. exchanges the code (ErrMissingCode when there is none), sending the
+//     PKCE verifier and redirect URL of saved and requiring the ID token to
+//     carry saved's nonce.
+//
+// Delete saved from the session whatever the outcome: a login attempt is
+// single use.
+func (c *Config) HandleCallback(ctx context.Context, saved *AuthRequest, query url.Values) (*Token, error) {
+	want := ""
+	if saved != nil {
+		want = saved.State
+	}
+	got := ""
+	if states := query["state"]; len(states) == 1 {
+		got = states[0]
+	}
+	if err := CheckState(want, got); err != nil {
+		return nil, err
+	}
+	if query.Has("error") {
+		return nil, &AuthorizeError{
+			Code:        sanitize(query.Get("error")),
+			Description: sanitize(query.Get("error_description")),
+			URI:         sanitize(query.Get("error_uri")),
+		}
+	}
+	codes := query["code"]
+	if len(codes) != 1 || codes[0] == "" {
+		return nil, ErrMissingCode
+	}
+	return c.Exchange(ctx, codes[0], saved.ExchangeOptions()...)
+}
+
+// LogoutOption customises LogoutURL.
+type LogoutOption func(url.Values)
+
+// WithLogoutParam adds a query parameter to the logout URL, such as the
+// legacy retUrl some old jAccount applications send. It cannot override
+// client_id or post_logout_redirect_uri. Avoid "state": jAccount is known
+// to append it to the redirect URI wrongly (with a stray "?" and "&"), so
+// keep what the application needs after logout in its own storage.
+func WithLogoutParam(key, value string) LogoutOption {
+	return func(v url.Values) { v.Set(key, value) }
+}
+
 // LogoutURL returns the jAccount logout URL, which the application must
 // redirect the browser to when its user logs out. Ending only the
 // application's own session is not enough: the jAccount session survives,
 // and the next "login" on that browser silently signs in the previous user
 // again, without asking for a password, which on a shared computer hands one
-// person's account to the next. postLogoutRedirectURI, when non-empty, is
+// person's account to the next.
+//
+// The URL carries client_id (when set), as SJTU's own applications send
+// it, and post_logout_redirect_uri when postLogoutRedirectURI is non-empty:
 // where jAccount sends the browser afterwards.
-func (c *Config) LogoutURL(postLogoutRedirectURI string) string {
+func (c *Config) LogoutURL(postLogoutRedirectURI string, opts ...LogoutOption) string {
 	v := url.Values{}
+	for _, o := range opts {
+		o(v)
+	}
+	v.Del("client_id")
+	v.Del("post_logout_redirect_uri")
+	if c.ClientID != "" {
+		v.Set("client_id", c.ClientID)
+	}
 	if postLogoutRedirectURI != "" {
 		v.Set("post_logout_redirect_uri", postLogoutRedirectURI)
 	}

@@ -43,8 +43,8 @@ func TestAuthCodeURL(t *testing.T) {
 					t.Errorf("unexpected %s", k)
 				}
 			}
-			if r.Nonce != "" || r.CodeVerifier != "" || len(r.ExchangeOptions()) != 0 {
-				t.Errorf("nonce/verifier set without being asked for")
+			if r.Nonce != "" || r.CodeVerifier != "" || len(r.ExchangeOptions()) != 1 || r.RedirectURL != "https://app/cb" {
+				t.Errorf("nonce/verifier set without being asked for, or the redirect URL not remembered")
 			}
 		}},
 		{"scopes override", cfg, []AuthCodeOption{WithScopes("openid", "lessons")}, func(t *testing.T, q url.Values, _ *AuthRequest) {
@@ -52,24 +52,29 @@ func TestAuthCodeURL(t *testing.T) {
 				t.Errorf("scope = %q", q.Get("scope"))
 			}
 		}},
-		{"no scope no redirect", &Config{ClientID: "cid"}, nil, func(t *testing.T, q url.Values, _ *AuthRequest) {
-			if q.Has("scope") || q.Has("redirect_uri") {
+		{"no scope no redirect", &Config{ClientID: "cid"}, nil, func(t *testing.T, q url.Values, r *AuthRequest) {
+			if q.Has("scope") || q.Has("redirect_uri") || len(r.ExchangeOptions()) != 0 {
 				t.Errorf("empty values sent: %v", q)
+			}
+		}},
+		{"redirect override", cfg, []AuthCodeOption{WithRedirectURL("https://app/other")}, func(t *testing.T, q url.Values, r *AuthRequest) {
+			if q.Get("redirect_uri") != "https://app/other" || r.RedirectURL != "https://app/other" {
+				t.Errorf("redirect_uri %q, remembered %q", q.Get("redirect_uri"), r.RedirectURL)
 			}
 		}},
 		{"nonce", cfg, []AuthCodeOption{WithNonce()}, func(t *testing.T, q url.Values, r *AuthRequest) {
 			if len(r.Nonce) < 26 || q.Get("nonce") != r.Nonce {
 				t.Errorf("nonce %q vs query %q", r.Nonce, q.Get("nonce"))
 			}
-			if len(r.ExchangeOptions()) != 1 {
-				t.Errorf("ExchangeOptions should carry the nonce")
+			if len(r.ExchangeOptions()) != 2 {
+				t.Errorf("ExchangeOptions should carry the nonce and the redirect URL")
 			}
 		}},
 		{"pkce", cfg, []AuthCodeOption{WithPKCE()}, func(t *testing.T, q url.Values, r *AuthRequest) {
 			if q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") != oauth2.S256ChallengeFromVerifier(r.CodeVerifier) {
 				t.Errorf("bad challenge: %v", q)
 			}
-			if len(r.CodeVerifier) != 43 || len(r.ExchangeOptions()) != 1 {
+			if len(r.CodeVerifier) != 43 || len(r.ExchangeOptions()) != 2 {
 				t.Errorf("verifier %d chars", len(r.CodeVerifier))
 			}
 		}},
@@ -146,17 +151,30 @@ func TestLogoutURL(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name     string
-		endpoint Endpoint
+		cfg      Config
 		redirect string
+		opts     []LogoutOption
 		want     string
 	}{
-		{"default with redirect", Endpoint{}, "https://app/bye?x=1", "https://jaccount.sjtu.edu.cn/oauth2/logout?post_logout_redirect_uri=https%3A%2F%2Fapp%2Fbye%3Fx%3D1"},
-		{"default without redirect", Endpoint{}, "", "https://jaccount.sjtu.edu.cn/oauth2/logout"},
-		{"overridden", Endpoint{LogoutURL: "http://127.0.0.1:1/logout"}, "https://app/", "http://127.0.0.1:1/logout?post_logout_redirect_uri=https%3A%2F%2Fapp%2F"},
+		{"default with redirect", Config{ClientID: "japortal000000"}, "https://app/bye?x=1", nil,
+			"https://jaccount.sjtu.edu.cn/oauth2/logout?client_id=japortal000000&post_logout_redirect_uri=https%3A%2F%2Fapp%2Fbye%3Fx%3D1"},
+		{"default without redirect", Config{ClientID: "japortal000000"}, "", nil, "https://jaccount.sjtu.edu.cn/oauth2/logout?client_id=japortal000000"},
+		{"no client id", Config{}, "", nil, "https://jaccount.sjtu.edu.cn/oauth2/logout"},
+		{"overridden", Config{ClientID: "c", Endpoint: Endpoint{LogoutURL: "http://127.0.0.1:1/logout"}}, "https://app/", nil,
+			"http://127.0.0.1:1/logout?client_id=c&post_logout_redirect_uri=https%3A%2F%2Fapp%2F"},
+		{"extra parameters", Config{ClientID: "c"}, "https://app/",
+			[]LogoutOption{WithLogoutParam("retUrl", "https://app/"), WithLogoutParam("client_id", "evil"), WithLogoutParam("post_logout_redirect_uri", "https://evil/")},
+			"https://jaccount.sjtu.edu.cn/oauth2/logout?client_id=c&post_logout_redirect_uri=https%3A%2F%2Fapp%2F&retUrl=https%3A%2F%2Fapp%2F"},
+		{"reserved parameter without a redirect", Config{ClientID: "c"}, "", []LogoutOption{WithLogoutParam("post_logout_redirect_uri", "https://evil/")},
+			"https://jaccount.sjtu.edu.cn/oauth2/logout?client_id=c"},
 	}
 	for _, tt := range tests {
-		if got := (&Config{Endpoint: tt.endpoint}).LogoutURL(tt.redirect); got != tt.want {
+		got := tt.cfg.LogoutURL(tt.redirect, tt.opts...)
+		if got != tt.want {
 			t.Errorf("%s: LogoutURL = %q, want %q", tt.name, got, tt.want)
+		}
+		if u, _ := url.Parse(got); u.Query().Has("state") {
+			t.Errorf("%s: the logout URL carries a state, which jAccount mangles", tt.name)
 		}
 	}
 }

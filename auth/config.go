@@ -72,6 +72,14 @@ func (s AuthStyle) String() string {
 	return fmt.Sprintf("AuthStyle(%d)", int(s))
 }
 
+// check rejects values other than the two styles.
+func (s AuthStyle) check() error {
+	if s != AuthStyleInParams && s != AuthStyleInHeader {
+		return fmt.Errorf("%w: Config.AuthStyle %s", ErrInvalidOption, s)
+	}
+	return nil
+}
+
 // IDTokenOptions controls ID-token validation. The zero value is the secure
 // default: HS256 only, signature checked with the client secret, one minute
 // of clock-skew leeway.

@@ -3,9 +3,12 @@
 //
 // # Web login
 //
-// Config.AuthCodeURL returns the authorize URL with a fresh random state
-// (and, on request, an OIDC nonce and a PKCE S256 verifier). At the callback,
-// compare the state with CheckState, then call Config.Exchange, which
+// Config.AuthCodeURL returns an AuthRequest: the authorize URL with a fresh
+// random state (and, on request, an OIDC nonce and a PKCE S256 verifier).
+// Keep the AuthRequest server-side (its JSON form is meant for a session
+// store) and at the callback hand it with the query to
+// Config.HandleCallback, which checks the state in constant time, then
+// jAccount's error parameter (*AuthorizeError), then exchanges the code. It
 // returns a Token holding the access token, the rotating refresh token, the
 // expiry and the raw ID token with its verified claims (IDTokenClaims: the
 // jAccount username in Subject, Name, Code and the UserType). The ID token is
@@ -33,9 +36,13 @@
 //
 // Token-endpoint failures are *TokenError values carrying the RFC 6749 code,
 // description and HTTP status. errors.Is(err, ErrInvalidGrant) tells that
-// the user must log in again; ErrMalformedResponse marks answers that were
-// not OAuth at all (an HTML error page, say). Network errors are wrapped
-// with %w. ID-token failures wrap ErrInvalidIDToken.
+// the user must log in again; ErrInvalidClient that the client id or secret
+// is wrong; ErrInvalidScope that a scope is not allowed;
+// ErrMalformedResponse marks answers that were not OAuth at all (an HTML
+// error page, say). Network errors are wrapped with %w. A callback carrying
+// error= gives an *AuthorizeError (ErrAccessDenied when the user declined).
+// ID-token failures match ErrInvalidIDToken (and ErrIDTokenExpired or
+// ErrNonceMismatch when that is the cause).
 //
 // # Secrets
 //

@@ -11,6 +11,21 @@ import (
 // used, and the user has to log in again.
 var ErrInvalidGrant = errors.New("auth: invalid_grant")
 
+// ErrInvalidClient matches (errors.Is) a *TokenError whose code is
+// invalid_client: the token endpoint did not accept the client id and
+// secret (a wrong or rotated secret, or the wrong AuthStyle). Logging in
+// again does not help; the application's configuration must change.
+var ErrInvalidClient = errors.New("auth: invalid_client")
+
+// ErrInvalidScope matches (errors.Is) a *TokenError or an *AuthorizeError
+// whose code is invalid_scope: a scope asked for is unknown or not granted
+// to the application.
+var ErrInvalidScope = errors.New("auth: invalid_scope")
+
+// ErrAccessDenied matches (errors.Is) an *AuthorizeError whose code is
+// access_denied: the user declined the authorization.
+var ErrAccessDenied = errors.New("auth: access_denied")
+
 // ErrMalformedResponse matches (errors.Is) a *TokenError for a response that
 // is neither a token nor an RFC 6749 error, e.g. an HTML error page.
 var ErrMalformedResponse = errors.New("auth: malformed token response")
@@ -18,6 +33,25 @@ var ErrMalformedResponse = errors.New("auth: malformed token response")
 // ErrNoToken means there is no usable token to refresh: the store is empty
 // or the token has no refresh token. The user has to log in.
 var ErrNoToken = errors.New("auth: no token")
+
+// ErrMissingCode is returned by HandleCallback for a callback whose state
+// matches but that carries neither a code nor an error.
+var ErrMissingCode = errors.New("auth: callback has no authorization code")
+
+// ErrIDTokenExpired matches (errors.Is) an ID-token failure whose cause is
+// an exp claim in the past (beyond the leeway). Such errors also match
+// ErrInvalidIDToken.
+var ErrIDTokenExpired = errors.New("auth: ID token expired")
+
+// ErrSaveConflict is what a TokenStore's Save returns (wrapped or not) when
+// it refuses the save because another writer stored a newer token since
+// this process loaded: a fenced compare-and-set failed. TokenSource then
+// re-reads the store instead of retrying the save.
+var ErrSaveConflict = errors.New("auth: token store changed since it was loaded")
+
+// ErrInvalidOption matches the error of a constructor given an invalid
+// option value, such as a negative timeout.
+var ErrInvalidOption = errors.New("auth: invalid option")
 
 // TokenError is a failure answer of the token endpoint. Its fields hold only
 // sanitised server text, never the request, so it is safe to log.
@@ -55,14 +89,63 @@ func (e *TokenError) Error() string {
 	return b.String()
 }
 
-// Is makes errors.Is(err, ErrInvalidGrant) and
-// errors.Is(err, ErrMalformedResponse) work.
+// Is makes errors.Is match ErrInvalidGrant, ErrInvalidClient and
+// ErrInvalidScope by the error code, and ErrMalformedResponse for a body
+// that was not an RFC 6749 error.
 func (e *TokenError) Is(target error) bool {
 	switch target {
-	case ErrInvalidGrant:
-		return e.Code == "invalid_grant"
 	case ErrMalformedResponse:
 		return e.Code == ""
+	case ErrInvalidGrant, ErrInvalidClient, ErrInvalidScope:
+		return codeSentinel(e.Code) == target
+	}
+	return false
+}
+
+// codeSentinel maps an RFC 6749 error code to this package's sentinel.
+func codeSentinel(code string) error {
+	switch code {
+	case "invalid_grant":
+		return ErrInvalidGrant
+	case "invalid_client":
+		return ErrInvalidClient
+	case "invalid_scope":
+		return ErrInvalidScope
+	case "access_denied":
+		return ErrAccessDenied
+	}
+	return nil
+}
+
+// AuthorizeError is the error jAccount sent back to the redirect URL
+// instead of a code (RFC 6749 §4.1.2.1), e.g. access_denied when the user
+// declined. HandleCallback returns it only after the state matched, so it
+// did come from the login this browser started. Its fields are sanitised
+// copies of the query, safe to log and show.
+type AuthorizeError struct {
+	// Code is the error parameter, e.g. "access_denied" or "invalid_scope".
+	Code string
+	// Description is the error_description parameter, if any.
+	Description string
+	// URI is the error_uri parameter, if any.
+	URI string
+}
+
+// Error describes the refusal.
+func (e *AuthorizeError) Error() string {
+	s := "auth: authorization failed: " + e.Code
+	if e.Description != "" {
+		s += ": " + e.Description
+	}
+	return s
+}
+
+// Is makes errors.Is match ErrAccessDenied and ErrInvalidScope by the
+// error code.
+func (e *AuthorizeError) Is(target error) bool {
+	switch target {
+	case ErrAccessDenied, ErrInvalidScope:
+		return codeSentinel(e.Code) == target
 	}
 	return false
 }

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -30,17 +31,19 @@ func exampleConfig(fake *jaccounttest.Server) *auth.Config {
 }
 
 // The web-login flow: authorize URL with state, nonce and PKCE; the
-// callback checks the state, exchanges the code, and keeps the token in a
-// refreshing, persisting TokenSource; logout ends the jAccount session.
+// callback checks the state and exchanges the code in one call, and the
+// token goes into a refreshing, persisting TokenSource; logout ends the
+// jAccount session.
 func Example_webLogin() {
 	fake := jaccounttest.New()
 	defer fake.Close()
 	cfg := exampleConfig(fake)
 	ctx := context.Background()
 
-	// 1. /login: keep req.State, req.Nonce and req.CodeVerifier in the
-	// session (a signed, HttpOnly cookie) and redirect the browser to req.URL.
+	// 1. /login: keep req server-side (its JSON form holds the state, nonce,
+	// PKCE verifier and redirect URL) and redirect the browser to req.URL.
 	req := cfg.AuthCodeURL(auth.WithNonce(), auth.WithPKCE())
+	saved, _ := json.Marshal(req)
 
 	// (The user logs in at jAccount, which redirects back to the callback.)
 	callback, err := fake.Login(ctx, nil, req.URL, jaccounttest.StudentUsername, jaccounttest.StudentPassword)
@@ -48,13 +51,19 @@ func Example_webLogin() {
 		log.Fatal(err)
 	}
 
-	// 2. /callback: check the state, then exchange the code. The ID token is
-	// verified (HS256 with the client secret, issuer, audience, expiry, nonce).
-	if err := auth.CheckState(req.State, callback.Query().Get("state")); err != nil {
+	// 2. /callback: take the saved request out of the session, then check
+	// the state, jAccount's error (if any) and exchange the code. The ID
+	// token is verified (HS256 with the client secret, issuer, audience,
+	// expiry, nonce).
+	var pending auth.AuthRequest
+	if err := json.Unmarshal(saved, &pending); err != nil {
 		log.Fatal(err)
 	}
-	tok, err := cfg.Exchange(ctx, callback.Query().Get("code"), req.ExchangeOptions()...)
-	if err != nil {
+	tok, err := cfg.HandleCallback(ctx, &pending, callback.Query())
+	var refused *auth.AuthorizeError
+	if errors.As(err, &refused) {
+		log.Fatal("jAccount refused the login: ", refused.Code)
+	} else if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("user:", tok.Claims.Subject, tok.Claims.Name, tok.Claims.Type)
@@ -66,7 +75,11 @@ func Example_webLogin() {
 	if err := store.Save(ctx, tok); err != nil {
 		log.Fatal(err)
 	}
-	c, err := api.NewClient(cfg.TokenSource(tok, auth.WithStore(store)), api.WithBaseURL(fake.APIURL()))
+	ts, err := cfg.TokenSource(tok, auth.WithStore(store))
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -77,11 +90,11 @@ func Example_webLogin() {
 	fmt.Println("profile:", p.Account, p.Name, p.Organize.Name)
 
 	// 4. /logout: end the jAccount session too, or the next login is silent.
-	fmt.Println("logout:", (&auth.Config{}).LogoutURL("https://app.example/"))
+	fmt.Println("logout:", (&auth.Config{ClientID: "japortal000000"}).LogoutURL("https://app.example/"))
 	// Output:
 	// user: zhangsan 张三 student
 	// profile: zhangsan 张三 电子信息与电气工程学院
-	// logout: https://jaccount.sjtu.edu.cn/oauth2/logout?post_logout_redirect_uri=https%3A%2F%2Fapp.example%2F
+	// logout: https://jaccount.sjtu.edu.cn/oauth2/logout?client_id=japortal000000&post_logout_redirect_uri=https%3A%2F%2Fapp.example%2F
 }
 
 // A batch job in jAccount's client mode: one TokenSource shared by all
@@ -95,9 +108,12 @@ func Example_batchJob() {
 
 	dir, _ := os.MkdirTemp("", "jaccount")
 	defer os.RemoveAll(dir)
-	ts := cfg.ClientCredentialsSource([]string{"lessons"},
+	ts, err := cfg.ClientCredentialsSource([]string{"lessons"},
 		auth.WithStore(auth.NewFileStore(filepath.Join(dir, "batch-token.json"))),
 		auth.WithExpiryWindow(5*time.Minute))
+	if err != nil {
+		log.Fatal(err)
+	}
 	c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()))
 	if err != nil {
 		log.Fatal(err)
@@ -109,7 +125,7 @@ func Example_batchJob() {
 	for i, code := range codes {
 		wg.Go(func() {
 			l, err := c.Lessons.Get(ctx, code)
-			if errors.Is(err, auth.ErrInvalidGrant) {
+			if errors.Is(err, auth.ErrInvalidClient) {
 				log.Fatal("the client was refused: check its id and secret")
 			} else if err != nil {
 				log.Fatal(err)

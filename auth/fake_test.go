@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 )
@@ -119,8 +120,28 @@ func TestClientErrorsAgainstFake(t *testing.T) {
 	bad.ClientSecret = "not-the-secret"
 	_, err := bad.ClientCredentials(ctx)
 	var te *auth.TokenError
-	if !errors.As(err, &te) || te.Code != "invalid_client" || te.StatusCode != http.StatusUnauthorized {
-		t.Errorf("wrong secret: %v, want invalid_client (401)", err)
+	if !errors.As(err, &te) || te.Code != "invalid_client" || te.StatusCode != http.StatusUnauthorized ||
+		!errors.Is(err, auth.ErrInvalidClient) || errors.Is(err, auth.ErrInvalidGrant) {
+		t.Errorf("wrong secret: %v, want invalid_client (401) matching ErrInvalidClient only", err)
+	}
+	// What Example_batchJob checks: the error of an API call through a
+	// client-credentials source with the wrong secret.
+	badSrc, err := bad.ClientCredentialsSource([]string{"lessons"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.NewClient(badSrc, api.WithBaseURL(fake.APIURL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Lessons.List(ctx); !errors.Is(err, auth.ErrInvalidClient) {
+		t.Errorf("API call with the wrong secret: %v, want auth.ErrInvalidClient", err)
+	}
+	if _, err := bad.ClientCredentials(ctx, "no-such-scope"); !errors.Is(err, auth.ErrInvalidClient) {
+		t.Errorf("wrong secret and scope: %v", err)
+	}
+	if _, err := fakeConfig(fake, auth.AuthStyleInParams).ClientCredentials(ctx, "no-such-scope"); !errors.Is(err, auth.ErrInvalidScope) {
+		t.Errorf("unknown scope: %v, want auth.ErrInvalidScope", err)
 	}
 
 	cfg := fakeConfig(fake, auth.AuthStyleInParams)
@@ -152,7 +173,10 @@ func TestBatchSourcesAgainstFake(t *testing.T) {
 		TokenType: issued.TokenType, Expiry: issued.Expiry}); err != nil {
 		t.Fatal(err)
 	}
-	ts := cfg.TokenSource(nil, auth.WithStore(store))
+	ts, err := cfg.TokenSource(nil, auth.WithStore(store))
+	if err != nil {
+		t.Fatal(err)
+	}
 	fresh, err := ts.ForceRefresh(ctx, nil)
 	if err != nil || fresh.AccessToken == issued.AccessToken {
 		t.Fatalf("refresh through the store: %v", err)
@@ -162,7 +186,10 @@ func TestBatchSourcesAgainstFake(t *testing.T) {
 		t.Errorf("the rotated token was not saved: %v", err)
 	}
 
-	cc := cfg.ClientCredentialsSource([]string{"lessons"})
+	cc, err := cfg.ClientCredentialsSource([]string{"lessons"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tok, err := cc.Token()
 	if err != nil || tok.AccessToken == "" {
 		t.Fatalf("client credentials: %v", err)

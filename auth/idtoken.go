@@ -8,8 +8,10 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 )
 
-// ErrInvalidIDToken wraps every ID-token validation failure; the wrapped
-// golang-jwt error (e.g. jwt.ErrTokenExpired) is reachable with errors.Is.
+// ErrInvalidIDToken is matched (errors.Is) by every ID-token validation
+// failure. An expired ID token also matches ErrIDTokenExpired and a wrong
+// nonce ErrNonceMismatch; the text says what else failed. The JWT library's
+// own errors are not part of this package's API and are not wrapped.
 var ErrInvalidIDToken = errors.New("auth: invalid ID token")
 
 // hmacAlgorithms are the only algorithms that can verify with the client
@@ -39,9 +41,22 @@ var hmacAlgorithms = []string{"HS256", "HS384", "HS512"}
 func (c *Config) VerifyIDToken(raw, nonce string) (*IDTokenClaims, error) {
 	claims, err := c.verifyIDToken(raw, nonce)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidIDToken, err)
+		return nil, idTokenError(err)
 	}
 	return claims, nil
+}
+
+// idTokenError turns a verification failure into this package's errors:
+// ErrInvalidIDToken always, plus ErrIDTokenExpired or ErrNonceMismatch when
+// that is the cause. A golang-jwt error contributes its text only.
+func idTokenError(err error) error {
+	switch {
+	case errors.Is(err, ErrNonceMismatch):
+		return fmt.Errorf("%w: %w", ErrInvalidIDToken, ErrNonceMismatch)
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return fmt.Errorf("%w: %w (%s)", ErrInvalidIDToken, ErrIDTokenExpired, err.Error())
+	}
+	return fmt.Errorf("%w: %s", ErrInvalidIDToken, err.Error())
 }
 
 func (c *Config) verifyIDToken(raw, nonce string) (*IDTokenClaims, error) {

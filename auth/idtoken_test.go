@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +35,13 @@ func with(c jwt.MapClaims, k string, v any) jwt.MapClaims {
 	return c
 }
 
+// jwtErrors are golang-jwt's sentinels, none of which may leak into this
+// package's errors.
+var jwtErrors = []error{jwt.ErrTokenMalformed, jwt.ErrTokenUnverifiable, jwt.ErrTokenSignatureInvalid,
+	jwt.ErrTokenRequiredClaimMissing, jwt.ErrTokenInvalidAudience, jwt.ErrTokenExpired, jwt.ErrTokenUsedBeforeIssued,
+	jwt.ErrTokenInvalidIssuer, jwt.ErrTokenInvalidSubject, jwt.ErrTokenNotValidYet, jwt.ErrTokenInvalidId,
+	jwt.ErrTokenInvalidClaims, jwt.ErrInvalidType}
+
 func TestVerifyIDToken(t *testing.T) {
 	t.Parallel()
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -55,44 +63,45 @@ func TestVerifyIDToken(t *testing.T) {
 		nonce   string
 		opts    IDTokenOptions
 		secret  string
-		wantErr error // nil means success
+		wantErr error  // nil means success
+		text    string // the error's text contains it
 	}{
 		{name: "valid", raw: hs(baseClaims()), nonce: "n-123"},
 		{name: "valid without nonce check", raw: hs(baseClaims())},
 		{name: "aud array", raw: hs(with(baseClaims(), "aud", []string{"other", testClientID}))},
 		{name: "numeric code", raw: hs(with(baseClaims(), "code", 12345))},
-		{name: "wrong secret", raw: signIDToken(t, baseClaims(), "another-secret", jwt.SigningMethodHS256), wantErr: jwt.ErrTokenSignatureInvalid},
-		{name: "HS384 not allowed by default", raw: signIDToken(t, baseClaims(), testSecret, jwt.SigningMethodHS384), wantErr: jwt.ErrTokenSignatureInvalid},
+		{name: "wrong secret", raw: signIDToken(t, baseClaims(), "another-secret", jwt.SigningMethodHS256), wantErr: ErrInvalidIDToken, text: "signature is invalid"},
+		{name: "HS384 not allowed by default", raw: signIDToken(t, baseClaims(), testSecret, jwt.SigningMethodHS384), wantErr: ErrInvalidIDToken, text: "signature is invalid"},
 		{name: "HS384 allowed explicitly", raw: signIDToken(t, baseClaims(), testSecret, jwt.SigningMethodHS384), opts: IDTokenOptions{Algorithms: []string{"HS256", "HS384"}}},
-		{name: "alg none", raw: none, wantErr: jwt.ErrTokenSignatureInvalid},
-		{name: "RS256 rejected", raw: rs256, wantErr: jwt.ErrTokenSignatureInvalid},
+		{name: "alg none", raw: none, wantErr: ErrInvalidIDToken, text: "signature is invalid"},
+		{name: "RS256 rejected", raw: rs256, wantErr: ErrInvalidIDToken, text: "signature is invalid"},
 		{name: "RS256 cannot be configured", raw: rs256, opts: IDTokenOptions{Algorithms: []string{"RS256"}}, wantErr: ErrInvalidIDToken},
 		{name: "no client secret", raw: hs(baseClaims()), secret: "-", wantErr: ErrInvalidIDToken},
-		{name: "wrong issuer", raw: hs(with(baseClaims(), "iss", "https://evil/")), wantErr: jwt.ErrTokenInvalidIssuer},
-		{name: "issuer without trailing slash", raw: hs(with(baseClaims(), "iss", "https://jaccount.sjtu.edu.cn/oauth2")), wantErr: jwt.ErrTokenInvalidIssuer},
-		{name: "missing issuer", raw: hs(with(baseClaims(), "iss", nil)), wantErr: jwt.ErrTokenRequiredClaimMissing},
-		{name: "wrong audience", raw: hs(with(baseClaims(), "aud", "someone-else")), wantErr: jwt.ErrTokenInvalidAudience},
-		{name: "missing audience", raw: hs(with(baseClaims(), "aud", nil)), wantErr: jwt.ErrTokenRequiredClaimMissing},
-		{name: "expired", raw: hs(with(baseClaims(), "exp", testNow.Add(-2*time.Minute).Unix())), wantErr: jwt.ErrTokenExpired},
+		{name: "wrong issuer", raw: hs(with(baseClaims(), "iss", "https://evil/")), wantErr: ErrInvalidIDToken, text: "invalid issuer"},
+		{name: "issuer without trailing slash", raw: hs(with(baseClaims(), "iss", "https://jaccount.sjtu.edu.cn/oauth2")), wantErr: ErrInvalidIDToken, text: "invalid issuer"},
+		{name: "missing issuer", raw: hs(with(baseClaims(), "iss", nil)), wantErr: ErrInvalidIDToken, text: "missing required claim"},
+		{name: "wrong audience", raw: hs(with(baseClaims(), "aud", "someone-else")), wantErr: ErrInvalidIDToken, text: "invalid audience"},
+		{name: "missing audience", raw: hs(with(baseClaims(), "aud", nil)), wantErr: ErrInvalidIDToken, text: "missing required claim"},
+		{name: "expired", raw: hs(with(baseClaims(), "exp", testNow.Add(-2*time.Minute).Unix())), wantErr: ErrIDTokenExpired},
 		{name: "expired within leeway", raw: hs(with(baseClaims(), "exp", testNow.Add(-30*time.Second).Unix()))},
-		{name: "expired, no leeway", raw: hs(with(baseClaims(), "exp", testNow.Add(-1*time.Second).Unix())), opts: IDTokenOptions{Leeway: -1}, wantErr: jwt.ErrTokenExpired},
+		{name: "expired, no leeway", raw: hs(with(baseClaims(), "exp", testNow.Add(-1*time.Second).Unix())), opts: IDTokenOptions{Leeway: -1}, wantErr: ErrIDTokenExpired},
 		{name: "custom leeway", raw: hs(with(baseClaims(), "exp", testNow.Add(-5*time.Minute).Unix())), opts: IDTokenOptions{Leeway: 10 * time.Minute}},
-		{name: "missing exp", raw: hs(with(baseClaims(), "exp", nil)), wantErr: jwt.ErrTokenRequiredClaimMissing},
-		{name: "iat in the future", raw: hs(with(baseClaims(), "iat", testNow.Add(5*time.Minute).Unix())), wantErr: jwt.ErrTokenUsedBeforeIssued},
+		{name: "missing exp", raw: hs(with(baseClaims(), "exp", nil)), wantErr: ErrInvalidIDToken, text: "missing required claim"},
+		{name: "iat in the future", raw: hs(with(baseClaims(), "iat", testNow.Add(5*time.Minute).Unix())), wantErr: ErrInvalidIDToken, text: "used before issued"},
 		{name: "iat slightly ahead", raw: hs(with(baseClaims(), "iat", testNow.Add(20*time.Second).Unix()))},
-		{name: "missing iat", raw: hs(with(baseClaims(), "iat", nil)), wantErr: jwt.ErrTokenRequiredClaimMissing},
-		{name: "nbf in the future", raw: hs(with(baseClaims(), "nbf", testNow.Add(5*time.Minute).Unix())), wantErr: jwt.ErrTokenNotValidYet},
-		{name: "missing sub", raw: hs(with(baseClaims(), "sub", nil)), wantErr: jwt.ErrTokenRequiredClaimMissing},
+		{name: "missing iat", raw: hs(with(baseClaims(), "iat", nil)), wantErr: ErrInvalidIDToken, text: "missing required claim"},
+		{name: "nbf in the future", raw: hs(with(baseClaims(), "nbf", testNow.Add(5*time.Minute).Unix())), wantErr: ErrInvalidIDToken, text: "not valid yet"},
+		{name: "missing sub", raw: hs(with(baseClaims(), "sub", nil)), wantErr: ErrInvalidIDToken, text: "missing required claim"},
 		{name: "nonce mismatch", raw: hs(baseClaims()), nonce: "other", wantErr: ErrNonceMismatch},
 		{name: "nonce missing", raw: hs(with(baseClaims(), "nonce", nil)), nonce: "n-123", wantErr: ErrNonceMismatch},
-		{name: "exp wrong type", raw: hs(with(baseClaims(), "exp", "tomorrow")), wantErr: jwt.ErrTokenMalformed},
-		{name: "garbage", raw: "not.a.jwt", wantErr: jwt.ErrTokenMalformed},
-		{name: "empty", raw: "", wantErr: jwt.ErrTokenMalformed},
+		{name: "exp wrong type", raw: hs(with(baseClaims(), "exp", "tomorrow")), wantErr: ErrInvalidIDToken, text: "malformed"},
+		{name: "garbage", raw: "not.a.jwt", wantErr: ErrInvalidIDToken, text: "malformed"},
+		{name: "empty", raw: "", wantErr: ErrInvalidIDToken, text: "malformed"},
 		{name: "insecure skip accepts bad signature", raw: signIDToken(t, baseClaims(), "another-secret", jwt.SigningMethodHS256), opts: IDTokenOptions{InsecureSkipSignatureCheck: true}},
 		{name: "insecure skip accepts none", raw: none, opts: IDTokenOptions{InsecureSkipSignatureCheck: true}},
-		{name: "insecure skip still checks claims", raw: hs(with(baseClaims(), "aud", "x")), opts: IDTokenOptions{InsecureSkipSignatureCheck: true}, wantErr: jwt.ErrTokenInvalidAudience},
+		{name: "insecure skip still checks claims", raw: hs(with(baseClaims(), "aud", "x")), opts: IDTokenOptions{InsecureSkipSignatureCheck: true}, wantErr: ErrInvalidIDToken, text: "invalid audience"},
 		{name: "insecure skip still checks nonce", raw: none, nonce: "zzz", opts: IDTokenOptions{InsecureSkipSignatureCheck: true}, wantErr: ErrNonceMismatch},
-		{name: "insecure skip still parses", raw: "x.y", opts: IDTokenOptions{InsecureSkipSignatureCheck: true}, wantErr: jwt.ErrTokenMalformed},
+		{name: "insecure skip still parses", raw: "x.y", opts: IDTokenOptions{InsecureSkipSignatureCheck: true}, wantErr: ErrInvalidIDToken, text: "malformed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,8 +120,17 @@ func TestVerifyIDToken(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, tt.wantErr) || !errors.Is(err, ErrInvalidIDToken) || claims != nil {
-				t.Fatalf("err = %v, want %v wrapped in ErrInvalidIDToken", err, tt.wantErr)
+			if !errors.Is(err, tt.wantErr) || !errors.Is(err, ErrInvalidIDToken) || claims != nil || !strings.Contains(err.Error(), tt.text) {
+				t.Fatalf("err = %v, want %v (%q) matching ErrInvalidIDToken", err, tt.wantErr, tt.text)
+			}
+			// The JWT library's errors are not part of the API.
+			for _, jwtErr := range jwtErrors {
+				if errors.Is(err, jwtErr) {
+					t.Errorf("err = %v matches golang-jwt's %v", err, jwtErr)
+				}
+			}
+			if (tt.wantErr == ErrIDTokenExpired) != errors.Is(err, ErrIDTokenExpired) {
+				t.Errorf("errors.Is(%v, ErrIDTokenExpired) = %v", err, !(tt.wantErr == ErrIDTokenExpired))
 			}
 		})
 	}

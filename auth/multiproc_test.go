@@ -56,7 +56,10 @@ func runChild(mode string) error {
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	cfg := &Config{ClientID: testClientID, ClientSecret: testSecret, RedirectURL: testRedirect,
 		Endpoint: Endpoint{TokenURL: os.Getenv(envTokenURL)}}
-	ts := cfg.TokenSource(nil, WithStore(store), WithRefreshTimeout(time.Minute))
+	ts, err := cfg.TokenSource(nil, WithStore(store), WithRefreshTimeout(time.Minute))
+	if err != nil {
+		return err
+	}
 	iter, _ := strconv.Atoi(os.Getenv(envIter))
 	for range iter {
 		o, err := ts.Token()

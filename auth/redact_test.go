@@ -68,7 +68,7 @@ func TestNoSecretsInTokenAndConfig(t *testing.T) {
 		}
 	}
 	values := map[string]any{"Token": tok, "*Token": &tok, "Config": cfg, "*Config": &cfg, "[]*Token": []*Token{&tok}, "struct": struct{ T *Token }{&tok},
-		"*TokenSource": cfg.TokenSource(&tok), "client-credentials *TokenSource": cfg.ClientCredentialsSource(nil)}
+		"*TokenSource": source(t, &cfg, &tok), "client-credentials *TokenSource": ccSource(t, &cfg, nil)}
 	for name, v := range values {
 		for how, s := range renderings(v) {
 			if how == "slog-json" && (strings.HasPrefix(name, "[") || strings.HasPrefix(name, "struct")) {
@@ -87,7 +87,7 @@ func TestNoSecretsInTokenAndConfig(t *testing.T) {
 	if s := cfg.String(); !strings.Contains(s, testClientID) || !strings.Contains(s, redacted) {
 		t.Errorf("unhelpful: %s", s)
 	}
-	if s := fmt.Sprint(cfg.TokenSource(&tok)); !strings.Contains(s, testClientID) || !strings.Contains(s, testUser) {
+	if s := fmt.Sprint(source(t, &cfg, &tok)); !strings.Contains(s, testClientID) || !strings.Contains(s, testUser) {
 		t.Errorf("unhelpful: %s", s)
 	}
 }
@@ -132,7 +132,7 @@ func TestNoSecretsInErrors(t *testing.T) {
 	errs = append(errs, err)
 	// Through the TokenSource.
 	f := newFakeServer(t)
-	ts := f.config().TokenSource(&Token{RefreshToken: "RT-secret-refresh", AccessToken: "AT-secret-access", Expiry: time.Now().Add(-time.Hour)})
+	ts := source(t, f.config(), &Token{RefreshToken: "RT-secret-refresh", AccessToken: "AT-secret-access", Expiry: time.Now().Add(-time.Hour)})
 	_, err = ts.Token()
 	errs = append(errs, err)
 

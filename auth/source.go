@@ -11,44 +11,71 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// SourceOption customises a TokenSource.
-type SourceOption func(*TokenSource)
+// SourceOption customises a TokenSource. The zero value of each option's
+// argument means the option's default; an invalid value (a negative
+// duration) makes the constructor fail with an error matching
+// ErrInvalidOption.
+type SourceOption func(*TokenSource) error
 
 // WithStore persists every token the source obtains and, before each
 // refresh, reloads the stored one. A store that is also a Locker (FileStore
-// is) is locked across reload, refresh and save.
-func WithStore(s TokenStore) SourceOption { return func(ts *TokenSource) { ts.store = s } }
+// is) is locked across reload, refresh and save. Nil means no store.
+func WithStore(s TokenStore) SourceOption {
+	return func(ts *TokenSource) error { ts.store = s; return nil }
+}
 
-// WithExpiryWindow sets how long before expiry a token is renewed
-// (default DefaultExpiryWindow). Keep it well below the token lifetime:
-// a token that is always inside the window is renewed on every call.
+// WithExpiryWindow sets how long before expiry a token is renewed; zero
+// means DefaultExpiryWindow. Keep it well below the token lifetime: a token
+// that is always inside the window is renewed on every call.
 func WithExpiryWindow(d time.Duration) SourceOption {
-	return func(ts *TokenSource) { ts.window = d }
+	return durationOption("WithExpiryWindow", d, func(ts *TokenSource) *time.Duration { return &ts.window })
 }
 
 // WithFailureTTL sets how long a failed refresh is remembered and returned
-// to callers without contacting the token endpoint again (default
-// DefaultFailureTTL; zero or negative disables it).
+// to callers without contacting the token endpoint again; zero means
+// DefaultFailureTTL.
 func WithFailureTTL(d time.Duration) SourceOption {
-	return func(ts *TokenSource) { ts.failTTL = d }
+	return durationOption("WithFailureTTL", d, func(ts *TokenSource) *time.Duration { return &ts.failTTL })
 }
 
 // WithRefreshTimeout bounds each refresh, including waiting for the file
-// lock (default DefaultRefreshTimeout).
+// lock; zero means DefaultRefreshTimeout.
 func WithRefreshTimeout(d time.Duration) SourceOption {
-	return func(ts *TokenSource) { ts.timeout = d }
+	return durationOption("WithRefreshTimeout", d, func(ts *TokenSource) *time.Duration { return &ts.timeout })
+}
+
+// durationOption sets a duration field unless d is zero (the default) and
+// rejects a negative d.
+func durationOption(name string, d time.Duration, field func(*TokenSource) *time.Duration) SourceOption {
+	return func(ts *TokenSource) error {
+		switch {
+		case d < 0:
+			return fmt.Errorf("%w: %s(%v): negative duration", ErrInvalidOption, name, d)
+		case d > 0:
+			*field(ts) = d
+		}
+		return nil
+	}
 }
 
 // WithLogger reports refreshes and save failures at debug and error level.
 // Secrets are never logged. Nil (the default) logs nothing.
-func WithLogger(l *slog.Logger) SourceOption { return func(ts *TokenSource) { ts.log = l } }
+func WithLogger(l *slog.Logger) SourceOption {
+	return func(ts *TokenSource) error { ts.log = l; return nil }
+}
 
-// WithContext sets the parent context of refreshes (default
-// context.Background()). Only its values (tracing, say) are used: its
-// cancellation is ignored, so even a request-scoped context cannot break
-// later refreshes. Bound refreshes with WithRefreshTimeout instead.
+// WithContext sets the parent context of refreshes; nil means
+// context.Background(), the default. Only its values (tracing, say) are
+// used: its cancellation is ignored, so even a request-scoped context
+// cannot break later refreshes. Bound refreshes with WithRefreshTimeout
+// instead.
 func WithContext(ctx context.Context) SourceOption {
-	return func(ts *TokenSource) { ts.base = context.WithoutCancel(ctx) }
+	return func(ts *TokenSource) error {
+		if ctx != nil {
+			ts.base = context.WithoutCancel(ctx)
+		}
+		return nil
+	}
 }
 
 // Defaults of the TokenSource options.
@@ -104,7 +131,10 @@ type flight struct {
 	err  error
 }
 
-func (c *Config) newSource(t *Token, clientC bool, opts []SourceOption) *TokenSource {
+func (c *Config) newSource(t *Token, clientC bool, opts []SourceOption) (*TokenSource, error) {
+	if err := c.AuthStyle.check(); err != nil {
+		return nil, err
+	}
 	ts := &TokenSource{
 		cfg:     *c,
 		clientC: clientC,
@@ -115,26 +145,34 @@ func (c *Config) newSource(t *Token, clientC bool, opts []SourceOption) *TokenSo
 		base:    context.Background(),
 	}
 	for _, o := range opts {
-		o(ts)
+		if o == nil {
+			continue
+		}
+		if err := o(ts); err != nil {
+			return nil, err
+		}
 	}
-	return ts
+	return ts, nil
 }
 
 // TokenSource returns a refreshing source starting from t, typically the
 // result of Exchange. With WithStore, t may be nil: the stored token is used.
-// The source does not save t itself; save it after Exchange (see the
-// package example).
-func (c *Config) TokenSource(t *Token, opts ...SourceOption) *TokenSource {
+// It fails only for an invalid option or Config.AuthStyle (ErrInvalidOption).
+func (c *Config) TokenSource(t *Token, opts ...SourceOption) (*TokenSource, error) {
 	return c.newSource(t, false, opts)
 }
 
 // ClientCredentialsSource returns a source of client-credentials tokens for
 // scopes (Config.Scopes when none), with the same store, single-refresh and
 // failure-memory behaviour as TokenSource.
-func (c *Config) ClientCredentialsSource(scopes []string, opts ...SourceOption) *TokenSource {
-	ts := c.newSource(nil, true, opts)
+// It fails only for an invalid option or Config.AuthStyle (ErrInvalidOption).
+func (c *Config) ClientCredentialsSource(scopes []string, opts ...SourceOption) (*TokenSource, error) {
+	ts, err := c.newSource(nil, true, opts)
+	if err != nil {
+		return nil, err
+	}
 	ts.scopes = scopes
-	return ts
+	return ts, nil
 }
 
 // Token returns a valid token, renewing it if needed. It implements

@@ -19,6 +19,26 @@ import (
 
 var _ oauth2.TokenSource = (*TokenSource)(nil)
 
+// source is Config.TokenSource for options that must be valid.
+func source(t testing.TB, cfg *Config, tok *Token, opts ...SourceOption) *TokenSource {
+	t.Helper()
+	ts, err := cfg.TokenSource(tok, opts...)
+	if err != nil {
+		t.Fatalf("TokenSource: %v", err)
+	}
+	return ts
+}
+
+// ccSource is Config.ClientCredentialsSource for options that must be valid.
+func ccSource(t testing.TB, cfg *Config, scopes []string, opts ...SourceOption) *TokenSource {
+	t.Helper()
+	ts, err := cfg.ClientCredentialsSource(scopes, opts...)
+	if err != nil {
+		t.Fatalf("ClientCredentialsSource: %v", err)
+	}
+	return ts
+}
+
 // runConcurrently calls fn from n goroutines that start together and
 // returns once all have finished. entered is done by each goroutine right
 // before it calls fn.
@@ -46,7 +66,7 @@ func TestConcurrentRefreshOnce(t *testing.T) {
 	f, clk, cfg, tok := loggedIn(t)
 	clk.Add(2 * time.Hour) // the token has expired
 	f.gate, f.arrived = make(chan struct{}), make(chan struct{}, 1)
-	ts := cfg.TokenSource(tok)
+	ts := source(t, cfg, tok)
 
 	var entered sync.WaitGroup
 	entered.Add(n)
@@ -99,7 +119,7 @@ func TestRefreshAheadOfExpiry(t *testing.T) {
 			if tt.window != 0 {
 				opts = append(opts, WithExpiryWindow(tt.window))
 			}
-			ts := cfg.TokenSource(tok, opts...)
+			ts := source(t, cfg, tok, opts...)
 			clk.Add(tt.advance)
 			o, err := ts.TokenContext(context.Background())
 			if err != nil {
@@ -126,7 +146,7 @@ func TestFailedRefreshRemembered(t *testing.T) {
 		_, _ = io.WriteString(w, "<h1>Service Unavailable</h1>")
 		return true
 	}
-	ts := cfg.TokenSource(tok, WithFailureTTL(3*time.Second))
+	ts := source(t, cfg, tok, WithFailureTTL(3*time.Second))
 	clk.Add(2 * time.Hour)
 	runConcurrently(100, nil, func(int) {
 		if _, err := ts.Token(); !errors.Is(err, ErrMalformedResponse) {
@@ -151,7 +171,7 @@ func TestInvalidGrantRemembered(t *testing.T) {
 	t.Parallel()
 	f, clk, cfg, tok := loggedIn(t)
 	tok.RefreshToken = "revoked"
-	ts := cfg.TokenSource(tok, WithFailureTTL(time.Second))
+	ts := source(t, cfg, tok, WithFailureTTL(time.Second))
 	clk.Add(2 * time.Hour)
 	for i := range 3 {
 		_, err := ts.Token()
@@ -169,7 +189,7 @@ func TestInvalidGrantRemembered(t *testing.T) {
 func TestForceRefresh(t *testing.T) {
 	t.Parallel()
 	f, _, cfg, tok := loggedIn(t)
-	ts := cfg.TokenSource(tok)
+	ts := source(t, cfg, tok)
 	first, err := ts.Token()
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +227,7 @@ func TestClientCredentialsSource(t *testing.T) {
 	cfg := f.config()
 	cfg.Now = clk.Now
 	store := NewFileStore(filepath.Join(t.TempDir(), "cc.json"))
-	ts := cfg.ClientCredentialsSource([]string{"exchange_data"}, WithStore(store))
+	ts := ccSource(t, cfg, []string{"exchange_data"}, WithStore(store))
 	runConcurrently(200, nil, func(int) {
 		if _, err := ts.Token(); err != nil {
 			t.Error(err)
@@ -233,7 +253,7 @@ func TestClientCredentialsSource(t *testing.T) {
 func TestCallerContext(t *testing.T) {
 	t.Parallel()
 	f, clk, cfg, tok := loggedIn(t)
-	ts := cfg.TokenSource(tok)
+	ts := source(t, cfg, tok)
 
 	// A request-scoped context that ended is not used by later refreshes.
 	reqCtx, cancel := context.WithCancel(context.Background())
@@ -273,7 +293,7 @@ func TestRefreshTimeout(t *testing.T) {
 	f, clk, cfg, tok := loggedIn(t)
 	f.gate = make(chan struct{})
 	t.Cleanup(func() { close(f.gate) })
-	ts := cfg.TokenSource(tok, WithRefreshTimeout(50*time.Millisecond), WithContext(context.Background()))
+	ts := source(t, cfg, tok, WithRefreshTimeout(50*time.Millisecond), WithContext(context.Background()))
 	clk.Add(2 * time.Hour)
 	if _, err := ts.Token(); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want DeadlineExceeded", err)
@@ -287,7 +307,7 @@ func TestPersistence(t *testing.T) {
 	if err := store.Save(context.Background(), tok); err != nil {
 		t.Fatal(err)
 	}
-	ts := cfg.TokenSource(tok, WithStore(store))
+	ts := source(t, cfg, tok, WithStore(store))
 	clk.Add(2 * time.Hour)
 	o, err := ts.Token()
 	if err != nil {
@@ -303,7 +323,7 @@ func TestPersistence(t *testing.T) {
 	}
 	// A second source (another run of the program) starts from the store
 	// without a refresh.
-	ts2 := cfg.TokenSource(nil, WithStore(store))
+	ts2 := source(t, cfg, nil, WithStore(store))
 	full, err := ts2.AuthToken(context.Background())
 	if err != nil || full.AccessToken != o.AccessToken || full.Claims.Subject != testUser || f.refreshes.Load() != 1 {
 		t.Fatalf("second source: %v %v, %d refreshes", full, err, f.refreshes.Load())
@@ -320,7 +340,7 @@ func TestSharedStoreInProcess(t *testing.T) {
 	if err := store.Save(context.Background(), tok); err != nil {
 		t.Fatal(err)
 	}
-	a, b := cfg.TokenSource(tok, WithStore(store)), cfg.TokenSource(tok, WithStore(store))
+	a, b := source(t, cfg, tok, WithStore(store)), source(t, cfg, tok, WithStore(store))
 	clk.Add(2 * time.Hour)
 	runConcurrently(20, nil, func(i int) {
 		if _, err := []*TokenSource{a, b}[i%2].Token(); err != nil {
@@ -350,9 +370,9 @@ func TestSourceErrorsAndLogging(t *testing.T) {
 
 	// No token anywhere.
 	for name, ts := range map[string]*TokenSource{
-		"nil token":        cfg.TokenSource(nil),
-		"no refresh token": cfg.TokenSource(&Token{AccessToken: "x"}),
-		"empty store":      cfg.TokenSource(nil, WithStore(NewFileStore(filepath.Join(t.TempDir(), "none.json")))),
+		"nil token":        source(t, cfg, nil),
+		"no refresh token": source(t, cfg, &Token{AccessToken: "x"}),
+		"empty store":      source(t, cfg, nil, WithStore(NewFileStore(filepath.Join(t.TempDir(), "none.json")))),
 	} {
 		if _, err := ts.Token(); !errors.Is(err, ErrNoToken) {
 			t.Errorf("%s: err = %v, want ErrNoToken", name, err)
@@ -360,7 +380,7 @@ func TestSourceErrorsAndLogging(t *testing.T) {
 	}
 	// A store that cannot load is an error, not an empty store.
 	broken := errors.New("disk on fire")
-	if _, err := cfg.TokenSource(tok, WithStore(&failingStore{loadErr: broken})).Token(); !errors.Is(err, broken) {
+	if _, err := source(t, cfg, tok, WithStore(&failingStore{loadErr: broken})).Token(); !errors.Is(err, broken) {
 		t.Errorf("err = %v", err)
 	}
 	// A failed save keeps the new token (the old refresh token is spent)
@@ -368,7 +388,7 @@ func TestSourceErrorsAndLogging(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st := &failingStore{loadErr: ErrNoToken, saveErr: errors.New("read-only file system")}
-	o, err := cfg.TokenSource(tok, WithStore(st), WithLogger(logger)).Token()
+	o, err := source(t, cfg, tok, WithStore(st), WithLogger(logger)).Token()
 	if err != nil || o.AccessToken == tok.AccessToken || st.saves.Load() != 1 {
 		t.Fatalf("%v, %d saves", err, st.saves.Load())
 	}
@@ -395,5 +415,49 @@ func TestFromOAuth2(t *testing.T) {
 	}
 	if o := (&Token{AccessToken: "a"}).OAuth2(); o.Extra("id_token") != nil {
 		t.Fatal("unexpected extra")
+	}
+}
+
+// TestSourceOptions: the zero value of every option is its default, and
+// an invalid value fails the constructor with ErrInvalidOption.
+func TestSourceOptions(t *testing.T) {
+	t.Parallel()
+	_, clk, cfg, tok := loggedIn(t)
+	var zeroCtx context.Context // the zero value, which must mean "the default"
+	zero := []SourceOption{WithStore(nil), WithExpiryWindow(0), WithFailureTTL(0), WithRefreshTimeout(0),
+		WithLogger(nil), WithContext(zeroCtx), nil}
+	ts, err := cfg.TokenSource(tok, zero...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts.window != DefaultExpiryWindow || ts.failTTL != DefaultFailureTTL || ts.timeout != DefaultRefreshTimeout ||
+		ts.store != nil || ts.log != nil || ts.base == nil {
+		t.Fatalf("zero options are not the defaults: window %v, failure TTL %v, timeout %v", ts.window, ts.failTTL, ts.timeout)
+	}
+	// WithRefreshTimeout(0) used to make every refresh fail at once.
+	clk.Add(2 * time.Hour)
+	if _, err := ts.Token(); err != nil {
+		t.Fatalf("refresh with zero-valued options: %v", err)
+	}
+	if _, err := cfg.ClientCredentialsSource(nil, zero...); err != nil {
+		t.Fatal(err)
+	}
+
+	bad := *cfg
+	bad.AuthStyle = 7
+	for name, try := range map[string]func() (*TokenSource, error){
+		"negative window":      func() (*TokenSource, error) { return cfg.TokenSource(tok, WithExpiryWindow(-time.Second)) },
+		"negative failure TTL": func() (*TokenSource, error) { return cfg.TokenSource(tok, WithFailureTTL(-1)) },
+		"negative timeout": func() (*TokenSource, error) {
+			return cfg.ClientCredentialsSource(nil, WithRefreshTimeout(-time.Minute))
+		},
+		"unknown AuthStyle": func() (*TokenSource, error) { return bad.TokenSource(tok) },
+	} {
+		if ts, err := try(); !errors.Is(err, ErrInvalidOption) || ts != nil {
+			t.Errorf("%s: %v, %v; want ErrInvalidOption", name, ts, err)
+		}
+	}
+	if _, err := bad.NewTokenRequest(context.Background(), RefreshGrant(tok)); !errors.Is(err, ErrInvalidOption) {
+		t.Errorf("NewTokenRequest with an unknown AuthStyle: %v", err)
 	}
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -19,10 +20,11 @@ import (
 // Grant is one token-endpoint request body, built by AuthCodeGrant,
 // RefreshGrant or ClientCredentialsGrant. The zero Grant is invalid.
 type Grant struct {
-	form    url.Values
-	nonce   string // expected ID-token nonce
-	prev    *Token // token being refreshed
-	secrets []string
+	form     url.Values
+	nonce    string // expected ID-token nonce
+	redirect string // redirect_uri of the authorize request, if not Config.RedirectURL
+	prev     *Token // token being refreshed
+	secrets  []string
 }
 
 func (g Grant) grantType() string { return g.form.Get("grant_type") }
@@ -44,13 +46,21 @@ func WithExpectedNonce(nonce string) ExchangeOption {
 	return func(g *Grant) { g.nonce = nonce }
 }
 
+// WithExchangeRedirectURL sends u as the redirect_uri instead of
+// Config.RedirectURL: it must be the one the authorize request carried
+// (see WithRedirectURL; AuthRequest.ExchangeOptions adds it).
+func WithExchangeRedirectURL(u string) ExchangeOption {
+	return func(g *Grant) { g.redirect = u }
+}
+
 // WithTokenParam sets an extra form parameter on the token request.
 func WithTokenParam(key, value string) ExchangeOption {
 	return func(g *Grant) { g.form.Set(key, value) }
 }
 
-// AuthCodeGrant is the authorization_code grant for code. Config.RedirectURL
-// is added when the request is built.
+// AuthCodeGrant is the authorization_code grant for code. The redirect URL
+// (WithExchangeRedirectURL, else Config.RedirectURL) is added when the
+// request is built.
 func AuthCodeGrant(code string, opts ...ExchangeOption) Grant {
 	g := Grant{form: url.Values{"grant_type": {"authorization_code"}, "code": {code}}, secrets: []string{code}}
 	for _, o := range opts {
@@ -89,14 +99,17 @@ func (c *Config) NewTokenRequest(ctx context.Context, g Grant) (*http.Request, e
 	if g.grantType() == "" {
 		return nil, errors.New("auth: empty Grant")
 	}
+	if err := c.AuthStyle.check(); err != nil {
+		return nil, err
+	}
 	form := url.Values{}
 	for k, v := range g.form {
 		form[k] = v
 	}
 	switch g.grantType() {
 	case "authorization_code":
-		if c.RedirectURL != "" {
-			form.Set("redirect_uri", c.RedirectURL)
+		if redirect := cmp.Or(g.redirect, c.RedirectURL); redirect != "" {
+			form.Set("redirect_uri", redirect)
 		}
 	case "refresh_token":
 		if form.Get("refresh_token") == "" {

@@ -147,8 +147,9 @@ func TestTokenEndpointErrors(t *testing.T) {
 	}{
 		{"invalid_grant 400", 400, "application/json", `{"error":"invalid_grant","error_description":"refresh token expired"}`, "invalid_grant", ErrInvalidGrant, ""},
 		{"invalid_grant 401", 401, "application/json", `{"error":"invalid_grant"}`, "invalid_grant", ErrInvalidGrant, ""},
-		{"invalid_client", 401, "application/json", `{"error":"invalid_client","error_description":"bad secret"}`, "invalid_client", nil, ""},
-		{"error with 200", 200, "application/json", `{"error":"invalid_scope"}`, "invalid_scope", nil, ""},
+		{"invalid_client", 401, "application/json", `{"error":"invalid_client","error_description":"bad secret"}`, "invalid_client", ErrInvalidClient, ""},
+		{"error with 200", 200, "application/json", `{"error":"invalid_scope"}`, "invalid_scope", ErrInvalidScope, ""},
+		{"other code", 400, "application/json", `{"error":"unsupported_grant_type"}`, "unsupported_grant_type", nil, ""},
 		{"html page", 502, "text/html", "<html><body>\n<h1>502 Bad Gateway</h1>\n</body></html>", "", ErrMalformedResponse, "<html><body> <h1>502 Bad Gateway</h1> </body></html>"},
 		{"malformed json 200", 200, "application/json", `{"access_token":`, "", ErrMalformedResponse, `{"access_token":`},
 		{"json without error 503", 503, "application/json", `{"message":"busy"}`, "", ErrMalformedResponse, `{"message":"busy"}`},
@@ -177,8 +178,10 @@ func TestTokenEndpointErrors(t *testing.T) {
 			if tt.is != nil && !errors.Is(err, tt.is) {
 				t.Errorf("errors.Is(%v, %v) = false", err, tt.is)
 			}
-			if tt.is != ErrInvalidGrant && errors.Is(err, ErrInvalidGrant) {
-				t.Errorf("%v must not be invalid_grant", err)
+			for _, other := range []error{ErrInvalidGrant, ErrInvalidClient, ErrInvalidScope, ErrMalformedResponse, ErrAccessDenied} {
+				if other != tt.is && errors.Is(err, other) {
+					t.Errorf("%v must not match %v", err, other)
+				}
 			}
 			if !strings.Contains(err.Error(), "HTTP ") {
 				t.Errorf("Error() lacks the status: %s", err)

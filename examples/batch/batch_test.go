@@ -107,7 +107,11 @@ func TestBatchSurvivesFaultsAndPersistsRotatedToken(t *testing.T) {
 	}
 	// The saved refresh token is the live one: the fake accepts it once.
 	cfg := setup.WithFake(fake).Config
-	if _, err := cfg.TokenSource(saved).ForceRefresh(t.Context(), nil); err != nil {
+	ts, err := cfg.TokenSource(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.ForceRefresh(t.Context(), nil); err != nil {
 		t.Errorf("the saved refresh token does not work: %v", err)
 	}
 }

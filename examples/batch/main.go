@@ -178,7 +178,8 @@ func tokenSource(ctx context.Context, env *setup.Env, o *options, stderr io.Writ
 	}
 	if o.clientCredentials {
 		fmt.Fprintln(stderr, "token: client credentials (jAccount's client mode)")
-		return env.Config.ClientCredentialsSource([]string{scope}, opts...), store, nil
+		ts, err := env.Config.ClientCredentialsSource([]string{scope}, opts...)
+		return ts, store, err
 	}
 	if o.tokenFile == "" {
 		return nil, nil, errors.New("give -token FILE (a stored user token) or -client-credentials")
@@ -195,7 +196,8 @@ func tokenSource(ctx context.Context, env *setup.Env, o *options, stderr io.Writ
 	default:
 		fmt.Fprintf(stderr, "token: loaded from %s\n", store.Path())
 	}
-	return env.Config.TokenSource(nil, opts...), store, nil
+	ts, err := env.Config.TokenSource(nil, opts...)
+	return ts, store, err
 }
 
 // seedToken stores a fresh user token from the fake, as a web login would

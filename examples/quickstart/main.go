@@ -99,16 +99,13 @@ func run(ctx context.Context, env *setup.Env, out io.Writer) error {
 	p.line("jAccount redirected to %s?code=%s&state=%s", cb.redirectURL, setup.Redact(q.Get("code")), q.Get("state"))
 
 	p.title("Authorization code")
-	if e := q.Get("error"); e != "" {
-		return fmt.Errorf("jAccount refused the login: %s", e)
-	}
-	if err := auth.CheckState(req.State, q.Get("state")); err != nil {
-		return err
-	}
-	p.line("state matches; exchanging code %s (single use, short-lived)", setup.Redact(q.Get("code")))
-	tok, err := cfg.Exchange(ctx, q.Get("code"), req.ExchangeOptions()...)
+	// One call checks the state first (constant time), then jAccount's
+	// error parameter, then exchanges the code with the PKCE verifier and
+	// checks the ID token's nonce.
+	p.line("checking the state, then exchanging code %s (single use, short-lived)", setup.Redact(q.Get("code")))
+	tok, err := cfg.HandleCallback(ctx, req, q)
 	if err != nil {
-		return fmt.Errorf("exchange the code: %w", err)
+		return fmt.Errorf("complete the login: %w", err)
 	}
 
 	p.title("Tokens and ID-token claims")
@@ -120,7 +117,10 @@ func run(ctx context.Context, env *setup.Env, out io.Writer) error {
 		p.line("  issued %s, expires %s", c.IssuedAt.UTC().Format(time.RFC3339), c.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 
-	ts := cfg.TokenSource(tok)
+	ts, err := cfg.TokenSource(tok)
+	if err != nil {
+		return err
+	}
 	client, err := env.NewAPI(ts)
 	if err != nil {
 		return err

@@ -52,7 +52,7 @@ func TestQuickstart(t *testing.T) {
 		"CS2501 操作系统, 4 credits, 陈老师",
 		"操作系统期末考试",
 		"the refresh token rotated",
-		fake.LogoutURL() + "?post_logout_redirect_uri=",
+		fake.LogoutURL() + "?client_id=" + fake.ClientID() + "&post_logout_redirect_uri=",
 		"\nDone.",
 	} {
 		if !strings.Contains(got, want) {

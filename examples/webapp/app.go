@@ -93,7 +93,12 @@ func (a *app) callback(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, http.StatusBadGateway, "the login could not be completed", err)
 		return
 	}
-	client, err := a.env.NewAPI(a.cfg.TokenSource(tok))
+	ts, err := a.cfg.TokenSource(tok)
+	if err != nil {
+		a.fail(w, http.StatusInternalServerError, "the login could not be completed", err)
+		return
+	}
+	client, err := a.env.NewAPI(ts)
 	if err != nil {
 		a.fail(w, http.StatusInternalServerError, "the login could not be completed", err)
 		return

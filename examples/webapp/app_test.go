@@ -105,7 +105,7 @@ func TestLoginProfileLogout(t *testing.T) {
 		}
 	}
 	out := fetch(t, c, a.url+logoutPath)
-	want := a.fake.LogoutURL() + "?" + url.Values{"post_logout_redirect_uri": {a.url + "/"}}.Encode()
+	want := a.fake.LogoutURL() + "?" + url.Values{"client_id": {a.fake.ClientID()}, "post_logout_redirect_uri": {a.url + "/"}}.Encode()
 	if out.status != http.StatusFound || out.location != want {
 		t.Fatalf("logout: %d to %q, want %q", out.status, out.location, want)
 	}
