@@ -15,7 +15,11 @@ import (
 
 // Username returns the jAccount username of the user who holds tok.
 func Username(ctx context.Context, cfg *auth.Config, tok *auth.Token, opts ...api.Option) (string, error) {
-	c, err := api.NewClient(cfg.TokenSource(tok), opts...)
+	ts, err := cfg.TokenSource(tok)
+	if err != nil {
+		return "", fmt.Errorf("consumer: %w", err)
+	}
+	c, err := api.NewClient(ts, opts...)
 	if err != nil {
 		return "", fmt.Errorf("consumer: %w", err)
 	}
