@@ -160,7 +160,10 @@ func (b *browser) do(t *testing.T, method, u string, form url.Values) page {
 	return page{resp.StatusCode, resp.Header.Get("Location"), string(raw), resp.Cookies(), resp.Header}
 }
 
-func (b *browser) get(t *testing.T, u string) page { t.Helper(); return b.do(t, http.MethodGet, u, nil) }
+func (b *browser) get(t *testing.T, u string) page {
+	t.Helper()
+	return b.do(t, http.MethodGet, u, nil)
+}
 
 // abs makes a Location relative to the app absolute.
 func (a *app) abs(loc string) string {

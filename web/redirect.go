@@ -26,7 +26,7 @@ func safeReturnTo(next string) (string, bool) {
 	p, _, _ := strings.Cut(next, "?")
 	p, _, _ = strings.Cut(p, "#")
 	for range 4 {
-		if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsFunc(p, unsafeRune) {
+		if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsFunc(p, unsafeDecoded) {
 			return "", false
 		}
 		d, err := url.PathUnescape(p)
@@ -42,6 +42,10 @@ func safeReturnTo(next string) (string, bool) {
 }
 
 // unsafeRune reports the characters a return path may not hold.
-func unsafeRune(r rune) bool {
-	return r == '\\' || r <= ' ' || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\ufffd'
+func unsafeRune(r rune) bool { return r == ' ' || unsafeDecoded(r) }
+
+// unsafeDecoded reports the characters its path may not hold once
+// percent-decoded (where an encoded space is fine).
+func unsafeDecoded(r rune) bool {
+	return r == '\\' || r < ' ' || r == 0x7f || r == '\u2028' || r == '\u2029' || r == '\ufffd'
 }
