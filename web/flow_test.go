@@ -301,11 +301,20 @@ func TestTwoTabs(t *testing.T) {
 	if p := b.get(t, cb2); p.location != "/private?tab=2" {
 		t.Fatalf("tab 2: %d to %q %s", p.status, p.location, p.body)
 	}
+	token := a.csrf(t, b) // the logout form tab 2 shows
 	if p := b.get(t, cb1); p.location != "/private?tab=1" {
 		t.Fatalf("tab 1: %d to %q %s", p.status, p.location, p.body)
 	}
 	if p := b.get(t, a.url+"/private"); p.status != 200 {
 		t.Errorf("after both tabs: %d", p.status)
+	}
+	// The second login of the same user kept the session: tab 2's form
+	// still logs out.
+	if got := a.csrf(t, b); got != token {
+		t.Error("the second tab's login replaced the session and its CSRF token")
+	}
+	if p := b.do(t, http.MethodPost, a.url+"/jaccount/logout", url.Values{CSRFField: {token}}); p.status != http.StatusSeeOther {
+		t.Errorf("logout with tab 2's form: %d", p.status)
 	}
 
 	// Four attempts with a bound of three: the first is dropped.
@@ -493,4 +502,28 @@ func mustURL(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestOtherUserReplacesSession: when two pending logins of one browser
+// complete as different users, the second session replaces the first,
+// which is ended (a copy of its cookie is refused).
+func TestOtherUserReplacesSession(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	b := newBrowser()
+	tab1 := a.toJAccount(t, b, a.url+"/private?tab=1")
+	tab2 := a.toJAccount(t, b, a.url+"/private?tab=2")
+	b.get(t, a.atJAccount(t, b, tab1))
+	first := a.sessionCookies(b)
+	cb, err := a.fake.Login(t.Context(), nil, tab2, jaccounttest.FacultyUsername, jaccounttest.FacultyPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.get(t, cb.String())
+	if p := b.get(t, a.url+"/"); p.body != "hello lilaoshi" {
+		t.Fatalf("after the second user's login: %q", p.body)
+	}
+	if p := a.withCookies(first).get(t, a.url+"/"); p.body != "anonymous" {
+		t.Errorf("the first user's session survived: %q", p.body)
+	}
 }

@@ -326,7 +326,13 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if old, _ := h.loadSession(r); old != nil {
-		h.endSession(ctx, old)
+		if old.Claims.Subject == s.Claims.Subject {
+			// The same user again (a second tab, say): keep the session's
+			// ID and CSRF token, so the forms of open pages still work.
+			s.ID, s.CSRFToken = old.ID, old.CSRFToken
+		} else {
+			h.endSession(ctx, old)
+		}
 	}
 	if err := h.writeSession(w, r, s); err != nil {
 		h.fail(w, r, http.StatusInternalServerError, fmt.Errorf("%w: %w", ErrLoginFailed, err))
