@@ -49,34 +49,26 @@ func Example() {
 	// A browser opens a page, is sent to jAccount, logs in, and is back.
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := browser.Get(base + "/courses")
+	get := func(u string) (status int, location, body string) {
+		resp, err := browser.Get(u)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Location"), string(b)
+	}
+	status, loc, _ := get(base + "/courses")
+	fmt.Println("anonymous /courses:", status, loc)
+	_, authorize, _ := get(base + loc)
+	callback, err := fake.Login(context.Background(), browser, authorize, jaccounttest.StudentUsername, jaccounttest.StudentPassword)
 	if err != nil {
 		log.Fatal(err)
 	}
-	resp.Body.Close()
-	fmt.Println("anonymous /courses:", resp.StatusCode, resp.Header.Get("Location"))
-	resp, err = browser.Get(base + resp.Header.Get("Location"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	resp.Body.Close()
-	callback, err := fake.Login(context.Background(), browser, resp.Header.Get("Location"), jaccounttest.StudentUsername, jaccounttest.StudentPassword)
-	if err != nil {
-		log.Fatal(err)
-	}
-	resp, err = browser.Get(callback.String())
-	if err != nil {
-		log.Fatal(err)
-	}
-	resp.Body.Close()
-	fmt.Println("callback:", resp.StatusCode, resp.Header.Get("Location"))
-	resp, err = browser.Get(base + resp.Header.Get("Location"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	fmt.Println(string(page))
+	status, loc, _ = get(callback.String())
+	fmt.Println("callback:", status, loc)
+	_, _, page := get(base + loc)
+	fmt.Println(page)
 	// Output:
 	// anonymous /courses: 303 /jaccount/login?next=%2Fcourses
 	// callback: 303 /courses

@@ -72,9 +72,7 @@ func TestOptionalUserAnonymous(t *testing.T) {
 // post_logout_redirect_uri.
 func TestLogoutRequiresPOSTAndCSRF(t *testing.T) {
 	t.Parallel()
-	a := newApp(t)
-	b := newBrowser()
-	a.login(t, b, a.url+"/private")
+	a, b := signedIn(t)
 	token := a.csrf(t, b)
 	if p := b.get(t, a.url+"/jaccount/logout"); p.status != http.StatusMethodNotAllowed || p.header.Get("Allow") != "POST" {
 		t.Errorf("GET logout: %d", p.status)
@@ -144,9 +142,7 @@ func TestReplayAfterLogoutRefused(t *testing.T) {
 // sealed for another name or with another key, is anonymous.
 func TestTamperedCookieRefused(t *testing.T) {
 	t.Parallel()
-	a := newApp(t)
-	b := newBrowser()
-	a.login(t, b, a.url+"/private")
+	a, b := signedIn(t)
 	var v string
 	for _, c := range a.sessionCookies(b) {
 		if c.Name == "jaccount_session" {
@@ -191,9 +187,7 @@ func TestExpiredSessionRefused(t *testing.T) {
 	t.Parallel()
 	t.Run("max age", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, WithMaxAge(time.Hour)) // the fake's ID tokens live 2 h
-		b := newBrowser()
-		a.login(t, b, a.url+"/private")
+		a, b := signedIn(t, WithMaxAge(time.Hour)) // the fake's ID tokens live 2 h
 		a.advance(59 * time.Minute)
 		if p := b.get(t, a.url+"/"); p.body != "hello zhangsan" {
 			t.Fatalf("before the max age: %q", p.body)
@@ -205,9 +199,7 @@ func TestExpiredSessionRefused(t *testing.T) {
 	})
 	t.Run("ID token expiry", func(t *testing.T) {
 		t.Parallel()
-		a := newApp(t, WithMaxAge(24*time.Hour))
-		b := newBrowser()
-		a.login(t, b, a.url+"/private")
+		a, b := signedIn(t, WithMaxAge(24*time.Hour))
 		a.advance(119 * time.Minute)
 		if p := b.get(t, a.url+"/"); p.body != "hello zhangsan" {
 			t.Fatalf("before the ID token's expiry: %q", p.body)
@@ -459,9 +451,7 @@ func TestExchangeFailedPageShowsNoSecret(t *testing.T) {
 // key dropped, old cookies are refused.
 func TestKeyRotation(t *testing.T) {
 	t.Parallel()
-	a := newApp(t)
-	b := newBrowser()
-	a.login(t, b, a.url+"/private")
+	a, b := signedIn(t)
 	oldCookies := a.sessionCookies(b)
 	newKey := []byte("the next key, also 32 bytes long")
 

@@ -209,6 +209,14 @@ func (a *app) login(t *testing.T, b *browser, u string) page {
 	return b.get(t, a.atJAccount(t, b, a.toJAccount(t, b, u)))
 }
 
+// signedIn is an app with a browser signed in as the student.
+func signedIn(t *testing.T, opts ...Option) (*app, *browser) {
+	t.Helper()
+	a, b := newApp(t, opts...), newBrowser()
+	a.login(t, b, a.url+"/private")
+	return a, b
+}
+
 var csrfRE = regexp.MustCompile(`name="` + CSRFField + `" value="([^"]+)"`)
 
 // csrf reads the CSRF token from the logout form of /private.

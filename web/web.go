@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -233,7 +234,7 @@ func (h *Handler) dropOldLogins(w http.ResponseWriter, r *http.Request) {
 		}
 		all = append(all, found{c.Name, p.Created})
 	}
-	slices.SortFunc(all, func(a, b found) int { return int(a.created - b.created) })
+	slices.SortFunc(all, func(a, b found) int { return cmp.Compare(a.created, b.created) })
 	for len(all) >= h.maxPending {
 		deleteCookie(w, base, all[0].name)
 		all = all[1:]
@@ -264,8 +265,8 @@ func validState(s string) bool {
 // single use, then auth.HandleCallback (the state again in constant time,
 // jAccount's error, the exchange with the verifier and the nonce).
 func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		methodNotAllowed(w, "GET, HEAD")
+	if r.Method != http.MethodGet { // a HEAD would spend the attempt
+		methodNotAllowed(w, http.MethodGet)
 		return
 	}
 	noStore(w)
