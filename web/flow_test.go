@@ -185,30 +185,28 @@ func TestTamperedCookieRefused(t *testing.T) {
 // the maximum age, whichever is first.
 func TestExpiredSessionRefused(t *testing.T) {
 	t.Parallel()
-	t.Run("max age", func(t *testing.T) {
-		t.Parallel()
-		a, b := signedIn(t, WithMaxAge(time.Hour)) // the fake's ID tokens live 2 h
-		a.advance(59 * time.Minute)
-		if p := b.get(t, a.url+"/"); p.body != "hello zhangsan" {
-			t.Fatalf("before the max age: %q", p.body)
-		}
-		a.advance(2 * time.Minute)
-		if p := b.get(t, a.url+"/"); p.body != "anonymous" {
-			t.Errorf("after the max age: %q", p.body)
-		}
-	})
-	t.Run("ID token expiry", func(t *testing.T) {
-		t.Parallel()
-		a, b := signedIn(t, WithMaxAge(24*time.Hour))
-		a.advance(119 * time.Minute)
-		if p := b.get(t, a.url+"/"); p.body != "hello zhangsan" {
-			t.Fatalf("before the ID token's expiry: %q", p.body)
-		}
-		a.advance(2 * time.Minute)
-		if p := b.get(t, a.url+"/"); p.body != "anonymous" {
-			t.Errorf("after the ID token's expiry: %q", p.body)
-		}
-	})
+	tests := []struct {
+		name   string
+		maxAge time.Duration
+		ends   time.Duration // after the login
+	}{
+		{"max age", time.Hour, time.Hour},                  // the fake's ID tokens live 2 h
+		{"ID token expiry", 24 * time.Hour, 2 * time.Hour}, // before the max age
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			a, b := signedIn(t, WithMaxAge(tt.maxAge))
+			a.advance(tt.ends - time.Minute)
+			if p := b.get(t, a.url+"/"); p.body != "hello zhangsan" {
+				t.Fatalf("a minute before the end: %q", p.body)
+			}
+			a.advance(2 * time.Minute)
+			if p := b.get(t, a.url+"/"); p.body != "anonymous" {
+				t.Errorf("a minute after the end: %q", p.body)
+			}
+		})
+	}
 }
 
 // TestStateReuseRefused: a callback replayed, with or without the pending
