@@ -142,3 +142,28 @@ func childTestFlags(t *testing.T) []string {
 	}
 	return flags
 }
+
+// keptOut are modules that must never enter a user's module graph again,
+// with the reason each left.
+var keptOut = map[string]string{
+	"github.com/chromedp/chromedp": "the examples' browser test only (examples/ is its own module)",
+	"github.com/chromedp/cdproto":  "the examples' browser test only (examples/ is its own module)",
+}
+
+// TestConsumerModuleGraph checks the consumer module's graph, as `go list -m
+// all` shows it to a user, for the modules in keptOut.
+func TestConsumerModuleGraph(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command("go", "list", "-m", "all")
+	cmd.Dir = filepath.FromSlash(consumerDir)
+	cmd.Env = append(os.Environ(), "GOWORK=off")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -m all: %v\n%s", err, out)
+	}
+	for line := range strings.Lines(string(out)) {
+		if why, ok := keptOut[strings.Fields(line)[0]]; ok {
+			t.Errorf("a user's module graph has %s, which the SDK must not pull in: %s", strings.TrimSpace(line), why)
+		}
+	}
+}
