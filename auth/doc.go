@@ -26,10 +26,13 @@
 //   - runs refreshes on its own long-lived context, never on a caller's;
 //   - remembers a failed refresh for a few seconds, and a rejected refresh
 //     token for good, so waiters do not hammer the token endpoint;
-//   - saves every new token through a TokenStore; FileStore writes
-//     atomically with mode 0600 and holds a cross-process file lock across
-//     reload, refresh and save, so processes sharing one token file never
-//     spend the same refresh token twice;
+//   - saves every new token, and the one it was built from, through a
+//     TokenStore, adopts a stored token only when it is newer, saves a token
+//     whose save failed again before spending its refresh token, and refuses
+//     a store holding another user's token (ErrSubjectMismatch); FileStore
+//     writes atomically with mode 0600 and holds a cross-process file lock
+//     across reload, refresh and save, so processes sharing one token file
+//     never spend the same refresh token twice;
 //   - offers ForceRefresh for an API that answered 401.
 //
 // # Errors

@@ -49,6 +49,27 @@ var ErrIDTokenExpired = errors.New("auth: ID token expired")
 // re-reads the store instead of retrying the save.
 var ErrSaveConflict = errors.New("auth: token store changed since it was loaded")
 
+// ErrSubjectMismatch matches a *SubjectMismatchError.
+var ErrSubjectMismatch = errors.New("auth: the token store holds another user's token")
+
+// SubjectMismatchError is returned by a TokenSource whose store holds a
+// token of another user (ID-token subject) than the source's own: the
+// source refuses to switch users. Subjects are compared only when both
+// tokens carry verified claims.
+type SubjectMismatchError struct {
+	// Stored is the subject of the stored token; Source that of the
+	// source's token.
+	Stored, Source string
+}
+
+// Error names both subjects (jAccount usernames, not secrets).
+func (e *SubjectMismatchError) Error() string {
+	return fmt.Sprintf("auth: the token store holds %q's token, not %q's: refusing to switch users", e.Stored, e.Source)
+}
+
+// Is makes errors.Is(err, ErrSubjectMismatch) work.
+func (e *SubjectMismatchError) Is(target error) bool { return target == ErrSubjectMismatch }
+
 // ErrInvalidOption matches the error of a constructor given an invalid
 // option value, such as a negative timeout.
 var ErrInvalidOption = errors.New("auth: invalid option")

@@ -40,6 +40,14 @@ func (t *Token) expiresWithin(now time.Time, window time.Duration) bool {
 	return t == nil || t.AccessToken == "" || t.Expiry.IsZero() || !now.Add(window).Before(t.Expiry)
 }
 
+// subject is the ID token's sub claim, or "" when unknown.
+func (t *Token) subject() string {
+	if t == nil || t.Claims == nil {
+		return ""
+	}
+	return t.Claims.Subject
+}
+
 // OAuth2 converts t to an *oauth2.Token for use with x/oauth2 transports.
 // The ID token and scope travel as the "id_token" and "scope" extras.
 // Unlike Token, oauth2.Token prints its secrets with %v: do not log it.
