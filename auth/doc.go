@@ -24,8 +24,11 @@
 // oauth2.TokenSource that
 //   - renews ahead of expiry, once for any number of concurrent callers;
 //   - runs refreshes on its own long-lived context, never on a caller's;
-//   - remembers a failed refresh for a few seconds, and a rejected refresh
-//     token for good, so waiters do not hammer the token endpoint;
+//   - retries temporary token-endpoint failures (5xx, 429, broken
+//     connections; never a 4xx such as invalid_grant) with backoff, and
+//     reports what remains as ErrTemporary, not as a reason to log in;
+//   - remembers a definite failure for a few seconds, and a rejected
+//     refresh token for good, so waiters do not hammer the token endpoint;
 //   - saves every new token, and the one it was built from, through a
 //     TokenStore, adopts a stored token only when it is newer, saves a token
 //     whose save failed again before spending its refresh token, and refuses
@@ -33,7 +36,8 @@
 //     writes atomically with mode 0600 and holds a cross-process file lock
 //     across reload, refresh and save, so processes sharing one token file
 //     never spend the same refresh token twice;
-//   - offers ForceRefresh for an API that answered 401.
+//   - offers ForceRefresh for an API that rejected a token that looked valid
+//     (jAccount answers 403 with errno 10002 or 10007).
 //
 // # Errors
 //

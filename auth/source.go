@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -33,13 +34,17 @@ func WithExpiryWindow(d time.Duration) SourceOption {
 
 // WithFailureTTL sets how long a failed refresh is remembered and returned
 // to callers without contacting the token endpoint again; zero means
-// DefaultFailureTTL.
+// DefaultFailureTTL. Only definite failures (a 4xx answer, a rejected ID
+// token, a store error) are remembered: a temporary one (ErrTemporary),
+// already retried within the refresh, and a timeout are not.
 func WithFailureTTL(d time.Duration) SourceOption {
 	return durationOption("WithFailureTTL", d, func(ts *TokenSource) *time.Duration { return &ts.failTTL })
 }
 
 // WithRefreshTimeout bounds each refresh, including waiting for the file
-// lock; zero means DefaultRefreshTimeout.
+// lock and the retries of temporary token-endpoint failures; zero means
+// DefaultRefreshTimeout. Callers wait only as long as their own contexts
+// allow.
 func WithRefreshTimeout(d time.Duration) SourceOption {
 	return durationOption("WithRefreshTimeout", d, func(ts *TokenSource) *time.Duration { return &ts.timeout })
 }
@@ -146,6 +151,7 @@ type flight struct {
 	force    bool
 	tok      *Token
 	err      error
+	lastErr  error // the last failed attempt while retrying; guarded by TokenSource.mu
 }
 
 func (c *Config) newSource(t *Token, clientC bool, opts []SourceOption) (*TokenSource, error) {
@@ -214,7 +220,8 @@ func (s *TokenSource) AuthToken(ctx context.Context) (*Token, error) {
 	return s.get(ctx, "", false)
 }
 
-// ForceRefresh handles an API's 401 for a token that looked valid. If the
+// ForceRefresh handles an API's rejection (401, or jAccount's 403 with
+// errno 10002/10007) of a token that looked valid. If the
 // source's current access token is still rejected's, it renews it (one
 // renewal for all concurrent callers reporting the same token); if the source
 // has already moved on, it returns the current token without a refresh.
@@ -254,6 +261,12 @@ func (s *TokenSource) get(ctx context.Context, rejected string, force bool) (*To
 		select {
 		case <-f.done:
 		case <-ctx.Done():
+			s.mu.Lock()
+			last := f.lastErr
+			s.mu.Unlock()
+			if last != nil {
+				return nil, &waitError{ctx: ctx.Err(), last: last}
+			}
 			return nil, ctx.Err()
 		}
 		if f.err != nil {
@@ -278,22 +291,32 @@ func (s *TokenSource) usable(t *Token, now time.Time, rejected string, force boo
 func (s *TokenSource) run(f *flight) {
 	ctx, cancel := context.WithTimeout(s.base, s.timeout)
 	defer cancel()
-	f.tok, f.err = s.renew(ctx, f.rejected, f.force)
+	f.tok, f.err = s.renew(ctx, f)
 	s.mu.Lock()
 	s.flight = nil
-	if f.err == nil {
+	switch {
+	case f.err == nil:
 		s.failErr = nil
-	} else if s.failTTL > 0 {
+	case remembered(f.err):
 		s.failErr, s.failUntil = f.err, s.cfg.now().Add(s.failTTL)
 	}
 	s.mu.Unlock()
 	close(f.done)
 }
 
+// remembered says whether a failed renewal is returned to later callers for
+// the failure TTL: a definite answer is, but not a failure that may pass by
+// itself (a temporary one, already retried, or a timeout), so that one blip
+// does not fail every call for seconds.
+func remembered(err error) bool {
+	return !errors.Is(err, ErrTemporary) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
+}
+
 // renew is lock → reload and reconcile → (if still stale) save what is
 // pending, refresh, save → unlock. It publishes what it learnt about the
 // token and the store whatever the outcome.
-func (s *TokenSource) renew(ctx context.Context, rejected string, force bool) (_ *Token, err error) {
+func (s *TokenSource) renew(ctx context.Context, f *flight) (_ *Token, err error) {
+	rejected, force := f.rejected, f.force
 	if l, ok := s.store.(Locker); ok {
 		unlock, err := l.Lock(ctx)
 		if err != nil {
@@ -345,7 +368,7 @@ func (s *TokenSource) renew(ctx context.Context, rejected string, force bool) (_
 			return st.cur, nil
 		}
 	}
-	t, err := s.fetch(ctx, st.cur)
+	t, err := s.fetchRetrying(ctx, f, st.cur)
 	if err != nil {
 		return nil, err
 	}
@@ -448,6 +471,45 @@ func sameToken(a, b *Token) bool {
 		return a == b
 	}
 	return a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
+}
+
+// Backoff between attempts of one refresh: doubling from refreshRetryMin
+// up to refreshRetryMax, each drawn from [d/2, d].
+const (
+	refreshRetryMin = 50 * time.Millisecond
+	refreshRetryMax = 2 * time.Second
+)
+
+// fetchRetrying is fetch, repeated with backoff while it fails with
+// ErrTemporary, for as long as the refresh's context allows (see
+// WithRefreshTimeout). Other failures end it at once: a 4xx answer such as
+// invalid_grant is never repeated.
+func (s *TokenSource) fetchRetrying(ctx context.Context, f *flight, cur *Token) (*Token, error) {
+	for attempt := 0; ; attempt++ {
+		t, err := s.fetch(ctx, cur)
+		if err == nil || !errors.Is(err, ErrTemporary) || ctx.Err() != nil {
+			return t, err
+		}
+		s.mu.Lock()
+		f.lastErr = err
+		s.mu.Unlock()
+		d := min(refreshRetryMin<<min(attempt, 16), refreshRetryMax)
+		d = d/2 + rand.N(d/2+1)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+			return nil, err
+		}
+		if s.log != nil {
+			s.log.Debug("auth: token endpoint temporarily unavailable; retrying",
+				slog.Int("attempt", attempt+1), slog.Duration("wait", d), slog.Any("error", err))
+		}
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, err
+		}
+	}
 }
 
 func (s *TokenSource) fetch(ctx context.Context, cur *Token) (*Token, error) {

@@ -144,15 +144,16 @@ func TestFailedRefreshRemembered(t *testing.T) {
 	var hits atomic.Int64
 	f.override = func(w http.ResponseWriter, _ *http.Request) bool {
 		hits.Add(1)
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = io.WriteString(w, "<h1>Service Unavailable</h1>")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"error":"invalid_request","error_description":"no"}`)
 		return true
 	}
 	ts := source(t, cfg, tok, WithFailureTTL(3*time.Second))
 	clk.Add(2 * time.Hour)
 	runConcurrently(100, nil, func(int) {
-		if _, err := ts.Token(); !errors.Is(err, ErrMalformedResponse) {
+		var te *TokenError
+		if _, err := ts.Token(); !errors.As(err, &te) || te.Code != "invalid_request" {
 			t.Errorf("err = %v", err)
 		}
 	})
@@ -755,5 +756,133 @@ func TestSaveConflictRereads(t *testing.T) {
 	}
 	if saves, _ := st.counts(); saves != 1 {
 		t.Errorf("%d saves after the renewal, want 1", saves)
+	}
+}
+
+// failFirst makes the fake's token endpoint answer the first n requests
+// with fail, counting them.
+func failFirst(f *fakeServer, n int64, fail func(w http.ResponseWriter)) *atomic.Int64 {
+	var hits atomic.Int64
+	f.override = func(w http.ResponseWriter, _ *http.Request) bool {
+		if hits.Add(1) > n {
+			return false
+		}
+		fail(w)
+		return true
+	}
+	return &hits
+}
+
+func status(code int, body string) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+// hangUp closes the connection without an answer.
+func hangUp(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+	}
+}
+
+// TestRefreshRetriesTransient (finding 5): a refresh retries 5xx answers
+// and connection failures with backoff, never 4xx ones.
+func TestRefreshRetriesTransient(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		fails    int64
+		fail     func(w http.ResponseWriter)
+		ok       bool
+		requests int64
+		code     string // RFC 6749 error code of the failure
+	}{
+		{"503 twice", 2, status(503, `{"error":"temporarily_unavailable"}`), true, 3, ""},
+		{"HTML 502 page", 1, status(502, "<h1>Bad Gateway</h1>"), true, 2, ""},
+		{"connection closed", 2, hangUp, true, 3, ""},
+		{"500 server_error", 1, status(500, `{"error":"server_error"}`), true, 2, ""},
+		{"400 not retried", 1, status(400, `{"error":"invalid_request"}`), false, 1, "invalid_request"},
+		{"invalid_grant not retried", 1, status(400, `{"error":"invalid_grant"}`), false, 1, "invalid_grant"},
+		{"401 invalid_client not retried", 1, status(401, `{"error":"invalid_client"}`), false, 1, "invalid_client"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, clk, cfg, tok := loggedIn(t)
+			hits := failFirst(f, tt.fails, tt.fail)
+			ts := source(t, cfg, tok)
+			clk.Add(2 * time.Hour)
+			o, err := ts.Token()
+			if tt.ok != (err == nil) || hits.Load() != tt.requests {
+				t.Fatalf("err %v after %d token requests; want ok=%v after %d", err, hits.Load(), tt.ok, tt.requests)
+			}
+			if tt.ok && o.AccessToken == tok.AccessToken {
+				t.Fatal("stale token")
+			}
+			var te *TokenError
+			if !tt.ok && (!errors.As(err, &te) || te.Code != tt.code || errors.Is(err, ErrTemporary)) {
+				t.Fatalf("err = %v, want %s and not ErrTemporary", err, tt.code)
+			}
+		})
+	}
+}
+
+// TestTransientFailureNotRemembered (finding 5): when the token endpoint
+// is down for longer than a refresh may take, the error says it is
+// temporary, and it is not remembered: the first call after the endpoint
+// recovers gets a token.
+func TestTransientFailureNotRemembered(t *testing.T) {
+	t.Parallel()
+	f, clk, cfg, tok := loggedIn(t)
+	var down atomic.Bool
+	down.Store(true)
+	f.override = func(w http.ResponseWriter, _ *http.Request) bool {
+		if !down.Load() {
+			return false
+		}
+		status(503, `{"error":"temporarily_unavailable"}`)(w)
+		return true
+	}
+	ts := source(t, cfg, tok, WithRefreshTimeout(300*time.Millisecond))
+	clk.Add(2 * time.Hour)
+	_, err := ts.Token()
+	var te *TokenError
+	if !errors.Is(err, ErrTemporary) || !errors.As(err, &te) || te.StatusCode != 503 || errors.Is(err, ErrInvalidGrant) {
+		t.Fatalf("err = %v, want ErrTemporary carrying the 503", err)
+	}
+	down.Store(false) // the blip is over; the clock has not moved
+	if o, err := ts.Token(); err != nil || o.AccessToken == tok.AccessToken {
+		t.Fatalf("first call after the outage: %v", err)
+	}
+}
+
+// TestWaitEndsWithLastError: a caller whose context ends while the
+// refresh is still retrying gets its context's error together with the
+// last attempt's.
+func TestWaitEndsWithLastError(t *testing.T) {
+	t.Parallel()
+	f, clk, cfg, tok := loggedIn(t)
+	var hits atomic.Int64
+	f.override = func(w http.ResponseWriter, _ *http.Request) bool {
+		hits.Add(1)
+		status(503, `{"error":"temporarily_unavailable"}`)(w)
+		return true
+	}
+	ts := source(t, cfg, tok, WithRefreshTimeout(time.Second))
+	clk.Add(2 * time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for hits.Load() < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := ts.TokenContext(ctx)
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrTemporary) {
+		t.Fatalf("err = %v, want context.Canceled and ErrTemporary", err)
 	}
 }

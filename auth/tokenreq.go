@@ -152,7 +152,10 @@ func (c *Config) ParseTokenResponse(resp *http.Response, g Grant) (*Token, error
 		defer resp.Body.Close()
 		var err error
 		if body, err = io.ReadAll(io.LimitReader(resp.Body, maxTokenBody)); err != nil {
-			return nil, fmt.Errorf("auth: reading token response: %w", err)
+			if resp.Request != nil && resp.Request.Context().Err() != nil {
+				return nil, fmt.Errorf("auth: reading token response: %w", err)
+			}
+			return nil, &transientError{op: "reading token response", err: err}
 		}
 	}
 	t, err := parseTokenBody(resp.StatusCode, body, c.now(), c.scrubList(g))
@@ -277,7 +280,10 @@ func (c *Config) retrieve(ctx context.Context, g Grant) (*Token, error) {
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("auth: token request: %w", err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("auth: token request: %w", err)
+		}
+		return nil, &transientError{op: "token request", err: err}
 	}
 	return c.ParseTokenResponse(resp, g)
 }

@@ -29,8 +29,10 @@
 //     the fixtures (see User and DefaultUsers) in the
 //     {errno, error, total, entities} envelope. Each operation's scopes are
 //     read from the spec's security requirements (any one alternative
-//     suffices); a token without them gets 403, an unknown, expired or revoked
-//     one 401. The token may come as Authorization: Bearer or as the
+//     suffices); a token without them gets 403. An unknown or revoked token
+//     gets what the live API sends, 403 {"errno":10002,"error":"Authentication
+//     Failed.","total":0}, an expired one errno 10007. The token may come as
+//     Authorization: Bearer or as the
 //     access_token query parameter. Card transactions are paged with
 //     nextToken (WithPageSize).
 //
