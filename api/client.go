@@ -49,11 +49,10 @@ func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	if ts == nil {
 		return nil, errors.New("jaccount api: NewClient: nil TokenSource")
 	}
-	s := defaultSettings()
-	for _, o := range opts {
-		o.apply(&s)
+	s, err := newSettings(opts)
+	if err != nil {
+		return nil, fmt.Errorf("jaccount api: NewClient: %w", err)
 	}
-	s.retry = s.retry.withDefaults()
 	base := strings.TrimRight(s.baseURL, "/")
 	u, err := url.Parse(base)
 	if err != nil {

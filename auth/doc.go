@@ -53,9 +53,13 @@
 //
 // # Secrets
 //
-// Token, Config and every error of this package print no access token,
-// refresh token, ID token or client secret through fmt (any verb) or slog,
-// and no error keeps an *http.Request or *http.Response. The oauth2.Token
+// Token, Config, Grant, AuthRequest, TokenSource and every error of this
+// package print no access token, refresh token, ID token, code, PKCE
+// verifier or client secret through fmt (any verb) or slog, and no error
+// keeps an *http.Request or *http.Response. Text copied from a token
+// endpoint's answer into an error has the credentials of the request and
+// anything in the place of a token (a token parameter's value, a JWT)
+// replaced, even when the answer is not valid JSON. The oauth2.Token
 // values handed to x/oauth2 cannot be protected that way: do not log them.
 //
 // # Own HTTP stack

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -28,6 +30,50 @@ type Grant struct {
 }
 
 func (g Grant) grantType() string { return g.form.Get("grant_type") }
+
+// shownParams are the token-request parameters whose values are not
+// secrets; every other value (code, code_verifier, refresh_token, anything
+// set with WithTokenParam) is redacted when a Grant is printed.
+var shownParams = []string{"grant_type", "scope", "redirect_uri"}
+
+// String describes the grant by its type and parameter names; the values of
+// the code, PKCE verifier, refresh token and any extra parameter are
+// redacted.
+func (g Grant) String() string {
+	var b strings.Builder
+	b.WriteString("auth.Grant{")
+	for i, k := range slices.Sorted(maps.Keys(g.form)) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		v := g.form.Get(k)
+		if slices.Contains(shownParams, k) {
+			fmt.Fprintf(&b, "%s: %q", k, v)
+		} else {
+			fmt.Fprintf(&b, "%s: %s", k, redact(v))
+		}
+	}
+	return b.String() + "}"
+}
+
+// GoString is String; it keeps %#v from printing the secrets.
+func (g Grant) GoString() string { return g.String() }
+
+// Format makes every fmt verb print String.
+func (g Grant) Format(f fmt.State, _ rune) { writeString(f, g.String()) }
+
+// LogValue implements slog.LogValuer without the secrets.
+func (g Grant) LogValue() slog.Value {
+	attrs := make([]slog.Attr, 0, len(g.form))
+	for _, k := range slices.Sorted(maps.Keys(g.form)) {
+		v := g.form.Get(k)
+		if !slices.Contains(shownParams, k) {
+			v = redact(v)
+		}
+		attrs = append(attrs, slog.String(k, v))
+	}
+	return slog.GroupValue(attrs...)
+}
 
 // ExchangeOption customises an authorization-code exchange.
 type ExchangeOption func(*Grant)

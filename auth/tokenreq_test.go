@@ -154,7 +154,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 		{"malformed json 200", 200, "application/json", `{"access_token":`, "", ErrMalformedResponse, `{"access_token":`},
 		{"json without error 503", 503, "application/json", `{"message":"busy"}`, "", ErrMalformedResponse, `{"message":"busy"}`},
 		{"no access token", 200, "application/json", `{"token_type":"bearer"}`, "", ErrMalformedResponse, ""},
-		{"wrong types", 200, "application/json", `{"access_token":1}`, "", ErrMalformedResponse, `{"access_token":1}`},
+		{"wrong types", 200, "application/json", `{"access_token":1}`, "", ErrMalformedResponse, `{"access_token":[REDACTED]}`},
 		{"empty body", 500, "", ``, "", ErrMalformedResponse, ""},
 	}
 	for _, tt := range tests {
