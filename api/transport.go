@@ -140,13 +140,42 @@ type tokenError struct {
 
 // temporary reports whether err says the failure may pass by itself (the
 // token endpoint answered 5xx or could not be reached), by the Temporary
-// method auth's errors have. A context's end is not such a failure here.
+// method auth's errors have. The context errors' own Temporary does not
+// count: a call that ended is not a server failure.
 func temporary(err error) bool {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
+	for _, e := range chain(err) {
+		if errors.Is(e, context.Canceled) || errors.Is(e, context.DeadlineExceeded) {
+			continue
+		}
+		if t, ok := e.(interface{ Temporary() bool }); ok && t.Temporary() {
+			return true
+		}
 	}
-	var t interface{ Temporary() bool }
-	return errors.As(err, &t) && t.Temporary()
+	return false
+}
+
+// chain lists err and everything it wraps, depth first.
+func chain(err error) []error {
+	var out []error
+	var walk func(error)
+	walk = func(e error) {
+		for e != nil {
+			out = append(out, e)
+			switch u := e.(type) {
+			case interface{ Unwrap() []error }:
+				for _, x := range u.Unwrap() {
+					walk(x)
+				}
+				return
+			case interface{ Unwrap() error }:
+				e = u.Unwrap()
+			default:
+				return
+			}
+		}
+	}
+	walk(err)
+	return out
 }
 
 // describe fills e, the error of a call whose token could not be had. After

@@ -13,7 +13,10 @@
 // expiry and the raw ID token with its verified claims (IDTokenClaims: the
 // jAccount username in Subject, Name, Code and the UserType). The ID token is
 // verified as jAccount documents it, HS256 keyed with the client secret; see
-// Config.VerifyIDToken for exactly what is checked. To log a user out,
+// Config.VerifyIDTokenContext for exactly what is checked. The verified
+// payload is kept: IDTokenClaims.Claims decodes claims the struct does not
+// name. For a provider that signs RS256, plug its verifier (go-oidc's, say)
+// in as IDTokenOptions.Verifier; the claims are still checked here. To log a user out,
 // redirect to Config.LogoutURL: without it the jAccount session survives and
 // the next login silently reuses it.
 //

@@ -155,8 +155,9 @@ func (e *transientError) Is(target error) bool { return target == ErrTemporary }
 // Temporary reports true: the request may succeed when repeated.
 func (e *transientError) Temporary() bool { return true }
 
-// waitError is what a caller gets when its context ends while a refresh
-// is still retrying: both the context's error and the last attempt's.
+// waitError is what a caller gets when its context (or the refresh's own
+// timeout) ends while a refresh is still retrying: both the context's error
+// and the last attempt's, so it matches ErrTemporary.
 type waitError struct{ ctx, last error }
 
 func (e *waitError) Error() string {

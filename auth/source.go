@@ -485,11 +485,20 @@ const (
 // WithRefreshTimeout). Other failures end it at once: a 4xx answer such as
 // invalid_grant is never repeated.
 func (s *TokenSource) fetchRetrying(ctx context.Context, f *flight, cur *Token) (*Token, error) {
+	var last error // the last temporary failure
 	for attempt := 0; ; attempt++ {
 		t, err := s.fetch(ctx, cur)
-		if err == nil || !errors.Is(err, ErrTemporary) || ctx.Err() != nil {
-			return t, err
+		switch {
+		case err == nil:
+			return t, nil
+		case ctx.Err() != nil && last != nil:
+			// The refresh's time ran out during a retry: say why it was
+			// retrying.
+			return nil, &waitError{ctx: ctx.Err(), last: last}
+		case !errors.Is(err, ErrTemporary) || ctx.Err() != nil:
+			return nil, err
 		}
+		last = err
 		s.mu.Lock()
 		f.lastErr = err
 		s.mu.Unlock()
@@ -507,7 +516,7 @@ func (s *TokenSource) fetchRetrying(ctx context.Context, f *flight, cur *Token) 
 		case <-timer.C:
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, err
+			return nil, &waitError{ctx: ctx.Err(), last: err}
 		}
 	}
 }

@@ -846,7 +846,7 @@ func TestTransientFailureNotRemembered(t *testing.T) {
 		status(503, `{"error":"temporarily_unavailable"}`)(w)
 		return true
 	}
-	ts := source(t, cfg, tok, WithRefreshTimeout(300*time.Millisecond))
+	ts := source(t, cfg, tok, WithRefreshTimeout(time.Second))
 	clk.Add(2 * time.Hour)
 	_, err := ts.Token()
 	var te *TokenError

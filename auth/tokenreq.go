@@ -190,7 +190,7 @@ const maxTokenBody = 1 << 20
 
 // ParseTokenResponse reads and closes resp.Body and turns the response to a
 // request built by NewTokenRequest(ctx, g) into a Token, validating any ID
-// token (see VerifyIDToken). Failures are *TokenError (endpoint errors and
+// token (see VerifyIDTokenContext, which gets resp.Request's context). Failures are *TokenError (endpoint errors and
 // unreadable bodies) or wrap ErrInvalidIDToken.
 func (c *Config) ParseTokenResponse(resp *http.Response, g Grant) (*Token, error) {
 	var body []byte
@@ -208,7 +208,11 @@ func (c *Config) ParseTokenResponse(resp *http.Response, g Grant) (*Token, error
 	if err != nil {
 		return nil, err
 	}
-	if err := c.completeToken(t, g); err != nil {
+	ctx := context.Background()
+	if resp.Request != nil {
+		ctx = resp.Request.Context()
+	}
+	if err := c.completeToken(ctx, t, g); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -227,7 +231,7 @@ func (c *Config) scrubList(g Grant) []string {
 
 // completeToken validates the ID token and carries over what a refresh
 // response may omit.
-func (c *Config) completeToken(t *Token, g Grant) error {
+func (c *Config) completeToken(ctx context.Context, t *Token, g Grant) error {
 	prev := g.prev
 	if prev != nil && t.RefreshToken == "" {
 		t.RefreshToken = prev.RefreshToken
@@ -241,7 +245,7 @@ func (c *Config) completeToken(t *Token, g Grant) error {
 		}
 		return nil
 	}
-	claims, err := c.VerifyIDToken(t.IDToken, g.nonce)
+	claims, err := c.VerifyIDTokenContext(ctx, t.IDToken, g.nonce)
 	if err != nil {
 		return err
 	}
