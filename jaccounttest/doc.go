@@ -40,7 +40,8 @@
 // ExpireAccessTokens, ExpireAccessToken and RevokeToken, WithClock and the TTL
 // options, and Inject, which adds faults: Latency, ErrorStatus, RateLimit
 // (429 with Retry-After), HTMLPage, DropConnection, TruncateBody and Errno
-// (HTTP 200 with errno != 0), each limited with Times, On (an Endpoint) and
-// OnPath. Requests returns the request log: method, path, endpoint, which
+// (HTTP 200 with errno != 0), each limited with Times, On (an Endpoint),
+// OnPath, For (a time-bounded outage, by the server's clock) and Probability
+// (faults spread over a run). Requests returns the request log: method, path, endpoint, which
 // credential was used, client id and status — never a token or secret.
 package jaccounttest
