@@ -234,18 +234,7 @@ func TestFakeRefreshOn401(t *testing.T) {
 
 	fake.ExpireAccessTokens() // the server no longer accepts a token the client thinks valid
 	const callers = 32
-	var wg sync.WaitGroup
-	errs := make(chan error, callers)
-	for range callers {
-		wg.Go(func() {
-			if _, err := c.Profile.Get(ctx); err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range getProfiles(ctx, c, callers) {
 		t.Errorf("Get after expiry: %v", err)
 	}
 	if n := tokenCalls(fake); n != 1 {
@@ -266,6 +255,27 @@ func TestFakeRefreshOn401(t *testing.T) {
 	if n, m := tokenCalls(fake), apiCalls(fake, "/v1/me/profile"); n != 1 || m != 1 {
 		t.Errorf("after revocation: %d token requests and %d API requests, want 1 and 1 (no retries)", n, m)
 	}
+}
+
+// getProfiles calls Profile.Get from n goroutines at once and returns the
+// errors.
+func getProfiles(ctx context.Context, c *api.Client, n int) []error {
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			if _, err := c.Profile.Get(ctx); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var out []error
+	for err := range errs {
+		out = append(out, err)
+	}
+	return out
 }
 
 // expiredSource is an auth.TokenSource over the fake whose token the fake
@@ -329,18 +339,7 @@ func TestFakeTokenEndpointBlip(t *testing.T) {
 			t.Fatal(err)
 		}
 		fake.ResetRequests()
-		var wg sync.WaitGroup
-		errs := make(chan error, 16)
-		for range 16 {
-			wg.Go(func() {
-				if _, err := c.Profile.Get(t.Context()); err != nil {
-					errs <- err
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
+		for _, err := range getProfiles(t.Context(), c, 16) {
 			t.Errorf("call during a 3-answer token endpoint blip: %v", err)
 		}
 		if n := tokenCalls(fake); n != 4 {

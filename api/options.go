@@ -188,12 +188,18 @@ func WithUserAgent(ua string) Option {
 // means DefaultAttemptTimeout and a negative d is invalid. The context and
 // the retry budget still bound the whole call.
 func WithAttemptTimeout(d time.Duration) Option {
+	return positive("WithAttemptTimeout", d, func(s *settings) *time.Duration { return &s.attemptTimeout })
+}
+
+// positive sets a field to v unless v is zero (the default) and rejects a
+// negative v.
+func positive[T int64 | time.Duration](name string, v T, field func(*settings) *T) Option {
 	return optionFunc(func(s *settings) error {
 		switch {
-		case d < 0:
-			return fmt.Errorf("%w: WithAttemptTimeout(%v): negative duration", ErrInvalidOption, d)
-		case d > 0:
-			s.attemptTimeout = d
+		case v < 0:
+			return fmt.Errorf("%w: %s(%v): negative", ErrInvalidOption, name, v)
+		case v > 0:
+			*field(s) = v
 		}
 		return nil
 	})
@@ -213,13 +219,5 @@ func WithQueryAuth(clientID string) Option {
 // WithMaxResponseSize caps the response body the client reads; zero means
 // DefaultMaxResponseSize and a negative n is invalid.
 func WithMaxResponseSize(n int64) Option {
-	return optionFunc(func(s *settings) error {
-		switch {
-		case n < 0:
-			return fmt.Errorf("%w: WithMaxResponseSize(%d): negative size", ErrInvalidOption, n)
-		case n > 0:
-			s.maxBody = n
-		}
-		return nil
-	})
+	return positive("WithMaxResponseSize", n, func(s *settings) *int64 { return &s.maxBody })
 }

@@ -349,7 +349,9 @@ func TestRefreshOn401(t *testing.T) {
 	}{
 		{name: "refresh fixes it", next: testToken, requests: 2, refreshes: 1},
 		{name: "refresh fixes it, query mode", next: testToken, query: true, requests: 2, refreshes: 1},
-		{name: "still 401", next: "also-revoked-token", wantErr: []error{api.ErrUnauthorized}, requests: 2, refreshes: 1},
+		// The new token is rejected too: it is reported once more, and the
+		// source, having nothing newer, hands it back.
+		{name: "still 401", next: "also-revoked-token", wantErr: []error{api.ErrUnauthorized}, requests: 2, refreshes: 2},
 		{name: "refresh fails", err: errInvalidGrant, wantErr: []error{api.ErrUnauthorized, errInvalidGrant}, requests: 1, refreshes: 1},
 	}
 	for _, tc := range cases {

@@ -329,6 +329,10 @@ func (e *attemptTimeoutError) Error() string {
 }
 func (e *attemptTimeoutError) Unwrap() error { return e.err }
 
+// maxForcedRefreshes bounds the forced refreshes of one call, so that a
+// server rejecting every token cannot make it spend refresh tokens forever.
+const maxForcedRefreshes = 3
+
 func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request) (*http.Response, error) {
 	tok, err := t.token(ctx)
 	if err != nil {
@@ -336,47 +340,54 @@ func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.
 	}
 	st.noteToken(tok.AccessToken)
 	resp, err := t.next.RoundTrip(t.authorize(ctx, req, tok))
-	if err != nil || t.refresher == nil {
-		return resp, err
-	}
-	errno, rejected := tokenRejected(resp)
-	if !rejected {
-		return resp, nil
-	}
-	if st != nil {
-		if slices.Contains(st.rejected, tok.AccessToken) {
-			return resp, nil // this token was refreshed once already
+	// A token fresh from a refresh can be rejected too (the server revoked
+	// it at once, or the refresh this call joined had started before the
+	// server expired its tokens): each distinct rejected token gets one
+	// forced refresh, up to maxForcedRefreshes per call.
+	for refreshes := 0; ; refreshes++ {
+		if err != nil || t.refresher == nil {
+			return resp, err
 		}
-		st.rejected = append(st.rejected, tok.AccessToken)
-	}
-	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
-		return resp, nil // the body cannot be sent again
-	}
-	fresh, err := t.refresher.ForceRefresh(ctx, tok)
-	if err != nil {
-		status := resp.StatusCode
+		errno, rejected := tokenRejected(resp)
+		if !rejected || refreshes == maxForcedRefreshes {
+			return resp, nil
+		}
+		if st != nil {
+			if slices.Contains(st.rejected, tok.AccessToken) || len(st.rejected) == maxForcedRefreshes {
+				return resp, nil // this token was refreshed once already
+			}
+			st.rejected = append(st.rejected, tok.AccessToken)
+		}
+		if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+			return resp, nil // the body cannot be sent again
+		}
+		fresh, ferr := t.refresher.ForceRefresh(ctx, tok)
+		if ferr != nil {
+			status := resp.StatusCode
+			resp.Body.Close()
+			return nil, &tokenError{err: ferr, afterReject: true, status: status, errno: errno}
+		}
+		if fresh == nil || fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken {
+			return resp, nil // nothing new to try
+		}
 		resp.Body.Close()
-		return nil, &tokenError{err: err, afterReject: true, status: status, errno: errno}
-	}
-	if fresh == nil || fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken {
-		return resp, nil // nothing new to try
-	}
-	resp.Body.Close()
-	if t.logger != nil && st != nil {
-		t.logger.LogAttrs(ctx, slog.LevelDebug, "jaccount api: token rejected, retrying once with a refreshed token",
-			slog.String("method", st.method), slog.String("path", st.path))
-	}
-	again := req
-	if req.GetBody != nil {
-		body, err := req.GetBody()
-		if err != nil {
-			return nil, err
+		if t.logger != nil && st != nil {
+			t.logger.LogAttrs(ctx, slog.LevelDebug, "jaccount api: token rejected, repeating the request with a refreshed token",
+				slog.String("method", st.method), slog.String("path", st.path))
 		}
-		again = req.Clone(ctx)
-		again.Body = body
+		again := req
+		if req.GetBody != nil {
+			body, berr := req.GetBody()
+			if berr != nil {
+				return nil, berr
+			}
+			again = req.Clone(ctx)
+			again.Body = body
+		}
+		tok = fresh
+		st.noteToken(tok.AccessToken)
+		resp, err = t.next.RoundTrip(t.authorize(ctx, again, tok))
 	}
-	st.noteToken(fresh.AccessToken)
-	return t.next.RoundTrip(t.authorize(ctx, again, fresh))
 }
 
 // Errnos with which the API rejects the token itself, with HTTP 403

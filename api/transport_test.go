@@ -198,8 +198,9 @@ const (
 // TestRejectedTokenRefresh: a rejection is a 401, or a 403 with errno 10002
 // (authentication failed) or 10007 (token expired), as the live API
 // answers (issue 9); each distinct rejected token gets one forced refresh
-// (finding 6), and a call that meets a second rejection within its own
-// retries refreshes again.
+// (finding 6), so a call that meets a second rejection within its own
+// retries, or whose refreshed token is rejected at once (the soak found
+// this), refreshes again.
 func TestRejectedTokenRefresh(t *testing.T) {
 	t.Parallel()
 	ok := answer(200, okProfile)
@@ -217,8 +218,14 @@ func TestRejectedTokenRefresh(t *testing.T) {
 			sent: []string{"t1", "t2"}, refreshes: 1},
 		{name: "403 errno 10010 is a scope problem", steps: []func(http.ResponseWriter, string){answer(403, scopeFailed)},
 			is: api.ErrForbidden, notIs: api.ErrUnauthorized, sent: []string{"t1"}},
-		{name: "still 10002 after the refresh", steps: []func(http.ResponseWriter, string){answer(403, authFailed)},
-			is: api.ErrUnauthorized, notIs: api.ErrForbidden, sent: []string{"t1", "t2"}, refreshes: 1},
+		{name: "every token rejected", steps: []func(http.ResponseWriter, string){answer(403, authFailed)},
+			is: api.ErrUnauthorized, notIs: api.ErrForbidden, sent: []string{"t1", "t2", "t3"}, refreshes: 2},
+		{name: "the repeated request's connection breaks", steps: []func(http.ResponseWriter, string){
+			answer(401, `{"errno":401,"error":"expired"}`), func(w http.ResponseWriter, _ string) { hangUp(w, nil) }, ok},
+			sent: []string{"t1", "t2", "t2"}, refreshes: 1},
+		{name: "the refreshed token rejected at once", steps: []func(http.ResponseWriter, string){
+			answer(403, tokenExpired), answer(403, tokenExpired), ok},
+			sent: []string{"t1", "t2", "t3"}, refreshes: 2},
 		{name: "a second rejection in the call's retries", steps: []func(http.ResponseWriter, string){
 			answer(401, `{"errno":401,"error":"expired"}`), answer(503, `{"errno":503,"error":"busy"}`), answer(403, tokenExpired), ok},
 			sent: []string{"t1", "t2", "t2", "t3"}, refreshes: 2},

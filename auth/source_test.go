@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -141,14 +142,7 @@ func TestRefreshAheadOfExpiry(t *testing.T) {
 func TestFailedRefreshRemembered(t *testing.T) {
 	t.Parallel()
 	f, clk, cfg, tok := loggedIn(t)
-	var hits atomic.Int64
-	f.override = func(w http.ResponseWriter, _ *http.Request) bool {
-		hits.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = io.WriteString(w, `{"error":"invalid_request","error_description":"no"}`)
-		return true
-	}
+	hits := failFirst(f, math.MaxInt64, status(http.StatusBadRequest, `{"error":"invalid_request","error_description":"no"}`))
 	ts := source(t, cfg, tok, WithFailureTTL(3*time.Second))
 	clk.Add(2 * time.Hour)
 	runConcurrently(100, nil, func(int) {
@@ -865,12 +859,7 @@ func TestTransientFailureNotRemembered(t *testing.T) {
 func TestWaitEndsWithLastError(t *testing.T) {
 	t.Parallel()
 	f, clk, cfg, tok := loggedIn(t)
-	var hits atomic.Int64
-	f.override = func(w http.ResponseWriter, _ *http.Request) bool {
-		hits.Add(1)
-		status(503, `{"error":"temporarily_unavailable"}`)(w)
-		return true
-	}
+	hits := failFirst(f, math.MaxInt64, status(503, `{"error":"temporarily_unavailable"}`))
 	ts := source(t, cfg, tok, WithRefreshTimeout(time.Second))
 	clk.Add(2 * time.Hour)
 	ctx, cancel := context.WithCancel(context.Background())
