@@ -31,7 +31,8 @@ type Token struct {
 	Claims *IDTokenClaims `json:"id_token_claims,omitempty"`
 }
 
-// DefaultTokenLifetime is assumed when the token endpoint omits expires_in.
+// DefaultTokenLifetime is assumed when the token endpoint omits expires_in
+// or sends one under a second.
 const DefaultTokenLifetime = 10 * time.Minute
 
 // expiresWithin reports whether t is unusable at now+window. A token without

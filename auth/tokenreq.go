@@ -309,11 +309,12 @@ func parseTokenBody(status int, body []byte, now time.Time, secrets []string) (*
 	return t, nil
 }
 
-// lifetime turns expires_in into a duration; missing, zero, negative or
-// unparsable values mean DefaultTokenLifetime.
+// lifetime turns expires_in (seconds) into a duration; missing,
+// unparsable or negative values, and values under one second (which would
+// give a token that is expired when it arrives), mean DefaultTokenLifetime.
 func lifetime(n json.Number) time.Duration {
 	f, err := strconv.ParseFloat(string(n), 64)
-	if err != nil || f <= 0 || math.IsNaN(f) {
+	if err != nil || f < 1 || math.IsNaN(f) {
 		return DefaultTokenLifetime
 	}
 	if f >= maxLifetime.Seconds() {

@@ -205,6 +205,10 @@ func TestTokenResponseParsing(t *testing.T) {
 		{"negative", `{"access_token":"a","expires_in":-5}`, DefaultTokenLifetime, "Bearer"},
 		{"huge", `{"access_token":"a","expires_in":1e300}`, maxLifetime, "Bearer"},
 		{"fractional", `{"access_token":"a","expires_in":1.5}`, 1500 * time.Millisecond, "Bearer"},
+		// Under a second the token would be expired on arrival (the fuzz
+		// failure kept in testdata/fuzz/FuzzTokenResponse/ed892ebba890cd3c).
+		{"tiny", `{"access_token":"a","expires_in":"0.0000000001"}`, DefaultTokenLifetime, "Bearer"},
+		{"sub-second", `{"access_token":"a","expires_in":0.5}`, DefaultTokenLifetime, "Bearer"},
 	}
 	for _, tt := range tests {
 		tok, err := parseTokenBody(200, []byte(tt.body), now, nil)
