@@ -25,17 +25,17 @@ type core struct {
 }
 
 // NewClient returns a client that authenticates with ts. Use StaticToken for
-// a fixed access token. If ts implements Refresher, a rejected token forces
-// one refresh.
+// a fixed access token. If ts implements Refresher, a rejected token (401,
+// or 403 with errno 10002/10007) forces one refresh; if it implements
+// ContextTokenSource, it is asked for tokens with the call's context.
 func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	if ts == nil {
 		return nil, errors.New("jaccount api: NewClient: nil TokenSource")
 	}
-	s := defaultSettings()
-	for _, o := range opts {
-		o.apply(&s)
+	s, err := newSettings(opts)
+	if err != nil {
+		return nil, fmt.Errorf("jaccount api: NewClient: %w", err)
 	}
-	s.retry = s.retry.withDefaults()
 	base := strings.TrimRight(s.baseURL, "/")
 	u, err := url.Parse(base)
 	if err != nil {
@@ -45,7 +45,7 @@ func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("jaccount api: NewClient: base URL %q: want http(s)://host[/path]", base)
 	}
 	if s.transport == nil {
-		s.transport = http.DefaultTransport
+		s.transport = defaultTransport()
 	}
 	c := &Client{core: newCore(s, base, u, ts, nil)}
 	c.initServices()
@@ -125,10 +125,10 @@ func (c *Client) HTTPClient() *http.Client { return c.http }
 // Authorize returns a copy of req carrying the current access token as the
 // auth mode says (header or query), plus the client's User-Agent; req itself
 // is not modified. Use it to get an operation's request without sending it.
-// The request's context is not used to get the token (oauth2.TokenSource
-// takes none).
+// The request's context bounds the wait for the token when the source is a
+// ContextTokenSource.
 func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
-	tok, err := c.auth.token()
+	tok, err := c.auth.token(req.Context())
 	if err != nil {
 		var te *tokenError
 		if errors.As(err, &te) {
