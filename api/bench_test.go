@@ -111,7 +111,36 @@ type benchOp struct {
 	sdk, raw func(ctx context.Context) error
 }
 
-func benchOps(b *testing.B, c *api.Client, hc *http.Client, base string) []benchOp {
+// benchSetup returns the benchmarked operations, over an SDK client and a
+// baseline http.Client against the bench server, each with its own pool,
+// warmed: both pools hold their connections before anything is timed.
+func benchSetup(b *testing.B) []benchOp {
+	srv := benchServer()
+	c, err := api.NewClient(api.StaticToken(testToken), api.WithBaseURL(srv.URL), api.WithTransport(benchTransport()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	hc := &http.Client{Transport: benchTransport()}
+	ops := benchOps(c, hc, srv.URL)
+	ctx := context.Background()
+	for _, op := range ops {
+		var wg sync.WaitGroup
+		for range 64 {
+			wg.Go(func() {
+				if err := op.sdk(ctx); err != nil {
+					b.Error(err)
+				}
+				if err := op.raw(ctx); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	return ops
+}
+
+func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 	check := func(ok bool) error {
 		if !ok {
 			return fmt.Errorf("unexpected reply")
@@ -189,27 +218,8 @@ func benchOps(b *testing.B, c *api.Client, hc *http.Client, base string) []bench
 // Sub-benchmarks are named op=…/impl=…/goroutines=… so that
 // "benchstat -col /impl" sets the SDK beside the baseline.
 func BenchmarkAPI(b *testing.B) {
-	srv := benchServer()
 	ctx := context.Background()
-	c, err := api.NewClient(api.StaticToken(testToken), api.WithBaseURL(srv.URL), api.WithTransport(benchTransport()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	hc := &http.Client{Transport: benchTransport()}
-	for _, op := range benchOps(b, c, hc, srv.URL) {
-		// Open the connections of both pools before timing anything.
-		var wg sync.WaitGroup
-		for range 64 {
-			wg.Go(func() {
-				if err := op.sdk(ctx); err != nil {
-					b.Error(err)
-				}
-				if err := op.raw(ctx); err != nil {
-					b.Error(err)
-				}
-			})
-		}
-		wg.Wait()
+	for _, op := range benchSetup(b) {
 		impls := []struct {
 			name string
 			call func(context.Context) error
@@ -249,14 +259,8 @@ func BenchmarkAPI(b *testing.B) {
 // throughput, the SDK's throughput over the baseline's (raw time over SDK
 // time).
 func BenchmarkAPIPaired(b *testing.B) {
-	srv := benchServer()
 	ctx := context.Background()
-	c, err := api.NewClient(api.StaticToken(testToken), api.WithBaseURL(srv.URL), api.WithTransport(benchTransport()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	hc := &http.Client{Transport: benchTransport()}
-	for _, op := range benchOps(b, c, hc, srv.URL) {
+	for _, op := range benchSetup(b) {
 		for _, g := range []int{1, 64} {
 			b.Run("op="+op.name+"/goroutines="+fmt.Sprint(g), func(b *testing.B) {
 				var mu sync.Mutex
