@@ -131,8 +131,14 @@ func TestNewOperationEndToEnd(t *testing.T) {
 	gen, _ := filepath.Glob(filepath.Join(tmp, "api", "*.gen.go"))
 	t.Logf("go generate ./... wrote %d files in api/", len(gen))
 	ops, err := os.ReadFile(filepath.Join(tmp, "api", "operations.gen.go"))
-	if err != nil || !bytes.Contains(ops, []byte("func (s *CirclesService) List(ctx context.Context, p CirclesListParams) (*List[Circle], error)")) {
-		t.Fatalf("api/operations.gen.go has no Circles.List: %v", err)
+	for _, sig := range []string{
+		"func (s *CirclesService) List(ctx context.Context, p CirclesListParams) (*List[Circle], error)",
+		"func (s *CirclesService) ListIter(ctx context.Context, p CirclesListParams) iter.Seq2[Circle, error]",
+	} {
+		if err != nil || !bytes.Contains(ops, []byte(sig)) {
+			t.Fatalf("api/operations.gen.go lacks %s (%v)", sig, err)
+		}
+		t.Logf("generated: %s", sig)
 	}
 
 	if dir := os.Getenv("APIGEN_E2E_KEEP"); dir != "" { // to read what was generated
