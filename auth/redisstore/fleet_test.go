@@ -459,15 +459,15 @@ func (f *fleet) liveRefreshToken(ctx context.Context) bool {
 }
 
 // TestFleetSharesOneToken: 16 processes × 200 API calls share one rotating
-// refresh token while access tokens keep expiring: by their lifetime (4 s,
-// renewed 1 s ahead) and by the fake expiring them all after every 400
-// answered calls, so that every process at once gets "token expired" and
-// asks for a renewal.
+// refresh token while access tokens keep expiring: by their lifetime (2 s,
+// renewed half a second ahead) and by the fake expiring them all after
+// every 400 answered calls, so that every process at once gets "token
+// expired" and asks for a renewal.
 func TestFleetSharesOneToken(t *testing.T) {
 	t.Parallel()
 	const procs, calls, expireEvery = 16, 200, 400
 	srv := redistest.Start(t)
-	fake := jaccounttest.New(jaccounttest.WithAccessTokenTTL(4 * time.Second))
+	fake := jaccounttest.New(jaccounttest.WithAccessTokenTTL(2 * time.Second))
 	t.Cleanup(fake.Close)
 	f := newFleet(t, srv.Addr, fake, DefaultLeaseTTL)
 	ctx := testContext(t)
@@ -475,7 +475,7 @@ func TestFleetSharesOneToken(t *testing.T) {
 
 	workers := make([]*child, procs)
 	for i := range workers {
-		workers[i] = f.start(fmt.Sprintf("worker %d", i), workerOpts{calls: calls})
+		workers[i] = f.start(fmt.Sprintf("worker %d", i), workerOpts{calls: calls, window: 500 * time.Millisecond})
 	}
 	for _, w := range workers {
 		w.goAhead()
