@@ -242,6 +242,29 @@ func newFleet(t *testing.T, addr string, fake *jaccounttest.Server, lease time.D
 	return f
 }
 
+// seededFleet starts a fake jAccount with opts and returns the fleet of t
+// on srv, its store seeded with a token of the fake, with the default lease.
+func seededFleet(t *testing.T, srv *redistest.Server, opts ...jaccounttest.Option) (*fleet, context.Context) {
+	fake := jaccounttest.New(opts...)
+	t.Cleanup(fake.Close)
+	f := newFleet(t, srv.Addr, fake, DefaultLeaseTTL)
+	ctx := testContext(t)
+	f.seed(ctx)
+	return f, ctx
+}
+
+// startAll starts n workers and lets them go together.
+func (f *fleet) startAll(n int, o workerOpts) []*child {
+	workers := make([]*child, n)
+	for i := range workers {
+		workers[i] = f.start(fmt.Sprintf("worker %d", i), o)
+	}
+	for _, w := range workers {
+		w.goAhead()
+	}
+	return workers
+}
+
 // seed stores a fresh user token of the fake, marked expired so the first
 // call renews it (the fake still honours its access token).
 func (f *fleet) seed(ctx context.Context) {
@@ -467,19 +490,8 @@ func TestFleetSharesOneToken(t *testing.T) {
 	t.Parallel()
 	const procs, calls, expireEvery = 16, 200, 400
 	srv := redistest.Start(t)
-	fake := jaccounttest.New(jaccounttest.WithAccessTokenTTL(2 * time.Second))
-	t.Cleanup(fake.Close)
-	f := newFleet(t, srv.Addr, fake, DefaultLeaseTTL)
-	ctx := testContext(t)
-	f.seed(ctx)
-
-	workers := make([]*child, procs)
-	for i := range workers {
-		workers[i] = f.start(fmt.Sprintf("worker %d", i), workerOpts{calls: calls, window: 500 * time.Millisecond})
-	}
-	for _, w := range workers {
-		w.goAhead()
-	}
+	f, ctx := seededFleet(t, srv, jaccounttest.WithAccessTokenTTL(2*time.Second))
+	workers := f.startAll(procs, workerOpts{calls: calls, window: 500 * time.Millisecond})
 	// Expire every access token after each expireEvery answered API calls.
 	done := make(chan struct{})
 	expiries := make(chan int, 1)
@@ -493,13 +505,13 @@ func TestFleetSharesOneToken(t *testing.T) {
 			case <-time.After(10 * time.Millisecond):
 			}
 			answered := 0
-			for _, r := range fake.Requests() {
+			for _, r := range f.fake.Requests() {
 				if r.Endpoint == jaccounttest.EndpointAPI && r.Status == http.StatusOK {
 					answered++
 				}
 			}
 			if answered >= next {
-				fake.ExpireAccessTokens()
+				f.fake.ExpireAccessTokens()
 				n++
 				next += expireEvery
 			}
@@ -517,7 +529,7 @@ func TestFleetSharesOneToken(t *testing.T) {
 	forced := <-expiries
 	granted, refused := f.tokenRequests()
 	rejected := 0
-	for _, r := range fake.Requests() {
+	for _, r := range f.fake.Requests() {
 		if r.Endpoint == jaccounttest.EndpointAPI && r.Status != http.StatusOK {
 			rejected++
 		}
@@ -699,22 +711,14 @@ func TestFleetRedisRestart(t *testing.T) {
 	t.Parallel()
 	const procs = 4
 	srv := redistest.Start(t)
-	fake := jaccounttest.New()
-	t.Cleanup(fake.Close)
-	f := newFleet(t, srv.Addr, fake, DefaultLeaseTTL)
-	ctx := testContext(t)
-	f.seed(ctx)
-	workers := make([]*child, procs)
-	for i := range workers {
-		workers[i] = f.start(fmt.Sprintf("worker %d", i), workerOpts{})
-		workers[i].goAhead()
-	}
+	f, ctx := seededFleet(t, srv)
+	workers := f.startAll(procs, workerOpts{})
 	for _, w := range workers {
 		waitOK(w)
 	}
 	genBefore := f.generation(ctx)
 	srv.Stop()
-	fake.ExpireAccessTokens() // every process must renew, which needs the lock
+	f.fake.ExpireAccessTokens() // every process must renew, which needs the lock
 	var errs []string
 	for _, w := range workers {
 		line, _ := w.expect("err ")

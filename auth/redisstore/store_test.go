@@ -45,6 +45,12 @@ func testContext(t *testing.T) context.Context {
 	return ctx
 }
 
+// startRedis starts a redis-server for t and returns a client of it and a
+// context bounded for the test.
+func startRedis(t *testing.T) (*redis.Client, context.Context) {
+	return redistest.Start(t).Client(), testContext(t)
+}
+
 func newStore(t *testing.T, rdb redis.UniversalClient, opts ...Option) *Store {
 	t.Helper()
 	s, err := New(rdb, opts...)
@@ -116,9 +122,7 @@ func TestOptions(t *testing.T) {
 
 func TestLoadSave(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	rdb := srv.Client()
-	ctx := testContext(t)
+	rdb, ctx := startRedis(t)
 	for _, enc := range []bool{false, true} {
 		t.Run(fmt.Sprintf("encrypted=%v", enc), func(t *testing.T) {
 			opts := []Option{WithKeyPrefix(fmt.Sprintf("t%v:", enc))}
@@ -179,9 +183,7 @@ func TestLoadSave(t *testing.T) {
 // this Store loaded, whatever happened to the key in between.
 func TestFencing(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	rdb := srv.Client()
-	ctx := testContext(t)
+	rdb, ctx := startRedis(t)
 	tests := []struct {
 		name string
 		// between runs after a loaded and b loaded; then b saves (if
@@ -242,9 +244,7 @@ func TestFencing(t *testing.T) {
 
 func TestEncryptionKeys(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	rdb := srv.Client()
-	ctx := testContext(t)
+	rdb, ctx := startRedis(t)
 	save := func(t *testing.T, prefix string, opts ...Option) *Store {
 		t.Helper()
 		s := newStore(t, rdb, append(opts, WithKeyPrefix(prefix))...)
@@ -321,9 +321,7 @@ func TestEncryptionKeys(t *testing.T) {
 
 func TestLockExcludes(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	rdb := srv.Client()
-	ctx := testContext(t)
+	rdb, ctx := startRedis(t)
 	// Four "processes" (Stores) with four goroutines each.
 	const stores, goroutines, rounds = 4, 4, 25
 	var inside, maxInside, total atomic.Int64
@@ -365,9 +363,7 @@ func TestLockExcludes(t *testing.T) {
 // releases the new holder's lease.
 func TestLease(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	rdb := srv.Client()
-	ctx := testContext(t)
+	rdb, ctx := startRedis(t)
 	const ttl = MinLeaseTTL
 
 	t.Run("renewed while held", func(t *testing.T) {
