@@ -243,11 +243,11 @@ func newFleet(t *testing.T, addr string, fake *jaccounttest.Server, lease time.D
 }
 
 // seededFleet starts a fake jAccount with opts and returns the fleet of t
-// on srv, its store seeded with a token of the fake, with the default lease.
-func seededFleet(t *testing.T, srv *redistest.Server, opts ...jaccounttest.Option) (*fleet, context.Context) {
+// on srv with the lease, its store seeded with a token of the fake.
+func seededFleet(t *testing.T, srv *redistest.Server, lease time.Duration, opts ...jaccounttest.Option) (*fleet, context.Context) {
 	fake := jaccounttest.New(opts...)
 	t.Cleanup(fake.Close)
-	f := newFleet(t, srv.Addr, fake, DefaultLeaseTTL)
+	f := newFleet(t, srv.Addr, fake, lease)
 	ctx := testContext(t)
 	f.seed(ctx)
 	return f, ctx
@@ -490,7 +490,7 @@ func TestFleetSharesOneToken(t *testing.T) {
 	t.Parallel()
 	const procs, calls, expireEvery = 16, 200, 400
 	srv := redistest.Start(t)
-	f, ctx := seededFleet(t, srv, jaccounttest.WithAccessTokenTTL(2*time.Second))
+	f, ctx := seededFleet(t, srv, DefaultLeaseTTL, jaccounttest.WithAccessTokenTTL(2*time.Second))
 	workers := f.startAll(procs, workerOpts{calls: calls, window: 500 * time.Millisecond})
 	// Expire every access token after each expireEvery answered API calls.
 	done := make(chan struct{})
@@ -704,48 +704,67 @@ func waitOK(c *child) {
 	}
 }
 
-// TestFleetRedisRestart: Redis stops while 4 processes run and their access
-// tokens expire: their renewals fail with an error naming Redis; when it is
-// back (same data: append-only file), they recover without a lost token.
-func TestFleetRedisRestart(t *testing.T) {
+// TestFleetRedisOutage: Redis goes away while 4 processes run and their
+// access tokens expire, so that every process must renew, which needs the
+// lock: their renewals fail with an error naming the lock and the cause;
+// when Redis is back, they recover without a lost token. Redis is either
+// restarted (with its data: append-only file), or stalled (SIGSTOP) for
+// longer than the lease (2 s) and then continued, which expires the lease
+// of anyone who held it.
+func TestFleetRedisOutage(t *testing.T) {
 	t.Parallel()
-	const procs = 4
-	srv := redistest.Start(t)
-	f, ctx := seededFleet(t, srv)
-	workers := f.startAll(procs, workerOpts{})
-	for _, w := range workers {
-		waitOK(w)
+	tests := []struct {
+		name        string
+		down, up    func(*redistest.Server)
+		lease       time.Duration
+		wantInError string
+	}{
+		{"restart", (*redistest.Server).Stop, (*redistest.Server).StartAgain, DefaultLeaseTTL, "connection refused"},
+		{"stall longer than the lease", (*redistest.Server).Pause, (*redistest.Server).Resume, 2 * time.Second, "i/o timeout"},
 	}
-	genBefore := f.generation(ctx)
-	srv.Stop()
-	f.fake.ExpireAccessTokens() // every process must renew, which needs the lock
-	var errs []string
-	for _, w := range workers {
-		line, _ := w.expect("err ")
-		errs = append(errs, line)
-	}
-	srv.StartAgain()
-	for _, w := range workers {
-		waitOK(w)
-	}
-	var ok, failed, invalidGrant int
-	for _, w := range workers {
-		s := w.finish()
-		ok, failed, invalidGrant = ok+s["ok"], failed+s["failed"], invalidGrant+s["invalid_grant"]
-	}
-	granted, refused := f.tokenRequests()
-	t.Logf("%d processes: %d calls ok, %d failed while Redis was down, %d invalid_grant; the fake granted %d tokens, refused %d; generation %d before the restart, %d after",
-		procs, ok, failed, invalidGrant, granted, refused, genBefore, f.generation(ctx))
-	t.Logf("the error a worker saw while Redis was down: %s", errs[0])
-	for _, e := range errs {
-		if !strings.Contains(e, "redisstore: locking "+f.store.LockKey()) || !strings.Contains(e, "connection refused") {
-			t.Errorf("unclear error while Redis was down: %s", e)
-		}
-	}
-	if invalidGrant != 0 || refused != 0 || f.generation(ctx) <= genBefore {
-		t.Errorf("want no invalid_grant and a renewal saved after the restart")
-	}
-	if !f.liveRefreshToken(ctx) {
-		t.Error("the stored refresh token is dead")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			const procs = 4
+			srv := redistest.Start(t)
+			f, ctx := seededFleet(t, srv, tt.lease)
+			workers := f.startAll(procs, workerOpts{})
+			for _, w := range workers {
+				waitOK(w)
+			}
+			genBefore := f.generation(ctx)
+			tt.down(srv)
+			f.fake.ExpireAccessTokens()
+			var errs []string
+			for _, w := range workers {
+				line, _ := w.expect("err ")
+				errs = append(errs, line)
+			}
+			time.Sleep(tt.lease) // a wait, not a measurement: the outage outlasts the lease
+			tt.up(srv)
+			for _, w := range workers {
+				waitOK(w)
+			}
+			var ok, failed, invalidGrant int
+			for _, w := range workers {
+				s := w.finish()
+				ok, failed, invalidGrant = ok+s["ok"], failed+s["failed"], invalidGrant+s["invalid_grant"]
+			}
+			granted, refused := f.tokenRequests()
+			t.Logf("Redis %s: %d processes: %d calls ok, %d failed while Redis was away, %d invalid_grant; the fake granted %d tokens, refused %d; generation %d before, %d after",
+				tt.name, procs, ok, failed, invalidGrant, granted, refused, genBefore, f.generation(ctx))
+			t.Logf("the error a worker saw: %s", errs[0])
+			for _, e := range errs {
+				if !strings.Contains(e, "redisstore: locking "+f.store.LockKey()) || !strings.Contains(e, tt.wantInError) {
+					t.Errorf("unclear error while Redis was away: %s", e)
+				}
+			}
+			if invalidGrant != 0 || refused != 0 || f.generation(ctx) <= genBefore {
+				t.Errorf("want no invalid_grant and a renewal saved after Redis came back")
+			}
+			if !f.liveRefreshToken(ctx) {
+				t.Error("the stored refresh token is dead")
+			}
+		})
 	}
 }

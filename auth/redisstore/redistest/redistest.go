@@ -180,6 +180,7 @@ func (s *Server) Stop() {
 		return
 	}
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	resume(s.cmd.Process) // a paused server handles SIGTERM only once continued
 	select {
 	case <-s.exited:
 	case <-time.After(startTimeout):
