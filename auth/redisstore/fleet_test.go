@@ -223,6 +223,13 @@ func worker() error {
 	return nil
 }
 
+// skipShort skips a multi-process test under -short.
+func skipShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("multi-process test; skipped with -short")
+	}
+}
+
 // fleet is one test's Redis, fake jAccount and workers.
 type fleet struct {
 	t      *testing.T
@@ -487,6 +494,7 @@ func (f *fleet) liveRefreshToken(ctx context.Context) bool {
 // every 400 answered calls, so that every process at once gets "token
 // expired" and asks for a renewal.
 func TestFleetSharesOneToken(t *testing.T) {
+	skipShort(t)
 	t.Parallel()
 	const procs, calls, expireEvery = 16, 200, 400
 	srv := redistest.Start(t)
@@ -551,6 +559,7 @@ func TestFleetSharesOneToken(t *testing.T) {
 // (SIGSTOP, then SIGCONT after another process went on) exactly before or
 // after its token request reached the fake.
 func TestFleetHolderStops(t *testing.T) {
+	skipShort(t)
 	t.Parallel()
 	srv := redistest.Start(t)
 	const lease = 3 * time.Second
@@ -712,6 +721,7 @@ func waitOK(c *child) {
 // longer than the lease (2 s) and then continued, which expires the lease
 // of anyone who held it.
 func TestFleetRedisOutage(t *testing.T) {
+	skipShort(t)
 	t.Parallel()
 	tests := []struct {
 		name        string
