@@ -35,7 +35,7 @@ func Example() {
 	}
 	fmt.Println(p.Account, p.Name, p.UserType)
 
-	lessons, err := c.Lessons.ListBySemester(ctx, "2024-2025-1")
+	lessons, err := c.Lessons.ListBySemester(ctx, "2024-2025-1", api.LessonsListBySemesterParams{Classes: api.Ptr(false)})
 	if err != nil {
 		panic(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
@@ -100,7 +101,7 @@ func TestEveryMethodAgainstFake(t *testing.T) {
 			check("Enterprise.GetUserRights", err, err == nil && len(rights.Items) == len(stu.Rights))
 			cur, err := c.Lessons.List(ctx)
 			check("Lessons.List", err, err == nil && len(cur.Items) == len(stu.Lessons[jaccounttest.CurrentSemester]))
-			prev, err := c.Lessons.ListBySemester(ctx, jaccounttest.PreviousSemester)
+			prev, err := c.Lessons.ListBySemester(ctx, jaccounttest.PreviousSemester, api.LessonsListBySemesterParams{})
 			check("Lessons.ListBySemester", err, err == nil && len(prev.Items) == len(stu.Lessons[jaccounttest.PreviousSemester]))
 			want := stu.Lessons[jaccounttest.CurrentSemester][0]
 			one, err := c.Lessons.Get(ctx, want.Code)
@@ -111,7 +112,7 @@ func TestEveryMethodAgainstFake(t *testing.T) {
 			check("Card.Get", err, err == nil && card.CardNo == stu.Card.CardNo && card.CardBalance == stu.Card.CardBalance)
 			page, err := c.Card.ListTransactions(ctx, api.CardListTransactionsParams{})
 			check("Card.ListTransactions", err, err == nil && page.Total == int64(len(stu.Transactions)) &&
-				len(page.Items) > 0 && len(page.Items) < len(stu.Transactions) && page.NextToken != "")
+				len(page.Items) > 0 && len(page.Items) < len(stu.Transactions))
 			var walked []api.CardTransaction
 			for tx, err := range c.Card.ListTransactionsIter(ctx, api.CardListTransactionsParams{}) {
 				if err != nil {
@@ -121,7 +122,7 @@ func TestEveryMethodAgainstFake(t *testing.T) {
 			}
 			byTime := func(a, b api.CardTransaction) int { return cmp.Compare(a.DateTime, b.DateTime) }
 			slices.SortFunc(walked, byTime)
-			if want := slices.SortedFunc(slices.Values(stu.Transactions), byTime); !slices.Equal(walked, want) {
+			if want := slices.SortedFunc(slices.Values(stu.Transactions), byTime); !reflect.DeepEqual(walked, want) {
 				t.Errorf("ListTransactionsIter walked %d transactions, want the fixture's %d", len(walked), len(want))
 			}
 			for _, r := range fake.Requests() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/oauth-jaccount/jaccount-go/api"
@@ -74,7 +75,7 @@ func TestGeneratorEmittedEveryOperation(t *testing.T) {
 }
 
 // samples are argument values that satisfy the spec's patterns.
-var samples = map[string]string{"semester": "2024-2025-1"}
+var samples = map[string]string{"semester": "2024-2025-1", "size": "320x200", "imageType": "png", "state": "unread"}
 
 // TestEveryMethodServesItsExample calls every method, through reflection,
 // against the fake answering with the spec's examples, and compares what it
@@ -116,7 +117,14 @@ func TestEveryMethodServesItsExample(t *testing.T) {
 			if err, _ := out[len(out)-1].Interface().(error); err != nil {
 				t.Fatal(err)
 			}
-			if op.Entities == apigen.EntityNone {
+			switch op.Entities {
+			case apigen.EntityNone:
+				return
+			case apigen.EntityRaw:
+				blob := out[0].Interface().(*api.Blob)
+				if len(blob.Data) == 0 || (strings.HasPrefix(op.MediaType, "image/") && !strings.HasPrefix(blob.ContentType, "image/")) {
+					t.Errorf("raw reply %q of %d bytes, want a %s body", blob.ContentType, len(blob.Data), op.MediaType)
+				}
 				return
 			}
 			var ex struct{ Entities []json.RawMessage }

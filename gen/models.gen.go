@@ -4,6 +4,9 @@
 package gen
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
@@ -25,59 +28,12 @@ func (e Gender) Valid() bool {
 	}
 }
 
-// Defines values for UserType.
-const (
-	UserTypeAlumni          UserType = "alumni"
-	UserTypeExternalTeacher UserType = "external_teacher"
-	UserTypeFSYYJZG         UserType = "fsyyjzg"
-	UserTypeFaculty         UserType = "faculty"
-	UserTypeGreen           UserType = "green"
-	UserTypeOutside         UserType = "outside"
-	UserTypePostPhD         UserType = "postphd"
-	UserTypeStudent         UserType = "student"
-	UserTypeSummer          UserType = "summer"
-	UserTypeTeam            UserType = "team"
-	UserTypeVIP             UserType = "vip"
-	UserTypeYXY             UserType = "yxy"
-)
-
-// Valid indicates whether the value is a known member of the UserType enum.
-func (e UserType) Valid() bool {
-	switch e {
-	case UserTypeAlumni:
-		return true
-	case UserTypeExternalTeacher:
-		return true
-	case UserTypeFSYYJZG:
-		return true
-	case UserTypeFaculty:
-		return true
-	case UserTypeGreen:
-		return true
-	case UserTypeOutside:
-		return true
-	case UserTypePostPhD:
-		return true
-	case UserTypeStudent:
-		return true
-	case UserTypeSummer:
-		return true
-	case UserTypeTeam:
-		return true
-	case UserTypeVIP:
-		return true
-	case UserTypeYXY:
-		return true
-	default:
-		return false
-	}
-}
-
-// Avatars Avatar image URLs (头像) in three sizes.
+// Avatars Avatar image URLs (头像) in three sizes; may be `{}`.
 type Avatars struct {
-	UriLarge  string `json:"uriLarge,omitempty,omitzero"`
-	UriNormal string `json:"uriNormal,omitempty,omitzero"`
-	UriTiny   string `json:"uriTiny,omitempty,omitzero"`
+	UriLarge             string                 `json:"uriLarge,omitempty,omitzero"`
+	UriNormal            string                 `json:"uriNormal,omitempty,omitzero"`
+	UriTiny              string                 `json:"uriTiny,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Birthday The birthday (生日). **Uncertain:** the documentation gives epoch milliseconds but some replies carry
@@ -90,15 +46,153 @@ type BirthdayMillis = int64
 // BirthdayParts A birthday as separate string parts, a form seen in some replies.
 type BirthdayParts = wire.BirthdayParts
 
-// CardInfo A campus card (校园卡).
+// CalendarEvent A calendar event (日程安排). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CalendarEvent map[string]interface{}
+
+// CalendarEventList The envelope of a reply whose entities are CalendarEvent values.
+type CalendarEventList struct {
+	Entities []CalendarEvent `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardChargePostData The data to post to the payment page. The types of its members are not documented; they are kept as they come.
+type CardChargePostData struct {
+	// Data Type not documented.
+	Data interface{} `json:"data,omitempty,omitzero"`
+
+	// Sign Type not documented.
+	Sign interface{} `json:"sign,omitempty,omitzero"`
+
+	// Subsysid Type not documented.
+	Subsysid interface{} `json:"subsysid,omitempty,omitzero"`
+
+	// Sysid Type not documented.
+	Sysid                interface{}            `json:"sysid,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardChargeResponse A top-up just requested (MySJTU's CardChargeResponse).
+type CardChargeResponse struct {
+	// ApplyAmount The amount asked for, in yuan.
+	ApplyAmount int `json:"applyAmount,omitempty,omitzero"`
+
+	// ApplyTime When it was asked for (format not documented).
+	ApplyTime string `json:"applyTime,omitempty,omitzero"`
+	CardNo    string `json:"cardNo,omitempty,omitzero"`
+
+	// ExpireTime When it expires (format not documented).
+	ExpireTime string `json:"expireTime,omitempty,omitzero"`
+	Id         int64  `json:"id,omitempty,omitzero"`
+
+	// PostData The data to post to the payment page. The types of its members are not documented; they are kept as they come.
+	PostData CardChargePostData `json:"postData,omitempty,omitzero"`
+
+	// PostUrl The payment page to post postData to.
+	PostUrl  string `json:"postUrl,omitempty,omitzero"`
+	SerialNo string `json:"serialNo,omitempty,omitzero"`
+
+	// Status The state of a top-up. The types of its members are not documented; they are kept as they come.
+	Status               CardChargeState        `json:"status,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardChargeResponseList The envelope of a reply whose entities are CardChargeResponse values.
+type CardChargeResponseList struct {
+	Entities []CardChargeResponse `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardChargeState The state of a top-up. The types of its members are not documented; they are kept as they come.
+type CardChargeState struct {
+	// Code The state's code (type not documented).
+	Code interface{} `json:"code,omitempty,omitzero"`
+
+	// Name The state's name (type not documented).
+	Name                 interface{}            `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardChargeStatus The state of a top-up request (MySJTU's CardChargeStatus).
+type CardChargeStatus struct {
+	ApplyAmount int    `json:"applyAmount,omitempty,omitzero"`
+	ApplyTime   string `json:"applyTime,omitempty,omitzero"`
+	CardNo      string `json:"cardNo,omitempty,omitzero"`
+	ExpireTime  string `json:"expireTime,omitempty,omitzero"`
+
+	// FailedReason Why it failed, if it did (type not documented).
+	FailedReason interface{} `json:"failedReason,omitempty,omitzero"`
+	Id           int64       `json:"id,omitempty,omitzero"`
+
+	// PostData The data to post to the payment page. The types of its members are not documented; they are kept as they come.
+	PostData CardChargePostData `json:"postData,omitempty,omitzero"`
+	PostUrl  string             `json:"postUrl,omitempty,omitzero"`
+	SerialNo string             `json:"serialNo,omitempty,omitzero"`
+
+	// Status The state of a top-up. The types of its members are not documented; they are kept as they come.
+	Status               CardChargeState        `json:"status,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardChargeStatusList The envelope of a reply whose entities are CardChargeStatus values.
+type CardChargeStatusList struct {
+	Entities []CardChargeStatus `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardForm The form of a card write (开户, 设置, 转结, 冻结解冻, 拾卡); sent as application/x-www-form-urlencoded, its members must be strings, numbers or booleans. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CardForm map[string]interface{}
+
+// CardInfo A campus card (校园卡). A user may have several.
 type CardInfo struct {
 	// BankNo Linked bank account number.
 	BankNo string `json:"bankNo,omitempty,omitzero"`
 
 	// CardBalance Card balance (卡余额) in yuan.
 	CardBalance float64 `json:"cardBalance,omitempty,omitzero"`
-	CardId      string  `json:"cardId,omitempty,omitzero"`
-	CardNo      string  `json:"cardNo,omitempty,omitzero"`
+
+	// CardId The physical card number, a hex string.
+	CardId string `json:"cardId,omitempty,omitzero"`
+
+	// CardNo The card account number (校园卡账号), which the other card APIs take.
+	CardNo string `json:"cardNo,omitempty,omitzero"`
+
+	// ExpireDate When the card expires, `yyyyMMdd` (校园卡有效期).
+	ExpireDate string `json:"expireDate,omitempty,omitzero"`
 
 	// Frozen Whether the card is frozen (冻结).
 	Frozen bool `json:"frozen,omitempty,omitzero"`
@@ -109,196 +203,500 @@ type CardInfo struct {
 	// TransBalance Balance pending transfer (过渡余额) in yuan.
 	TransBalance float64 `json:"transBalance,omitempty,omitzero"`
 
-	// User A person's profile (个人信息). Fields depend on the scopes granted.
-	User Profile `json:"user,omitempty,omitzero"`
+	// User A person's profile (个人信息). Fields depend on the scopes granted. A team account (集体账号) has no
+	// `id` and no `identities`; `organize` and `topOrganize` may be `{}`.
+	User                 Profile                `json:"user,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// CardInfoList Envelope of `GET /v1/me/card`.
+// CardInfoList The envelope of a reply whose entities are CardInfo values.
 type CardInfoList struct {
 	Entities []CardInfo `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardPhoto The card holder's photo, as MySJTU reads it with urlOnly=true.
+type CardPhoto struct {
+	// Url The photo's URL; may be absent.
+	Url                  string                 `json:"url,omitempty,omitzero"`
+	UserId               string                 `json:"userId,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardPhotoList The envelope of a reply whose entities are CardPhoto values.
+type CardPhotoList struct {
+	Entities []CardPhoto `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardRechargeRequest A top-up request (a form), as MySJTU sends it.
+type CardRechargeRequest struct {
+	// Amount The amount in yuan (MySJTU sends an integer).
+	Amount int `json:"amount"`
+
+	// CardNo The card to top up (a CardInfo's cardNo).
+	CardNo               string                 `json:"cardNo"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardRecord A campus card as the client-credentials card operations answer it (it may be shaped like CardInfo). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CardRecord map[string]interface{}
+
+// CardRecordList The envelope of a reply whose entities are CardRecord values.
+type CardRecordList struct {
+	Entities []CardRecord `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardResult The reply to a write on the signed-in user's card. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CardResult map[string]interface{}
+
+// CardResultList The envelope of a reply whose entities are CardResult values.
+type CardResultList struct {
+	Entities []CardResult `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // CardTransaction One campus-card transaction.
 type CardTransaction struct {
-	// Amount Amount in yuan.
+	// Amount Amount in yuan, signed (negative for spending).
 	Amount float64 `json:"amount,omitempty,omitzero"`
 
 	// CardBalance Card balance after the transaction, in yuan.
 	CardBalance float64 `json:"cardBalance,omitempty,omitzero"`
 
 	// DateTime When it happened, epoch milliseconds.
-	DateTime    int64  `json:"dateTime,omitempty,omitzero"`
+	DateTime int64 `json:"dateTime,omitempty,omitzero"`
+
+	// Description What it was, free text (持卡人消费, 补助, 银行卡消费, …).
 	Description string `json:"description,omitempty,omitzero"`
-	Merchant    string `json:"merchant,omitempty,omitzero"`
-	System      string `json:"system,omitempty,omitzero"`
+
+	// Merchant The merchant (may be "").
+	Merchant string `json:"merchant,omitempty,omitzero"`
+
+	// MerchantNo The merchant's number.
+	MerchantNo string `json:"merchantNo,omitempty,omitzero"`
+
+	// System The system (may be "").
+	System               string                 `json:"system,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// CardTransactionList Envelope of `GET /v1/me/card/transactions`.
+// CardTransactionList The envelope of a reply whose entities are CardTransaction values.
 type CardTransactionList struct {
 	Entities []CardTransaction `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// Classroom defines model for Classroom.
+// CardTransfer A balance-transfer order (余额转结订单). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CardTransfer map[string]interface{}
+
+// CardTransferList The envelope of a reply whose entities are CardTransfer values.
+type CardTransferList struct {
+	Entities []CardTransfer `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardUser The identity a campus card is opened for (校园卡身份信息). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CardUser map[string]interface{}
+
+// CardUserList The envelope of a reply whose entities are CardUser values.
+type CardUserList struct {
+	Entities []CardUser `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// Circle A circle (圈子), as the documentation's paging example shows one.
+type Circle struct {
+	Id                   string                 `json:"id,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CircleList The envelope of a reply whose entities are Circle values.
+type CircleList struct {
+	Entities []Circle `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// Classroom Where a class meets.
 type Classroom struct {
-	Kind string `json:"kind,omitempty,omitzero"`
-	Name string `json:"name,omitempty,omitzero"`
+	Kind                 string                 `json:"kind,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Course The course (课程) a teaching class belongs to.
 type Course struct {
 	Code string `json:"code,omitempty,omitzero"`
-	Id   string `json:"id,omitempty,omitzero"`
-	Kind string `json:"kind,omitempty,omitzero"`
-	Name string `json:"name,omitempty,omitzero"`
+
+	// Id Not provided (无提供), says the documentation.
+	Id string `json:"id,omitempty,omitzero"`
+
+	// Kind Always `sjtu.course`.
+	Kind                 string                 `json:"kind,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// Department A department (部门) of the school. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type Department map[string]interface{}
+
+// DepartmentList The envelope of a reply whose entities are Department values.
+type DepartmentList struct {
+	Entities []Department `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // Dept The department a post belongs to.
 type Dept struct {
-	Independent      bool   `json:"independent,omitempty,omitzero"`
-	OrganizeId       string `json:"organizeId,omitempty,omitzero"`
-	OrganizeName     string `json:"organizeName,omitempty,omitzero"`
-	ParentOrganizeId string `json:"parentOrganizeId,omitempty,omitzero"`
+	// Independent Whether the department is a top one (顶级部门).
+	Independent  bool   `json:"independent,omitempty,omitzero"`
+	OrganizeId   string `json:"organizeId,omitempty,omitzero"`
+	OrganizeName string `json:"organizeName,omitempty,omitzero"`
+
+	// ParentOrganizeId The parent department; absent for a top one.
+	ParentOrganizeId     string                 `json:"parentOrganizeId,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Envelope The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
+// `error`, whatever the HTTP status. An error reply carries no `entities`.
 type Envelope struct {
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// Examination One examination arrangement. **Uncertain:** the shape is not fully documented, so every member is
-// kept as raw JSON.
+// Examination One examination arrangement. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
 type Examination map[string]interface{}
 
-// ExaminationList Envelope of `GET /v1/me/examinations`.
+// ExaminationList The envelope of a reply whose entities are Examination values.
 type ExaminationList struct {
 	Entities []Examination `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// FileInfo A stored file, as the upload and replace operations answer it. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type FileInfo map[string]interface{}
+
+// FileInfoList The envelope of a reply whose entities are FileInfo values.
+type FileInfoList struct {
+	Entities []FileInfo `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// FileLink A WPS preview or edit link to a file. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type FileLink map[string]interface{}
+
+// FileLinkList The envelope of a reply whose entities are FileLink values.
+type FileLinkList struct {
+	Entities []FileLink `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// FileMeta A file's metadata (文件信息). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type FileMeta map[string]interface{}
+
+// FileMetaList The envelope of a reply whose entities are FileMeta values.
+type FileMetaList struct {
+	Entities []FileMeta `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// FinanceAppointment A finance appointment (财务预约业务). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type FinanceAppointment map[string]interface{}
+
+// FinanceAppointmentList The envelope of a reply whose entities are FinanceAppointment values.
+type FinanceAppointmentList struct {
+	Entities []FinanceAppointment `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// GPA A student's grade-point information (绩点). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type GPA map[string]interface{}
+
+// GPAList The envelope of a reply whose entities are GPA values.
+type GPAList struct {
+	Entities []GPA `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // Gender Gender (性别).
 type Gender string
 
-// Identity One of a person's identities (身份), e.g. a student record or a staff post.
+// Identity One of a person's identities (身份), e.g. a student record or a staff post. Identities come with `essential`.
 type Identity struct {
-	// AdmissionDate Admission date (入学日期) as a date string; type not confirmed by the documentation.
+	// AdmissionDate Admission date (入学日期), `yyyy-MM-dd`.
 	AdmissionDate string `json:"admissionDate,omitempty,omitzero"`
 
-	// ClassNo Class number (班级号).
+	// ClassNo Class number (班级号); may be non-ASCII, e.g. 电院21D099.
 	ClassNo string `json:"classNo,omitempty,omitzero"`
 
 	// Code Student or staff number (学号/工号) of this identity.
 	Code string `json:"code,omitempty,omitzero"`
 
-	// CreateDate Creation time, epoch milliseconds.
-	CreateDate      int64 `json:"createDate,omitempty,omitzero"`
-	DefaultOptional bool  `json:"defaultOptional,omitempty,omitzero"`
+	// CreateDate Creation time in UNIX seconds (10 digits in real replies; not milliseconds). Its magnitude is not bounded.
+	CreateDate int64 `json:"createDate,omitempty,omitzero"`
 
-	// ExpireDate Expiry date as a date string (e.g. `2028-07-31`).
+	// DefaultOptional Whether the identity may be chosen as the default one.
+	DefaultOptional bool `json:"defaultOptional,omitempty,omitzero"`
+
+	// ExpireDate Expiry date, `yyyy-MM-dd`; absent on some identities (an alumni one).
 	ExpireDate string `json:"expireDate,omitempty,omitzero"`
 
-	// Gjm Nationality code (国籍码).
+	// Gjm Nationality code (国籍码), e.g. 156.
 	Gjm string `json:"gjm,omitempty,omitzero"`
 
-	// GraduateDate Expected graduation date (毕业日期) as a date string; type not confirmed by the documentation.
+	// GraduateDate Expected graduation date (毕业日期), `yyyy-MM-dd`.
 	GraduateDate string `json:"graduateDate,omitempty,omitzero"`
 
 	// IsDefault Whether this is the default identity.
-	IsDefault bool   `json:"isDefault,omitempty,omitzero"`
-	Kind      string `json:"kind,omitempty,omitzero"`
+	IsDefault bool `json:"isDefault,omitempty,omitzero"`
+
+	// Kind The object kind, e.g. `nicman.identity`.
+	Kind string `json:"kind,omitempty,omitzero"`
 
 	// Major A major (专业).
 	Major Major `json:"major,omitempty,omitzero"`
 
-	// MgtOrganize An organisation (部门/院系).
+	// MgtOrganize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	MgtOrganize Organize `json:"mgtOrganize,omitempty,omitzero"`
 
-	// Organize An organisation (部门/院系).
+	// Organize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	Organize Organize `json:"organize,omitempty,omitzero"`
 
-	// Status Status of the identity (状态), e.g. 正常.
-	Status string `json:"status,omitempty,omitzero"`
+	// PhotoUrl The URL of the identity's photo (MySJTU reads it).
+	PhotoUrl string `json:"photoUrl,omitempty,omitzero"`
 
-	// TopMgtOrganize An organisation (部门/院系).
+	// Status The status of an identity (身份状态). An open set: the constants are the documented values, and any
+	// other value decodes and encodes back unchanged. The documentation advises judging a student's
+	// validity by expireDate rather than by 离校.
+	Status IdentityStatus `json:"status,omitempty,omitzero"`
+
+	// TopMgtOrganize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	TopMgtOrganize Organize `json:"topMgtOrganize,omitempty,omitzero"`
 
-	// TopOrganize An organisation (部门/院系).
+	// TopOrganize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	TopOrganize  Organize   `json:"topOrganize,omitempty,omitzero"`
 	TopOrganizes []Organize `json:"topOrganizes,omitempty,omitzero"`
 
-	// TrainLevel Training level (培养层次), e.g. 本科; type not confirmed by the documentation.
+	// TrainLevel Training level (培养层次), e.g. 本科生, 新生.
 	TrainLevel string `json:"trainLevel,omitempty,omitzero"`
 
-	// Type The category of an identity.
+	// Type The category of an identity, e.g. {"id":"111","name":"本科生(中国国籍)"}.
 	Type IdentityType `json:"type,omitempty,omitzero"`
 
-	// UpdateDate Last update time, epoch milliseconds.
+	// UpdateDate Last update time in UNIX seconds (as createDate).
 	UpdateDate int64 `json:"updateDate,omitempty,omitzero"`
 
-	// UserType A jAccount user type (身份类型). The server may add types; an unknown value still decodes and keeps
-	// its raw string. Values: faculty 教职工, student 学生, yxy 医学院教职工, fsyyjzg 附属单位职工, vip 贵宾,
-	// postphd 博士后, external_teacher 外聘教师, summer 暑期生, team 集体账号, alumni 校友, green 绿色通道,
-	// outside 合作交流.
+	// UserType A jAccount user type (身份类型). An open set: the constants are the documented values — those of the
+	// open API's profile table and, last, the data-resource APIs' codes — and any other value decodes and
+	// encodes back unchanged. `team` is not an identity type: it appears only on a profile.
 	UserType UserType `json:"userType,omitempty,omitzero"`
 
-	// UserTypeName Display name of the user type, e.g. 学生.
-	UserTypeName string `json:"userTypeName,omitempty,omitzero"`
+	// UserTypeName Display name of the user type, e.g. 学生, 新生, 校友.
+	UserTypeName         string                 `json:"userTypeName,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// IdentityType The category of an identity.
+// IdentityType The category of an identity, e.g. {"id":"111","name":"本科生(中国国籍)"}.
 type IdentityType struct {
-	Id   string `json:"id,omitempty,omitzero"`
-	Name string `json:"name,omitempty,omitzero"`
+	Id                   string                 `json:"id,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Lesson A teaching class (教学班).
 type Lesson struct {
-	Bsid    string        `json:"bsid,omitempty,omitzero"`
+	// Bsid The class's bsid; may be "".
+	Bsid string `json:"bsid,omitempty,omitzero"`
+
+	// Classes The meetings; left out with classes=false.
 	Classes []LessonClass `json:"classes,omitempty,omitzero"`
 
 	// Code Teaching class code (教学班代码).
@@ -307,61 +705,150 @@ type Lesson struct {
 	// Course The course (课程) a teaching class belongs to.
 	Course Course `json:"course,omitempty,omitzero"`
 
-	// Credits Credits (学分).
+	// Credits Credits (学分); integral or not (3, 2.5).
 	Credits float64 `json:"credits,omitempty,omitzero"`
 
 	// Hours Class hours (学时).
-	Hours int    `json:"hours,omitempty,omitzero"`
-	Id    string `json:"id,omitempty,omitzero"`
+	Hours int `json:"hours,omitempty,omitzero"`
+
+	// Id Not provided, a meaningless id (暂未提供), says the documentation.
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Kind Always `sjtu.lesson`.
 	Kind string `json:"kind,omitempty,omitzero"`
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Organize An organisation (部门/院系).
+	// Organize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	Organize Organize  `json:"organize,omitempty,omitzero"`
 	Teachers []Teacher `json:"teachers,omitempty,omitzero"`
-	Uri      string    `json:"uri,omitempty,omitzero"`
+
+	// Uri Not yet provided (暂无), says the documentation.
+	Uri                  string                 `json:"uri,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // LessonClass One meeting of a teaching class.
 type LessonClass struct {
+	// Classroom Where a class meets.
 	Classroom Classroom `json:"classroom,omitempty,omitzero"`
 
 	// Schedule When a class meets. The numeric types follow the documentation's samples.
-	Schedule Schedule `json:"schedule,omitempty,omitzero"`
+	Schedule             Schedule               `json:"schedule,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// LessonList Envelope of the lesson operations.
+// LessonList The envelope of a reply whose entities are Lesson values.
 type LessonList struct {
 	Entities []Lesson `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// Mail A mail (邮件), read, sent or marked. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type Mail map[string]interface{}
+
+// MailList The envelope of a reply whose entities are Mail values.
+type MailList struct {
+	Entities []Mail `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // Major A major (专业).
 type Major struct {
-	Id   string `json:"id,omitempty,omitzero"`
-	Name string `json:"name,omitempty,omitzero"`
+	// Id Major code, e.g. `0806050037`.
+	Id                   string                 `json:"id,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// Organize An organisation (部门/院系).
+// Notification A sent notification, as the send operation answers it. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type Notification map[string]interface{}
+
+// NotificationList The envelope of a reply whose entities are Notification values. A failure answered with HTTP 200 has no entities.
+type NotificationList struct {
+	Entities []Notification `json:"entities,omitempty,omitzero"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// NotificationRequest A notification to send. The members below are those of the documentation's request example; the others its page lists are not in the evidence and go in additionalProperties.
+type NotificationRequest struct {
+	// Channels The channels, e.g. email.
+	Channels []string `json:"channels,omitempty,omitzero"`
+
+	// Content The text.
+	Content string `json:"content,omitempty,omitzero"`
+
+	// Emails Recipients of the email channel.
+	Emails []string `json:"emails,omitempty,omitzero"`
+
+	// Name The title.
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// NotificationStatus A notification's status (通知状态). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type NotificationStatus map[string]interface{}
+
+// NotificationStatusList The envelope of a reply whose entities are NotificationStatus values.
+type NotificationStatusList struct {
+	Entities []NotificationStatus `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// Organize An organisation (部门/院系). It may be `{}`, and a member may be null.
 type Organize struct {
 	// Id Organisation id.
 	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Organisation name.
-	Name string `json:"name,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Position One post held in one department.
@@ -370,38 +857,73 @@ type Position struct {
 	Dept Dept `json:"dept,omitempty,omitzero"`
 
 	// Post A post (岗位).
-	Post Post `json:"post,omitempty,omitzero"`
+	Post                 Post                   `json:"post,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// PositionUser A user holding a post. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type PositionUser map[string]interface{}
+
+// PositionUserList The envelope of a reply whose entities are PositionUser values.
+type PositionUserList struct {
+	Entities []PositionUser `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // Post A post (岗位).
 type Post struct {
+	// BizTypes Business types; only the documentation's example shows it (empty), so the element type is assumed to be string.
 	BizTypes []string `json:"bizTypes,omitempty,omitzero"`
 
 	// Formal Whether the post is a formal one (正式岗位).
 	Formal bool `json:"formal,omitempty,omitzero"`
 
 	// PostCode Post code, e.g. `BuiltInStudent`.
-	PostCode string `json:"postCode,omitempty,omitzero"`
-	PostName string `json:"postName,omitempty,omitzero"`
+	PostCode             string                 `json:"postCode,omitempty,omitzero"`
+	PostName             string                 `json:"postName,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// Profile A person's profile (个人信息). Fields depend on the scopes granted.
+// Profile A person's profile (个人信息). Fields depend on the scopes granted. A team account (集体账号) has no
+// `id` and no `identities`; `organize` and `topOrganize` may be `{}`.
 type Profile struct {
-	// Account The jAccount username.
-	Account         string `json:"account,omitempty,omitzero"`
-	AccountPhotoUrl string `json:"accountPhotoUrl,omitempty,omitzero"`
+	// About Self-introduction (个人简介).
+	About string `json:"about,omitempty,omitzero"`
 
-	// Avatars Avatar image URLs (头像) in three sizes.
+	// Account The jAccount username.
+	Account string `json:"account,omitempty,omitzero"`
+
+	// AccountExpireDate When the account expires, `yyyy-MM-dd`.
+	AccountExpireDate string `json:"accountExpireDate,omitempty,omitzero"`
+	AccountPhotoUrl   string `json:"accountPhotoUrl,omitempty,omitzero"`
+
+	// Avatars Avatar image URLs (头像) in three sizes; may be `{}`.
 	Avatars Avatars `json:"avatars,omitempty,omitzero"`
 
 	// Birthday The birthday (生日). **Uncertain:** the documentation gives epoch milliseconds but some replies carry
 	// an object of string parts; both decode, and a value re-encodes in the form it arrived in.
 	Birthday Birthday `json:"birthday,omitempty,omitzero"`
 
-	// CardNo Campus card number.
-	CardNo   string `json:"cardNo,omitempty,omitzero"`
+	// CardNo The number of the person's identity document (证件号, e.g. an ID-card number) — not the campus card.
+	CardNo string `json:"cardNo,omitempty,omitzero"`
+
+	// CardType The kind of identity document (证件类型), a code of 01–15 (01 身份证, 03 护照, …).
 	CardType string `json:"cardType,omitempty,omitzero"`
-	ClassNo  string `json:"classNo,omitempty,omitzero"`
+
+	// ClassNo Class number (students only).
+	ClassNo string `json:"classNo,omitempty,omitzero"`
 
 	// Code Student or staff number of the default identity.
 	Code  string `json:"code,omitempty,omitzero"`
@@ -410,7 +932,7 @@ type Profile struct {
 	// Gender Gender (性别).
 	Gender Gender `json:"gender,omitempty,omitzero"`
 
-	// Id Natural-person id (a GUID).
+	// Id Natural-person id (a GUID); absent for team and other non-personal accounts.
 	Id         string     `json:"id,omitempty,omitzero"`
 	Identities []Identity `json:"identities,omitempty,omitzero"`
 
@@ -421,37 +943,37 @@ type Profile struct {
 	// Name Real name (姓名).
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Organize An organisation (部门/院系).
+	// Organize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	Organize Organize `json:"organize,omitempty,omitzero"`
 
-	// TimeZone Time-zone offset.
+	// TimeZone Time-zone offset; the documentation says +8 by default, replies carry 0.
 	TimeZone int `json:"timeZone,omitempty,omitzero"`
 
-	// TopOrganize An organisation (部门/院系).
+	// TopOrganize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	TopOrganize Organize `json:"topOrganize,omitempty,omitzero"`
 	UnionId     string   `json:"unionId,omitempty,omitzero"`
 
-	// UserType A jAccount user type (身份类型). The server may add types; an unknown value still decodes and keeps
-	// its raw string. Values: faculty 教职工, student 学生, yxy 医学院教职工, fsyyjzg 附属单位职工, vip 贵宾,
-	// postphd 博士后, external_teacher 外聘教师, summer 暑期生, team 集体账号, alumni 校友, green 绿色通道,
-	// outside 合作交流.
-	UserType UserType `json:"userType,omitempty,omitzero"`
+	// UserType A jAccount user type (身份类型). An open set: the constants are the documented values — those of the
+	// open API's profile table and, last, the data-resource APIs' codes — and any other value decodes and
+	// encodes back unchanged. `team` is not an identity type: it appears only on a profile.
+	UserType             UserType               `json:"userType,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// ProfileList Envelope of `GET /v1/me/profile`.
+// ProfileList The envelope of a reply whose entities are Profile values.
 type ProfileList struct {
 	Entities []Profile `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
@@ -467,82 +989,2717 @@ type Schedule struct {
 	Start  int `json:"start,omitempty,omitzero"`
 
 	// Week Week of the semester.
-	Week int `json:"week,omitempty,omitzero"`
+	Week                 int                    `json:"week,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// Teacher defines model for Teacher.
+// SchoolCalendar An entry of the school calendar (校历). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type SchoolCalendar map[string]interface{}
+
+// SchoolCalendarList The envelope of a reply whose entities are SchoolCalendar values.
+type SchoolCalendarList struct {
+	Entities []SchoolCalendar `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// SignatureRequest A document to sign. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type SignatureRequest map[string]interface{}
+
+// SignatureResult The reply to a signature. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type SignatureResult map[string]interface{}
+
+// SignatureResultList The envelope of a reply whose entities are SignatureResult values.
+type SignatureResultList struct {
+	Entities []SignatureResult `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// TaskMessage A task update message (任务更新消息) to send. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type TaskMessage map[string]interface{}
+
+// TaskResult The reply to a task update message. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type TaskResult map[string]interface{}
+
+// TaskResultList The envelope of a reply whose entities are TaskResult values.
+type TaskResultList struct {
+	Entities []TaskResult `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// Teacher A teacher, a subset of a profile (姓名, and 工号 when needed).
 type Teacher struct {
-	Kind string `json:"kind,omitempty,omitzero"`
-	Name string `json:"name,omitempty,omitzero"`
+	// Code Staff number (工号).
+	Code string `json:"code,omitempty,omitzero"`
+
+	// Kind Always `canvas.profile`.
+	Kind                 string                 `json:"kind,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// Unicode The user's 思源码 state, as MySJTU reads it. The types of the members it reads as optional are not documented; they are kept as they come.
+type Unicode struct {
+	// BackgroundColor Type not documented.
+	BackgroundColor interface{} `json:"backgroundColor,omitempty,omitzero"`
+
+	// Code The code to show (type not documented).
+	Code interface{} `json:"code,omitempty,omitzero"`
+
+	// Ec Type not documented.
+	Ec interface{} `json:"ec,omitempty,omitzero"`
+
+	// MessageBackground Type not documented.
+	MessageBackground interface{} `json:"messageBackground,omitempty,omitzero"`
+
+	// MessageColor Type not documented.
+	MessageColor interface{} `json:"messageColor,omitempty,omitzero"`
+	ShowIcon     bool        `json:"showIcon,omitempty,omitzero"`
+
+	// SlowIcon Type not documented.
+	SlowIcon interface{} `json:"slowIcon,omitempty,omitzero"`
+
+	// SlowMessage Type not documented.
+	SlowMessage interface{} `json:"slowMessage,omitempty,omitzero"`
+
+	// SlowMessageBackground Type not documented.
+	SlowMessageBackground interface{} `json:"slowMessageBackground,omitempty,omitzero"`
+
+	// SlowMessageColor Type not documented.
+	SlowMessageColor interface{} `json:"slowMessageColor,omitempty,omitzero"`
+
+	// Status Whether the code is open, and how (values not documented).
+	Status               int                    `json:"status,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// UnicodeAdvertising The promotional slot (运营位) of the 思源码 page. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type UnicodeAdvertising map[string]interface{}
+
+// UnicodeAdvertisingList The envelope of a reply whose entities are UnicodeAdvertising values.
+type UnicodeAdvertisingList struct {
+	Entities []UnicodeAdvertising `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodeCheck The result of validating a 思源码. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type UnicodeCheck map[string]interface{}
+
+// UnicodeCheckList The envelope of a reply whose entities are UnicodeCheck values.
+type UnicodeCheckList struct {
+	Entities []UnicodeCheck `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodeList The envelope of a reply whose entities are Unicode values.
+type UnicodeList struct {
+	Entities []Unicode `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodeParameters The payment-code integration parameters (支付码对接参数). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type UnicodeParameters map[string]interface{}
+
+// UnicodeParametersList The envelope of a reply whose entities are UnicodeParameters values.
+type UnicodeParametersList struct {
+	Entities []UnicodeParameters `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodePay A payment code (支付码). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type UnicodePay map[string]interface{}
+
+// UnicodePayList The envelope of a reply whose entities are UnicodePay values.
+type UnicodePayList struct {
+	Entities []UnicodePay `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodeResult The reply to opening a 思源码. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type UnicodeResult map[string]interface{}
+
+// UnicodeResultList The envelope of a reply whose entities are UnicodeResult values.
+type UnicodeResultList struct {
+	Entities []UnicodeResult `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodeTransaction One 思源码 payment, as MySJTU and SJTU Annual-Eat read it.
+type UnicodeTransaction struct {
+	// Amount Amount in yuan, negative for spending.
+	Amount  float64 `json:"amount,omitempty,omitzero"`
+	Channel string  `json:"channel,omitempty,omitzero"`
+
+	// DeviceNo The device's number (type not documented).
+	DeviceNo interface{} `json:"deviceNo,omitempty,omitzero"`
+	Merchant string      `json:"merchant,omitempty,omitzero"`
+
+	// MerchantNo The merchant's number (type not documented).
+	MerchantNo interface{} `json:"merchantNo,omitempty,omitzero"`
+	OrderNo    string      `json:"orderNo,omitempty,omitzero"`
+
+	// OrderTime When the order was made, UNIX seconds.
+	OrderTime int64 `json:"orderTime,omitempty,omitzero"`
+
+	// PayTime When it was paid, UNIX seconds; 0 when unpaid.
+	PayTime              int64                  `json:"payTime,omitempty,omitzero"`
+	Status               string                 `json:"status,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// UnicodeTransactionList The envelope of a reply whose entities are UnicodeTransaction values.
+type UnicodeTransactionList struct {
+	Entities []UnicodeTransaction `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // UserPositions A user and the positions they hold.
 type UserPositions struct {
-	Account   string     `json:"account,omitempty,omitzero"`
-	Name      string     `json:"name,omitempty,omitzero"`
-	Positions []Position `json:"positions,omitempty,omitzero"`
+	Account              string                 `json:"account,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	Positions            []Position             `json:"positions,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// UserPositionsList Envelope of `GET /v1/enterprise/user/positions`.
+// UserPositionsList The envelope of a reply whose entities are UserPositions values.
 type UserPositionsList struct {
 	Entities []UserPositions `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// UserRight One right (权限) of a user. **Uncertain:** the shape is not in the available documentation, so every
-// member is kept as raw JSON.
+// UserRight One right (权限) of a user. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
 type UserRight map[string]interface{}
 
-// UserRightList Envelope of `GET /v1/enterprise/user/rights`.
+// UserRightList The envelope of a reply whose entities are UserRight values.
 type UserRightList struct {
 	Entities []UserRight `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// UserType A jAccount user type (身份类型). The server may add types; an unknown value still decodes and keeps
-// its raw string. Values: faculty 教职工, student 学生, yxy 医学院教职工, fsyyjzg 附属单位职工, vip 贵宾,
-// postphd 博士后, external_teacher 外聘教师, summer 暑期生, team 集体账号, alumni 校友, green 绿色通道,
-// outside 合作交流.
-type UserType string
-
 // BadRequest The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
+// `error`, whatever the HTTP status. An error reply carries no `entities`.
 type BadRequest = Envelope
 
 // Error The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
+// `error`, whatever the HTTP status. An error reply carries no `entities`.
 type Error = Envelope
 
 // Forbidden The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
+// `error`, whatever the HTTP status. An error reply carries no `entities`.
 type Forbidden = Envelope
 
 // NotFound The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
+// `error`, whatever the HTTP status. An error reply carries no `entities`.
 type NotFound = Envelope
 
-// Unauthorized The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
-type Unauthorized = Envelope
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Avatars) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["uriLarge"]; found {
+		if err := json.Unmarshal(raw, &a.UriLarge); err != nil {
+			return fmt.Errorf("Avatars: member %q: %w", "uriLarge", err)
+		}
+		if !wire.Omitted(a.UriLarge) {
+			delete(object, "uriLarge")
+		}
+	}
+
+	if raw, found := object["uriNormal"]; found {
+		if err := json.Unmarshal(raw, &a.UriNormal); err != nil {
+			return fmt.Errorf("Avatars: member %q: %w", "uriNormal", err)
+		}
+		if !wire.Omitted(a.UriNormal) {
+			delete(object, "uriNormal")
+		}
+	}
+
+	if raw, found := object["uriTiny"]; found {
+		if err := json.Unmarshal(raw, &a.UriTiny); err != nil {
+			return fmt.Errorf("Avatars: member %q: %w", "uriTiny", err)
+		}
+		if !wire.Omitted(a.UriTiny) {
+			delete(object, "uriTiny")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Avatars: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Avatars) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "uriLarge", Value: a.UriLarge},
+		{Name: "uriNormal", Value: a.UriNormal},
+		{Name: "uriTiny", Value: a.UriTiny},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *CardChargePostData) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["data"]; found {
+		if err := json.Unmarshal(raw, &a.Data); err != nil {
+			return fmt.Errorf("CardChargePostData: member %q: %w", "data", err)
+		}
+		if !wire.Omitted(a.Data) {
+			delete(object, "data")
+		}
+	}
+
+	if raw, found := object["sign"]; found {
+		if err := json.Unmarshal(raw, &a.Sign); err != nil {
+			return fmt.Errorf("CardChargePostData: member %q: %w", "sign", err)
+		}
+		if !wire.Omitted(a.Sign) {
+			delete(object, "sign")
+		}
+	}
+
+	if raw, found := object["subsysid"]; found {
+		if err := json.Unmarshal(raw, &a.Subsysid); err != nil {
+			return fmt.Errorf("CardChargePostData: member %q: %w", "subsysid", err)
+		}
+		if !wire.Omitted(a.Subsysid) {
+			delete(object, "subsysid")
+		}
+	}
+
+	if raw, found := object["sysid"]; found {
+		if err := json.Unmarshal(raw, &a.Sysid); err != nil {
+			return fmt.Errorf("CardChargePostData: member %q: %w", "sysid", err)
+		}
+		if !wire.Omitted(a.Sysid) {
+			delete(object, "sysid")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("CardChargePostData: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardChargePostData) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "data", Value: a.Data},
+		{Name: "sign", Value: a.Sign},
+		{Name: "subsysid", Value: a.Subsysid},
+		{Name: "sysid", Value: a.Sysid},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *CardChargeResponse) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["applyAmount"]; found {
+		if err := json.Unmarshal(raw, &a.ApplyAmount); err != nil {
+			return fmt.Errorf("CardChargeResponse: member %q: %w", "applyAmount", err)
+		}
+		if !wire.Omitted(a.ApplyAmount) {
+			delete(object, "applyAmount")
+		}
+	}
+
+	if raw, found := object["applyTime"]; found {
+		if err := json.Unmarshal(raw, &a.ApplyTime); err != nil {
+			return fmt.Errorf("CardChargeResponse: member %q: %w", "applyTime", err)
+		}
+		if !wire.Omitted(a.ApplyTime) {
+			delete(object, "applyTime")
+		}
+	}
+
+	if raw, found := object["cardNo"]; found {
+		if err := json.Unmarshal(raw, &a.CardNo); err != nil {
+			return fmt.Errorf("CardChargeResponse: member %q: %w", "cardNo", err)
+		}
+		if !wire.Omitted(a.CardNo) {
+			delete(object, "cardNo")
+		}
+	}
+
+	if raw, found := object["expireTime"]; found {
+		if err := json.Unmarshal(raw, &a.ExpireTime); err != nil {
+			return fmt.Errorf("CardChargeResponse: member %q: %w", "expireTime", err)
+		}
+		if !wire.Omitted(a.ExpireTime) {
+			delete(object, "expireTime")
+		}
+	}
+
+	if raw, found := object["id"]; found {
+		if err := json.Unmarshal(raw, &a.Id); err != nil {
+			return fmt.Errorf("CardChargeResponse: member %q: %w", "id", err)
+		}
+		if !wire.Omitted(a.Id) {
+			delete(object, "id")
+		}
+	}
+
+	if raw, found := object["postData"]; found {
+		if err := json.Unmarshal(raw, &a.PostData); err != nil {
+			return fmt.Errorf("CardChargeResponse: member %q: %w", "postData", err)
+		}
+		if !wire.Omitted(a.PostData) {
+			delete(object, "postData")
+		}
+	}
+
+	if raw, found := object["postUrl"]; found {
+		if err := json.Unmarshal(raw, &a.PostUrl); err != nil {
+			return fmt.Errorf("CardChargeResponse: member %q: %w", "postUrl", err)
+		}
+		if !wire.Omitted(a.PostUrl) {
+			delete(object, "postUrl")
+		}
+	}
+
+	if raw, found := object["serialNo"]; found {
+		if err := json.Unmarshal(raw, &a.SerialNo); err != nil {
+			return fmt.Errorf("CardChargeResponse: member %q: %w", "serialNo", err)
+		}
+		if !wire.Omitted(a.SerialNo) {
+			delete(object, "serialNo")
+		}
+	}
+
+	if raw, found := object["status"]; found {
+		if err := json.Unmarshal(raw, &a.Status); err != nil {
+			return fmt.Errorf("CardChargeResponse: member %q: %w", "status", err)
+		}
+		if !wire.Omitted(a.Status) {
+			delete(object, "status")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("CardChargeResponse: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardChargeResponse) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "applyAmount", Value: a.ApplyAmount},
+		{Name: "applyTime", Value: a.ApplyTime},
+		{Name: "cardNo", Value: a.CardNo},
+		{Name: "expireTime", Value: a.ExpireTime},
+		{Name: "id", Value: a.Id},
+		{Name: "postData", Value: a.PostData},
+		{Name: "postUrl", Value: a.PostUrl},
+		{Name: "serialNo", Value: a.SerialNo},
+		{Name: "status", Value: a.Status},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *CardChargeState) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["code"]; found {
+		if err := json.Unmarshal(raw, &a.Code); err != nil {
+			return fmt.Errorf("CardChargeState: member %q: %w", "code", err)
+		}
+		if !wire.Omitted(a.Code) {
+			delete(object, "code")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("CardChargeState: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("CardChargeState: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardChargeState) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "code", Value: a.Code},
+		{Name: "name", Value: a.Name},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *CardChargeStatus) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["applyAmount"]; found {
+		if err := json.Unmarshal(raw, &a.ApplyAmount); err != nil {
+			return fmt.Errorf("CardChargeStatus: member %q: %w", "applyAmount", err)
+		}
+		if !wire.Omitted(a.ApplyAmount) {
+			delete(object, "applyAmount")
+		}
+	}
+
+	if raw, found := object["applyTime"]; found {
+		if err := json.Unmarshal(raw, &a.ApplyTime); err != nil {
+			return fmt.Errorf("CardChargeStatus: member %q: %w", "applyTime", err)
+		}
+		if !wire.Omitted(a.ApplyTime) {
+			delete(object, "applyTime")
+		}
+	}
+
+	if raw, found := object["cardNo"]; found {
+		if err := json.Unmarshal(raw, &a.CardNo); err != nil {
+			return fmt.Errorf("CardChargeStatus: member %q: %w", "cardNo", err)
+		}
+		if !wire.Omitted(a.CardNo) {
+			delete(object, "cardNo")
+		}
+	}
+
+	if raw, found := object["expireTime"]; found {
+		if err := json.Unmarshal(raw, &a.ExpireTime); err != nil {
+			return fmt.Errorf("CardChargeStatus: member %q: %w", "expireTime", err)
+		}
+		if !wire.Omitted(a.ExpireTime) {
+			delete(object, "expireTime")
+		}
+	}
+
+	if raw, found := object["failedReason"]; found {
+		if err := json.Unmarshal(raw, &a.FailedReason); err != nil {
+			return fmt.Errorf("CardChargeStatus: member %q: %w", "failedReason", err)
+		}
+		if !wire.Omitted(a.FailedReason) {
+			delete(object, "failedReason")
+		}
+	}
+
+	if raw, found := object["id"]; found {
+		if err := json.Unmarshal(raw, &a.Id); err != nil {
+			return fmt.Errorf("CardChargeStatus: member %q: %w", "id", err)
+		}
+		if !wire.Omitted(a.Id) {
+			delete(object, "id")
+		}
+	}
+
+	if raw, found := object["postData"]; found {
+		if err := json.Unmarshal(raw, &a.PostData); err != nil {
+			return fmt.Errorf("CardChargeStatus: member %q: %w", "postData", err)
+		}
+		if !wire.Omitted(a.PostData) {
+			delete(object, "postData")
+		}
+	}
+
+	if raw, found := object["postUrl"]; found {
+		if err := json.Unmarshal(raw, &a.PostUrl); err != nil {
+			return fmt.Errorf("CardChargeStatus: member %q: %w", "postUrl", err)
+		}
+		if !wire.Omitted(a.PostUrl) {
+			delete(object, "postUrl")
+		}
+	}
+
+	if raw, found := object["serialNo"]; found {
+		if err := json.Unmarshal(raw, &a.SerialNo); err != nil {
+			return fmt.Errorf("CardChargeStatus: member %q: %w", "serialNo", err)
+		}
+		if !wire.Omitted(a.SerialNo) {
+			delete(object, "serialNo")
+		}
+	}
+
+	if raw, found := object["status"]; found {
+		if err := json.Unmarshal(raw, &a.Status); err != nil {
+			return fmt.Errorf("CardChargeStatus: member %q: %w", "status", err)
+		}
+		if !wire.Omitted(a.Status) {
+			delete(object, "status")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("CardChargeStatus: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardChargeStatus) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "applyAmount", Value: a.ApplyAmount},
+		{Name: "applyTime", Value: a.ApplyTime},
+		{Name: "cardNo", Value: a.CardNo},
+		{Name: "expireTime", Value: a.ExpireTime},
+		{Name: "failedReason", Value: a.FailedReason},
+		{Name: "id", Value: a.Id},
+		{Name: "postData", Value: a.PostData},
+		{Name: "postUrl", Value: a.PostUrl},
+		{Name: "serialNo", Value: a.SerialNo},
+		{Name: "status", Value: a.Status},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *CardInfo) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["bankNo"]; found {
+		if err := json.Unmarshal(raw, &a.BankNo); err != nil {
+			return fmt.Errorf("CardInfo: member %q: %w", "bankNo", err)
+		}
+		if !wire.Omitted(a.BankNo) {
+			delete(object, "bankNo")
+		}
+	}
+
+	if raw, found := object["cardBalance"]; found {
+		if err := json.Unmarshal(raw, &a.CardBalance); err != nil {
+			return fmt.Errorf("CardInfo: member %q: %w", "cardBalance", err)
+		}
+		if !wire.Omitted(a.CardBalance) {
+			delete(object, "cardBalance")
+		}
+	}
+
+	if raw, found := object["cardId"]; found {
+		if err := json.Unmarshal(raw, &a.CardId); err != nil {
+			return fmt.Errorf("CardInfo: member %q: %w", "cardId", err)
+		}
+		if !wire.Omitted(a.CardId) {
+			delete(object, "cardId")
+		}
+	}
+
+	if raw, found := object["cardNo"]; found {
+		if err := json.Unmarshal(raw, &a.CardNo); err != nil {
+			return fmt.Errorf("CardInfo: member %q: %w", "cardNo", err)
+		}
+		if !wire.Omitted(a.CardNo) {
+			delete(object, "cardNo")
+		}
+	}
+
+	if raw, found := object["expireDate"]; found {
+		if err := json.Unmarshal(raw, &a.ExpireDate); err != nil {
+			return fmt.Errorf("CardInfo: member %q: %w", "expireDate", err)
+		}
+		if !wire.Omitted(a.ExpireDate) {
+			delete(object, "expireDate")
+		}
+	}
+
+	if raw, found := object["frozen"]; found {
+		if err := json.Unmarshal(raw, &a.Frozen); err != nil {
+			return fmt.Errorf("CardInfo: member %q: %w", "frozen", err)
+		}
+		if !wire.Omitted(a.Frozen) {
+			delete(object, "frozen")
+		}
+	}
+
+	if raw, found := object["lost"]; found {
+		if err := json.Unmarshal(raw, &a.Lost); err != nil {
+			return fmt.Errorf("CardInfo: member %q: %w", "lost", err)
+		}
+		if !wire.Omitted(a.Lost) {
+			delete(object, "lost")
+		}
+	}
+
+	if raw, found := object["transBalance"]; found {
+		if err := json.Unmarshal(raw, &a.TransBalance); err != nil {
+			return fmt.Errorf("CardInfo: member %q: %w", "transBalance", err)
+		}
+		if !wire.Omitted(a.TransBalance) {
+			delete(object, "transBalance")
+		}
+	}
+
+	if raw, found := object["user"]; found {
+		if err := json.Unmarshal(raw, &a.User); err != nil {
+			return fmt.Errorf("CardInfo: member %q: %w", "user", err)
+		}
+		if !wire.Omitted(a.User) {
+			delete(object, "user")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("CardInfo: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardInfo) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "bankNo", Value: a.BankNo},
+		{Name: "cardBalance", Value: a.CardBalance},
+		{Name: "cardId", Value: a.CardId},
+		{Name: "cardNo", Value: a.CardNo},
+		{Name: "expireDate", Value: a.ExpireDate},
+		{Name: "frozen", Value: a.Frozen},
+		{Name: "lost", Value: a.Lost},
+		{Name: "transBalance", Value: a.TransBalance},
+		{Name: "user", Value: a.User},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *CardPhoto) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["url"]; found {
+		if err := json.Unmarshal(raw, &a.Url); err != nil {
+			return fmt.Errorf("CardPhoto: member %q: %w", "url", err)
+		}
+		if !wire.Omitted(a.Url) {
+			delete(object, "url")
+		}
+	}
+
+	if raw, found := object["userId"]; found {
+		if err := json.Unmarshal(raw, &a.UserId); err != nil {
+			return fmt.Errorf("CardPhoto: member %q: %w", "userId", err)
+		}
+		if !wire.Omitted(a.UserId) {
+			delete(object, "userId")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("CardPhoto: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardPhoto) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "url", Value: a.Url},
+		{Name: "userId", Value: a.UserId},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *CardRechargeRequest) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["amount"]; found {
+		if err := json.Unmarshal(raw, &a.Amount); err != nil {
+			return fmt.Errorf("CardRechargeRequest: member %q: %w", "amount", err)
+		}
+		if !wire.Omitted(a.Amount) {
+			delete(object, "amount")
+		}
+	}
+
+	if raw, found := object["cardNo"]; found {
+		if err := json.Unmarshal(raw, &a.CardNo); err != nil {
+			return fmt.Errorf("CardRechargeRequest: member %q: %w", "cardNo", err)
+		}
+		if !wire.Omitted(a.CardNo) {
+			delete(object, "cardNo")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("CardRechargeRequest: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardRechargeRequest) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "amount", Value: a.Amount},
+		{Name: "cardNo", Value: a.CardNo},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *CardTransaction) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["amount"]; found {
+		if err := json.Unmarshal(raw, &a.Amount); err != nil {
+			return fmt.Errorf("CardTransaction: member %q: %w", "amount", err)
+		}
+		if !wire.Omitted(a.Amount) {
+			delete(object, "amount")
+		}
+	}
+
+	if raw, found := object["cardBalance"]; found {
+		if err := json.Unmarshal(raw, &a.CardBalance); err != nil {
+			return fmt.Errorf("CardTransaction: member %q: %w", "cardBalance", err)
+		}
+		if !wire.Omitted(a.CardBalance) {
+			delete(object, "cardBalance")
+		}
+	}
+
+	if raw, found := object["dateTime"]; found {
+		if err := json.Unmarshal(raw, &a.DateTime); err != nil {
+			return fmt.Errorf("CardTransaction: member %q: %w", "dateTime", err)
+		}
+		if !wire.Omitted(a.DateTime) {
+			delete(object, "dateTime")
+		}
+	}
+
+	if raw, found := object["description"]; found {
+		if err := json.Unmarshal(raw, &a.Description); err != nil {
+			return fmt.Errorf("CardTransaction: member %q: %w", "description", err)
+		}
+		if !wire.Omitted(a.Description) {
+			delete(object, "description")
+		}
+	}
+
+	if raw, found := object["merchant"]; found {
+		if err := json.Unmarshal(raw, &a.Merchant); err != nil {
+			return fmt.Errorf("CardTransaction: member %q: %w", "merchant", err)
+		}
+		if !wire.Omitted(a.Merchant) {
+			delete(object, "merchant")
+		}
+	}
+
+	if raw, found := object["merchantNo"]; found {
+		if err := json.Unmarshal(raw, &a.MerchantNo); err != nil {
+			return fmt.Errorf("CardTransaction: member %q: %w", "merchantNo", err)
+		}
+		if !wire.Omitted(a.MerchantNo) {
+			delete(object, "merchantNo")
+		}
+	}
+
+	if raw, found := object["system"]; found {
+		if err := json.Unmarshal(raw, &a.System); err != nil {
+			return fmt.Errorf("CardTransaction: member %q: %w", "system", err)
+		}
+		if !wire.Omitted(a.System) {
+			delete(object, "system")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("CardTransaction: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardTransaction) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "amount", Value: a.Amount},
+		{Name: "cardBalance", Value: a.CardBalance},
+		{Name: "dateTime", Value: a.DateTime},
+		{Name: "description", Value: a.Description},
+		{Name: "merchant", Value: a.Merchant},
+		{Name: "merchantNo", Value: a.MerchantNo},
+		{Name: "system", Value: a.System},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Circle) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		if err := json.Unmarshal(raw, &a.Id); err != nil {
+			return fmt.Errorf("Circle: member %q: %w", "id", err)
+		}
+		if !wire.Omitted(a.Id) {
+			delete(object, "id")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("Circle: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Circle: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Circle) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "id", Value: a.Id},
+		{Name: "name", Value: a.Name},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Classroom) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["kind"]; found {
+		if err := json.Unmarshal(raw, &a.Kind); err != nil {
+			return fmt.Errorf("Classroom: member %q: %w", "kind", err)
+		}
+		if !wire.Omitted(a.Kind) {
+			delete(object, "kind")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("Classroom: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Classroom: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Classroom) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "kind", Value: a.Kind},
+		{Name: "name", Value: a.Name},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Course) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["code"]; found {
+		if err := json.Unmarshal(raw, &a.Code); err != nil {
+			return fmt.Errorf("Course: member %q: %w", "code", err)
+		}
+		if !wire.Omitted(a.Code) {
+			delete(object, "code")
+		}
+	}
+
+	if raw, found := object["id"]; found {
+		if err := json.Unmarshal(raw, &a.Id); err != nil {
+			return fmt.Errorf("Course: member %q: %w", "id", err)
+		}
+		if !wire.Omitted(a.Id) {
+			delete(object, "id")
+		}
+	}
+
+	if raw, found := object["kind"]; found {
+		if err := json.Unmarshal(raw, &a.Kind); err != nil {
+			return fmt.Errorf("Course: member %q: %w", "kind", err)
+		}
+		if !wire.Omitted(a.Kind) {
+			delete(object, "kind")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("Course: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Course: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Course) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "code", Value: a.Code},
+		{Name: "id", Value: a.Id},
+		{Name: "kind", Value: a.Kind},
+		{Name: "name", Value: a.Name},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Dept) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["independent"]; found {
+		if err := json.Unmarshal(raw, &a.Independent); err != nil {
+			return fmt.Errorf("Dept: member %q: %w", "independent", err)
+		}
+		if !wire.Omitted(a.Independent) {
+			delete(object, "independent")
+		}
+	}
+
+	if raw, found := object["organizeId"]; found {
+		if err := json.Unmarshal(raw, &a.OrganizeId); err != nil {
+			return fmt.Errorf("Dept: member %q: %w", "organizeId", err)
+		}
+		if !wire.Omitted(a.OrganizeId) {
+			delete(object, "organizeId")
+		}
+	}
+
+	if raw, found := object["organizeName"]; found {
+		if err := json.Unmarshal(raw, &a.OrganizeName); err != nil {
+			return fmt.Errorf("Dept: member %q: %w", "organizeName", err)
+		}
+		if !wire.Omitted(a.OrganizeName) {
+			delete(object, "organizeName")
+		}
+	}
+
+	if raw, found := object["parentOrganizeId"]; found {
+		if err := json.Unmarshal(raw, &a.ParentOrganizeId); err != nil {
+			return fmt.Errorf("Dept: member %q: %w", "parentOrganizeId", err)
+		}
+		if !wire.Omitted(a.ParentOrganizeId) {
+			delete(object, "parentOrganizeId")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Dept: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Dept) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "independent", Value: a.Independent},
+		{Name: "organizeId", Value: a.OrganizeId},
+		{Name: "organizeName", Value: a.OrganizeName},
+		{Name: "parentOrganizeId", Value: a.ParentOrganizeId},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Identity) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["admissionDate"]; found {
+		if err := json.Unmarshal(raw, &a.AdmissionDate); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "admissionDate", err)
+		}
+		if !wire.Omitted(a.AdmissionDate) {
+			delete(object, "admissionDate")
+		}
+	}
+
+	if raw, found := object["classNo"]; found {
+		if err := json.Unmarshal(raw, &a.ClassNo); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "classNo", err)
+		}
+		if !wire.Omitted(a.ClassNo) {
+			delete(object, "classNo")
+		}
+	}
+
+	if raw, found := object["code"]; found {
+		if err := json.Unmarshal(raw, &a.Code); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "code", err)
+		}
+		if !wire.Omitted(a.Code) {
+			delete(object, "code")
+		}
+	}
+
+	if raw, found := object["createDate"]; found {
+		if err := json.Unmarshal(raw, &a.CreateDate); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "createDate", err)
+		}
+		if !wire.Omitted(a.CreateDate) {
+			delete(object, "createDate")
+		}
+	}
+
+	if raw, found := object["defaultOptional"]; found {
+		if err := json.Unmarshal(raw, &a.DefaultOptional); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "defaultOptional", err)
+		}
+		if !wire.Omitted(a.DefaultOptional) {
+			delete(object, "defaultOptional")
+		}
+	}
+
+	if raw, found := object["expireDate"]; found {
+		if err := json.Unmarshal(raw, &a.ExpireDate); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "expireDate", err)
+		}
+		if !wire.Omitted(a.ExpireDate) {
+			delete(object, "expireDate")
+		}
+	}
+
+	if raw, found := object["gjm"]; found {
+		if err := json.Unmarshal(raw, &a.Gjm); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "gjm", err)
+		}
+		if !wire.Omitted(a.Gjm) {
+			delete(object, "gjm")
+		}
+	}
+
+	if raw, found := object["graduateDate"]; found {
+		if err := json.Unmarshal(raw, &a.GraduateDate); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "graduateDate", err)
+		}
+		if !wire.Omitted(a.GraduateDate) {
+			delete(object, "graduateDate")
+		}
+	}
+
+	if raw, found := object["isDefault"]; found {
+		if err := json.Unmarshal(raw, &a.IsDefault); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "isDefault", err)
+		}
+		if !wire.Omitted(a.IsDefault) {
+			delete(object, "isDefault")
+		}
+	}
+
+	if raw, found := object["kind"]; found {
+		if err := json.Unmarshal(raw, &a.Kind); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "kind", err)
+		}
+		if !wire.Omitted(a.Kind) {
+			delete(object, "kind")
+		}
+	}
+
+	if raw, found := object["major"]; found {
+		if err := json.Unmarshal(raw, &a.Major); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "major", err)
+		}
+		if !wire.Omitted(a.Major) {
+			delete(object, "major")
+		}
+	}
+
+	if raw, found := object["mgtOrganize"]; found {
+		if err := json.Unmarshal(raw, &a.MgtOrganize); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "mgtOrganize", err)
+		}
+		if !wire.Omitted(a.MgtOrganize) {
+			delete(object, "mgtOrganize")
+		}
+	}
+
+	if raw, found := object["organize"]; found {
+		if err := json.Unmarshal(raw, &a.Organize); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "organize", err)
+		}
+		if !wire.Omitted(a.Organize) {
+			delete(object, "organize")
+		}
+	}
+
+	if raw, found := object["photoUrl"]; found {
+		if err := json.Unmarshal(raw, &a.PhotoUrl); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "photoUrl", err)
+		}
+		if !wire.Omitted(a.PhotoUrl) {
+			delete(object, "photoUrl")
+		}
+	}
+
+	if raw, found := object["status"]; found {
+		if err := json.Unmarshal(raw, &a.Status); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "status", err)
+		}
+		if !wire.Omitted(a.Status) {
+			delete(object, "status")
+		}
+	}
+
+	if raw, found := object["topMgtOrganize"]; found {
+		if err := json.Unmarshal(raw, &a.TopMgtOrganize); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "topMgtOrganize", err)
+		}
+		if !wire.Omitted(a.TopMgtOrganize) {
+			delete(object, "topMgtOrganize")
+		}
+	}
+
+	if raw, found := object["topOrganize"]; found {
+		if err := json.Unmarshal(raw, &a.TopOrganize); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "topOrganize", err)
+		}
+		if !wire.Omitted(a.TopOrganize) {
+			delete(object, "topOrganize")
+		}
+	}
+
+	if raw, found := object["topOrganizes"]; found {
+		if err := json.Unmarshal(raw, &a.TopOrganizes); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "topOrganizes", err)
+		}
+		if !wire.Omitted(a.TopOrganizes) {
+			delete(object, "topOrganizes")
+		}
+	}
+
+	if raw, found := object["trainLevel"]; found {
+		if err := json.Unmarshal(raw, &a.TrainLevel); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "trainLevel", err)
+		}
+		if !wire.Omitted(a.TrainLevel) {
+			delete(object, "trainLevel")
+		}
+	}
+
+	if raw, found := object["type"]; found {
+		if err := json.Unmarshal(raw, &a.Type); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "type", err)
+		}
+		if !wire.Omitted(a.Type) {
+			delete(object, "type")
+		}
+	}
+
+	if raw, found := object["updateDate"]; found {
+		if err := json.Unmarshal(raw, &a.UpdateDate); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "updateDate", err)
+		}
+		if !wire.Omitted(a.UpdateDate) {
+			delete(object, "updateDate")
+		}
+	}
+
+	if raw, found := object["userType"]; found {
+		if err := json.Unmarshal(raw, &a.UserType); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "userType", err)
+		}
+		if !wire.Omitted(a.UserType) {
+			delete(object, "userType")
+		}
+	}
+
+	if raw, found := object["userTypeName"]; found {
+		if err := json.Unmarshal(raw, &a.UserTypeName); err != nil {
+			return fmt.Errorf("Identity: member %q: %w", "userTypeName", err)
+		}
+		if !wire.Omitted(a.UserTypeName) {
+			delete(object, "userTypeName")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Identity: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Identity) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "admissionDate", Value: a.AdmissionDate},
+		{Name: "classNo", Value: a.ClassNo},
+		{Name: "code", Value: a.Code},
+		{Name: "createDate", Value: a.CreateDate},
+		{Name: "defaultOptional", Value: a.DefaultOptional},
+		{Name: "expireDate", Value: a.ExpireDate},
+		{Name: "gjm", Value: a.Gjm},
+		{Name: "graduateDate", Value: a.GraduateDate},
+		{Name: "isDefault", Value: a.IsDefault},
+		{Name: "kind", Value: a.Kind},
+		{Name: "major", Value: a.Major},
+		{Name: "mgtOrganize", Value: a.MgtOrganize},
+		{Name: "organize", Value: a.Organize},
+		{Name: "photoUrl", Value: a.PhotoUrl},
+		{Name: "status", Value: a.Status},
+		{Name: "topMgtOrganize", Value: a.TopMgtOrganize},
+		{Name: "topOrganize", Value: a.TopOrganize},
+		{Name: "topOrganizes", Value: a.TopOrganizes},
+		{Name: "trainLevel", Value: a.TrainLevel},
+		{Name: "type", Value: a.Type},
+		{Name: "updateDate", Value: a.UpdateDate},
+		{Name: "userType", Value: a.UserType},
+		{Name: "userTypeName", Value: a.UserTypeName},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *IdentityType) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		if err := json.Unmarshal(raw, &a.Id); err != nil {
+			return fmt.Errorf("IdentityType: member %q: %w", "id", err)
+		}
+		if !wire.Omitted(a.Id) {
+			delete(object, "id")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("IdentityType: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("IdentityType: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a IdentityType) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "id", Value: a.Id},
+		{Name: "name", Value: a.Name},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Lesson) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["bsid"]; found {
+		if err := json.Unmarshal(raw, &a.Bsid); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "bsid", err)
+		}
+		if !wire.Omitted(a.Bsid) {
+			delete(object, "bsid")
+		}
+	}
+
+	if raw, found := object["classes"]; found {
+		if err := json.Unmarshal(raw, &a.Classes); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "classes", err)
+		}
+		if !wire.Omitted(a.Classes) {
+			delete(object, "classes")
+		}
+	}
+
+	if raw, found := object["code"]; found {
+		if err := json.Unmarshal(raw, &a.Code); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "code", err)
+		}
+		if !wire.Omitted(a.Code) {
+			delete(object, "code")
+		}
+	}
+
+	if raw, found := object["course"]; found {
+		if err := json.Unmarshal(raw, &a.Course); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "course", err)
+		}
+		if !wire.Omitted(a.Course) {
+			delete(object, "course")
+		}
+	}
+
+	if raw, found := object["credits"]; found {
+		if err := json.Unmarshal(raw, &a.Credits); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "credits", err)
+		}
+		if !wire.Omitted(a.Credits) {
+			delete(object, "credits")
+		}
+	}
+
+	if raw, found := object["hours"]; found {
+		if err := json.Unmarshal(raw, &a.Hours); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "hours", err)
+		}
+		if !wire.Omitted(a.Hours) {
+			delete(object, "hours")
+		}
+	}
+
+	if raw, found := object["id"]; found {
+		if err := json.Unmarshal(raw, &a.Id); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "id", err)
+		}
+		if !wire.Omitted(a.Id) {
+			delete(object, "id")
+		}
+	}
+
+	if raw, found := object["kind"]; found {
+		if err := json.Unmarshal(raw, &a.Kind); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "kind", err)
+		}
+		if !wire.Omitted(a.Kind) {
+			delete(object, "kind")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	if raw, found := object["organize"]; found {
+		if err := json.Unmarshal(raw, &a.Organize); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "organize", err)
+		}
+		if !wire.Omitted(a.Organize) {
+			delete(object, "organize")
+		}
+	}
+
+	if raw, found := object["teachers"]; found {
+		if err := json.Unmarshal(raw, &a.Teachers); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "teachers", err)
+		}
+		if !wire.Omitted(a.Teachers) {
+			delete(object, "teachers")
+		}
+	}
+
+	if raw, found := object["uri"]; found {
+		if err := json.Unmarshal(raw, &a.Uri); err != nil {
+			return fmt.Errorf("Lesson: member %q: %w", "uri", err)
+		}
+		if !wire.Omitted(a.Uri) {
+			delete(object, "uri")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Lesson: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Lesson) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "bsid", Value: a.Bsid},
+		{Name: "classes", Value: a.Classes},
+		{Name: "code", Value: a.Code},
+		{Name: "course", Value: a.Course},
+		{Name: "credits", Value: a.Credits},
+		{Name: "hours", Value: a.Hours},
+		{Name: "id", Value: a.Id},
+		{Name: "kind", Value: a.Kind},
+		{Name: "name", Value: a.Name},
+		{Name: "organize", Value: a.Organize},
+		{Name: "teachers", Value: a.Teachers},
+		{Name: "uri", Value: a.Uri},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *LessonClass) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["classroom"]; found {
+		if err := json.Unmarshal(raw, &a.Classroom); err != nil {
+			return fmt.Errorf("LessonClass: member %q: %w", "classroom", err)
+		}
+		if !wire.Omitted(a.Classroom) {
+			delete(object, "classroom")
+		}
+	}
+
+	if raw, found := object["schedule"]; found {
+		if err := json.Unmarshal(raw, &a.Schedule); err != nil {
+			return fmt.Errorf("LessonClass: member %q: %w", "schedule", err)
+		}
+		if !wire.Omitted(a.Schedule) {
+			delete(object, "schedule")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("LessonClass: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a LessonClass) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "classroom", Value: a.Classroom},
+		{Name: "schedule", Value: a.Schedule},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Major) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		if err := json.Unmarshal(raw, &a.Id); err != nil {
+			return fmt.Errorf("Major: member %q: %w", "id", err)
+		}
+		if !wire.Omitted(a.Id) {
+			delete(object, "id")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("Major: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Major: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Major) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "id", Value: a.Id},
+		{Name: "name", Value: a.Name},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *NotificationRequest) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["channels"]; found {
+		if err := json.Unmarshal(raw, &a.Channels); err != nil {
+			return fmt.Errorf("NotificationRequest: member %q: %w", "channels", err)
+		}
+		if !wire.Omitted(a.Channels) {
+			delete(object, "channels")
+		}
+	}
+
+	if raw, found := object["content"]; found {
+		if err := json.Unmarshal(raw, &a.Content); err != nil {
+			return fmt.Errorf("NotificationRequest: member %q: %w", "content", err)
+		}
+		if !wire.Omitted(a.Content) {
+			delete(object, "content")
+		}
+	}
+
+	if raw, found := object["emails"]; found {
+		if err := json.Unmarshal(raw, &a.Emails); err != nil {
+			return fmt.Errorf("NotificationRequest: member %q: %w", "emails", err)
+		}
+		if !wire.Omitted(a.Emails) {
+			delete(object, "emails")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("NotificationRequest: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("NotificationRequest: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a NotificationRequest) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "channels", Value: a.Channels},
+		{Name: "content", Value: a.Content},
+		{Name: "emails", Value: a.Emails},
+		{Name: "name", Value: a.Name},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Organize) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["id"]; found {
+		if err := json.Unmarshal(raw, &a.Id); err != nil {
+			return fmt.Errorf("Organize: member %q: %w", "id", err)
+		}
+		if !wire.Omitted(a.Id) {
+			delete(object, "id")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("Organize: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Organize: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Organize) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "id", Value: a.Id},
+		{Name: "name", Value: a.Name},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Position) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["dept"]; found {
+		if err := json.Unmarshal(raw, &a.Dept); err != nil {
+			return fmt.Errorf("Position: member %q: %w", "dept", err)
+		}
+		if !wire.Omitted(a.Dept) {
+			delete(object, "dept")
+		}
+	}
+
+	if raw, found := object["post"]; found {
+		if err := json.Unmarshal(raw, &a.Post); err != nil {
+			return fmt.Errorf("Position: member %q: %w", "post", err)
+		}
+		if !wire.Omitted(a.Post) {
+			delete(object, "post")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Position: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Position) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "dept", Value: a.Dept},
+		{Name: "post", Value: a.Post},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Post) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["bizTypes"]; found {
+		if err := json.Unmarshal(raw, &a.BizTypes); err != nil {
+			return fmt.Errorf("Post: member %q: %w", "bizTypes", err)
+		}
+		if !wire.Omitted(a.BizTypes) {
+			delete(object, "bizTypes")
+		}
+	}
+
+	if raw, found := object["formal"]; found {
+		if err := json.Unmarshal(raw, &a.Formal); err != nil {
+			return fmt.Errorf("Post: member %q: %w", "formal", err)
+		}
+		if !wire.Omitted(a.Formal) {
+			delete(object, "formal")
+		}
+	}
+
+	if raw, found := object["postCode"]; found {
+		if err := json.Unmarshal(raw, &a.PostCode); err != nil {
+			return fmt.Errorf("Post: member %q: %w", "postCode", err)
+		}
+		if !wire.Omitted(a.PostCode) {
+			delete(object, "postCode")
+		}
+	}
+
+	if raw, found := object["postName"]; found {
+		if err := json.Unmarshal(raw, &a.PostName); err != nil {
+			return fmt.Errorf("Post: member %q: %w", "postName", err)
+		}
+		if !wire.Omitted(a.PostName) {
+			delete(object, "postName")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Post: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Post) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "bizTypes", Value: a.BizTypes},
+		{Name: "formal", Value: a.Formal},
+		{Name: "postCode", Value: a.PostCode},
+		{Name: "postName", Value: a.PostName},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Profile) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["about"]; found {
+		if err := json.Unmarshal(raw, &a.About); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "about", err)
+		}
+		if !wire.Omitted(a.About) {
+			delete(object, "about")
+		}
+	}
+
+	if raw, found := object["account"]; found {
+		if err := json.Unmarshal(raw, &a.Account); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "account", err)
+		}
+		if !wire.Omitted(a.Account) {
+			delete(object, "account")
+		}
+	}
+
+	if raw, found := object["accountExpireDate"]; found {
+		if err := json.Unmarshal(raw, &a.AccountExpireDate); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "accountExpireDate", err)
+		}
+		if !wire.Omitted(a.AccountExpireDate) {
+			delete(object, "accountExpireDate")
+		}
+	}
+
+	if raw, found := object["accountPhotoUrl"]; found {
+		if err := json.Unmarshal(raw, &a.AccountPhotoUrl); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "accountPhotoUrl", err)
+		}
+		if !wire.Omitted(a.AccountPhotoUrl) {
+			delete(object, "accountPhotoUrl")
+		}
+	}
+
+	if raw, found := object["avatars"]; found {
+		if err := json.Unmarshal(raw, &a.Avatars); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "avatars", err)
+		}
+		if !wire.Omitted(a.Avatars) {
+			delete(object, "avatars")
+		}
+	}
+
+	if raw, found := object["birthday"]; found {
+		if err := json.Unmarshal(raw, &a.Birthday); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "birthday", err)
+		}
+		if !wire.Omitted(a.Birthday) {
+			delete(object, "birthday")
+		}
+	}
+
+	if raw, found := object["cardNo"]; found {
+		if err := json.Unmarshal(raw, &a.CardNo); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "cardNo", err)
+		}
+		if !wire.Omitted(a.CardNo) {
+			delete(object, "cardNo")
+		}
+	}
+
+	if raw, found := object["cardType"]; found {
+		if err := json.Unmarshal(raw, &a.CardType); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "cardType", err)
+		}
+		if !wire.Omitted(a.CardType) {
+			delete(object, "cardType")
+		}
+	}
+
+	if raw, found := object["classNo"]; found {
+		if err := json.Unmarshal(raw, &a.ClassNo); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "classNo", err)
+		}
+		if !wire.Omitted(a.ClassNo) {
+			delete(object, "classNo")
+		}
+	}
+
+	if raw, found := object["code"]; found {
+		if err := json.Unmarshal(raw, &a.Code); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "code", err)
+		}
+		if !wire.Omitted(a.Code) {
+			delete(object, "code")
+		}
+	}
+
+	if raw, found := object["email"]; found {
+		if err := json.Unmarshal(raw, &a.Email); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "email", err)
+		}
+		if !wire.Omitted(a.Email) {
+			delete(object, "email")
+		}
+	}
+
+	if raw, found := object["gender"]; found {
+		if err := json.Unmarshal(raw, &a.Gender); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "gender", err)
+		}
+		if !wire.Omitted(a.Gender) {
+			delete(object, "gender")
+		}
+	}
+
+	if raw, found := object["id"]; found {
+		if err := json.Unmarshal(raw, &a.Id); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "id", err)
+		}
+		if !wire.Omitted(a.Id) {
+			delete(object, "id")
+		}
+	}
+
+	if raw, found := object["identities"]; found {
+		if err := json.Unmarshal(raw, &a.Identities); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "identities", err)
+		}
+		if !wire.Omitted(a.Identities) {
+			delete(object, "identities")
+		}
+	}
+
+	if raw, found := object["kind"]; found {
+		if err := json.Unmarshal(raw, &a.Kind); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "kind", err)
+		}
+		if !wire.Omitted(a.Kind) {
+			delete(object, "kind")
+		}
+	}
+
+	if raw, found := object["mobile"]; found {
+		if err := json.Unmarshal(raw, &a.Mobile); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "mobile", err)
+		}
+		if !wire.Omitted(a.Mobile) {
+			delete(object, "mobile")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	if raw, found := object["organize"]; found {
+		if err := json.Unmarshal(raw, &a.Organize); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "organize", err)
+		}
+		if !wire.Omitted(a.Organize) {
+			delete(object, "organize")
+		}
+	}
+
+	if raw, found := object["timeZone"]; found {
+		if err := json.Unmarshal(raw, &a.TimeZone); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "timeZone", err)
+		}
+		if !wire.Omitted(a.TimeZone) {
+			delete(object, "timeZone")
+		}
+	}
+
+	if raw, found := object["topOrganize"]; found {
+		if err := json.Unmarshal(raw, &a.TopOrganize); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "topOrganize", err)
+		}
+		if !wire.Omitted(a.TopOrganize) {
+			delete(object, "topOrganize")
+		}
+	}
+
+	if raw, found := object["unionId"]; found {
+		if err := json.Unmarshal(raw, &a.UnionId); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "unionId", err)
+		}
+		if !wire.Omitted(a.UnionId) {
+			delete(object, "unionId")
+		}
+	}
+
+	if raw, found := object["userType"]; found {
+		if err := json.Unmarshal(raw, &a.UserType); err != nil {
+			return fmt.Errorf("Profile: member %q: %w", "userType", err)
+		}
+		if !wire.Omitted(a.UserType) {
+			delete(object, "userType")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Profile: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Profile) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "about", Value: a.About},
+		{Name: "account", Value: a.Account},
+		{Name: "accountExpireDate", Value: a.AccountExpireDate},
+		{Name: "accountPhotoUrl", Value: a.AccountPhotoUrl},
+		{Name: "avatars", Value: a.Avatars},
+		{Name: "birthday", Value: a.Birthday},
+		{Name: "cardNo", Value: a.CardNo},
+		{Name: "cardType", Value: a.CardType},
+		{Name: "classNo", Value: a.ClassNo},
+		{Name: "code", Value: a.Code},
+		{Name: "email", Value: a.Email},
+		{Name: "gender", Value: a.Gender},
+		{Name: "id", Value: a.Id},
+		{Name: "identities", Value: a.Identities},
+		{Name: "kind", Value: a.Kind},
+		{Name: "mobile", Value: a.Mobile},
+		{Name: "name", Value: a.Name},
+		{Name: "organize", Value: a.Organize},
+		{Name: "timeZone", Value: a.TimeZone},
+		{Name: "topOrganize", Value: a.TopOrganize},
+		{Name: "unionId", Value: a.UnionId},
+		{Name: "userType", Value: a.UserType},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Schedule) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["day"]; found {
+		if err := json.Unmarshal(raw, &a.Day); err != nil {
+			return fmt.Errorf("Schedule: member %q: %w", "day", err)
+		}
+		if !wire.Omitted(a.Day) {
+			delete(object, "day")
+		}
+	}
+
+	if raw, found := object["finish"]; found {
+		if err := json.Unmarshal(raw, &a.Finish); err != nil {
+			return fmt.Errorf("Schedule: member %q: %w", "finish", err)
+		}
+		if !wire.Omitted(a.Finish) {
+			delete(object, "finish")
+		}
+	}
+
+	if raw, found := object["kind"]; found {
+		if err := json.Unmarshal(raw, &a.Kind); err != nil {
+			return fmt.Errorf("Schedule: member %q: %w", "kind", err)
+		}
+		if !wire.Omitted(a.Kind) {
+			delete(object, "kind")
+		}
+	}
+
+	if raw, found := object["period"]; found {
+		if err := json.Unmarshal(raw, &a.Period); err != nil {
+			return fmt.Errorf("Schedule: member %q: %w", "period", err)
+		}
+		if !wire.Omitted(a.Period) {
+			delete(object, "period")
+		}
+	}
+
+	if raw, found := object["start"]; found {
+		if err := json.Unmarshal(raw, &a.Start); err != nil {
+			return fmt.Errorf("Schedule: member %q: %w", "start", err)
+		}
+		if !wire.Omitted(a.Start) {
+			delete(object, "start")
+		}
+	}
+
+	if raw, found := object["week"]; found {
+		if err := json.Unmarshal(raw, &a.Week); err != nil {
+			return fmt.Errorf("Schedule: member %q: %w", "week", err)
+		}
+		if !wire.Omitted(a.Week) {
+			delete(object, "week")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Schedule: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Schedule) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "day", Value: a.Day},
+		{Name: "finish", Value: a.Finish},
+		{Name: "kind", Value: a.Kind},
+		{Name: "period", Value: a.Period},
+		{Name: "start", Value: a.Start},
+		{Name: "week", Value: a.Week},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Teacher) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["code"]; found {
+		if err := json.Unmarshal(raw, &a.Code); err != nil {
+			return fmt.Errorf("Teacher: member %q: %w", "code", err)
+		}
+		if !wire.Omitted(a.Code) {
+			delete(object, "code")
+		}
+	}
+
+	if raw, found := object["kind"]; found {
+		if err := json.Unmarshal(raw, &a.Kind); err != nil {
+			return fmt.Errorf("Teacher: member %q: %w", "kind", err)
+		}
+		if !wire.Omitted(a.Kind) {
+			delete(object, "kind")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("Teacher: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Teacher: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Teacher) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "code", Value: a.Code},
+		{Name: "kind", Value: a.Kind},
+		{Name: "name", Value: a.Name},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *Unicode) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["backgroundColor"]; found {
+		if err := json.Unmarshal(raw, &a.BackgroundColor); err != nil {
+			return fmt.Errorf("Unicode: member %q: %w", "backgroundColor", err)
+		}
+		if !wire.Omitted(a.BackgroundColor) {
+			delete(object, "backgroundColor")
+		}
+	}
+
+	if raw, found := object["code"]; found {
+		if err := json.Unmarshal(raw, &a.Code); err != nil {
+			return fmt.Errorf("Unicode: member %q: %w", "code", err)
+		}
+		if !wire.Omitted(a.Code) {
+			delete(object, "code")
+		}
+	}
+
+	if raw, found := object["ec"]; found {
+		if err := json.Unmarshal(raw, &a.Ec); err != nil {
+			return fmt.Errorf("Unicode: member %q: %w", "ec", err)
+		}
+		if !wire.Omitted(a.Ec) {
+			delete(object, "ec")
+		}
+	}
+
+	if raw, found := object["messageBackground"]; found {
+		if err := json.Unmarshal(raw, &a.MessageBackground); err != nil {
+			return fmt.Errorf("Unicode: member %q: %w", "messageBackground", err)
+		}
+		if !wire.Omitted(a.MessageBackground) {
+			delete(object, "messageBackground")
+		}
+	}
+
+	if raw, found := object["messageColor"]; found {
+		if err := json.Unmarshal(raw, &a.MessageColor); err != nil {
+			return fmt.Errorf("Unicode: member %q: %w", "messageColor", err)
+		}
+		if !wire.Omitted(a.MessageColor) {
+			delete(object, "messageColor")
+		}
+	}
+
+	if raw, found := object["showIcon"]; found {
+		if err := json.Unmarshal(raw, &a.ShowIcon); err != nil {
+			return fmt.Errorf("Unicode: member %q: %w", "showIcon", err)
+		}
+		if !wire.Omitted(a.ShowIcon) {
+			delete(object, "showIcon")
+		}
+	}
+
+	if raw, found := object["slowIcon"]; found {
+		if err := json.Unmarshal(raw, &a.SlowIcon); err != nil {
+			return fmt.Errorf("Unicode: member %q: %w", "slowIcon", err)
+		}
+		if !wire.Omitted(a.SlowIcon) {
+			delete(object, "slowIcon")
+		}
+	}
+
+	if raw, found := object["slowMessage"]; found {
+		if err := json.Unmarshal(raw, &a.SlowMessage); err != nil {
+			return fmt.Errorf("Unicode: member %q: %w", "slowMessage", err)
+		}
+		if !wire.Omitted(a.SlowMessage) {
+			delete(object, "slowMessage")
+		}
+	}
+
+	if raw, found := object["slowMessageBackground"]; found {
+		if err := json.Unmarshal(raw, &a.SlowMessageBackground); err != nil {
+			return fmt.Errorf("Unicode: member %q: %w", "slowMessageBackground", err)
+		}
+		if !wire.Omitted(a.SlowMessageBackground) {
+			delete(object, "slowMessageBackground")
+		}
+	}
+
+	if raw, found := object["slowMessageColor"]; found {
+		if err := json.Unmarshal(raw, &a.SlowMessageColor); err != nil {
+			return fmt.Errorf("Unicode: member %q: %w", "slowMessageColor", err)
+		}
+		if !wire.Omitted(a.SlowMessageColor) {
+			delete(object, "slowMessageColor")
+		}
+	}
+
+	if raw, found := object["status"]; found {
+		if err := json.Unmarshal(raw, &a.Status); err != nil {
+			return fmt.Errorf("Unicode: member %q: %w", "status", err)
+		}
+		if !wire.Omitted(a.Status) {
+			delete(object, "status")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("Unicode: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Unicode) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "backgroundColor", Value: a.BackgroundColor},
+		{Name: "code", Value: a.Code},
+		{Name: "ec", Value: a.Ec},
+		{Name: "messageBackground", Value: a.MessageBackground},
+		{Name: "messageColor", Value: a.MessageColor},
+		{Name: "showIcon", Value: a.ShowIcon},
+		{Name: "slowIcon", Value: a.SlowIcon},
+		{Name: "slowMessage", Value: a.SlowMessage},
+		{Name: "slowMessageBackground", Value: a.SlowMessageBackground},
+		{Name: "slowMessageColor", Value: a.SlowMessageColor},
+		{Name: "status", Value: a.Status},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *UnicodeTransaction) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["amount"]; found {
+		if err := json.Unmarshal(raw, &a.Amount); err != nil {
+			return fmt.Errorf("UnicodeTransaction: member %q: %w", "amount", err)
+		}
+		if !wire.Omitted(a.Amount) {
+			delete(object, "amount")
+		}
+	}
+
+	if raw, found := object["channel"]; found {
+		if err := json.Unmarshal(raw, &a.Channel); err != nil {
+			return fmt.Errorf("UnicodeTransaction: member %q: %w", "channel", err)
+		}
+		if !wire.Omitted(a.Channel) {
+			delete(object, "channel")
+		}
+	}
+
+	if raw, found := object["deviceNo"]; found {
+		if err := json.Unmarshal(raw, &a.DeviceNo); err != nil {
+			return fmt.Errorf("UnicodeTransaction: member %q: %w", "deviceNo", err)
+		}
+		if !wire.Omitted(a.DeviceNo) {
+			delete(object, "deviceNo")
+		}
+	}
+
+	if raw, found := object["merchant"]; found {
+		if err := json.Unmarshal(raw, &a.Merchant); err != nil {
+			return fmt.Errorf("UnicodeTransaction: member %q: %w", "merchant", err)
+		}
+		if !wire.Omitted(a.Merchant) {
+			delete(object, "merchant")
+		}
+	}
+
+	if raw, found := object["merchantNo"]; found {
+		if err := json.Unmarshal(raw, &a.MerchantNo); err != nil {
+			return fmt.Errorf("UnicodeTransaction: member %q: %w", "merchantNo", err)
+		}
+		if !wire.Omitted(a.MerchantNo) {
+			delete(object, "merchantNo")
+		}
+	}
+
+	if raw, found := object["orderNo"]; found {
+		if err := json.Unmarshal(raw, &a.OrderNo); err != nil {
+			return fmt.Errorf("UnicodeTransaction: member %q: %w", "orderNo", err)
+		}
+		if !wire.Omitted(a.OrderNo) {
+			delete(object, "orderNo")
+		}
+	}
+
+	if raw, found := object["orderTime"]; found {
+		if err := json.Unmarshal(raw, &a.OrderTime); err != nil {
+			return fmt.Errorf("UnicodeTransaction: member %q: %w", "orderTime", err)
+		}
+		if !wire.Omitted(a.OrderTime) {
+			delete(object, "orderTime")
+		}
+	}
+
+	if raw, found := object["payTime"]; found {
+		if err := json.Unmarshal(raw, &a.PayTime); err != nil {
+			return fmt.Errorf("UnicodeTransaction: member %q: %w", "payTime", err)
+		}
+		if !wire.Omitted(a.PayTime) {
+			delete(object, "payTime")
+		}
+	}
+
+	if raw, found := object["status"]; found {
+		if err := json.Unmarshal(raw, &a.Status); err != nil {
+			return fmt.Errorf("UnicodeTransaction: member %q: %w", "status", err)
+		}
+		if !wire.Omitted(a.Status) {
+			delete(object, "status")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("UnicodeTransaction: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a UnicodeTransaction) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "amount", Value: a.Amount},
+		{Name: "channel", Value: a.Channel},
+		{Name: "deviceNo", Value: a.DeviceNo},
+		{Name: "merchant", Value: a.Merchant},
+		{Name: "merchantNo", Value: a.MerchantNo},
+		{Name: "orderNo", Value: a.OrderNo},
+		{Name: "orderTime", Value: a.OrderTime},
+		{Name: "payTime", Value: a.PayTime},
+		{Name: "status", Value: a.Status},
+	}, a.AdditionalProperties)
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// MarshalJSON encodes the same members back.
+func (a *UserPositions) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return err
+	}
+
+	if raw, found := object["account"]; found {
+		if err := json.Unmarshal(raw, &a.Account); err != nil {
+			return fmt.Errorf("UserPositions: member %q: %w", "account", err)
+		}
+		if !wire.Omitted(a.Account) {
+			delete(object, "account")
+		}
+	}
+
+	if raw, found := object["name"]; found {
+		if err := json.Unmarshal(raw, &a.Name); err != nil {
+			return fmt.Errorf("UserPositions: member %q: %w", "name", err)
+		}
+		if !wire.Omitted(a.Name) {
+			delete(object, "name")
+		}
+	}
+
+	if raw, found := object["positions"]; found {
+		if err := json.Unmarshal(raw, &a.Positions); err != nil {
+			return fmt.Errorf("UserPositions: member %q: %w", "positions", err)
+		}
+		if !wire.Omitted(a.Positions) {
+			delete(object, "positions")
+		}
+	}
+
+	extras, err := wire.Extras(object)
+	if err != nil {
+		return fmt.Errorf("UserPositions: %w", err)
+	}
+	a.AdditionalProperties = extras
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a UserPositions) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject([]wire.Member{
+		{Name: "account", Value: a.Account},
+		{Name: "name", Value: a.Name},
+		{Name: "positions", Value: a.Positions},
+	}, a.AdditionalProperties)
+}

@@ -101,7 +101,9 @@ func New(opts ...Option) *Server {
 	mux.HandleFunc("POST /oauth2/authorize", s.handleAuthorizeForm)
 	mux.HandleFunc("POST /oauth2/token", s.handleToken)
 	mux.HandleFunc("GET /oauth2/logout", s.handleLogout)
-	mux.Handle("/v1/", s.apiHandler())
+	api := s.apiHandler()
+	mux.Handle("/v1/", api)
+	mux.Handle("/v2/", api) // the task centre's message API is /v2/task/message
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "404 page not found", http.StatusNotFound)
 	})

@@ -50,14 +50,16 @@ func TestLoadRealSpec(t *testing.T) {
 		byID[op.ID] = op
 	}
 	want := map[string]string{
-		"getMyProfile": "Profile.Get", "getUserPositions": "Enterprise.GetUserPositions",
+		"getMyProfile": "Profile.Get", "getUserProfile": "Profile.GetUser", "getUserPositions": "Enterprise.GetUserPositions",
 		"getUserRights": "Enterprise.GetUserRights", "listMyLessons": "Lessons.List",
 		"listMyLessonsBySemester": "Lessons.ListBySemester", "getLesson": "Lessons.Get",
-		"listMyExaminations": "Examinations.List", "getMyCard": "Card.Get",
-		"listMyCardTransactions": "Card.ListTransactions",
+		"listMyExaminations": "Examinations.List", "listMyExaminationsBySemester": "Examinations.ListBySemester",
+		"getMyCard": "Card.Get", "listMyCardTransactions": "Card.ListTransactions", "getMyGPA": "GPA.Get",
+		"downloadFile": "File.Download", "getBarcodeQR": "Barcode.GetQR", "listMyCircles": "Circles.List",
+		"listUnicodeTransactions": "Unicode.ListTransactions", "reportFoundLostCard": "Card.ReportFoundLost",
 	}
-	if len(byID) != len(want) {
-		t.Errorf("%d operations, want %d", len(byID), len(want))
+	if len(byID) < 55 {
+		t.Errorf("%d operations, want at least the 55 of the documented API", len(byID))
 	}
 	for id, name := range want {
 		op := byID[id]
@@ -66,14 +68,29 @@ func TestLoadRealSpec(t *testing.T) {
 		}
 	}
 	tx := byID["listMyCardTransactions"]
-	if tx.Paging == nil || tx.Paging.Style != PagingToken || tx.Paging.Token != "nextToken" || tx.Aliases.Params != "TransactionsParams" {
+	if tx.Paging == nil || tx.Paging.Style != PagingStartLimit || tx.Paging.Start != "start" || tx.Paging.Limit != "limit" || tx.Aliases.Params != "TransactionsParams" {
 		t.Errorf("transactions paging %+v aliases %+v", tx.Paging, tx.Aliases)
+	}
+	if c := byID["listMyCircles"]; c.Paging == nil || c.Paging.Style != PagingToken || c.Paging.Token != "pageToken" || c.Paging.Limit != "limit" {
+		t.Errorf("circles paging %+v", c.Paging)
+	}
+	if d := byID["downloadFile"]; d.Entities != EntityRaw || d.MediaType != "application/octet-stream" || !d.OpenQuery {
+		t.Errorf("downloadFile: %s %s open query %v", d.Entities, d.MediaType, d.OpenQuery)
 	}
 	if len(a.Scopes) != 40 {
 		t.Errorf("%d scopes, want the 40 of the registry", len(a.Scopes))
 	}
-	if a.OpenEnums[0] != "UserType" {
-		t.Errorf("open enums = %v", a.OpenEnums)
+	if len(a.OpenSets) != 2 || a.OpenSets[0].Name != "IdentityStatus" || a.OpenSets[1].Name != "UserType" {
+		t.Errorf("open sets = %+v", a.OpenSets)
+	}
+	var created *TimeField
+	for _, f := range a.TimeFields {
+		if f.Model == "Identity" && f.JSON == "createDate" {
+			created = f
+		}
+	}
+	if created == nil || created.Unit != TimeEpochSeconds || created.Method != "CreateDateAt" {
+		t.Errorf("Identity.createDate: %+v, want UNIX seconds", created)
 	}
 }
 
@@ -89,9 +106,9 @@ func TestLoadRejects(t *testing.T) {
 		name, old, new, want string
 	}{
 		{"no entities kind", "      x-jaccount-entities: single\n", "", "x-jaccount-entities is missing"},
-		{"bad entities kind", "x-jaccount-entities: single", "x-jaccount-entities: many", `want single, list or none`},
+		{"bad entities kind", "x-jaccount-entities: single", "x-jaccount-entities: many", `want single, list, none or raw`},
 		{"no example", `              example: {"errno": 0, "error": "success", "total": 0, "entities": [{"name": "a"}]}` + "\n", "", "no example"},
-		{"example not success", `example: {"errno": 0,`, `example: {"errno": 5,`, "not a successful envelope"},
+		{"example not success", `example: {"errno": 0,`, `example: {"errno": 5,`, "no example that is a successful envelope"},
 		{"single without entity", `"entities": [{"name": "a"}]}`, `"entities": []}`, "has no entity"},
 		{"no docs", `      externalDocs: {url: "https://docs.example.invalid/things"}` + "\n", "", "no externalDocs"},
 		{"unknown scope", "security: [{auth: [basic]}]", "security: [{auth: [root]}]", `scope "root" is not in x-jaccount-scopes`},
@@ -109,6 +126,11 @@ func TestLoadRejects(t *testing.T) {
 		{"invalid example", `"entities": [{"name": "a"}]}`, `"entities": [{"name": 7}]}`, "does not validate"},
 		{"errno twice", "x-jaccount-errnos:\n", "x-jaccount-errnos:\n  - {errno: 10001, name: BAD_PARAMETERS}\n", "listed twice"},
 		{"shared bit", "  - {name: basic, bit: 0,", "  - {name: openid2, bit: 0}\n  - {name: basic, bit: 0,", "share bit 0"},
+		{"model without extras", "      additionalProperties: true\n", "", "needs additionalProperties"},
+		{"closed open set", "properties: {name: {type: string}}", "properties: {name: {type: string}}\n    Kind: {type: string, enum: [a], x-jaccount-known-values: [{value: a}]}", "without enum"},
+		{"old open enum", "properties: {name: {type: string}}", "properties: {name: {type: string}}\n    Kind: {type: string, enum: [a], x-jaccount-open-enum: true}", "replaced by x-jaccount-known-values"},
+		{"time on a model", "properties: {name: {type: string}}", "properties: {name: {type: string}, at: {type: string, x-jaccount-time: epoch-seconds}}", "does not fit the property"},
+		{"raw without example", "x-jaccount-entities: single", "x-jaccount-entities: raw", "exactly one media type, not application/json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,121 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+)
+
+// The JSON of gen's object models. Every model keeps, in its
+// AdditionalProperties, the members of the object it was decoded from that its
+// fields do not carry, so that it encodes back to the same members:
+//
+//   - members the spec does not know (a field jAccount adds tomorrow);
+//   - members whose value a field holds as its zero value, which the field's
+//     omitempty,omitzero tag would leave out: "lost": false, "bankNo": "",
+//     "organize": {}, "identities": [], "id": null.
+//
+// A field the caller sets to a non-zero value wins over a kept member of
+// the same name. Numbers in AdditionalProperties are json.Number, so they
+// encode back digit for digit.
+
+// Member is one field of a model for MarshalObject: its JSON name and value.
+type Member struct {
+	Name  string
+	Value any
+}
+
+// Omitted reports whether encoding/json leaves v out of an object under the
+// tag options omitempty,omitzero, which every field of gen's models carries:
+// false, 0, "", a nil pointer or interface, an empty slice, map or array,
+// and a value whose IsZero method says so or that equals its type's zero
+// value.
+func Omitted(v any) bool {
+	if v == nil {
+		return true
+	}
+	if z, ok := v.(interface{ IsZero() bool }); ok {
+		rv := reflect.ValueOf(v)
+		if rv.Kind() != reflect.Pointer || !rv.IsNil() {
+			return z.IsZero()
+		}
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Map, reflect.Array, reflect.String:
+		return rv.Len() == 0
+	}
+	return rv.IsZero()
+}
+
+// Extras decodes the members of object that UnmarshalObject's caller left in
+// it into the map a model keeps them in, numbers as json.Number; nil when
+// there are none.
+func Extras(object map[string]json.RawMessage) (map[string]any, error) {
+	if len(object) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]any, len(object))
+	for name, raw := range object {
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		var v any
+		if err := d.Decode(&v); err != nil {
+			return nil, fmt.Errorf("member %q: %w", name, err)
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+// MarshalObject encodes a model: its members that are not Omitted, in
+// order, then the kept members of extras, sorted by name, whose name no
+// member written before took.
+func MarshalObject(members []Member, extras map[string]any) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	written := make(map[string]bool, len(members))
+	write := func(name string, v any) error {
+		data, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("member %q: %w", name, err)
+		}
+		key, err := json.Marshal(name)
+		if err != nil {
+			return err
+		}
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		b.Write(key)
+		b.WriteByte(':')
+		b.Write(data)
+		written[name] = true
+		return nil
+	}
+	for _, m := range members {
+		if Omitted(m.Value) {
+			continue
+		}
+		if err := write(m.Name, m.Value); err != nil {
+			return nil, err
+		}
+	}
+	names := make([]string, 0, len(extras))
+	for name := range extras {
+		if !written[name] {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if err := write(name, extras[name]); err != nil {
+			return nil, err
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
