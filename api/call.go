@@ -28,7 +28,7 @@ type List[T any] struct {
 
 // envelope is the common reply {errno, error, total, nextToken, entities}.
 type envelope[T any] struct {
-	Errno     int    `json:"errno"`
+	Errno     Errno  `json:"errno"`
 	Error     string `json:"error"`
 	Total     int64  `json:"total"`
 	NextToken string `json:"nextToken"`
@@ -36,7 +36,7 @@ type envelope[T any] struct {
 }
 
 // errnoMissing marks an envelope without errno; no server sends this value.
-const errnoMissing = math.MinInt
+const errnoMissing Errno = math.MinInt
 
 // result says what a call expects in the envelope's entities.
 type result uint8
@@ -208,7 +208,10 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 	}
 	if isEnvelope {
 		e.Errno = env.Errno
-		e.Message = sanitize(env.Error, maxSnippet, st.secrets()...)
+		e.Message = message(env.Error, st.secrets()...)
+		if e.Errno == ErrnoAuthenticationScopeFailed {
+			e.Scopes = scopesNamed(e.Message)
+		}
 	} else {
 		e.Body = sanitize(string(data), maxSnippet, st.secrets()...)
 	}

@@ -144,7 +144,7 @@ func TestFakeFaults(t *testing.T) {
 		opts     []api.Option
 		attempts int   // requests the fake sees; 0 means at least 2
 		is       error // nil: success
-		errno    int
+		errno    api.Errno
 		min      time.Duration
 	}{
 		{name: "503 burst", fault: jaccounttest.ErrorStatus(503).Times(2), attempts: 3},
