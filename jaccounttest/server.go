@@ -124,9 +124,14 @@ func (s *Server) TokenURL() string { return s.URL + "/oauth2/token" }
 // LogoutURL returns the logout endpoint, URL + "/oauth2/logout".
 func (s *Server) LogoutURL() string { return s.URL + "/oauth2/logout" }
 
-// Issuer returns the iss of the ID tokens, URL + "/oauth2/" (with the
-// trailing slash, as jAccount's).
-func (s *Server) Issuer() string { return s.URL + "/oauth2/" }
+// Issuer returns the iss of the ID tokens: URL + "/oauth2/" (with the
+// trailing slash, as jAccount's), or what WithIssuer set.
+func (s *Server) Issuer() string {
+	if s.cfg.issuer != "" {
+		return s.cfg.issuer
+	}
+	return s.URL + "/oauth2/"
+}
 
 // APIURL returns the base URL of the open API (the paths start /v1/); it is
 // URL itself.
