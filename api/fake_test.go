@@ -1,9 +1,13 @@
 package api_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"reflect"
 	"slices"
 	"sync"
@@ -372,4 +376,66 @@ func TestFakeTokenEndpointBlip(t *testing.T) {
 			t.Fatalf("after a rejection: err = %v, want auth.ErrTemporary, not ErrUnauthorized", err)
 		}
 	})
+}
+
+// TestRevokedTokenRefreshesOnce: the fake revokes the access token the
+// client holds as valid. The API answers it as the live service does, 403
+// with {"errno":10002,"error":"Authentication Failed.","total":0}; the next
+// call through the client gets that 403, refreshes once and succeeds, in
+// three requests: the rejected call, one token request, the retried call.
+func TestRevokedTokenRefreshesOnce(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t)
+	issued, err := fake.IssueToken(jaccounttest.StudentUsername, "essential")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := fakeAuth(fake).TokenSource(&auth.Token{AccessToken: issued.AccessToken, RefreshToken: issued.RefreshToken,
+		TokenType: issued.TokenType, Expiry: issued.Expiry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()), fakeRetries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Profile.Get(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if !fake.RevokeToken(issued.AccessToken) {
+		t.Fatal("the fake does not know the token")
+	}
+
+	// What the server answers the revoked token.
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, fake.APIURL()+api.PathProfileGet, nil)
+	req.Header.Set("Authorization", "Bearer "+issued.AccessToken)
+	resp, err := fake.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || string(bytes.TrimSpace(body)) != `{"errno":10002,"error":"Authentication Failed.","total":0}` {
+		t.Fatalf("revoked token: %d %s, want 403 errno 10002", resp.StatusCode, body)
+	}
+	t.Logf("revoked token: HTTP %d %s", resp.StatusCode, bytes.TrimSpace(body))
+
+	fake.ResetRequests()
+	p, err := c.Profile.Get(t.Context())
+	if err != nil || p.Account != jaccounttest.StudentUsername {
+		t.Fatalf("the call after the revocation: %v, want the profile after one refresh", err)
+	}
+	var seen []string
+	for _, r := range fake.Requests() {
+		seen = append(seen, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
+	}
+	want := []string{"GET /v1/me/profile 403", "POST /oauth2/token 200", "GET /v1/me/profile 200"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("requests %q, want %q", seen, want)
+	}
+	cur, err := ts.AuthToken(t.Context())
+	if err != nil || cur.AccessToken == issued.AccessToken || cur.RefreshToken == issued.RefreshToken {
+		t.Errorf("after the refresh the source holds the revoked token or the spent refresh token (%v)", err)
+	}
+	t.Logf("next call: %q, then succeeded", seen)
 }
