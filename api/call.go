@@ -209,9 +209,6 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 	if isEnvelope {
 		e.Errno = env.Errno
 		e.Message = message(env.Error, st.secrets()...)
-		if e.Errno == ErrnoAuthenticationScopeFailed {
-			e.Scopes = scopesNamed(e.Message)
-		}
 	} else {
 		e.Body = sanitize(string(data), maxSnippet, st.secrets()...)
 	}

@@ -23,7 +23,7 @@ var (
 	ErrUnauthorized = errors.New("jaccount api: unauthorized")
 	// ErrForbidden matches any other 403, and errno 10010
 	// (AUTHENTICATION_SCOPE_FAILED) whatever the status: the token lacks
-	// the scope (Error.Scopes names the scopes when the reply does) or the
+	// the scope (Error.Scopes returns them when the reply names them) or the
 	// operation is not allowed.
 	ErrForbidden = errors.New("jaccount api: forbidden")
 	// ErrNotFound matches a 404.
@@ -80,10 +80,6 @@ type Error struct {
 	// ("BAD_PARAMETERS\n\nMORE_INFORMATION:phones is required") is kept,
 	// after ": " ("BAD_PARAMETERS: MORE_INFORMATION:phones is required").
 	Message string
-	// Scopes are the scopes a reply with errno 10010
-	// (AUTHENTICATION_SCOPE_FAILED) names as missing, when its message names
-	// any of the registry's; nil otherwise.
-	Scopes []Scope
 	// Body is a short, sanitised snippet of a body that was not a valid
 	// envelope; empty otherwise.
 	Body string
@@ -130,6 +126,17 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
 	return b.String()
+}
+
+// Scopes returns the scopes a reply with errno 10010
+// (AUTHENTICATION_SCOPE_FAILED) names as missing, when its message names any
+// of the registry's, in order; nil otherwise (the bare symbolic message
+// names none).
+func (e *Error) Scopes() []Scope {
+	if e.Errno != ErrnoAuthenticationScopeFailed {
+		return nil
+	}
+	return scopesNamed(e.Message)
 }
 
 // Unwrap returns the underlying cause.

@@ -213,8 +213,8 @@ func TestErrnoSentinels(t *testing.T) {
 		c := newClient(t, newServer(t, reply(403, "application/json", tc.body)))
 		_, err := c.Examinations.List(t.Context())
 		var ae *api.Error
-		if !errors.As(err, &ae) || !errors.Is(err, api.ErrForbidden) || !slices.Equal(ae.Scopes, tc.want) {
-			t.Errorf("%s: err %v, scopes %v, want ErrForbidden naming %v", tc.body, err, ae.Scopes, tc.want)
+		if !errors.As(err, &ae) || !errors.Is(err, api.ErrForbidden) || !slices.Equal(ae.Scopes(), tc.want) {
+			t.Errorf("%s: err %v, scopes %v, want ErrForbidden naming %v", tc.body, err, ae.Scopes(), tc.want)
 		}
 	}
 }
