@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -102,8 +103,10 @@ login (username, name, code, user type) and the profile the API returns.`,
 			}
 			var apiErr error
 			if w.Grant != grantClientCredentials {
-				if w.User, apiErr = c.Profile.Get(ctx); apiErr != nil {
-					apiErr = needLogin(apiErr, a.settings.profile.v)
+				w.User, apiErr = c.Profile.Get(ctx)
+				var le *loginError
+				if errors.As(needLogin(apiErr, a.settings.profile.v), &le) {
+					return le
 				}
 			}
 			if f == formatTable {
@@ -112,7 +115,7 @@ login (username, name, code, user type) and the profile the API returns.`,
 				err = writeOne(f, a.env.Stdout, &w, a.env.Width)
 			}
 			if apiErr != nil {
-				return fmt.Errorf("profile: %w", apiErr)
+				return apiErr
 			}
 			return err
 		},
