@@ -27,6 +27,19 @@ var (
 // with the same client skips the login form, as a browser would; a nil
 // client gets a fresh jar each time.
 func (s *Server) Login(ctx context.Context, client *http.Client, authorizeURL, username, password string) (*url.URL, error) {
+	return s.login(ctx, client, authorizeURL, username, password, "approve")
+}
+
+// Decline is Login with the consent declined: it returns the client's
+// redirect URI with error=access_denied and the state. The consent is
+// shown only for scopes the user has not approved yet in client's login
+// session, so pass a client that has not approved them (or nil).
+func (s *Server) Decline(ctx context.Context, client *http.Client, authorizeURL, username, password string) (*url.URL, error) {
+	return s.login(ctx, client, authorizeURL, username, password, "deny")
+}
+
+// login plays the browser and answers the consent form with action.
+func (s *Server) login(ctx context.Context, client *http.Client, authorizeURL, username, password, action string) (*url.URL, error) {
 	c := &http.Client{Transport: s.ts.Client().Transport}
 	if client != nil {
 		*c = *client
@@ -60,7 +73,7 @@ func (s *Server) Login(ctx context.Context, client *http.Client, authorizeURL, u
 		if string(form[1]) == "login" && req.Method == http.MethodPost && strings.Contains(string(body), `id="error"`) {
 			return nil, errors.New("jaccounttest: login: wrong username or password")
 		}
-		vals := url.Values{"ticket": {string(ticket[1])}, "action": {"approve"}}
+		vals := url.Values{"ticket": {string(ticket[1])}, "action": {action}}
 		if string(form[1]) == "login" {
 			vals = url.Values{"ticket": {string(ticket[1])}, "action": {"login"}, "username": {username}, "password": {password}}
 		}

@@ -1,18 +1,26 @@
-// Command webapp is the Python client's Flask example in net/http: a web
-// application that signs its users in with jAccount and shows their profile.
+// Command webapp is the Python client's Flask example in net/http, as a
+// thin user of package web: a web application that signs its users in with
+// jAccount and shows their profile.
 //
 //	go run ./examples/webapp
 //
-// Routes: / (the profile, or a login link), /jaccount/login (to jAccount),
-// /jaccount/auth (the callback: the state is checked against a signed,
-// HttpOnly session cookie, the code exchanged, the profile fetched) and
-// /jaccount/logout (ends the app's session, then jAccount's).
+// Routes: / (a greeting from the ID token, or a login link), /profile (the
+// profile read from the API as the user; anonymous visitors go through the
+// login and come back), and package web's /jaccount/login, /jaccount/auth
+// (the callback) and /jaccount/logout (a POST with a CSRF token, which ends
+// the app's session and then jAccount's). The login's state, nonce and PKCE
+// verifier and the session live in AES-GCM-encrypted, HttpOnly cookies; the
+// users' tokens stay on the server.
 //
 // With no configuration it starts the embedded fake jAccount and serves on
 // WEBAPP_ADDR (default 127.0.0.1:8080); log in as zhangsan with password
 // zhangsan-password. With JACCOUNT_CLIENT_ID, JACCOUNT_CLIENT_SECRET and
 // JACCOUNT_REDIRECT_URL set (e.g. http://localhost:8080/jaccount/auth) it
 // uses the real jAccount and serves on the redirect URL's host and port.
+// WEBAPP_SESSION_KEY (at least 32 random bytes, e.g. from
+// `openssl rand -base64 32`) keeps sessions valid across restarts; without
+// it a random key is made at start. Set WEBAPP_BEHIND_TLS=1 when a proxy
+// terminates TLS in front of the app, so that its cookies are Secure.
 package main
 
 import (
@@ -55,7 +63,17 @@ func run(ctx context.Context, env *setup.Env, getenv func(string) string, log *s
 		return fmt.Errorf("listen: %w", err)
 	}
 	base := "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: newApp(env, base, rand.Text()+rand.Text(), log), ReadHeaderTimeout: 10 * time.Second}
+	s := settings{key: []byte(getenv("WEBAPP_SESSION_KEY")), behindTLS: getenv("WEBAPP_BEHIND_TLS") != ""}
+	if len(s.key) == 0 {
+		s.key = []byte(rand.Text() + rand.Text()) // 260 random bits; sessions end with the process
+		log.Info("webapp: WEBAPP_SESSION_KEY is not set; sessions last until the process stops")
+	}
+	h, err := newApp(env, base, s, log)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	log.Info("webapp: open "+base+"/", slog.String("jaccount", env.Where()))
 	if env.Fake != nil {
 		log.Info("webapp: fake accounts", slog.String("student", jaccounttest.StudentUsername+" / "+jaccounttest.StudentPassword),

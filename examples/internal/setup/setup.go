@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 
 	"golang.org/x/oauth2"
@@ -98,6 +99,10 @@ func (e *Env) NewAPI(ts oauth2.TokenSource, opts ...api.Option) (*api.Client, er
 	}
 	return c, nil
 }
+
+// APIOptions returns the options that point an API client at the fake
+// when there is one, for code that builds its clients itself.
+func (e *Env) APIOptions() []api.Option { return slices.Clone(e.apiOptions) }
 
 // Redact shows the first four characters of a secret and hides the rest.
 func Redact(secret string) string {
