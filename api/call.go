@@ -126,12 +126,7 @@ func transportError(st *callState, err error) error {
 	var tl *tooLargeError
 	switch {
 	case errors.As(err, &te):
-		e.Err = te.err
-		e.Message = "token source: " + sanitize(te.err.Error(), 4*maxSnippet, st.secrets()...)
-		if te.afterReject {
-			e.StatusCode = http.StatusUnauthorized
-			e.Message = "access token rejected and the refresh failed: " + e.Message
-		}
+		te.describe(e, st.secrets()...)
 	case errors.As(err, &tl):
 		e.StatusCode = tl.status
 		e.Err = ErrResponseTooLarge

@@ -42,16 +42,17 @@ type Client struct {
 type service struct{ c *Client }
 
 // NewClient returns a client that authenticates with ts. Use StaticToken for
-// a fixed access token. If ts implements Refresher, a 401 forces one refresh.
+// a fixed access token. If ts implements Refresher, a rejected token (401,
+// or 403 with errno 10002/10007) forces one refresh; if it implements
+// ContextTokenSource, it is asked for tokens with the call's context.
 func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	if ts == nil {
 		return nil, errors.New("jaccount api: NewClient: nil TokenSource")
 	}
-	s := defaultSettings()
-	for _, o := range opts {
-		o.apply(&s)
+	s, err := newSettings(opts)
+	if err != nil {
+		return nil, fmt.Errorf("jaccount api: NewClient: %w", err)
 	}
-	s.retry = s.retry.withDefaults()
 	base := strings.TrimRight(s.baseURL, "/")
 	u, err := url.Parse(base)
 	if err != nil {
@@ -122,10 +123,10 @@ func (c *Client) BaseURL() string { return c.base }
 // Authorize returns a copy of req carrying the current access token as the
 // auth mode says (header or query), plus the client's User-Agent; req itself
 // is not modified. Use it with a gen.NewXxxRequest builder to get an
-// operation's request without sending it. The request's context is not used
-// to get the token (oauth2.TokenSource takes none).
+// operation's request without sending it. The request's context bounds the
+// wait for the token when the source is a ContextTokenSource.
 func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
-	tok, err := c.auth.token()
+	tok, err := c.auth.token(req.Context())
 	if err != nil {
 		var te *tokenError
 		if errors.As(err, &te) {

@@ -17,19 +17,27 @@
 // # Authentication
 //
 // The client takes an oauth2.TokenSource and asks it for a token on every
-// attempt, so a retry after a refresh carries the new token. The token is sent
-// as "Authorization: Bearer" by default; WithQueryAuth selects the legacy form
-// that the Python client uses (access_token and client_id query parameters).
-// When the server answers 401 and the TokenSource implements Refresher, the
-// client forces one refresh and repeats the request once. Errors from the
-// TokenSource are never retried and reach the caller through %w, so
-// errors.Is and errors.As see the token source's own error values.
+// attempt, so a retry after a refresh carries the new token; a source that
+// implements ContextTokenSource (auth.TokenSource does) is asked with the
+// call's context, so the caller's deadline also bounds the wait for a
+// refresh. The token is sent as "Authorization: Bearer" by default;
+// WithQueryAuth selects the legacy form that the Python client uses
+// (access_token and client_id query parameters). When the server rejects the
+// token — 401, or 403 with errno 10002 or 10007, which is what the live API
+// sends — and the TokenSource implements Refresher, the client forces one
+// refresh per distinct rejected token and repeats the request once. Errors
+// from the TokenSource are never retried and reach the caller through %w, so
+// errors.Is and errors.As see the token source's own error values; a
+// temporary failure of the token endpoint after a rejection does not match
+// ErrUnauthorized.
 //
 // # Retries
 //
 // GET requests are retried on connection errors, on 429 and on 5xx except 501,
-// with exponential backoff and jitter. Retry-After is honoured but capped at
-// the policy's maximum wait. Attempts and total time are bounded (see
+// with exponential backoff and jitter. Retry-After is honoured up to the
+// policy's maximum wait; a longer one, or any wait that would end after the
+// call's deadline or retry budget, returns the last answer at once (with
+// Error.RetryAfter set) instead of a bare deadline error later. Attempts and total time are bounded (see
 // RetryPolicy), context cancellation stops at once, and requests with other
 // methods (only reachable through Raw) are retried only when the connection
 // was never made. When retries run out the last response's status and body

@@ -16,14 +16,19 @@ import (
 // follow the HTTP status; the others describe a reply that is not a usable
 // envelope.
 var (
-	// ErrUnauthorized matches a 401: the token is missing, expired or revoked
-	// (and a forced refresh did not help).
+	// ErrUnauthorized matches a rejected token (and a forced refresh did not
+	// help): a 401, or a 403 with errno 10002 (authentication failed) or
+	// 10007 (access token expired), which is how the live API answers.
 	ErrUnauthorized = errors.New("jaccount api: unauthorized")
-	// ErrForbidden matches a 403: the token lacks the scope.
+	// ErrForbidden matches any other 403: the token lacks the scope (errno
+	// 10010) or the operation is not allowed.
 	ErrForbidden = errors.New("jaccount api: forbidden")
 	// ErrNotFound matches a 404.
 	ErrNotFound = errors.New("jaccount api: not found")
-	// ErrRateLimited matches a 429 that outlasted the retries.
+	// ErrRateLimited matches a 429 that outlasted the retries, or whose
+	// Retry-After was longer than RetryPolicy.MaxWait or would have ended
+	// after the call's deadline or retry budget (Error.RetryAfter says when
+	// to try again).
 	ErrRateLimited = errors.New("jaccount api: rate limited")
 	// ErrServerError matches a 5xx that outlasted the retries.
 	ErrServerError = errors.New("jaccount api: server error")
@@ -56,7 +61,9 @@ type Error struct {
 	// Body is a short, sanitised snippet of a body that was not a valid
 	// envelope; empty otherwise.
 	Body string
-	// RetryAfter is the server's Retry-After on a 429 or 503, if any.
+	// RetryAfter is the server's Retry-After on a 429 or 503, if any. A
+	// call whose Retry-After exceeds RetryPolicy.MaxWait, or would end after
+	// its deadline or retry budget, returns at once with it set.
 	RetryAfter time.Duration
 	// Attempts is the number of attempts made.
 	Attempts int
@@ -106,11 +113,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // (ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited,
 // ErrServerError), or errno != 0 for ErrAPI.
 func (e *Error) Is(target error) bool {
+	authErrno := e.StatusCode == http.StatusForbidden && isAuthErrno(e.Errno)
 	switch target {
 	case ErrUnauthorized:
-		return e.StatusCode == http.StatusUnauthorized
+		return e.StatusCode == http.StatusUnauthorized || authErrno
 	case ErrForbidden:
-		return e.StatusCode == http.StatusForbidden
+		return e.StatusCode == http.StatusForbidden && !authErrno
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
 	case ErrRateLimited:

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"slices"
 	"sync"
@@ -233,18 +234,7 @@ func TestFakeRefreshOn401(t *testing.T) {
 
 	fake.ExpireAccessTokens() // the server no longer accepts a token the client thinks valid
 	const callers = 32
-	var wg sync.WaitGroup
-	errs := make(chan error, callers)
-	for range callers {
-		wg.Go(func() {
-			if _, err := c.Profile.Get(ctx); err != nil {
-				errs <- err
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range getProfiles(ctx, c, callers) {
 		t.Errorf("Get after expiry: %v", err)
 	}
 	if n := tokenCalls(fake); n != 1 {
@@ -265,4 +255,121 @@ func TestFakeRefreshOn401(t *testing.T) {
 	if n, m := tokenCalls(fake), apiCalls(fake, "/v1/me/profile"); n != 1 || m != 1 {
 		t.Errorf("after revocation: %d token requests and %d API requests, want 1 and 1 (no retries)", n, m)
 	}
+}
+
+// getProfiles calls Profile.Get from n goroutines at once and returns the
+// errors.
+func getProfiles(ctx context.Context, c *api.Client, n int) []error {
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			if _, err := c.Profile.Get(ctx); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	var out []error
+	for err := range errs {
+		out = append(out, err)
+	}
+	return out
+}
+
+// expiredSource is an auth.TokenSource over the fake whose token the fake
+// no longer accepts and that is past its expiry, so the first call
+// refreshes.
+func expiredSource(t *testing.T, fake *jaccounttest.Server, opts ...auth.SourceOption) *auth.TokenSource {
+	t.Helper()
+	issued, err := fake.IssueToken(jaccounttest.StudentUsername, "basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.ExpireAccessToken(issued.AccessToken)
+	ts, err := fakeAuth(fake).TokenSource(&auth.Token{AccessToken: issued.AccessToken, RefreshToken: issued.RefreshToken,
+		TokenType: issued.TokenType, Expiry: time.Now().Add(-time.Minute)}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+// TestFakeSlowRefreshKeepsDeadline (finding 3): a call with a 200 ms
+// deadline returns by it while the token endpoint takes 1.5 s to refresh.
+func TestFakeSlowRefreshKeepsDeadline(t *testing.T) {
+	t.Parallel()
+	fake := startFake(t)
+	fake.Inject(jaccounttest.Latency(1500 * time.Millisecond).On(jaccounttest.EndpointToken).Times(1))
+	c, err := api.NewClient(expiredSource(t, fake), api.WithBaseURL(fake.APIURL()), fakeRetries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = c.Profile.Get(ctx)
+	if elapsed := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || elapsed > time.Second {
+		t.Fatalf("err = %v after %v, want the deadline within 1 s", err, elapsed)
+	}
+	// The refresh the call started completes for the next caller.
+	if _, err := c.Profile.Get(t.Context()); err != nil || tokenCalls(fake) != 1 {
+		t.Fatalf("next call: %v, %d token requests (want 1)", err, tokenCalls(fake))
+	}
+}
+
+// TestFakeTokenEndpointBlip (finding 5): the token endpoint answering 503
+// a few times while the API rejects the expired token costs no call; an
+// endpoint that stays down gives an error that says it is temporary, not
+// ErrUnauthorized.
+func TestFakeTokenEndpointBlip(t *testing.T) {
+	t.Parallel()
+	t.Run("blip", func(t *testing.T) {
+		t.Parallel()
+		fake := startFake(t)
+		ts := expiredSource(t, fake)
+		if _, err := ts.Token(); err != nil { // the source holds a fresh token the API accepts
+			t.Fatal(err)
+		}
+		fake.ExpireAccessTokens() // the API now answers 403 errno 10007
+		fake.Inject(jaccounttest.ErrorStatus(503).On(jaccounttest.EndpointToken).Times(3))
+		c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()), fakeRetries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake.ResetRequests()
+		for _, err := range getProfiles(t.Context(), c, 16) {
+			t.Errorf("call during a 3-answer token endpoint blip: %v", err)
+		}
+		if n := tokenCalls(fake); n != 4 {
+			t.Errorf("%d token requests, want 4 (3 failed, then 1 for all 16 callers)", n)
+		}
+	})
+	t.Run("down", func(t *testing.T) {
+		t.Parallel()
+		fake := startFake(t)
+		fake.Inject(jaccounttest.ErrorStatus(503).On(jaccounttest.EndpointToken))
+		ts := expiredSource(t, fake, auth.WithRefreshTimeout(300*time.Millisecond))
+		c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()), fakeRetries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Profile.Get(t.Context())
+		var e *api.Error
+		if !errors.As(err, &e) || !errors.Is(err, auth.ErrTemporary) || errors.Is(err, api.ErrUnauthorized) || errors.Is(err, auth.ErrInvalidGrant) {
+			t.Fatalf("err = %v, want an *api.Error matching auth.ErrTemporary, not ErrUnauthorized", err)
+		}
+		// The same outage reached through a rejection (forced refresh).
+		fake.ClearFaults()
+		if _, err := ts.Token(); err != nil {
+			t.Fatal(err)
+		}
+		fake.ExpireAccessTokens()
+		fake.Inject(jaccounttest.ErrorStatus(503).On(jaccounttest.EndpointToken))
+		_, err = c.Profile.Get(t.Context())
+		if !errors.Is(err, auth.ErrTemporary) || errors.Is(err, api.ErrUnauthorized) {
+			t.Fatalf("after a rejection: err = %v, want auth.ErrTemporary, not ErrUnauthorized", err)
+		}
+	})
 }

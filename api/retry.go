@@ -81,14 +81,27 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 	attempt := 1
 	if st != nil {
 		attempt = st.attempts
-		if time.Since(st.start)+r.wait(attempt-1, resp, false) > r.policy.Budget {
-			r.log(ctx, st, "jaccount api: retry budget spent, giving up", resp, err)
-			return false, err
-		}
 	}
-	if attempt < r.policy.MaxAttempts {
-		r.log(ctx, st, "jaccount api: retrying request", resp, err)
+	if attempt >= r.policy.MaxAttempts {
+		return true, nil // retryablehttp stops here and hands over the last answer
 	}
+	// Give the server's answer back at once, rather than a bare deadline
+	// error later, when the wait cannot fit: a Retry-After above MaxWait, or
+	// a wait that would end after the caller's deadline or the budget.
+	wait := r.wait(attempt-1, resp, false)
+	if d, ok := retryAfter(resp); ok && d > r.policy.MaxWait {
+		r.log(ctx, st, "jaccount api: Retry-After exceeds MaxWait, giving up", resp, err)
+		return false, err
+	}
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		r.log(ctx, st, "jaccount api: the wait would pass the deadline, giving up", resp, err)
+		return false, err
+	}
+	if st != nil && time.Since(st.start)+wait > r.policy.Budget {
+		r.log(ctx, st, "jaccount api: retry budget spent, giving up", resp, err)
+		return false, err
+	}
+	r.log(ctx, st, "jaccount api: retrying request", resp, err)
 	return true, nil
 }
 
@@ -144,8 +157,9 @@ func (r *retrier) backoff(_, _ time.Duration, attempt int, resp *http.Response) 
 }
 
 // wait is the pause before retry number attempt+1: the server's Retry-After
-// on a 429 or 503, else min·2^attempt; both capped at MaxWait. With jitter
-// the exponential wait is drawn from [d/2, d]; without, it is the upper bound.
+// on a 429 or 503, else min·2^attempt; both capped at MaxWait (checkRetry
+// gives up on a longer Retry-After). With jitter the exponential wait is
+// drawn from [d/2, d]; without, it is the upper bound.
 func (r *retrier) wait(attempt int, resp *http.Response, jitter bool) time.Duration {
 	if d, ok := retryAfter(resp); ok {
 		return min(d, r.policy.MaxWait)

@@ -3,12 +3,14 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +25,15 @@ import (
 // otherwise returns the current token; concurrent callers share one refresh.
 type Refresher interface {
 	ForceRefresh(ctx context.Context, rejected *oauth2.Token) (*oauth2.Token, error)
+}
+
+// ContextTokenSource is implemented by token sources that take a context
+// (auth.TokenSource does). The client then gets each token with the call's
+// context, so a caller's deadline or cancellation also ends its wait for a
+// token being refreshed; other sources are asked through Token, which
+// cannot be interrupted.
+type ContextTokenSource interface {
+	TokenContext(ctx context.Context) (*oauth2.Token, error)
 }
 
 // StaticToken returns a TokenSource that always yields accessToken, for
@@ -58,7 +69,9 @@ type callState struct {
 	method, path string
 	start        time.Time
 	attempts     int
-	refreshed    bool
+	// rejected lists the access tokens the server rejected during the call
+	// that were refreshed: each distinct one is refreshed once.
+	rejected []string
 	// typed is set for calls of the typed methods, which own their
 	// response bodies and may therefore use pooled buffers.
 	typed bool
@@ -120,8 +133,71 @@ func (t stateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 type tokenError struct {
 	err error
 	// afterReject is set when the error came from the forced refresh that
-	// followed a 401.
-	afterReject bool
+	// followed a rejection of the token, answered with status and errno.
+	afterReject   bool
+	status, errno int
+}
+
+// temporary reports whether err says the failure may pass by itself (the
+// token endpoint answered 5xx or could not be reached), by the Temporary
+// method auth's errors have. The context errors' own Temporary does not
+// count: a call that ended is not a server failure.
+func temporary(err error) bool {
+	for _, e := range chain(err) {
+		if errors.Is(e, context.Canceled) || errors.Is(e, context.DeadlineExceeded) {
+			continue
+		}
+		if t, ok := e.(interface{ Temporary() bool }); ok && t.Temporary() {
+			return true
+		}
+	}
+	return false
+}
+
+// chain lists err and everything it wraps, depth first.
+func chain(err error) []error {
+	var out []error
+	var walk func(error)
+	walk = func(e error) {
+		for e != nil {
+			out = append(out, e)
+			switch u := e.(type) {
+			case interface{ Unwrap() []error }:
+				for _, x := range u.Unwrap() {
+					walk(x)
+				}
+				return
+			case interface{ Unwrap() error }:
+				e = u.Unwrap()
+			default:
+				return
+			}
+		}
+	}
+	walk(err)
+	return out
+}
+
+// describe fills e, the error of a call whose token could not be had. After
+// a rejection it carries the rejection's status and errno (so it matches
+// ErrUnauthorized) only when the refresh failed for good: a temporary
+// failure of the token endpoint or the end of the caller's context is not a
+// reason to log in again.
+func (te *tokenError) describe(e *Error, secrets ...string) {
+	e.Err = te.err
+	e.Message = "token source: " + sanitize(te.err.Error(), 4*maxSnippet, secrets...)
+	if !te.afterReject {
+		return
+	}
+	switch {
+	case temporary(te.err):
+		e.Message = "access token rejected and the token endpoint is temporarily unavailable: " + e.Message
+	case errors.Is(te.err, context.Canceled) || errors.Is(te.err, context.DeadlineExceeded):
+		e.Message = "access token rejected; the call ended while refreshing it: " + e.Message
+	default:
+		e.StatusCode, e.Errno = te.status, te.errno
+		e.Message = "access token rejected and the refresh failed: " + e.Message
+	}
 }
 
 func (e *tokenError) Error() string { return "token source: " + e.err.Error() }
@@ -135,8 +211,10 @@ type authHeader struct {
 }
 
 // authTransport is the innermost layer: it asks the TokenSource for a token
-// on every attempt, applies it per auth mode, and on a 401 forces one refresh
-// and repeats the request once.
+// on every attempt, with the attempt's context when the source takes one,
+// applies it per auth mode, and when the token is rejected (401, or 403 with
+// errno 10002/10007) forces one refresh per distinct rejected token and
+// repeats the request once.
 type authTransport struct {
 	next      http.RoundTripper
 	src       oauth2.TokenSource
@@ -153,8 +231,15 @@ type authTransport struct {
 
 var errEmptyToken = errors.New("token source returned an empty access token")
 
-func (t *authTransport) token() (*oauth2.Token, error) {
-	tok, err := t.src.Token()
+// token gets a token, with ctx when the source takes one.
+func (t *authTransport) token(ctx context.Context) (*oauth2.Token, error) {
+	var tok *oauth2.Token
+	var err error
+	if cs, ok := t.src.(ContextTokenSource); ok {
+		tok, err = cs.TokenContext(ctx)
+	} else {
+		tok, err = t.src.Token()
+	}
 	if err != nil {
 		return nil, &tokenError{err: err}
 	}
@@ -244,50 +329,98 @@ func (e *attemptTimeoutError) Error() string {
 }
 func (e *attemptTimeoutError) Unwrap() error { return e.err }
 
+// maxForcedRefreshes bounds the forced refreshes of one call, so that a
+// server rejecting every token cannot make it spend refresh tokens forever.
+const maxForcedRefreshes = 3
+
 func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request) (*http.Response, error) {
-	tok, err := t.token()
+	tok, err := t.token(ctx)
 	if err != nil {
 		return nil, err
 	}
 	st.noteToken(tok.AccessToken)
 	resp, err := t.next.RoundTrip(t.authorize(ctx, req, tok))
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || t.refresher == nil {
-		return resp, err
-	}
-	if st != nil {
-		if st.refreshed {
+	// A token fresh from a refresh can be rejected too (the server revoked
+	// it at once, or the refresh this call joined had started before the
+	// server expired its tokens): each distinct rejected token gets one
+	// forced refresh, up to maxForcedRefreshes per call.
+	for refreshes := 0; ; refreshes++ {
+		if err != nil || t.refresher == nil {
+			return resp, err
+		}
+		errno, rejected := tokenRejected(resp)
+		if !rejected || refreshes == maxForcedRefreshes {
 			return resp, nil
 		}
-		st.refreshed = true
-	}
-	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
-		return resp, nil // the body cannot be sent again
-	}
-	fresh, err := t.refresher.ForceRefresh(ctx, tok)
-	if err != nil {
-		resp.Body.Close()
-		return nil, &tokenError{err: err, afterReject: true}
-	}
-	if fresh == nil || fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken {
-		return resp, nil // nothing new to try
-	}
-	resp.Body.Close()
-	if t.logger != nil && st != nil {
-		t.logger.LogAttrs(ctx, slog.LevelDebug, "jaccount api: token rejected, retrying once with a refreshed token",
-			slog.String("method", st.method), slog.String("path", st.path))
-	}
-	again := req
-	if req.GetBody != nil {
-		body, err := req.GetBody()
-		if err != nil {
-			return nil, err
+		if st != nil {
+			if slices.Contains(st.rejected, tok.AccessToken) || len(st.rejected) == maxForcedRefreshes {
+				return resp, nil // this token was refreshed once already
+			}
+			st.rejected = append(st.rejected, tok.AccessToken)
 		}
-		again = req.Clone(ctx)
-		again.Body = body
+		if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+			return resp, nil // the body cannot be sent again
+		}
+		fresh, ferr := t.refresher.ForceRefresh(ctx, tok)
+		if ferr != nil {
+			status := resp.StatusCode
+			resp.Body.Close()
+			return nil, &tokenError{err: ferr, afterReject: true, status: status, errno: errno}
+		}
+		if fresh == nil || fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken {
+			return resp, nil // nothing new to try
+		}
+		resp.Body.Close()
+		if t.logger != nil && st != nil {
+			t.logger.LogAttrs(ctx, slog.LevelDebug, "jaccount api: token rejected, repeating the request with a refreshed token",
+				slog.String("method", st.method), slog.String("path", st.path))
+		}
+		again := req
+		if req.GetBody != nil {
+			body, berr := req.GetBody()
+			if berr != nil {
+				return nil, berr
+			}
+			again = req.Clone(ctx)
+			again.Body = body
+		}
+		tok = fresh
+		st.noteToken(tok.AccessToken)
+		resp, err = t.next.RoundTrip(t.authorize(ctx, again, tok))
 	}
-	st.noteToken(fresh.AccessToken)
-	return t.next.RoundTrip(t.authorize(ctx, again, fresh))
 }
+
+// Errnos with which the API rejects the token itself, with HTTP 403
+// (jaccount-api.md §0): authentication failed, and access token expired.
+const (
+	errnoAuthFailed   = 10002
+	errnoTokenExpired = 10007
+)
+
+// tokenRejected reports whether resp rejects the access token: a 401, or a
+// 403 whose envelope carries errno 10002 or 10007, which is how the live API
+// answers a bad or expired token. (errno 10010, a missing scope, is not:
+// a new token would not have it either.) The body is already buffered.
+func tokenRejected(resp *http.Response) (errno int, rejected bool) {
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		return 0, true
+	case http.StatusForbidden:
+		b, ok := resp.Body.(*body)
+		if !ok {
+			return 0, false
+		}
+		var env struct {
+			Errno int `json:"errno"`
+		}
+		if json.Unmarshal(b.buf.Bytes(), &env) == nil && isAuthErrno(env.Errno) {
+			return env.Errno, true
+		}
+	}
+	return 0, false
+}
+
+func isAuthErrno(errno int) bool { return errno == errnoAuthFailed || errno == errnoTokenExpired }
 
 // bufferTransport reads each response body whole, up to the size cap, inside
 // the attempt: a truncated or stalled body then fails the attempt (and is

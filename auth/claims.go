@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,7 +43,9 @@ func (t UserType) Known() bool { return slices.Contains(knownUserTypes, t) }
 // IDTokenClaims are the claims of a jAccount ID token. Its JSON form is the
 // JWT wire form (exp and iat in UNIX seconds, aud a string or an array), so
 // it can also decode a raw claims payload. Decoding alone validates nothing;
-// see Config.VerifyIDToken.
+// see Config.VerifyIDToken. Claims verified by VerifyIDToken keep the whole
+// payload, which their JSON form is, so Claims reads claims this struct does
+// not name, also after a FileStore round trip.
 type IDTokenClaims struct {
 	// Issuer ("iss") is the issuer, https://jaccount.sjtu.edu.cn/oauth2/.
 	Issuer string
@@ -50,6 +53,9 @@ type IDTokenClaims struct {
 	Subject string
 	// Audience ("aud") holds the client ids the token is for.
 	Audience []string
+	// AuthorizedParty ("azp") is the client id the token was issued to,
+	// when the provider sends it (required with several audiences).
+	AuthorizedParty string
 	// Nonce ("nonce") echoes the authorize request's nonce.
 	Nonce string
 	// ExpiresAt ("exp") is when the ID token expires.
@@ -62,16 +68,37 @@ type IDTokenClaims struct {
 	Code string
 	// Type ("type") is the user type of the default identity.
 	Type UserType
+
+	// raw is the payload the claims were decoded from, if any.
+	raw json.RawMessage
+}
+
+// Claims decodes the claims payload into v, like go-oidc's IDToken.Claims:
+// use it for claims the struct does not name. Claims without a payload
+// (built in code) decode from their JSON form.
+func (c *IDTokenClaims) Claims(v any) error {
+	if v == nil {
+		return errors.New("auth: IDTokenClaims.Claims: nil target")
+	}
+	b := []byte(c.raw)
+	if b == nil {
+		var err error
+		if b, err = json.Marshal(c.wire()); err != nil {
+			return err
+		}
+	}
+	return json.Unmarshal(b, v)
 }
 
 // wireClaims is the JWT payload; it implements jwt.Claims through the
 // embedded RegisteredClaims and jwt.ClaimsValidator through Validate.
 type wireClaims struct {
 	jwt.RegisteredClaims
-	Nonce string     `json:"nonce,omitempty"`
-	Name  string     `json:"name,omitempty"`
-	Code  flexString `json:"code,omitempty"`
-	Type  UserType   `json:"type,omitempty"`
+	AuthorizedParty string     `json:"azp,omitempty"`
+	Nonce           string     `json:"nonce,omitempty"`
+	Name            string     `json:"name,omitempty"`
+	Code            flexString `json:"code,omitempty"`
+	Type            UserType   `json:"type,omitempty"`
 }
 
 // Validate adds the checks jwt.Validator leaves optional.
@@ -122,15 +149,16 @@ func dateOf(d *jwt.NumericDate) time.Time {
 
 func (w *wireClaims) claims() *IDTokenClaims {
 	return &IDTokenClaims{
-		Issuer:    w.Issuer,
-		Subject:   w.Subject,
-		Audience:  []string(w.Audience),
-		Nonce:     w.Nonce,
-		ExpiresAt: dateOf(w.ExpiresAt),
-		IssuedAt:  dateOf(w.IssuedAt),
-		Name:      w.Name,
-		Code:      string(w.Code),
-		Type:      w.Type,
+		Issuer:          w.Issuer,
+		Subject:         w.Subject,
+		Audience:        []string(w.Audience),
+		AuthorizedParty: w.AuthorizedParty,
+		Nonce:           w.Nonce,
+		ExpiresAt:       dateOf(w.ExpiresAt),
+		IssuedAt:        dateOf(w.IssuedAt),
+		Name:            w.Name,
+		Code:            string(w.Code),
+		Type:            w.Type,
 	}
 }
 
@@ -143,22 +171,48 @@ func (c *IDTokenClaims) wire() *wireClaims {
 			ExpiresAt: numericDate(c.ExpiresAt),
 			IssuedAt:  numericDate(c.IssuedAt),
 		},
-		Nonce: c.Nonce,
-		Name:  c.Name,
-		Code:  flexString(c.Code),
-		Type:  c.Type,
+		AuthorizedParty: c.AuthorizedParty,
+		Nonce:           c.Nonce,
+		Name:            c.Name,
+		Code:            flexString(c.Code),
+		Type:            c.Type,
 	}
 }
 
-// MarshalJSON encodes the claims in JWT wire form.
-func (c IDTokenClaims) MarshalJSON() ([]byte, error) { return json.Marshal(c.wire()) }
+// namedClaims are the payload members IDTokenClaims has fields for.
+var namedClaims = []string{"iss", "sub", "aud", "azp", "nonce", "exp", "iat", "name", "code", "type"}
 
-// UnmarshalJSON decodes a JWT claims payload; aud may be a string or an array.
+// MarshalJSON encodes the claims in JWT wire form: the fields, plus the
+// payload's other members when the claims were decoded from one.
+func (c IDTokenClaims) MarshalJSON() ([]byte, error) {
+	known, err := json.Marshal(c.wire())
+	if err != nil || c.raw == nil {
+		return known, err
+	}
+	var all map[string]json.RawMessage
+	if json.Unmarshal(c.raw, &all) != nil {
+		return known, nil
+	}
+	for _, name := range namedClaims {
+		delete(all, name)
+	}
+	if len(all) == 0 {
+		return known, nil
+	}
+	if err := json.Unmarshal(known, &all); err != nil {
+		return nil, err
+	}
+	return json.Marshal(all)
+}
+
+// UnmarshalJSON decodes a JWT claims payload, keeping it for Claims; aud
+// may be a string or an array.
 func (c *IDTokenClaims) UnmarshalJSON(b []byte) error {
 	var w wireClaims
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
 	*c = *w.claims()
+	c.raw = bytes.Clone(b)
 	return nil
 }

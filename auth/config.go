@@ -81,8 +81,8 @@ func (s AuthStyle) check() error {
 }
 
 // IDTokenOptions controls ID-token validation. The zero value is the secure
-// default: HS256 only, signature checked with the client secret, one minute
-// of clock-skew leeway.
+// default, what jAccount documents: HS256 only, signature checked with the
+// client secret, one minute of clock-skew leeway.
 type IDTokenOptions struct {
 	// Algorithms lists the accepted JWS "alg" values. Empty means HS256,
 	// which jAccount documents. Only HMAC algorithms (HS256, HS384, HS512)
@@ -91,6 +91,11 @@ type IDTokenOptions struct {
 	// Leeway is the clock-skew allowance for exp, iat and nbf. Zero means
 	// DefaultLeeway; a negative value means no leeway at all.
 	Leeway time.Duration
+	// Verifier, when set, checks the signature instead of the HMAC with the
+	// client secret, for providers that sign RS256 (go-oidc's verifier plugs
+	// in, see IDTokenVerifier); Algorithms is then not used. Every claim is
+	// still checked here.
+	Verifier IDTokenVerifier
 	// InsecureSkipSignatureCheck disables the signature and algorithm check.
 	// The claims are still validated. FOR TESTS ONLY: with it set, anyone
 	// who can reach the redirect URL can log in as any user.

@@ -13,7 +13,10 @@
 // expiry and the raw ID token with its verified claims (IDTokenClaims: the
 // jAccount username in Subject, Name, Code and the UserType). The ID token is
 // verified as jAccount documents it, HS256 keyed with the client secret; see
-// Config.VerifyIDToken for exactly what is checked. To log a user out,
+// Config.VerifyIDTokenContext for exactly what is checked. The verified
+// payload is kept: IDTokenClaims.Claims decodes claims the struct does not
+// name. For a provider that signs RS256, plug its verifier (go-oidc's, say)
+// in as IDTokenOptions.Verifier; the claims are still checked here. To log a user out,
 // redirect to Config.LogoutURL: without it the jAccount session survives and
 // the next login silently reuses it.
 //
@@ -24,13 +27,20 @@
 // oauth2.TokenSource that
 //   - renews ahead of expiry, once for any number of concurrent callers;
 //   - runs refreshes on its own long-lived context, never on a caller's;
-//   - remembers a failed refresh for a few seconds, and a rejected refresh
-//     token for good, so waiters do not hammer the token endpoint;
-//   - saves every new token through a TokenStore; FileStore writes
-//     atomically with mode 0600 and holds a cross-process file lock across
-//     reload, refresh and save, so processes sharing one token file never
-//     spend the same refresh token twice;
-//   - offers ForceRefresh for an API that answered 401.
+//   - retries temporary token-endpoint failures (5xx, 429, broken
+//     connections; never a 4xx such as invalid_grant) with backoff, and
+//     reports what remains as ErrTemporary, not as a reason to log in;
+//   - remembers a definite failure for a few seconds, and a rejected
+//     refresh token for good, so waiters do not hammer the token endpoint;
+//   - saves every new token, and the one it was built from, through a
+//     TokenStore, adopts a stored token only when it is newer, saves a token
+//     whose save failed again before spending its refresh token, and refuses
+//     a store holding another user's token (ErrSubjectMismatch); FileStore
+//     writes atomically with mode 0600 and holds a cross-process file lock
+//     across reload, refresh and save, so processes sharing one token file
+//     never spend the same refresh token twice;
+//   - offers ForceRefresh for an API that rejected a token that looked valid
+//     (jAccount answers 403 with errno 10002 or 10007).
 //
 // # Errors
 //
@@ -46,9 +56,13 @@
 //
 // # Secrets
 //
-// Token, Config and every error of this package print no access token,
-// refresh token, ID token or client secret through fmt (any verb) or slog,
-// and no error keeps an *http.Request or *http.Response. The oauth2.Token
+// Token, Config, Grant, AuthRequest, TokenSource and every error of this
+// package print no access token, refresh token, ID token, code, PKCE
+// verifier or client secret through fmt (any verb) or slog, and no error
+// keeps an *http.Request or *http.Response. Text copied from a token
+// endpoint's answer into an error has the credentials of the request and
+// anything in the place of a token (a token parameter's value, a JWT)
+// replaced, even when the answer is not valid JSON. The oauth2.Token
 // values handed to x/oauth2 cannot be protected that way: do not log them.
 //
 // # Own HTTP stack

@@ -49,6 +49,34 @@ var ErrIDTokenExpired = errors.New("auth: ID token expired")
 // re-reads the store instead of retrying the save.
 var ErrSaveConflict = errors.New("auth: token store changed since it was loaded")
 
+// ErrTemporary matches a token-endpoint failure that may pass by itself: a
+// 5xx or 429 answer, an RFC 6749 temporarily_unavailable or server_error,
+// or a connection that failed or broke. TokenSource retries these with
+// backoff before reporting them, and does not remember them. The user need
+// not log in again: retry later.
+var ErrTemporary = errors.New("auth: token endpoint temporarily unavailable")
+
+// ErrSubjectMismatch matches a *SubjectMismatchError.
+var ErrSubjectMismatch = errors.New("auth: the token store holds another user's token")
+
+// SubjectMismatchError is returned by a TokenSource whose store holds a
+// token of another user (ID-token subject) than the source's own: the
+// source refuses to switch users. Subjects are compared only when both
+// tokens carry verified claims.
+type SubjectMismatchError struct {
+	// Stored is the subject of the stored token; Source that of the
+	// source's token.
+	Stored, Source string
+}
+
+// Error names both subjects (jAccount usernames, not secrets).
+func (e *SubjectMismatchError) Error() string {
+	return fmt.Sprintf("auth: the token store holds %q's token, not %q's: refusing to switch users", e.Stored, e.Source)
+}
+
+// Is makes errors.Is(err, ErrSubjectMismatch) work.
+func (e *SubjectMismatchError) Is(target error) bool { return target == ErrSubjectMismatch }
+
 // ErrInvalidOption matches the error of a constructor given an invalid
 // option value, such as a negative timeout.
 var ErrInvalidOption = errors.New("auth: invalid option")
@@ -90,17 +118,52 @@ func (e *TokenError) Error() string {
 }
 
 // Is makes errors.Is match ErrInvalidGrant, ErrInvalidClient and
-// ErrInvalidScope by the error code, and ErrMalformedResponse for a body
-// that was not an RFC 6749 error.
+// ErrInvalidScope by the error code, ErrMalformedResponse for a body that
+// was not an RFC 6749 error, and ErrTemporary (see Temporary).
 func (e *TokenError) Is(target error) bool {
 	switch target {
 	case ErrMalformedResponse:
 		return e.Code == ""
+	case ErrTemporary:
+		return e.Temporary()
 	case ErrInvalidGrant, ErrInvalidClient, ErrInvalidScope:
 		return codeSentinel(e.Code) == target
 	}
 	return false
 }
+
+// Temporary reports whether the failure may pass by itself: a 5xx or 429
+// status, or the codes temporarily_unavailable and server_error.
+func (e *TokenError) Temporary() bool {
+	return e.StatusCode >= 500 || e.StatusCode == 429 ||
+		e.Code == "temporarily_unavailable" || e.Code == "server_error"
+}
+
+// transientError is a token request that failed without an answer (the
+// connection failed or broke) while its context was still live.
+type transientError struct {
+	op  string
+	err error
+}
+
+func (e *transientError) Error() string { return "auth: " + e.op + ": " + e.err.Error() }
+func (e *transientError) Unwrap() error { return e.err }
+
+// Is makes errors.Is(err, ErrTemporary) work.
+func (e *transientError) Is(target error) bool { return target == ErrTemporary }
+
+// Temporary reports true: the request may succeed when repeated.
+func (e *transientError) Temporary() bool { return true }
+
+// waitError is what a caller gets when its context (or the refresh's own
+// timeout) ends while a refresh is still retrying: both the context's error
+// and the last attempt's, so it matches ErrTemporary.
+type waitError struct{ ctx, last error }
+
+func (e *waitError) Error() string {
+	return "auth: " + e.ctx.Error() + " while waiting for a token; last refresh attempt: " + e.last.Error()
+}
+func (e *waitError) Unwrap() []error { return []error{e.ctx, e.last} }
 
 // codeSentinel maps an RFC 6749 error code to this package's sentinel.
 func codeSentinel(code string) error {

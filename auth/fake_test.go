@@ -205,3 +205,54 @@ func TestBatchSourcesAgainstFake(t *testing.T) {
 		t.Errorf("the fake's API refused the client-credentials token: %s", resp.Status)
 	}
 }
+
+// webLogin logs username in through the fake's login page and the
+// callback, as a browser and the application would.
+func webLogin(t *testing.T, fake *jaccounttest.Server, cfg *auth.Config, username, password string) *auth.Token {
+	t.Helper()
+	req := cfg.AuthCodeURL(auth.WithNonce(), auth.WithPKCE())
+	back, err := fake.Login(t.Context(), nil, req.URL, username, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cfg.HandleCallback(t.Context(), req, back.Query())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestSourceNeverSwitchesUser (finding 2): a source built from zhangsan's
+// token over a file holding lilaoshi's used to answer Profile.Get as
+// lilaoshi once the API rejected zhangsan's token. It must refuse with
+// ErrSubjectMismatch instead.
+func TestSourceNeverSwitchesUser(t *testing.T) {
+	t.Parallel()
+	fake := jaccounttest.New()
+	t.Cleanup(fake.Close)
+	cfg := fakeConfig(fake, auth.AuthStyleInParams)
+	zhangsan := webLogin(t, fake, cfg, jaccounttest.StudentUsername, jaccounttest.StudentPassword)
+	lilaoshi := webLogin(t, fake, cfg, jaccounttest.FacultyUsername, jaccounttest.FacultyPassword)
+	store := auth.NewFileStore(filepath.Join(t.TempDir(), "token.json"))
+	if err := store.Save(t.Context(), lilaoshi); err != nil {
+		t.Fatal(err)
+	}
+	ts, err := cfg.TokenSource(zhangsan, auth.WithStore(store))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.RevokeToken(zhangsan.AccessToken) // the API rejects zhangsan's token: a forced refresh follows
+	p, err := c.Profile.Get(t.Context())
+	if p != nil {
+		t.Fatalf("Profile.Get answered as %s for zhangsan's source", p.Account)
+	}
+	var sm *auth.SubjectMismatchError
+	if !errors.Is(err, auth.ErrSubjectMismatch) || !errors.As(err, &sm) ||
+		sm.Stored != jaccounttest.FacultyUsername || sm.Source != jaccounttest.StudentUsername {
+		t.Fatalf("err = %v, want auth.ErrSubjectMismatch naming both users", err)
+	}
+}

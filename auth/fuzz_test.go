@@ -70,6 +70,7 @@ func FuzzTokenResponse(f *testing.F) {
 func FuzzIDToken(f *testing.F) {
 	f.Add(signIDToken(f, baseClaims(), testSecret, jwt.SigningMethodHS256))
 	f.Add(signIDToken(f, with(baseClaims(), "aud", []string{"x", testClientID}), testSecret, jwt.SigningMethodHS256))
+	f.Add(signIDToken(f, with(with(baseClaims(), "aud", []string{"x", testClientID}), "azp", testClientID), testSecret, jwt.SigningMethodHS256))
 	f.Add(signIDToken(f, baseClaims(), "wrong", jwt.SigningMethodHS256))
 	f.Add(signIDToken(f, baseClaims(), testSecret, jwt.SigningMethodHS512))
 	none, _ := jwt.NewWithClaims(jwt.SigningMethodNone, baseClaims()).SignedString(jwt.UnsafeAllowNoneSignatureType)
@@ -85,6 +86,9 @@ func FuzzIDToken(f *testing.F) {
 				t.Fatalf("bad failure: %v %v", c, err)
 			}
 			return
+		}
+		if (len(c.Audience) > 1 || c.AuthorizedParty != "") && c.AuthorizedParty != testClientID {
+			t.Fatalf("accepted azp %q for audiences %q", c.AuthorizedParty, c.Audience)
 		}
 		if c.Issuer != DefaultEndpoint.Issuer || !slices.Contains(c.Audience, testClientID) || c.Subject == "" ||
 			!c.ExpiresAt.After(testNow.Add(-DefaultLeeway)) || c.IssuedAt.IsZero() || c.IssuedAt.After(testNow.Add(DefaultLeeway)) {

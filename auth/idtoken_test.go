@@ -1,11 +1,16 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"maps"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -68,7 +73,11 @@ func TestVerifyIDToken(t *testing.T) {
 	}{
 		{name: "valid", raw: hs(baseClaims()), nonce: "n-123"},
 		{name: "valid without nonce check", raw: hs(baseClaims())},
-		{name: "aud array", raw: hs(with(baseClaims(), "aud", []string{"other", testClientID}))},
+		{name: "aud array with azp", raw: hs(with(with(baseClaims(), "aud", []string{"other", testClientID}), "azp", testClientID))},
+		{name: "aud array without azp", raw: hs(with(baseClaims(), "aud", []string{"other", testClientID})), wantErr: ErrInvalidIDToken, text: "azp"},
+		{name: "aud array, azp another client", raw: hs(with(with(baseClaims(), "aud", []string{"other", testClientID}), "azp", "other")), wantErr: ErrInvalidIDToken, text: "azp"},
+		{name: "one aud, azp another client", raw: hs(with(baseClaims(), "azp", "other")), wantErr: ErrInvalidIDToken, text: "azp"},
+		{name: "one aud, azp the client", raw: hs(with(baseClaims(), "azp", testClientID))},
 		{name: "numeric code", raw: hs(with(baseClaims(), "code", 12345))},
 		{name: "wrong secret", raw: signIDToken(t, baseClaims(), "another-secret", jwt.SigningMethodHS256), wantErr: ErrInvalidIDToken, text: "signature is invalid"},
 		{name: "HS384 not allowed by default", raw: signIDToken(t, baseClaims(), testSecret, jwt.SigningMethodHS384), wantErr: ErrInvalidIDToken, text: "signature is invalid"},
@@ -188,3 +197,124 @@ func must(b []byte, err error) []byte {
 	}
 	return b
 }
+
+// TestIDTokenExtraClaims (finding 12): the verified payload is kept, so
+// claims IDTokenClaims does not name can be read with Claims, also after
+// the token went through a FileStore.
+func TestIDTokenExtraClaims(t *testing.T) {
+	t.Parallel()
+	cfg := fuzzConfig()
+	raw := signIDToken(t, with(with(baseClaims(), "unionId", "u-42"), "org", map[string]any{"id": 7, "name": "SEIEE"}), testSecret, hs256)
+	claims, err := cfg.VerifyIDToken(raw, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type extra struct {
+		UnionID string `json:"unionId"`
+		Org     struct {
+			ID   int    `json:"id"`
+			Name string `json:"name"`
+		} `json:"org"`
+		Subject string `json:"sub"`
+	}
+	check := func(what string, c *IDTokenClaims) {
+		t.Helper()
+		var e extra
+		if err := c.Claims(&e); err != nil || e.UnionID != "u-42" || e.Org.ID != 7 || e.Org.Name != "SEIEE" || e.Subject != testUser {
+			t.Errorf("%s: Claims = %+v, %v", what, e, err)
+		}
+	}
+	check("verified", claims)
+	st := NewFileStore(filepath.Join(t.TempDir(), "token.json"))
+	if err := st.Save(context.Background(), &Token{AccessToken: "a", IDToken: raw, Claims: claims}); err != nil {
+		t.Fatal(err)
+	}
+	back, err := st.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("stored and loaded", back.Claims)
+	// Claims built in code still answer from their fields.
+	var e extra
+	if err := (&IDTokenClaims{Subject: "bob"}).Claims(&e); err != nil || e.Subject != "bob" {
+		t.Errorf("claims without a payload: %+v, %v", e, err)
+	}
+	if err := (&IDTokenClaims{}).Claims(nil); err == nil {
+		t.Error("Claims(nil) succeeded")
+	}
+}
+
+// rsVerifier is what go-oidc's IDTokenVerifier does for an RS256 provider,
+// written with golang-jwt: it checks the signature with the provider's
+// public key and hands back the payload.
+func rsVerifier(key *rsa.PublicKey, seen *context.Context) IDTokenVerifier {
+	return IDTokenVerifierFunc(func(ctx context.Context, raw string) ([]byte, error) {
+		*seen = ctx
+		_, err := jwt.NewParser(jwt.WithValidMethods([]string{"RS256"}), jwt.WithoutClaimsValidation()).
+			Parse(raw, func(*jwt.Token) (any, error) { return key, nil })
+		if err != nil {
+			return nil, err
+		}
+		parts := strings.Split(raw, ".")
+		return base64.RawURLEncoding.DecodeString(parts[1])
+	})
+}
+
+type ctxKey struct{}
+
+// TestIDTokenVerifierHook (finding 12): a provider that signs RS256 plugs
+// its verifier in; this package still checks every claim.
+func TestIDTokenVerifierHook(t *testing.T) {
+	t.Parallel()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := func(c jwt.MapClaims) string {
+		s, err := jwt.NewWithClaims(jwt.SigningMethodRS256, c).SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	var seen context.Context
+	cfg := fuzzConfig()
+	cfg.IDToken.Verifier = rsVerifier(&key.PublicKey, &seen)
+	ctx := context.WithValue(context.Background(), ctxKey{}, "request")
+
+	claims, err := cfg.VerifyIDTokenContext(ctx, rs(baseClaims()), "n-123")
+	if err != nil || claims.Subject != testUser || seen.Value(ctxKey{}) != "request" {
+		t.Fatalf("RS256 through the hook: %+v, %v (context passed: %v)", claims, err, seen != nil && seen.Value(ctxKey{}) != nil)
+	}
+	var all map[string]any
+	if err := claims.Claims(&all); err != nil || all["name"] != "Alice" {
+		t.Errorf("payload: %v, %v", all, err)
+	}
+	for name, tc := range map[string]struct {
+		raw, nonce string
+		is         error
+	}{
+		"wrong audience":     {rs(with(baseClaims(), "aud", "someone-else")), "", ErrInvalidIDToken},
+		"expired":            {rs(with(baseClaims(), "exp", testNow.Add(-time.Hour).Unix())), "", ErrIDTokenExpired},
+		"nonce":              {rs(baseClaims()), "other", ErrNonceMismatch},
+		"HS256 not RS256":    {signIDToken(t, baseClaims(), testSecret, hs256), "", errHookRefused},
+		"several aud no azp": {rs(with(baseClaims(), "aud", []string{"x", testClientID})), "", ErrInvalidIDToken},
+	} {
+		_, err := cfg.VerifyIDTokenContext(ctx, tc.raw, tc.nonce)
+		if !errors.Is(err, ErrInvalidIDToken) || (tc.is != errHookRefused && !errors.Is(err, tc.is)) {
+			t.Errorf("%s: err = %v, want %v", name, err, tc.is)
+		}
+	}
+	// The token endpoint's answer is verified with the hook, with the
+	// request's context.
+	body := `{"access_token":"a","expires_in":60,"id_token":"` + rs(baseClaims()) + `"}`
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1/token", nil)
+	seen = nil
+	tok, err := cfg.ParseTokenResponse(&http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body)), Request: req}, AuthCodeGrant("c"))
+	if err != nil || tok.Claims.Subject != testUser || seen == nil || seen.Value(ctxKey{}) != "request" {
+		t.Fatalf("token response with an RS256 ID token: %v", err)
+	}
+}
+
+// errHookRefused marks cases the hook itself refuses (any error will do).
+var errHookRefused = errors.New("refused by the hook")

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"io"
+	"regexp"
 	"strings"
 	"unicode"
 )
@@ -22,9 +23,16 @@ func writeString(w io.Writer, s string) { _, _ = io.WriteString(w, s) }
 // maxSnippet bounds how much of an unexpected response body an error shows.
 const maxSnippet = 120
 
+// tokenRe matches where a credential can appear in a token endpoint's text:
+// the value of a token parameter in JSON or a form, or a JWT (an ID token).
+var tokenRe = regexp.MustCompile(`(?i)(\b(?:access_token|refresh_token|id_token|client_secret|code_verifier|code)"?\s*[=:]\s*"?)[^&"\s,}]+` +
+	`|\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+
 // sanitize turns untrusted server text into a short single-line snippet:
-// known secrets are replaced, control characters become spaces, runs of
-// white space collapse and the result is cut to maxSnippet runes.
+// known secrets and anything in the place of a token (a token parameter's
+// value, a JWT) are replaced, control characters become spaces, runs of
+// white space collapse and the result is cut to at most maxSnippet runes
+// followed by "…".
 func sanitize(s string, secrets ...string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	for _, sec := range secrets {
@@ -32,6 +40,12 @@ func sanitize(s string, secrets ...string) string {
 			s = strings.ReplaceAll(s, sec, redacted)
 		}
 	}
+	s = tokenRe.ReplaceAllStringFunc(s, func(m string) string {
+		if sub := tokenRe.FindStringSubmatch(m); sub[1] != "" {
+			return sub[1] + redacted
+		}
+		return redacted
+	})
 	var b strings.Builder
 	n, space := 0, false
 	for _, r := range s {
@@ -39,14 +53,18 @@ func sanitize(s string, secrets ...string) string {
 			space = b.Len() > 0
 			continue
 		}
+		need := 1
+		if space {
+			need++
+		}
+		if n+need > maxSnippet {
+			b.WriteString("…")
+			break
+		}
 		if space {
 			b.WriteByte(' ')
 			n++
 			space = false
-		}
-		if n >= maxSnippet {
-			b.WriteString("…")
-			break
 		}
 		b.WriteRune(r)
 		n++

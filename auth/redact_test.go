@@ -17,6 +17,7 @@ import (
 // leakProbes lists the secret values a rendering must not contain,
 // including the Basic credentials of the test client.
 var leakProbes = []string{testSecret, "AT-secret-access", "RT-secret-refresh", "IDT-secret-idtoken", "the-one-time-code",
+	"verifier-secret-0123456789", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ6aGFuZ3NhbiJ9.c2lnbmF0dXJl",
 	base64.StdEncoding.EncodeToString([]byte(testClientID + ":" + testSecret))[20:]}
 
 func assertNoLeak(t *testing.T, what, s string) {
@@ -163,10 +164,74 @@ func TestSanitize(t *testing.T) {
 		{"abc", "abc", []string{"ab"}}, // too short to scrub safely
 		{"\xff\xfe", "\uFFFD", nil},
 		{long, strings.Repeat("x", maxSnippet) + "…", nil},
+		// A space pending at the limit is not written past it (the fuzz
+		// failure kept in testdata/fuzz/FuzzTokenResponse).
+		{strings.Repeat("x", maxSnippet) + " y", strings.Repeat("x", maxSnippet) + "…", nil},
+		{strings.Repeat("x", maxSnippet-1) + " y", strings.Repeat("x", maxSnippet-1) + "…", nil},
+		{`{"access_token":"abc","code":"xyz"}`, `{"access_token":"` + redacted + `","code":"` + redacted + `"}`, nil},
 	}
 	for _, tt := range tests {
 		if got := sanitize(tt.in, tt.secrets...); got != tt.want {
 			t.Errorf("sanitize(%q) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestNoTokensInMalformedResponse (finding 7): a token response that is
+// not valid JSON (or not JSON at all) but carries fresh tokens must not
+// put them into the TokenError, whatever the status.
+func TestNoTokensInMalformedResponse(t *testing.T) {
+	t.Parallel()
+	const jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ6aGFuZ3NhbiJ9.c2lnbmF0dXJl"
+	bodies := map[string]string{
+		"trailing comma":  `{"access_token":"AT-secret-access","refresh_token":"RT-secret-refresh","expires_in":3600,}`,
+		"truncated":       `{"access_token": "AT-secret-access", "refresh_token": "RT-secret-refresh", "id_token": "` + jwt,
+		"form encoded":    `access_token=AT-secret-access&refresh_token=RT-secret-refresh&id_token=IDT-secret-idtoken&token_type=bearer`,
+		"html":            `<html><pre>access_token: AT-secret-access refresh_token = RT-secret-refresh</pre></html>`,
+		"bare JWT":        `<p>` + jwt + `</p>`,
+		"wrong types":     `{"access_token":"AT-secret-access","refresh_token":"RT-secret-refresh","expires_in":[1]}`,
+		"error and token": `{"error":"server_error","error_description":"issued access_token=AT-secret-access","refresh_token":"RT-secret-refresh"`,
+	}
+	cfg := fuzzConfig()
+	for name, body := range bodies {
+		for _, status := range []int{200, 502} {
+			resp := &http.Response{StatusCode: status, Body: io.NopCloser(strings.NewReader(body))}
+			_, err := cfg.ParseTokenResponse(resp, RefreshGrant(&Token{RefreshToken: "the-old-refresh-token"}))
+			var te *TokenError
+			if !errors.As(err, &te) {
+				t.Fatalf("%s (%d): err = %v, want a *TokenError", name, status, err)
+			}
+			for how, s := range renderings(err) {
+				assertNoLeak(t, fmt.Sprintf("%s (HTTP %d) %s", name, status, how), s)
+			}
+			if te.Snippet == "" && te.Description == "" {
+				t.Errorf("%s: the error says nothing about the body: %v", name, err)
+			}
+		}
+	}
+}
+
+// TestNoSecretsInGrant (finding 7): fmt and slog of a Grant show its type
+// but not the code, the PKCE verifier or the refresh token.
+func TestNoSecretsInGrant(t *testing.T) {
+	t.Parallel()
+	grants := map[string]Grant{
+		"code": AuthCodeGrant("the-one-time-code", WithCodeVerifier("verifier-secret-0123456789"), WithExpectedNonce("n-1"),
+			WithTokenParam("client_secret", testSecret)),
+		"refresh":            RefreshGrant(&Token{RefreshToken: "RT-secret-refresh", AccessToken: "AT-secret-access", IDToken: "IDT-secret-idtoken"}),
+		"client credentials": ClientCredentialsGrant("lessons"),
+	}
+	for name, g := range grants {
+		for _, v := range []any{g, &g, []Grant{g}} {
+			for how, s := range renderings(v) {
+				assertNoLeak(t, name+" "+how, s)
+			}
+		}
+		if s := fmt.Sprint(g); !strings.Contains(s, g.grantType()) {
+			t.Errorf("%s: %s does not say the grant type", name, s)
+		}
+	}
+	if s := fmt.Sprint(grants["client credentials"]); !strings.Contains(s, "lessons") {
+		t.Errorf("the scope, not a secret, is hidden: %s", s)
 	}
 }

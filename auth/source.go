@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -33,13 +34,17 @@ func WithExpiryWindow(d time.Duration) SourceOption {
 
 // WithFailureTTL sets how long a failed refresh is remembered and returned
 // to callers without contacting the token endpoint again; zero means
-// DefaultFailureTTL.
+// DefaultFailureTTL. Only definite failures (a 4xx answer, a rejected ID
+// token, a store error) are remembered: a temporary one (ErrTemporary),
+// already retried within the refresh, and a timeout are not.
 func WithFailureTTL(d time.Duration) SourceOption {
 	return durationOption("WithFailureTTL", d, func(ts *TokenSource) *time.Duration { return &ts.failTTL })
 }
 
 // WithRefreshTimeout bounds each refresh, including waiting for the file
-// lock; zero means DefaultRefreshTimeout.
+// lock and the retries of temporary token-endpoint failures; zero means
+// DefaultRefreshTimeout. Callers wait only as long as their own contexts
+// allow.
 func WithRefreshTimeout(d time.Duration) SourceOption {
 	return durationOption("WithRefreshTimeout", d, func(ts *TokenSource) *time.Duration { return &ts.timeout })
 }
@@ -116,8 +121,9 @@ type TokenSource struct {
 	log     *slog.Logger
 	base    context.Context
 
-	mu        sync.Mutex
-	cur       *Token
+	mu sync.Mutex
+	storeState
+	needSync  bool // the token handed to the constructor is not reconciled with the store yet
 	flight    *flight
 	failErr   error
 	failUntil time.Time
@@ -125,10 +131,27 @@ type TokenSource struct {
 	deadErr   error  // its error
 }
 
+// storeState is what the source knows about its token and its store. A
+// renewal works on a copy and publishes it when done.
+type storeState struct {
+	cur *Token
+	// seen is the token the store held when last loaded or saved (nil:
+	// empty); loaded says whether the store was read at all.
+	seen   *Token
+	loaded bool
+	// pending is set when cur is not known to be in the store (the token
+	// handed to the constructor, or a save failed): it is saved before its
+	// refresh token is spent.
+	pending bool
+}
+
 type flight struct {
-	done chan struct{}
-	tok  *Token
-	err  error
+	done     chan struct{}
+	rejected string // the access token the API rejected, if forced
+	force    bool
+	tok      *Token
+	err      error
+	lastErr  error // the last failed attempt while retrying; guarded by TokenSource.mu
 }
 
 func (c *Config) newSource(t *Token, clientC bool, opts []SourceOption) (*TokenSource, error) {
@@ -138,12 +161,12 @@ func (c *Config) newSource(t *Token, clientC bool, opts []SourceOption) (*TokenS
 	ts := &TokenSource{
 		cfg:     *c,
 		clientC: clientC,
-		cur:     t,
 		window:  DefaultExpiryWindow,
 		failTTL: DefaultFailureTTL,
 		timeout: DefaultRefreshTimeout,
 		base:    context.Background(),
 	}
+	ts.cur = t
 	for _, o := range opts {
 		if o == nil {
 			continue
@@ -152,11 +175,17 @@ func (c *Config) newSource(t *Token, clientC bool, opts []SourceOption) (*TokenS
 			return nil, err
 		}
 	}
+	ts.needSync = t != nil && ts.store != nil
+	ts.pending = ts.needSync
 	return ts, nil
 }
 
 // TokenSource returns a refreshing source starting from t, typically the
-// result of Exchange. With WithStore, t may be nil: the stored token is used.
+// result of Exchange. With WithStore, t may be nil: the stored token is
+// used. Otherwise t is reconciled with the store on first use: saved when
+// the store is empty or holds an older token, replaced by the stored one
+// when that is newer (another process renewed it), refused with a
+// *SubjectMismatchError when the store holds another user's token.
 // It fails only for an invalid option or Config.AuthStyle (ErrInvalidOption).
 func (c *Config) TokenSource(t *Token, opts ...SourceOption) (*TokenSource, error) {
 	return c.newSource(t, false, opts)
@@ -191,7 +220,8 @@ func (s *TokenSource) AuthToken(ctx context.Context) (*Token, error) {
 	return s.get(ctx, "", false)
 }
 
-// ForceRefresh handles an API's 401 for a token that looked valid. If the
+// ForceRefresh handles an API's rejection (401, or jAccount's 403 with
+// errno 10002/10007) of a token that looked valid. If the
 // source's current access token is still rejected's, it renews it (one
 // renewal for all concurrent callers reporting the same token); if the source
 // has already moved on, it returns the current token without a refresh.
@@ -208,30 +238,45 @@ func (s *TokenSource) ForceRefresh(ctx context.Context, rejected *oauth2.Token) 
 // get returns the current token if it is usable (not expiring and, when
 // force is set, not the rejected one), else joins or starts a renewal.
 func (s *TokenSource) get(ctx context.Context, rejected string, force bool) (*Token, error) {
-	s.mu.Lock()
-	now := s.cfg.now()
-	if s.usable(s.cur, now, rejected, force) {
-		t := s.cur
-		s.mu.Unlock()
-		return t, nil
-	}
-	f := s.flight
-	if f == nil {
-		if s.failErr != nil && now.Before(s.failUntil) {
-			err := s.failErr
+	for joined := false; ; joined = true {
+		s.mu.Lock()
+		now := s.cfg.now()
+		if !s.needSync && s.usable(s.cur, now, rejected, force) {
+			t := s.cur
 			s.mu.Unlock()
-			return nil, err
+			return t, nil
 		}
-		f = &flight{done: make(chan struct{})}
-		s.flight = f
-		go s.run(f, rejected, force)
-	}
-	s.mu.Unlock()
-	select {
-	case <-f.done:
-		return f.tok, f.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
+		f := s.flight
+		if f == nil {
+			if s.failErr != nil && now.Before(s.failUntil) {
+				err := s.failErr
+				s.mu.Unlock()
+				return nil, err
+			}
+			f = &flight{done: make(chan struct{}), rejected: rejected, force: force}
+			s.flight = f
+			go s.run(f)
+		}
+		s.mu.Unlock()
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			s.mu.Lock()
+			last := f.lastErr
+			s.mu.Unlock()
+			if last != nil {
+				return nil, &waitError{ctx: ctx.Err(), last: last}
+			}
+			return nil, ctx.Err()
+		}
+		if f.err != nil {
+			return nil, f.err
+		}
+		// A forced caller that joined a renewal not forced for it may get
+		// back the very token it reports as rejected: it starts its own.
+		if !force || f.force || joined || rejected != "" && f.tok.AccessToken != rejected {
+			return f.tok, nil
+		}
 	}
 }
 
@@ -243,23 +288,35 @@ func (s *TokenSource) usable(t *Token, now time.Time, rejected string, force boo
 }
 
 // run performs one renewal and publishes its outcome.
-func (s *TokenSource) run(f *flight, rejected string, force bool) {
+func (s *TokenSource) run(f *flight) {
 	ctx, cancel := context.WithTimeout(s.base, s.timeout)
 	defer cancel()
-	f.tok, f.err = s.renew(ctx, rejected, force)
+	f.tok, f.err = s.renew(ctx, f)
 	s.mu.Lock()
 	s.flight = nil
-	if f.err == nil {
-		s.cur, s.failErr = f.tok, nil
-	} else if s.failTTL > 0 {
+	switch {
+	case f.err == nil:
+		s.failErr = nil
+	case remembered(f.err):
 		s.failErr, s.failUntil = f.err, s.cfg.now().Add(s.failTTL)
 	}
 	s.mu.Unlock()
 	close(f.done)
 }
 
-// renew is lock → reload → (if still stale) refresh → save → unlock.
-func (s *TokenSource) renew(ctx context.Context, rejected string, force bool) (*Token, error) {
+// remembered says whether a failed renewal is returned to later callers for
+// the failure TTL: a definite answer is, but not a failure that may pass by
+// itself (a temporary one, already retried, or a timeout), so that one blip
+// does not fail every call for seconds.
+func remembered(err error) bool {
+	return !errors.Is(err, ErrTemporary) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
+}
+
+// renew is lock → reload and reconcile → (if still stale) save what is
+// pending, refresh, save → unlock. It publishes what it learnt about the
+// token and the store whatever the outcome.
+func (s *TokenSource) renew(ctx context.Context, f *flight) (_ *Token, err error) {
+	rejected, force := f.rejected, f.force
 	if l, ok := s.store.(Locker); ok {
 		unlock, err := l.Lock(ctx)
 		if err != nil {
@@ -268,36 +325,200 @@ func (s *TokenSource) renew(ctx context.Context, rejected string, force bool) (*
 		defer func() { _ = unlock() }()
 	}
 	s.mu.Lock()
-	cur := s.cur
+	st := s.storeState
+	s.needSync = false
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.storeState = st
+		// A store holding another user's token stays refused until it
+		// changes: every call checks again.
+		s.needSync = s.needSync || errors.Is(err, ErrSubjectMismatch)
+		s.mu.Unlock()
+	}()
+
 	if s.store != nil {
-		stored, err := s.store.Load(ctx)
-		switch {
-		case err == nil:
-			if s.usable(stored, s.cfg.now(), rejected, force) {
-				s.debug("adopted stored token", stored)
-				return stored, nil
+		stored, err := s.loadStored(ctx)
+		if err == nil {
+			err = s.merge(&st, stored, false)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrSubjectMismatch) && s.usable(st.cur, s.cfg.now(), rejected, force) {
+				s.logError("auth: reading the token store failed; using the token in memory", err)
+				return st.cur, nil
 			}
-			cur = stored // it holds the latest refresh token
-		case !errors.Is(err, ErrNoToken):
 			return nil, err
 		}
 	}
-	t, err := s.fetch(ctx, cur)
+	if s.usable(st.cur, s.cfg.now(), rejected, force) {
+		if st.pending {
+			if err := s.save(ctx, &st, st.cur); err != nil {
+				return nil, err
+			}
+		}
+		return st.cur, nil
+	}
+	if st.pending && st.cur != nil && st.cur.RefreshToken != "" {
+		// Save the unsaved token before its refresh token is spent, so the
+		// store never holds a token whose refresh token is dead.
+		if err := s.save(ctx, &st, st.cur); err != nil {
+			return nil, err
+		}
+		if s.usable(st.cur, s.cfg.now(), rejected, force) { // adopted after a conflict
+			return st.cur, nil
+		}
+	}
+	t, err := s.fetchRetrying(ctx, f, st.cur)
 	if err != nil {
 		return nil, err
 	}
 	s.debug("obtained new token", t)
-	if s.store != nil {
-		if err := s.store.Save(ctx, t); err != nil {
-			// The new token is valid and the old refresh token is spent:
-			// keep it in memory rather than lose the session.
-			if s.log != nil {
-				s.log.Error("auth: saving refreshed token failed", slog.Any("error", err))
-			}
+	st.cur, st.pending = t, s.store != nil
+	if st.pending {
+		if err := s.save(ctx, &st, t); err != nil {
+			return nil, err
 		}
 	}
+	return st.cur, nil
+}
+
+// loadStored reads the store; an empty store, or a stored value with
+// neither an access nor a refresh token, is nil.
+func (s *TokenSource) loadStored(ctx context.Context) (*Token, error) {
+	t, err := s.store.Load(ctx)
+	switch {
+	case errors.Is(err, ErrNoToken):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case t == nil || t.AccessToken == "" && t.RefreshToken == "":
+		return nil, nil
+	}
 	return t, nil
+}
+
+// merge takes what the store holds into st. The stored token replaces the
+// in-memory one when it is newer: when it changed since the source last
+// read or wrote the store (someone else renewed it), or, on the first read,
+// when it does not expire before the in-memory one. After a conflict
+// (afterConflict) it is newer by definition and replaces it if usable.
+// A stored token of another user is refused.
+func (s *TokenSource) merge(st *storeState, stored *Token, afterConflict bool) error {
+	first := !st.loaded
+	st.loaded = true
+	if stored == nil {
+		// Save the token into an empty store, unless someone emptied it
+		// since the source last saw a token there.
+		st.pending = st.cur != nil && (first || st.seen == nil || st.pending)
+		st.seen = nil
+		return nil
+	}
+	if !afterConflict && !first && sameToken(stored, st.seen) {
+		return nil // unchanged since the source last looked
+	}
+	if sameToken(stored, st.cur) {
+		st.seen, st.pending = stored, false
+		return nil
+	}
+	if a, b := st.cur.subject(), stored.subject(); a != "" && b != "" && a != b {
+		return &SubjectMismatchError{Stored: b, Source: a}
+	}
+	st.seen = stored
+	switch {
+	case afterConflict:
+		st.pending = false // never overwrite the other writer's token
+		if s.usable(stored, s.cfg.now(), "", false) || st.cur == nil {
+			st.cur = stored
+		}
+	case st.cur == nil || !first || !stored.Expiry.Before(st.cur.Expiry):
+		s.debug("adopted stored token", stored)
+		st.cur, st.pending = stored, false
+	default:
+		st.pending = true // the store holds an older token: replace it
+	}
+	return nil
+}
+
+// save stores t. A conflict (ErrSaveConflict) re-reads the store instead of
+// retrying; any other failure is logged and leaves t pending, to be saved
+// again before its refresh token is spent. Only a refusal of the re-read
+// store (another user's token) is returned.
+func (s *TokenSource) save(ctx context.Context, st *storeState, t *Token) error {
+	err := s.store.Save(ctx, t)
+	switch {
+	case err == nil:
+		st.seen, st.pending = t, false
+		return nil
+	case !errors.Is(err, ErrSaveConflict):
+		st.pending = true
+		s.logError("auth: saving refreshed token failed", err)
+		return nil
+	}
+	if s.log != nil {
+		s.log.Debug("auth: the token store changed since it was loaded; re-reading it")
+	}
+	stored, err := s.loadStored(ctx)
+	if err != nil {
+		st.pending = false
+		s.logError("auth: re-reading the token store after a conflict failed", err)
+		return nil
+	}
+	return s.merge(st, stored, true)
+}
+
+func sameToken(a, b *Token) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.AccessToken == b.AccessToken && a.RefreshToken == b.RefreshToken
+}
+
+// Backoff between attempts of one refresh: doubling from refreshRetryMin
+// up to refreshRetryMax, each drawn from [d/2, d].
+const (
+	refreshRetryMin = 50 * time.Millisecond
+	refreshRetryMax = 2 * time.Second
+)
+
+// fetchRetrying is fetch, repeated with backoff while it fails with
+// ErrTemporary, for as long as the refresh's context allows (see
+// WithRefreshTimeout). Other failures end it at once: a 4xx answer such as
+// invalid_grant is never repeated.
+func (s *TokenSource) fetchRetrying(ctx context.Context, f *flight, cur *Token) (*Token, error) {
+	var last error // the last temporary failure
+	for attempt := 0; ; attempt++ {
+		t, err := s.fetch(ctx, cur)
+		switch {
+		case err == nil:
+			return t, nil
+		case ctx.Err() != nil && last != nil:
+			// The refresh's time ran out during a retry: say why it was
+			// retrying.
+			return nil, &waitError{ctx: ctx.Err(), last: last}
+		case !errors.Is(err, ErrTemporary) || ctx.Err() != nil:
+			return nil, err
+		}
+		last = err
+		s.mu.Lock()
+		f.lastErr = err
+		s.mu.Unlock()
+		d := min(refreshRetryMin<<min(attempt, 16), refreshRetryMax)
+		d = d/2 + rand.N(d/2+1)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+			return nil, err
+		}
+		if s.log != nil {
+			s.log.Debug("auth: token endpoint temporarily unavailable; retrying",
+				slog.Int("attempt", attempt+1), slog.Duration("wait", d), slog.Any("error", err))
+		}
+		timer := time.NewTimer(d)
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, &waitError{ctx: ctx.Err(), last: err}
+		}
+	}
 }
 
 func (s *TokenSource) fetch(ctx context.Context, cur *Token) (*Token, error) {
@@ -355,6 +576,12 @@ func (s *TokenSource) LogValue() slog.Value {
 		attrs = append(attrs, slog.Any("token", *cur))
 	}
 	return slog.GroupValue(attrs...)
+}
+
+func (s *TokenSource) logError(msg string, err error) {
+	if s.log != nil {
+		s.log.Error(msg, slog.Any("error", err))
+	}
 }
 
 func (s *TokenSource) debug(msg string, t *Token) {

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -138,18 +142,12 @@ func TestRefreshAheadOfExpiry(t *testing.T) {
 func TestFailedRefreshRemembered(t *testing.T) {
 	t.Parallel()
 	f, clk, cfg, tok := loggedIn(t)
-	var hits atomic.Int64
-	f.override = func(w http.ResponseWriter, _ *http.Request) bool {
-		hits.Add(1)
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		_, _ = io.WriteString(w, "<h1>Service Unavailable</h1>")
-		return true
-	}
+	hits := failFirst(f, math.MaxInt64, status(http.StatusBadRequest, `{"error":"invalid_request","error_description":"no"}`))
 	ts := source(t, cfg, tok, WithFailureTTL(3*time.Second))
 	clk.Add(2 * time.Hour)
 	runConcurrently(100, nil, func(int) {
-		if _, err := ts.Token(); !errors.Is(err, ErrMalformedResponse) {
+		var te *TokenError
+		if _, err := ts.Token(); !errors.As(err, &te) || te.Code != "invalid_request" {
 			t.Errorf("err = %v", err)
 		}
 	})
@@ -384,12 +382,13 @@ func TestSourceErrorsAndLogging(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 	// A failed save keeps the new token (the old refresh token is spent)
-	// and is logged, without secrets.
+	// and is logged, without secrets. Two saves fail: the token handed in,
+	// retried before its refresh token is spent, and the new one.
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st := &failingStore{loadErr: ErrNoToken, saveErr: errors.New("read-only file system")}
 	o, err := source(t, cfg, tok, WithStore(st), WithLogger(logger)).Token()
-	if err != nil || o.AccessToken == tok.AccessToken || st.saves.Load() != 1 {
+	if err != nil || o.AccessToken == tok.AccessToken || st.saves.Load() != 2 {
 		t.Fatalf("%v, %d saves", err, st.saves.Load())
 	}
 	out := logs.String()
@@ -459,5 +458,420 @@ func TestSourceOptions(t *testing.T) {
 	}
 	if _, err := bad.NewTokenRequest(context.Background(), RefreshGrant(tok)); !errors.Is(err, ErrInvalidOption) {
 		t.Errorf("NewTokenRequest with an unknown AuthStyle: %v", err)
+	}
+}
+
+// recStore is a FileStore (lock included) that records save attempts and
+// can fail the next ones.
+type recStore struct {
+	fs        *FileStore
+	mu        sync.Mutex
+	failSaves int      // number of next saves that fail
+	saved     []string // access tokens of every save attempt, in order
+}
+
+func newRecStore(t *testing.T) *recStore {
+	return &recStore{fs: NewFileStore(filepath.Join(t.TempDir(), "token.json"))}
+}
+
+func (r *recStore) Load(ctx context.Context) (*Token, error)       { return r.fs.Load(ctx) }
+func (r *recStore) Lock(ctx context.Context) (func() error, error) { return r.fs.Lock(ctx) }
+func (r *recStore) Save(ctx context.Context, t *Token) error {
+	r.mu.Lock()
+	r.saved = append(r.saved, t.AccessToken)
+	fail := r.failSaves > 0
+	if fail {
+		r.failSaves--
+	}
+	r.mu.Unlock()
+	if fail {
+		return errors.New("disk full")
+	}
+	return r.fs.Save(ctx, t)
+}
+
+func (r *recStore) attempts() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.saved)
+}
+
+func (r *recStore) stored(t *testing.T) *Token {
+	t.Helper()
+	tok, err := r.fs.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// TestFailedSaveKeepsSession (finding 1): after one failed save the new
+// token lives only in memory; the next renewal must not reload the older
+// token and send its spent refresh token, and must save the new token
+// before spending its refresh token.
+func TestFailedSaveKeepsSession(t *testing.T) {
+	t.Parallel()
+	f, clk, cfg, tok := loggedIn(t)
+	st := newRecStore(t)
+	if err := st.fs.Save(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	ts := source(t, cfg, tok, WithStore(st))
+	clk.Add(2 * time.Hour)
+	st.failSaves = 1
+	first, err := ts.Token()
+	if err != nil || first.AccessToken == tok.AccessToken {
+		t.Fatalf("first renewal: %v", err)
+	}
+	// The second renewal: when its refresh request arrives, the store must
+	// already hold the first renewal's token.
+	clk.Add(2 * time.Hour)
+	f.gate, f.arrived = make(chan struct{}), make(chan struct{}, 1)
+	type result struct {
+		tok *oauth2.Token
+		err error
+	}
+	done := make(chan result, 1)
+	go func() { o, err := ts.Token(); done <- result{o, err} }()
+	<-f.arrived
+	if got := st.stored(t); got.AccessToken != first.AccessToken {
+		t.Errorf("the refresh token was spent before the unsaved token was saved (store holds %s)", got.AccessToken)
+	}
+	close(f.gate)
+	second := <-done
+	if second.err != nil || f.invalidGrants.Load() != 0 || f.refreshes.Load() != 2 {
+		t.Fatalf("second renewal: %v; %d invalid_grant, %d refreshes (want 0, 2)", second.err, f.invalidGrants.Load(), f.refreshes.Load())
+	}
+	if got := st.stored(t); got.AccessToken != second.tok.AccessToken {
+		t.Errorf("the store holds %s, not the latest token", got.AccessToken)
+	}
+	want := []string{first.AccessToken, first.AccessToken, second.tok.AccessToken}
+	if got := st.attempts(); !slices.Equal(got, want) {
+		t.Errorf("save attempts %q, want %q (failed, retried, next)", got, want)
+	}
+}
+
+// TestInitialTokenSaved (finding 1): the token handed to TokenSource is
+// saved, and a store holding an older token (whose refresh token is spent)
+// does not replace it.
+func TestInitialTokenSaved(t *testing.T) {
+	t.Parallel()
+	t.Run("empty store", func(t *testing.T) {
+		t.Parallel()
+		f, _, cfg, tok := loggedIn(t)
+		st := newRecStore(t)
+		if _, err := source(t, cfg, tok, WithStore(st)).Token(); err != nil {
+			t.Fatal(err)
+		}
+		if got := st.stored(t); got.AccessToken != tok.AccessToken || got.RefreshToken != tok.RefreshToken || f.refreshes.Load() != 0 {
+			t.Fatalf("store holds %v after %d refreshes, want the token handed in", got, f.refreshes.Load())
+		}
+	})
+	t.Run("store holds an older token", func(t *testing.T) {
+		t.Parallel()
+		f, clk, cfg, old := loggedIn(t)
+		st := newRecStore(t)
+		if err := st.fs.Save(context.Background(), old); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cfg.Refresh(context.Background(), old); err != nil { // spends old's refresh token
+			t.Fatal(err)
+		}
+		clk.Add(10 * time.Minute)
+		_, tok := login(t, f, clk) // a later login of the same user
+		ts := source(t, cfg, tok, WithStore(st))
+		clk.Add(2 * time.Hour)
+		o, err := ts.Token()
+		if err != nil || f.invalidGrants.Load() != 0 {
+			t.Fatalf("renewal sent the stored token's spent refresh token: %v, %d invalid_grant", err, f.invalidGrants.Load())
+		}
+		if got := st.stored(t); got.AccessToken != o.AccessToken {
+			t.Errorf("store holds %s, want %s", got.AccessToken, o.AccessToken)
+		}
+	})
+}
+
+// TestSourceRefusesAnotherSubject (finding 2): a source never switches
+// users because the store holds someone else's token.
+func TestSourceRefusesAnotherSubject(t *testing.T) {
+	t.Parallel()
+	_, clk, cfg, tok := loggedIn(t)
+	bob := &Token{AccessToken: "bob-access", RefreshToken: "bob-refresh", TokenType: "bearer",
+		Expiry: clk.Now().Add(time.Hour), Claims: &IDTokenClaims{Subject: "bob"}}
+	check := func(t *testing.T, err error, stored, src string) {
+		t.Helper()
+		var sm *SubjectMismatchError
+		if !errors.Is(err, ErrSubjectMismatch) || !errors.As(err, &sm) || sm.Stored != stored || sm.Source != src {
+			t.Fatalf("err = %v, want a *SubjectMismatchError (stored %s, source %s)", err, stored, src)
+		}
+	}
+	st := newRecStore(t)
+	if err := st.fs.Save(context.Background(), bob); err != nil {
+		t.Fatal(err)
+	}
+	ts := source(t, cfg, tok, WithStore(st))
+	o, err := ts.Token()
+	if o != nil {
+		t.Fatalf("got a token for %v", ts)
+	}
+	check(t, err, "bob", testUser)
+	if got := st.stored(t); got.AccessToken != bob.AccessToken {
+		t.Errorf("the other user's stored token was overwritten")
+	}
+	// A source that adopted the store's user refuses when the store later
+	// switches to another one.
+	st2 := newRecStore(t)
+	if err := st2.fs.Save(context.Background(), tok); err != nil {
+		t.Fatal(err)
+	}
+	ts2 := source(t, cfg, nil, WithStore(st2))
+	if _, err := ts2.Token(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st2.fs.Save(context.Background(), bob); err != nil {
+		t.Fatal(err)
+	}
+	_, err = ts2.ForceRefresh(context.Background(), nil)
+	check(t, err, "bob", testUser)
+}
+
+// TestEmptyTokenFileDoesNotShadow (finding 13): a token file holding null
+// or an empty object counts as empty, not as a token to refresh.
+func TestEmptyTokenFileDoesNotShadow(t *testing.T) {
+	t.Parallel()
+	for _, content := range []string{"null", "{}", `{"expiry":"2026-01-01T00:00:00Z","token_type":"bearer"}`} {
+		t.Run(content, func(t *testing.T) {
+			t.Parallel()
+			f, clk, cfg, tok := loggedIn(t)
+			st := newRecStore(t)
+			if err := os.WriteFile(st.fs.Path(), []byte(content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.fs.Load(context.Background()); !errors.Is(err, ErrNoToken) {
+				t.Errorf("Load of %s: %v, want ErrNoToken", content, err)
+			}
+			ts := source(t, cfg, tok, WithStore(st))
+			clk.Add(2 * time.Hour)
+			o, err := ts.Token()
+			if err != nil || f.refreshes.Load() != 1 {
+				t.Fatalf("the in-memory token was shadowed by %s: %v", content, err)
+			}
+			if got := st.stored(t); got.AccessToken != o.AccessToken {
+				t.Errorf("store holds %s", got.AccessToken)
+			}
+		})
+	}
+}
+
+// fencedStore is a TokenStore with the fencing contract of DESIGN.md
+// decision 6: Save fails with ErrSaveConflict when someone wrote since the
+// last Load.
+type fencedStore struct {
+	mu         sync.Mutex
+	tok        *Token
+	gen        int
+	loadedGen  int
+	beforeSave func() // runs once, before the next Save is checked
+	saves      int
+	conflicts  int
+}
+
+func (s *fencedStore) Load(context.Context) (*Token, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadedGen = s.gen
+	if s.tok == nil {
+		return nil, ErrNoToken
+	}
+	c := *s.tok
+	return &c, nil
+}
+
+func (s *fencedStore) Save(_ context.Context, t *Token) error {
+	s.mu.Lock()
+	hook := s.beforeSave
+	s.beforeSave = nil
+	s.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen != s.loadedGen {
+		s.conflicts++
+		return fmt.Errorf("fenced store: generation %d, loaded %d: %w", s.gen, s.loadedGen, ErrSaveConflict)
+	}
+	c := *t
+	s.tok, s.saves = &c, s.saves+1
+	s.gen++
+	s.loadedGen = s.gen
+	return nil
+}
+
+// put is another writer's save.
+func (s *fencedStore) put(t *Token) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := *t
+	s.tok = &c
+	s.gen++
+}
+
+func (s *fencedStore) counts() (saves, conflicts int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saves, s.conflicts
+}
+
+// TestSaveConflictRereads (DESIGN.md decision 6): when a fenced store
+// refuses the save because another writer stored a newer token, the source
+// re-reads the store and uses that token instead of retrying the save.
+func TestSaveConflictRereads(t *testing.T) {
+	t.Parallel()
+	f, clk, cfg, tok := loggedIn(t)
+	st := &fencedStore{}
+	st.put(tok)
+	ts := source(t, cfg, tok, WithStore(st))
+	clk.Add(2 * time.Hour)
+	_, other := login(t, f, clk) // what another process stores meanwhile
+	st.mu.Lock()
+	st.beforeSave = func() { st.put(other) }
+	st.mu.Unlock()
+	o, err := ts.Token()
+	if err != nil || o.AccessToken != other.AccessToken {
+		t.Fatalf("after the conflict: err %v, same token as the other writer: %v; want the other writer's token", err, o != nil && o.AccessToken == other.AccessToken)
+	}
+	if saves, conflicts := st.counts(); saves != 0 || conflicts != 1 {
+		t.Fatalf("%d saves and %d conflicts, want 0 and 1 (no retried save)", saves, conflicts)
+	}
+	clk.Add(2 * time.Hour)
+	if _, err := ts.Token(); err != nil || f.invalidGrants.Load() != 0 {
+		t.Fatalf("renewal from the adopted token: %v, %d invalid_grant", err, f.invalidGrants.Load())
+	}
+	if saves, _ := st.counts(); saves != 1 {
+		t.Errorf("%d saves after the renewal, want 1", saves)
+	}
+}
+
+// failFirst makes the fake's token endpoint answer the first n requests
+// with fail, counting them.
+func failFirst(f *fakeServer, n int64, fail func(w http.ResponseWriter)) *atomic.Int64 {
+	var hits atomic.Int64
+	f.override = func(w http.ResponseWriter, _ *http.Request) bool {
+		if hits.Add(1) > n {
+			return false
+		}
+		fail(w)
+		return true
+	}
+	return &hits
+}
+
+func status(code int, body string) func(w http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, body)
+	}
+}
+
+// hangUp closes the connection without an answer.
+func hangUp(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+	}
+}
+
+// TestRefreshRetriesTransient (finding 5): a refresh retries 5xx answers
+// and connection failures with backoff, never 4xx ones.
+func TestRefreshRetriesTransient(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		fails    int64
+		fail     func(w http.ResponseWriter)
+		ok       bool
+		requests int64
+		code     string // RFC 6749 error code of the failure
+	}{
+		{"503 twice", 2, status(503, `{"error":"temporarily_unavailable"}`), true, 3, ""},
+		{"HTML 502 page", 1, status(502, "<h1>Bad Gateway</h1>"), true, 2, ""},
+		{"connection closed", 2, hangUp, true, 3, ""},
+		{"500 server_error", 1, status(500, `{"error":"server_error"}`), true, 2, ""},
+		{"400 not retried", 1, status(400, `{"error":"invalid_request"}`), false, 1, "invalid_request"},
+		{"invalid_grant not retried", 1, status(400, `{"error":"invalid_grant"}`), false, 1, "invalid_grant"},
+		{"401 invalid_client not retried", 1, status(401, `{"error":"invalid_client"}`), false, 1, "invalid_client"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, clk, cfg, tok := loggedIn(t)
+			hits := failFirst(f, tt.fails, tt.fail)
+			ts := source(t, cfg, tok)
+			clk.Add(2 * time.Hour)
+			o, err := ts.Token()
+			if tt.ok != (err == nil) || hits.Load() != tt.requests {
+				t.Fatalf("err %v after %d token requests; want ok=%v after %d", err, hits.Load(), tt.ok, tt.requests)
+			}
+			if tt.ok && o.AccessToken == tok.AccessToken {
+				t.Fatal("stale token")
+			}
+			var te *TokenError
+			if !tt.ok && (!errors.As(err, &te) || te.Code != tt.code || errors.Is(err, ErrTemporary)) {
+				t.Fatalf("err = %v, want %s and not ErrTemporary", err, tt.code)
+			}
+		})
+	}
+}
+
+// TestTransientFailureNotRemembered (finding 5): when the token endpoint
+// is down for longer than a refresh may take, the error says it is
+// temporary, and it is not remembered: the first call after the endpoint
+// recovers gets a token.
+func TestTransientFailureNotRemembered(t *testing.T) {
+	t.Parallel()
+	f, clk, cfg, tok := loggedIn(t)
+	var down atomic.Bool
+	down.Store(true)
+	f.override = func(w http.ResponseWriter, _ *http.Request) bool {
+		if !down.Load() {
+			return false
+		}
+		status(503, `{"error":"temporarily_unavailable"}`)(w)
+		return true
+	}
+	ts := source(t, cfg, tok, WithRefreshTimeout(time.Second))
+	clk.Add(2 * time.Hour)
+	_, err := ts.Token()
+	var te *TokenError
+	if !errors.Is(err, ErrTemporary) || !errors.As(err, &te) || te.StatusCode != 503 || errors.Is(err, ErrInvalidGrant) {
+		t.Fatalf("err = %v, want ErrTemporary carrying the 503", err)
+	}
+	down.Store(false) // the blip is over; the clock has not moved
+	if o, err := ts.Token(); err != nil || o.AccessToken == tok.AccessToken {
+		t.Fatalf("first call after the outage: %v", err)
+	}
+}
+
+// TestWaitEndsWithLastError: a caller whose context ends while the
+// refresh is still retrying gets its context's error together with the
+// last attempt's.
+func TestWaitEndsWithLastError(t *testing.T) {
+	t.Parallel()
+	f, clk, cfg, tok := loggedIn(t)
+	hits := failFirst(f, math.MaxInt64, status(503, `{"error":"temporarily_unavailable"}`))
+	ts := source(t, cfg, tok, WithRefreshTimeout(time.Second))
+	clk.Add(2 * time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for hits.Load() < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := ts.TokenContext(ctx)
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrTemporary) {
+		t.Fatalf("err = %v, want context.Canceled and ErrTemporary", err)
 	}
 }

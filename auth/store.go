@@ -17,12 +17,15 @@ import (
 // TokenStore persists a token. TokenSource saves every token it obtains
 // (the rotated refresh token and the ID token included) and, before spending
 // a refresh token, reloads the stored one, which another process may have
-// renewed.
+// renewed. It adopts a stored token only when it is newer than its own:
+// when it changed since the source last loaded or saved it.
 type TokenStore interface {
 	// Load returns the stored token, or an error matching ErrNoToken when
-	// there is none.
+	// there is none. A fenced store remembers the generation it read.
 	Load(ctx context.Context) (*Token, error)
-	// Save replaces the stored token.
+	// Save replaces the stored token. A fenced store fails with an error
+	// matching ErrSaveConflict when another writer saved since the last
+	// Load; TokenSource then re-reads the store instead of retrying.
 	Save(ctx context.Context, t *Token) error
 }
 
@@ -59,7 +62,9 @@ func NewFileStore(path string) *FileStore { return &FileStore{path: path} }
 // Path returns the token file's path.
 func (s *FileStore) Path() string { return s.path }
 
-// Load reads the token file. A missing or empty file gives ErrNoToken.
+// Load reads the token file. A missing or empty file, or one holding a
+// JSON value without an access or refresh token (null, {}), gives
+// ErrNoToken.
 func (s *FileStore) Load(context.Context) (*Token, error) {
 	b, err := os.ReadFile(s.path)
 	if errors.Is(err, fs.ErrNotExist) || err == nil && len(b) == 0 {
@@ -71,6 +76,9 @@ func (s *FileStore) Load(context.Context) (*Token, error) {
 	var t Token
 	if err := json.Unmarshal(b, &t); err != nil {
 		return nil, fmt.Errorf("auth: token file %s is corrupt: %w", s.path, err)
+	}
+	if t.AccessToken == "" && t.RefreshToken == "" {
+		return nil, fmt.Errorf("%w: %s holds no token", ErrNoToken, s.path)
 	}
 	return &t, nil
 }
@@ -141,29 +149,25 @@ func (s *FileStore) removeStaleTemps(dir string) {
 	}
 }
 
-// syncDir makes the rename durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}
-
 // lockRetry is how often Lock polls while another process holds the lock.
 const lockRetry = 5 * time.Millisecond
 
 // Lock takes the cross-process lock for the token file. It works between
-// goroutines of one process too: each call opens its own descriptor.
+// goroutines of one process too: each call opens its own descriptor. A
+// symbolic link at the lock path is refused, not followed: following it
+// would let whoever planted it make this process create or lock any file
+// it can reach.
 func (s *FileStore) Lock(ctx context.Context) (func() error, error) {
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return nil, fmt.Errorf("auth: locking token file: %w", err)
 	}
-	fl := flock.New(s.path+".lock", flock.SetPermissions(0o600))
+	lockPath := s.path + ".lock"
+	if fi, err := os.Lstat(lockPath); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, fmt.Errorf("auth: locking token file: %s is a symbolic link", lockPath)
+	}
+	// lockOpenFlags refuses a link created between the check and the open
+	// where the platform can (O_NOFOLLOW).
+	fl := flock.New(lockPath, flock.SetPermissions(0o600), flock.SetFlag(lockOpenFlags))
 	ok, err := fl.TryLockContext(ctx, lockRetry)
 	if !ok || err != nil {
 		_ = fl.Close()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +155,52 @@ func TestFileStoreLock(t *testing.T) {
 	fi, err := os.Stat(s.Path() + ".lock")
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("lock file mode %v, %v", fi.Mode(), err)
+	}
+}
+
+// TestFileStoreLockRefusesSymlink (finding 13): a symbolic link planted at
+// the lock path is refused, not followed (following it would create or
+// lock whatever file it names).
+func TestFileStoreLockRefusesSymlink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	s := NewFileStore(filepath.Join(dir, "token.json"))
+	victim := filepath.Join(dir, "victim")
+	if err := os.Symlink(victim, s.Path()+".lock"); err != nil {
+		t.Skipf("cannot create a symbolic link here: %v", err)
+	}
+	unlock, err := s.Lock(context.Background())
+	if err == nil {
+		_ = unlock()
+		t.Fatal("Lock followed a symbolic link at the lock path")
+	}
+	if _, err := os.Lstat(victim); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the link's target was created: %v", err)
+	}
+}
+
+// TestDirSyncPerPlatform says what holds where. After the rename, Save
+// fsyncs the directory so that the rename itself survives a crash. That is
+// what POSIX systems need and allow (store_unix.go). On Windows, the
+// directory handle os.Open returns is read-only and FlushFileBuffers on it
+// fails with "Access is denied" although the rename (MoveFileEx, journaled
+// by NTFS) already went through: there the directory sync is skipped
+// (store_windows.go), and a missing directory is then no error. This test
+// runs on Linux in CI; "GOOS=windows go test -c ./auth" builds the Windows
+// side.
+func TestDirSyncPerPlatform(t *testing.T) {
+	t.Parallel()
+	if syncsDirectory != (runtime.GOOS != "windows") {
+		t.Fatalf("syncsDirectory = %v on %s", syncsDirectory, runtime.GOOS)
+	}
+	if err := syncDir(t.TempDir()); err != nil {
+		t.Fatalf("syncDir of a directory: %v", err)
+	}
+	err := syncDir(filepath.Join(t.TempDir(), "missing"))
+	if syncsDirectory && err == nil {
+		t.Error("syncDir of a missing directory succeeded: it did not open it")
+	}
+	if !syncsDirectory && err != nil {
+		t.Errorf("syncDir on %s: %v, want the skip", runtime.GOOS, err)
 	}
 }

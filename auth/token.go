@@ -31,13 +31,22 @@ type Token struct {
 	Claims *IDTokenClaims `json:"id_token_claims,omitempty"`
 }
 
-// DefaultTokenLifetime is assumed when the token endpoint omits expires_in.
+// DefaultTokenLifetime is assumed when the token endpoint omits expires_in
+// or sends one under a second.
 const DefaultTokenLifetime = 10 * time.Minute
 
 // expiresWithin reports whether t is unusable at now+window. A token without
 // an access token or expiry counts as expired.
 func (t *Token) expiresWithin(now time.Time, window time.Duration) bool {
 	return t == nil || t.AccessToken == "" || t.Expiry.IsZero() || !now.Add(window).Before(t.Expiry)
+}
+
+// subject is the ID token's sub claim, or "" when unknown.
+func (t *Token) subject() string {
+	if t == nil || t.Claims == nil {
+		return ""
+	}
+	return t.Claims.Subject
 }
 
 // OAuth2 converts t to an *oauth2.Token for use with x/oauth2 transports.

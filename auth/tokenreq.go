@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -28,6 +30,50 @@ type Grant struct {
 }
 
 func (g Grant) grantType() string { return g.form.Get("grant_type") }
+
+// shownParams are the token-request parameters whose values are not
+// secrets; every other value (code, code_verifier, refresh_token, anything
+// set with WithTokenParam) is redacted when a Grant is printed.
+var shownParams = []string{"grant_type", "scope", "redirect_uri"}
+
+// String describes the grant by its type and parameter names; the values of
+// the code, PKCE verifier, refresh token and any extra parameter are
+// redacted.
+func (g Grant) String() string {
+	var b strings.Builder
+	b.WriteString("auth.Grant{")
+	for i, k := range slices.Sorted(maps.Keys(g.form)) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		v := g.form.Get(k)
+		if slices.Contains(shownParams, k) {
+			fmt.Fprintf(&b, "%s: %q", k, v)
+		} else {
+			fmt.Fprintf(&b, "%s: %s", k, redact(v))
+		}
+	}
+	return b.String() + "}"
+}
+
+// GoString is String; it keeps %#v from printing the secrets.
+func (g Grant) GoString() string { return g.String() }
+
+// Format makes every fmt verb print String.
+func (g Grant) Format(f fmt.State, _ rune) { writeString(f, g.String()) }
+
+// LogValue implements slog.LogValuer without the secrets.
+func (g Grant) LogValue() slog.Value {
+	attrs := make([]slog.Attr, 0, len(g.form))
+	for _, k := range slices.Sorted(maps.Keys(g.form)) {
+		v := g.form.Get(k)
+		if !slices.Contains(shownParams, k) {
+			v = redact(v)
+		}
+		attrs = append(attrs, slog.String(k, v))
+	}
+	return slog.GroupValue(attrs...)
+}
 
 // ExchangeOption customises an authorization-code exchange.
 type ExchangeOption func(*Grant)
@@ -144,7 +190,7 @@ const maxTokenBody = 1 << 20
 
 // ParseTokenResponse reads and closes resp.Body and turns the response to a
 // request built by NewTokenRequest(ctx, g) into a Token, validating any ID
-// token (see VerifyIDToken). Failures are *TokenError (endpoint errors and
+// token (see VerifyIDTokenContext, which gets resp.Request's context). Failures are *TokenError (endpoint errors and
 // unreadable bodies) or wrap ErrInvalidIDToken.
 func (c *Config) ParseTokenResponse(resp *http.Response, g Grant) (*Token, error) {
 	var body []byte
@@ -152,14 +198,21 @@ func (c *Config) ParseTokenResponse(resp *http.Response, g Grant) (*Token, error
 		defer resp.Body.Close()
 		var err error
 		if body, err = io.ReadAll(io.LimitReader(resp.Body, maxTokenBody)); err != nil {
-			return nil, fmt.Errorf("auth: reading token response: %w", err)
+			if resp.Request != nil && resp.Request.Context().Err() != nil {
+				return nil, fmt.Errorf("auth: reading token response: %w", err)
+			}
+			return nil, &transientError{op: "reading token response", err: err}
 		}
 	}
 	t, err := parseTokenBody(resp.StatusCode, body, c.now(), c.scrubList(g))
 	if err != nil {
 		return nil, err
 	}
-	if err := c.completeToken(t, g); err != nil {
+	ctx := context.Background()
+	if resp.Request != nil {
+		ctx = resp.Request.Context()
+	}
+	if err := c.completeToken(ctx, t, g); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -178,7 +231,7 @@ func (c *Config) scrubList(g Grant) []string {
 
 // completeToken validates the ID token and carries over what a refresh
 // response may omit.
-func (c *Config) completeToken(t *Token, g Grant) error {
+func (c *Config) completeToken(ctx context.Context, t *Token, g Grant) error {
 	prev := g.prev
 	if prev != nil && t.RefreshToken == "" {
 		t.RefreshToken = prev.RefreshToken
@@ -192,7 +245,7 @@ func (c *Config) completeToken(t *Token, g Grant) error {
 		}
 		return nil
 	}
-	claims, err := c.VerifyIDToken(t.IDToken, g.nonce)
+	claims, err := c.VerifyIDTokenContext(ctx, t.IDToken, g.nonce)
 	if err != nil {
 		return err
 	}
@@ -256,11 +309,12 @@ func parseTokenBody(status int, body []byte, now time.Time, secrets []string) (*
 	return t, nil
 }
 
-// lifetime turns expires_in into a duration; missing, zero, negative or
-// unparsable values mean DefaultTokenLifetime.
+// lifetime turns expires_in (seconds) into a duration; missing,
+// unparsable or negative values, and values under one second (which would
+// give a token that is expired when it arrives), mean DefaultTokenLifetime.
 func lifetime(n json.Number) time.Duration {
 	f, err := strconv.ParseFloat(string(n), 64)
-	if err != nil || f <= 0 || math.IsNaN(f) {
+	if err != nil || f < 1 || math.IsNaN(f) {
 		return DefaultTokenLifetime
 	}
 	if f >= maxLifetime.Seconds() {
@@ -277,7 +331,10 @@ func (c *Config) retrieve(ctx context.Context, g Grant) (*Token, error) {
 	}
 	resp, err := c.httpClient().Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("auth: token request: %w", err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("auth: token request: %w", err)
+		}
+		return nil, &transientError{op: "token request", err: err}
 	}
 	return c.ParseTokenResponse(resp, g)
 }

@@ -71,14 +71,14 @@ func (s *Server) apiHandler() http.Handler {
 		s.mu.Lock()
 		at, ok := s.access[tok]
 		var p *principal
-		reason := ""
+		reason, errno := "", errnoAuthFailed
 		switch {
 		case tok == "" || !ok:
 			reason = "invalid access token"
 		case at.revoked:
 			reason = "access token revoked"
 		case !s.now().Before(at.expiry):
-			reason = "access token expired"
+			reason, errno = "access token expired", errnoTokenExpired
 		default:
 			p = &principal{grant: at.grant, user: s.users[at.username]}
 			if at.username != "" && p.user == nil {
@@ -92,13 +92,38 @@ func (s *Server) apiHandler() http.Handler {
 			note(r, cred, r.URL.Query().Get("client_id"))
 		}
 		if p == nil {
-			s.logRejected(r, http.StatusUnauthorized, reason)
-			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			envelopeError(w, http.StatusUnauthorized, reason)
+			s.logRejected(r, http.StatusForbidden, reason)
+			rejectToken(w, errno)
 			return
 		}
 		mux.ServeHTTP(w, withValue(r, principalKey, p))
 	})
+}
+
+// The errnos with which the live API rejects a token (jaccount-api.md §0).
+const (
+	errnoAuthFailed   = 10002 // AUTHENTICATION_FAILED: unknown, revoked or missing token
+	errnoTokenExpired = 10007 // ACCESS_TOKEN_EXPIRED
+)
+
+// rejection is the live API's answer to a bad token: errno, error and total,
+// without entities.
+type rejection struct {
+	Errno int    `json:"errno"`
+	Error string `json:"error"`
+	Total int    `json:"total"`
+}
+
+// rejectToken answers as the live API does when it refuses the access
+// token: HTTP 403 with {"errno":10002,"error":"Authentication Failed.",
+// "total":0}; an expired token gets errno 10007 (its message is the
+// errno's symbolic name, the live text being unrecorded).
+func rejectToken(w http.ResponseWriter, errno int) {
+	msg := "Authentication Failed."
+	if errno == errnoTokenExpired {
+		msg = "ACCESS_TOKEN_EXPIRED"
+	}
+	writeJSON(w, http.StatusForbidden, rejection{Errno: errno, Error: msg})
 }
 
 // requireScopes enforces the matched operation's security requirements,

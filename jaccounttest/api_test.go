@@ -206,21 +206,24 @@ func TestAPIAuthModes(t *testing.T) {
 	if !srv.ExpireAccessToken(expired.AccessToken) || !srv.RevokeToken(revoked.AccessToken) {
 		t.Fatal("expire or revoke did not find the token")
 	}
+	// The live API answers a bad token with 403 and errno 10002, an expired
+	// one with errno 10007, and no entities (jaccount-api.md §0).
 	tests := []struct {
-		name     string
-		header   string
-		query    string
-		want     int
-		wantCred jaccounttest.Credential
+		name      string
+		header    string
+		query     string
+		want      int
+		wantErrno int
+		wantCred  jaccounttest.Credential
 	}{
-		{"bearer", "Bearer " + good.AccessToken, "", 200, jaccounttest.CredentialBearer},
-		{"bearer lower-case scheme", "bearer " + good.AccessToken, "", 200, jaccounttest.CredentialBearer},
-		{"query with client_id", "", "access_token=" + good.AccessToken + "&client_id=" + jaccounttest.DefaultClientID, 200, jaccounttest.CredentialQuery},
-		{"none", "", "", 401, jaccounttest.CredentialNone},
-		{"unknown token", "Bearer nope", "", 401, jaccounttest.CredentialBearer},
-		{"basic scheme", "Basic " + good.AccessToken, "", 401, jaccounttest.CredentialNone},
-		{"expired", "Bearer " + expired.AccessToken, "", 401, jaccounttest.CredentialBearer},
-		{"revoked", "", "access_token=" + revoked.AccessToken, 401, jaccounttest.CredentialQuery},
+		{"bearer", "Bearer " + good.AccessToken, "", 200, 0, jaccounttest.CredentialBearer},
+		{"bearer lower-case scheme", "bearer " + good.AccessToken, "", 200, 0, jaccounttest.CredentialBearer},
+		{"query with client_id", "", "access_token=" + good.AccessToken + "&client_id=" + jaccounttest.DefaultClientID, 200, 0, jaccounttest.CredentialQuery},
+		{"none", "", "", 403, 10002, jaccounttest.CredentialNone},
+		{"unknown token", "Bearer nope", "", 403, 10002, jaccounttest.CredentialBearer},
+		{"basic scheme", "Basic " + good.AccessToken, "", 403, 10002, jaccounttest.CredentialNone},
+		{"expired", "Bearer " + expired.AccessToken, "", 403, 10007, jaccounttest.CredentialBearer},
+		{"revoked", "", "access_token=" + revoked.AccessToken, 403, 10002, jaccounttest.CredentialQuery},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,8 +234,16 @@ func TestAPIAuthModes(t *testing.T) {
 				req.Header.Set("Authorization", tt.header)
 			}
 			r := do(t, srv.HTTPClient(), req)
-			if r.status != tt.want || (tt.want == 200) != (errno(r) == 0) {
-				t.Fatalf("status %d body %s, want %d", r.status, r.body, tt.want)
+			if r.status != tt.want || errno(r) != tt.wantErrno {
+				t.Fatalf("status %d body %s, want %d errno %d", r.status, r.body, tt.want, tt.wantErrno)
+			}
+			if tt.want != 200 {
+				if _, has := r.json["entities"]; has || r.str("error") == "" || r.json["total"] != float64(0) {
+					t.Errorf("rejection body %s, want errno, error and total 0 without entities", r.body)
+				}
+				if tt.wantErrno == 10002 && r.str("error") != "Authentication Failed." {
+					t.Errorf("error = %q, want the live API's \"Authentication Failed.\"", r.str("error"))
+				}
 			}
 			if tt.want == 200 && r.str("error") != "Succeed." {
 				t.Errorf("positions message = %q, want the documented \"Succeed.\"", r.str("error"))
@@ -260,7 +271,7 @@ func TestExpireAllAccessTokens(t *testing.T) {
 	b := issue(t, srv, jaccounttest.FacultyUsername, "basic")
 	srv.ExpireAccessTokens()
 	for _, tok := range []string{a.AccessToken, b.AccessToken} {
-		if r := apiGet(t, srv, "/v1/me/profile", tok); r.status != 401 || r.str("error") != "access token expired" {
+		if r := apiGet(t, srv, "/v1/me/profile", tok); r.status != 403 || errno(r) != 10007 {
 			t.Errorf("after ExpireAccessTokens: %d %s", r.status, r.body)
 		}
 	}

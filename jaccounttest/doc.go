@@ -29,8 +29,10 @@
 //     the fixtures (see User and DefaultUsers) in the
 //     {errno, error, total, entities} envelope. Each operation's scopes are
 //     read from the spec's security requirements (any one alternative
-//     suffices); a token without them gets 403, an unknown, expired or revoked
-//     one 401. The token may come as Authorization: Bearer or as the
+//     suffices); a token without them gets 403. An unknown or revoked token
+//     gets what the live API sends, 403 {"errno":10002,"error":"Authentication
+//     Failed.","total":0}, an expired one errno 10007. The token may come as
+//     Authorization: Bearer or as the
 //     access_token query parameter. Card transactions are paged with
 //     nextToken (WithPageSize).
 //
@@ -38,7 +40,8 @@
 // ExpireAccessTokens, ExpireAccessToken and RevokeToken, WithClock and the TTL
 // options, and Inject, which adds faults: Latency, ErrorStatus, RateLimit
 // (429 with Retry-After), HTMLPage, DropConnection, TruncateBody and Errno
-// (HTTP 200 with errno != 0), each limited with Times, On (an Endpoint) and
-// OnPath. Requests returns the request log: method, path, endpoint, which
+// (HTTP 200 with errno != 0), each limited with Times, On (an Endpoint),
+// OnPath, For (a time-bounded outage, by the server's clock) and Probability
+// (faults spread over a run). Requests returns the request log: method, path, endpoint, which
 // credential was used, client id and status — never a token or secret.
 package jaccounttest

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,8 +27,9 @@ const (
 
 // Fault is a failure the server injects into its responses, made by one of
 // Latency, ErrorStatus, RateLimit, HTMLPage, DropConnection, TruncateBody or
-// Errno and narrowed with Times, On and OnPath. A fault applies to every
-// matching request until ClearFaults unless Times limits it. Faults are
+// Errno and narrowed with Times, On, OnPath, For and Probability. A fault
+// applies to every matching request until ClearFaults unless Times or For
+// limits it. Faults are
 // checked in the order they were injected: all matching Latency faults
 // delay the response, then the first other matching fault answers instead
 // of the server.
@@ -41,6 +43,9 @@ type Fault struct {
 	times      int // remaining; 0 means unlimited
 	path       string
 	endpoint   Endpoint
+	dur        time.Duration // For; 0 means no time limit
+	until      time.Time     // set by Inject from dur
+	prob       float64       // Probability; 0 means every matching request
 }
 
 // Latency delays matching responses by d (or until the request's context
@@ -84,6 +89,24 @@ func Errno(errno int, message string) Fault {
 // Times limits the fault to the next n matching requests.
 func (f Fault) Times(n int) Fault { f.times = max(n, 1); return f }
 
+// For limits the fault to the d after Inject, by the server's clock
+// (WithClock): a time-bounded outage, e.g.
+// ErrorStatus(503).On(EndpointToken).For(time.Second). A d <= 0 means no
+// limit.
+func (f Fault) For(d time.Duration) Fault { f.dur = max(d, 0); return f }
+
+// Probability makes the fault answer each matching request with
+// probability p, independently, so that faults are spread over a run
+// (Times then counts the requests it answered). A p <= 0 or >= 1 means
+// every matching request, the default.
+func (f Fault) Probability(p float64) Fault {
+	if p <= 0 || p >= 1 {
+		p = 0
+	}
+	f.prob = p
+	return f
+}
+
 // On limits the fault to requests to endpoint e.
 func (f Fault) On(e Endpoint) Fault { f.endpoint = e; return f }
 
@@ -105,7 +128,11 @@ func (f *Fault) matches(path string) bool {
 func (s *Server) Inject(faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := s.now()
 	for _, f := range faults {
+		if f.dur > 0 {
+			f.until = now.Add(f.dur)
+		}
 		s.faults = append(s.faults, &f)
 	}
 }
@@ -123,9 +150,14 @@ func (s *Server) ClearFaults() {
 func (s *Server) take(path string) (delays []time.Duration, answer *Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	now := s.now()
 	kept := s.faults[:0]
 	for _, f := range s.faults {
-		use := f.matches(path) && (answer == nil || f.kind == faultLatency)
+		if !f.until.IsZero() && !now.Before(f.until) {
+			continue // its time is up: drop it
+		}
+		use := f.matches(path) && (answer == nil || f.kind == faultLatency) &&
+			(f.prob == 0 || rand.Float64() < f.prob)
 		if use {
 			if f.kind == faultLatency {
 				delays = append(delays, f.latency)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -202,5 +203,60 @@ func TestRevokeRefreshToken(t *testing.T) {
 	// The access token still works.
 	if r := apiGet(t, srv, "/v1/me/profile", tok.AccessToken); r.status != 200 {
 		t.Errorf("access token after its refresh token was revoked: %d", r.status)
+	}
+}
+
+// TestFaultFor: a fault narrowed with For applies for that long after
+// Inject, by the server's clock, then goes away by itself.
+func TestFaultFor(t *testing.T) {
+	t.Parallel()
+	base := time.Now()
+	var offset atomic.Int64 // the clock stands still but for these steps
+	clock := func() time.Time { return base.Add(time.Duration(offset.Load())) }
+	srv := newServer(t, jaccounttest.WithClock(clock))
+	tok := issue(t, srv, jaccounttest.StudentUsername, "basic").AccessToken
+	srv.Inject(jaccounttest.ErrorStatus(503).For(time.Second))
+	get := func() int {
+		r := apiGet(t, srv, "/v1/me/profile", tok)
+		return r.status
+	}
+	if s := get(); s != 503 {
+		t.Fatalf("inside the window: %d, want 503", s)
+	}
+	offset.Add(int64(900 * time.Millisecond))
+	if s := get(); s != 503 {
+		t.Fatalf("still inside the window: %d, want 503", s)
+	}
+	offset.Add(int64(200 * time.Millisecond))
+	if s := get(); s != 200 {
+		t.Fatalf("after the window: %d, want 200", s)
+	}
+}
+
+// TestFaultProbability: a fault narrowed with Probability answers about
+// that share of the matching requests.
+func TestFaultProbability(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	tok := issue(t, srv, jaccounttest.StudentUsername, "basic").AccessToken
+	srv.Inject(jaccounttest.ErrorStatus(503).Probability(0.3), jaccounttest.ErrorStatus(502).Probability(0.5).Times(10))
+	count := map[int]int{}
+	const n = 1000
+	for range n {
+		count[apiGet(t, srv, "/v1/me/profile", tok).status]++
+	}
+	// 503: binomial(1000, 0.3) less what the first 502s took; seven
+	// standard deviations either side.
+	if count[503] < 200 || count[503] > 400 || count[502] != 10 || count[200] != n-count[503]-10 {
+		t.Fatalf("statuses %v, want about 300 x 503, exactly 10 x 502 (Times), the rest 200", count)
+	}
+	faults := 0
+	for _, r := range srv.Requests() {
+		if r.Fault {
+			faults++
+		}
+	}
+	if faults != count[503]+count[502] {
+		t.Errorf("log shows %d faults, want %d", faults, count[503]+count[502])
 	}
 }

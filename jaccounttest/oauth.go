@@ -71,22 +71,28 @@ type tokenResponse struct {
 }
 
 // redirectMatches reports whether uri matches one of the registered
-// redirect URIs: equal, or a loopback registration without a port that
-// differs only in the port (RFC 8252 section 7.3).
+// redirect URIs: equal as strings (RFC 6749 section 3.1.2.3's simple
+// comparison), or, for a loopback registration without a port, equal once
+// a port (digits only) is inserted after its host (RFC 8252 section 7.3).
+// Nothing is normalised: "hTtp://127.0.0.1:/callback" is not
+// "http://127.0.0.1/callback".
 func redirectMatches(registered []string, uri string) bool {
 	u, err := url.Parse(uri)
 	if err != nil || u.Fragment != "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return false
 	}
+	port := u.Port()
+	numeric := port != "" && strings.Trim(port, "0123456789") == ""
 	for _, reg := range registered {
 		if reg == uri {
 			return true
 		}
 		r, err := url.Parse(reg)
-		if err != nil || r.Port() != "" || !isLoopback(r.Hostname()) {
+		if err != nil || r.Port() != "" || !isLoopback(r.Hostname()) || !numeric {
 			continue
 		}
-		if r.Scheme == u.Scheme && r.Hostname() == u.Hostname() && r.Path == u.Path && r.RawQuery == u.RawQuery {
+		withPort := r.Scheme + "://" + r.Host + ":" + port + strings.TrimPrefix(reg, r.Scheme+"://"+r.Host)
+		if withPort == uri {
 			return true
 		}
 	}

@@ -169,8 +169,8 @@ func TestCodeRules(t *testing.T) {
 	}
 	// Replaying the code revokes everything it led to, refreshed tokens included.
 	for _, tok := range []string{first.str("access_token"), refreshed.str("access_token")} {
-		if r := apiGet(t, srv, "/v1/me/profile", tok); r.status != 401 {
-			t.Errorf("a token descending from a replayed code still works: %d", r.status)
+		if r := apiGet(t, srv, "/v1/me/profile", tok); r.status != 403 || errno(r) != 10002 {
+			t.Errorf("a token descending from a replayed code still works: %d %s", r.status, r.body)
 		}
 	}
 	if r := postToken(t, srv, creds(srv, "grant_type", "refresh_token", "refresh_token", refreshed.str("refresh_token")), false); r.str("error") != "invalid_grant" {

@@ -67,7 +67,7 @@ func TestBatchSurvivesFaultsAndPersistsRotatedToken(t *testing.T) {
 		TokenType: "bearer", Expiry: seed.Expiry}); err != nil {
 		t.Fatal(err)
 	}
-	fake.RevokeToken(seed.AccessToken) // the API answers 401; the job must refresh
+	fake.RevokeToken(seed.AccessToken) // the API answers 403 errno 10002; the job must refresh
 	fake.Inject(
 		jaccounttest.ErrorStatus(503).Times(3),
 		jaccounttest.RateLimit(time.Second).Times(1),

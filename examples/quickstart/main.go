@@ -129,7 +129,7 @@ func run(ctx context.Context, env *setup.Env, out io.Writer) error {
 		return err
 	}
 
-	p.title("Forced refresh (what to do when the API answers 401 to a token that looked valid)")
+	p.title("Forced refresh (what to do when the API rejects a token that looked valid)")
 	if _, err := ts.ForceRefresh(ctx, nil); err != nil {
 		return fmt.Errorf("refresh: %w", err)
 	}
