@@ -63,7 +63,7 @@ func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	}
 	next := s.transport
 	if next == nil {
-		next = http.DefaultTransport
+		next = defaultTransport()
 	}
 	at := &authTransport{
 		next:      bufferTransport{next: next, limit: s.maxBody},

@@ -146,10 +146,10 @@ func WithBaseURL(u string) Option {
 	})
 }
 
-// WithHTTPClient sends requests through hc's Transport (http.DefaultTransport
-// when it has none). Only the Transport is used: redirects are never followed
-// (they could carry the token to another host) and timeouts come from
-// WithAttemptTimeout and the context. A nil hc is invalid.
+// WithHTTPClient sends requests through hc's Transport (the default, see
+// NewTransport, when it has none). Only the Transport is used: redirects are
+// never followed (they could carry the token to another host) and timeouts
+// come from WithAttemptTimeout and the context. A nil hc is invalid.
 func WithHTTPClient(hc *http.Client) Option {
 	return optionFunc(func(s *settings) error {
 		if hc == nil {
@@ -160,7 +160,9 @@ func WithHTTPClient(hc *http.Client) Option {
 	})
 }
 
-// WithTransport sends requests through rt; nil means http.DefaultTransport.
+// WithTransport sends requests through rt; nil means the default transport,
+// which NewTransport describes (http.DefaultTransport is never used unless
+// passed here).
 func WithTransport(rt http.RoundTripper) Option {
 	return optionFunc(func(s *settings) error { s.transport = rt; return nil })
 }
