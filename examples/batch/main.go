@@ -3,12 +3,20 @@
 // shows its progress on stderr, survives transient failures (the API client
 // retries them), and keeps the token it renews in a token file.
 //
-//	go run ./examples/batch [-token FILE] [-client-credentials] [-concurrency N] [code ...]
+//	go run ./examples/batch [-token FILE | -store redis://HOST:PORT/DB] [-client-credentials] [-concurrency N] [code ...]
 //
 // The token comes from the token file (refresh-token mode; every renewed
 // token, with its rotated refresh token, is saved back), or with
 // -client-credentials from jAccount's client mode (saved to -token when
 // given). The codes come from the arguments, else from stdin, one a line.
+//
+// With -store redis://… the token is kept in Redis instead (package
+// auth/redisstore, under the keys jaccount-batch:token and
+// jaccount-batch:lock), so the same job can run as several processes on
+// several machines sharing one token: they take turns renewing it and never
+// spend a refresh token twice. Against the embedded fake, whose tokens die
+// with the process, each run keeps its token under keys of its own and
+// removes them at the end.
 //
 // With no configuration it runs against the embedded fake jAccount: it
 // seeds a token file for the fixture student, looks up the fixture classes,
@@ -29,13 +37,17 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
+	"github.com/oauth-jaccount/jaccount-go/auth/redisstore"
 	"github.com/oauth-jaccount/jaccount-go/examples/internal/setup"
 	"github.com/oauth-jaccount/jaccount-go/gen"
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
@@ -53,6 +65,7 @@ func main() {
 // options are the command line.
 type options struct {
 	tokenFile         string
+	redisURL          string
 	clientCredentials bool
 	concurrency       int
 	faults            bool
@@ -65,6 +78,7 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	fs.SetOutput(stderr)
 	o := &options{}
 	fs.StringVar(&o.tokenFile, "token", "", "token file (default: a fresh one seeded by the fake)")
+	fs.StringVar(&o.redisURL, "store", "", "keep the token in Redis, shared by every process running the job: redis://[:password@]host:port/db (rediss:// for TLS)")
 	fs.BoolVar(&o.clientCredentials, "client-credentials", false, "use jAccount's client mode instead of a stored user token")
 	fs.IntVar(&o.concurrency, "concurrency", 4, "lookups in flight at once")
 	fs.BoolVar(&o.faults, "faults", true, "against the fake: inject failures to show the retries")
@@ -73,6 +87,9 @@ func parseArgs(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.concurrency < 1 {
 		return nil, errors.New("-concurrency must be at least 1")
+	}
+	if o.redisURL != "" && o.tokenFile != "" {
+		return nil, errors.New("give -token or -store, not both")
 	}
 	o.codes = fs.Args()
 	return o, nil
@@ -94,6 +111,9 @@ func run(ctx context.Context, env *setup.Env, args []string, stdin io.Reader, st
 	ts, store, err := tokenSource(ctx, env, o, stderr)
 	if o.tempDir != "" {
 		defer os.RemoveAll(o.tempDir)
+	}
+	if store != nil {
+		defer store.close()
 	}
 	if err != nil {
 		return err
@@ -117,9 +137,9 @@ func run(ctx context.Context, env *setup.Env, args []string, stdin io.Reader, st
 		after := storedRefreshToken(ctx, store)
 		switch {
 		case after != before && before != "":
-			fmt.Fprintf(stderr, "token file %s: refresh token rotated (%s -> %s) and saved\n", store.Path(), setup.Redact(before), setup.Redact(after))
+			fmt.Fprintf(stderr, "%s: refresh token rotated (%s -> %s) and saved\n", store.where, setup.Redact(before), setup.Redact(after))
 		default:
-			fmt.Fprintf(stderr, "token file %s: saved\n", store.Path())
+			fmt.Fprintf(stderr, "%s: saved\n", store.where)
 		}
 	}
 	fmt.Fprintf(stderr, "%d looked up, %d failed\n", len(o.codes)-failed, failed)
@@ -160,41 +180,83 @@ func defaultCodes(env *setup.Env, stdin io.Reader) ([]string, error) {
 	return codes, nil
 }
 
-// tokenSource returns the job's token source and, when a token file is in
-// use, its store.
-func tokenSource(ctx context.Context, env *setup.Env, o *options, stderr io.Writer) (*auth.TokenSource, *auth.FileStore, error) {
-	var store *auth.FileStore
+// tokenStore is where the job keeps its token: a token file or Redis.
+type tokenStore struct {
+	auth.TokenStore
+	where string       // for messages, without secrets
+	close func() error // releases the Redis client, if any
+}
+
+// openStore returns the -token file or the -store Redis, or nil.
+func openStore(ctx context.Context, env *setup.Env, o *options) (*tokenStore, error) {
+	if o.tokenFile != "" {
+		s := auth.NewFileStore(o.tokenFile)
+		return &tokenStore{TokenStore: s, where: "token file " + s.Path(), close: func() error { return nil }}, nil
+	}
+	if o.redisURL == "" {
+		return nil, nil
+	}
+	opt, err := redis.ParseURL(o.redisURL)
+	if err != nil {
+		return nil, errors.New("-store: not a redis:// or rediss:// URL") // the URL may hold a password: not echoed
+	}
+	prefix := "jaccount-batch:"
+	if env.Fake != nil {
+		prefix += "fake-" + strings.TrimPrefix(env.Fake.URL, "http://") + "-" + strconv.Itoa(os.Getpid()) + ":"
+	}
+	rdb := redis.NewClient(opt)
+	s, err := redisstore.New(rdb, redisstore.WithKeyPrefix(prefix))
+	if err != nil {
+		_ = rdb.Close()
+		return nil, err
+	}
+	st := &tokenStore{TokenStore: s, where: fmt.Sprintf("redis %s key %s", opt.Addr, s.TokenKey()), close: rdb.Close}
+	if env.Fake != nil { // its tokens die with the fake: do not leave them behind
+		st.close = func() error {
+			rdb.Del(context.WithoutCancel(ctx), s.TokenKey(), s.LockKey())
+			return rdb.Close()
+		}
+	}
+	return st, nil
+}
+
+// tokenSource returns the job's token source and, when a token file or
+// Redis is in use, its store.
+func tokenSource(ctx context.Context, env *setup.Env, o *options, stderr io.Writer) (*auth.TokenSource, *tokenStore, error) {
 	var opts []auth.SourceOption
-	if o.tokenFile == "" && !o.clientCredentials && env.Fake != nil {
+	if o.tokenFile == "" && o.redisURL == "" && !o.clientCredentials && env.Fake != nil {
 		dir, err := os.MkdirTemp("", "jaccount-batch-")
 		if err != nil {
 			return nil, nil, fmt.Errorf("token file: %w", err)
 		}
 		o.tokenFile, o.tempDir = filepath.Join(dir, "token.json"), dir
 	}
-	if o.tokenFile != "" {
-		store = auth.NewFileStore(o.tokenFile)
-		opts = append(opts, auth.WithStore(store))
+	store, err := openStore(ctx, env, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	if store != nil {
+		opts = append(opts, auth.WithStore(store.TokenStore))
 	}
 	if o.clientCredentials {
 		fmt.Fprintln(stderr, "token: client credentials (jAccount's client mode)")
 		ts, err := env.Config.ClientCredentialsSource([]string{scope}, opts...)
 		return ts, store, err
 	}
-	if o.tokenFile == "" {
-		return nil, nil, errors.New("give -token FILE (a stored user token) or -client-credentials")
+	if store == nil {
+		return nil, nil, errors.New("give -token FILE or -store redis://… (a stored user token) or -client-credentials")
 	}
-	_, err := store.Load(ctx)
+	_, err = store.Load(ctx)
 	switch {
 	case errors.Is(err, auth.ErrNoToken) && env.Fake != nil:
 		if err := seedToken(ctx, env.Fake, store); err != nil {
-			return nil, nil, err
+			return nil, store, err
 		}
-		fmt.Fprintf(stderr, "token: seeded %s with a token of the fake's %s\n", store.Path(), jaccounttest.StudentUsername)
+		fmt.Fprintf(stderr, "token: seeded %s with a token of the fake's %s\n", store.where, jaccounttest.StudentUsername)
 	case err != nil:
-		return nil, nil, fmt.Errorf("load the token file: %w", err)
+		return nil, store, fmt.Errorf("load the token: %w", err)
 	default:
-		fmt.Fprintf(stderr, "token: loaded from %s\n", store.Path())
+		fmt.Fprintf(stderr, "token: loaded from %s\n", store.where)
 	}
 	ts, err := env.Config.TokenSource(nil, opts...)
 	return ts, store, err
@@ -202,7 +264,7 @@ func tokenSource(ctx context.Context, env *setup.Env, o *options, stderr io.Writ
 
 // seedToken stores a fresh user token from the fake, as a web login would
 // have left it.
-func seedToken(ctx context.Context, fake *jaccounttest.Server, store *auth.FileStore) error {
+func seedToken(ctx context.Context, fake *jaccounttest.Server, store auth.TokenStore) error {
 	t, err := fake.IssueToken(jaccounttest.StudentUsername, scope)
 	if err != nil {
 		return err
@@ -211,7 +273,7 @@ func seedToken(ctx context.Context, fake *jaccounttest.Server, store *auth.FileS
 		Expiry: t.Expiry, Scope: strings.Join(t.Scopes, " ")})
 }
 
-func storedRefreshToken(ctx context.Context, store *auth.FileStore) string {
+func storedRefreshToken(ctx context.Context, store *tokenStore) string {
 	if store == nil {
 		return ""
 	}

@@ -36,6 +36,8 @@ type Env struct {
 	Fake *jaccounttest.Server
 	// apiOptions point the API client at the fake.
 	apiOptions []api.Option
+	// fakeURL is the fake running elsewhere (WithFakeAt), if any.
+	fakeURL string
 }
 
 // FromEnv returns the real jAccount when all three of EnvClientID,
@@ -75,6 +77,23 @@ func WithFake(srv *jaccounttest.Server) *Env {
 	}
 }
 
+// WithFakeAt returns the Env of a fake jAccount running elsewhere, at base
+// URL u (a jaccounttest.Server of another process, e.g. a test that runs
+// several examples against one fake), with its default client. Fake is nil:
+// the example treats it as an external jAccount and starts no fake of its
+// own.
+func WithFakeAt(u string) *Env {
+	return &Env{
+		Config: &auth.Config{
+			ClientID: jaccounttest.DefaultClientID, ClientSecret: jaccounttest.DefaultClientSecret,
+			Endpoint: auth.Endpoint{AuthURL: u + "/oauth2/authorize", TokenURL: u + "/oauth2/token",
+				LogoutURL: u + "/oauth2/logout", Issuer: u + "/oauth2/"},
+		},
+		apiOptions: []api.Option{api.WithBaseURL(u)},
+		fakeURL:    u,
+	}
+}
+
 // Close stops the fake, if any.
 func (e *Env) Close() {
 	if e.Fake != nil {
@@ -86,6 +105,9 @@ func (e *Env) Close() {
 func (e *Env) Where() string {
 	if e.Fake != nil {
 		return "the embedded fake jAccount at " + e.Fake.URL
+	}
+	if e.fakeURL != "" {
+		return "the fake jAccount at " + e.fakeURL
 	}
 	return "the real jAccount (" + auth.DefaultEndpoint.AuthURL + ")"
 }
