@@ -875,3 +875,48 @@ func TestWaitEndsWithLastError(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled and ErrTemporary", err)
 	}
 }
+
+// TestInvalidGrantRereadsStore: a holder whose lock lease ran out while it
+// was paused between reading the store and spending the refresh token finds
+// that token already spent by another process, which stored the rotated
+// one. On invalid_grant the source re-reads the store and carries on with
+// that token instead of failing every call for the failure TTL.
+func TestInvalidGrantRereadsStore(t *testing.T) {
+	t.Parallel()
+	f, clk, cfg, tok := loggedIn(t)
+	st := &fencedStore{}
+	st.put(tok)
+	ts := source(t, cfg, tok, WithStore(st))
+	clk.Add(2 * time.Hour)
+	var other *Token
+	var fired atomic.Bool
+	f.override = func(http.ResponseWriter, *http.Request) bool {
+		// Before the source's refresh is answered, another process spends
+		// the same refresh token and stores what it got.
+		if fired.Swap(true) {
+			return false
+		}
+		var err error
+		if other, err = cfg.Refresh(context.Background(), tok); err != nil {
+			t.Errorf("the other process's refresh: %v", err)
+			return false
+		}
+		st.put(other)
+		return false
+	}
+	o, err := ts.Token()
+	if err != nil {
+		t.Fatalf("Token after the other process rotated the refresh token: %v", err)
+	}
+	if other == nil || o.AccessToken != other.AccessToken {
+		t.Fatalf("got a token other than the one the other process stored")
+	}
+	if n := f.invalidGrants.Load(); n != 1 {
+		t.Errorf("%d invalid_grant, want exactly the one spent refresh token", n)
+	}
+	// The adopted token is the store's: later renewals start from it.
+	clk.Add(2 * time.Hour)
+	if _, err := ts.Token(); err != nil || f.invalidGrants.Load() != 1 {
+		t.Fatalf("renewal from the adopted token: %v, %d invalid_grant", err, f.invalidGrants.Load())
+	}
+}
