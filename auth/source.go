@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"time"
 
@@ -320,7 +321,7 @@ func (s *TokenSource) renew(ctx context.Context, f *flight) (_ *Token, err error
 	if l, ok := s.store.(Locker); ok {
 		unlock, err := l.Lock(ctx)
 		if err != nil {
-			return nil, err
+			return nil, storeError("locking the token store", err)
 		}
 		defer func() { _ = unlock() }()
 	}
@@ -347,7 +348,7 @@ func (s *TokenSource) renew(ctx context.Context, f *flight) (_ *Token, err error
 				s.logError("auth: reading the token store failed; using the token in memory", err)
 				return st.cur, nil
 			}
-			return nil, err
+			return nil, storeError("reading the token store", err)
 		}
 	}
 	if s.usable(st.cur, s.cfg.now(), rejected, force) {
@@ -420,6 +421,17 @@ func (s *TokenSource) rereadAfterRejection(ctx context.Context, st *storeState, 
 		return nil, false
 	}
 	return st.cur, true
+}
+
+// storeError marks a store failure that may pass by itself, a network
+// error of a shared store such as Redis, as temporary (ErrTemporary), so
+// that it is neither remembered nor reported as a reason to log in again.
+func storeError(op string, err error) error {
+	var ne net.Error
+	if errors.As(err, &ne) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return &transientError{op: op, err: err}
+	}
+	return err
 }
 
 // loadStored reads the store; an empty store, or a stored value with

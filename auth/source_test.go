@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -918,5 +920,40 @@ func TestInvalidGrantRereadsStore(t *testing.T) {
 	clk.Add(2 * time.Hour)
 	if _, err := ts.Token(); err != nil || f.invalidGrants.Load() != 1 {
 		t.Fatalf("renewal from the adopted token: %v, %d invalid_grant", err, f.invalidGrants.Load())
+	}
+}
+
+// unreachableStore is a shared store (Redis, say) whose server cannot be
+// reached until up is set.
+type unreachableStore struct {
+	fencedStore
+	up atomic.Bool
+}
+
+func (s *unreachableStore) Lock(context.Context) (func() error, error) {
+	if !s.up.Load() {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
+	return func() error { return nil }, nil
+}
+
+// TestUnreachableStoreIsTemporary: a shared store that cannot be reached
+// is a failure that passes by itself, like a token endpoint that cannot be
+// reached: it matches ErrTemporary (the user need not log in again) and is
+// not remembered for the failure TTL.
+func TestUnreachableStoreIsTemporary(t *testing.T) {
+	t.Parallel()
+	_, clk, cfg, tok := loggedIn(t)
+	st := &unreachableStore{}
+	st.put(tok)
+	ts := source(t, cfg, tok, WithStore(st))
+	clk.Add(2 * time.Hour)
+	_, err := ts.Token()
+	if !errors.Is(err, ErrTemporary) {
+		t.Fatalf("store unreachable: %v, want an error matching ErrTemporary", err)
+	}
+	st.up.Store(true)
+	if _, err := ts.Token(); err != nil {
+		t.Fatalf("once the store is back: %v (a remembered failure?)", err)
 	}
 }
