@@ -3,35 +3,74 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/gen"
 )
 
-// benchBody is a realistic getMyProfile reply.
-var benchBody = []byte(`{"errno":0,"error":"success","total":1,"entities":[{"id":"4f3c2b1a-0000-4000-8000-123456789abc",` +
-	`"account":"alice","name":"Alice","kind":"canvas.profile","code":"520030910001","userType":"student",` +
-	`"organize":{"id":"03000","name":"Electronic Information and Electrical Engineering"},` +
-	`"topOrganize":{"id":"03000","name":"SEIEE"},"classNo":"F2003001",` +
-	`"avatars":{"uriTiny":"https://example.invalid/t.png","uriNormal":"https://example.invalid/n.png","uriLarge":"https://example.invalid/l.png"},` +
-	`"birthday":{"birthYear":"2002","birthMonth":"01","birthDay":"02"},"gender":"female","email":"alice@sjtu.edu.cn",` +
-	`"timeZone":8,"mobile":"13800000000","identities":[{"kind":"canvas.identity","isDefault":true,"code":"520030910001",` +
-	`"userType":"student","userTypeName":"Student","organize":{"id":"03000","name":"SEIEE"},"status":"active","classNo":"F2003001"}],` +
-	`"cardNo":"123456","cardType":"student","unionId":"u-1","accountPhotoUrl":"https://example.invalid/p.png"}]}`)
+// Realistic replies, one per benchmarked operation.
+var (
+	// benchProfile is a getMyProfile reply with every scope's fields.
+	benchProfile = []byte(`{"errno":0,"error":"success","total":1,"entities":[{"id":"4f3c2b1a-0000-4000-8000-123456789abc",` +
+		`"account":"alice","name":"Alice","kind":"canvas.profile","code":"520030910001","userType":"student",` +
+		`"organize":{"id":"03000","name":"Electronic Information and Electrical Engineering"},` +
+		`"topOrganize":{"id":"03000","name":"SEIEE"},"classNo":"F2003001",` +
+		`"avatars":{"uriTiny":"https://example.invalid/t.png","uriNormal":"https://example.invalid/n.png","uriLarge":"https://example.invalid/l.png"},` +
+		`"birthday":{"birthYear":"2002","birthMonth":"01","birthDay":"02"},"gender":"female","email":"alice@sjtu.edu.cn",` +
+		`"timeZone":8,"mobile":"13800000000","identities":[{"kind":"canvas.identity","isDefault":true,"code":"520030910001",` +
+		`"userType":"student","userTypeName":"Student","organize":{"id":"03000","name":"SEIEE"},"status":"active","classNo":"F2003001"}],` +
+		`"cardNo":"123456","cardType":"student","unionId":"u-1","accountPhotoUrl":"https://example.invalid/p.png"}]}`)
+	// benchLessons is a listMyLessons reply of six teaching classes.
+	benchLessons = envelopeOf(6, func(i int) string {
+		return fmt.Sprintf(`{"name":"(2024-2025-1)-CS%d-1","kind":"sjtu.lesson","bsid":"B%d","code":"(2024-2025-1)-CS%d-1",`+
+			`"course":{"code":"CS%d","name":"Course %d","kind":"sjtu.course"},"teachers":[{"name":"Teacher %d","kind":"canvas.profile"}],`+
+			`"organize":{"id":"03000","name":"SEIEE"},"hours":32,"credits":3,"classes":[{"schedule":{"kind":"sjtu.lesson.schedule",`+
+			`"week":1,"day":%d,"period":3,"start":3,"finish":4},"classroom":{"name":"Dongzhong 3-101","kind":"sjtu.classroom"}}]}`,
+			i, i, i, i, i, i, i%5+1)
+	})
+	// benchTransactions is a listMyCardTransactions page of 20.
+	benchTransactions = envelopeOf(20, func(i int) string {
+		return fmt.Sprintf(`{"dateTime":%d,"system":"canteen","merchant":"No. 1 Canteen","description":"lunch #%d",`+
+			`"amount":-%d.5,"cardBalance":%d.18}`, 1623835790000+int64(i)*60000, i, 5+i%20, 300-i)
+	})
+	// benchRights is a getUserRights reply: free-form objects.
+	benchRights = envelopeOf(4, func(i int) string {
+		return fmt.Sprintf(`{"code":"right.%d","name":"Right %d","enabled":true,"scope":["a","b"]}`, i, i)
+	})
+)
+
+func envelopeOf(n int, entity func(int) string) []byte {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = entity(i)
+	}
+	return []byte(`{"errno":0,"error":"success","total":` + fmt.Sprint(n) + `,"entities":[` + strings.Join(parts, ",") + `]}`)
+}
 
 var benchServer = sync.OnceValue(func() *httptest.Server {
+	replies := map[string][]byte{
+		"/v1/me/profile":             benchProfile,
+		"/v1/me/lessons":             benchLessons,
+		"/v1/me/card/transactions":   benchTransactions,
+		"/v1/enterprise/user/rights": benchRights,
+	}
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+testToken {
+		body, ok := replies[r.URL.Path]
+		if r.Header.Get("Authorization") != "Bearer "+testToken || !ok {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(benchBody)
+		_, _ = w.Write(body)
 	}))
 })
 
@@ -44,9 +83,9 @@ func benchTransport() *http.Transport {
 	return t
 }
 
-// rawProfile is the baseline: plain net/http and encoding/json doing the
-// same request and decode.
-func rawProfile(ctx context.Context, hc *http.Client, url string) (*gen.Profile, error) {
+// rawGet is the baseline: plain net/http and encoding/json doing the same
+// request and decode into the envelope type a hand-written client would use.
+func rawGet[E any](ctx context.Context, hc *http.Client, url string) (*E, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
@@ -57,72 +96,220 @@ func rawProfile(ctx context.Context, hc *http.Client, url string) (*gen.Profile,
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var pl gen.ProfileList
-	if err := json.NewDecoder(resp.Body).Decode(&pl); err != nil {
+	var env E
+	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
 		return nil, err
 	}
-	return &pl.Entities[0], nil
+	return &env, nil
 }
 
 func parallelism() int { return max(1, 64/runtime.GOMAXPROCS(0)) }
 
-func BenchmarkProfile(b *testing.B) {
+// benchOp is one operation called through the SDK and through the baseline.
+type benchOp struct {
+	name     string
+	sdk, raw func(ctx context.Context) error
+}
+
+// benchSetup returns the benchmarked operations, over an SDK client and a
+// baseline http.Client against the bench server, each with its own pool,
+// warmed: both pools hold their connections before anything is timed.
+func benchSetup(b *testing.B) []benchOp {
 	srv := benchServer()
-	ctx := context.Background()
 	c, err := api.NewClient(api.StaticToken(testToken), api.WithBaseURL(srv.URL), api.WithTransport(benchTransport()))
 	if err != nil {
 		b.Fatal(err)
 	}
 	hc := &http.Client{Transport: benchTransport()}
-	url := srv.URL + "/v1/me/profile"
-	sdk := func() error {
-		p, err := c.Profile.Get(ctx)
-		if err == nil && p.Account != "alice" {
-			b.Error("bad profile")
-		}
-		return err
-	}
-	raw := func() error {
-		p, err := rawProfile(ctx, hc, url)
-		if err == nil && p.Account != "alice" {
-			b.Error("bad profile")
-		}
-		return err
-	}
-	// Open the connections of both pools before timing anything.
-	var wg sync.WaitGroup
-	for range 64 {
-		wg.Go(func() { _, _ = sdk(), raw() })
-	}
-	wg.Wait()
-	impls := []struct {
-		name string
-		call func() error
-	}{{"raw", raw}, {"sdk", sdk}}
-	// Sub-benchmarks are named impl=…/goroutines=… so that
-	// "benchstat -col /impl" sets the SDK beside the baseline.
-	for _, bc := range impls {
-		b.Run("impl="+bc.name+"/goroutines=1", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := bc.call(); err != nil {
-					b.Fatal(err)
+	ops := benchOps(c, hc, srv.URL)
+	ctx := context.Background()
+	for _, op := range ops {
+		var wg sync.WaitGroup
+		for range 64 {
+			wg.Go(func() {
+				if err := op.sdk(ctx); err != nil {
+					b.Error(err)
 				}
-			}
-		})
+				if err := op.raw(ctx); err != nil {
+					b.Error(err)
+				}
+			})
+		}
+		wg.Wait()
 	}
-	for _, bc := range impls {
-		b.Run("impl="+bc.name+"/goroutines=64", func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetParallelism(parallelism())
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if err := bc.call(); err != nil {
-						b.Error(err)
-						return
+	return ops
+}
+
+func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
+	check := func(ok bool) error {
+		if !ok {
+			return fmt.Errorf("unexpected reply")
+		}
+		return nil
+	}
+	begin, end := time.UnixMilli(1623800000000), time.UnixMilli(1623900000000)
+	return []benchOp{
+		{"profile",
+			func(ctx context.Context) error {
+				p, err := c.Profile.Get(ctx)
+				if err != nil {
+					return err
+				}
+				return check(p.Account == "alice")
+			},
+			func(ctx context.Context) error {
+				env, err := rawGet[gen.ProfileList](ctx, hc, base+"/v1/me/profile")
+				if err != nil {
+					return err
+				}
+				return check(len(env.Entities) == 1 && env.Entities[0].Account == "alice")
+			}},
+		{"lessons",
+			func(ctx context.Context) error {
+				l, err := c.Lessons.List(ctx)
+				if err != nil {
+					return err
+				}
+				return check(len(l.Items) == 6)
+			},
+			func(ctx context.Context) error {
+				env, err := rawGet[gen.LessonList](ctx, hc, base+"/v1/me/lessons")
+				if err != nil {
+					return err
+				}
+				return check(len(env.Entities) == 6)
+			}},
+		{"transactions",
+			func(ctx context.Context) error {
+				l, err := c.Card.ListTransactions(ctx, api.CardListTransactionsParams{CardNo: "123456", Begin: begin, End: end})
+				if err != nil {
+					return err
+				}
+				return check(len(l.Items) == 20)
+			},
+			func(ctx context.Context) error {
+				q := url.Values{"cardNo": {"123456"}, "beginDate": {fmt.Sprint(begin.UnixMilli())}, "endDate": {fmt.Sprint(end.UnixMilli())}}
+				env, err := rawGet[gen.CardTransactionList](ctx, hc, base+"/v1/me/card/transactions?"+q.Encode())
+				if err != nil {
+					return err
+				}
+				return check(len(env.Entities) == 20)
+			}},
+		{"rights",
+			func(ctx context.Context) error {
+				l, err := c.Enterprise.GetUserRights(ctx, "alice")
+				if err != nil {
+					return err
+				}
+				return check(len(l.Items) == 4)
+			},
+			func(ctx context.Context) error {
+				env, err := rawGet[gen.UserRightList](ctx, hc, base+"/v1/enterprise/user/rights?"+url.Values{"account": {"alice"}}.Encode())
+				if err != nil {
+					return err
+				}
+				return check(len(env.Entities) == 4)
+			}},
+	}
+}
+
+// BenchmarkAPI measures each operation through api.Client against the
+// net/http + encoding/json baseline, both against one loopback server.
+// Sub-benchmarks are named op=…/impl=…/goroutines=… so that
+// "benchstat -col /impl" sets the SDK beside the baseline.
+func BenchmarkAPI(b *testing.B) {
+	ctx := context.Background()
+	for _, op := range benchSetup(b) {
+		impls := []struct {
+			name string
+			call func(context.Context) error
+		}{{"raw", op.raw}, {"sdk", op.sdk}}
+		for _, im := range impls {
+			b.Run("op="+op.name+"/impl="+im.name+"/goroutines=1", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := im.call(ctx); err != nil {
+						b.Fatal(err)
 					}
 				}
 			})
-		})
+		}
+		for _, im := range impls {
+			b.Run("op="+op.name+"/impl="+im.name+"/goroutines=64", func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetParallelism(parallelism())
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						if err := im.call(ctx); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
+// BenchmarkAPIPaired measures the same calls as BenchmarkAPI, but each
+// iteration (each goroutine's, with 64) makes one baseline call and one SDK
+// call, alternating which goes first, and times each: both sides see the
+// same moments of a shared machine's load, so their ratio holds even when
+// the absolute times drift. It reports raw-ns/call, sdk-ns/call and
+// throughput, the SDK's throughput over the baseline's (raw time over SDK
+// time).
+func BenchmarkAPIPaired(b *testing.B) {
+	ctx := context.Background()
+	for _, op := range benchSetup(b) {
+		for _, g := range []int{1, 64} {
+			b.Run("op="+op.name+"/goroutines="+fmt.Sprint(g), func(b *testing.B) {
+				var mu sync.Mutex
+				var rawNS, sdkNS, calls int64
+				pair := func(i int64) (raw, sdk int64) {
+					first, second := op.raw, op.sdk
+					if i%2 == 1 {
+						first, second = second, first
+					}
+					t0 := time.Now()
+					if err := first(ctx); err != nil {
+						b.Error(err)
+					}
+					t1 := time.Now()
+					if err := second(ctx); err != nil {
+						b.Error(err)
+					}
+					d1, d2 := t1.Sub(t0).Nanoseconds(), time.Since(t1).Nanoseconds()
+					if i%2 == 1 {
+						return d2, d1
+					}
+					return d1, d2
+				}
+				if g == 1 {
+					var i int64
+					for b.Loop() {
+						r, s := pair(i)
+						rawNS, sdkNS, calls = rawNS+r, sdkNS+s, calls+1
+						i++
+					}
+				} else {
+					b.SetParallelism(max(1, g/runtime.GOMAXPROCS(0)))
+					b.RunParallel(func(pb *testing.PB) {
+						var r, s, n int64
+						for pb.Next() {
+							dr, ds := pair(n)
+							r, s, n = r+dr, s+ds, n+1
+						}
+						mu.Lock()
+						rawNS, sdkNS, calls = rawNS+r, sdkNS+s, calls+n
+						mu.Unlock()
+					})
+				}
+				if calls > 0 && sdkNS > 0 {
+					b.ReportMetric(float64(rawNS)/float64(calls), "raw-ns/call")
+					b.ReportMetric(float64(sdkNS)/float64(calls), "sdk-ns/call")
+					b.ReportMetric(float64(rawNS)/float64(sdkNS), "throughput-sdk/raw")
+				}
+			})
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 )
 
 // List is one reply of a list operation: the entities with the envelope's
@@ -15,10 +17,12 @@ import (
 type List[T any] struct {
 	// Items are the entities of this reply.
 	Items []T
-	// Total is the number of entities in the whole result, which may exceed
-	// len(Items) when the result is paged.
+	// Total is the envelope's total: for a paged result, the number of
+	// entities in the whole result, which may exceed len(Items). jAccount
+	// sends 0 on some replies that are not paged.
 	Total int64
-	// NextToken, when not empty, asks for the following page.
+	// NextToken, when not empty, asks for the following page (operations
+	// that page by token).
 	NextToken string
 }
 
@@ -34,19 +38,123 @@ type envelope[T any] struct {
 // errnoMissing marks an envelope without errno; no server sends this value.
 const errnoMissing = math.MinInt
 
-// get performs GET path?rawQuery and decodes the envelope of a 2xx reply;
-// every other outcome is an *Error.
-func get[T any](ctx context.Context, c *Client, path, rawQuery string, single bool) (*envelope[T], error) {
+// result says what a call expects in the envelope's entities.
+type result uint8
+
+const (
+	resultList   result = iota // an array, possibly empty
+	resultSingle               // an array with at least one entity
+	resultNone                 // anything, or nothing: it is not read
+)
+
+// reqBody is an encoded request body.
+type reqBody struct {
+	data        []byte
+	contentType string
+}
+
+// jsonBody encodes v as a JSON request body.
+func jsonBody(v any) (*reqBody, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("jaccount api: encode the request body: %w", err)
+	}
+	return &reqBody{data: b, contentType: "application/json"}, nil
+}
+
+// formBody encodes v as application/x-www-form-urlencoded: url.Values as
+// they are, anything else through its JSON form, whose members must be
+// scalars (strings, numbers, booleans; null members are left out).
+func formBody(v any) (*reqBody, error) {
+	vals, ok := v.(url.Values)
+	if !ok {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("jaccount api: encode the request body: %w", err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("jaccount api: a form body must be an object: %w", err)
+		}
+		vals = make(url.Values, len(m))
+		for k, raw := range m {
+			var s any
+			d := json.NewDecoder(bytes.NewReader(raw))
+			d.UseNumber()
+			if err := d.Decode(&s); err != nil {
+				return nil, fmt.Errorf("jaccount api: form member %q: %w", k, err)
+			}
+			switch x := s.(type) {
+			case nil:
+			case string:
+				vals.Set(k, x)
+			case json.Number:
+				vals.Set(k, x.String())
+			case bool:
+				vals.Set(k, strconv.FormatBool(x))
+			default:
+				return nil, fmt.Errorf("jaccount api: form member %q is not a scalar", k)
+			}
+		}
+	}
+	return &reqBody{data: []byte(vals.Encode()), contentType: "application/x-www-form-urlencoded"}, nil
+}
+
+// rawBody sends b as it is, with contentType.
+func rawBody(b []byte, contentType string) (*reqBody, error) {
+	return &reqBody{data: b, contentType: contentType}, nil
+}
+
+// callOne returns the single entity of an operation that yields one.
+func callOne[T any](ctx context.Context, c *Client, method, path, rawQuery string, body *reqBody) (*T, error) {
+	env, err := call[T](ctx, c, method, path, rawQuery, body, resultSingle)
+	if err != nil {
+		return nil, err
+	}
+	return &env.Entities[0], nil
+}
+
+// callList returns the entities of a list operation.
+func callList[T any](ctx context.Context, c *Client, method, path, rawQuery string, body *reqBody) (*List[T], error) {
+	env, err := call[T](ctx, c, method, path, rawQuery, body, resultList)
+	if err != nil {
+		return nil, err
+	}
+	return &List[T]{Items: env.Entities, Total: env.Total, NextToken: env.NextToken}, nil
+}
+
+// callNone runs an operation whose reply carries nothing of use.
+func callNone(ctx context.Context, c *Client, method, path, rawQuery string, body *reqBody) error {
+	_, err := call[json.RawMessage](ctx, c, method, path, rawQuery, body, resultNone)
+	return err
+}
+
+// call sends method path?rawQuery with the body rb (nil: none) through the retrying,
+// authenticating stack and decodes the envelope of a 2xx reply; every other
+// outcome is an *Error.
+func call[T any](ctx context.Context, c *Client, method, path, rawQuery string, rb *reqBody, want result) (*envelope[T], error) {
 	if ctx == nil {
 		return nil, errors.New("jaccount api: nil Context")
 	}
-	st := newCallState(ctx, http.MethodGet, path)
+	st := newCallState(ctx, method, path)
 	st.typed = true
 	req, err := c.newRequest(st, &st.url, path, rawQuery)
 	if err != nil {
 		return nil, err
 	}
 	st.rreq.Request = req
+	if method != http.MethodGet || rb != nil {
+		req.Method = method
+		req.Header = http.Header{}
+		if rb != nil {
+			req.Header["Content-Type"] = []string{rb.contentType}
+			// The body is rewound for every attempt, and GetBody lets the
+			// forced refresh after a rejected token send it again.
+			if err := st.rreq.SetBody(rb.data); err != nil {
+				return nil, fmt.Errorf("jaccount api: request body: %w", err)
+			}
+		}
+	}
 	resp, err := c.retry.Do(&st.rreq)
 	if err != nil {
 		return nil, transportError(st, err)
@@ -59,21 +167,22 @@ func get[T any](ctx context.Context, c *Client, path, rawQuery string, single bo
 			Err: ErrInvalidResponse, Message: "unbuffered response body"}
 	}
 	env := &envelope[T]{Errno: errnoMissing}
-	if err := decode(resp, b.buf.Bytes(), env, st, single); err != nil {
+	if err := decode(resp, b.buf.Bytes(), env, st, want); err != nil {
 		return nil, err
 	}
 	return env, nil
 }
 
 // decode fills env from a buffered reply, or returns the *Error it amounts
-// to. Success needs a 2xx status, a JSON object with errno == 0 and an
-// entities array, not empty if single; anything else fails and nothing
-// partial is returned.
-func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callState, single bool) error {
+// to. Success needs a 2xx status, a JSON object with errno == 0 and, unless
+// want is resultNone, an entities array, not empty for resultSingle;
+// anything else fails and nothing partial is returned.
+func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callState, want result) error {
 	jsonErr := json.Unmarshal(data, env)
 	ok2xx := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	isEnvelope := jsonErr == nil && env.Errno != errnoMissing
-	if ok2xx && isEnvelope && env.Errno == 0 && env.Entities != nil && (!single || len(env.Entities) > 0) {
+	hasEntities := want == resultNone || (env.Entities != nil && (want != resultSingle || len(env.Entities) > 0))
+	if ok2xx && isEnvelope && env.Errno == 0 && hasEntities {
 		return nil
 	}
 	e := &Error{Method: st.method, Path: st.path, StatusCode: resp.StatusCode, Attempts: st.attempts}
@@ -137,22 +246,4 @@ func transportError(st *callState, err error) error {
 		e.Message = sanitize(err.Error(), 4*maxSnippet, st.secrets()...)
 	}
 	return e
-}
-
-// getOne returns the single entity of an operation that yields one.
-func getOne[T any](ctx context.Context, c *Client, path string) (*T, error) {
-	env, err := get[T](ctx, c, path, "", true)
-	if err != nil {
-		return nil, err
-	}
-	return &env.Entities[0], nil
-}
-
-// getList returns the entities of a list operation.
-func getList[T any](ctx context.Context, c *Client, path, rawQuery string) (*List[T], error) {
-	env, err := get[T](ctx, c, path, rawQuery, false)
-	if err != nil {
-		return nil, err
-	}
-	return &List[T]{Items: env.Entities, Total: env.Total, NextToken: env.NextToken}, nil
 }

@@ -10,36 +10,19 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
-
-	"github.com/oauth-jaccount/jaccount-go/gen"
 )
 
-// Client is the typed client of the jAccount open API. Its services group
-// the operations by API area. A Client is safe for concurrent use; build one
-// and share it, so that its connections and its token source are shared too.
-type Client struct {
-	// Profile is the signed-in user's profile.
-	Profile *ProfileService
-	// Enterprise is the enterprise (organisation) data about a user.
-	Enterprise *EnterpriseService
-	// Lessons is the teaching classes.
-	Lessons *LessonsService
-	// Examinations is the examination arrangements.
-	Examinations *ExaminationsService
-	// Card is the campus card and its transactions.
-	Card *CardService
-
-	base    string // base URL without a trailing slash
-	baseURL *url.URL
-	maxBody int64
-	auth    *authTransport
-	retry   *retryablehttp.Client
-	http    *http.Client // the whole stack, for Raw
-	raw     *gen.ClientWithResponses
+// core is the hand-written part of Client: the transport stack every
+// service sends through. Client (client.gen.go) embeds it.
+type core struct {
+	settings settings // what NewClient was given, for WithTokenSource
+	base     string   // base URL without a trailing slash
+	baseURL  *url.URL
+	maxBody  int64
+	auth     *authTransport
+	retry    *retryablehttp.Client
+	http     *http.Client // the whole stack, for HTTPClient
 }
-
-// service is what every service embeds: the client it belongs to.
-type service struct{ c *Client }
 
 // NewClient returns a client that authenticates with ts. Use StaticToken for
 // a fixed access token. If ts implements Refresher, a rejected token (401,
@@ -61,22 +44,34 @@ func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("jaccount api: NewClient: base URL %q: want http(s)://host[/path]", base)
 	}
-	next := s.transport
-	if next == nil {
-		next = defaultTransport()
+	if s.transport == nil {
+		s.transport = defaultTransport()
 	}
+	c := &Client{core: newCore(s, base, u, ts, nil)}
+	c.initServices()
+	return c, nil
+}
+
+// newCore builds the stack for ts over the settings' transport. The header
+// values of shared, if not nil, are reused: they never change.
+func newCore(s settings, base string, u *url.URL, ts oauth2.TokenSource, shared *authTransport) core {
 	at := &authTransport{
-		next:      bufferTransport{next: next, limit: s.maxBody},
+		next:      bufferTransport{next: s.transport, limit: s.maxBody},
 		src:       ts,
 		queryAuth: s.queryAuth,
 		clientID:  s.clientID,
-		accept:    []string{"application/json"},
 		logger:    s.logger,
 		timeout:   s.attemptTimeout,
 		budget:    s.retry.Budget,
 	}
-	if s.userAgent != "" {
-		at.userAgent = []string{s.userAgent}
+	switch {
+	case shared != nil:
+		at.accept, at.userAgent = shared.accept, shared.userAgent
+	default:
+		at.accept = []string{"application/json"}
+		if s.userAgent != "" {
+			at.userAgent = []string{s.userAgent}
+		}
 	}
 	at.refresher, _ = ts.(Refresher)
 	// One attempt: never follow a redirect, since the token would follow it.
@@ -86,45 +81,52 @@ func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	attempt := &http.Client{Transport: at, CheckRedirect: noRedirect}
 	r := &retrier{policy: s.retry, logger: s.logger}
 	rc := r.client(attempt)
-	c := &Client{
-		base:    base,
-		baseURL: u,
-		maxBody: s.maxBody,
-		auth:    at,
-		retry:   rc,
+	return core{
+		settings: s,
+		base:     base,
+		baseURL:  u,
+		maxBody:  s.maxBody,
+		auth:     at,
+		retry:    rc,
 		http: &http.Client{
 			Transport:     stateTransport{next: &retryablehttp.RoundTripper{Client: rc}},
 			CheckRedirect: noRedirect,
 		},
 	}
-	c.raw, err = gen.NewClientWithResponses(base, gen.WithHTTPClient(c.http))
-	if err != nil {
-		return nil, fmt.Errorf("jaccount api: NewClient: %w", err)
-	}
-	c.Profile = &ProfileService{c}
-	c.Enterprise = &EnterpriseService{c}
-	c.Lessons = &LessonsService{c}
-	c.Examinations = &ExaminationsService{c}
-	c.Card = &CardService{c}
-	return c, nil
 }
 
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// Raw returns the generated client, sending through the same retrying,
-// authenticating stack as c. Its responses are not unwrapped: callers check
-// status, content type and errno themselves.
-func (c *Client) Raw() *gen.ClientWithResponses { return c.raw }
+// WithTokenSource returns a copy of c that authenticates with ts and shares
+// everything else with c: options, retry policy, and the transport with its
+// connection pool. It is cheap (a dozen small allocations, a tenth of those
+// of one call), so a web app can build one per request for the signed-in
+// user's token source instead of a whole client. ts nil keeps c's token
+// source.
+func (c *Client) WithTokenSource(ts oauth2.TokenSource) *Client {
+	if ts == nil {
+		ts = c.auth.src
+	}
+	c2 := &Client{core: newCore(c.settings, c.base, c.baseURL, ts, c.auth)}
+	c2.initServices()
+	return c2
+}
 
-// BaseURL returns the API's base URL, without a trailing slash; pass it to
-// the gen.NewXxxRequest builders.
+// BaseURL returns the API's base URL, without a trailing slash.
 func (c *Client) BaseURL() string { return c.base }
+
+// HTTPClient returns an *http.Client that sends through c's stack: the
+// token, the retries (only for requests that can be sent again safely), the
+// per-attempt timeout and the body size cap. Its responses are not decoded:
+// it is for replies that are not the JSON envelope, such as a file or an
+// image. Requests must go to c's base URL, since they carry the token.
+func (c *Client) HTTPClient() *http.Client { return c.http }
 
 // Authorize returns a copy of req carrying the current access token as the
 // auth mode says (header or query), plus the client's User-Agent; req itself
-// is not modified. Use it with a gen.NewXxxRequest builder to get an
-// operation's request without sending it. The request's context bounds the
-// wait for the token when the source is a ContextTokenSource.
+// is not modified. Use it to get an operation's request without sending it.
+// The request's context bounds the wait for the token when the source is a
+// ContextTokenSource.
 func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
 	tok, err := c.auth.token(req.Context())
 	if err != nil {
@@ -138,11 +140,11 @@ func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
 }
 
 // NewRequest builds, without sending it, the authorised GET request for path
-// (e.g. "/v1/me/profile") and query under the base URL: the equivalent of the
-// Python client's get_rest_api_url. path must start with "/".
+// (e.g. PathProfileGet) and query under the base URL. path must start with
+// "/". See also URL and AuthorizedURL, which need no client.
 func (c *Client) NewRequest(ctx context.Context, path string, query url.Values) (*http.Request, error) {
-	if !strings.HasPrefix(path, "/") {
-		return nil, fmt.Errorf("jaccount api: NewRequest: path %q does not start with /", path)
+	if err := checkPath("NewRequest", path); err != nil {
+		return nil, err
 	}
 	req, err := c.newRequest(ctx, new(url.URL), path, query.Encode())
 	if err != nil {
@@ -163,6 +165,17 @@ var reqTemplate = http.Request{
 
 // newRequest builds GET base+path?rawQuery in u and a request for it.
 func (c *Client) newRequest(ctx context.Context, u *url.URL, path, rawQuery string) (*http.Request, error) {
+	if err := c.fillURL(u, path, rawQuery); err != nil {
+		return nil, err
+	}
+	req := reqTemplate.WithContext(ctx)
+	req.URL = u
+	req.Host = u.Host
+	return req, nil
+}
+
+// fillURL sets u to base+path?rawQuery; path is already escaped.
+func (c *Client) fillURL(u *url.URL, path, rawQuery string) error {
 	*u = *c.baseURL
 	u.Path = c.baseURL.Path + path
 	u.RawPath = ""
@@ -171,13 +184,10 @@ func (c *Client) newRequest(ctx context.Context, u *url.URL, path, rawQuery stri
 		u.RawPath = c.baseURL.EscapedPath() + path
 		p, err := url.PathUnescape(u.RawPath)
 		if err != nil {
-			return nil, fmt.Errorf("jaccount api: bad path %q: %w", path, err)
+			return fmt.Errorf("jaccount api: bad path %q: %w", path, err)
 		}
 		u.Path = p
 	}
 	u.RawQuery = rawQuery
-	req := reqTemplate.WithContext(ctx)
-	req.URL = u
-	req.Host = u.Host
-	return req, nil
+	return nil
 }

@@ -1,18 +1,42 @@
 // Package api is the typed client for the jAccount open API at
 // https://api.sjtu.edu.cn.
 //
-// It sits on top of the generated client in package gen and adds what the
-// generated code does not do: it strips the {errno, error, total, entities}
-// envelope, turns every failure (a 4xx/5xx status, errno != 0 on a 200, a body
-// that is not JSON, an oversized body) into one typed *Error, retries safely
-// through go-retryablehttp, and attaches the access token to every attempt.
+// Its services, methods, parameter structs, paging iterators, path
+// constants, scopes, errnos and model types are generated from
+// openapi/jaccount.yaml (the files *.gen.go); the rest is what no spec can
+// say: the transport, the envelope decoder, errors, options and the generic
+// calls. It strips the {errno, error, total, entities} envelope, turns every
+// failure (a 4xx/5xx status, errno != 0 on a 200, a body that is not JSON,
+// an oversized body) into one typed *Error, retries safely through
+// go-retryablehttp, and attaches the access token to every attempt.
 //
-// Operations are grouped by API area, in the style of go-github:
+// Operations are grouped by API area, one service per tag of the spec, in
+// the style of go-github:
 //
 //	c, err := api.NewClient(tokenSource) // or api.NewClient(api.StaticToken("…"))
-//	p, err := c.Profile.Get(ctx)
-//	ls, err := c.Lessons.ListBySemester(ctx, "2024-2025-1")
-//	for tx, err := range c.Card.AllTransactions(ctx, api.TransactionsParams{}) { … }
+//	p, err := c.Profile.Get(ctx)                                // *api.Profile
+//	ls, err := c.Lessons.ListBySemester(ctx, "2024-2025-1")     // *api.List[api.Lesson]
+//	for tx, err := range c.Card.ListTransactionsIter(ctx, api.CardListTransactionsParams{}) { … }
+//
+// A method's name comes from its operationId by one rule (README, "Method names"):
+// the verb, then the remaining words without "My" and without the words of
+// the service (getMyProfile is Profile.Get, listMyCardTransactions is
+// Card.ListTransactions). Required parameters are arguments; optional ones
+// are fields of a params struct, left out of the request when zero; dates
+// are time.Time, written in the unit the spec declares. A paged operation
+// has an iterator, XxxIter, for its paging style. The models (Profile,
+// Lesson, …) are aliases of package gen's, so callers import api alone.
+//
+// # Calls the spec does not model
+//
+// Get and GetList call any GET path, and Client.Do any method with a body,
+// through the same retries, authentication, envelope checks and errors as
+// the typed methods: the Go form of the Python client's call_rest_api. URL
+// and AuthorizedURL build an API address without a client, the latter with
+// the legacy access_token and client_id query parameters (get_rest_api_url).
+// HTTPClient sends arbitrary requests (for replies that are not the
+// envelope) through the client's stack, and NewRequest and Authorize build
+// an *http.Request with the token applied without sending it.
 //
 // # Authentication
 //
@@ -29,29 +53,24 @@
 // from the TokenSource are never retried and reach the caller through %w, so
 // errors.Is and errors.As see the token source's own error values; a
 // temporary failure of the token endpoint after a rejection does not match
-// ErrUnauthorized.
+// ErrUnauthorized. WithTokenSource derives, cheaply, a client for another
+// user's token that shares the transport.
 //
 // # Retries
 //
 // GET requests are retried on connection errors, on 429 and on 5xx except 501,
-// with exponential backoff and jitter. Retry-After is honoured up to the
-// policy's maximum wait; a longer one, or any wait that would end after the
-// call's deadline or retry budget, returns the last answer at once (with
-// Error.RetryAfter set) instead of a bare deadline error later. Attempts and total time are bounded (see
-// RetryPolicy), context cancellation stops at once, and requests with other
-// methods (only reachable through Raw) are retried only when the connection
-// was never made. When retries run out the last response's status and body
-// reach the caller's *Error.
+// with exponential backoff and jitter; PUT and DELETE likewise, and other
+// methods (POST) only when the connection was never made. Retry-After is
+// honoured up to the policy's maximum wait; a longer one, or any wait that
+// would end after the call's deadline or retry budget, returns the last
+// answer at once (with Error.RetryAfter set) instead of a bare deadline error
+// later. Attempts and total time are bounded (see RetryPolicy), context
+// cancellation stops at once, and when retries run out the last response's
+// status and body reach the caller's *Error.
 //
 // # Secrets
 //
 // Errors and log records carry the request's method and path, never its full
 // URL, and body snippets are redacted, so neither the access token nor the
 // client_id-bearing URL of the query mode leaks into logs.
-//
-// # Raw access
-//
-// Raw returns the generated gen.ClientWithResponses wired to the same
-// retrying, authenticating HTTP stack, and NewRequest and Authorize build an
-// *http.Request with the token applied without sending it.
 package api

@@ -6,15 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"time"
 
 	"github.com/oauth-jaccount/jaccount-go/api"
-	"github.com/oauth-jaccount/jaccount-go/gen"
 )
 
 // exampleServer stands in for https://api.sjtu.edu.cn.
 func exampleServer() *httptest.Server {
-	return httptest.NewServer(gen.HandlerFromMux(gen.NewStrictHandler(fakeAPI{}, nil), http.NewServeMux()))
+	return httptest.NewServer(fakeAPI())
 }
 
 func Example() {
@@ -45,15 +45,15 @@ func Example() {
 	// 1 CS101-1
 }
 
-func ExampleCardService_AllTransactions() {
+func ExampleCardService_ListTransactionsIter() {
 	srv := exampleServer()
 	defer srv.Close()
 	c, _ := api.NewClient(api.StaticToken("access-token"), api.WithBaseURL(srv.URL))
 
 	var sum float64
 	n := 0
-	params := api.TransactionsParams{Begin: time.UnixMilli(0)}
-	for tx, err := range c.Card.AllTransactions(context.Background(), params) {
+	params := api.CardListTransactionsParams{Begin: time.UnixMilli(0)}
+	for tx, err := range c.Card.ListTransactionsIter(context.Background(), params) {
 		if err != nil {
 			fmt.Println("error:", err)
 			return
@@ -98,23 +98,84 @@ func ExampleWithQueryAuth() {
 	// Output: GET https://api.sjtu.edu.cn/v1/me/profile?access_token=access-token&client_id=japortal000000
 }
 
-func ExampleClient_Raw() {
+// The generic calls reach what the spec does not model, through the same
+// retries, authentication and errors as the typed methods: the Go form of
+// the Python client's call_rest_api(token, path).
+func ExampleGet() {
 	srv := exampleServer()
 	defer srv.Close()
 	c, _ := api.NewClient(api.StaticToken("access-token"), api.WithBaseURL(srv.URL))
+	ctx := context.Background()
 
-	// The generated client, sharing the retrying, authenticating stack.
-	resp, err := c.Raw().GetMyCardWithResponse(context.Background())
+	p, err := api.Get[api.Profile](ctx, c, api.PathProfileGet, nil)
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(resp.StatusCode(), resp.JSON200.Entities[0].CardNo)
+	fmt.Println(p.Account)
 
-	// Or an operation's request from the generated builder, authorised.
-	req, _ := gen.NewGetLessonRequest(c.BaseURL(), "CS101-1")
-	req, _ = c.Authorize(req)
-	fmt.Println(req.URL.Path, req.Header.Get("Authorization"))
+	rights, err := api.GetList[map[string]any](ctx, c, api.PathEnterpriseGetUserRights, url.Values{"account": {"bob"}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(rights.Items[0]["account"])
 	// Output:
-	// 200 12345
-	// /v1/lesson/CS101-1 Bearer access-token
+	// alice
+	// bob
+}
+
+func ExampleClient_Do() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		fmt.Println(r.Method, r.URL.Path, r.Header.Get("Content-Type"), r.PostForm.Encode())
+		_, _ = w.Write([]byte(`{"errno":0,"error":"success","total":0,"entities":[{"id":7}]}`))
+	}))
+	defer srv.Close()
+	c, _ := api.NewClient(api.StaticToken("access-token"), api.WithBaseURL(srv.URL))
+
+	var charge struct {
+		ID int `json:"id"`
+	}
+	err := c.Do(context.Background(), http.MethodPost, "/v1/me/card/recharge", nil,
+		url.Values{"cardNo": {"12345"}, "amount": {"50"}}, &charge)
+	fmt.Println(charge.ID, err)
+	// Output:
+	// POST /v1/me/card/recharge application/x-www-form-urlencoded amount=50&cardNo=12345
+	// 7 <nil>
+}
+
+// The URL builders need no client: the Python client's get_rest_api_url.
+func ExampleAuthorizedURL() {
+	u, _ := api.URL("", api.PathLessonsList, nil)
+	fmt.Println(u)
+	u, _ = api.AuthorizedURL(api.DefaultBaseURL, "/v1/me/lessons/2024-2025-1", url.Values{"classes": {"false"}}, "access-token", "japortal000000")
+	fmt.Println(u)
+	// Output:
+	// https://api.sjtu.edu.cn/v1/me/lessons
+	// https://api.sjtu.edu.cn/v1/me/lessons/2024-2025-1?access_token=access-token&classes=false&client_id=japortal000000
+}
+
+// A web app keeps one Client and derives a per-user copy on each request;
+// the copies share the connection pool.
+func ExampleClient_WithTokenSource() {
+	srv := exampleServer()
+	defer srv.Close()
+	shared, _ := api.NewClient(api.StaticToken("app-token"), api.WithBaseURL(srv.URL))
+
+	handler := func(userToken string) {
+		c := shared.WithTokenSource(api.StaticToken(userToken))
+		p, err := c.Profile.Get(context.Background())
+		fmt.Println(p.Account, err)
+	}
+	handler("access-token")
+	// Output: alice <nil>
+}
+
+// Scopes carry the registry's bits and grants.
+func ExampleScope() {
+	fmt.Println(api.ScopeEssential, api.ScopeEssential.Bit(), api.ScopeEssential.Grants())
+	mask, _ := api.ScopeMask(api.ScopeBasic, api.ScopeEssential)
+	fmt.Println(mask, api.ScopeStrings(api.ScopeOpenID, api.ScopeLessons))
+	// Output:
+	// essential 1 [authorization_code client_credentials]
+	// 3 [openid lessons]
 }

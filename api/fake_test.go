@@ -11,7 +11,6 @@ import (
 
 	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
-	"github.com/oauth-jaccount/jaccount-go/gen"
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 )
 
@@ -95,10 +94,10 @@ func TestEveryMethodAgainstFake(t *testing.T) {
 			}
 			p, err := c.Profile.Get(ctx)
 			check("Profile.Get", err, err == nil && p.Account == stu.Username && p.Name == stu.Profile.Name)
-			pos, err := c.Enterprise.Positions(ctx)
-			check("Enterprise.Positions", err, err == nil && len(pos.Positions) == len(stu.Positions))
-			rights, err := c.Enterprise.Rights(ctx, stu.Username)
-			check("Enterprise.Rights", err, err == nil && len(rights.Items) == len(stu.Rights))
+			pos, err := c.Enterprise.GetUserPositions(ctx)
+			check("Enterprise.GetUserPositions", err, err == nil && len(pos.Positions) == len(stu.Positions))
+			rights, err := c.Enterprise.GetUserRights(ctx, stu.Username)
+			check("Enterprise.GetUserRights", err, err == nil && len(rights.Items) == len(stu.Rights))
 			cur, err := c.Lessons.List(ctx)
 			check("Lessons.List", err, err == nil && len(cur.Items) == len(stu.Lessons[jaccounttest.CurrentSemester]))
 			prev, err := c.Lessons.ListBySemester(ctx, jaccounttest.PreviousSemester)
@@ -110,20 +109,20 @@ func TestEveryMethodAgainstFake(t *testing.T) {
 			check("Examinations.List", err, err == nil && len(ex.Items) == len(stu.Examinations))
 			card, err := c.Card.Get(ctx)
 			check("Card.Get", err, err == nil && card.CardNo == stu.Card.CardNo && card.CardBalance == stu.Card.CardBalance)
-			page, err := c.Card.Transactions(ctx, api.TransactionsParams{})
-			check("Card.Transactions", err, err == nil && page.Total == int64(len(stu.Transactions)) &&
+			page, err := c.Card.ListTransactions(ctx, api.CardListTransactionsParams{})
+			check("Card.ListTransactions", err, err == nil && page.Total == int64(len(stu.Transactions)) &&
 				len(page.Items) > 0 && len(page.Items) < len(stu.Transactions) && page.NextToken != "")
-			var walked []gen.CardTransaction
-			for tx, err := range c.Card.AllTransactions(ctx, api.TransactionsParams{}) {
+			var walked []api.CardTransaction
+			for tx, err := range c.Card.ListTransactionsIter(ctx, api.CardListTransactionsParams{}) {
 				if err != nil {
-					t.Fatalf("AllTransactions after %d: %v", len(walked), err)
+					t.Fatalf("ListTransactionsIter after %d: %v", len(walked), err)
 				}
 				walked = append(walked, tx)
 			}
-			byTime := func(a, b gen.CardTransaction) int { return cmp.Compare(a.DateTime, b.DateTime) }
+			byTime := func(a, b api.CardTransaction) int { return cmp.Compare(a.DateTime, b.DateTime) }
 			slices.SortFunc(walked, byTime)
 			if want := slices.SortedFunc(slices.Values(stu.Transactions), byTime); !slices.Equal(walked, want) {
-				t.Errorf("AllTransactions walked %d transactions, want the fixture's %d", len(walked), len(want))
+				t.Errorf("ListTransactionsIter walked %d transactions, want the fixture's %d", len(walked), len(want))
 			}
 			for _, r := range fake.Requests() {
 				if r.Endpoint == jaccounttest.EndpointAPI && (r.Credential != mode.cred || r.Status != 200) {

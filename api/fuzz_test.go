@@ -44,7 +44,11 @@ func FuzzDecode(f *testing.F) {
 		resp := &http.Response{StatusCode: status, Header: http.Header{}}
 		st := &callState{method: http.MethodGet, path: "/v1/me/profile", token: fuzzToken}
 		env := &envelope[gen.Profile]{Errno: errnoMissing}
-		err := decode(resp, data, env, st, single)
+		want := resultList
+		if single {
+			want = resultSingle
+		}
+		err := decode(resp, data, env, st, want)
 		if err == nil {
 			if status < 200 || status > 299 || env.Errno != 0 || env.Entities == nil || single && len(env.Entities) == 0 {
 				t.Fatalf("success for status %d errno %d entities %v", status, env.Errno, env.Entities)

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -21,61 +22,74 @@ const (
 	testClientID = "japortal-client-ID-42"
 )
 
-// fakeAPI is a spec-faithful jAccount server built on the generated strict
-// server: every reply is the real envelope.
-type fakeAPI struct{}
-
-var _ gen.StrictServerInterface = fakeAPI{}
+// fakeAPI serves the operations of the spec with fixed data in the real
+// envelope.
+func fakeAPI() http.Handler {
+	mux := http.NewServeMux()
+	reply := func(w http.ResponseWriter, total int, next string, entities any) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"errno": 0, "error": "success", "total": total,
+			"nextToken": next, "entities": entities})
+	}
+	fail := func(w http.ResponseWriter, status int, msg string) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(map[string]any{"errno": status, "error": msg, "total": 0})
+	}
+	mux.HandleFunc("GET /v1/me/profile", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 1, "", []gen.Profile{testProfile})
+	})
+	mux.HandleFunc("GET /v1/enterprise/user/positions", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 1, "", []gen.UserPositions{{Account: "alice", Positions: []gen.Position{{Post: gen.Post{PostCode: "BuiltInStudent"}}}}})
+	})
+	mux.HandleFunc("GET /v1/enterprise/user/rights", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 1, "", []gen.UserRight{{"account": r.URL.Query().Get("account"), "right": "admin"}})
+	})
+	mux.HandleFunc("GET /v1/me/lessons", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 1, "", []gen.Lesson{testLesson})
+	})
+	mux.HandleFunc("GET /v1/me/lessons/{semester}", func(w http.ResponseWriter, r *http.Request) {
+		l := testLesson
+		l.Name = r.PathValue("semester")
+		reply(w, 1, "", []gen.Lesson{l})
+	})
+	mux.HandleFunc("GET /v1/lesson/{code}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("code") != testLesson.Code {
+			fail(w, http.StatusNotFound, "no such lesson")
+			return
+		}
+		reply(w, 1, "", []gen.Lesson{testLesson})
+	})
+	mux.HandleFunc("GET /v1/me/examinations", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 2, "", []gen.Examination{{"name": "Maths"}, {"name": "Physics"}})
+	})
+	mux.HandleFunc("GET /v1/me/card", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 1, "", []gen.CardInfo{{CardNo: "12345", CardBalance: 42.5}})
+	})
+	// Transactions come three per page; nextToken is the index of the
+	// page's first item.
+	mux.HandleFunc("GET /v1/me/card/transactions", func(w http.ResponseWriter, r *http.Request) {
+		start := 0
+		if tok := r.URL.Query().Get("nextToken"); tok != "" {
+			start = int(tok[0] - '0')
+		}
+		end := min(start+3, len(testTransactions))
+		next := ""
+		if end < len(testTransactions) {
+			next = string(rune('0' + end))
+		}
+		reply(w, len(testTransactions), next, testTransactions[start:end])
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fail(w, http.StatusNotFound, "no such API") })
+	return mux
+}
 
 var (
 	testProfile = gen.Profile{Account: "alice", Name: "Alice", Kind: "canvas.profile", UserType: "student"}
 	testLesson  = gen.Lesson{Bsid: "B1", Code: "CS101-1", Name: "Programming", Credits: 3}
 )
 
-func (fakeAPI) GetMyProfile(context.Context, gen.GetMyProfileRequestObject) (gen.GetMyProfileResponseObject, error) {
-	return gen.GetMyProfile200JSONResponse{Error: "success", Total: 1, Entities: []gen.Profile{testProfile}}, nil
-}
-
-func (fakeAPI) GetUserPositions(context.Context, gen.GetUserPositionsRequestObject) (gen.GetUserPositionsResponseObject, error) {
-	return gen.GetUserPositions200JSONResponse{Error: "Succeed.", Total: 1, Entities: []gen.UserPositions{{
-		Account: "alice", Positions: []gen.Position{{Post: gen.Post{PostCode: "BuiltInStudent"}}},
-	}}}, nil
-}
-
-func (fakeAPI) GetUserRights(_ context.Context, r gen.GetUserRightsRequestObject) (gen.GetUserRightsResponseObject, error) {
-	return gen.GetUserRights200JSONResponse{Error: "success", Total: 1,
-		Entities: []gen.UserRight{{"account": r.Params.Account, "right": "admin"}}}, nil
-}
-
-func (fakeAPI) ListMyLessons(context.Context, gen.ListMyLessonsRequestObject) (gen.ListMyLessonsResponseObject, error) {
-	return gen.ListMyLessons200JSONResponse{Error: "success", Total: 1, Entities: []gen.Lesson{testLesson}}, nil
-}
-
-func (fakeAPI) ListMyLessonsBySemester(_ context.Context, r gen.ListMyLessonsBySemesterRequestObject) (gen.ListMyLessonsBySemesterResponseObject, error) {
-	l := testLesson
-	l.Name = r.Semester
-	return gen.ListMyLessonsBySemester200JSONResponse{Error: "success", Total: 1, Entities: []gen.Lesson{l}}, nil
-}
-
-func (fakeAPI) GetLesson(_ context.Context, r gen.GetLessonRequestObject) (gen.GetLessonResponseObject, error) {
-	if r.Code != testLesson.Code {
-		return gen.GetLesson404JSONResponse{NotFoundJSONResponse: gen.NotFoundJSONResponse{Errno: 404, Error: "no such lesson"}}, nil
-	}
-	return gen.GetLesson200JSONResponse{Error: "success", Total: 1, Entities: []gen.Lesson{testLesson}}, nil
-}
-
-func (fakeAPI) ListMyExaminations(context.Context, gen.ListMyExaminationsRequestObject) (gen.ListMyExaminationsResponseObject, error) {
-	return gen.ListMyExaminations200JSONResponse{Error: "success", Total: 2,
-		Entities: []gen.Examination{{"name": "Maths"}, {"name": "Physics"}}}, nil
-}
-
-func (fakeAPI) GetMyCard(context.Context, gen.GetMyCardRequestObject) (gen.GetMyCardResponseObject, error) {
-	return gen.GetMyCard200JSONResponse{Error: "success", Total: 1,
-		Entities: []gen.CardInfo{{CardNo: "12345", CardBalance: 42.5}}}, nil
-}
-
-// testTransactions are served three per page; nextToken is the index of the
-// page's first item.
+// testTransactions are served three per page.
 var testTransactions = func() []gen.CardTransaction {
 	var ts []gen.CardTransaction
 	for i := range 7 {
@@ -83,20 +97,6 @@ var testTransactions = func() []gen.CardTransaction {
 	}
 	return ts
 }()
-
-func (fakeAPI) ListMyCardTransactions(_ context.Context, r gen.ListMyCardTransactionsRequestObject) (gen.ListMyCardTransactionsResponseObject, error) {
-	start := 0
-	if r.Params.NextToken != "" {
-		start = int(r.Params.NextToken[0] - '0')
-	}
-	end := min(start+3, len(testTransactions))
-	resp := gen.ListMyCardTransactions200JSONResponse{Error: "success", Total: int64(len(testTransactions)),
-		Entities: testTransactions[start:end]}
-	if end < len(testTransactions) {
-		resp.NextToken = string(rune('0' + end))
-	}
-	return resp, nil
-}
 
 // server is an httptest server that checks the token and counts requests.
 type server struct {
@@ -112,7 +112,7 @@ type server struct {
 func newServer(t testing.TB, h http.Handler) *server {
 	t.Helper()
 	if h == nil {
-		h = gen.HandlerFromMux(gen.NewStrictHandler(fakeAPI{}, nil), http.NewServeMux())
+		h = fakeAPI()
 	}
 	s := &server{}
 	s.token.Store(testToken)

@@ -14,7 +14,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-jaccount/jaccount-go/api"
-	"github.com/oauth-jaccount/jaccount-go/gen"
 )
 
 var okProfile = `{"errno":0,"error":"success","total":1,"entities":[{"account":"alice"}]}`
@@ -216,7 +215,7 @@ func TestNonIdempotentRequests(t *testing.T) {
 	s := newServer(t, reply(503, "", ""))
 	ct := &countingTransport{next: http.DefaultTransport}
 	c := newClient(t, s, api.WithTransport(ct))
-	hc := c.Raw().ClientInterface.(*gen.Client).Client.(*http.Client)
+	hc := c.HTTPClient()
 	post := func(url string) error {
 		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, strings.NewReader("x=1"))
 		if err != nil {
@@ -447,7 +446,7 @@ func TestRefreshResendsBody(t *testing.T) {
 	}))
 	src := &refreshingSource{cur: "revoked-token", next: testToken}
 	c := newClientTS(t, s, src)
-	hc := c.Raw().ClientInterface.(*gen.Client).Client.(*http.Client)
+	hc := c.HTTPClient()
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPut, s.URL+"/v1/x", strings.NewReader("payload"))
 	if err != nil {
 		t.Fatal(err)

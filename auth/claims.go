@@ -5,40 +5,40 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/oauth-jaccount/jaccount-go/gen"
 )
 
-// UserType is the jAccount user type ("type" claim, "userType" in the API).
-// Values outside the documented set still decode and keep their raw string;
-// use Known to tell them apart.
-type UserType string
+// UserType is the jAccount user type ("type" claim, "userType" in the API):
+// the one type of package gen, which api.UserType names too. Values outside
+// the documented set still decode and keep their raw string; use Known to
+// tell them apart.
+type UserType = gen.UserType
 
-// The user types jAccount documents.
+// The user types jAccount documents (gen's constants).
 const (
-	UserTypeFaculty         UserType = "faculty"          // 教职工
-	UserTypeStudent         UserType = "student"          // 学生
-	UserTypeYXY             UserType = "yxy"              // 医学院教职工
-	UserTypeFSYYJZG         UserType = "fsyyjzg"          // 附属单位职工
-	UserTypeVIP             UserType = "vip"              // 贵宾
-	UserTypePostPhD         UserType = "postphd"          // 博士后
-	UserTypeExternalTeacher UserType = "external_teacher" // 外聘教师
-	UserTypeSummer          UserType = "summer"           // 暑期生
-	UserTypeTeam            UserType = "team"             // 集体账号
-	UserTypeAlumni          UserType = "alumni"           // 校友
-	UserTypeGreen           UserType = "green"            // 绿色通道
-	UserTypeOutside         UserType = "outside"          // 合作交流
+	UserTypeFaculty         = gen.UserTypeFaculty         // 教职工
+	UserTypeStudent         = gen.UserTypeStudent         // 学生
+	UserTypeYXY             = gen.UserTypeYXY             // 医学院教职工
+	UserTypeFSYYJZG         = gen.UserTypeFSYYJZG         // 附属单位职工
+	UserTypeVIP             = gen.UserTypeVIP             // 贵宾
+	UserTypePostPhD         = gen.UserTypePostPhD         // 博士后
+	UserTypeExternalTeacher = gen.UserTypeExternalTeacher // 外聘教师
+	UserTypeSummer          = gen.UserTypeSummer          // 暑期生
+	UserTypeTeam            = gen.UserTypeTeam            // 集体账号
+	UserTypeAlumni          = gen.UserTypeAlumni          // 校友
+	UserTypeGreen           = gen.UserTypeGreen           // 绿色通道
+	UserTypeOutside         = gen.UserTypeOutside         // 合作交流
 )
 
+// knownUserTypes are the documented user types, for tests.
 var knownUserTypes = []UserType{
 	UserTypeFaculty, UserTypeStudent, UserTypeYXY, UserTypeFSYYJZG, UserTypeVIP, UserTypePostPhD,
 	UserTypeExternalTeacher, UserTypeSummer, UserTypeTeam, UserTypeAlumni, UserTypeGreen, UserTypeOutside,
 }
-
-// Known reports whether t is one of the documented user types.
-func (t UserType) Known() bool { return slices.Contains(knownUserTypes, t) }
 
 // IDTokenClaims are the claims of a jAccount ID token. Its JSON form is the
 // JWT wire form (exp and iat in UNIX seconds, aud a string or an array), so

@@ -1,101 +1,59 @@
 package jaccounttest_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/getkin/kin-openapi/openapi3"
-
 	"github.com/oauth-jaccount/jaccount-go/gen"
+	"github.com/oauth-jaccount/jaccount-go/internal/apigen"
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 	"github.com/oauth-jaccount/jaccount-go/openapi"
 )
 
-// call is one spec operation called through the generated client; it
-// returns the HTTP status and body.
-type call func(ctx context.Context, c *gen.ClientWithResponses) (int, []byte, error)
-
-func wrap[R interface {
-	StatusCode() int
-	GetBody() []byte
-}](r R, err error) (int, []byte, error) {
-	if err != nil {
-		return 0, nil, err
-	}
-	return r.StatusCode(), r.GetBody(), nil
-}
-
-// calls has one call per operationId of openapi/jaccount.yaml.
-var calls = map[string]call{
-	"getMyProfile": func(ctx context.Context, c *gen.ClientWithResponses) (int, []byte, error) {
-		return wrap(c.GetMyProfileWithResponse(ctx))
-	},
-	"getUserPositions": func(ctx context.Context, c *gen.ClientWithResponses) (int, []byte, error) {
-		return wrap(c.GetUserPositionsWithResponse(ctx))
-	},
-	"getUserRights": func(ctx context.Context, c *gen.ClientWithResponses) (int, []byte, error) {
-		return wrap(c.GetUserRightsWithResponse(ctx, &gen.GetUserRightsParams{Account: jaccounttest.StudentUsername}))
-	},
-	"listMyLessons": func(ctx context.Context, c *gen.ClientWithResponses) (int, []byte, error) {
-		return wrap(c.ListMyLessonsWithResponse(ctx))
-	},
-	"listMyLessonsBySemester": func(ctx context.Context, c *gen.ClientWithResponses) (int, []byte, error) {
-		return wrap(c.ListMyLessonsBySemesterWithResponse(ctx, jaccounttest.PreviousSemester))
-	},
-	"getLesson": func(ctx context.Context, c *gen.ClientWithResponses) (int, []byte, error) {
-		return wrap(c.GetLessonWithResponse(ctx, "(2026-2027-1)-CS2501-01"))
-	},
-	"listMyExaminations": func(ctx context.Context, c *gen.ClientWithResponses) (int, []byte, error) {
-		return wrap(c.ListMyExaminationsWithResponse(ctx))
-	},
-	"getMyCard": func(ctx context.Context, c *gen.ClientWithResponses) (int, []byte, error) {
-		return wrap(c.GetMyCardWithResponse(ctx))
-	},
-	"listMyCardTransactions": func(ctx context.Context, c *gen.ClientWithResponses) (int, []byte, error) {
-		return wrap(c.ListMyCardTransactionsWithResponse(ctx, &gen.ListMyCardTransactionsParams{}))
-	},
-}
-
-// specOperations returns operationId -> the scopes of its first security
-// alternative.
-func specOperations(t *testing.T) map[string][]string {
+// specOperations returns the operations of openapi/jaccount.yaml, as the
+// generator reads them.
+func specOperations(t *testing.T) []*apigen.Op {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
+	a, err := apigen.Load(openapi.Spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ops := map[string][]string{}
-	for _, item := range doc.Paths.Map() {
-		for _, op := range item.Operations() {
-			var scopes []string
-			if op.Security != nil && len(*op.Security) > 0 {
-				for _, s := range (*op.Security)[0] {
-					scopes = append(scopes, s...)
-				}
-			}
-			ops[op.OperationID] = scopes
+	return a.Ops
+}
+
+// samples are path and required query values the fixtures answer.
+var samples = map[string]string{
+	"semester": jaccounttest.PreviousSemester,
+	"code":     "(2026-2027-1)-CS2501-01",
+	"account":  jaccounttest.StudentUsername,
+}
+
+// pathOf fills op's path template and required query parameters from
+// samples (or "x").
+func pathOf(op *apigen.Op) string {
+	path := op.Path
+	q := url.Values{}
+	for _, p := range op.Params {
+		v, ok := samples[p.Name]
+		if !ok {
+			v = "x"
+		}
+		switch {
+		case p.In == "path":
+			path = strings.ReplaceAll(path, "{"+p.Name+"}", url.PathEscape(v))
+		case p.Required:
+			q.Set(p.Name, v)
 		}
 	}
-	return ops
-}
-
-// client returns a generated client sending token as a bearer token.
-func client(t *testing.T, srv *jaccounttest.Server, token string) *gen.ClientWithResponses {
-	t.Helper()
-	c, err := gen.NewClientWithResponses(srv.APIURL(), gen.WithHTTPClient(srv.HTTPClient()),
-		gen.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
-			req.Header.Set("Authorization", "Bearer "+token)
-			return nil
-		}))
-	if err != nil {
-		t.Fatal(err)
+	if len(q) > 0 {
+		path += "?" + q.Encode()
 	}
-	return c
+	return path
 }
 
 type envelope struct {
@@ -106,33 +64,29 @@ type envelope struct {
 	Entities  []json.RawMessage `json:"entities"`
 }
 
+// firstScopes are the scopes of an operation's first security alternative.
+func firstScopes(op *apigen.Op) []string {
+	if len(op.Security) == 0 {
+		return nil
+	}
+	return op.Security[0].Scopes
+}
+
 func TestEveryOperationServed(t *testing.T) {
 	t.Parallel()
 	ops := specOperations(t)
-	for id := range calls {
-		if _, ok := ops[id]; !ok {
-			t.Errorf("test calls %s, which the spec does not have", id)
-		}
-	}
 	srv := newServer(t)
 	served := 0
-	for id, scopes := range ops {
-		t.Run(id, func(t *testing.T) {
-			call, ok := calls[id]
-			if !ok {
-				t.Fatalf("spec operation %s has no call in this test", id)
-			}
-			tok := issue(t, srv, jaccounttest.StudentUsername, scopes...)
-			status, body, err := call(testContext(t), client(t, srv, tok.AccessToken))
-			if err != nil {
-				t.Fatal(err)
-			}
+	for _, op := range ops {
+		t.Run(op.ID, func(t *testing.T) {
+			tok := issue(t, srv, jaccounttest.StudentUsername, firstScopes(op)...)
+			r := apiGet(t, srv, pathOf(op), tok.AccessToken)
 			var env envelope
-			if err := json.Unmarshal(body, &env); err != nil {
-				t.Fatalf("status %d, body %s: %v", status, body, err)
+			if err := json.Unmarshal([]byte(r.body), &env); err != nil {
+				t.Fatalf("status %d, body %s: %v", r.status, r.body, err)
 			}
-			if status != http.StatusOK || env.Errno != 0 || len(env.Entities) == 0 || env.Total < int64(len(env.Entities)) {
-				t.Fatalf("status %d errno %d entities %d total %d; want 200, errno 0, entities", status, env.Errno, len(env.Entities), env.Total)
+			if r.status != http.StatusOK || env.Errno != 0 || len(env.Entities) == 0 || env.Total < int64(len(env.Entities)) {
+				t.Fatalf("status %d errno %d entities %d total %d; want 200, errno 0, entities", r.status, env.Errno, len(env.Entities), env.Total)
 			}
 			served++
 		})
@@ -143,24 +97,60 @@ func TestEveryOperationServed(t *testing.T) {
 	}
 }
 
+// TestSpecExamples serves every operation from its spec example: the
+// default handler of an operation without a stateful one.
+func TestSpecExamples(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, jaccounttest.WithSpecExamples())
+	for _, op := range specOperations(t) {
+		t.Run(op.ID, func(t *testing.T) {
+			tok := issue(t, srv, jaccounttest.StudentUsername, firstScopes(op)...)
+			r := apiGet(t, srv, pathOf(op), tok.AccessToken)
+			var got, want envelope
+			if r.status != 200 || json.Unmarshal([]byte(r.body), &got) != nil || json.Unmarshal(op.Example, &want) != nil {
+				t.Fatalf("status %d body %s", r.status, r.body)
+			}
+			if op.Paging == nil && !jsonEqual(t, []byte(r.body), op.Example) {
+				t.Errorf("served %s, want the example %s", r.body, op.Example)
+			}
+			if len(got.Entities) != len(want.Entities) || (len(got.Entities) > 0 && !jsonEqual(t, got.Entities[0], want.Entities[0])) {
+				t.Errorf("served entities %s, want the example's %s", got.Entities, want.Entities)
+			}
+		})
+	}
+	// Required query parameters are still required.
+	tok := issue(t, srv, jaccounttest.StudentUsername)
+	if r := apiGet(t, srv, "/v1/enterprise/user/rights", tok.AccessToken); r.status != 400 || !strings.Contains(r.str("error"), "account") {
+		t.Errorf("rights without account: %d %s", r.status, r.body)
+	}
+}
+
+func jsonEqual(t *testing.T, a, b []byte) bool {
+	t.Helper()
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		t.Fatalf("not JSON: %s / %s", a, b)
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
+}
+
 func TestMissingScopeIsForbidden(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
 	// openid grants no API access; every operation that names a scope must refuse it.
 	tok := issue(t, srv, jaccounttest.StudentUsername, "openid")
-	for id, scopes := range specOperations(t) {
-		t.Run(id, func(t *testing.T) {
+	for _, op := range specOperations(t) {
+		t.Run(op.ID, func(t *testing.T) {
 			want := http.StatusForbidden
-			if len(scopes) == 0 {
+			if len(firstScopes(op)) == 0 {
 				want = http.StatusOK // getUserRights names no scope
 			}
-			status, body, err := calls[id](testContext(t), client(t, srv, tok.AccessToken))
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := apiGet(t, srv, pathOf(op), tok.AccessToken)
 			var env envelope
-			if status != want || json.Unmarshal(body, &env) != nil || (want == 403) != (env.Errno != 0) {
-				t.Fatalf("status %d body %s, want %d in the envelope", status, body, want)
+			if r.status != want || json.Unmarshal([]byte(r.body), &env) != nil || (want == 403) != (env.Errno != 0) {
+				t.Fatalf("status %d body %s, want %d in the envelope", r.status, r.body, want)
 			}
 		})
 	}
@@ -182,11 +172,12 @@ func TestProfileAlternativesAndTrimming(t *testing.T) {
 		t.Run(tt.scope, func(t *testing.T) {
 			t.Parallel()
 			tok := issue(t, srv, jaccounttest.StudentUsername, tt.scope)
-			r, err := client(t, srv, tok.AccessToken).GetMyProfileWithResponse(testContext(t))
-			if err != nil || r.JSON200 == nil || len(r.JSON200.Entities) != 1 {
-				t.Fatalf("profile with %s: %v %s", tt.scope, err, r.Body)
+			r := apiGet(t, srv, "/v1/me/profile", tok.AccessToken)
+			var env struct{ Entities []gen.Profile }
+			if r.status != 200 || json.Unmarshal([]byte(r.body), &env) != nil || len(env.Entities) != 1 {
+				t.Fatalf("profile with %s: %d %s", tt.scope, r.status, r.body)
 			}
-			p := r.JSON200.Entities[0]
+			p := env.Entities[0]
 			if p.Account != jaccounttest.StudentUsername || p.Name != "张三" || p.Kind != "canvas.profile" {
 				t.Errorf("profile = %+v", p)
 			}
@@ -280,20 +271,34 @@ func TestExpireAllAccessTokens(t *testing.T) {
 func TestCardTransactionsPaging(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t, jaccounttest.WithPageSize(10))
-	c := client(t, srv, issue(t, srv, jaccounttest.StudentUsername, "card_transactions").AccessToken)
+	tok := issue(t, srv, jaccounttest.StudentUsername, "card_transactions").AccessToken
+	page := func(q url.Values) (reply, *struct {
+		Total     int64
+		NextToken string
+		Entities  []gen.CardTransaction
+	}) {
+		r := apiGet(t, srv, "/v1/me/card/transactions?"+q.Encode(), tok)
+		var env struct {
+			Total     int64
+			NextToken string
+			Entities  []gen.CardTransaction
+		}
+		_ = json.Unmarshal([]byte(r.body), &env)
+		return r, &env
+	}
 	var all []gen.CardTransaction
 	next, pages := "", 0
 	for {
-		r, err := c.ListMyCardTransactionsWithResponse(testContext(t), &gen.ListMyCardTransactionsParams{NextToken: next})
-		if err != nil || r.JSON200 == nil {
-			t.Fatalf("page %d: %v %s", pages, err, r.Body)
+		r, env := page(url.Values{"nextToken": {next}})
+		if r.status != 200 {
+			t.Fatalf("page %d: %d %s", pages, r.status, r.body)
 		}
 		pages++
-		all = append(all, r.JSON200.Entities...)
-		if r.JSON200.Total != 45 {
-			t.Errorf("total = %d, want 45", r.JSON200.Total)
+		all = append(all, env.Entities...)
+		if env.Total != 45 {
+			t.Errorf("total = %d, want 45", env.Total)
 		}
-		if next = r.JSON200.NextToken; next == "" {
+		if next = env.NextToken; next == "" {
 			break
 		}
 		if pages > 10 {
@@ -308,16 +313,16 @@ func TestCardTransactionsPaging(t *testing.T) {
 	}
 	// The date range is inclusive at both ends.
 	begin, end := all[30].DateTime, all[10].DateTime
-	r, err := c.ListMyCardTransactionsWithResponse(testContext(t), &gen.ListMyCardTransactionsParams{BeginDate: begin, EndDate: end})
-	if err != nil || r.JSON200 == nil || r.JSON200.Total != 21 {
-		t.Fatalf("range: %v %s, want total 21", err, r.Body)
+	ms := func(v int64) string { return strconv.FormatInt(v, 10) }
+	if r, env := page(url.Values{"beginDate": {ms(begin)}, "endDate": {ms(end)}}); r.status != 200 || env.Total != 21 {
+		t.Fatalf("range: %d %s, want total 21", r.status, r.body)
 	}
-	for _, bad := range []gen.ListMyCardTransactionsParams{
-		{NextToken: "not-a-token"}, {CardNo: "0000"}, {BeginDate: end, EndDate: begin},
+	for _, bad := range []url.Values{
+		{"nextToken": {"not-a-token"}}, {"cardNo": {"0000"}}, {"beginDate": {ms(end)}, "endDate": {ms(begin)}},
+		{"beginDate": {"yesterday"}},
 	} {
-		r, err := c.ListMyCardTransactionsWithResponse(testContext(t), &bad)
-		if err != nil || r.JSON400 == nil || r.JSON400.Errno == 0 {
-			t.Errorf("params %+v: %v status %d, want 400", bad, err, r.StatusCode())
+		if r, _ := page(bad); r.status != 400 || errno(r) == 0 {
+			t.Errorf("params %v: status %d %s, want 400", bad, r.status, r.body)
 		}
 	}
 }
@@ -341,6 +346,8 @@ func TestLessonsAndErrors(t *testing.T) {
 		{"/v1/enterprise/user/rights", 400, 0},
 		{"/v1/enterprise/user/rights?account=nobody", 404, 0},
 		{"/v1/no/such/api", 404, 0},
+		{"/v1/lesson/a%2Fb", 404, 0}, // one segment: no such lesson
+		{"/v1/lesson/a/b", 404, 0},   // two segments: no such API
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {

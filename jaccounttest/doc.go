@@ -23,18 +23,22 @@
 //     client secret, with the claims iss, sub, aud, nonce, iat, exp, name,
 //     code and type.
 //
-//   - The open REST API under /v1/ (APIURL), implemented through
-//     gen.StrictServerInterface, which is generated from openapi/jaccount.yaml,
-//     so the fake cannot drift from the spec. Every operation is served from
-//     the fixtures (see User and DefaultUsers) in the
-//     {errno, error, total, entities} envelope. Each operation's scopes are
-//     read from the spec's security requirements (any one alternative
-//     suffices); a token without them gets 403. An unknown or revoked token
-//     gets what the live API sends, 403 {"errno":10002,"error":"Authentication
-//     Failed.","total":0}, an expired one errno 10007. The token may come as
-//     Authorization: Bearer or as the
-//     access_token query parameter. Card transactions are paged with
-//     nextToken (WithPageSize).
+//   - The open REST API under /v1/ (APIURL): every operation of
+//     openapi/jaccount.yaml, routed and scope-checked from a table generated
+//     from the spec (routes.gen.go), so the fake cannot drift from it. The
+//     operations with fixture state (profile, positions, rights, lessons,
+//     examinations, card) are served from the fixtures (see User and
+//     DefaultUsers); any other operation serves its spec example, paged in
+//     its paging style when it pages — so an operation added to the spec is
+//     served with no code here. WithSpecExamples serves the examples for
+//     every operation. Replies are the {errno, error, total, entities}
+//     envelope. Each operation's scopes are the spec's security
+//     requirements (any one alternative suffices); a token without them
+//     gets 403. An unknown or revoked token gets what the live API sends,
+//     403 {"errno":10002,"error":"Authentication Failed.","total":0}, an
+//     expired one errno 10007. The token may come as Authorization: Bearer
+//     or as the access_token query parameter. Card transactions are paged
+//     with nextToken (WithPageSize).
 //
 // Tests steer it with IssueToken (tokens without the authorize flow),
 // ExpireAccessTokens, ExpireAccessToken and RevokeToken, WithClock and the TTL

@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/oauth-jaccount/jaccount-go/gen"
+	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 )
 
@@ -22,27 +22,34 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	c, err := gen.NewClientWithResponses(srv.APIURL(), gen.WithRequestEditorFn(
-		func(_ context.Context, req *http.Request) error {
-			req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-			return nil
-		}))
+	c, err := api.NewClient(api.StaticToken(tok.AccessToken), api.WithBaseURL(srv.APIURL()))
 	if err != nil {
 		panic(err)
 	}
-	resp, err := c.GetMyProfileWithResponse(context.Background())
+	p, err := c.Profile.Get(context.Background())
 	if err != nil {
 		panic(err)
 	}
-	p := resp.JSON200.Entities[0]
-	fmt.Println(resp.StatusCode(), p.Account, p.Name, p.UserType)
+	fmt.Println(p.Account, p.Name, p.UserType)
 
 	for _, r := range srv.Requests() {
 		fmt.Println(r.Method, r.Path, r.Credential, r.Status)
 	}
 	// Output:
-	// 200 zhangsan 张三 student
+	// zhangsan 张三 student
 	// GET /v1/me/profile bearer 200
+}
+
+// WithSpecExamples answers every operation with the example of the spec,
+// here the documentation's sample profile.
+func ExampleWithSpecExamples() {
+	srv := jaccounttest.New(jaccounttest.WithSpecExamples())
+	defer srv.Close()
+	tok, _ := srv.IssueToken(jaccounttest.StudentUsername, "basic")
+	c, _ := api.NewClient(api.StaticToken(tok.AccessToken), api.WithBaseURL(srv.APIURL()))
+	p, err := c.Profile.Get(context.Background())
+	fmt.Println(p.Account, p.Name, err)
+	// Output: testprofile 张三 <nil>
 }
 
 // A test without a browser logs in through the fake's pages with Login and

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oauth-jaccount/jaccount-go/gen"
+	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
 // Credentials of the fixture data. They are public test values, not secrets.
@@ -116,10 +117,7 @@ func avatars(account string) gen.Avatars {
 }
 
 func birthday(year, month, day int) gen.Birthday {
-	var b gen.Birthday
-	// FromBirthdayMillis only fails for unmarshalable values; an int64 is not one.
-	_ = b.FromBirthdayMillis(time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).UnixMilli())
-	return b
+	return wire.BirthdayFromMillis(time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).UnixMilli())
 }
 
 // person builds a full profile whose default identity is identity.

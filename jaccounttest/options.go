@@ -20,6 +20,7 @@ type config struct {
 	semester     string
 	basicAuth    bool
 	pkce         bool
+	examples     bool
 	logger       *slog.Logger
 }
 
@@ -112,4 +113,13 @@ func WithPKCE() Option {
 // logged. The default discards everything.
 func WithLogger(logger *slog.Logger) Option {
 	return func(cfg *config) { cfg.logger = logger }
+}
+
+// WithSpecExamples makes every API operation answer with the example of
+// openapi/jaccount.yaml instead of the fixtures, as an operation without a
+// stateful handler always does: the profile of the documentation's
+// "testprofile", its lessons, its card. Scopes are still enforced, and an
+// operation that pages serves the example's entities in pages.
+func WithSpecExamples() Option {
+	return func(cfg *config) { cfg.examples = true }
 }

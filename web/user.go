@@ -82,9 +82,10 @@ func (u *User) API() (*api.Client, error) {
 	return u.h.apiClient(ts)
 }
 
-// apiClient returns an API client that authenticates with ts.
+// apiClient returns an API client that authenticates with ts: a copy of
+// the Handler's client sharing its transport, not a new stack.
 func (h *Handler) apiClient(ts oauth2.TokenSource) (*api.Client, error) {
-	return api.NewClient(ts, h.apiOpts...)
+	return h.apiBase.WithTokenSource(ts), nil
 }
 
 // String describes the user without the CSRF token.

@@ -44,6 +44,7 @@ type Handler struct {
 	revoke      RevocationStore
 	profile     bool
 	apiOpts     []api.Option
+	apiBase     *api.Client // every API client of the Handler is a copy of it
 	tokens      func(subject string) auth.TokenStore
 	sources     *sourceCache
 	errorPage   ErrorHandler
@@ -101,6 +102,12 @@ func New(cfg *auth.Config, opts ...Option) (*Handler, error) {
 	}
 	if h.errorPage == nil {
 		h.errorPage = h.defaultErrorPage
+	}
+	// One API client; each user's is a cheap copy with the user's token
+	// (api.Client.WithTokenSource) that shares its connections. Its own
+	// token is never sent.
+	if h.apiBase, err = api.NewClient(api.StaticToken(""), h.apiOpts...); err != nil {
+		return nil, fmt.Errorf("%w: WithAPIOptions: %w", ErrInvalidOption, err)
 	}
 	return h, nil
 }

@@ -49,7 +49,6 @@ import (
 	"github.com/oauth-jaccount/jaccount-go/auth"
 	"github.com/oauth-jaccount/jaccount-go/auth/redisstore"
 	"github.com/oauth-jaccount/jaccount-go/examples/internal/setup"
-	"github.com/oauth-jaccount/jaccount-go/gen"
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 )
 
@@ -329,7 +328,7 @@ func lookUp(ctx context.Context, c *api.Client, codes []string, concurrency int,
 }
 
 // format is one output line: the code asked for, then the class.
-func format(code string, l *gen.Lesson) string {
+func format(code string, l *api.Lesson) string {
 	var teachers []string
 	for _, t := range l.Teachers {
 		teachers = append(teachers, t.Name)

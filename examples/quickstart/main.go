@@ -204,7 +204,7 @@ func printAPIs(ctx context.Context, p *printer, c *api.Client) error {
 	}
 
 	p.title("Positions (GET /v1/enterprise/user/positions)")
-	pos, err := c.Enterprise.Positions(ctx)
+	pos, err := c.Enterprise.GetUserPositions(ctx)
 	if err != nil {
 		return fmt.Errorf("positions: %w", err)
 	}
@@ -213,7 +213,7 @@ func printAPIs(ctx context.Context, p *printer, c *api.Client) error {
 	}
 
 	p.title("Rights (GET /v1/enterprise/user/rights?account=%s)", prof.Account)
-	rights, err := c.Enterprise.Rights(ctx, prof.Account)
+	rights, err := c.Enterprise.GetUserRights(ctx, prof.Account)
 	if err != nil {
 		return fmt.Errorf("rights: %w", err)
 	}

@@ -1,0 +1,119 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+)
+
+// pageParams stands in for a generated params struct.
+type pageParams struct {
+	Token         string
+	Start, Limit  int
+	First, Offset int
+}
+
+// pager serves items in pages, recording the params of each call.
+type pager struct {
+	items []int
+	total bool // send the total
+	calls []pageParams
+	fail  int // fail the call with this index (1-based), 0 never
+}
+
+func (pg *pager) byIndex(base int, pos, size func(pageParams) int) func(context.Context, pageParams) (*List[int], error) {
+	return func(_ context.Context, p pageParams) (*List[int], error) {
+		pg.calls = append(pg.calls, p)
+		if len(pg.calls) == pg.fail {
+			return nil, errors.New("page failed")
+		}
+		from := min(pos(p)-base, len(pg.items))
+		n := size(p)
+		if n == 0 {
+			n = 2
+		}
+		l := &List[int]{Items: pg.items[from:min(from+n, len(pg.items))]}
+		if pg.total {
+			l.Total = int64(len(pg.items))
+		}
+		return l, nil
+	}
+}
+
+func collect(t *testing.T, seq func(func(int, error) bool)) ([]int, error) {
+	t.Helper()
+	var got []int
+	for v, err := range seq {
+		if err != nil {
+			return got, err
+		}
+		got = append(got, v)
+	}
+	return got, nil
+}
+
+func TestStartLimitPages(t *testing.T) {
+	t.Parallel()
+	items := []int{1, 2, 3, 4, 5, 6, 7}
+	fields := func(p *pageParams) (*int, *int) { return &p.Start, &p.Limit }
+	start := func(p pageParams) int { return p.Start }
+	limit := func(p pageParams) int { return p.Limit }
+	for _, tt := range []struct {
+		name  string
+		total bool
+		p     pageParams
+		want  []int
+		calls int
+	}{
+		{"with total", true, pageParams{Limit: 3}, items, 3},
+		{"from the middle", true, pageParams{Start: 4, Limit: 3}, items[4:], 1},
+		{"without total, short last page", false, pageParams{Limit: 3}, items, 3},
+		{"without total or limit, empty last page", false, pageParams{}, items, 5},
+	} {
+		pg := &pager{items: items, total: tt.total}
+		p := tt.p
+		got, err := collect(t, startLimitPages(t.Context(), p, pg.byIndex(0, start, limit), fields))
+		if err != nil || !slices.Equal(got, tt.want) || len(pg.calls) != tt.calls || p != tt.p {
+			t.Errorf("%s: %v %v after %d calls (%+v), want %v after %d", tt.name, got, err, len(pg.calls), pg.calls, tt.want, tt.calls)
+		}
+	}
+}
+
+func TestFirstOffsetPages(t *testing.T) {
+	t.Parallel()
+	items := []int{1, 2, 3, 4, 5}
+	fields := func(p *pageParams) (*int, *int) { return &p.First, &p.Offset }
+	first := func(p pageParams) int { return p.First }
+	offset := func(p pageParams) int { return p.Offset }
+	pg := &pager{items: items, total: true}
+	got, err := collect(t, firstOffsetPages(t.Context(), pageParams{}, pg.byIndex(1, first, offset), fields, 200))
+	if err != nil || !slices.Equal(got, items) || len(pg.calls) != 1 || pg.calls[0].First != 1 || pg.calls[0].Offset != 200 {
+		t.Errorf("default page: %v %v, calls %+v; want one call for first=1 offset=200", got, err, pg.calls)
+	}
+	pg = &pager{items: items}
+	got, err = collect(t, firstOffsetPages(t.Context(), pageParams{Offset: 2}, pg.byIndex(1, first, offset), fields, 200))
+	if err != nil || !slices.Equal(got, items) || len(pg.calls) != 3 || pg.calls[2].First != 5 {
+		t.Errorf("pages of 2: %v %v, calls %+v", got, err, pg.calls)
+	}
+	// An error is yielded once, after the items before it; stopping early
+	// makes no further call; a cancelled context stops at once.
+	pg = &pager{items: items, total: true, fail: 2}
+	got, err = collect(t, firstOffsetPages(t.Context(), pageParams{Offset: 2}, pg.byIndex(1, first, offset), fields, 0))
+	if err == nil || !slices.Equal(got, []int{1, 2}) {
+		t.Errorf("failing second page: %v %v", got, err)
+	}
+	pg = &pager{items: items, total: true}
+	for range firstOffsetPages(t.Context(), pageParams{Offset: 2}, pg.byIndex(1, first, offset), fields, 0) {
+		break
+	}
+	if len(pg.calls) != 1 {
+		t.Errorf("break after the first item: %d calls", len(pg.calls))
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	pg = &pager{items: items}
+	if _, err := collect(t, firstOffsetPages(ctx, pageParams{}, pg.byIndex(1, first, offset), fields, 0)); !errors.Is(err, context.Canceled) || len(pg.calls) != 0 {
+		t.Errorf("cancelled: %v after %d calls", err, len(pg.calls))
+	}
+}

@@ -1,0 +1,148 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/oauth-jaccount/jaccount-go/api"
+	"github.com/oauth-jaccount/jaccount-go/internal/apigen"
+	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
+	"github.com/oauth-jaccount/jaccount-go/openapi"
+)
+
+// specAPI is openapi/jaccount.yaml as the generator reads it.
+func specAPI(t *testing.T) *apigen.API {
+	t.Helper()
+	a, err := apigen.Load(openapi.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// method returns the method of c that the generator names for op, and its
+// service, or an invalid value.
+func method(c *api.Client, svc, name string) reflect.Value {
+	f := reflect.ValueOf(c).Elem().FieldByName(svc)
+	if !f.IsValid() {
+		return reflect.Value{}
+	}
+	return f.MethodByName(name)
+}
+
+// TestGeneratorEmittedEveryOperation checks the compiled client against the
+// spec: every operation has its method, with one argument per required
+// parameter, the body and the params struct; every paged one its iterator;
+// every former name its wrapper.
+func TestGeneratorEmittedEveryOperation(t *testing.T) {
+	t.Parallel()
+	a := specAPI(t)
+	c, err := api.NewClient(api.StaticToken("t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range a.Ops {
+		m := method(c, op.Service.Name, op.Name)
+		if !m.IsValid() {
+			t.Errorf("%s: no method %s.%s", op.ID, op.Service.Name, op.Name)
+			continue
+		}
+		want := 1 + len(op.Required())
+		if op.Body != nil {
+			want++
+		}
+		if op.HasParamsStruct() {
+			want++
+		}
+		if got := m.Type().NumIn(); got != want {
+			t.Errorf("%s: %s.%s takes %d arguments, want %d", op.ID, op.Service.Name, op.Name, got, want)
+		}
+		names := []string{}
+		if op.Paging != nil {
+			names = append(names, op.Name+"Iter")
+		}
+		names = append(names, op.Aliases.Method, op.Aliases.Iterator)
+		for _, n := range names {
+			if n != "" && !method(c, op.Service.Name, n).IsValid() {
+				t.Errorf("%s: no method %s.%s", op.ID, op.Service.Name, n)
+			}
+		}
+	}
+	t.Logf("%d operations of the spec, %d methods emitted", len(a.Ops), len(a.Ops))
+}
+
+// samples are argument values that satisfy the spec's patterns.
+var samples = map[string]string{"semester": "2024-2025-1"}
+
+// TestEveryMethodServesItsExample calls every method, through reflection,
+// against the fake answering with the spec's examples, and compares what it
+// returns with the example's entities.
+func TestEveryMethodServesItsExample(t *testing.T) {
+	t.Parallel()
+	a := specAPI(t)
+	fake := jaccounttest.New(jaccounttest.WithSpecExamples())
+	t.Cleanup(fake.Close)
+	for _, op := range a.Ops {
+		t.Run(op.ID, func(t *testing.T) {
+			var scopes []string
+			if len(op.Security) > 0 {
+				scopes = op.Security[0].Scopes
+			}
+			tok, err := fake.IssueToken(jaccounttest.StudentUsername, scopes...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := api.NewClient(api.StaticToken(tok.AccessToken), api.WithBaseURL(fake.APIURL()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := method(c, op.Service.Name, op.Name)
+			in := []reflect.Value{reflect.ValueOf(context.Context(t.Context()))}
+			for i := 1; i < m.Type().NumIn(); i++ {
+				v := reflect.New(m.Type().In(i)).Elem()
+				if i-1 < len(op.Required()) {
+					p := op.Required()[i-1]
+					if s, ok := samples[p.Name]; ok {
+						v.SetString(s)
+					} else if v.Kind() == reflect.String {
+						v.SetString("x")
+					}
+				}
+				in = append(in, v)
+			}
+			out := m.Call(in)
+			if err, _ := out[len(out)-1].Interface().(error); err != nil {
+				t.Fatal(err)
+			}
+			if op.Entities == apigen.EntityNone {
+				return
+			}
+			var ex struct{ Entities []json.RawMessage }
+			if err := json.Unmarshal(op.Example, &ex); err != nil {
+				t.Fatal(err)
+			}
+			got := out[0].Elem()
+			var items reflect.Value
+			if op.Entities == apigen.EntityList {
+				items = got.FieldByName("Items")
+			} else {
+				items = reflect.Append(reflect.MakeSlice(reflect.SliceOf(got.Type()), 0, 1), got)
+			}
+			// The example, decoded into the same type, is what the method
+			// must return.
+			want := reflect.New(items.Type())
+			b, _ := json.Marshal(ex.Entities)
+			if err := json.Unmarshal(b, want.Interface()); err != nil {
+				t.Fatal(err)
+			}
+			gotJSON, _ := json.Marshal(items.Interface())
+			wantJSON, _ := json.Marshal(want.Elem().Interface())
+			// (A paged example fits in the fake's first page.)
+			if string(gotJSON) != string(wantJSON) {
+				t.Errorf("returned %s, want the example's %s", gotJSON, wantJSON)
+			}
+		})
+	}
+}

@@ -1,0 +1,269 @@
+// Package apigen turns openapi/jaccount.yaml into the typed surface of the
+// SDK: the services, methods, parameter structs, paging iterators, paths,
+// scopes, errnos and model aliases of package api, the route and scope table
+// of the fake in package jaccounttest, and the methods package gen needs
+// beside oapi-codegen's models.
+//
+// It works in two steps. Load reads the spec (with kin-openapi) into an API,
+// an intermediate representation that holds every decision — Go names, Go
+// types, result kinds, paging — so that each output is a plain template over
+// it, and further outputs (the CLI's commands) are further templates over
+// the same API. Render then writes the files.
+package apigen
+
+import "encoding/json"
+
+// API is the intermediate representation of the whole spec.
+type API struct {
+	// Title is the spec's info.title.
+	Title string
+	// Services are the tags, in the order the spec declares them.
+	Services []*Service
+	// Ops are every operation, sorted by service order, then Go name.
+	Ops []*Op
+	// Scopes is the scope registry (x-jaccount-scopes), in its order.
+	Scopes []*Scope
+	// Errnos is the errno catalogue (x-jaccount-errnos), in its order.
+	Errnos []*Errno
+	// Models are the component schemas aliased in package api, sorted by
+	// name. Load fills Name and Doc; AddModels checks them against package
+	// gen and adds the constants of each.
+	Models []*Model
+	// OpenEnums are the string enums marked x-jaccount-open-enum: the
+	// server may send values outside the listed ones.
+	OpenEnums []string
+}
+
+// Service is one tag: a field of api.Client and its XxxService type.
+type Service struct {
+	// Tag is the spec's tag name, e.g. "card".
+	Tag string
+	// Name is the Go name, e.g. "Card": the Client field; the type is
+	// Name + "Service".
+	Name string
+	// Doc is the tag's description.
+	Doc string
+	// Ops are the service's operations, sorted by Go name.
+	Ops []*Op
+}
+
+// EntityKind says what the entities array of an operation's reply holds
+// (x-jaccount-entities).
+type EntityKind string
+
+// The entity kinds.
+const (
+	// EntitySingle: one entity; the method returns *T and fails when the
+	// array is empty.
+	EntitySingle EntityKind = "single"
+	// EntityList: any number; the method returns *api.List[T].
+	EntityList EntityKind = "list"
+	// EntityNone: nothing of use; the method returns only an error.
+	EntityNone EntityKind = "none"
+)
+
+// Op is one operation.
+type Op struct {
+	// ID is the operationId.
+	ID string
+	// Method is the HTTP method in upper case; Path the path template.
+	Method, Path string
+	// Service is the operation's tag.
+	Service *Service
+	// Verb is the first word of the operationId, capitalised ("List");
+	// Words the words the naming rule keeps after it ("Transactions").
+	Verb  string
+	Words []string
+	// Name is the Go method name: Verb followed by Words.
+	Name string
+	// Summary and Description are the spec's, as written.
+	Summary, Description string
+	// DocURL and DocTitle come from externalDocs.
+	DocURL, DocTitle string
+	// Security are the alternatives, any one of which suffices.
+	Security []Requirement
+	// Params are the path parameters in path order, then the query
+	// parameters in spec order.
+	Params []*Param
+	// Body is the request body, nil if none.
+	Body *Body
+	// Entities is what the reply's entities array holds; Entity is the Go
+	// (model) type of one entity, "" for EntityNone.
+	Entities EntityKind
+	Entity   string
+	// Paging is the paging style, nil for an operation that does not page.
+	Paging *Paging
+	// Aliases are former Go names kept as deprecated wrappers.
+	Aliases Aliases
+	// Example is the 200 reply's example, compact JSON.
+	Example json.RawMessage
+	// Deprecated mirrors the spec's deprecated flag.
+	Deprecated bool
+}
+
+// Requirement is one security alternative.
+type Requirement struct {
+	// Scheme is the security scheme's name; Grants the grant types its
+	// flows offer (authorization_code, client_credentials, password,
+	// implicit).
+	Scheme string
+	Grants []string
+	// Scopes must all be granted; empty means any token of the scheme.
+	Scopes []string
+}
+
+// ParamKind is the Go type of a parameter.
+type ParamKind string
+
+// The parameter kinds.
+const (
+	KindString  ParamKind = "string"
+	KindInt     ParamKind = "int"
+	KindInt64   ParamKind = "int64"
+	KindFloat   ParamKind = "float64"
+	KindBool    ParamKind = "bool"
+	KindTime    ParamKind = "time.Time"
+	KindStrings ParamKind = "[]string"
+	KindInts    ParamKind = "[]int"
+)
+
+// TimeUnit is how a time.Time parameter is written on the wire
+// (x-jaccount-time).
+type TimeUnit string
+
+// The time units.
+const (
+	TimeEpochMillis  TimeUnit = "epoch-millis"  // integer milliseconds since the epoch
+	TimeEpochSeconds TimeUnit = "epoch-seconds" // integer seconds since the epoch
+	TimeDate         TimeUnit = "date"          // 2006-01-02, in China Standard Time
+	TimeCompactDate  TimeUnit = "compact-date"  // 20060102, in China Standard Time
+	TimeDateTime     TimeUnit = "date-time"     // 2006-01-02 15:04:05, in China Standard Time
+)
+
+// Param is one path or query parameter.
+type Param struct {
+	// Name is the wire name; In is "path" or "query".
+	Name, In string
+	// GoName is the exported Go name (a params-struct field); ArgName the
+	// name as a method argument.
+	GoName, ArgName string
+	// Required parameters are method arguments; optional ones are fields
+	// of the params struct, not sent when zero (nil for a *bool).
+	Required bool
+	// Doc is the parameter's description.
+	Doc string
+	// Kind is the Go type; Time the wire form of a KindTime.
+	Kind ParamKind
+	Time TimeUnit
+	// Pattern, MinLength and Enum are the schema's constraints.
+	Pattern   string
+	MinLength uint64
+	Enum      []string
+}
+
+// Paged reports whether the parameter is one the paging iterator sets.
+func (p *Param) Paged(op *Op) bool {
+	if op.Paging == nil {
+		return false
+	}
+	pg := op.Paging
+	return p.Name == pg.Token || p.Name == pg.Start || p.Name == pg.First || p.Name == pg.Offset
+}
+
+// BodyKind is how a request body is encoded.
+type BodyKind string
+
+// The body kinds.
+const (
+	// BodyJSON: the model, encoded as JSON.
+	BodyJSON BodyKind = "json"
+	// BodyForm: the model's JSON members as application/x-www-form-urlencoded.
+	BodyForm BodyKind = "form"
+	// BodyRaw: bytes sent as they are, with the spec's media type.
+	BodyRaw BodyKind = "raw"
+)
+
+// Body is an operation's request body.
+type Body struct {
+	// MediaType is the spec's content type; Kind the encoding.
+	MediaType string
+	Kind      BodyKind
+	// Model is the Go type of a JSON or form body (a component schema).
+	Model string
+	// Required mirrors the spec; Doc is its description.
+	Required bool
+	Doc      string
+}
+
+// PagingStyle names a paging style (x-jaccount-paging style).
+type PagingStyle string
+
+// The paging styles the jAccount APIs use.
+const (
+	// PagingToken: the reply's nextToken is sent back as a token parameter
+	// (pageToken by default) with an optional page size (limit); a reply
+	// without nextToken is the last.
+	PagingToken PagingStyle = "token"
+	// PagingStartLimit: start is the 0-based index of the page's first
+	// item, limit the page size; the reply's total is the whole count.
+	PagingStartLimit PagingStyle = "start-limit"
+	// PagingFirstOffset: first is the 1-based index of the page's first
+	// item, offset the page size (at most MaxPageSize).
+	PagingFirstOffset PagingStyle = "first-offset"
+)
+
+// Paging is an operation's paging: its style and the wire names of its
+// parameters (empty when the style does not use one).
+type Paging struct {
+	Style PagingStyle
+	// Token carries the previous reply's nextToken (style token).
+	Token string
+	// Limit is the page size (styles token and start-limit), optional.
+	Limit string
+	// Start is the 0-based index (style start-limit).
+	Start string
+	// First is the 1-based index, Offset the page size (first-offset).
+	First, Offset string
+	// MaxPageSize bounds the page size; 0 means no bound. The iterator of
+	// style first-offset asks for pages of this size when Offset is zero.
+	MaxPageSize int
+}
+
+// Aliases are former Go names of an operation's method, iterator and params
+// struct (x-jaccount-aliases), generated as deprecated wrappers.
+type Aliases struct {
+	Method   string `json:"method,omitempty"`
+	Iterator string `json:"iterator,omitempty"`
+	Params   string `json:"params,omitempty"`
+}
+
+// Scope is one entry of the scope registry.
+type Scope struct {
+	// Name is the scope's wire name; GoName the constant's name.
+	Name, GoName string
+	// Doc is the description the security schemes give it.
+	Doc string
+	// Bit is the scope's bit (its value is 1<<Bit), -1 when it has none.
+	Bit int
+	// Grants are the grant types that may request it.
+	Grants []string
+}
+
+// Errno is one documented errno.
+type Errno struct {
+	// Code is the errno; Name the documented symbol ("" when the
+	// documentation gives none); GoName the constant's name.
+	Code         int
+	Name, GoName string
+	Doc          string
+}
+
+// Model is a component schema aliased in package api.
+type Model struct {
+	// Name is the schema's (and the gen type's) name.
+	Name string
+	// Doc is the schema's description.
+	Doc string
+	// Consts are the gen constants of the model's type (enum values).
+	Consts []string
+}

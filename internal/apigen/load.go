@@ -1,0 +1,752 @@
+package apigen
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// The vendor extensions the generator reads. README ("Regenerating after
+// editing the spec") documents each.
+const (
+	extScopes   = "x-jaccount-scopes"
+	extErrnos   = "x-jaccount-errnos"
+	extEntities = "x-jaccount-entities"
+	extPaging   = "x-jaccount-paging"
+	extAliases  = "x-jaccount-aliases"
+	extTime     = "x-jaccount-time"
+	extOpenEnum = "x-jaccount-open-enum"
+	extGoName   = "x-go-name" // oapi-codegen's, honoured for parameters too
+)
+
+// Load reads an OpenAPI 3.0 document into the intermediate representation,
+// checking everything the generator relies on. Its error lists every
+// problem found, one per line.
+func Load(spec []byte) (*API, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(spec)
+	if err != nil {
+		return nil, fmt.Errorf("apigen: load the spec: %w", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, fmt.Errorf("apigen: the spec does not validate: %w", err)
+	}
+	l := &loader{doc: doc, api: &API{}}
+	if doc.Info != nil {
+		l.api.Title = doc.Info.Title
+	}
+	l.servers()
+	l.scopes()
+	l.errnos()
+	l.services()
+	l.operations()
+	l.models()
+	if len(l.errs) > 0 {
+		return nil, fmt.Errorf("apigen: %d problem(s) in the spec:\n%w", len(l.errs), errors.Join(l.errs...))
+	}
+	return l.api, nil
+}
+
+// loader holds the state of one Load.
+type loader struct {
+	doc      *openapi3.T
+	api      *API
+	errs     []error
+	scopeSet map[string]*Scope
+}
+
+func (l *loader) fail(format string, args ...any) {
+	l.errs = append(l.errs, fmt.Errorf(format, args...))
+}
+
+// extension decodes the extension key of exts into out; it reports whether
+// the extension is present.
+func (l *loader) extension(where string, exts map[string]any, key string, out any) bool {
+	v, ok := exts[key]
+	if !ok {
+		return false
+	}
+	b, err := json.Marshal(v)
+	if err == nil {
+		d := json.NewDecoder(strings.NewReader(string(b)))
+		d.DisallowUnknownFields()
+		err = d.Decode(out)
+	}
+	if err != nil {
+		l.fail("%s: %s: %v", where, key, err)
+		return false
+	}
+	return true
+}
+
+func (l *loader) servers() {
+	if len(l.doc.Servers) != 1 {
+		l.fail("the spec must declare exactly one server (one base URL); it declares %d", len(l.doc.Servers))
+	}
+	for _, path := range l.doc.Paths.InMatchingOrder() {
+		item := l.doc.Paths.Value(path)
+		if len(item.Servers) > 0 {
+			l.fail("%s: servers per path are not supported yet", path)
+		}
+		for m, op := range item.Operations() {
+			if op.Servers != nil && len(*op.Servers) > 0 {
+				l.fail("%s %s: servers per operation are not supported yet", m, path)
+			}
+		}
+	}
+}
+
+// scopeDocs returns the scopes every oauth2 flow declares, with their
+// descriptions, and the grant types of each security scheme.
+func (l *loader) scopeDocs() (docs map[string]string, flows []map[string]string) {
+	docs = map[string]string{}
+	for _, name := range sortedKeys(l.doc.Components.SecuritySchemes) {
+		s := l.doc.Components.SecuritySchemes[name].Value
+		if s == nil || s.Flows == nil {
+			continue
+		}
+		for _, f := range []*openapi3.OAuthFlow{s.Flows.AuthorizationCode, s.Flows.ClientCredentials, s.Flows.Password, s.Flows.Implicit} {
+			if f == nil {
+				continue
+			}
+			flows = append(flows, f.Scopes)
+			for sc, d := range f.Scopes {
+				if _, ok := docs[sc]; !ok {
+					docs[sc] = d
+				}
+			}
+		}
+	}
+	return docs, flows
+}
+
+var grantNames = []string{"authorization_code", "client_credentials", "password", "implicit"}
+
+func (l *loader) scopes() {
+	var reg []struct {
+		Name   string   `json:"name"`
+		Bit    *int     `json:"bit"`
+		Grants []string `json:"grants"`
+	}
+	if !l.extension("spec", l.doc.Extensions, extScopes, &reg) {
+		l.fail("spec: %s (the scope registry) is missing", extScopes)
+		return
+	}
+	docs, flows := l.scopeDocs()
+	l.scopeSet = map[string]*Scope{}
+	bits := map[int]string{}
+	for _, r := range reg {
+		sc := &Scope{Name: r.Name, GoName: "Scope" + ConstName(r.Name), Doc: docs[r.Name], Bit: -1, Grants: r.Grants}
+		if sc.Grants == nil {
+			sc.Grants = []string{}
+		}
+		switch {
+		case r.Name == "":
+			l.fail("%s: an entry has no name", extScopes)
+			continue
+		case l.scopeSet[r.Name] != nil:
+			l.fail("%s: scope %q listed twice", extScopes, r.Name)
+			continue
+		}
+		if r.Bit != nil {
+			if *r.Bit < 0 || *r.Bit > 62 {
+				l.fail("%s: scope %q: bit %d out of range 0-62", extScopes, r.Name, *r.Bit)
+			} else if prev, dup := bits[*r.Bit]; dup {
+				l.fail("%s: scopes %q and %q share bit %d", extScopes, prev, r.Name, *r.Bit)
+			}
+			sc.Bit = *r.Bit
+			bits[*r.Bit] = r.Name
+		}
+		for _, g := range r.Grants {
+			if !slices.Contains(grantNames, g) {
+				l.fail("%s: scope %q: unknown grant %q (want one of %v)", extScopes, r.Name, g, grantNames)
+			}
+		}
+		l.scopeSet[r.Name] = sc
+		l.api.Scopes = append(l.api.Scopes, sc)
+	}
+	for _, f := range flows {
+		for _, name := range sortedKeys(f) {
+			if l.scopeSet[name] == nil {
+				l.fail("security flows declare scope %q, which %s does not list", name, extScopes)
+			}
+		}
+		for _, sc := range l.api.Scopes {
+			if _, ok := f[sc.Name]; !ok {
+				l.fail("scope %q of %s is missing from a security flow's scopes", sc.Name, extScopes)
+			}
+		}
+	}
+}
+
+func (l *loader) errnos() {
+	var cat []struct {
+		Errno       *int   `json:"errno"`
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}
+	if !l.extension("spec", l.doc.Extensions, extErrnos, &cat) {
+		l.fail("spec: %s (the errno catalogue) is missing", extErrnos)
+		return
+	}
+	seen := map[int]bool{}
+	names := map[string]bool{}
+	for _, c := range cat {
+		if c.Errno == nil {
+			l.fail("%s: an entry has no errno", extErrnos)
+			continue
+		}
+		e := &Errno{Code: *c.Errno, Name: c.Name, Doc: c.Description}
+		switch {
+		case c.Name != "":
+			e.GoName = "Errno" + ConstName(c.Name)
+		case e.Code < 0:
+			e.GoName = "ErrnoMinus" + strconv.Itoa(-e.Code)
+		default:
+			e.GoName = "Errno" + strconv.Itoa(e.Code)
+		}
+		if seen[e.Code] || names[e.GoName] {
+			l.fail("%s: errno %d (%s) listed twice", extErrnos, e.Code, e.GoName)
+			continue
+		}
+		if e.Code == 0 {
+			l.fail("%s: errno 0 is success, not an error", extErrnos)
+		}
+		seen[e.Code], names[e.GoName] = true, true
+		l.api.Errnos = append(l.api.Errnos, e)
+	}
+}
+
+func (l *loader) services() {
+	names := map[string]bool{}
+	for _, t := range l.doc.Tags {
+		s := &Service{Tag: t.Name, Name: GoName(t.Name), Doc: strings.TrimSpace(t.Description)}
+		if s.Name == "" || names[s.Name] {
+			l.fail("tag %q: Go name %q is empty or taken", t.Name, s.Name)
+			continue
+		}
+		names[s.Name] = true
+		l.api.Services = append(l.api.Services, s)
+	}
+}
+
+func (l *loader) service(tag string) *Service {
+	for _, s := range l.api.Services {
+		if s.Tag == tag {
+			return s
+		}
+	}
+	return nil
+}
+
+func (l *loader) operations() {
+	ids := map[string]string{}
+	for _, path := range l.doc.Paths.InMatchingOrder() {
+		item := l.doc.Paths.Value(path)
+		ops := item.Operations()
+		for _, method := range sortedKeys(ops) {
+			where := method + " " + path
+			op := l.operation(where, method, path, item, ops[method])
+			if op == nil {
+				continue
+			}
+			if prev, dup := ids[op.ID]; dup {
+				l.fail("%s: operationId %q already used by %s", where, op.ID, prev)
+				continue
+			}
+			ids[op.ID] = where
+			op.Service.Ops = append(op.Service.Ops, op)
+		}
+	}
+	for _, s := range l.api.Services {
+		slices.SortFunc(s.Ops, func(a, b *Op) int { return strings.Compare(a.Name, b.Name) })
+		taken := map[string]string{}
+		claim := func(name, by string) {
+			if prev, dup := taken[name]; dup {
+				l.fail("service %s: Go name %s is used by both %s and %s; rename an operationId", s.Name, name, prev, by)
+			}
+			taken[name] = by
+		}
+		for _, op := range s.Ops {
+			claim(op.Name, op.ID)
+			if op.Paging != nil {
+				claim(op.Name+"Iter", op.ID+" (iterator)")
+			}
+			for _, a := range []string{op.Aliases.Method, op.Aliases.Iterator} {
+				if a != "" {
+					claim(a, op.ID+" (alias)")
+				}
+			}
+		}
+		l.api.Ops = append(l.api.Ops, s.Ops...)
+	}
+}
+
+var (
+	pathParamRe = regexp.MustCompile(`\{([^{}]+)\}`)
+	methods     = []string{"GET", "POST", "PUT", "DELETE", "PATCH"}
+)
+
+func (l *loader) operation(where, method, path string, item *openapi3.PathItem, o *openapi3.Operation) *Op {
+	if !slices.Contains(methods, method) {
+		l.fail("%s: method %s is not supported", where, method)
+		return nil
+	}
+	op := &Op{ID: o.OperationID, Method: method, Path: path, Summary: strings.TrimSpace(o.Summary),
+		Description: strings.TrimSpace(o.Description), Deprecated: o.Deprecated}
+	if op.ID == "" {
+		l.fail("%s: no operationId", where)
+		return nil
+	}
+	where += " (" + op.ID + ")"
+	if len(o.Tags) != 1 {
+		l.fail("%s: needs exactly one tag (its service), has %v", where, o.Tags)
+		return nil
+	}
+	if op.Service = l.service(o.Tags[0]); op.Service == nil {
+		l.fail("%s: tag %q is not declared in the spec's tags", where, o.Tags[0])
+		return nil
+	}
+	var err error
+	if op.Verb, op.Words, op.Name, err = MethodName(op.ID, op.Service.Tag); err != nil {
+		l.fail("%s: %v", where, err)
+		return nil
+	}
+	if op.Summary == "" {
+		l.fail("%s: no summary", where)
+	}
+	if o.ExternalDocs == nil || o.ExternalDocs.URL == "" {
+		l.fail("%s: no externalDocs url (the operation's documentation page)", where)
+	} else {
+		op.DocURL, op.DocTitle = o.ExternalDocs.URL, o.ExternalDocs.Description
+	}
+	l.security(where, op, o)
+	l.params(where, op, item, o)
+	l.body(where, op, o)
+	l.result(where, op, o)
+	l.paging(where, op, o)
+	if l.extension(where, o.Extensions, extAliases, &op.Aliases) {
+		if op.Aliases.Iterator != "" && op.Paging == nil {
+			l.fail("%s: %s names an iterator, but the operation does not page", where, extAliases)
+		}
+		if op.Aliases.Params != "" && !op.HasParamsStruct() {
+			l.fail("%s: %s names a params type, but the operation has no optional parameters", where, extAliases)
+		}
+	}
+	return op
+}
+
+func (l *loader) security(where string, op *Op, o *openapi3.Operation) {
+	reqs := l.doc.Security
+	if o.Security != nil {
+		reqs = *o.Security
+	}
+	if len(reqs) == 0 {
+		l.fail("%s: no security requirement", where)
+	}
+	for _, req := range reqs {
+		if len(req) != 1 {
+			l.fail("%s: a security alternative must name exactly one scheme, has %d", where, len(req))
+			continue
+		}
+		for scheme, scopes := range req {
+			ref := l.doc.Components.SecuritySchemes[scheme]
+			if ref == nil || ref.Value == nil {
+				l.fail("%s: unknown security scheme %q", where, scheme)
+				continue
+			}
+			r := Requirement{Scheme: scheme, Scopes: slices.Clone(scopes)}
+			if f := ref.Value.Flows; f != nil {
+				for i, flow := range []*openapi3.OAuthFlow{f.AuthorizationCode, f.ClientCredentials, f.Password, f.Implicit} {
+					if flow != nil {
+						r.Grants = append(r.Grants, grantNames[i])
+					}
+				}
+			}
+			for _, sc := range scopes {
+				if l.scopeSet[sc] == nil {
+					l.fail("%s: scope %q is not in %s", where, sc, extScopes)
+				}
+			}
+			op.Security = append(op.Security, r)
+		}
+	}
+}
+
+func (l *loader) params(where string, op *Op, item *openapi3.PathItem, o *openapi3.Operation) {
+	byName := map[string]*openapi3.Parameter{}
+	var order []string
+	for _, list := range []openapi3.Parameters{item.Parameters, o.Parameters} {
+		for _, ref := range list {
+			p := ref.Value
+			key := p.In + ":" + p.Name
+			if _, seen := byName[key]; !seen {
+				order = append(order, key)
+			}
+			byName[key] = p // the operation's own wins
+		}
+	}
+	var inPath []string
+	for _, m := range pathParamRe.FindAllStringSubmatch(op.Path, -1) {
+		inPath = append(inPath, m[1])
+	}
+	goNames := map[string]bool{}
+	add := func(p *openapi3.Parameter) {
+		pw := where + ": parameter " + p.Name
+		prm := &Param{Name: p.Name, In: p.In, Required: p.Required, Doc: strings.TrimSpace(p.Description)}
+		prm.GoName = GoName(p.Name)
+		var goName string
+		if l.extension(pw, p.Extensions, extGoName, &goName) {
+			prm.GoName = goName
+		}
+		prm.ArgName = ArgName(prm.GoName)
+		if goNames[prm.GoName] {
+			l.fail("%s: Go name %s is taken by another parameter", pw, prm.GoName)
+		}
+		goNames[prm.GoName] = true
+		l.paramType(pw, prm, p)
+		op.Params = append(op.Params, prm)
+	}
+	for _, name := range inPath {
+		p := byName["path:"+name]
+		if p == nil {
+			l.fail("%s: path parameter {%s} is not declared", where, name)
+			continue
+		}
+		add(p)
+	}
+	for _, key := range order {
+		p := byName[key]
+		switch p.In {
+		case "path":
+			if !slices.Contains(inPath, p.Name) {
+				l.fail("%s: path parameter %s is not in the path", where, p.Name)
+			}
+		case "query":
+			add(p)
+		default:
+			l.fail("%s: parameter %s: %s parameters are not supported", where, p.Name, p.In)
+		}
+	}
+}
+
+func (l *loader) paramType(where string, prm *Param, p *openapi3.Parameter) {
+	if p.Schema == nil || p.Schema.Value == nil {
+		l.fail("%s: no schema", where)
+		return
+	}
+	s := p.Schema.Value
+	prm.Pattern, prm.MinLength = s.Pattern, s.MinLength
+	for _, e := range s.Enum {
+		prm.Enum = append(prm.Enum, fmt.Sprint(e))
+	}
+	var unit TimeUnit
+	hasTime := l.extension(where, p.Extensions, extTime, &unit)
+	switch {
+	case s.Type.Is("string"):
+		prm.Kind = KindString
+	case s.Type.Is("integer") && s.Format == "int64":
+		prm.Kind = KindInt64
+	case s.Type.Is("integer"):
+		prm.Kind = KindInt
+	case s.Type.Is("number"):
+		prm.Kind = KindFloat
+	case s.Type.Is("boolean"):
+		prm.Kind = KindBool
+	case s.Type.Is("array") && s.Items != nil && s.Items.Value != nil && s.Items.Value.Type.Is("string"):
+		prm.Kind = KindStrings
+	case s.Type.Is("array") && s.Items != nil && s.Items.Value != nil && s.Items.Value.Type.Is("integer"):
+		prm.Kind = KindInts
+	default:
+		l.fail("%s: unsupported schema type %v", where, s.Type)
+	}
+	if !hasTime {
+		return
+	}
+	switch {
+	case (unit == TimeEpochMillis || unit == TimeEpochSeconds) && (prm.Kind == KindInt || prm.Kind == KindInt64):
+	case (unit == TimeDate || unit == TimeCompactDate || unit == TimeDateTime) && prm.Kind == KindString:
+	default:
+		l.fail("%s: %s %q does not fit a %s parameter (epoch-millis and epoch-seconds are integers; date, compact-date and date-time strings)", where, extTime, unit, prm.Kind)
+		return
+	}
+	prm.Kind, prm.Time = KindTime, unit
+}
+
+func (l *loader) body(where string, op *Op, o *openapi3.Operation) {
+	if o.RequestBody == nil || o.RequestBody.Value == nil {
+		return
+	}
+	if op.Method == "GET" {
+		l.fail("%s: a GET operation has a request body", where)
+		return
+	}
+	rb := o.RequestBody.Value
+	if len(rb.Content) != 1 {
+		l.fail("%s: the request body must have exactly one media type", where)
+		return
+	}
+	for mt, media := range rb.Content {
+		b := &Body{MediaType: mt, Required: rb.Required, Doc: strings.TrimSpace(rb.Description)}
+		switch mt {
+		case "application/json":
+			b.Kind = BodyJSON
+		case "application/x-www-form-urlencoded":
+			b.Kind = BodyForm
+		default:
+			b.Kind = BodyRaw
+		}
+		if b.Kind != BodyRaw {
+			if media.Schema == nil || refName(media.Schema.Ref) == "" {
+				l.fail("%s: a %s request body must $ref a component schema", where, mt)
+				return
+			}
+			b.Model = refName(media.Schema.Ref)
+		}
+		op.Body = b
+	}
+}
+
+func refName(ref string) string {
+	name, ok := strings.CutPrefix(ref, "#/components/schemas/")
+	if !ok {
+		return ""
+	}
+	return name
+}
+
+// result reads the 200 reply: its entity type, per x-jaccount-entities, and
+// its example.
+func (l *loader) result(where string, op *Op, o *openapi3.Operation) {
+	var kind string
+	if !l.extension(where, o.Extensions, extEntities, &kind) {
+		l.fail("%s: %s is missing: say single, list or none (it is never guessed)", where, extEntities)
+		return
+	}
+	op.Entities = EntityKind(kind)
+	if !slices.Contains([]EntityKind{EntitySingle, EntityList, EntityNone}, op.Entities) {
+		l.fail("%s: %s is %q, want single, list or none", where, extEntities, kind)
+		return
+	}
+	ok := o.Responses.Status(200)
+	if ok == nil || ok.Value == nil || ok.Value.Content.Get("application/json") == nil {
+		l.fail("%s: no application/json 200 response", where)
+		return
+	}
+	media := ok.Value.Content.Get("application/json")
+	if op.Entities != EntityNone {
+		op.Entity = entityOf(media.Schema)
+		if op.Entity == "" {
+			l.fail("%s: the 200 schema has no entities array whose items $ref a component schema", where)
+		}
+	}
+	var ex any
+	switch {
+	case media.Example != nil:
+		ex = media.Example
+	case len(media.Examples) > 0:
+		ex = media.Examples[sortedKeys(media.Examples)[0]].Value.Value
+	default:
+		l.fail("%s: the 200 reply has no example (the fake serves it)", where)
+		return
+	}
+	b, err := json.Marshal(ex)
+	if err != nil {
+		l.fail("%s: example: %v", where, err)
+		return
+	}
+	var env struct {
+		Errno    *int              `json:"errno"`
+		Entities []json.RawMessage `json:"entities"`
+	}
+	if err := json.Unmarshal(b, &env); err != nil || env.Errno == nil || *env.Errno != 0 {
+		l.fail("%s: the example is not a successful envelope (an object with errno 0)", where)
+	}
+	if op.Entities != EntityNone && env.Entities == nil {
+		l.fail("%s: the example has no entities array", where)
+	}
+	if op.Entities == EntitySingle && len(env.Entities) == 0 {
+		l.fail("%s: the example of a single-entity operation has no entity", where)
+	}
+	op.Example = b
+}
+
+// entityOf finds the entities array of an envelope schema (walking allOf)
+// and returns the component schema its items refer to.
+func entityOf(ref *openapi3.SchemaRef) string {
+	if ref == nil || ref.Value == nil {
+		return ""
+	}
+	if e := ref.Value.Properties["entities"]; e != nil && e.Value != nil && e.Value.Type.Is("array") && e.Value.Items != nil {
+		return refName(e.Value.Items.Ref)
+	}
+	for _, sub := range ref.Value.AllOf {
+		if name := entityOf(sub); name != "" {
+			return name
+		}
+	}
+	return ""
+}
+
+func (l *loader) paging(where string, op *Op, o *openapi3.Operation) {
+	var ext struct {
+		Style       PagingStyle `json:"style"`
+		Token       string      `json:"token"`
+		Limit       string      `json:"limit"`
+		Start       string      `json:"start"`
+		First       string      `json:"first"`
+		Offset      string      `json:"offset"`
+		MaxPageSize int         `json:"maxPageSize"`
+	}
+	if !l.extension(where, o.Extensions, extPaging, &ext) {
+		return
+	}
+	pg := &Paging{Style: ext.Style, Token: ext.Token, Limit: ext.Limit, Start: ext.Start, First: ext.First,
+		Offset: ext.Offset, MaxPageSize: ext.MaxPageSize}
+	def := func(field *string, name string) {
+		if *field == "" {
+			*field = name
+		}
+	}
+	var ints []string
+	switch pg.Style {
+	case PagingToken:
+		def(&pg.Token, "pageToken")
+		ints = []string{pg.Limit}
+	case PagingStartLimit:
+		def(&pg.Start, "start")
+		def(&pg.Limit, "limit")
+		ints = []string{pg.Start, pg.Limit}
+	case PagingFirstOffset:
+		def(&pg.First, "first")
+		def(&pg.Offset, "offset")
+		ints = []string{pg.First, pg.Offset}
+	default:
+		l.fail("%s: %s style %q, want token, start-limit or first-offset", where, extPaging, pg.Style)
+		return
+	}
+	if pg.Style != PagingStartLimit && pg.Limit == "" && op.param("limit") != nil {
+		pg.Limit = "limit"
+	}
+	if pg.Style == PagingToken {
+		if p := op.param(pg.Token); p == nil || p.In != "query" || p.Required || p.Kind != KindString {
+			l.fail("%s: paging token parameter %q must be an optional string query parameter", where, pg.Token)
+		}
+	}
+	for _, name := range ints {
+		if name == "" {
+			continue
+		}
+		if p := op.param(name); p == nil || p.In != "query" || p.Required || p.Kind != KindInt {
+			l.fail("%s: paging parameter %q must be an optional integer (int32 or no format) query parameter", where, name)
+		}
+	}
+	if pg.MaxPageSize < 0 {
+		l.fail("%s: %s maxPageSize must not be negative", where, extPaging)
+	}
+	if op.Entities != EntityList {
+		l.fail("%s: a paged operation must return a list (%s: list)", where, extEntities)
+	}
+	op.Paging = pg
+}
+
+// param returns the parameter with wire name name, or nil.
+func (op *Op) param(name string) *Param {
+	for _, p := range op.Params {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Required returns the required parameters, the method's arguments.
+func (op *Op) Required() []*Param {
+	var out []*Param
+	for _, p := range op.Params {
+		if p.Required {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Optional returns the optional parameters, the params struct's fields.
+func (op *Op) Optional() []*Param {
+	var out []*Param
+	for _, p := range op.Params {
+		if !p.Required {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// HasParamsStruct reports whether the method takes a params struct.
+func (op *Op) HasParamsStruct() bool { return len(op.Optional()) > 0 }
+
+// ParamsType is the name of the params struct: service, method, "Params".
+func (op *Op) ParamsType() string { return op.Service.Name + op.Name + "Params" }
+
+// PathConst is the name of the path constant: "Path", service, method.
+func (op *Op) PathConst() string { return "Path" + op.Service.Name + op.Name }
+
+// Scopes lists the distinct scopes the security alternatives name.
+func (op *Op) Scopes() []string {
+	var out []string
+	for _, r := range op.Security {
+		for _, s := range r.Scopes {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+func (l *loader) models() {
+	schemas := l.doc.Components.Schemas
+	for _, name := range sortedKeys(schemas) {
+		ref := schemas[name]
+		if ref.Value == nil || isEnvelope(ref) {
+			continue
+		}
+		doc, _, _ := strings.Cut(strings.TrimSpace(ref.Value.Description), "\n\n")
+		l.api.Models = append(l.api.Models, &Model{Name: name, Doc: strings.Join(strings.Fields(doc), " ")})
+		var open bool
+		if l.extension("schema "+name, ref.Value.Extensions, extOpenEnum, &open) && open {
+			if !ref.Value.Type.Is("string") || len(ref.Value.Enum) == 0 {
+				l.fail("schema %s: %s needs a string enum", name, extOpenEnum)
+			}
+			l.api.OpenEnums = append(l.api.OpenEnums, name)
+		}
+	}
+}
+
+// isEnvelope reports whether a schema is the reply envelope or built on it
+// (it has an errno member, directly or through allOf): plumbing that the
+// typed methods strip, so package api does not alias it.
+func isEnvelope(ref *openapi3.SchemaRef) bool {
+	if ref == nil || ref.Value == nil {
+		return false
+	}
+	if _, ok := ref.Value.Properties["errno"]; ok {
+		return true
+	}
+	return slices.ContainsFunc(ref.Value.AllOf, isEnvelope)
+}
+
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

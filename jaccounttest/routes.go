@@ -1,0 +1,281 @@
+package jaccounttest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// operation is one operation of the spec, as routes.gen.go lists them.
+type operation struct {
+	id, method, path string
+	// security are the alternatives, each a list of scopes that must all
+	// be granted; an empty alternative needs no scope.
+	security [][]string
+	// required are the required query parameters.
+	required []string
+	// entities is "single", "list" or "none".
+	entities string
+	// paging is nil for an operation that does not page.
+	paging *paging
+	// example is the 200 reply the spec gives, which the default handler
+	// serves.
+	example string
+}
+
+// paging is an operation's paging style and the names of its parameters.
+type paging struct {
+	style                              string // token, start-limit or first-offset
+	token, limit, start, first, offset string
+	maxPageSize                        int
+}
+
+// reply is what a handler answers: a status and a JSON body.
+type reply struct {
+	status int
+	body   any
+}
+
+// handler answers one operation for the principal p; r's path values hold
+// the path parameters.
+type handler func(s *Server, r *http.Request, p *principal) reply
+
+// route is an operation with its path template compiled.
+type route struct {
+	op     *operation
+	re     *regexp.Regexp
+	params []string
+	// literal counts the template's literal bytes: of two templates that
+	// match, the more literal one wins (/v1/me/card/transactions over
+	// /v1/me/card/{x}).
+	literal int
+}
+
+// templateParam matches a {name} of a path template.
+var templateParam = regexp.MustCompile(`\{([^{}/]+)\}`)
+
+// compileRoute turns /v1/lesson/{code} into ^/v1/lesson/([^/]+)$; several
+// parameters in one segment ({dept}:{post}) are each matched up to the next
+// literal byte.
+func compileRoute(op *operation) route {
+	rt := route{op: op}
+	var b strings.Builder
+	b.WriteString("^")
+	rest := op.path
+	for {
+		loc := templateParam.FindStringSubmatchIndex(rest)
+		if loc == nil {
+			break
+		}
+		b.WriteString(regexp.QuoteMeta(rest[:loc[0]]))
+		rt.literal += loc[0]
+		rt.params = append(rt.params, rest[loc[2]:loc[3]])
+		stop := "/"
+		if loc[1] < len(rest) && rest[loc[1]] != '/' && rest[loc[1]] != '{' {
+			stop += string(rest[loc[1]])
+		}
+		b.WriteString("([^" + regexp.QuoteMeta(stop) + "]+)")
+		rest = rest[loc[1]:]
+	}
+	b.WriteString(regexp.QuoteMeta(rest) + "$")
+	rt.literal += len(rest)
+	rt.re = regexp.MustCompile(b.String())
+	return rt
+}
+
+// routes are the operations compiled, most literal first.
+var routes = func() []route {
+	rs := make([]route, len(operations))
+	for i := range operations {
+		rs[i] = compileRoute(&operations[i])
+	}
+	slices.SortStableFunc(rs, func(a, b route) int { return b.literal - a.literal })
+	return rs
+}()
+
+// match finds the route of method and the escaped path, and its parameters
+// unescaped; methodOK is false when the path exists with other methods.
+func match(method, escapedPath string) (rt *route, values []string, pathKnown bool) {
+	for i := range routes {
+		m := routes[i].re.FindStringSubmatch(escapedPath)
+		if m == nil {
+			continue
+		}
+		pathKnown = true
+		if routes[i].op.method != method {
+			continue
+		}
+		values = make([]string, len(m)-1)
+		for j, v := range m[1:] {
+			u, err := url.PathUnescape(v)
+			if err != nil {
+				return nil, nil, true
+			}
+			values[j] = u
+		}
+		return &routes[i], values, true
+	}
+	return nil, nil, pathKnown
+}
+
+// apiRouter routes an authenticated request to its operation, enforces the
+// operation's scopes, and answers with the operation's stateful handler, or
+// with the spec's example when it has none (or WithSpecExamples is set).
+func (s *Server) apiRouter() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt, values, known := match(r.Method, r.URL.EscapedPath())
+		switch {
+		case rt == nil && known:
+			envelopeError(w, http.StatusMethodNotAllowed, "method not allowed")
+			return
+		case rt == nil:
+			envelopeError(w, http.StatusNotFound, "no such API")
+			return
+		}
+		for i, name := range rt.params {
+			r.SetPathValue(name, values[i])
+		}
+		p := r.Context().Value(principalKey).(*principal)
+		if !allowed(rt.op.security, p.scopes) {
+			s.logRejected(r, http.StatusForbidden, "insufficient scope")
+			envelopeError(w, http.StatusForbidden, "insufficient scope")
+			return
+		}
+		h := handlers[rt.op.id]
+		if h == nil || s.cfg.examples {
+			h = exampleHandler(rt.op)
+		}
+		rep := h(s, r, p)
+		writeJSON(w, rep.status, rep.body)
+	})
+}
+
+// allowed reports whether granted satisfies one of the alternatives. No
+// alternatives at all means the operation is open to any valid token.
+func allowed(alts [][]string, granted []string) bool {
+	if len(alts) == 0 {
+		return true
+	}
+	for _, alt := range alts {
+		if !slices.ContainsFunc(alt, func(s string) bool { return !slices.Contains(granted, s) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// knownScope reports whether the spec's registry has the scope.
+func knownScope(sc string) bool { return slices.Contains(registeredScopes, sc) }
+
+// page is a successful reply's envelope.
+type page[T any] struct {
+	Errno     int    `json:"errno"`
+	Error     string `json:"error"`
+	Total     int64  `json:"total"`
+	NextToken string `json:"nextToken,omitempty"`
+	Entities  []T    `json:"entities"`
+}
+
+// ok is a successful reply.
+func ok[T any](entities []T, total int) reply {
+	if entities == nil {
+		entities = []T{}
+	}
+	return reply{http.StatusOK, &page[T]{Error: "success", Total: int64(total), Entities: entities}}
+}
+
+// fail is an error reply; the errno is the status, as elsewhere in the fake.
+func fail(status int, msg string) reply {
+	return reply{status, struct {
+		Errno int    `json:"errno"`
+		Error string `json:"error"`
+		Total int64  `json:"total"`
+	}{status, msg, 0}}
+}
+
+// exampleHandler serves the spec's example of op: as it is, or, for an
+// operation that pages, the example's entities paged in the operation's
+// style (pages of WithPageSize items unless the request asks for fewer).
+// A missing required query parameter gets 400.
+func exampleHandler(op *operation) handler {
+	return func(s *Server, r *http.Request, _ *principal) reply {
+		q := r.URL.Query()
+		for _, name := range op.required {
+			if q.Get(name) == "" {
+				return fail(http.StatusBadRequest, name+" is required")
+			}
+		}
+		if op.paging == nil {
+			return reply{http.StatusOK, json.RawMessage(op.example)}
+		}
+		var env map[string]json.RawMessage
+		var items []json.RawMessage
+		if json.Unmarshal([]byte(op.example), &env) != nil || json.Unmarshal(env["entities"], &items) != nil {
+			return fail(http.StatusInternalServerError, "the spec's example is not an envelope")
+		}
+		return pageOf(op.paging, q, items, s.cfg.pageSize)
+	}
+}
+
+// pageOf answers one page of items as the paging style says.
+func pageOf[T any](pg *paging, q url.Values, items []T, pageSize int) reply {
+	intParam := func(name string, def int) (int, bool) {
+		if name == "" || q.Get(name) == "" {
+			return def, true
+		}
+		n, err := strconv.Atoi(q.Get(name))
+		return n, err == nil && n >= 0
+	}
+	size, okSize := intParam(pg.limit, pageSize)
+	var from int
+	okFrom := true
+	switch pg.style {
+	case "token":
+		from, okFrom = decodePageToken(q.Get(pg.token))
+	case "start-limit":
+		from, okFrom = intParam(pg.start, 0)
+	case "first-offset":
+		size, okSize = intParam(pg.offset, pageSize)
+		var first int
+		first, okFrom = intParam(pg.first, 1)
+		okFrom = okFrom && first >= 1
+		from = first - 1
+	}
+	switch {
+	case !okFrom || from > len(items):
+		return fail(http.StatusBadRequest, "bad page position")
+	case !okSize || size == 0 || (pg.maxPageSize > 0 && size > pg.maxPageSize):
+		return fail(http.StatusBadRequest, "bad page size")
+	}
+	end := min(from+size, len(items))
+	rep := ok(items[from:end], len(items))
+	if pg.style == "token" && end < len(items) {
+		rep.body.(*page[T]).NextToken = encodePageToken(end)
+	}
+	return rep
+}
+
+// Page tokens are opaque to clients; inside they are an offset.
+func encodePageToken(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(offset)))
+}
+
+func decodePageToken(tok string) (int, bool) {
+	if tok == "" {
+		return 0, true
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(string(b), "offset:"))
+	if err != nil || n < 0 || !strings.HasPrefix(string(b), "offset:") {
+		return 0, false
+	}
+	return n, true
+}
