@@ -126,13 +126,12 @@ jAccount with "--fake", which needs no registration).`,
 	pf.BoolVar(&a.flags.fake, "fake", false, "use a built-in fake jAccount, logged in as its fixture student")
 	_ = root.RegisterFlagCompletionFunc("profile", a.completeProfiles)
 
-	root.AddGroup(&cobra.Group{ID: "auth", Title: "Login commands:"},
+	root.AddGroup(&cobra.Group{ID: "auth", Title: "Setup commands:"},
 		&cobra.Group{ID: "api", Title: "API commands:"})
-	for _, c := range []*cobra.Command{a.loginCommand(), a.logoutCommand(), a.whoamiCommand(), a.tokenCommand()} {
+	for _, c := range []*cobra.Command{a.loginCommand(), a.logoutCommand(), a.whoamiCommand(), a.tokenCommand(), a.configCommand()} {
 		c.GroupID = "auth"
 		root.AddCommand(c)
 	}
-	root.AddCommand(a.configCommand())
 	for _, c := range a.apiCommands() {
 		c.GroupID = "api"
 		root.AddCommand(c)

@@ -245,7 +245,3 @@ configuration directory; saved logins are under its profiles/ directory.`,
 	formatFlag(cmd, &format)
 	return cmd
 }
-
-// apiCommands are the API commands: the generic `api` and one command per
-// operation, generated from the spec.
-func (a *app) apiCommands() []*cobra.Command { return nil }

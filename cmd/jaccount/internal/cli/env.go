@@ -13,6 +13,8 @@ import (
 
 	"github.com/cli/browser"
 	"golang.org/x/term"
+
+	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 )
 
 // Env is everything a command takes from the outside world.
@@ -37,6 +39,9 @@ type Env struct {
 	UserConfigDir func() (string, error)
 	// OpenBrowser opens url in the user's browser.
 	OpenBrowser func(url string) error
+
+	// fakeOptions are added to the options of --fake's server (tests).
+	fakeOptions []jaccounttest.Option
 }
 
 // OSEnv is the real process environment.

@@ -24,10 +24,6 @@ func (f *fakeJAccount) close() {
 	_ = os.RemoveAll(f.dir)
 }
 
-// fakeOptions are added to the fake's options; benchmarks and tests set it
-// (a larger fixture, a page size).
-var fakeOptions []jaccounttest.Option
-
 // startFake starts the fake jAccount (checking PKCE) and points the
 // settings at it, with a temporary configuration directory.
 func (a *app) startFake(context.Context) error {
@@ -35,7 +31,7 @@ func (a *app) startFake(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--fake: %w", err)
 	}
-	srv := jaccounttest.New(append([]jaccounttest.Option{jaccounttest.WithPKCE()}, fakeOptions...)...)
+	srv := jaccounttest.New(append([]jaccounttest.Option{jaccounttest.WithPKCE()}, a.env.fakeOptions...)...)
 	a.fake = &fakeJAccount{srv: srv, dir: dir}
 	a.env.OpenBrowser = a.fakeBrowser
 	profile := a.flags.profile

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"iter"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,8 +29,13 @@ func (a *app) opStart(format string) (*api.Client, string, error) {
 }
 
 // apiErr turns an SDK error into the command's error: those a login cures
-// say so.
-func (a *app) apiErr(err error) error { return needLogin(err, a.settings.profile.v) }
+// say so, and an argument the SDK refuses before sending is a usage error.
+func (a *app) apiErr(err error) error {
+	if errors.Is(err, api.ErrInvalidArgument) {
+		return &usageError{err}
+	}
+	return needLogin(err, a.settings.profile.v)
+}
 
 // printOne writes the single entity an operation returned.
 func printOne[T any](a *app, format string, v *T, err error) error {
@@ -122,4 +129,26 @@ func (v *timeValue) Type() string { return "time" }
 // timeFlag adds a time flag; see timeValue.
 func timeFlag(fs *pflag.FlagSet, p *time.Time, name, usage string, endOfDay bool) {
 	fs.Var(&timeValue{t: p, endOfDay: endOfDay}, name, usage)
+}
+
+// annOperation is the annotation naming a command's operation.
+const annOperation = "jaccount/operation"
+
+// operation is one operation of the spec, for `jaccount api`.
+type operation struct {
+	id, method, path string
+	entities         string // single, list or none
+	pathParams       []string
+}
+
+// boolPtrFlag adds a flag for an optional bool parameter: nil until set.
+func boolPtrFlag(fs *pflag.FlagSet, p **bool, name, usage string) {
+	fs.BoolFunc(name, usage, func(s string) error {
+		v, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		*p = &v
+		return nil
+	})
 }
