@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +21,7 @@ import (
 // variables, with its own configuration directory and a browser that the
 // test plays.
 type harness struct {
-	t    *testing.T
+	t    testing.TB
 	fake *jaccounttest.Server
 	dir  string
 	vars map[string]string
@@ -31,7 +32,7 @@ type harness struct {
 	stdoutTTY, stderrTTY bool
 }
 
-func newHarness(t *testing.T, opts ...jaccounttest.Option) *harness {
+func newHarness(t testing.TB, opts ...jaccounttest.Option) *harness {
 	t.Helper()
 	fake := jaccounttest.New(append([]jaccounttest.Option{jaccounttest.WithPKCE()}, opts...)...)
 	t.Cleanup(fake.Close)
@@ -63,7 +64,7 @@ func (h *harness) student(u string) error {
 }
 
 // get fetches u and returns the status and body.
-func get(t *testing.T, u string) (int, string) {
+func get(t testing.TB, u string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(u)
 	if err != nil {
@@ -162,4 +163,14 @@ func authorizeURL(s string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// readDirNames lists a directory.
+func readDirNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names, err
 }
