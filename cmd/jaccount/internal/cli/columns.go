@@ -18,6 +18,9 @@ type column struct {
 	name  string
 	index []int  // struct field path, for struct entities
 	key   string // map key, for free-form (map) entities
+	// nested marks arrays and objects (cells of JSON), which tables leave
+	// out.
+	nested bool
 }
 
 var (
@@ -49,10 +52,15 @@ func structColumns(t reflect.Type) []column {
 	return cols
 }
 
+// isLeafMarshaler reports whether t has its own JSON or text form.
+func isLeafMarshaler(t reflect.Type) bool {
+	return t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) ||
+		t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType)
+}
+
 // isLeaf reports whether values of t are one column.
 func isLeaf(t reflect.Type) bool {
-	if t == timeType || t.Implements(marshalerType) || reflect.PointerTo(t).Implements(marshalerType) ||
-		t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
+	if t == timeType || isLeafMarshaler(t) {
 		return true
 	}
 	return t.Kind() != reflect.Struct
@@ -85,7 +93,9 @@ func addColumns(t reflect.Type, prefix string, index []int, depth int, cols *[]c
 			addColumns(ft, prefix+name+".", idx, depth+1, cols)
 			continue
 		}
-		*cols = append(*cols, column{name: prefix + name, index: idx})
+		k := ft.Kind()
+		nested := (k == reflect.Slice || k == reflect.Map || k == reflect.Interface || k == reflect.Array) && !isLeafMarshaler(ft)
+		*cols = append(*cols, column{name: prefix + name, index: idx, nested: nested})
 	}
 }
 

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
-	"github.com/oauth-jaccount/jaccount-go/gen"
 )
 
 func (a *app) loginCommand() *cobra.Command {
@@ -70,7 +70,7 @@ type whoami struct {
 	Scopes   []string            `json:"scopes,omitempty"`
 	Expiry   time.Time           `json:"token_expiry"`
 	Claims   *auth.IDTokenClaims `json:"claims,omitempty"`
-	User     *gen.Profile        `json:"user,omitempty"`
+	User     *api.Profile        `json:"user,omitempty"`
 }
 
 func (a *app) whoamiCommand() *cobra.Command {

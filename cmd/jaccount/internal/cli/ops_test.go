@@ -120,4 +120,9 @@ func TestProgress(t *testing.T) {
 	if r := h.mustRun("card", "transactions", "--format", "csv"); r.stderr != "" {
 		t.Errorf("progress without a terminal: %q", r.stderr)
 	}
+	// Rows on the terminal are their own progress.
+	h.stderrTTY, h.stdoutTTY = true, true
+	if r := h.mustRun("card", "transactions"); r.stderr != "" {
+		t.Errorf("progress with rows on the terminal: %q", r.stderr)
+	}
 }

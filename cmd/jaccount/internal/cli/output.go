@@ -192,8 +192,9 @@ func (c *csvWriter) Close() error {
 // tableWriter aligns columns for a terminal. It sizes the columns from the
 // first rows it sees (tableSample), prints them, and then prints each later
 // row at once with the same widths, so a long listing streams and memory
-// stays flat. Cells are measured in display cells (CJK characters take two)
-// and cut to fit the terminal.
+// stays flat. Cells are measured in display cells (CJK characters take two).
+// Arrays and objects are left out (the other formats have them), and on a
+// terminal the columns are narrowed, then the last ones dropped, to fit.
 type tableWriter struct {
 	o      *out
 	width  int
@@ -201,7 +202,7 @@ type tableWriter struct {
 	head   []string
 	sample [][]string
 	widths []int
-	err    error
+	shown  int // columns shown, from the left
 }
 
 // Table layout constants.
@@ -209,11 +210,21 @@ const (
 	tableSample = 50
 	tableGap    = 2
 	maxCell     = 40
+	minCell     = 12
 )
 
 func (t *tableWriter) Item(v any) error {
 	if t.cols == nil {
-		t.cols = columnsFor(v)
+		all := columnsFor(v)
+		t.cols = all[:0:0]
+		for _, c := range all {
+			if !c.nested {
+				t.cols = append(t.cols, c)
+			}
+		}
+		if len(t.cols) == 0 {
+			t.cols = all
+		}
 		for _, c := range t.cols {
 			t.head = append(t.head, strings.ToUpper(c.name))
 		}
@@ -238,6 +249,7 @@ func (t *tableWriter) Item(v any) error {
 // drops the sample.
 func (t *tableWriter) layout() {
 	t.widths = make([]int, len(t.head))
+	t.shown = len(t.head)
 	for i, h := range t.head {
 		t.widths[i] = uniseg.StringWidth(h)
 	}
@@ -251,13 +263,16 @@ func (t *tableWriter) layout() {
 		}
 	}
 	if t.width > 0 {
-		// Shrink the widest columns until the line fits, down to 8 cells.
-		for total(t.widths) > t.width {
-			i := widest(t.widths)
-			if t.widths[i] <= 8 {
+		// Narrow the widest columns down to minCell, then drop columns
+		// from the right, until a line fits.
+		for total(t.widths[:t.shown]) > t.width {
+			if i := widest(t.widths[:t.shown]); t.widths[i] > minCell {
+				t.widths[i]--
+			} else if t.shown > 1 {
+				t.shown--
+			} else {
 				break
 			}
-			t.widths[i]--
 		}
 	}
 	t.line(t.head)
@@ -287,6 +302,7 @@ func widest(ws []int) int {
 
 func (t *tableWriter) line(r []string) {
 	var b strings.Builder
+	r = r[:t.shown]
 	for i, c := range r {
 		if t.width > 0 {
 			c = fit(c, t.widths[i])

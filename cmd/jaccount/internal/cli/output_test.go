@@ -123,24 +123,30 @@ func TestListFormats(t *testing.T) {
 }
 
 // TestTableWidths: columns are aligned by display width (a CJK character
-// takes two cells) and cut to the terminal's width.
+// takes two cells); on a narrow terminal the last columns are dropped.
 func TestTableWidths(t *testing.T) {
 	t.Parallel()
-	table := writeAll(t, formatTable, 60, transactions(3))
-	lines := strings.Split(strings.TrimSuffix(table, "\n"), "\n")
-	for _, l := range lines {
-		if w := displayWidth(l); w > 60 {
-			t.Errorf("line is %d cells wide, more than 60: %q", w, l)
+	for _, width := range []int{80, 40} {
+		table := writeAll(t, formatTable, width, transactions(3))
+		lines := strings.Split(strings.TrimSuffix(table, "\n"), "\n")
+		for _, l := range lines {
+			if w := displayWidth(l); w > width {
+				t.Errorf("line is %d cells wide, more than %d: %q", w, width, l)
+			}
 		}
-	}
-	// The system column (餐饮, 4 cells) starts at the same cell on every line.
-	col := -1
-	for _, l := range lines[1:] {
-		i := strings.Index(l, "餐饮")
-		if c := displayWidth(l[:i]); col == -1 {
-			col = c
-		} else if c != col {
-			t.Errorf("misaligned: %q", lines)
+		// The merchant column (第一餐饮大楼, 12 cells) starts at the same cell
+		// as its header on every line.
+		i := strings.Index(lines[0], "MERCHANT")
+		if width == 40 {
+			if i >= 0 {
+				t.Errorf("width 40 still shows MERCHANT:\n%s", table)
+			}
+			continue
+		}
+		for _, l := range lines[1:] {
+			if j := strings.Index(l, "第一餐饮大楼"); j < 0 || displayWidth(l[:j]) != i {
+				t.Errorf("misaligned:\n%s", table)
+			}
 		}
 	}
 }

@@ -10,28 +10,30 @@ import (
 )
 
 // progress shows pages and items on stderr while a list streams. A nil
-// *progress (stderr is not a terminal) shows nothing.
+// *progress shows nothing.
 type progress struct {
 	bar   *progressbar.ProgressBar
 	what  string
 	pages *atomic.Int64 // the API client's page counter
 	items int64
+	shown time.Time
 }
 
-// newProgress returns a progress display for what, or nil when stderr is
-// not a terminal.
+// progressEvery is how often the description is updated.
+const progressEvery = 100 * time.Millisecond
+
+// newProgress returns a progress display for what, or nil unless stderr
+// is a terminal and stdout is not one: rows printed to the terminal are
+// their own progress, and a bar drawn between them would garble both.
 func (a *app) newProgress(what string) *progress {
-	if !a.env.StderrTTY {
+	if !a.env.StderrTTY || a.env.StdoutTTY {
 		return nil
 	}
 	p := &progress{what: what, pages: &a.pages}
 	p.bar = progressbar.NewOptions64(-1,
 		progressbar.OptionSetWriter(a.env.Stderr),
 		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(),
-		progressbar.OptionSetItsString("items"),
-		progressbar.OptionShowIts(),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionThrottle(progressEvery),
 		progressbar.OptionClearOnFinish(),
 	)
 	return p
@@ -43,8 +45,9 @@ func (p *progress) item() {
 		return
 	}
 	p.items++
-	if n := p.pages.Load(); n > 0 {
-		p.bar.Describe(fmt.Sprintf("%s, page %d", p.what, n))
+	if now := time.Now(); now.Sub(p.shown) >= progressEvery {
+		p.shown = now
+		p.bar.Describe(fmt.Sprintf("%s: %d items, %d pages", p.what, p.items, p.pages.Load()))
 	}
 	_ = p.bar.Add(1)
 }
