@@ -258,12 +258,7 @@ func (a *app) rawCall(ctx context.Context, c *api.Client, call *apiCall) error {
 // clean makes server text safe for one line on a terminal: no control
 // characters, at most 200 characters.
 func clean(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
+	s = oneLineCell(s)
 	if r := []rune(s); len(r) > 200 {
 		s = string(r[:200]) + "…"
 	}

@@ -129,7 +129,7 @@ func (a *app) printWhoami(w *whoami) error {
 	var lines [][2]string
 	add := func(k, v string) {
 		if v != "" {
-			lines = append(lines, [2]string{k, v})
+			lines = append(lines, [2]string{k, oneLineCell(v)})
 		}
 	}
 	add("profile", w.Profile)

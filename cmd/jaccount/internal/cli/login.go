@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html"
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/oauth-jaccount/jaccount-go/auth"
@@ -190,9 +188,3 @@ func (a *app) logout(noBrowser bool) error {
 	}
 	return nil
 }
-
-// errNoBrowser is what OpenBrowser returns in environments without one.
-var errNoBrowser = errors.New("no browser")
-
-// trimURL shortens a URL for display.
-func trimURL(u string) string { return strings.TrimSuffix(u, "/") }

@@ -318,15 +318,20 @@ func (t *tableWriter) line(r []string) {
 	t.o.w.WriteByte('\n')
 }
 
-// oneLineCell replaces line breaks and tabs with spaces.
+// oneLineCell replaces line breaks, tabs and every other control
+// character (terminal escapes included: cells are server text) with
+// spaces.
 func oneLineCell(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' || r == '\r' {
+		if isControl(r) {
 			return ' '
 		}
 		return r
 	}, s)
 }
+
+// isControl reports C0 and C1 control characters and DEL.
+func isControl(r rune) bool { return r < 0x20 || r >= 0x7f && r <= 0x9f }
 
 // fit cuts s to at most w display cells, marking the cut with "…".
 func fit(s string, w int) string {
@@ -405,7 +410,7 @@ func writeFields(w io.Writer, cols []column, v any, width int) error {
 	}
 	bw := bufio.NewWriter(w)
 	for i, c := range cols {
-		val := humanCell(c.name, cells[i])
+		val := oneLineCell(humanCell(c.name, cells[i]))
 		if val == "" {
 			continue
 		}

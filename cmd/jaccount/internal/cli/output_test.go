@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rivo/uniseg"
+	"github.com/spf13/pflag"
 
 	"github.com/oauth-jaccount/jaccount-go/gen"
 )
@@ -215,5 +217,33 @@ func TestTimeFlag(t *testing.T) {
 	var got time.Time
 	if err := (&timeValue{t: &got}).Set("yesterday"); err == nil {
 		t.Error("yesterday parsed")
+	}
+}
+
+// TestBoolPtrFlag: an optional bool parameter stays nil until its flag is
+// given (the spec has none today; the generator would use it).
+func TestBoolPtrFlag(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "<nil>"},
+		{[]string{"--on"}, "true"},
+		{[]string{"--on=false"}, "false"},
+	} {
+		var p *bool
+		fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+		boolPtrFlag(fs, &p, "on", "")
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		got := "<nil>"
+		if p != nil {
+			got = strconv.FormatBool(*p)
+		}
+		if got != tt.want {
+			t.Errorf("%v: %s, want %s", tt.args, got, tt.want)
+		}
 	}
 }
