@@ -31,18 +31,24 @@ func (a *app) login(ctx context.Context, o loginOptions) error {
 	}
 	cfg := s.authConfig()
 	if o.clientCredentials {
-		ts, err := cfg.ClientCredentialsSource(nil, auth.WithStore(s.tokenStore()))
+		// Client mode asks for no scope unless told to: the default list is
+		// the user's (openid, lessons, ...), which client mode cannot have.
+		if s.scopes.source == "default" {
+			cfg.Scopes = nil
+		}
+		ts, err := cfg.ClientCredentialsSource(nil)
 		if err != nil {
 			return err
 		}
-		// The store holds the previous login's token, if any: start afresh.
+		tok, err := ts.AuthToken(ctx)
+		if err != nil {
+			return fmt.Errorf("client-credentials login: %w", err)
+		}
+		// The new token replaces the previous login only once it is had.
 		if _, err := s.removeLogin(); err != nil {
 			return err
 		}
-		if _, err := ts.AuthToken(ctx); err != nil {
-			return fmt.Errorf("client-credentials login: %w", err)
-		}
-		if err := s.saveLogin(ctx, nil, &loginInfo{Grant: grantClientCredentials, ClientID: cfg.ClientID,
+		if err := s.saveLogin(ctx, tok, &loginInfo{Grant: grantClientCredentials, ClientID: cfg.ClientID,
 			Scopes: cfg.Scopes, LoggedIn: time.Now().UTC()}); err != nil {
 			return err
 		}
