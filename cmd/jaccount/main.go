@@ -10,7 +10,7 @@
 //
 //	jaccount --fake whoami
 //
-// Run `jaccount --help` for the commands and `jaccount help environment`
+// Run `jaccount --help` for the commands and `jaccount config --help`
 // for the configuration.
 package main
 
