@@ -349,24 +349,9 @@ func (op *Op) PathParams() []string {
 	return out
 }
 
-// cliNeedsTime reports whether a command has a time flag.
-func cliNeedsTime(groups []*CLIGroup) bool {
-	for _, g := range groups {
-		for _, c := range g.Commands {
-			for _, f := range c.Flags() {
-				if f.Param.Kind == KindTime {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
 func init() {
 	funcs["cli"] = CLI
 	funcs["cliOps"] = CLIOps
-	funcs["cliNeedsTime"] = cliNeedsTime
 	funcs["quoteList"] = func(xs []string) string {
 		q := make([]string, len(xs))
 		for i, x := range xs {
