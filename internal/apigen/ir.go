@@ -197,19 +197,23 @@ type Param struct {
 	// Kind is the Go type; Time the wire form of a KindTime.
 	Kind ParamKind
 	Time TimeUnit
+	// CLIFlag is the jaccount CLI's flag name for it (x-jaccount-cli-flag),
+	// "" for the default, the name in kebab case.
+	CLIFlag string
 	// Pattern, MinLength and Enum are the schema's constraints.
 	Pattern   string
 	MinLength uint64
 	Enum      []string
 }
 
-// Paged reports whether the parameter is one the paging iterator sets.
+// Paged reports whether the parameter is one of the paging's: the position
+// the iterator moves, or the page size.
 func (p *Param) Paged(op *Op) bool {
 	if op.Paging == nil {
 		return false
 	}
 	pg := op.Paging
-	return p.Name == pg.Token || p.Name == pg.Start || p.Name == pg.First || p.Name == pg.Offset
+	return p.Name == pg.Token || p.Name == pg.Start || p.Name == pg.First || p.Name == pg.Offset || p.Name == pg.Limit
 }
 
 // BodyKind is how a request body is encoded.

@@ -27,6 +27,7 @@ const (
 	extOpenQ    = "x-jaccount-open-query"
 	extOpenEnum = "x-jaccount-open-enum" // replaced by x-jaccount-known-values
 	extGoName   = "x-go-name"            // oapi-codegen's, honoured for parameters too
+	extCLIFlag  = "x-jaccount-cli-flag"
 )
 
 // Load reads an OpenAPI 3.0 document into the intermediate representation,
@@ -410,6 +411,7 @@ func (l *loader) params(where string, op *Op, item *openapi3.PathItem, o *openap
 			prm.GoName = goName
 		}
 		prm.ArgName = ArgName(prm.GoName)
+		l.extension(pw, p.Extensions, extCLIFlag, &prm.CLIFlag)
 		if goNames[prm.GoName] {
 			l.fail("%s: Go name %s is taken by another parameter", pw, prm.GoName)
 		}

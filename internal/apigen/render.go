@@ -33,6 +33,8 @@ var Outputs = map[string]string{
 	"gen/enums.gen.go":           "gen_enums.tmpl",
 	"gen/times.gen.go":           "gen_times.tmpl",
 	"jaccounttest/routes.gen.go": "fake_routes.tmpl",
+	// The jaccount CLI's per-operation commands (a nested module).
+	"cmd/jaccount/internal/cli/commands.gen.go": "cli_commands.tmpl",
 }
 
 // Render executes every template over a and returns the gofmt-ed files by
