@@ -215,6 +215,22 @@ func fakeAuth(fake *jaccounttest.Server) *auth.Config {
 		AuthURL: fake.AuthURL(), TokenURL: fake.TokenURL(), LogoutURL: fake.LogoutURL(), Issuer: fake.Issuer()}}
 }
 
+// refreshingClient is a client over an auth.TokenSource holding the token
+// the fake issued, which refreshes at the fake's token endpoint.
+func refreshingClient(t *testing.T, fake *jaccounttest.Server, issued *jaccounttest.Token) (*auth.TokenSource, *api.Client) {
+	t.Helper()
+	ts, err := fakeAuth(fake).TokenSource(&auth.Token{AccessToken: issued.AccessToken, RefreshToken: issued.RefreshToken,
+		TokenType: issued.TokenType, Expiry: issued.Expiry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()), fakeRetries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts, c
+}
+
 // TestFakeRefreshOn401 revokes tokens on the server while the client still
 // holds them as valid: a 401 forces one refresh for any number of callers,
 // and a revoked refresh token ends in auth.ErrInvalidGrant without retries.
@@ -225,15 +241,7 @@ func TestFakeRefreshOn401(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, err := fakeAuth(fake).TokenSource(&auth.Token{AccessToken: issued.AccessToken, RefreshToken: issued.RefreshToken,
-		TokenType: issued.TokenType, Expiry: issued.Expiry})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()), fakeRetries)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, c := refreshingClient(t, fake, issued)
 	ctx := t.Context()
 
 	fake.ExpireAccessTokens() // the server no longer accepts a token the client thinks valid
@@ -390,15 +398,7 @@ func TestRevokedTokenRefreshesOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, err := fakeAuth(fake).TokenSource(&auth.Token{AccessToken: issued.AccessToken, RefreshToken: issued.RefreshToken,
-		TokenType: issued.TokenType, Expiry: issued.Expiry})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()), fakeRetries)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, c := refreshingClient(t, fake, issued)
 	if _, err := c.Profile.Get(t.Context()); err != nil {
 		t.Fatal(err)
 	}

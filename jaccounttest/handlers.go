@@ -224,51 +224,44 @@ func dateRange(q url.Values) (begin, end int64, okRange bool) {
 	return begin, end, okBegin && okEnd && (end == 0 || end >= begin)
 }
 
-// newestIn returns the items whose time (by at) is within [begin, end] (end
-// 0: open), newest first; items are oldest first.
-func newestIn[T any](items []T, at func(T) int64, begin, end int64) []T {
+// transactionsPage serves one page of the operation opID: the items (oldest
+// first) whose time, by at, is between the request's beginDate and endDate
+// (both inclusive), newest first, paged as the spec says.
+func transactionsPage[T any](s *Server, r *http.Request, opID string, items []T, at func(T) int64) reply {
+	q := r.URL.Query()
+	begin, end, okRange := dateRange(q)
+	if !okRange {
+		return fail(http.StatusBadRequest, errnoBadParameters, "bad date range")
+	}
 	var out []T
 	for i := len(items) - 1; i >= 0; i-- {
 		if t := at(items[i]); t >= begin && (end == 0 || t <= end) {
 			out = append(out, items[i])
 		}
 	}
-	return out
+	return pageOf(operationByID(opID).paging, q, out, s.cfg.pageSize)
 }
 
-// listMyCardTransactions serves the transactions between beginDate and
-// endDate (both inclusive, epoch ms), newest first, paged by start and limit
-// with the whole count in total, as the spec says.
+// listMyCardTransactions serves the card's transactions (beginDate and
+// endDate in epoch ms), paged by start and limit with the whole count in
+// total.
 func (s *Server) listMyCardTransactions(r *http.Request, p *principal) reply {
-	if p.user == nil {
-		return forbiddenWithoutUser
-	}
-	q := r.URL.Query()
-	begin, end, okRange := dateRange(q)
 	switch {
-	case q.Get("cardNo") != "" && q.Get("cardNo") != p.user.Card.CardNo:
+	case p.user == nil:
+		return forbiddenWithoutUser
+	case r.URL.Query().Get("cardNo") != "" && r.URL.Query().Get("cardNo") != p.user.Card.CardNo:
 		return fail(http.StatusBadRequest, errnoBadParameters, "unknown cardNo")
-	case !okRange:
-		return fail(http.StatusBadRequest, errnoBadParameters, "bad date range")
 	}
-	all := newestIn(p.user.Transactions, func(t gen.CardTransaction) int64 { return t.DateTime }, begin, end)
-	return pageOf(operationByID("listMyCardTransactions").paging, q, all, s.cfg.pageSize)
+	return transactionsPage(s, r, "listMyCardTransactions", p.user.Transactions, func(t gen.CardTransaction) int64 { return t.DateTime })
 }
 
-// listUnicodeTransactions serves the 思源码 payments between beginDate and
-// endDate (UNIX seconds, on orderTime), newest first, paged by start and
-// limit with total.
+// listUnicodeTransactions serves the 思源码 payments (beginDate and endDate
+// in UNIX seconds, on orderTime), paged by start and limit with total.
 func (s *Server) listUnicodeTransactions(r *http.Request, p *principal) reply {
 	if p.user == nil {
 		return forbiddenWithoutUser
 	}
-	q := r.URL.Query()
-	begin, end, okRange := dateRange(q)
-	if !okRange {
-		return fail(http.StatusBadRequest, errnoBadParameters, "bad date range")
-	}
-	all := newestIn(p.user.UnicodeTransactions, func(t gen.UnicodeTransaction) int64 { return t.OrderTime }, begin, end)
-	return pageOf(operationByID("listUnicodeTransactions").paging, q, all, s.cfg.pageSize)
+	return transactionsPage(s, r, "listUnicodeTransactions", p.user.UnicodeTransactions, func(t gen.UnicodeTransaction) int64 { return t.OrderTime })
 }
 
 // listMyCircles serves the user's circles, paged by token: a reply's
