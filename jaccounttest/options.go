@@ -84,8 +84,10 @@ func WithClock(now func() time.Time) Option {
 	return func(cfg *config) { cfg.now = now }
 }
 
-// WithPageSize sets how many card transactions one page holds (default 20);
-// longer lists carry a nextToken.
+// WithPageSize sets how many items one page of a paged operation holds when
+// the request names no page size (default 20): card and 思源码 transactions
+// (by start and limit, with total), circles (by nextToken, sent back as
+// pageToken) and the spec examples of any other paged operation.
 func WithPageSize(n int) Option {
 	return func(cfg *config) { cfg.pageSize = max(n, 1) }
 }
