@@ -1337,40 +1337,35 @@ type NotFound = Envelope
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Avatars) UnmarshalJSON(b []byte) error {
+	type fields Avatars // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["uriLarge"]; found {
-		if err := json.Unmarshal(raw, &a.UriLarge); err != nil {
-			return fmt.Errorf("Avatars: member %q: %w", "uriLarge", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Avatars: %w", err)
 		}
-		if !wire.Omitted(a.UriLarge) {
-			delete(object, "uriLarge")
-		}
-	}
-
-	if raw, found := object["uriNormal"]; found {
-		if err := json.Unmarshal(raw, &a.UriNormal); err != nil {
-			return fmt.Errorf("Avatars: member %q: %w", "uriNormal", err)
-		}
-		if !wire.Omitted(a.UriNormal) {
-			delete(object, "uriNormal")
-		}
-	}
-
-	if raw, found := object["uriTiny"]; found {
-		if err := json.Unmarshal(raw, &a.UriTiny); err != nil {
-			return fmt.Errorf("Avatars: member %q: %w", "uriTiny", err)
-		}
-		if !wire.Omitted(a.UriTiny) {
-			delete(object, "uriTiny")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Avatars: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
+		}
+	}
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Avatars: %w", err)
@@ -1382,59 +1377,50 @@ func (a *Avatars) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Avatars) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "uriLarge", Value: a.UriLarge},
-		{Name: "uriNormal", Value: a.UriNormal},
-		{Name: "uriTiny", Value: a.UriTiny},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Avatars) members() []wire.Field {
+	return []wire.Field{
+		{Name: "uriLarge", Ptr: &a.UriLarge},
+		{Name: "uriNormal", Ptr: &a.UriNormal},
+		{Name: "uriTiny", Ptr: &a.UriTiny},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *CardChargePostData) UnmarshalJSON(b []byte) error {
+	type fields CardChargePostData // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["data"]; found {
-		if err := json.Unmarshal(raw, &a.Data); err != nil {
-			return fmt.Errorf("CardChargePostData: member %q: %w", "data", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("CardChargePostData: %w", err)
 		}
-		if !wire.Omitted(a.Data) {
-			delete(object, "data")
-		}
-	}
-
-	if raw, found := object["sign"]; found {
-		if err := json.Unmarshal(raw, &a.Sign); err != nil {
-			return fmt.Errorf("CardChargePostData: member %q: %w", "sign", err)
-		}
-		if !wire.Omitted(a.Sign) {
-			delete(object, "sign")
-		}
-	}
-
-	if raw, found := object["subsysid"]; found {
-		if err := json.Unmarshal(raw, &a.Subsysid); err != nil {
-			return fmt.Errorf("CardChargePostData: member %q: %w", "subsysid", err)
-		}
-		if !wire.Omitted(a.Subsysid) {
-			delete(object, "subsysid")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("CardChargePostData: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["sysid"]; found {
-		if err := json.Unmarshal(raw, &a.Sysid); err != nil {
-			return fmt.Errorf("CardChargePostData: member %q: %w", "sysid", err)
-		}
-		if !wire.Omitted(a.Sysid) {
-			delete(object, "sysid")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("CardChargePostData: %w", err)
@@ -1446,105 +1432,51 @@ func (a *CardChargePostData) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardChargePostData) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "data", Value: a.Data},
-		{Name: "sign", Value: a.Sign},
-		{Name: "subsysid", Value: a.Subsysid},
-		{Name: "sysid", Value: a.Sysid},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardChargePostData) members() []wire.Field {
+	return []wire.Field{
+		{Name: "data", Ptr: &a.Data},
+		{Name: "sign", Ptr: &a.Sign},
+		{Name: "subsysid", Ptr: &a.Subsysid},
+		{Name: "sysid", Ptr: &a.Sysid},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *CardChargeResponse) UnmarshalJSON(b []byte) error {
+	type fields CardChargeResponse // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["applyAmount"]; found {
-		if err := json.Unmarshal(raw, &a.ApplyAmount); err != nil {
-			return fmt.Errorf("CardChargeResponse: member %q: %w", "applyAmount", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("CardChargeResponse: %w", err)
 		}
-		if !wire.Omitted(a.ApplyAmount) {
-			delete(object, "applyAmount")
-		}
-	}
-
-	if raw, found := object["applyTime"]; found {
-		if err := json.Unmarshal(raw, &a.ApplyTime); err != nil {
-			return fmt.Errorf("CardChargeResponse: member %q: %w", "applyTime", err)
-		}
-		if !wire.Omitted(a.ApplyTime) {
-			delete(object, "applyTime")
-		}
-	}
-
-	if raw, found := object["cardNo"]; found {
-		if err := json.Unmarshal(raw, &a.CardNo); err != nil {
-			return fmt.Errorf("CardChargeResponse: member %q: %w", "cardNo", err)
-		}
-		if !wire.Omitted(a.CardNo) {
-			delete(object, "cardNo")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("CardChargeResponse: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["expireTime"]; found {
-		if err := json.Unmarshal(raw, &a.ExpireTime); err != nil {
-			return fmt.Errorf("CardChargeResponse: member %q: %w", "expireTime", err)
-		}
-		if !wire.Omitted(a.ExpireTime) {
-			delete(object, "expireTime")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
-	if raw, found := object["id"]; found {
-		if err := json.Unmarshal(raw, &a.Id); err != nil {
-			return fmt.Errorf("CardChargeResponse: member %q: %w", "id", err)
-		}
-		if !wire.Omitted(a.Id) {
-			delete(object, "id")
-		}
-	}
-
-	if raw, found := object["postData"]; found {
-		if err := json.Unmarshal(raw, &a.PostData); err != nil {
-			return fmt.Errorf("CardChargeResponse: member %q: %w", "postData", err)
-		}
-		if !wire.Omitted(a.PostData) {
-			delete(object, "postData")
-		}
-	}
-
-	if raw, found := object["postUrl"]; found {
-		if err := json.Unmarshal(raw, &a.PostUrl); err != nil {
-			return fmt.Errorf("CardChargeResponse: member %q: %w", "postUrl", err)
-		}
-		if !wire.Omitted(a.PostUrl) {
-			delete(object, "postUrl")
-		}
-	}
-
-	if raw, found := object["serialNo"]; found {
-		if err := json.Unmarshal(raw, &a.SerialNo); err != nil {
-			return fmt.Errorf("CardChargeResponse: member %q: %w", "serialNo", err)
-		}
-		if !wire.Omitted(a.SerialNo) {
-			delete(object, "serialNo")
-		}
-	}
-
-	if raw, found := object["status"]; found {
-		if err := json.Unmarshal(raw, &a.Status); err != nil {
-			return fmt.Errorf("CardChargeResponse: member %q: %w", "status", err)
-		}
-		if !wire.Omitted(a.Status) {
-			delete(object, "status")
-		}
-	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("CardChargeResponse: %w", err)
@@ -1556,47 +1488,56 @@ func (a *CardChargeResponse) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardChargeResponse) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "applyAmount", Value: a.ApplyAmount},
-		{Name: "applyTime", Value: a.ApplyTime},
-		{Name: "cardNo", Value: a.CardNo},
-		{Name: "expireTime", Value: a.ExpireTime},
-		{Name: "id", Value: a.Id},
-		{Name: "postData", Value: a.PostData},
-		{Name: "postUrl", Value: a.PostUrl},
-		{Name: "serialNo", Value: a.SerialNo},
-		{Name: "status", Value: a.Status},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardChargeResponse) members() []wire.Field {
+	return []wire.Field{
+		{Name: "applyAmount", Ptr: &a.ApplyAmount},
+		{Name: "applyTime", Ptr: &a.ApplyTime},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "expireTime", Ptr: &a.ExpireTime},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "postData", Ptr: &a.PostData},
+		{Name: "postUrl", Ptr: &a.PostUrl},
+		{Name: "serialNo", Ptr: &a.SerialNo},
+		{Name: "status", Ptr: &a.Status},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *CardChargeState) UnmarshalJSON(b []byte) error {
+	type fields CardChargeState // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["code"]; found {
-		if err := json.Unmarshal(raw, &a.Code); err != nil {
-			return fmt.Errorf("CardChargeState: member %q: %w", "code", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("CardChargeState: %w", err)
 		}
-		if !wire.Omitted(a.Code) {
-			delete(object, "code")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("CardChargeState: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("CardChargeState: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("CardChargeState: %w", err)
@@ -1608,112 +1549,49 @@ func (a *CardChargeState) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardChargeState) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "code", Value: a.Code},
-		{Name: "name", Value: a.Name},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardChargeState) members() []wire.Field {
+	return []wire.Field{
+		{Name: "code", Ptr: &a.Code},
+		{Name: "name", Ptr: &a.Name},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *CardChargeStatus) UnmarshalJSON(b []byte) error {
+	type fields CardChargeStatus // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["applyAmount"]; found {
-		if err := json.Unmarshal(raw, &a.ApplyAmount); err != nil {
-			return fmt.Errorf("CardChargeStatus: member %q: %w", "applyAmount", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("CardChargeStatus: %w", err)
 		}
-		if !wire.Omitted(a.ApplyAmount) {
-			delete(object, "applyAmount")
-		}
-	}
-
-	if raw, found := object["applyTime"]; found {
-		if err := json.Unmarshal(raw, &a.ApplyTime); err != nil {
-			return fmt.Errorf("CardChargeStatus: member %q: %w", "applyTime", err)
-		}
-		if !wire.Omitted(a.ApplyTime) {
-			delete(object, "applyTime")
-		}
-	}
-
-	if raw, found := object["cardNo"]; found {
-		if err := json.Unmarshal(raw, &a.CardNo); err != nil {
-			return fmt.Errorf("CardChargeStatus: member %q: %w", "cardNo", err)
-		}
-		if !wire.Omitted(a.CardNo) {
-			delete(object, "cardNo")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("CardChargeStatus: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["expireTime"]; found {
-		if err := json.Unmarshal(raw, &a.ExpireTime); err != nil {
-			return fmt.Errorf("CardChargeStatus: member %q: %w", "expireTime", err)
-		}
-		if !wire.Omitted(a.ExpireTime) {
-			delete(object, "expireTime")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
-	if raw, found := object["failedReason"]; found {
-		if err := json.Unmarshal(raw, &a.FailedReason); err != nil {
-			return fmt.Errorf("CardChargeStatus: member %q: %w", "failedReason", err)
-		}
-		if !wire.Omitted(a.FailedReason) {
-			delete(object, "failedReason")
-		}
-	}
-
-	if raw, found := object["id"]; found {
-		if err := json.Unmarshal(raw, &a.Id); err != nil {
-			return fmt.Errorf("CardChargeStatus: member %q: %w", "id", err)
-		}
-		if !wire.Omitted(a.Id) {
-			delete(object, "id")
-		}
-	}
-
-	if raw, found := object["postData"]; found {
-		if err := json.Unmarshal(raw, &a.PostData); err != nil {
-			return fmt.Errorf("CardChargeStatus: member %q: %w", "postData", err)
-		}
-		if !wire.Omitted(a.PostData) {
-			delete(object, "postData")
-		}
-	}
-
-	if raw, found := object["postUrl"]; found {
-		if err := json.Unmarshal(raw, &a.PostUrl); err != nil {
-			return fmt.Errorf("CardChargeStatus: member %q: %w", "postUrl", err)
-		}
-		if !wire.Omitted(a.PostUrl) {
-			delete(object, "postUrl")
-		}
-	}
-
-	if raw, found := object["serialNo"]; found {
-		if err := json.Unmarshal(raw, &a.SerialNo); err != nil {
-			return fmt.Errorf("CardChargeStatus: member %q: %w", "serialNo", err)
-		}
-		if !wire.Omitted(a.SerialNo) {
-			delete(object, "serialNo")
-		}
-	}
-
-	if raw, found := object["status"]; found {
-		if err := json.Unmarshal(raw, &a.Status); err != nil {
-			return fmt.Errorf("CardChargeStatus: member %q: %w", "status", err)
-		}
-		if !wire.Omitted(a.Status) {
-			delete(object, "status")
-		}
-	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("CardChargeStatus: %w", err)
@@ -1725,111 +1603,57 @@ func (a *CardChargeStatus) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardChargeStatus) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "applyAmount", Value: a.ApplyAmount},
-		{Name: "applyTime", Value: a.ApplyTime},
-		{Name: "cardNo", Value: a.CardNo},
-		{Name: "expireTime", Value: a.ExpireTime},
-		{Name: "failedReason", Value: a.FailedReason},
-		{Name: "id", Value: a.Id},
-		{Name: "postData", Value: a.PostData},
-		{Name: "postUrl", Value: a.PostUrl},
-		{Name: "serialNo", Value: a.SerialNo},
-		{Name: "status", Value: a.Status},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardChargeStatus) members() []wire.Field {
+	return []wire.Field{
+		{Name: "applyAmount", Ptr: &a.ApplyAmount},
+		{Name: "applyTime", Ptr: &a.ApplyTime},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "expireTime", Ptr: &a.ExpireTime},
+		{Name: "failedReason", Ptr: &a.FailedReason},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "postData", Ptr: &a.PostData},
+		{Name: "postUrl", Ptr: &a.PostUrl},
+		{Name: "serialNo", Ptr: &a.SerialNo},
+		{Name: "status", Ptr: &a.Status},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *CardInfo) UnmarshalJSON(b []byte) error {
+	type fields CardInfo // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["bankNo"]; found {
-		if err := json.Unmarshal(raw, &a.BankNo); err != nil {
-			return fmt.Errorf("CardInfo: member %q: %w", "bankNo", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("CardInfo: %w", err)
 		}
-		if !wire.Omitted(a.BankNo) {
-			delete(object, "bankNo")
-		}
-	}
-
-	if raw, found := object["cardBalance"]; found {
-		if err := json.Unmarshal(raw, &a.CardBalance); err != nil {
-			return fmt.Errorf("CardInfo: member %q: %w", "cardBalance", err)
-		}
-		if !wire.Omitted(a.CardBalance) {
-			delete(object, "cardBalance")
-		}
-	}
-
-	if raw, found := object["cardId"]; found {
-		if err := json.Unmarshal(raw, &a.CardId); err != nil {
-			return fmt.Errorf("CardInfo: member %q: %w", "cardId", err)
-		}
-		if !wire.Omitted(a.CardId) {
-			delete(object, "cardId")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("CardInfo: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["cardNo"]; found {
-		if err := json.Unmarshal(raw, &a.CardNo); err != nil {
-			return fmt.Errorf("CardInfo: member %q: %w", "cardNo", err)
-		}
-		if !wire.Omitted(a.CardNo) {
-			delete(object, "cardNo")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
-	if raw, found := object["expireDate"]; found {
-		if err := json.Unmarshal(raw, &a.ExpireDate); err != nil {
-			return fmt.Errorf("CardInfo: member %q: %w", "expireDate", err)
-		}
-		if !wire.Omitted(a.ExpireDate) {
-			delete(object, "expireDate")
-		}
-	}
-
-	if raw, found := object["frozen"]; found {
-		if err := json.Unmarshal(raw, &a.Frozen); err != nil {
-			return fmt.Errorf("CardInfo: member %q: %w", "frozen", err)
-		}
-		if !wire.Omitted(a.Frozen) {
-			delete(object, "frozen")
-		}
-	}
-
-	if raw, found := object["lost"]; found {
-		if err := json.Unmarshal(raw, &a.Lost); err != nil {
-			return fmt.Errorf("CardInfo: member %q: %w", "lost", err)
-		}
-		if !wire.Omitted(a.Lost) {
-			delete(object, "lost")
-		}
-	}
-
-	if raw, found := object["transBalance"]; found {
-		if err := json.Unmarshal(raw, &a.TransBalance); err != nil {
-			return fmt.Errorf("CardInfo: member %q: %w", "transBalance", err)
-		}
-		if !wire.Omitted(a.TransBalance) {
-			delete(object, "transBalance")
-		}
-	}
-
-	if raw, found := object["user"]; found {
-		if err := json.Unmarshal(raw, &a.User); err != nil {
-			return fmt.Errorf("CardInfo: member %q: %w", "user", err)
-		}
-		if !wire.Omitted(a.User) {
-			delete(object, "user")
-		}
-	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("CardInfo: %w", err)
@@ -1841,47 +1665,56 @@ func (a *CardInfo) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardInfo) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "bankNo", Value: a.BankNo},
-		{Name: "cardBalance", Value: a.CardBalance},
-		{Name: "cardId", Value: a.CardId},
-		{Name: "cardNo", Value: a.CardNo},
-		{Name: "expireDate", Value: a.ExpireDate},
-		{Name: "frozen", Value: a.Frozen},
-		{Name: "lost", Value: a.Lost},
-		{Name: "transBalance", Value: a.TransBalance},
-		{Name: "user", Value: a.User},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardInfo) members() []wire.Field {
+	return []wire.Field{
+		{Name: "bankNo", Ptr: &a.BankNo},
+		{Name: "cardBalance", Ptr: &a.CardBalance},
+		{Name: "cardId", Ptr: &a.CardId},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "expireDate", Ptr: &a.ExpireDate},
+		{Name: "frozen", Ptr: &a.Frozen},
+		{Name: "lost", Ptr: &a.Lost},
+		{Name: "transBalance", Ptr: &a.TransBalance},
+		{Name: "user", Ptr: &a.User},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *CardPhoto) UnmarshalJSON(b []byte) error {
+	type fields CardPhoto // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["url"]; found {
-		if err := json.Unmarshal(raw, &a.Url); err != nil {
-			return fmt.Errorf("CardPhoto: member %q: %w", "url", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("CardPhoto: %w", err)
 		}
-		if !wire.Omitted(a.Url) {
-			delete(object, "url")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("CardPhoto: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["userId"]; found {
-		if err := json.Unmarshal(raw, &a.UserId); err != nil {
-			return fmt.Errorf("CardPhoto: member %q: %w", "userId", err)
-		}
-		if !wire.Omitted(a.UserId) {
-			delete(object, "userId")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("CardPhoto: %w", err)
@@ -1893,40 +1726,49 @@ func (a *CardPhoto) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardPhoto) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "url", Value: a.Url},
-		{Name: "userId", Value: a.UserId},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardPhoto) members() []wire.Field {
+	return []wire.Field{
+		{Name: "url", Ptr: &a.Url},
+		{Name: "userId", Ptr: &a.UserId},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *CardRechargeRequest) UnmarshalJSON(b []byte) error {
+	type fields CardRechargeRequest // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["amount"]; found {
-		if err := json.Unmarshal(raw, &a.Amount); err != nil {
-			return fmt.Errorf("CardRechargeRequest: member %q: %w", "amount", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("CardRechargeRequest: %w", err)
 		}
-		if !wire.Omitted(a.Amount) {
-			delete(object, "amount")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("CardRechargeRequest: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["cardNo"]; found {
-		if err := json.Unmarshal(raw, &a.CardNo); err != nil {
-			return fmt.Errorf("CardRechargeRequest: member %q: %w", "cardNo", err)
-		}
-		if !wire.Omitted(a.CardNo) {
-			delete(object, "cardNo")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("CardRechargeRequest: %w", err)
@@ -1938,85 +1780,49 @@ func (a *CardRechargeRequest) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardRechargeRequest) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "amount", Value: a.Amount},
-		{Name: "cardNo", Value: a.CardNo},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardRechargeRequest) members() []wire.Field {
+	return []wire.Field{
+		{Name: "amount", Ptr: &a.Amount},
+		{Name: "cardNo", Ptr: &a.CardNo},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *CardTransaction) UnmarshalJSON(b []byte) error {
+	type fields CardTransaction // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["amount"]; found {
-		if err := json.Unmarshal(raw, &a.Amount); err != nil {
-			return fmt.Errorf("CardTransaction: member %q: %w", "amount", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("CardTransaction: %w", err)
 		}
-		if !wire.Omitted(a.Amount) {
-			delete(object, "amount")
-		}
-	}
-
-	if raw, found := object["cardBalance"]; found {
-		if err := json.Unmarshal(raw, &a.CardBalance); err != nil {
-			return fmt.Errorf("CardTransaction: member %q: %w", "cardBalance", err)
-		}
-		if !wire.Omitted(a.CardBalance) {
-			delete(object, "cardBalance")
-		}
-	}
-
-	if raw, found := object["dateTime"]; found {
-		if err := json.Unmarshal(raw, &a.DateTime); err != nil {
-			return fmt.Errorf("CardTransaction: member %q: %w", "dateTime", err)
-		}
-		if !wire.Omitted(a.DateTime) {
-			delete(object, "dateTime")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("CardTransaction: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["description"]; found {
-		if err := json.Unmarshal(raw, &a.Description); err != nil {
-			return fmt.Errorf("CardTransaction: member %q: %w", "description", err)
-		}
-		if !wire.Omitted(a.Description) {
-			delete(object, "description")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
-	if raw, found := object["merchant"]; found {
-		if err := json.Unmarshal(raw, &a.Merchant); err != nil {
-			return fmt.Errorf("CardTransaction: member %q: %w", "merchant", err)
-		}
-		if !wire.Omitted(a.Merchant) {
-			delete(object, "merchant")
-		}
-	}
-
-	if raw, found := object["merchantNo"]; found {
-		if err := json.Unmarshal(raw, &a.MerchantNo); err != nil {
-			return fmt.Errorf("CardTransaction: member %q: %w", "merchantNo", err)
-		}
-		if !wire.Omitted(a.MerchantNo) {
-			delete(object, "merchantNo")
-		}
-	}
-
-	if raw, found := object["system"]; found {
-		if err := json.Unmarshal(raw, &a.System); err != nil {
-			return fmt.Errorf("CardTransaction: member %q: %w", "system", err)
-		}
-		if !wire.Omitted(a.System) {
-			delete(object, "system")
-		}
-	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("CardTransaction: %w", err)
@@ -2028,45 +1834,54 @@ func (a *CardTransaction) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardTransaction) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "amount", Value: a.Amount},
-		{Name: "cardBalance", Value: a.CardBalance},
-		{Name: "dateTime", Value: a.DateTime},
-		{Name: "description", Value: a.Description},
-		{Name: "merchant", Value: a.Merchant},
-		{Name: "merchantNo", Value: a.MerchantNo},
-		{Name: "system", Value: a.System},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardTransaction) members() []wire.Field {
+	return []wire.Field{
+		{Name: "amount", Ptr: &a.Amount},
+		{Name: "cardBalance", Ptr: &a.CardBalance},
+		{Name: "dateTime", Ptr: &a.DateTime},
+		{Name: "description", Ptr: &a.Description},
+		{Name: "merchant", Ptr: &a.Merchant},
+		{Name: "merchantNo", Ptr: &a.MerchantNo},
+		{Name: "system", Ptr: &a.System},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Circle) UnmarshalJSON(b []byte) error {
+	type fields Circle // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["id"]; found {
-		if err := json.Unmarshal(raw, &a.Id); err != nil {
-			return fmt.Errorf("Circle: member %q: %w", "id", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Circle: %w", err)
 		}
-		if !wire.Omitted(a.Id) {
-			delete(object, "id")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Circle: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("Circle: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Circle: %w", err)
@@ -2078,40 +1893,49 @@ func (a *Circle) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Circle) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "id", Value: a.Id},
-		{Name: "name", Value: a.Name},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Circle) members() []wire.Field {
+	return []wire.Field{
+		{Name: "id", Ptr: &a.Id},
+		{Name: "name", Ptr: &a.Name},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Classroom) UnmarshalJSON(b []byte) error {
+	type fields Classroom // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["kind"]; found {
-		if err := json.Unmarshal(raw, &a.Kind); err != nil {
-			return fmt.Errorf("Classroom: member %q: %w", "kind", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Classroom: %w", err)
 		}
-		if !wire.Omitted(a.Kind) {
-			delete(object, "kind")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Classroom: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("Classroom: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Classroom: %w", err)
@@ -2123,58 +1947,49 @@ func (a *Classroom) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Classroom) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "kind", Value: a.Kind},
-		{Name: "name", Value: a.Name},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Classroom) members() []wire.Field {
+	return []wire.Field{
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "name", Ptr: &a.Name},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Course) UnmarshalJSON(b []byte) error {
+	type fields Course // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["code"]; found {
-		if err := json.Unmarshal(raw, &a.Code); err != nil {
-			return fmt.Errorf("Course: member %q: %w", "code", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Course: %w", err)
 		}
-		if !wire.Omitted(a.Code) {
-			delete(object, "code")
-		}
-	}
-
-	if raw, found := object["id"]; found {
-		if err := json.Unmarshal(raw, &a.Id); err != nil {
-			return fmt.Errorf("Course: member %q: %w", "id", err)
-		}
-		if !wire.Omitted(a.Id) {
-			delete(object, "id")
-		}
-	}
-
-	if raw, found := object["kind"]; found {
-		if err := json.Unmarshal(raw, &a.Kind); err != nil {
-			return fmt.Errorf("Course: member %q: %w", "kind", err)
-		}
-		if !wire.Omitted(a.Kind) {
-			delete(object, "kind")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Course: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("Course: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Course: %w", err)
@@ -2186,60 +2001,51 @@ func (a *Course) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Course) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "code", Value: a.Code},
-		{Name: "id", Value: a.Id},
-		{Name: "kind", Value: a.Kind},
-		{Name: "name", Value: a.Name},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Course) members() []wire.Field {
+	return []wire.Field{
+		{Name: "code", Ptr: &a.Code},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "name", Ptr: &a.Name},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Dept) UnmarshalJSON(b []byte) error {
+	type fields Dept // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["independent"]; found {
-		if err := json.Unmarshal(raw, &a.Independent); err != nil {
-			return fmt.Errorf("Dept: member %q: %w", "independent", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Dept: %w", err)
 		}
-		if !wire.Omitted(a.Independent) {
-			delete(object, "independent")
-		}
-	}
-
-	if raw, found := object["organizeId"]; found {
-		if err := json.Unmarshal(raw, &a.OrganizeId); err != nil {
-			return fmt.Errorf("Dept: member %q: %w", "organizeId", err)
-		}
-		if !wire.Omitted(a.OrganizeId) {
-			delete(object, "organizeId")
-		}
-	}
-
-	if raw, found := object["organizeName"]; found {
-		if err := json.Unmarshal(raw, &a.OrganizeName); err != nil {
-			return fmt.Errorf("Dept: member %q: %w", "organizeName", err)
-		}
-		if !wire.Omitted(a.OrganizeName) {
-			delete(object, "organizeName")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Dept: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["parentOrganizeId"]; found {
-		if err := json.Unmarshal(raw, &a.ParentOrganizeId); err != nil {
-			return fmt.Errorf("Dept: member %q: %w", "parentOrganizeId", err)
-		}
-		if !wire.Omitted(a.ParentOrganizeId) {
-			delete(object, "parentOrganizeId")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Dept: %w", err)
@@ -2251,231 +2057,51 @@ func (a *Dept) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Dept) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "independent", Value: a.Independent},
-		{Name: "organizeId", Value: a.OrganizeId},
-		{Name: "organizeName", Value: a.OrganizeName},
-		{Name: "parentOrganizeId", Value: a.ParentOrganizeId},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Dept) members() []wire.Field {
+	return []wire.Field{
+		{Name: "independent", Ptr: &a.Independent},
+		{Name: "organizeId", Ptr: &a.OrganizeId},
+		{Name: "organizeName", Ptr: &a.OrganizeName},
+		{Name: "parentOrganizeId", Ptr: &a.ParentOrganizeId},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Identity) UnmarshalJSON(b []byte) error {
+	type fields Identity // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["admissionDate"]; found {
-		if err := json.Unmarshal(raw, &a.AdmissionDate); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "admissionDate", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Identity: %w", err)
 		}
-		if !wire.Omitted(a.AdmissionDate) {
-			delete(object, "admissionDate")
-		}
-	}
-
-	if raw, found := object["classNo"]; found {
-		if err := json.Unmarshal(raw, &a.ClassNo); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "classNo", err)
-		}
-		if !wire.Omitted(a.ClassNo) {
-			delete(object, "classNo")
-		}
-	}
-
-	if raw, found := object["code"]; found {
-		if err := json.Unmarshal(raw, &a.Code); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "code", err)
-		}
-		if !wire.Omitted(a.Code) {
-			delete(object, "code")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Identity: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["createDate"]; found {
-		if err := json.Unmarshal(raw, &a.CreateDate); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "createDate", err)
-		}
-		if !wire.Omitted(a.CreateDate) {
-			delete(object, "createDate")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
-	if raw, found := object["defaultOptional"]; found {
-		if err := json.Unmarshal(raw, &a.DefaultOptional); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "defaultOptional", err)
-		}
-		if !wire.Omitted(a.DefaultOptional) {
-			delete(object, "defaultOptional")
-		}
-	}
-
-	if raw, found := object["expireDate"]; found {
-		if err := json.Unmarshal(raw, &a.ExpireDate); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "expireDate", err)
-		}
-		if !wire.Omitted(a.ExpireDate) {
-			delete(object, "expireDate")
-		}
-	}
-
-	if raw, found := object["gjm"]; found {
-		if err := json.Unmarshal(raw, &a.Gjm); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "gjm", err)
-		}
-		if !wire.Omitted(a.Gjm) {
-			delete(object, "gjm")
-		}
-	}
-
-	if raw, found := object["graduateDate"]; found {
-		if err := json.Unmarshal(raw, &a.GraduateDate); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "graduateDate", err)
-		}
-		if !wire.Omitted(a.GraduateDate) {
-			delete(object, "graduateDate")
-		}
-	}
-
-	if raw, found := object["isDefault"]; found {
-		if err := json.Unmarshal(raw, &a.IsDefault); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "isDefault", err)
-		}
-		if !wire.Omitted(a.IsDefault) {
-			delete(object, "isDefault")
-		}
-	}
-
-	if raw, found := object["kind"]; found {
-		if err := json.Unmarshal(raw, &a.Kind); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "kind", err)
-		}
-		if !wire.Omitted(a.Kind) {
-			delete(object, "kind")
-		}
-	}
-
-	if raw, found := object["major"]; found {
-		if err := json.Unmarshal(raw, &a.Major); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "major", err)
-		}
-		if !wire.Omitted(a.Major) {
-			delete(object, "major")
-		}
-	}
-
-	if raw, found := object["mgtOrganize"]; found {
-		if err := json.Unmarshal(raw, &a.MgtOrganize); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "mgtOrganize", err)
-		}
-		if !wire.Omitted(a.MgtOrganize) {
-			delete(object, "mgtOrganize")
-		}
-	}
-
-	if raw, found := object["organize"]; found {
-		if err := json.Unmarshal(raw, &a.Organize); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "organize", err)
-		}
-		if !wire.Omitted(a.Organize) {
-			delete(object, "organize")
-		}
-	}
-
-	if raw, found := object["photoUrl"]; found {
-		if err := json.Unmarshal(raw, &a.PhotoUrl); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "photoUrl", err)
-		}
-		if !wire.Omitted(a.PhotoUrl) {
-			delete(object, "photoUrl")
-		}
-	}
-
-	if raw, found := object["status"]; found {
-		if err := json.Unmarshal(raw, &a.Status); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "status", err)
-		}
-		if !wire.Omitted(a.Status) {
-			delete(object, "status")
-		}
-	}
-
-	if raw, found := object["topMgtOrganize"]; found {
-		if err := json.Unmarshal(raw, &a.TopMgtOrganize); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "topMgtOrganize", err)
-		}
-		if !wire.Omitted(a.TopMgtOrganize) {
-			delete(object, "topMgtOrganize")
-		}
-	}
-
-	if raw, found := object["topOrganize"]; found {
-		if err := json.Unmarshal(raw, &a.TopOrganize); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "topOrganize", err)
-		}
-		if !wire.Omitted(a.TopOrganize) {
-			delete(object, "topOrganize")
-		}
-	}
-
-	if raw, found := object["topOrganizes"]; found {
-		if err := json.Unmarshal(raw, &a.TopOrganizes); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "topOrganizes", err)
-		}
-		if !wire.Omitted(a.TopOrganizes) {
-			delete(object, "topOrganizes")
-		}
-	}
-
-	if raw, found := object["trainLevel"]; found {
-		if err := json.Unmarshal(raw, &a.TrainLevel); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "trainLevel", err)
-		}
-		if !wire.Omitted(a.TrainLevel) {
-			delete(object, "trainLevel")
-		}
-	}
-
-	if raw, found := object["type"]; found {
-		if err := json.Unmarshal(raw, &a.Type); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "type", err)
-		}
-		if !wire.Omitted(a.Type) {
-			delete(object, "type")
-		}
-	}
-
-	if raw, found := object["updateDate"]; found {
-		if err := json.Unmarshal(raw, &a.UpdateDate); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "updateDate", err)
-		}
-		if !wire.Omitted(a.UpdateDate) {
-			delete(object, "updateDate")
-		}
-	}
-
-	if raw, found := object["userType"]; found {
-		if err := json.Unmarshal(raw, &a.UserType); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "userType", err)
-		}
-		if !wire.Omitted(a.UserType) {
-			delete(object, "userType")
-		}
-	}
-
-	if raw, found := object["userTypeName"]; found {
-		if err := json.Unmarshal(raw, &a.UserTypeName); err != nil {
-			return fmt.Errorf("Identity: member %q: %w", "userTypeName", err)
-		}
-		if !wire.Omitted(a.UserTypeName) {
-			delete(object, "userTypeName")
-		}
-	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Identity: %w", err)
@@ -2487,61 +2113,70 @@ func (a *Identity) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Identity) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "admissionDate", Value: a.AdmissionDate},
-		{Name: "classNo", Value: a.ClassNo},
-		{Name: "code", Value: a.Code},
-		{Name: "createDate", Value: a.CreateDate},
-		{Name: "defaultOptional", Value: a.DefaultOptional},
-		{Name: "expireDate", Value: a.ExpireDate},
-		{Name: "gjm", Value: a.Gjm},
-		{Name: "graduateDate", Value: a.GraduateDate},
-		{Name: "isDefault", Value: a.IsDefault},
-		{Name: "kind", Value: a.Kind},
-		{Name: "major", Value: a.Major},
-		{Name: "mgtOrganize", Value: a.MgtOrganize},
-		{Name: "organize", Value: a.Organize},
-		{Name: "photoUrl", Value: a.PhotoUrl},
-		{Name: "status", Value: a.Status},
-		{Name: "topMgtOrganize", Value: a.TopMgtOrganize},
-		{Name: "topOrganize", Value: a.TopOrganize},
-		{Name: "topOrganizes", Value: a.TopOrganizes},
-		{Name: "trainLevel", Value: a.TrainLevel},
-		{Name: "type", Value: a.Type},
-		{Name: "updateDate", Value: a.UpdateDate},
-		{Name: "userType", Value: a.UserType},
-		{Name: "userTypeName", Value: a.UserTypeName},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Identity) members() []wire.Field {
+	return []wire.Field{
+		{Name: "admissionDate", Ptr: &a.AdmissionDate},
+		{Name: "classNo", Ptr: &a.ClassNo},
+		{Name: "code", Ptr: &a.Code},
+		{Name: "createDate", Ptr: &a.CreateDate},
+		{Name: "defaultOptional", Ptr: &a.DefaultOptional},
+		{Name: "expireDate", Ptr: &a.ExpireDate},
+		{Name: "gjm", Ptr: &a.Gjm},
+		{Name: "graduateDate", Ptr: &a.GraduateDate},
+		{Name: "isDefault", Ptr: &a.IsDefault},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "major", Ptr: &a.Major},
+		{Name: "mgtOrganize", Ptr: &a.MgtOrganize},
+		{Name: "organize", Ptr: &a.Organize},
+		{Name: "photoUrl", Ptr: &a.PhotoUrl},
+		{Name: "status", Ptr: &a.Status},
+		{Name: "topMgtOrganize", Ptr: &a.TopMgtOrganize},
+		{Name: "topOrganize", Ptr: &a.TopOrganize},
+		{Name: "topOrganizes", Ptr: &a.TopOrganizes},
+		{Name: "trainLevel", Ptr: &a.TrainLevel},
+		{Name: "type", Ptr: &a.Type},
+		{Name: "updateDate", Ptr: &a.UpdateDate},
+		{Name: "userType", Ptr: &a.UserType},
+		{Name: "userTypeName", Ptr: &a.UserTypeName},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *IdentityType) UnmarshalJSON(b []byte) error {
+	type fields IdentityType // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["id"]; found {
-		if err := json.Unmarshal(raw, &a.Id); err != nil {
-			return fmt.Errorf("IdentityType: member %q: %w", "id", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("IdentityType: %w", err)
 		}
-		if !wire.Omitted(a.Id) {
-			delete(object, "id")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("IdentityType: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("IdentityType: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("IdentityType: %w", err)
@@ -2553,130 +2188,49 @@ func (a *IdentityType) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a IdentityType) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "id", Value: a.Id},
-		{Name: "name", Value: a.Name},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *IdentityType) members() []wire.Field {
+	return []wire.Field{
+		{Name: "id", Ptr: &a.Id},
+		{Name: "name", Ptr: &a.Name},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Lesson) UnmarshalJSON(b []byte) error {
+	type fields Lesson // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["bsid"]; found {
-		if err := json.Unmarshal(raw, &a.Bsid); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "bsid", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Lesson: %w", err)
 		}
-		if !wire.Omitted(a.Bsid) {
-			delete(object, "bsid")
-		}
-	}
-
-	if raw, found := object["classes"]; found {
-		if err := json.Unmarshal(raw, &a.Classes); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "classes", err)
-		}
-		if !wire.Omitted(a.Classes) {
-			delete(object, "classes")
-		}
-	}
-
-	if raw, found := object["code"]; found {
-		if err := json.Unmarshal(raw, &a.Code); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "code", err)
-		}
-		if !wire.Omitted(a.Code) {
-			delete(object, "code")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Lesson: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["course"]; found {
-		if err := json.Unmarshal(raw, &a.Course); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "course", err)
-		}
-		if !wire.Omitted(a.Course) {
-			delete(object, "course")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
-	if raw, found := object["credits"]; found {
-		if err := json.Unmarshal(raw, &a.Credits); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "credits", err)
-		}
-		if !wire.Omitted(a.Credits) {
-			delete(object, "credits")
-		}
-	}
-
-	if raw, found := object["hours"]; found {
-		if err := json.Unmarshal(raw, &a.Hours); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "hours", err)
-		}
-		if !wire.Omitted(a.Hours) {
-			delete(object, "hours")
-		}
-	}
-
-	if raw, found := object["id"]; found {
-		if err := json.Unmarshal(raw, &a.Id); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "id", err)
-		}
-		if !wire.Omitted(a.Id) {
-			delete(object, "id")
-		}
-	}
-
-	if raw, found := object["kind"]; found {
-		if err := json.Unmarshal(raw, &a.Kind); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "kind", err)
-		}
-		if !wire.Omitted(a.Kind) {
-			delete(object, "kind")
-		}
-	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
-		}
-	}
-
-	if raw, found := object["organize"]; found {
-		if err := json.Unmarshal(raw, &a.Organize); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "organize", err)
-		}
-		if !wire.Omitted(a.Organize) {
-			delete(object, "organize")
-		}
-	}
-
-	if raw, found := object["teachers"]; found {
-		if err := json.Unmarshal(raw, &a.Teachers); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "teachers", err)
-		}
-		if !wire.Omitted(a.Teachers) {
-			delete(object, "teachers")
-		}
-	}
-
-	if raw, found := object["uri"]; found {
-		if err := json.Unmarshal(raw, &a.Uri); err != nil {
-			return fmt.Errorf("Lesson: member %q: %w", "uri", err)
-		}
-		if !wire.Omitted(a.Uri) {
-			delete(object, "uri")
-		}
-	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Lesson: %w", err)
@@ -2688,50 +2242,59 @@ func (a *Lesson) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Lesson) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "bsid", Value: a.Bsid},
-		{Name: "classes", Value: a.Classes},
-		{Name: "code", Value: a.Code},
-		{Name: "course", Value: a.Course},
-		{Name: "credits", Value: a.Credits},
-		{Name: "hours", Value: a.Hours},
-		{Name: "id", Value: a.Id},
-		{Name: "kind", Value: a.Kind},
-		{Name: "name", Value: a.Name},
-		{Name: "organize", Value: a.Organize},
-		{Name: "teachers", Value: a.Teachers},
-		{Name: "uri", Value: a.Uri},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Lesson) members() []wire.Field {
+	return []wire.Field{
+		{Name: "bsid", Ptr: &a.Bsid},
+		{Name: "classes", Ptr: &a.Classes},
+		{Name: "code", Ptr: &a.Code},
+		{Name: "course", Ptr: &a.Course},
+		{Name: "credits", Ptr: &a.Credits},
+		{Name: "hours", Ptr: &a.Hours},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "name", Ptr: &a.Name},
+		{Name: "organize", Ptr: &a.Organize},
+		{Name: "teachers", Ptr: &a.Teachers},
+		{Name: "uri", Ptr: &a.Uri},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *LessonClass) UnmarshalJSON(b []byte) error {
+	type fields LessonClass // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["classroom"]; found {
-		if err := json.Unmarshal(raw, &a.Classroom); err != nil {
-			return fmt.Errorf("LessonClass: member %q: %w", "classroom", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("LessonClass: %w", err)
 		}
-		if !wire.Omitted(a.Classroom) {
-			delete(object, "classroom")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("LessonClass: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["schedule"]; found {
-		if err := json.Unmarshal(raw, &a.Schedule); err != nil {
-			return fmt.Errorf("LessonClass: member %q: %w", "schedule", err)
-		}
-		if !wire.Omitted(a.Schedule) {
-			delete(object, "schedule")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("LessonClass: %w", err)
@@ -2743,40 +2306,49 @@ func (a *LessonClass) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a LessonClass) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "classroom", Value: a.Classroom},
-		{Name: "schedule", Value: a.Schedule},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *LessonClass) members() []wire.Field {
+	return []wire.Field{
+		{Name: "classroom", Ptr: &a.Classroom},
+		{Name: "schedule", Ptr: &a.Schedule},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Major) UnmarshalJSON(b []byte) error {
+	type fields Major // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["id"]; found {
-		if err := json.Unmarshal(raw, &a.Id); err != nil {
-			return fmt.Errorf("Major: member %q: %w", "id", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Major: %w", err)
 		}
-		if !wire.Omitted(a.Id) {
-			delete(object, "id")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Major: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("Major: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Major: %w", err)
@@ -2788,58 +2360,49 @@ func (a *Major) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Major) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "id", Value: a.Id},
-		{Name: "name", Value: a.Name},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Major) members() []wire.Field {
+	return []wire.Field{
+		{Name: "id", Ptr: &a.Id},
+		{Name: "name", Ptr: &a.Name},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *NotificationRequest) UnmarshalJSON(b []byte) error {
+	type fields NotificationRequest // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["channels"]; found {
-		if err := json.Unmarshal(raw, &a.Channels); err != nil {
-			return fmt.Errorf("NotificationRequest: member %q: %w", "channels", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("NotificationRequest: %w", err)
 		}
-		if !wire.Omitted(a.Channels) {
-			delete(object, "channels")
-		}
-	}
-
-	if raw, found := object["content"]; found {
-		if err := json.Unmarshal(raw, &a.Content); err != nil {
-			return fmt.Errorf("NotificationRequest: member %q: %w", "content", err)
-		}
-		if !wire.Omitted(a.Content) {
-			delete(object, "content")
-		}
-	}
-
-	if raw, found := object["emails"]; found {
-		if err := json.Unmarshal(raw, &a.Emails); err != nil {
-			return fmt.Errorf("NotificationRequest: member %q: %w", "emails", err)
-		}
-		if !wire.Omitted(a.Emails) {
-			delete(object, "emails")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("NotificationRequest: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("NotificationRequest: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("NotificationRequest: %w", err)
@@ -2851,42 +2414,51 @@ func (a *NotificationRequest) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a NotificationRequest) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "channels", Value: a.Channels},
-		{Name: "content", Value: a.Content},
-		{Name: "emails", Value: a.Emails},
-		{Name: "name", Value: a.Name},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *NotificationRequest) members() []wire.Field {
+	return []wire.Field{
+		{Name: "channels", Ptr: &a.Channels},
+		{Name: "content", Ptr: &a.Content},
+		{Name: "emails", Ptr: &a.Emails},
+		{Name: "name", Ptr: &a.Name},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Organize) UnmarshalJSON(b []byte) error {
+	type fields Organize // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["id"]; found {
-		if err := json.Unmarshal(raw, &a.Id); err != nil {
-			return fmt.Errorf("Organize: member %q: %w", "id", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Organize: %w", err)
 		}
-		if !wire.Omitted(a.Id) {
-			delete(object, "id")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Organize: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("Organize: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Organize: %w", err)
@@ -2898,40 +2470,49 @@ func (a *Organize) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Organize) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "id", Value: a.Id},
-		{Name: "name", Value: a.Name},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Organize) members() []wire.Field {
+	return []wire.Field{
+		{Name: "id", Ptr: &a.Id},
+		{Name: "name", Ptr: &a.Name},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Position) UnmarshalJSON(b []byte) error {
+	type fields Position // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["dept"]; found {
-		if err := json.Unmarshal(raw, &a.Dept); err != nil {
-			return fmt.Errorf("Position: member %q: %w", "dept", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Position: %w", err)
 		}
-		if !wire.Omitted(a.Dept) {
-			delete(object, "dept")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Position: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["post"]; found {
-		if err := json.Unmarshal(raw, &a.Post); err != nil {
-			return fmt.Errorf("Position: member %q: %w", "post", err)
-		}
-		if !wire.Omitted(a.Post) {
-			delete(object, "post")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Position: %w", err)
@@ -2943,58 +2524,49 @@ func (a *Position) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Position) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "dept", Value: a.Dept},
-		{Name: "post", Value: a.Post},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Position) members() []wire.Field {
+	return []wire.Field{
+		{Name: "dept", Ptr: &a.Dept},
+		{Name: "post", Ptr: &a.Post},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Post) UnmarshalJSON(b []byte) error {
+	type fields Post // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["bizTypes"]; found {
-		if err := json.Unmarshal(raw, &a.BizTypes); err != nil {
-			return fmt.Errorf("Post: member %q: %w", "bizTypes", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Post: %w", err)
 		}
-		if !wire.Omitted(a.BizTypes) {
-			delete(object, "bizTypes")
-		}
-	}
-
-	if raw, found := object["formal"]; found {
-		if err := json.Unmarshal(raw, &a.Formal); err != nil {
-			return fmt.Errorf("Post: member %q: %w", "formal", err)
-		}
-		if !wire.Omitted(a.Formal) {
-			delete(object, "formal")
-		}
-	}
-
-	if raw, found := object["postCode"]; found {
-		if err := json.Unmarshal(raw, &a.PostCode); err != nil {
-			return fmt.Errorf("Post: member %q: %w", "postCode", err)
-		}
-		if !wire.Omitted(a.PostCode) {
-			delete(object, "postCode")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Post: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["postName"]; found {
-		if err := json.Unmarshal(raw, &a.PostName); err != nil {
-			return fmt.Errorf("Post: member %q: %w", "postName", err)
-		}
-		if !wire.Omitted(a.PostName) {
-			delete(object, "postName")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Post: %w", err)
@@ -3006,222 +2578,51 @@ func (a *Post) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Post) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "bizTypes", Value: a.BizTypes},
-		{Name: "formal", Value: a.Formal},
-		{Name: "postCode", Value: a.PostCode},
-		{Name: "postName", Value: a.PostName},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Post) members() []wire.Field {
+	return []wire.Field{
+		{Name: "bizTypes", Ptr: &a.BizTypes},
+		{Name: "formal", Ptr: &a.Formal},
+		{Name: "postCode", Ptr: &a.PostCode},
+		{Name: "postName", Ptr: &a.PostName},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Profile) UnmarshalJSON(b []byte) error {
+	type fields Profile // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["about"]; found {
-		if err := json.Unmarshal(raw, &a.About); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "about", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Profile: %w", err)
 		}
-		if !wire.Omitted(a.About) {
-			delete(object, "about")
-		}
-	}
-
-	if raw, found := object["account"]; found {
-		if err := json.Unmarshal(raw, &a.Account); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "account", err)
-		}
-		if !wire.Omitted(a.Account) {
-			delete(object, "account")
-		}
-	}
-
-	if raw, found := object["accountExpireDate"]; found {
-		if err := json.Unmarshal(raw, &a.AccountExpireDate); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "accountExpireDate", err)
-		}
-		if !wire.Omitted(a.AccountExpireDate) {
-			delete(object, "accountExpireDate")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Profile: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["accountPhotoUrl"]; found {
-		if err := json.Unmarshal(raw, &a.AccountPhotoUrl); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "accountPhotoUrl", err)
-		}
-		if !wire.Omitted(a.AccountPhotoUrl) {
-			delete(object, "accountPhotoUrl")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
-	if raw, found := object["avatars"]; found {
-		if err := json.Unmarshal(raw, &a.Avatars); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "avatars", err)
-		}
-		if !wire.Omitted(a.Avatars) {
-			delete(object, "avatars")
-		}
-	}
-
-	if raw, found := object["birthday"]; found {
-		if err := json.Unmarshal(raw, &a.Birthday); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "birthday", err)
-		}
-		if !wire.Omitted(a.Birthday) {
-			delete(object, "birthday")
-		}
-	}
-
-	if raw, found := object["cardNo"]; found {
-		if err := json.Unmarshal(raw, &a.CardNo); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "cardNo", err)
-		}
-		if !wire.Omitted(a.CardNo) {
-			delete(object, "cardNo")
-		}
-	}
-
-	if raw, found := object["cardType"]; found {
-		if err := json.Unmarshal(raw, &a.CardType); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "cardType", err)
-		}
-		if !wire.Omitted(a.CardType) {
-			delete(object, "cardType")
-		}
-	}
-
-	if raw, found := object["classNo"]; found {
-		if err := json.Unmarshal(raw, &a.ClassNo); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "classNo", err)
-		}
-		if !wire.Omitted(a.ClassNo) {
-			delete(object, "classNo")
-		}
-	}
-
-	if raw, found := object["code"]; found {
-		if err := json.Unmarshal(raw, &a.Code); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "code", err)
-		}
-		if !wire.Omitted(a.Code) {
-			delete(object, "code")
-		}
-	}
-
-	if raw, found := object["email"]; found {
-		if err := json.Unmarshal(raw, &a.Email); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "email", err)
-		}
-		if !wire.Omitted(a.Email) {
-			delete(object, "email")
-		}
-	}
-
-	if raw, found := object["gender"]; found {
-		if err := json.Unmarshal(raw, &a.Gender); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "gender", err)
-		}
-		if !wire.Omitted(a.Gender) {
-			delete(object, "gender")
-		}
-	}
-
-	if raw, found := object["id"]; found {
-		if err := json.Unmarshal(raw, &a.Id); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "id", err)
-		}
-		if !wire.Omitted(a.Id) {
-			delete(object, "id")
-		}
-	}
-
-	if raw, found := object["identities"]; found {
-		if err := json.Unmarshal(raw, &a.Identities); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "identities", err)
-		}
-		if !wire.Omitted(a.Identities) {
-			delete(object, "identities")
-		}
-	}
-
-	if raw, found := object["kind"]; found {
-		if err := json.Unmarshal(raw, &a.Kind); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "kind", err)
-		}
-		if !wire.Omitted(a.Kind) {
-			delete(object, "kind")
-		}
-	}
-
-	if raw, found := object["mobile"]; found {
-		if err := json.Unmarshal(raw, &a.Mobile); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "mobile", err)
-		}
-		if !wire.Omitted(a.Mobile) {
-			delete(object, "mobile")
-		}
-	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
-		}
-	}
-
-	if raw, found := object["organize"]; found {
-		if err := json.Unmarshal(raw, &a.Organize); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "organize", err)
-		}
-		if !wire.Omitted(a.Organize) {
-			delete(object, "organize")
-		}
-	}
-
-	if raw, found := object["timeZone"]; found {
-		if err := json.Unmarshal(raw, &a.TimeZone); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "timeZone", err)
-		}
-		if !wire.Omitted(a.TimeZone) {
-			delete(object, "timeZone")
-		}
-	}
-
-	if raw, found := object["topOrganize"]; found {
-		if err := json.Unmarshal(raw, &a.TopOrganize); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "topOrganize", err)
-		}
-		if !wire.Omitted(a.TopOrganize) {
-			delete(object, "topOrganize")
-		}
-	}
-
-	if raw, found := object["unionId"]; found {
-		if err := json.Unmarshal(raw, &a.UnionId); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "unionId", err)
-		}
-		if !wire.Omitted(a.UnionId) {
-			delete(object, "unionId")
-		}
-	}
-
-	if raw, found := object["userType"]; found {
-		if err := json.Unmarshal(raw, &a.UserType); err != nil {
-			return fmt.Errorf("Profile: member %q: %w", "userType", err)
-		}
-		if !wire.Omitted(a.UserType) {
-			delete(object, "userType")
-		}
-	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Profile: %w", err)
@@ -3233,96 +2634,69 @@ func (a *Profile) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Profile) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "about", Value: a.About},
-		{Name: "account", Value: a.Account},
-		{Name: "accountExpireDate", Value: a.AccountExpireDate},
-		{Name: "accountPhotoUrl", Value: a.AccountPhotoUrl},
-		{Name: "avatars", Value: a.Avatars},
-		{Name: "birthday", Value: a.Birthday},
-		{Name: "cardNo", Value: a.CardNo},
-		{Name: "cardType", Value: a.CardType},
-		{Name: "classNo", Value: a.ClassNo},
-		{Name: "code", Value: a.Code},
-		{Name: "email", Value: a.Email},
-		{Name: "gender", Value: a.Gender},
-		{Name: "id", Value: a.Id},
-		{Name: "identities", Value: a.Identities},
-		{Name: "kind", Value: a.Kind},
-		{Name: "mobile", Value: a.Mobile},
-		{Name: "name", Value: a.Name},
-		{Name: "organize", Value: a.Organize},
-		{Name: "timeZone", Value: a.TimeZone},
-		{Name: "topOrganize", Value: a.TopOrganize},
-		{Name: "unionId", Value: a.UnionId},
-		{Name: "userType", Value: a.UserType},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Profile) members() []wire.Field {
+	return []wire.Field{
+		{Name: "about", Ptr: &a.About},
+		{Name: "account", Ptr: &a.Account},
+		{Name: "accountExpireDate", Ptr: &a.AccountExpireDate},
+		{Name: "accountPhotoUrl", Ptr: &a.AccountPhotoUrl},
+		{Name: "avatars", Ptr: &a.Avatars},
+		{Name: "birthday", Ptr: &a.Birthday},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "cardType", Ptr: &a.CardType},
+		{Name: "classNo", Ptr: &a.ClassNo},
+		{Name: "code", Ptr: &a.Code},
+		{Name: "email", Ptr: &a.Email},
+		{Name: "gender", Ptr: &a.Gender},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "identities", Ptr: &a.Identities},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "mobile", Ptr: &a.Mobile},
+		{Name: "name", Ptr: &a.Name},
+		{Name: "organize", Ptr: &a.Organize},
+		{Name: "timeZone", Ptr: &a.TimeZone},
+		{Name: "topOrganize", Ptr: &a.TopOrganize},
+		{Name: "unionId", Ptr: &a.UnionId},
+		{Name: "userType", Ptr: &a.UserType},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Schedule) UnmarshalJSON(b []byte) error {
+	type fields Schedule // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["day"]; found {
-		if err := json.Unmarshal(raw, &a.Day); err != nil {
-			return fmt.Errorf("Schedule: member %q: %w", "day", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Schedule: %w", err)
 		}
-		if !wire.Omitted(a.Day) {
-			delete(object, "day")
-		}
-	}
-
-	if raw, found := object["finish"]; found {
-		if err := json.Unmarshal(raw, &a.Finish); err != nil {
-			return fmt.Errorf("Schedule: member %q: %w", "finish", err)
-		}
-		if !wire.Omitted(a.Finish) {
-			delete(object, "finish")
-		}
-	}
-
-	if raw, found := object["kind"]; found {
-		if err := json.Unmarshal(raw, &a.Kind); err != nil {
-			return fmt.Errorf("Schedule: member %q: %w", "kind", err)
-		}
-		if !wire.Omitted(a.Kind) {
-			delete(object, "kind")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Schedule: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["period"]; found {
-		if err := json.Unmarshal(raw, &a.Period); err != nil {
-			return fmt.Errorf("Schedule: member %q: %w", "period", err)
-		}
-		if !wire.Omitted(a.Period) {
-			delete(object, "period")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
-	if raw, found := object["start"]; found {
-		if err := json.Unmarshal(raw, &a.Start); err != nil {
-			return fmt.Errorf("Schedule: member %q: %w", "start", err)
-		}
-		if !wire.Omitted(a.Start) {
-			delete(object, "start")
-		}
-	}
-
-	if raw, found := object["week"]; found {
-		if err := json.Unmarshal(raw, &a.Week); err != nil {
-			return fmt.Errorf("Schedule: member %q: %w", "week", err)
-		}
-		if !wire.Omitted(a.Week) {
-			delete(object, "week")
-		}
-	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Schedule: %w", err)
@@ -3334,53 +2708,53 @@ func (a *Schedule) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Schedule) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "day", Value: a.Day},
-		{Name: "finish", Value: a.Finish},
-		{Name: "kind", Value: a.Kind},
-		{Name: "period", Value: a.Period},
-		{Name: "start", Value: a.Start},
-		{Name: "week", Value: a.Week},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Schedule) members() []wire.Field {
+	return []wire.Field{
+		{Name: "day", Ptr: &a.Day},
+		{Name: "finish", Ptr: &a.Finish},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "period", Ptr: &a.Period},
+		{Name: "start", Ptr: &a.Start},
+		{Name: "week", Ptr: &a.Week},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Teacher) UnmarshalJSON(b []byte) error {
+	type fields Teacher // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["code"]; found {
-		if err := json.Unmarshal(raw, &a.Code); err != nil {
-			return fmt.Errorf("Teacher: member %q: %w", "code", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Teacher: %w", err)
 		}
-		if !wire.Omitted(a.Code) {
-			delete(object, "code")
-		}
-	}
-
-	if raw, found := object["kind"]; found {
-		if err := json.Unmarshal(raw, &a.Kind); err != nil {
-			return fmt.Errorf("Teacher: member %q: %w", "kind", err)
-		}
-		if !wire.Omitted(a.Kind) {
-			delete(object, "kind")
-		}
-	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("Teacher: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Teacher: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
+		}
+	}
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Teacher: %w", err)
@@ -3392,122 +2766,50 @@ func (a *Teacher) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Teacher) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "code", Value: a.Code},
-		{Name: "kind", Value: a.Kind},
-		{Name: "name", Value: a.Name},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Teacher) members() []wire.Field {
+	return []wire.Field{
+		{Name: "code", Ptr: &a.Code},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "name", Ptr: &a.Name},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *Unicode) UnmarshalJSON(b []byte) error {
+	type fields Unicode // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["backgroundColor"]; found {
-		if err := json.Unmarshal(raw, &a.BackgroundColor); err != nil {
-			return fmt.Errorf("Unicode: member %q: %w", "backgroundColor", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("Unicode: %w", err)
 		}
-		if !wire.Omitted(a.BackgroundColor) {
-			delete(object, "backgroundColor")
-		}
-	}
-
-	if raw, found := object["code"]; found {
-		if err := json.Unmarshal(raw, &a.Code); err != nil {
-			return fmt.Errorf("Unicode: member %q: %w", "code", err)
-		}
-		if !wire.Omitted(a.Code) {
-			delete(object, "code")
-		}
-	}
-
-	if raw, found := object["ec"]; found {
-		if err := json.Unmarshal(raw, &a.Ec); err != nil {
-			return fmt.Errorf("Unicode: member %q: %w", "ec", err)
-		}
-		if !wire.Omitted(a.Ec) {
-			delete(object, "ec")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("Unicode: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["messageBackground"]; found {
-		if err := json.Unmarshal(raw, &a.MessageBackground); err != nil {
-			return fmt.Errorf("Unicode: member %q: %w", "messageBackground", err)
-		}
-		if !wire.Omitted(a.MessageBackground) {
-			delete(object, "messageBackground")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
-	if raw, found := object["messageColor"]; found {
-		if err := json.Unmarshal(raw, &a.MessageColor); err != nil {
-			return fmt.Errorf("Unicode: member %q: %w", "messageColor", err)
-		}
-		if !wire.Omitted(a.MessageColor) {
-			delete(object, "messageColor")
-		}
-	}
-
-	if raw, found := object["showIcon"]; found {
-		if err := json.Unmarshal(raw, &a.ShowIcon); err != nil {
-			return fmt.Errorf("Unicode: member %q: %w", "showIcon", err)
-		}
-		if !wire.Omitted(a.ShowIcon) {
-			delete(object, "showIcon")
-		}
-	}
-
-	if raw, found := object["slowIcon"]; found {
-		if err := json.Unmarshal(raw, &a.SlowIcon); err != nil {
-			return fmt.Errorf("Unicode: member %q: %w", "slowIcon", err)
-		}
-		if !wire.Omitted(a.SlowIcon) {
-			delete(object, "slowIcon")
-		}
-	}
-
-	if raw, found := object["slowMessage"]; found {
-		if err := json.Unmarshal(raw, &a.SlowMessage); err != nil {
-			return fmt.Errorf("Unicode: member %q: %w", "slowMessage", err)
-		}
-		if !wire.Omitted(a.SlowMessage) {
-			delete(object, "slowMessage")
-		}
-	}
-
-	if raw, found := object["slowMessageBackground"]; found {
-		if err := json.Unmarshal(raw, &a.SlowMessageBackground); err != nil {
-			return fmt.Errorf("Unicode: member %q: %w", "slowMessageBackground", err)
-		}
-		if !wire.Omitted(a.SlowMessageBackground) {
-			delete(object, "slowMessageBackground")
-		}
-	}
-
-	if raw, found := object["slowMessageColor"]; found {
-		if err := json.Unmarshal(raw, &a.SlowMessageColor); err != nil {
-			return fmt.Errorf("Unicode: member %q: %w", "slowMessageColor", err)
-		}
-		if !wire.Omitted(a.SlowMessageColor) {
-			delete(object, "slowMessageColor")
-		}
-	}
-
-	if raw, found := object["status"]; found {
-		if err := json.Unmarshal(raw, &a.Status); err != nil {
-			return fmt.Errorf("Unicode: member %q: %w", "status", err)
-		}
-		if !wire.Omitted(a.Status) {
-			delete(object, "status")
-		}
-	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("Unicode: %w", err)
@@ -3519,112 +2821,58 @@ func (a *Unicode) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Unicode) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "backgroundColor", Value: a.BackgroundColor},
-		{Name: "code", Value: a.Code},
-		{Name: "ec", Value: a.Ec},
-		{Name: "messageBackground", Value: a.MessageBackground},
-		{Name: "messageColor", Value: a.MessageColor},
-		{Name: "showIcon", Value: a.ShowIcon},
-		{Name: "slowIcon", Value: a.SlowIcon},
-		{Name: "slowMessage", Value: a.SlowMessage},
-		{Name: "slowMessageBackground", Value: a.SlowMessageBackground},
-		{Name: "slowMessageColor", Value: a.SlowMessageColor},
-		{Name: "status", Value: a.Status},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Unicode) members() []wire.Field {
+	return []wire.Field{
+		{Name: "backgroundColor", Ptr: &a.BackgroundColor},
+		{Name: "code", Ptr: &a.Code},
+		{Name: "ec", Ptr: &a.Ec},
+		{Name: "messageBackground", Ptr: &a.MessageBackground},
+		{Name: "messageColor", Ptr: &a.MessageColor},
+		{Name: "showIcon", Ptr: &a.ShowIcon},
+		{Name: "slowIcon", Ptr: &a.SlowIcon},
+		{Name: "slowMessage", Ptr: &a.SlowMessage},
+		{Name: "slowMessageBackground", Ptr: &a.SlowMessageBackground},
+		{Name: "slowMessageColor", Ptr: &a.SlowMessageColor},
+		{Name: "status", Ptr: &a.Status},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *UnicodeTransaction) UnmarshalJSON(b []byte) error {
+	type fields UnicodeTransaction // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["amount"]; found {
-		if err := json.Unmarshal(raw, &a.Amount); err != nil {
-			return fmt.Errorf("UnicodeTransaction: member %q: %w", "amount", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("UnicodeTransaction: %w", err)
 		}
-		if !wire.Omitted(a.Amount) {
-			delete(object, "amount")
-		}
-	}
-
-	if raw, found := object["channel"]; found {
-		if err := json.Unmarshal(raw, &a.Channel); err != nil {
-			return fmt.Errorf("UnicodeTransaction: member %q: %w", "channel", err)
-		}
-		if !wire.Omitted(a.Channel) {
-			delete(object, "channel")
-		}
-	}
-
-	if raw, found := object["deviceNo"]; found {
-		if err := json.Unmarshal(raw, &a.DeviceNo); err != nil {
-			return fmt.Errorf("UnicodeTransaction: member %q: %w", "deviceNo", err)
-		}
-		if !wire.Omitted(a.DeviceNo) {
-			delete(object, "deviceNo")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("UnicodeTransaction: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
-	if raw, found := object["merchant"]; found {
-		if err := json.Unmarshal(raw, &a.Merchant); err != nil {
-			return fmt.Errorf("UnicodeTransaction: member %q: %w", "merchant", err)
-		}
-		if !wire.Omitted(a.Merchant) {
-			delete(object, "merchant")
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
 		}
 	}
-
-	if raw, found := object["merchantNo"]; found {
-		if err := json.Unmarshal(raw, &a.MerchantNo); err != nil {
-			return fmt.Errorf("UnicodeTransaction: member %q: %w", "merchantNo", err)
-		}
-		if !wire.Omitted(a.MerchantNo) {
-			delete(object, "merchantNo")
-		}
-	}
-
-	if raw, found := object["orderNo"]; found {
-		if err := json.Unmarshal(raw, &a.OrderNo); err != nil {
-			return fmt.Errorf("UnicodeTransaction: member %q: %w", "orderNo", err)
-		}
-		if !wire.Omitted(a.OrderNo) {
-			delete(object, "orderNo")
-		}
-	}
-
-	if raw, found := object["orderTime"]; found {
-		if err := json.Unmarshal(raw, &a.OrderTime); err != nil {
-			return fmt.Errorf("UnicodeTransaction: member %q: %w", "orderTime", err)
-		}
-		if !wire.Omitted(a.OrderTime) {
-			delete(object, "orderTime")
-		}
-	}
-
-	if raw, found := object["payTime"]; found {
-		if err := json.Unmarshal(raw, &a.PayTime); err != nil {
-			return fmt.Errorf("UnicodeTransaction: member %q: %w", "payTime", err)
-		}
-		if !wire.Omitted(a.PayTime) {
-			delete(object, "payTime")
-		}
-	}
-
-	if raw, found := object["status"]; found {
-		if err := json.Unmarshal(raw, &a.Status); err != nil {
-			return fmt.Errorf("UnicodeTransaction: member %q: %w", "status", err)
-		}
-		if !wire.Omitted(a.Status) {
-			delete(object, "status")
-		}
-	}
-
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("UnicodeTransaction: %w", err)
@@ -3636,56 +2884,56 @@ func (a *UnicodeTransaction) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a UnicodeTransaction) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "amount", Value: a.Amount},
-		{Name: "channel", Value: a.Channel},
-		{Name: "deviceNo", Value: a.DeviceNo},
-		{Name: "merchant", Value: a.Merchant},
-		{Name: "merchantNo", Value: a.MerchantNo},
-		{Name: "orderNo", Value: a.OrderNo},
-		{Name: "orderTime", Value: a.OrderTime},
-		{Name: "payTime", Value: a.PayTime},
-		{Name: "status", Value: a.Status},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *UnicodeTransaction) members() []wire.Field {
+	return []wire.Field{
+		{Name: "amount", Ptr: &a.Amount},
+		{Name: "channel", Ptr: &a.Channel},
+		{Name: "deviceNo", Ptr: &a.DeviceNo},
+		{Name: "merchant", Ptr: &a.Merchant},
+		{Name: "merchantNo", Ptr: &a.MerchantNo},
+		{Name: "orderNo", Ptr: &a.OrderNo},
+		{Name: "orderTime", Ptr: &a.OrderTime},
+		{Name: "payTime", Ptr: &a.PayTime},
+		{Name: "status", Ptr: &a.Status},
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
-// MarshalJSON encodes the same members back.
+// the model encodes the same members back.
 func (a *UserPositions) UnmarshalJSON(b []byte) error {
+	type fields UserPositions // the same fields, without these methods
 	object := make(map[string]json.RawMessage)
 	if err := json.Unmarshal(b, &object); err != nil {
 		return err
 	}
-
-	if raw, found := object["account"]; found {
-		if err := json.Unmarshal(raw, &a.Account); err != nil {
-			return fmt.Errorf("UserPositions: member %q: %w", "account", err)
+	fs := a.members()
+	if wire.ExactKeys(object, fs) {
+		// The usual case: one decode of the whole object into the fields.
+		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
+			return fmt.Errorf("UserPositions: %w", err)
 		}
-		if !wire.Omitted(a.Account) {
-			delete(object, "account")
-		}
-	}
-
-	if raw, found := object["name"]; found {
-		if err := json.Unmarshal(raw, &a.Name); err != nil {
-			return fmt.Errorf("UserPositions: member %q: %w", "name", err)
-		}
-		if !wire.Omitted(a.Name) {
-			delete(object, "name")
-		}
-	}
-
-	if raw, found := object["positions"]; found {
-		if err := json.Unmarshal(raw, &a.Positions); err != nil {
-			return fmt.Errorf("UserPositions: member %q: %w", "positions", err)
-		}
-		if !wire.Omitted(a.Positions) {
-			delete(object, "positions")
+	} else {
+		// A member differs from a field's name only in case: decode the
+		// exact names only, as the encoding writes them back.
+		for _, f := range fs {
+			if raw, found := object[f.Name]; found {
+				if err := json.Unmarshal(raw, f.Ptr); err != nil {
+					return fmt.Errorf("UserPositions: member %q: %w", f.Name, err)
+				}
+			}
 		}
 	}
-
+	for _, f := range fs {
+		if _, found := object[f.Name]; found && !f.Omitted() {
+			delete(object, f.Name)
+		}
+	}
 	extras, err := wire.Extras(object)
 	if err != nil {
 		return fmt.Errorf("UserPositions: %w", err)
@@ -3697,9 +2945,14 @@ func (a *UserPositions) UnmarshalJSON(b []byte) error {
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a UserPositions) MarshalJSON() ([]byte, error) {
-	return wire.MarshalObject([]wire.Member{
-		{Name: "account", Value: a.Account},
-		{Name: "name", Value: a.Name},
-		{Name: "positions", Value: a.Positions},
-	}, a.AdditionalProperties)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *UserPositions) members() []wire.Field {
+	return []wire.Field{
+		{Name: "account", Ptr: &a.Account},
+		{Name: "name", Ptr: &a.Name},
+		{Name: "positions", Ptr: &a.Positions},
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // The JSON of gen's object models. Every model keeps, in its
@@ -21,10 +22,40 @@ import (
 // the same name. Numbers in AdditionalProperties are json.Number, so they
 // encode back digit for digit.
 
-// Member is one field of a model for MarshalObject: its JSON name and value.
-type Member struct {
-	Name  string
-	Value any
+// Field is one field of a model: its JSON name and a pointer to it.
+type Field struct {
+	Name string
+	Ptr  any
+}
+
+// Omitted reports whether the field's value is Omitted.
+func (f Field) Omitted() bool {
+	v := reflect.ValueOf(f.Ptr)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return true
+	}
+	return omittedValue(v.Elem())
+}
+
+// ExactKeys reports whether no member of object differs from a field's name
+// only in case. encoding/json matches names without regard to case; a model
+// keeps such a member as it came instead.
+func ExactKeys(object map[string]json.RawMessage, fields []Field) bool {
+	for k := range object {
+		exact, folded := false, false
+		for _, f := range fields {
+			switch {
+			case f.Name == k:
+				exact = true
+			case strings.EqualFold(f.Name, k):
+				folded = true
+			}
+		}
+		if folded && !exact {
+			return false
+		}
+	}
+	return true
 }
 
 // Omitted reports whether encoding/json leaves v out of an object under the
@@ -36,23 +67,30 @@ func Omitted(v any) bool {
 	if v == nil {
 		return true
 	}
-	if z, ok := v.(interface{ IsZero() bool }); ok {
-		rv := reflect.ValueOf(v)
-		if rv.Kind() != reflect.Pointer || !rv.IsNil() {
-			return z.IsZero()
-		}
-		return true
-	}
-	rv := reflect.ValueOf(v)
+	return omittedValue(reflect.ValueOf(v))
+}
+
+var zeroer = reflect.TypeFor[interface{ IsZero() bool }]()
+
+func omittedValue(rv reflect.Value) bool {
 	switch rv.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if rv.IsNil() {
+			return true
+		}
 	case reflect.Slice, reflect.Map, reflect.Array, reflect.String:
-		return rv.Len() == 0
+		if rv.Len() == 0 {
+			return true
+		}
+	}
+	if rv.Type().Implements(zeroer) {
+		return rv.Interface().(interface{ IsZero() bool }).IsZero()
 	}
 	return rv.IsZero()
 }
 
-// Extras decodes the members of object that UnmarshalObject's caller left in
-// it into the map a model keeps them in, numbers as json.Number; nil when
+// Extras decodes the members of object that a model's fields did not take
+// into the map the model keeps them in, numbers as json.Number; nil when
 // there are none.
 func Extras(object map[string]json.RawMessage) (map[string]any, error) {
 	if len(object) == 0 {
@@ -71,13 +109,13 @@ func Extras(object map[string]json.RawMessage) (map[string]any, error) {
 	return out, nil
 }
 
-// MarshalObject encodes a model: its members that are not Omitted, in
+// MarshalObject encodes a model: its fields that are not Omitted, in
 // order, then the kept members of extras, sorted by name, whose name no
-// member written before took.
-func MarshalObject(members []Member, extras map[string]any) ([]byte, error) {
+// field written before took.
+func MarshalObject(fields []Field, extras map[string]any) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
-	written := make(map[string]bool, len(members))
+	written := make(map[string]bool, len(fields))
 	write := func(name string, v any) error {
 		data, err := json.Marshal(v)
 		if err != nil {
@@ -96,11 +134,11 @@ func MarshalObject(members []Member, extras map[string]any) ([]byte, error) {
 		written[name] = true
 		return nil
 	}
-	for _, m := range members {
-		if Omitted(m.Value) {
+	for _, f := range fields {
+		if f.Omitted() {
 			continue
 		}
-		if err := write(m.Name, m.Value); err != nil {
+		if err := write(f.Name, f.Ptr); err != nil {
 			return nil, err
 		}
 	}

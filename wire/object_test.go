@@ -41,7 +41,9 @@ func TestMarshalObject(t *testing.T) {
 	if _, ok := extras["big"].(json.Number); !ok {
 		t.Errorf("a number is kept as %T, want json.Number", extras["big"])
 	}
-	b, err := MarshalObject([]Member{{"name", "field"}, {"lost", false}, {"cardNo", ""}, {"amount", -18.0}}, extras)
+	name, lost, cardNo, amount := "field", false, "", -18.0
+	fields := []Field{{"name", &name}, {"lost", &lost}, {"cardNo", &cardNo}, {"amount", &amount}}
+	b, err := MarshalObject(fields, extras)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,5 +82,23 @@ func TestTimes(t *testing.T) {
 		if got != c.want {
 			t.Errorf("%s = %q, want %q", c.name, got, c.want)
 		}
+	}
+}
+
+func TestExactKeys(t *testing.T) {
+	t.Parallel()
+	var a, b string
+	fields := []Field{{"account", &a}, {"name", &b}}
+	for keys, want := range map[string]bool{`{"account":1,"other":2}`: true, `{"Account":1}`: false, `{"account":1,"Account":2}`: false, `{}`: true} {
+		var object map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(keys), &object); err != nil {
+			t.Fatal(err)
+		}
+		if got := ExactKeys(object, fields); got != want {
+			t.Errorf("ExactKeys(%s) = %v, want %v", keys, got, want)
+		}
+	}
+	if !(Field{"x", (*string)(nil)}).Omitted() || (Field{"x", &fields}).Omitted() {
+		t.Error("Field.Omitted")
 	}
 }
