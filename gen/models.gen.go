@@ -6,6 +6,7 @@ package gen
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/oauth-jaccount/jaccount-go/wire"
 )
@@ -1340,37 +1341,15 @@ type NotFound = Envelope
 // the model encodes the same members back.
 func (a *Avatars) UnmarshalJSON(b []byte) error {
 	type fields Avatars // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Avatars: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Avatars: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Avatars: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -1395,37 +1374,15 @@ func (a *Avatars) members() []wire.Field {
 // the model encodes the same members back.
 func (a *CardChargePostData) UnmarshalJSON(b []byte) error {
 	type fields CardChargePostData // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("CardChargePostData: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("CardChargePostData: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("CardChargePostData: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -1451,37 +1408,15 @@ func (a *CardChargePostData) members() []wire.Field {
 // the model encodes the same members back.
 func (a *CardChargeResponse) UnmarshalJSON(b []byte) error {
 	type fields CardChargeResponse // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("CardChargeResponse: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("CardChargeResponse: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("CardChargeResponse: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -1512,37 +1447,15 @@ func (a *CardChargeResponse) members() []wire.Field {
 // the model encodes the same members back.
 func (a *CardChargeState) UnmarshalJSON(b []byte) error {
 	type fields CardChargeState // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("CardChargeState: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("CardChargeState: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("CardChargeState: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -1566,37 +1479,15 @@ func (a *CardChargeState) members() []wire.Field {
 // the model encodes the same members back.
 func (a *CardChargeStatus) UnmarshalJSON(b []byte) error {
 	type fields CardChargeStatus // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("CardChargeStatus: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("CardChargeStatus: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("CardChargeStatus: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -1628,37 +1519,15 @@ func (a *CardChargeStatus) members() []wire.Field {
 // the model encodes the same members back.
 func (a *CardInfo) UnmarshalJSON(b []byte) error {
 	type fields CardInfo // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("CardInfo: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("CardInfo: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("CardInfo: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -1689,37 +1558,15 @@ func (a *CardInfo) members() []wire.Field {
 // the model encodes the same members back.
 func (a *CardPhoto) UnmarshalJSON(b []byte) error {
 	type fields CardPhoto // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("CardPhoto: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("CardPhoto: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("CardPhoto: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -1743,37 +1590,15 @@ func (a *CardPhoto) members() []wire.Field {
 // the model encodes the same members back.
 func (a *CardRechargeRequest) UnmarshalJSON(b []byte) error {
 	type fields CardRechargeRequest // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("CardRechargeRequest: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("CardRechargeRequest: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("CardRechargeRequest: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -1797,37 +1622,15 @@ func (a *CardRechargeRequest) members() []wire.Field {
 // the model encodes the same members back.
 func (a *CardTransaction) UnmarshalJSON(b []byte) error {
 	type fields CardTransaction // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("CardTransaction: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("CardTransaction: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("CardTransaction: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -1856,37 +1659,15 @@ func (a *CardTransaction) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Circle) UnmarshalJSON(b []byte) error {
 	type fields Circle // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Circle: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Circle: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Circle: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -1910,37 +1691,15 @@ func (a *Circle) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Classroom) UnmarshalJSON(b []byte) error {
 	type fields Classroom // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Classroom: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Classroom: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Classroom: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -1964,37 +1723,15 @@ func (a *Classroom) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Course) UnmarshalJSON(b []byte) error {
 	type fields Course // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Course: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Course: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Course: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2020,37 +1757,15 @@ func (a *Course) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Dept) UnmarshalJSON(b []byte) error {
 	type fields Dept // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Dept: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Dept: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Dept: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2076,37 +1791,15 @@ func (a *Dept) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Identity) UnmarshalJSON(b []byte) error {
 	type fields Identity // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Identity: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Identity: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Identity: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2151,37 +1844,15 @@ func (a *Identity) members() []wire.Field {
 // the model encodes the same members back.
 func (a *IdentityType) UnmarshalJSON(b []byte) error {
 	type fields IdentityType // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("IdentityType: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("IdentityType: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("IdentityType: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2205,37 +1876,15 @@ func (a *IdentityType) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Lesson) UnmarshalJSON(b []byte) error {
 	type fields Lesson // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Lesson: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Lesson: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Lesson: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2269,37 +1918,15 @@ func (a *Lesson) members() []wire.Field {
 // the model encodes the same members back.
 func (a *LessonClass) UnmarshalJSON(b []byte) error {
 	type fields LessonClass // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("LessonClass: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("LessonClass: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("LessonClass: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2323,37 +1950,15 @@ func (a *LessonClass) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Major) UnmarshalJSON(b []byte) error {
 	type fields Major // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Major: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Major: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Major: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2377,37 +1982,15 @@ func (a *Major) members() []wire.Field {
 // the model encodes the same members back.
 func (a *NotificationRequest) UnmarshalJSON(b []byte) error {
 	type fields NotificationRequest // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("NotificationRequest: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("NotificationRequest: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("NotificationRequest: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2433,37 +2016,15 @@ func (a *NotificationRequest) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Organize) UnmarshalJSON(b []byte) error {
 	type fields Organize // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Organize: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Organize: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Organize: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2487,37 +2048,15 @@ func (a *Organize) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Position) UnmarshalJSON(b []byte) error {
 	type fields Position // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Position: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Position: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Position: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2541,37 +2080,15 @@ func (a *Position) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Post) UnmarshalJSON(b []byte) error {
 	type fields Post // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Post: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Post: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Post: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2597,37 +2114,15 @@ func (a *Post) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Profile) UnmarshalJSON(b []byte) error {
 	type fields Profile // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Profile: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Profile: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Profile: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2671,37 +2166,15 @@ func (a *Profile) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Schedule) UnmarshalJSON(b []byte) error {
 	type fields Schedule // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Schedule: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Schedule: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Schedule: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2729,37 +2202,15 @@ func (a *Schedule) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Teacher) UnmarshalJSON(b []byte) error {
 	type fields Teacher // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Teacher: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Teacher: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Teacher: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2784,37 +2235,15 @@ func (a *Teacher) members() []wire.Field {
 // the model encodes the same members back.
 func (a *Unicode) UnmarshalJSON(b []byte) error {
 	type fields Unicode // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("Unicode: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("Unicode: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("Unicode: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2847,37 +2276,15 @@ func (a *Unicode) members() []wire.Field {
 // the model encodes the same members back.
 func (a *UnicodeTransaction) UnmarshalJSON(b []byte) error {
 	type fields UnicodeTransaction // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("UnicodeTransaction: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("UnicodeTransaction: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("UnicodeTransaction: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 
@@ -2908,37 +2315,15 @@ func (a *UnicodeTransaction) members() []wire.Field {
 // the model encodes the same members back.
 func (a *UserPositions) UnmarshalJSON(b []byte) error {
 	type fields UserPositions // the same fields, without these methods
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return err
-	}
-	fs := a.members()
-	if wire.ExactKeys(object, fs) {
-		// The usual case: one decode of the whole object into the fields.
-		if err := json.Unmarshal(b, (*fields)(a)); err != nil {
-			return fmt.Errorf("UserPositions: %w", err)
-		}
-	} else {
-		// A member differs from a field's name only in case: decode the
-		// exact names only, as the encoding writes them back.
-		for _, f := range fs {
-			if raw, found := object[f.Name]; found {
-				if err := json.Unmarshal(raw, f.Ptr); err != nil {
-					return fmt.Errorf("UserPositions: member %q: %w", f.Name, err)
-				}
-			}
-		}
-	}
-	for _, f := range fs {
-		if _, found := object[f.Name]; found && !f.Omitted() {
-			delete(object, f.Name)
-		}
-	}
-	extras, err := wire.Extras(object)
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
 		return fmt.Errorf("UserPositions: %w", err)
 	}
-	a.AdditionalProperties = extras
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
 	return nil
 }
 

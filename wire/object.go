@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"strings"
 )
 
 // The JSON of gen's object models. Every model keeps, in its
@@ -35,27 +34,6 @@ func (f Field) Omitted() bool {
 		return true
 	}
 	return omittedValue(v.Elem())
-}
-
-// ExactKeys reports whether no member of object differs from a field's name
-// only in case. encoding/json matches names without regard to case; a model
-// keeps such a member as it came instead.
-func ExactKeys(object map[string]json.RawMessage, fields []Field) bool {
-	for k := range object {
-		exact, folded := false, false
-		for _, f := range fields {
-			switch {
-			case f.Name == k:
-				exact = true
-			case strings.EqualFold(f.Name, k):
-				folded = true
-			}
-		}
-		if folded && !exact {
-			return false
-		}
-	}
-	return true
 }
 
 // Omitted reports whether encoding/json leaves v out of an object under the
@@ -87,26 +65,6 @@ func omittedValue(rv reflect.Value) bool {
 		return rv.Interface().(interface{ IsZero() bool }).IsZero()
 	}
 	return rv.IsZero()
-}
-
-// Extras decodes the members of object that a model's fields did not take
-// into the map the model keeps them in, numbers as json.Number; nil when
-// there are none.
-func Extras(object map[string]json.RawMessage) (map[string]any, error) {
-	if len(object) == 0 {
-		return nil, nil
-	}
-	out := make(map[string]any, len(object))
-	for name, raw := range object {
-		d := json.NewDecoder(bytes.NewReader(raw))
-		d.UseNumber()
-		var v any
-		if err := d.Decode(&v); err != nil {
-			return nil, fmt.Errorf("member %q: %w", name, err)
-		}
-		out[name] = v
-	}
-	return out, nil
 }
 
 // MarshalObject encodes a model: its fields that are not Omitted, in

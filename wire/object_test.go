@@ -31,16 +31,8 @@ func TestOmitted(t *testing.T) {
 
 func TestMarshalObject(t *testing.T) {
 	t.Parallel()
-	extras, err := Extras(map[string]json.RawMessage{
-		"lost": json.RawMessage(`false`), "big": json.RawMessage(`12345678901234567890`),
-		"name": json.RawMessage(`"kept"`), "z": json.RawMessage(`{"a":[1,"新"]}`),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := extras["big"].(json.Number); !ok {
-		t.Errorf("a number is kept as %T, want json.Number", extras["big"])
-	}
+	extras := map[string]any{"lost": false, "big": json.Number("12345678901234567890"), "name": "kept",
+		"z": map[string]any{"a": []any{json.Number("1"), "新"}}}
 	name, lost, cardNo, amount := "field", false, "", -18.0
 	fields := []Field{{"name", &name}, {"lost", &lost}, {"cardNo", &cardNo}, {"amount", &amount}}
 	b, err := MarshalObject(fields, extras)
@@ -51,9 +43,6 @@ func TestMarshalObject(t *testing.T) {
 	// name; a field wins over a kept member of its name.
 	if want := `{"name":"field","amount":-18,"big":12345678901234567890,"lost":false,"z":{"a":[1,"新"]}}`; string(b) != want {
 		t.Errorf("MarshalObject = %s, want %s", b, want)
-	}
-	if e, err := Extras(nil); e != nil || err != nil {
-		t.Errorf("Extras(nil) = %v, %v", e, err)
 	}
 }
 
@@ -85,20 +74,62 @@ func TestTimes(t *testing.T) {
 	}
 }
 
-func TestExactKeys(t *testing.T) {
+
+func TestUnmarshalObject(t *testing.T) {
 	t.Parallel()
-	var a, b string
-	fields := []Field{{"account", &a}, {"name", &b}}
-	for keys, want := range map[string]bool{`{"account":1,"other":2}`: true, `{"Account":1}`: false, `{"account":1,"Account":2}`: false, `{}`: true} {
-		var object map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(keys), &object); err != nil {
-			t.Fatal(err)
-		}
-		if got := ExactKeys(object, fields); got != want {
-			t.Errorf("ExactKeys(%s) = %v, want %v", keys, got, want)
+	type model struct {
+		Account string `json:"account,omitempty,omitzero"`
+		Lost    bool   `json:"lost,omitempty,omitzero"`
+	}
+	tests := []struct {
+		in, account string
+		extras      string // the extras as JSON; "null" for none
+		err         bool
+	}{
+		{`{"account":"a","lost":true}`, "a", `null`, false},
+		{`{"account":"a","lost":false,"x":{"y":[1,2.50]}}`, "a", `{"lost":false,"x":{"y":[1,2.50]}}`, false},
+		{` { "a\u0063count" : "esc" , "n":12345678901234567890 } `, "esc", `{"n":12345678901234567890}`, false},
+		{`{"Account":"folded","account":"exact"}`, "exact", `{"Account":"folded"}`, false},
+		{`{"Account":"folded"}`, "", `{"Account":"folded"}`, false},
+		{`null`, "", `null`, false},
+		{`{"account":1}`, "", `null`, true},
+		{`[1]`, "", `null`, true},
+		{`{"account":"a",}`, "", `null`, true},
+		{`{"account":"a"`, "", `null`, true},
+	}
+	for _, tt := range tests {
+		var m model
+		fields := []Field{{"account", &m.Account}, {"lost", &m.Lost}}
+		extras, err := UnmarshalObject([]byte(tt.in), fields, func(b []byte) error { return json.Unmarshal(b, &m) })
+		got, _ := json.Marshal(extras)
+		if (err != nil) != tt.err || (err == nil && (m.Account != tt.account || string(got) != tt.extras)) {
+			t.Errorf("%s: account %q extras %s err %v; want %q %s (error %v)", tt.in, m.Account, got, err, tt.account, tt.extras, tt.err)
 		}
 	}
-	if !(Field{"x", (*string)(nil)}).Omitted() || (Field{"x", &fields}).Omitted() {
-		t.Error("Field.Omitted")
+}
+
+func FuzzScanObject(f *testing.F) {
+	for _, s := range []string{`{"a":1,"b":[{"c":"}"}],"d":"\""}`, `{}`, `{"a"`, `[1]`, ` {"\u00e9":null} `} {
+		f.Add([]byte(s))
 	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var names []string
+		ok := scanObject(b, func(name, value []byte) {
+			names = append(names, string(name))
+			if !json.Valid(value) && json.Valid(b) {
+				t.Fatalf("%s: member %q has value %q", b, name, value)
+			}
+		})
+		var m map[string]json.RawMessage
+		if json.Unmarshal(b, &m) == nil && m != nil && !ok {
+			t.Fatalf("%s is an object the scanner did not read", b)
+		}
+		if ok && json.Valid(b) {
+			for _, n := range names {
+				if _, found := m[n]; !found {
+					t.Fatalf("%s: scanned member %q is not the decoder's", b, n)
+				}
+			}
+		}
+	})
 }
