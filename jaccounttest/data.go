@@ -91,20 +91,26 @@ type paperRecord struct {
 // WithStudents replaces the data resources' student records
 // (DefaultStudents) with records.
 func WithStudents(records ...DataRecord[gen.DataStudent]) Option {
-	return func(cfg *config) { cfg.data.students = append(make([]DataRecord[gen.DataStudent], 0, len(records)), records...) }
+	return func(cfg *config) {
+		cfg.data.students = append(make([]DataRecord[gen.DataStudent], 0, len(records)), records...)
+	}
 }
 
 // WithFaculty replaces the data resources' faculty records (DefaultFaculty)
 // with records.
 func WithFaculty(records ...DataRecord[gen.DataFaculty]) Option {
-	return func(cfg *config) { cfg.data.faculty = append(make([]DataRecord[gen.DataFaculty], 0, len(records)), records...) }
+	return func(cfg *config) {
+		cfg.data.faculty = append(make([]DataRecord[gen.DataFaculty], 0, len(records)), records...)
+	}
 }
 
 // WithAccounts replaces the data resources' account records
 // (DefaultAccounts) with records. An account without a Timestamp is served
 // with its Updated time there, as the documentation's example carries one.
 func WithAccounts(records ...DataRecord[gen.DataAccount]) Option {
-	return func(cfg *config) { cfg.data.accounts = append(make([]DataRecord[gen.DataAccount], 0, len(records)), records...) }
+	return func(cfg *config) {
+		cfg.data.accounts = append(make([]DataRecord[gen.DataAccount], 0, len(records)), records...)
+	}
 }
 
 // WithPapers adds paper records of the author userID (学工号). The
