@@ -122,9 +122,7 @@ func TestLoadRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name, old, new, want string
-	}{
+	checkRejects(t, string(base), []mutation{
 		{"no entities kind", "      x-jaccount-entities: single\n", "", "x-jaccount-entities is missing"},
 		{"bad entities kind", "x-jaccount-entities: single", "x-jaccount-entities: many", `want single, list or none`},
 		{"no example", `              example: {"errno": 0, "error": "success", "total": 0, "entities": [{"name": "a"}]}` + "\n", "", "no example"},
@@ -152,12 +150,21 @@ func TestLoadRejects(t *testing.T) {
 		{"invalid example", `"entities": [{"name": "a"}]}`, `"entities": [{"name": 7}]}`, "does not validate"},
 		{"errno twice", "x-jaccount-errnos:\n", "x-jaccount-errnos:\n  - {errno: 10001, name: BAD_PARAMETERS}\n", "listed twice"},
 		{"shared bit", "  - {name: basic, bit: 0,", "  - {name: openid2, bit: 0}\n  - {name: basic, bit: 0,", "share bit 0"},
-	}
+	})
+}
+
+// mutation turns a valid spec into one the loader must reject: old is
+// replaced by new, and the error must contain want.
+type mutation struct{ name, old, new, want string }
+
+// checkRejects applies each mutation to base and checks Load's error.
+func checkRejects(t *testing.T, base string, tests []mutation) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			spec := strings.Replace(string(base), tt.old, tt.new, 1)
-			if spec == string(base) {
+			spec := strings.Replace(base, tt.old, tt.new, 1)
+			if spec == base {
 				t.Fatalf("mutation %q not applied", tt.old)
 			}
 			_, err := Load([]byte(spec))
@@ -269,24 +276,10 @@ func TestLoadServers(t *testing.T) {
 // TestLoadServersRejects: the mistakes of multi-server specs.
 func TestLoadServersRejects(t *testing.T) {
 	t.Parallel()
-	spec := multiServer(t)
-	tests := []struct{ name, old, new, want string }{
+	checkRejects(t, multiServer(t), []mutation{
 		{"tag on two servers", "      tags: [records]", "      tags: [things]", "go to two servers"},
 		{"one URL, two clients", "  /v1/things/{id}:\n", "  /v1/things/{id}:\n    servers: [{url: \"https://data.example.invalid\", x-jaccount-client: OtherClient}]\n", `x-jaccount-client is "OtherClient", elsewhere "DataClient"`},
 		{"two URLs, one client", "  /v1/things/{id}:\n", "  /v1/things/{id}:\n    servers: [{url: \"https://other.example.invalid\", x-jaccount-client: DataClient}]\n", "are both called DataClient"},
 		{"client on the top-level server", `servers: [{url: "https://api.example.invalid"}]`, `servers: [{url: "https://api.example.invalid", x-jaccount-client: MainClient}]`, "always Client"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			s := strings.Replace(spec, tt.old, tt.new, 1)
-			if s == spec {
-				t.Fatalf("mutation %q not applied", tt.old)
-			}
-			_, err := Load([]byte(s))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("err = %v, want one containing %q", err, tt.want)
-			}
-		})
-	}
+	})
 }
