@@ -191,7 +191,7 @@ func (te *tokenError) describe(e *Error, secrets ...string) {
 	}
 	switch {
 	case temporary(te.err):
-		e.Message = "access token rejected and the token endpoint is temporarily unavailable: " + e.Message
+		e.Message = "access token rejected and a new one is temporarily unavailable: " + e.Message
 	case errors.Is(te.err, context.Canceled) || errors.Is(te.err, context.DeadlineExceeded):
 		e.Message = "access token rejected; the call ended while refreshing it: " + e.Message
 	default:

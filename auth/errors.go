@@ -49,11 +49,13 @@ var ErrIDTokenExpired = errors.New("auth: ID token expired")
 // re-reads the store instead of retrying the save.
 var ErrSaveConflict = errors.New("auth: token store changed since it was loaded")
 
-// ErrTemporary matches a token-endpoint failure that may pass by itself: a
-// 5xx or 429 answer, an RFC 6749 temporarily_unavailable or server_error,
-// or a connection that failed or broke. TokenSource retries these with
-// backoff before reporting them, and does not remember them. The user need
-// not log in again: retry later.
+// ErrTemporary matches a failure to get a token that may pass by itself: a
+// 5xx or 429 answer of the token endpoint, an RFC 6749
+// temporarily_unavailable or server_error, a connection to it that failed
+// or broke, or a shared token store (Redis, say) that cannot be reached.
+// TokenSource retries token-endpoint failures with backoff before reporting
+// them, and remembers none of these. The user need not log in again: retry
+// later.
 var ErrTemporary = errors.New("auth: token endpoint temporarily unavailable")
 
 // ErrSubjectMismatch matches a *SubjectMismatchError.

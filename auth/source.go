@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"time"
 
@@ -320,7 +321,7 @@ func (s *TokenSource) renew(ctx context.Context, f *flight) (_ *Token, err error
 	if l, ok := s.store.(Locker); ok {
 		unlock, err := l.Lock(ctx)
 		if err != nil {
-			return nil, err
+			return nil, storeError("locking the token store", err)
 		}
 		defer func() { _ = unlock() }()
 	}
@@ -347,7 +348,7 @@ func (s *TokenSource) renew(ctx context.Context, f *flight) (_ *Token, err error
 				s.logError("auth: reading the token store failed; using the token in memory", err)
 				return st.cur, nil
 			}
-			return nil, err
+			return nil, storeError("reading the token store", err)
 		}
 	}
 	if s.usable(st.cur, s.cfg.now(), rejected, force) {
@@ -369,6 +370,14 @@ func (s *TokenSource) renew(ctx context.Context, f *flight) (_ *Token, err error
 		}
 	}
 	t, err := s.fetchRetrying(ctx, f, st.cur)
+	if errors.Is(err, ErrInvalidGrant) && s.store != nil {
+		// Another process may have spent this refresh token and stored its
+		// successor meanwhile (our lock lease ran out while we were paused,
+		// say): carry on with the stored token rather than fail.
+		if adopted, ok := s.rereadAfterRejection(ctx, &st, rejected, force); ok {
+			return adopted, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -380,6 +389,49 @@ func (s *TokenSource) renew(ctx context.Context, f *flight) (_ *Token, err error
 		}
 	}
 	return st.cur, nil
+}
+
+// rereadAfterRejection reloads the store after the server rejected st.cur's
+// refresh token. It adopts the stored token only if another writer replaced
+// the rejected one with a token that is usable, or that can be renewed
+// once: the refresh token just rejected is never sent again.
+func (s *TokenSource) rereadAfterRejection(ctx context.Context, st *storeState, rejected string, force bool) (*Token, bool) {
+	dead := st.cur.RefreshToken
+	stored, err := s.loadStored(ctx)
+	if err != nil || stored == nil || stored.RefreshToken == dead && stored.AccessToken == st.cur.AccessToken {
+		return nil, false
+	}
+	if err := s.merge(st, stored, true); err != nil {
+		return nil, false
+	}
+	st.cur = stored // ours is spent: the stored token is the better one even if expired
+	s.debug("the refresh token was spent by another process; adopted the stored token", stored)
+	if s.usable(stored, s.cfg.now(), rejected, force) {
+		return stored, true
+	}
+	if stored.RefreshToken == "" || stored.RefreshToken == dead {
+		return nil, false
+	}
+	t, err := s.fetch(ctx, stored)
+	if err != nil {
+		return nil, false
+	}
+	st.cur, st.pending = t, true
+	if err := s.save(ctx, st, t); err != nil {
+		return nil, false
+	}
+	return st.cur, true
+}
+
+// storeError marks a store failure that may pass by itself, a network
+// error of a shared store such as Redis, as temporary (ErrTemporary), so
+// that it is neither remembered nor reported as a reason to log in again.
+func storeError(op string, err error) error {
+	var ne net.Error
+	if errors.As(err, &ne) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return &transientError{op: op, err: err}
+	}
+	return err
 }
 
 // loadStored reads the store; an empty store, or a stored value with

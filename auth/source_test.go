@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -873,5 +875,85 @@ func TestWaitEndsWithLastError(t *testing.T) {
 	_, err := ts.TokenContext(ctx)
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrTemporary) {
 		t.Fatalf("err = %v, want context.Canceled and ErrTemporary", err)
+	}
+}
+
+// TestInvalidGrantRereadsStore: a holder whose lock lease ran out while it
+// was paused between reading the store and spending the refresh token finds
+// that token already spent by another process, which stored the rotated
+// one. On invalid_grant the source re-reads the store and carries on with
+// that token instead of failing every call for the failure TTL.
+func TestInvalidGrantRereadsStore(t *testing.T) {
+	t.Parallel()
+	f, clk, cfg, tok := loggedIn(t)
+	st := &fencedStore{}
+	st.put(tok)
+	ts := source(t, cfg, tok, WithStore(st))
+	clk.Add(2 * time.Hour)
+	var other *Token
+	var fired atomic.Bool
+	f.override = func(http.ResponseWriter, *http.Request) bool {
+		// Before the source's refresh is answered, another process spends
+		// the same refresh token and stores what it got.
+		if fired.Swap(true) {
+			return false
+		}
+		var err error
+		if other, err = cfg.Refresh(context.Background(), tok); err != nil {
+			t.Errorf("the other process's refresh: %v", err)
+			return false
+		}
+		st.put(other)
+		return false
+	}
+	o, err := ts.Token()
+	if err != nil {
+		t.Fatalf("Token after the other process rotated the refresh token: %v", err)
+	}
+	if other == nil || o.AccessToken != other.AccessToken {
+		t.Fatalf("got a token other than the one the other process stored")
+	}
+	if n := f.invalidGrants.Load(); n != 1 {
+		t.Errorf("%d invalid_grant, want exactly the one spent refresh token", n)
+	}
+	// The adopted token is the store's: later renewals start from it.
+	clk.Add(2 * time.Hour)
+	if _, err := ts.Token(); err != nil || f.invalidGrants.Load() != 1 {
+		t.Fatalf("renewal from the adopted token: %v, %d invalid_grant", err, f.invalidGrants.Load())
+	}
+}
+
+// unreachableStore is a shared store (Redis, say) whose server cannot be
+// reached until up is set.
+type unreachableStore struct {
+	fencedStore
+	up atomic.Bool
+}
+
+func (s *unreachableStore) Lock(context.Context) (func() error, error) {
+	if !s.up.Load() {
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
+	return func() error { return nil }, nil
+}
+
+// TestUnreachableStoreIsTemporary: a shared store that cannot be reached
+// is a failure that passes by itself, like a token endpoint that cannot be
+// reached: it matches ErrTemporary (the user need not log in again) and is
+// not remembered for the failure TTL.
+func TestUnreachableStoreIsTemporary(t *testing.T) {
+	t.Parallel()
+	_, clk, cfg, tok := loggedIn(t)
+	st := &unreachableStore{}
+	st.put(tok)
+	ts := source(t, cfg, tok, WithStore(st))
+	clk.Add(2 * time.Hour)
+	_, err := ts.Token()
+	if !errors.Is(err, ErrTemporary) {
+		t.Fatalf("store unreachable: %v, want an error matching ErrTemporary", err)
+	}
+	st.up.Store(true)
+	if _, err := ts.Token(); err != nil {
+		t.Fatalf("once the store is back: %v (a remembered failure?)", err)
 	}
 }
