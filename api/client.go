@@ -53,7 +53,10 @@ func newClientCore(fn, server, def string, ts oauth2.TokenSource, opts []Option)
 	}
 	base := s.baseURL
 	if server != "" {
-		base = cmp.Or(s.serverURLs[server], def)
+		base = def
+		if s.serverURLs != nil {
+			base = cmp.Or((*s.serverURLs)[server], def)
+		}
 	}
 	base = strings.TrimRight(base, "/")
 	u, err := url.Parse(base)

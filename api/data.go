@@ -28,14 +28,18 @@ import (
 // default.
 func withServerURL(client, u string) Option {
 	return optionFunc(func(s *settings) error {
-		m := make(map[string]string, len(s.serverURLs)+1)
-		maps.Copy(m, s.serverURLs)
+		// A new map each time: settings are copied (WithTokenSource), never
+		// the map they point to.
+		m := map[string]string{}
+		if s.serverURLs != nil {
+			maps.Copy(m, *s.serverURLs)
+		}
 		if u == "" {
 			delete(m, client)
 		} else {
 			m[client] = u
 		}
-		s.serverURLs = m
+		s.serverURLs = &m
 		return nil
 	})
 }

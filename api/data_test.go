@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -413,5 +414,17 @@ func TestDataTime(t *testing.T) {
 	}
 	if got := api.FormatDataTime(time.Date(2026, 11, 26, 21, 30, 5, 0, time.UTC)); got != "2026-11-27 05:30:05" {
 		t.Errorf("FormatDataTime = %q", got)
+	}
+}
+
+// TestClientsComparable: the base URLs of other servers' clients live
+// behind a pointer, so Client stays comparable (as it was before
+// DataClient; apidiff counts losing it as a breaking change).
+func TestClientsComparable(t *testing.T) {
+	t.Parallel()
+	for _, typ := range []reflect.Type{reflect.TypeFor[api.Client](), reflect.TypeFor[api.DataClient]()} {
+		if !typ.Comparable() {
+			t.Errorf("%s is not comparable", typ)
+		}
 	}
 }
