@@ -428,3 +428,23 @@ func TestClientsComparable(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseDataTime: any input parses or fails without panicking, and a
+// parsed time formats back to the input's instant, to the second (a
+// fraction after the seconds parses, as time.Parse allows, and is not
+// written).
+func FuzzParseDataTime(f *testing.F) {
+	for _, s := range []string{"2022-08-19 00:00:00", "2022-08-19", "", "2022-13-40 25:61:61", " 2026-11-27 05:30:05 ", "2022-08-19 00:00:00.5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := api.ParseDataTime(s)
+		if err != nil {
+			return
+		}
+		again, err := api.ParseDataTime(api.FormatDataTime(got))
+		if err != nil || !again.Equal(got.Truncate(time.Second)) {
+			t.Errorf("%q parsed as %v, which formats as %q and parses as %v, %v", s, got, api.FormatDataTime(got), again, err)
+		}
+	})
+}
