@@ -45,7 +45,8 @@
 // client-credentials token of scope exchange_data, paged with first and
 // offset, and filtered by update time for incremental sync jobs. It is
 // generated from the operations of the spec that declare that server and
-// shares everything below with Client; see data.go and the README.
+// shares everything below with Client; see NewDataClient, ParseDataTime and
+// the README.
 //
 // # Authentication
 //
