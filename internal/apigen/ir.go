@@ -216,6 +216,9 @@ type Param struct {
 	// Kind is the Go type; Time the wire form of a KindTime.
 	Kind ParamKind
 	Time TimeUnit
+	// CLIFlag is the jaccount CLI's flag name for it (x-jaccount-cli-flag),
+	// "" for the default, the name in kebab case.
+	CLIFlag string
 	// Pattern, MinLength and Enum are the schema's constraints.
 	Pattern   string
 	MinLength uint64

@@ -26,6 +26,7 @@ const (
 	extOpenEnum = "x-jaccount-open-enum"
 	extClient   = "x-jaccount-client"
 	extGoName   = "x-go-name" // oapi-codegen's, honoured for parameters too
+	extCLIFlag  = "x-jaccount-cli-flag"
 )
 
 // Load reads an OpenAPI 3.0 document into the intermediate representation,
@@ -495,6 +496,7 @@ func (l *loader) params(where string, op *Op, item *openapi3.PathItem, o *openap
 			prm.GoName = goName
 		}
 		prm.ArgName = ArgName(prm.GoName)
+		l.extension(pw, p.Extensions, extCLIFlag, &prm.CLIFlag)
 		if goNames[prm.GoName] {
 			l.fail("%s: Go name %s is taken by another parameter", pw, prm.GoName)
 		}

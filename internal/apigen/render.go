@@ -30,6 +30,8 @@ var Outputs = map[string]string{
 	"api/models.gen.go":          "api_models.tmpl",
 	"gen/enums.gen.go":           "gen_enums.tmpl",
 	"jaccounttest/routes.gen.go": "fake_routes.tmpl",
+	// The jaccount CLI's per-operation commands (a nested module).
+	"cmd/jaccount/internal/cli/commands.gen.go": "cli_commands.tmpl",
 }
 
 // Render executes every template over a and returns the gofmt-ed files by

@@ -1,0 +1,266 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/oauth-jaccount/jaccount-go/api"
+)
+
+// apiCommands are the API commands: the generic `api` and one command per
+// operation, generated from the spec.
+func (a *app) apiCommands() []*cobra.Command {
+	return append([]*cobra.Command{a.apiCommand()}, a.opCommands()...)
+}
+
+// apiOptions are the flags of `jaccount api`.
+type apiOptions struct {
+	fields []string
+	method string
+	raw    bool
+}
+
+func (a *app) apiCommand() *cobra.Command {
+	var o apiOptions
+	cmd := &cobra.Command{
+		Use:   "api PATH|OPERATION_ID",
+		Short: "Call any API endpoint",
+		Long: `Call an endpoint of the jAccount API with the saved login and print its JSON.
+
+The argument is a path (/v1/me/profile, with a query if you like) or an
+operation id of the spec (getMyProfile); -f key=value fills the operation's
+{key} path parameter, and the other fields are sent as the query (GET,
+DELETE) or as a form body (other methods). The call goes through the SDK:
+the token is renewed when needed, failures are retried, and the reply's
+envelope ({errno, error, total, entities}) is checked and stripped: an
+operation that returns one entity prints it, others print the entities array.
+With --raw, the reply is printed exactly as the server sent it.`,
+		Example: `  jaccount api /v1/me/profile
+  jaccount api getMyProfile
+  jaccount api listMyLessonsBySemester -f semester=2024-2025-1
+  jaccount api /v1/me/card/transactions -f beginDate=1725120000000 --raw`,
+		Args:        cobra.ExactArgs(1),
+		Annotations: map[string]string{annLogin: "yes"},
+		RunE:        func(cmd *cobra.Command, args []string) error { return a.callAPI(cmd, args[0], o) },
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			var out []cobra.Completion
+			for _, op := range operations {
+				out = append(out, cobra.CompletionWithDesc(op.id, op.method+" "+op.path))
+			}
+			return out, cobra.ShellCompDirectiveNoFileComp
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&o.fields, "field", "f", nil, "a parameter, key=value (repeatable)")
+	f.StringVarP(&o.method, "method", "X", "", "the HTTP method (default: the operation's, else GET)")
+	f.BoolVar(&o.raw, "raw", false, "print the reply as it is, envelope included")
+	return cmd
+}
+
+// apiCall is a resolved `jaccount api` call.
+type apiCall struct {
+	method, path string
+	query, form  url.Values
+	op           *operation // nil for a path the spec does not describe
+}
+
+// resolveCall turns the argument and fields into a request.
+func resolveCall(target string, o apiOptions) (*apiCall, error) {
+	fields := url.Values{}
+	for _, kv := range o.fields {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usagef("-f %q: want key=value", kv)
+		}
+		fields.Add(k, v)
+	}
+	c := &apiCall{method: strings.ToUpper(o.method)}
+	if strings.HasPrefix(target, "/") {
+		p, q, _ := strings.Cut(target, "?")
+		extra, err := url.ParseQuery(q)
+		if err != nil {
+			return nil, usagef("query of %s: %v", target, err)
+		}
+		for k, vs := range extra {
+			fields[k] = append(vs, fields[k]...)
+		}
+		c.path, c.op = p, matchPath(p)
+	} else {
+		i := slices.IndexFunc(operations, func(op operation) bool { return strings.EqualFold(op.id, target) })
+		if i < 0 {
+			return nil, usagef("%q is neither a path (starting with /) nor an operation id; see `jaccount api --help`", target)
+		}
+		c.op = &operations[i]
+		path := c.op.path
+		for _, name := range c.op.pathParams {
+			v := fields.Get(name)
+			if v == "" {
+				return nil, usagef("%s needs -f %s=...", c.op.id, name)
+			}
+			fields.Del(name)
+			path = strings.Replace(path, "{"+name+"}", url.PathEscape(v), 1)
+		}
+		c.path = path
+	}
+	if c.method == "" {
+		c.method = http.MethodGet
+		if c.op != nil {
+			c.method = c.op.method
+		}
+	}
+	switch c.method {
+	case http.MethodGet, http.MethodHead, http.MethodDelete:
+		c.query = fields
+	default:
+		c.form = fields
+	}
+	return c, nil
+}
+
+// matchPath returns the operation whose path template matches path.
+func matchPath(path string) *operation {
+	got := strings.Split(strings.TrimSuffix(path, "/"), "/")
+	for i := range operations {
+		want := strings.Split(operations[i].path, "/")
+		if len(want) != len(got) {
+			continue
+		}
+		ok := true
+		for j := range want {
+			if want[j] != got[j] && !(strings.HasPrefix(want[j], "{") && got[j] != "") {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return &operations[i]
+		}
+	}
+	return nil
+}
+
+// rawEntity receives an operation's single entity as it is.
+type rawEntity struct{ json.RawMessage }
+
+// UnmarshalJSON keeps the bytes.
+func (r *rawEntity) UnmarshalJSON(b []byte) error {
+	r.RawMessage = append(r.RawMessage[:0], b...)
+	return nil
+}
+
+// callAPI performs `jaccount api`.
+func (a *app) callAPI(cmd *cobra.Command, target string, o apiOptions) error {
+	call, err := resolveCall(target, o)
+	if err != nil {
+		return err
+	}
+	c, err := a.apiClient()
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	if o.raw {
+		return a.rawCall(ctx, c, call)
+	}
+	var body any
+	if call.form != nil {
+		body = call.form
+	}
+	var out []byte
+	switch {
+	case call.op != nil && call.op.entities == "single":
+		var e rawEntity
+		err = c.Do(ctx, call.method, call.path, call.query, body, &e)
+		out = e.RawMessage
+	case call.op != nil && call.op.entities == "none":
+		err = c.Do(ctx, call.method, call.path, call.query, body, nil)
+	default:
+		var e json.RawMessage
+		err = c.Do(ctx, call.method, call.path, call.query, body, &e)
+		out = e
+	}
+	if err != nil {
+		return a.apiErr(err)
+	}
+	if out == nil {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, out, "", "  "); err != nil {
+		return err
+	}
+	b.WriteByte('\n')
+	_, err = a.env.Stdout.Write(b.Bytes())
+	return err
+}
+
+// rawCall sends the request through the SDK's stack (token, renewal,
+// retries) and copies the reply to stdout as it is. A reply that is not a
+// success (HTTP status or errno) also fails the command.
+func (a *app) rawCall(ctx context.Context, c *api.Client, call *apiCall) error {
+	u := c.BaseURL() + call.path
+	if len(call.query) > 0 {
+		u += "?" + call.query.Encode()
+	}
+	var body io.Reader
+	if call.form != nil {
+		body = strings.NewReader(call.form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, call.method, u, body)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if call.form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := c.HTTPClient().Do(req)
+	if err != nil {
+		return a.apiErr(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if _, err := a.env.Stdout.Write(data); err != nil {
+		return err
+	}
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		fmt.Fprintln(a.env.Stdout)
+	}
+	var env struct {
+		Errno *int   `json:"errno"`
+		Error string `json:"error"`
+	}
+	_ = json.Unmarshal(data, &env)
+	if resp.StatusCode/100 != 2 || env.Errno != nil && *env.Errno != 0 {
+		e := &api.Error{Method: call.method, Path: call.path, StatusCode: resp.StatusCode, Message: http.StatusText(resp.StatusCode)}
+		if env.Errno != nil {
+			e.Errno, e.Message = *env.Errno, clean(env.Error)
+		}
+		return a.apiErr(e)
+	}
+	return nil
+}
+
+// clean makes server text safe for one line on a terminal: no control
+// characters, at most 200 characters.
+func clean(s string) string {
+	s = oneLineCell(s)
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,375 @@
+package apigen
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The jaccount CLI's view of the API: the per-operation commands that
+// cli_commands.tmpl writes into cmd/jaccount. It is computed from the same
+// API as every other output, by CLI below; nothing here changes the API.
+//
+// The rules:
+//   - each service (tag) is a command group named after the tag; a group
+//     with a single command runs it itself (`jaccount profile`);
+//   - an operation's command is named after the words of its Go name
+//     without the verb (ListTransactions: `transactions`), or after the
+//     verb when nothing else is left (Get: `get`, List: `list`);
+//   - an operation whose path is another one's plus one path parameter,
+//     with the same verb and no other parameter (listMyLessonsBySemester
+//     of listMyLessons), is a variant of it: the other command gains an
+//     optional flag for the parameter that selects it
+//     (`jaccount lessons list --semester 2024-2025-1`);
+//   - each parameter is a flag named after its wire name in kebab case
+//     (cardNo: --card-no), or x-jaccount-cli-flag; required ones are
+//     required flags; the paging parameters are not flags: the command walks
+//     every page (--limit stops early);
+//   - operations with a request body have no command (use `jaccount api`);
+//   - operations on another server than the open API's (the data
+//     resources, api.DataClient) have no command and are not in `jaccount
+//     api`'s table yet: the CLI has one client, for the open API.
+
+// CLIGroup is a command group: one service.
+type CLIGroup struct {
+	// Name is the command's name; Service the service.
+	Name    string
+	Service *Service
+	// Commands are the group's commands; a group with one runs it itself.
+	Commands []*CLICommand
+}
+
+// CLICommand is one command: an operation and its variants.
+type CLICommand struct {
+	// Name is the command's name.
+	Name string
+	// Op is the operation; Variants are selected by their VariantParam's
+	// flag.
+	Op       *Op
+	Variants []*Op
+	// Group is the command's group.
+	Group *CLIGroup
+}
+
+// CLIFlag is one flag of a command.
+type CLIFlag struct {
+	// Name is the flag's name, without "--".
+	Name string
+	// Param is the parameter it sets; Op the operation it belongs to.
+	Param *Param
+	Op    *Op
+	// Variant is true for the flag that selects a variant operation.
+	Variant bool
+}
+
+// CLI is the CLI view of a.
+func CLI(a *API) []*CLIGroup {
+	var groups []*CLIGroup
+	for _, s := range a.Services {
+		if s.Server != nil && !s.Server.Default {
+			continue
+		}
+		g := &CLIGroup{Name: kebab(s.Tag), Service: s}
+		var variants []*Op
+		for _, op := range s.Ops {
+			if op.Body != nil {
+				continue
+			}
+			if base := variantOf(op, s.Ops); base != nil {
+				variants = append(variants, op)
+				continue
+			}
+			g.Commands = append(g.Commands, &CLICommand{Name: cliName(op), Op: op, Group: g})
+		}
+		for _, v := range variants {
+			base := variantOf(v, s.Ops)
+			for _, c := range g.Commands {
+				if c.Op == base {
+					c.Variants = append(c.Variants, v)
+				}
+			}
+		}
+		if len(g.Commands) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	return groups
+}
+
+// variantOf returns the operation op is a variant of, or nil.
+func variantOf(op *Op, ops []*Op) *Op {
+	if len(op.Params) != 1 || op.Params[0].In != "path" {
+		return nil
+	}
+	for _, base := range ops {
+		if base != op && base.Verb == op.Verb && len(base.Params) == 0 && base.Body == nil &&
+			base.Entities == op.Entities && base.Entity == op.Entity &&
+			op.Path == base.Path+"/{"+op.Params[0].Name+"}" {
+			return base
+		}
+	}
+	return nil
+}
+
+// cliName is an operation's command name.
+func cliName(op *Op) string {
+	words := op.Words
+	if len(words) == 0 {
+		words = []string{op.Verb}
+	}
+	return kebab(strings.Join(words, ""))
+}
+
+// kebab writes an identifier in kebab case: "cardNo" gives "card-no".
+func kebab(s string) string {
+	words := SplitWords(s)
+	for i, w := range words {
+		words[i] = strings.ToLower(w)
+	}
+	return strings.Join(words, "-")
+}
+
+// Short is the group's one-line help: the tag's description without a
+// full stop.
+func (g *CLIGroup) Short() string {
+	return strings.TrimSuffix(strings.TrimSpace(g.Service.Doc), ".")
+}
+
+// Single reports whether the group runs its only command itself.
+func (g *CLIGroup) Single() bool { return len(g.Commands) == 1 }
+
+// Func is the name of the method that builds the command.
+func (c *CLICommand) Func() string { return "cmd" + c.Op.Service.Name + c.Op.Name }
+
+// Path is the command's words after "jaccount".
+func (c *CLICommand) Path() string {
+	if c.Group.Single() {
+		return c.Group.Name
+	}
+	return c.Group.Name + " " + c.Name
+}
+
+// Use is the command's name as cobra shows it.
+func (c *CLICommand) Use() string {
+	if c.Group.Single() {
+		return c.Group.Name
+	}
+	return c.Name
+}
+
+// Flags are the command's flags: the operation's parameters but the paging
+// ones, then the variants' parameters.
+func (c *CLICommand) Flags() []*CLIFlag {
+	var out []*CLIFlag
+	for _, p := range c.Op.Params {
+		if !p.Paged(c.Op) {
+			out = append(out, &CLIFlag{Name: p.flagName(), Param: p, Op: c.Op})
+		}
+	}
+	for _, v := range c.Variants {
+		out = append(out, &CLIFlag{Name: v.Params[0].flagName(), Param: v.Params[0], Op: v, Variant: true})
+	}
+	return out
+}
+
+// flagName is the parameter's flag name.
+func (p *Param) flagName() string {
+	if p.CLIFlag != "" {
+		return p.CLIFlag
+	}
+	return kebab(p.Name)
+}
+
+// Var is the Go expression the flag's value is stored in: a local for a
+// method argument, a field of p for an optional parameter.
+func (f *CLIFlag) Var() string {
+	if f.Param.Required {
+		return argVar(f.Op, f.Param)
+	}
+	return "p." + f.Param.GoName
+}
+
+// argVar is the local holding a required parameter of op.
+func argVar(op *Op, p *Param) string { return "arg" + op.Name + p.GoName }
+
+// Locals are the declarations of the variables the command's flags fill.
+func (c *CLICommand) Locals() []string {
+	var out []string
+	if c.Op.HasParamsStruct() {
+		out = append(out, "p api."+c.Op.ParamsType())
+	}
+	for _, op := range append([]*Op{c.Op}, c.Variants...) {
+		for _, p := range op.Required() {
+			out = append(out, argVar(op, p)+" "+goType(p))
+		}
+	}
+	return out
+}
+
+// Paged reports whether the command walks pages.
+func (c *CLICommand) Paged() bool { return c.Op.Paging != nil }
+
+// Short is the one-line help: the summary without a full stop.
+func (c *CLICommand) Short() string { return strings.TrimSuffix(strings.TrimSpace(c.Op.Summary), ".") }
+
+// Long is the full help: the summary and description of the operation
+// (and of its variants), with the operation, scopes and documentation.
+func (c *CLICommand) Long() string {
+	var b strings.Builder
+	for i, op := range append([]*Op{c.Op}, c.Variants...) {
+		if i > 0 {
+			fmt.Fprintf(&b, "\n\nWith --%s: %s", op.Params[0].flagName(), lowerFirst(sentence(op.Summary)))
+		} else {
+			b.WriteString(sentence(op.Summary))
+		}
+		if d := strings.TrimSpace(strings.NewReplacer("**", "", "`", "").Replace(op.Description)); d != "" {
+			b.WriteString("\n\n" + d)
+		}
+		fmt.Fprintf(&b, "\n\nOperation %s: %s %s.", op.ID, op.Method, op.Path)
+		if s := op.Scopes(); len(s) > 0 {
+			fmt.Fprintf(&b, " Scopes: %s.", strings.Join(s, ", "))
+		}
+		if op.DocURL != "" {
+			fmt.Fprintf(&b, " Documentation: %s", op.DocURL)
+		}
+	}
+	if c.Paged() {
+		b.WriteString("\n\nThe command walks every page and writes the items as they come; --limit stops early.")
+	}
+	return b.String()
+}
+
+// Usage is the flag's help text.
+func (f *CLIFlag) Usage() string {
+	p := f.Param
+	u := strings.TrimSpace(strings.ReplaceAll(p.Doc, "`", ""))
+	if u == "" {
+		u = p.Name
+	}
+	u, _, _ = strings.Cut(u, "\n")
+	if p.Kind == KindTime {
+		u = strings.TrimSuffix(strings.TrimSpace(strings.Split(u, ";")[0]), ".")
+		u += ": a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339"
+		if f.endOfDay() {
+			u += "; a date alone means the end of that day"
+		}
+	}
+	if len(p.Enum) > 0 {
+		u += " (one of: " + strings.Join(p.Enum, ", ") + ")"
+	}
+	if f.Variant {
+		u = strings.TrimSuffix(u, ".") + "; selects " + f.Op.ID
+	}
+	return u
+}
+
+// endOfDay reports whether a bare date means the end of the day: for the
+// end of a period.
+func (f *CLIFlag) endOfDay() bool {
+	return f.Name == "until" || strings.HasPrefix(f.Param.GoName, "End")
+}
+
+// Define is the statement that defines the flag on fs.
+func (f *CLIFlag) Define() string {
+	v, n, u := f.Var(), strconv.Quote(f.Name), strconv.Quote(f.Usage())
+	switch f.Param.Kind {
+	case KindInt:
+		return fmt.Sprintf("fs.IntVar(&%s, %s, 0, %s)", v, n, u)
+	case KindInt64:
+		return fmt.Sprintf("fs.Int64Var(&%s, %s, 0, %s)", v, n, u)
+	case KindFloat:
+		return fmt.Sprintf("fs.Float64Var(&%s, %s, 0, %s)", v, n, u)
+	case KindBool:
+		if !f.Param.Required {
+			return fmt.Sprintf("boolPtrFlag(fs, &%s, %s, %s)", v, n, u)
+		}
+		return fmt.Sprintf("fs.BoolVar(&%s, %s, false, %s)", v, n, u)
+	case KindTime:
+		return fmt.Sprintf("timeFlag(fs, &%s, %s, %s, %v)", v, n, u, f.endOfDay())
+	case KindStrings:
+		return fmt.Sprintf("fs.StringSliceVar(&%s, %s, nil, %s)", v, n, u)
+	case KindInts:
+		return fmt.Sprintf("fs.IntSliceVar(&%s, %s, nil, %s)", v, n, u)
+	}
+	return fmt.Sprintf("fs.StringVar(&%s, %s, \"\", %s)", v, n, u)
+}
+
+// callOf is the SDK call of op with the command's variables.
+func callOf(op *Op, iter bool) string {
+	var as []string
+	as = append(as, "ctx")
+	for _, p := range op.Required() {
+		as = append(as, argVar(op, p))
+	}
+	if op.HasParamsStruct() {
+		as = append(as, "p")
+	}
+	name := op.Name
+	if iter {
+		name += "Iter"
+	}
+	return fmt.Sprintf("c.%s.%s(%s)", op.Service.Name, name, strings.Join(as, ", "))
+}
+
+// Run is the body of the command's RunE after the client c, the format f
+// and the context ctx are set: the variants first, each when its flag is
+// set, then the operation.
+func (c *CLICommand) Run() string {
+	var b strings.Builder
+	for _, v := range c.Variants {
+		fmt.Fprintf(&b, "if cmd.Flags().Changed(%q) {\n%s}\n", v.Params[0].flagName(), printCall(v, c))
+	}
+	b.WriteString(printCall(c.Op, c))
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// printCall calls op and writes its result.
+func printCall(op *Op, c *CLICommand) string {
+	switch {
+	case op.Paging != nil:
+		return fmt.Sprintf("return printSeq(a, f, %q, limit, %s)\n", c.Path(), callOf(op, true))
+	case op.Entities == EntityList:
+		return fmt.Sprintf("l, err := %s\nreturn printList(a, f, l, err)\n", callOf(op, false))
+	case op.Entities == EntitySingle:
+		return fmt.Sprintf("v, err := %s\nreturn printOne(a, f, v, err)\n", callOf(op, false))
+	}
+	return fmt.Sprintf("return a.apiErr(%s)\n", callOf(op, false))
+}
+
+// CLIOps are every operation of the open API, for `jaccount api`: sorted
+// by ID.
+func CLIOps(a *API) []*Op {
+	ops := slices.DeleteFunc(slices.Clone(a.Ops), func(op *Op) bool { return op.Server != nil && !op.Server.Default })
+	slices.SortFunc(ops, func(x, y *Op) int { return strings.Compare(x.ID, y.ID) })
+	return ops
+}
+
+// PathParams are the names of op's path parameters.
+func (op *Op) PathParams() []string {
+	var out []string
+	for _, p := range op.Params {
+		if p.In == "path" {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+func init() {
+	funcs["cli"] = CLI
+	funcs["cliOps"] = CLIOps
+	funcs["quoteList"] = func(xs []string) string {
+		q := make([]string, len(xs))
+		for i, x := range xs {
+			q[i] = strconv.Quote(x)
+		}
+		return strings.Join(q, ", ")
+	}
+	funcs["backquote"] = func(s string) string {
+		if strings.Contains(s, "`") {
+			return strconv.Quote(s)
+		}
+		return "`" + s + "`"
+	}
+}
