@@ -26,7 +26,7 @@ var (
 //
 // Documentation: https://developer.sjtu.edu.cn/api/profile.html
 func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
-	return callOne[Profile](ctx, s.c, http.MethodGet, PathProfileGet, "", nil)
+	return callOne[Profile](ctx, &s.c.core, http.MethodGet, PathProfileGet, "", nil)
 }
 
 // GetUserPositions gets the signed-in user's positions (岗位).
@@ -41,7 +41,7 @@ func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
 func (s *EnterpriseService) GetUserPositions(ctx context.Context) (*UserPositions, error) {
-	return callOne[UserPositions](ctx, s.c, http.MethodGet, PathEnterpriseGetUserPositions, "", nil)
+	return callOne[UserPositions](ctx, &s.c.core, http.MethodGet, PathEnterpriseGetUserPositions, "", nil)
 }
 
 // Positions is the former name of GetUserPositions.
@@ -68,7 +68,7 @@ func (s *EnterpriseService) GetUserRights(ctx context.Context, account string) (
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("account", account, true)
-	return callList[UserRight](ctx, s.c, http.MethodGet, PathEnterpriseGetUserRights, q.encode(), nil)
+	return callList[UserRight](ctx, &s.c.core, http.MethodGet, PathEnterpriseGetUserRights, q.encode(), nil)
 }
 
 // Rights is the former name of GetUserRights.
@@ -90,7 +90,7 @@ func (s *LessonsService) Get(ctx context.Context, code string) (*Lesson, error) 
 	if err := checkString("Lessons.Get", "code", code, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[Lesson](ctx, s.c, http.MethodGet, "/v1/lesson/"+pathString(code), "", nil)
+	return callOne[Lesson](ctx, &s.c.core, http.MethodGet, "/v1/lesson/"+pathString(code), "", nil)
 }
 
 // List lists the signed-in user's lessons in the current semester.
@@ -102,7 +102,7 @@ func (s *LessonsService) Get(ctx context.Context, code string) (*Lesson, error) 
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
 func (s *LessonsService) List(ctx context.Context) (*List[Lesson], error) {
-	return callList[Lesson](ctx, s.c, http.MethodGet, PathLessonsList, "", nil)
+	return callList[Lesson](ctx, &s.c.core, http.MethodGet, PathLessonsList, "", nil)
 }
 
 // ListBySemester lists the signed-in user's lessons in a given semester.
@@ -118,7 +118,7 @@ func (s *LessonsService) ListBySemester(ctx context.Context, semester string) (*
 	if err := checkString("Lessons.ListBySemester", "semester", semester, 1, patternLessonsListBySemesterSemester); err != nil {
 		return nil, err
 	}
-	return callList[Lesson](ctx, s.c, http.MethodGet, "/v1/me/lessons/"+pathString(semester), "", nil)
+	return callList[Lesson](ctx, &s.c.core, http.MethodGet, "/v1/me/lessons/"+pathString(semester), "", nil)
 }
 
 // List lists the signed-in user's examinations.
@@ -130,7 +130,7 @@ func (s *LessonsService) ListBySemester(ctx context.Context, semester string) (*
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
 func (s *ExaminationsService) List(ctx context.Context) (*List[Examination], error) {
-	return callList[Examination](ctx, s.c, http.MethodGet, PathExaminationsList, "", nil)
+	return callList[Examination](ctx, &s.c.core, http.MethodGet, PathExaminationsList, "", nil)
 }
 
 // Get gets the signed-in user's campus card.
@@ -142,7 +142,7 @@ func (s *ExaminationsService) List(ctx context.Context) (*List[Examination], err
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
 func (s *CardService) Get(ctx context.Context) (*CardInfo, error) {
-	return callOne[CardInfo](ctx, s.c, http.MethodGet, PathCardGet, "", nil)
+	return callOne[CardInfo](ctx, &s.c.core, http.MethodGet, PathCardGet, "", nil)
 }
 
 // CardListTransactionsParams holds the optional parameters of Card.ListTransactions. A zero field
@@ -181,7 +181,7 @@ func (s *CardService) ListTransactions(ctx context.Context, p CardListTransactio
 	q = q.time("beginDate", p.Begin, timeEpochMillis, false)
 	q = q.time("endDate", p.End, timeEpochMillis, false)
 	q = q.str("nextToken", p.NextToken, false)
-	return callList[CardTransaction](ctx, s.c, http.MethodGet, PathCardListTransactions, q.encode(), nil)
+	return callList[CardTransaction](ctx, &s.c.core, http.MethodGet, PathCardListTransactions, q.encode(), nil)
 }
 
 // ListTransactionsIter walks every page of ListTransactions, starting from p, and yields each
@@ -211,3 +211,242 @@ func (s *CardService) AllTransactions(ctx context.Context, p CardListTransaction
 //
 // Deprecated: Use CardListTransactionsParams.
 type TransactionsParams = CardListTransactionsParams
+
+// StudentsListParams holds the optional parameters of Students.List. A zero field is not sent.
+type StudentsListParams struct {
+	// AccountNo is sent as accountNo. The jAccount username (账号).
+	AccountNo string
+	// StudentNo is sent as xh. Student number (学号).
+	StudentNo string
+	// SchoolCode is sent as glyx. Code of the administering school (管理院系代码).
+	SchoolCode string
+	// LeftSchool is sent as lxbj. Left-school flag (离校标记), N or Y. One of: N, Y.
+	LeftSchool string
+	// UpdatedSince is sent as timestamp, written as 2006-01-02 15:04:05 in China Standard Time. Only
+	// records updated at or after this time (≥). The documentation accepts `yyyy-MM-dd` or
+	// `yyyy-MM-dd HH:mm:ss` without a zone; jaccount-go always sends the second form, in China Standard
+	// Time (UTC+8, the campus's zone — an assumption, the documentation names none).
+	UpdatedSince time.Time
+	// First is sent as first. The 1-based position of the page's first record (default 1);
+	// first=1&offset=100, then first=101&offset=100.
+	First int
+	// Offset is sent as offset. The page size, at most 200 (the documentation's `offset` is a count,
+	// not a position).
+	Offset int
+}
+
+// List lists student base information (学生基本信息).
+//
+// Returns student records (学生基本信息), filtered by the query parameters, a page at a time.
+// Grant: client credentials with scope `exchange_data`. Permissions are per field: only the fields
+// the application applied for are returned, so every field is optional.
+//
+// The reply is the common envelope ("所有数据资源API响应参数都有相同的通用结构";
+// the rest of that section is not in the stored documentation, so this document assumes the open
+// API's envelope). A 400 is a bad parameter (通常是参数错误), 403 an authentication failure
+// (通常是鉴权失败), 404 a wrong URL.
+//
+// Incremental sync: `timestamp` returns only the records updated at or after it. The record carries
+// no documented update time (the stored field list ends with "…"), so a sync job keeps its own
+// high-water mark: see examples/batch's `-sync students`.
+//
+// Scopes: exchange_data. Grant: client credentials. Pages: first (1-based) and offset (page size
+// ≤ 200); ListIter walks every page. Operation listStudents: GET /v1/stu/profile on
+// https://graphql.sjtu.edu.cn (DataClient).
+//
+// Documentation: https://developer.sjtu.edu.cn/graphql/student.html
+func (s *StudentsService) List(ctx context.Context, p StudentsListParams) (*List[DataStudent], error) {
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("accountNo", p.AccountNo, false)
+	q = q.str("xh", p.StudentNo, false)
+	q = q.str("glyx", p.SchoolCode, false)
+	q = q.str("lxbj", p.LeftSchool, false)
+	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
+	q = q.int("first", int64(p.First), false)
+	q = q.int("offset", int64(p.Offset), false)
+	return callList[DataStudent](ctx, &s.c.core, http.MethodGet, PathStudentsList, q.encode(), nil)
+}
+
+// ListIter walks every page of List, starting from p, and yields each DataStudent. It stops at the
+// first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
+// changed. Pages: first (1-based) and offset (page size ≤ 200).
+func (s *StudentsService) ListIter(ctx context.Context, p StudentsListParams) iter.Seq2[DataStudent, error] {
+	return firstOffsetPages(ctx, p, func(ctx context.Context, p StudentsListParams) (*List[DataStudent], error) {
+		return s.List(ctx, p)
+	}, func(p *StudentsListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
+}
+
+// FacultyListParams holds the optional parameters of Faculty.List. A zero field is not sent.
+type FacultyListParams struct {
+	// AccountNo is sent as accountNo. The jAccount username (账号).
+	AccountNo string
+	// StaffNo is sent as gh. Staff number (工号).
+	StaffNo string
+	// TopOrganizeID is sent as topOrganizeId. Second-level unit code (二级单位代码).
+	TopOrganizeID string
+	// OrganizeID is sent as organizeId. Third-level unit code (三级单位代码).
+	OrganizeID string
+	// UpdatedSince is sent as timestamp, written as 2006-01-02 15:04:05 in China Standard Time. Only
+	// records updated at or after this time (≥). The documentation accepts `yyyy-MM-dd` or
+	// `yyyy-MM-dd HH:mm:ss` without a zone; jaccount-go always sends the second form, in China Standard
+	// Time (UTC+8, the campus's zone — an assumption, the documentation names none).
+	UpdatedSince time.Time
+	// First is sent as first. The 1-based position of the page's first record (default 1);
+	// first=1&offset=100, then first=101&offset=100.
+	First int
+	// Offset is sent as offset. The page size, at most 200 (the documentation's `offset` is a count,
+	// not a position).
+	Offset int
+}
+
+// List lists faculty base information (教工基本信息).
+//
+// Returns faculty records (教工基本信息), filtered by the query parameters, a page at a time.
+// Grant: client credentials with scope `exchange_data`; permissions are per field, so every field
+// is optional. The envelope and status codes are those of the student API (see listStudents).
+// `timestamp` returns only the records updated at or after it; the record carries no documented
+// update time.
+//
+// Scopes: exchange_data. Grant: client credentials. Pages: first (1-based) and offset (page size
+// ≤ 200); ListIter walks every page. Operation listFaculty: GET /v1/faculty/profile on
+// https://graphql.sjtu.edu.cn (DataClient).
+//
+// Documentation: https://developer.sjtu.edu.cn/graphql/faculty.html
+func (s *FacultyService) List(ctx context.Context, p FacultyListParams) (*List[DataFaculty], error) {
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("accountNo", p.AccountNo, false)
+	q = q.str("gh", p.StaffNo, false)
+	q = q.str("topOrganizeId", p.TopOrganizeID, false)
+	q = q.str("organizeId", p.OrganizeID, false)
+	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
+	q = q.int("first", int64(p.First), false)
+	q = q.int("offset", int64(p.Offset), false)
+	return callList[DataFaculty](ctx, &s.c.core, http.MethodGet, PathFacultyList, q.encode(), nil)
+}
+
+// ListIter walks every page of List, starting from p, and yields each DataFaculty. It stops at the
+// first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
+// changed. Pages: first (1-based) and offset (page size ≤ 200).
+func (s *FacultyService) ListIter(ctx context.Context, p FacultyListParams) iter.Seq2[DataFaculty, error] {
+	return firstOffsetPages(ctx, p, func(ctx context.Context, p FacultyListParams) (*List[DataFaculty], error) {
+		return s.List(ctx, p)
+	}, func(p *FacultyListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
+}
+
+// AccountsListParams holds the optional parameters of Accounts.List. A zero field is not sent.
+type AccountsListParams struct {
+	// AccountNo is sent as accountNo. The jAccount username (账号).
+	AccountNo string
+	// UserID is sent as userId. Student or staff number (学工号).
+	UserID string
+	// DisplayName is sent as displayName. Name (姓名).
+	DisplayName string
+	// TopOrganizeID is sent as topOrganizeId. Second-level unit code (二级单位代码).
+	TopOrganizeID string
+	// CardNo is sent as cardNo. Identity-document number (证件号).
+	CardNo string
+	// UserStyle is sent as userStyle. The default identity type (默认身份类型), a code of the
+	// account page's table (faculty, student, fsyyjzg, schoolFellow, …).
+	UserStyle string
+	// AccountStatus is sent as accountStatus. Account status (账号状态); the documentation lists
+	// 正常, 过期 and 冻结.
+	AccountStatus string
+	// UpdatedSince is sent as timestamp, written as 2006-01-02 15:04:05 in China Standard Time. Only
+	// records updated at or after this time (≥). The documentation accepts `yyyy-MM-dd` or
+	// `yyyy-MM-dd HH:mm:ss` without a zone; jaccount-go always sends the second form, in China Standard
+	// Time (UTC+8, the campus's zone — an assumption, the documentation names none).
+	UpdatedSince time.Time
+	// First is sent as first. The 1-based position of the page's first record (default 1);
+	// first=1&offset=100, then first=101&offset=100.
+	First int
+	// Offset is sent as offset. The page size, at most 200 (the documentation's `offset` is a count,
+	// not a position).
+	Offset int
+}
+
+// List lists account information (账号信息).
+//
+// Returns jAccount account records (账号信息), filtered by the query parameters, a page at a
+// time. Grant: client credentials with scope `exchange_data`; permissions are per field, so every
+// field is optional. The envelope and status codes are those of the student API (see listStudents).
+//
+// Uncertain path: the stored account page does not show the REST path. `/v1/account/info` is the
+// path a live probe reached (it answered 302 to the campus-network gate, as every data-resource
+// path does off campus) and the analogy with `/v1/paper/info`; it is not confirmed by the
+// documentation. The record's `timestamp` (in the overview's example) is read as its update time,
+// like the GraphQL twin's UPDATE_TIMESTAMP.
+//
+// Scopes: exchange_data. Grant: client credentials. Pages: first (1-based) and offset (page size
+// ≤ 200); ListIter walks every page. Operation listAccounts: GET /v1/account/info on
+// https://graphql.sjtu.edu.cn (DataClient).
+//
+// Documentation: https://developer.sjtu.edu.cn/graphql/account.html
+func (s *AccountsService) List(ctx context.Context, p AccountsListParams) (*List[DataAccount], error) {
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("accountNo", p.AccountNo, false)
+	q = q.str("userId", p.UserID, false)
+	q = q.str("displayName", p.DisplayName, false)
+	q = q.str("topOrganizeId", p.TopOrganizeID, false)
+	q = q.str("cardNo", p.CardNo, false)
+	q = q.str("userStyle", p.UserStyle, false)
+	q = q.str("accountStatus", p.AccountStatus, false)
+	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
+	q = q.int("first", int64(p.First), false)
+	q = q.int("offset", int64(p.Offset), false)
+	return callList[DataAccount](ctx, &s.c.core, http.MethodGet, PathAccountsList, q.encode(), nil)
+}
+
+// ListIter walks every page of List, starting from p, and yields each DataAccount. It stops at the
+// first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
+// changed. Pages: first (1-based) and offset (page size ≤ 200).
+func (s *AccountsService) ListIter(ctx context.Context, p AccountsListParams) iter.Seq2[DataAccount, error] {
+	return firstOffsetPages(ctx, p, func(ctx context.Context, p AccountsListParams) (*List[DataAccount], error) {
+		return s.List(ctx, p)
+	}, func(p *AccountsListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
+}
+
+// PapersListParams holds the optional parameters of Papers.List. A zero field is not sent.
+type PapersListParams struct {
+	// UserID is sent as userId. Student or staff number (学工号) of the author.
+	UserID string
+	// First is sent as first. The 1-based position of the page's first record (default 1);
+	// first=1&offset=100, then first=101&offset=100.
+	First int
+	// Offset is sent as offset. The page size, at most 200 (the documentation's `offset` is a count,
+	// not a position).
+	Offset int
+}
+
+// List lists papers (论文信息).
+//
+// Returns paper (论文) records, a page at a time. Grant: client credentials with scope
+// `exchange_data`. Uncertain: only the request `GET
+// /v1/paper/info?access_token=&userId=&first=1&offset=200` is recorded (a third-party profile of
+// the portal, evidence F18); the record's fields are not, so each record is kept as raw JSON, and
+// no `timestamp` filter is documented.
+//
+// Scopes: exchange_data. Grant: client credentials. Pages: first (1-based) and offset (page size
+// ≤ 200); ListIter walks every page. Operation listPapers: GET /v1/paper/info on
+// https://graphql.sjtu.edu.cn (DataClient).
+//
+// Documentation: https://developer.sjtu.edu.cn/graphql/overview.html
+func (s *PapersService) List(ctx context.Context, p PapersListParams) (*List[DataPaper], error) {
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("userId", p.UserID, false)
+	q = q.int("first", int64(p.First), false)
+	q = q.int("offset", int64(p.Offset), false)
+	return callList[DataPaper](ctx, &s.c.core, http.MethodGet, PathPapersList, q.encode(), nil)
+}
+
+// ListIter walks every page of List, starting from p, and yields each DataPaper. It stops at the
+// first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
+// changed. Pages: first (1-based) and offset (page size ≤ 200).
+func (s *PapersService) ListIter(ctx context.Context, p PapersListParams) iter.Seq2[DataPaper, error] {
+	return firstOffsetPages(ctx, p, func(ctx context.Context, p PapersListParams) (*List[DataPaper], error) {
+		return s.List(ctx, p)
+	}, func(p *PapersListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
+}

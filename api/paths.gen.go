@@ -4,7 +4,8 @@ package api
 
 // The path of every operation, as written in openapi/jaccount.yaml; a
 // {name} segment is filled with the parameter. For the generic calls (Get,
-// GetList, Client.Do) and the URL builders.
+// GetList, Client.Do) and the URL builders. A path of another server than
+// the open API's says which client calls it (DataClient: DataClient.Do).
 const (
 	PathProfileGet                 = "/v1/me/profile"                // GET, Profile.Get (getMyProfile)
 	PathEnterpriseGetUserPositions = "/v1/enterprise/user/positions" // GET, Enterprise.GetUserPositions (getUserPositions)
@@ -15,4 +16,8 @@ const (
 	PathExaminationsList           = "/v1/me/examinations"           // GET, Examinations.List (listMyExaminations)
 	PathCardGet                    = "/v1/me/card"                   // GET, Card.Get (getMyCard)
 	PathCardListTransactions       = "/v1/me/card/transactions"      // GET, Card.ListTransactions (listMyCardTransactions)
+	PathStudentsList               = "/v1/stu/profile"               // GET, Students.List (listStudents), on DataClient
+	PathFacultyList                = "/v1/faculty/profile"           // GET, Faculty.List (listFaculty), on DataClient
+	PathAccountsList               = "/v1/account/info"              // GET, Accounts.List (listAccounts), on DataClient
+	PathPapersList                 = "/v1/paper/info"                // GET, Papers.List (listPapers), on DataClient
 )

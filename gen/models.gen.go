@@ -4,6 +4,9 @@
 package gen
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
@@ -174,6 +177,332 @@ type Course struct {
 	Id   string `json:"id,omitempty,omitzero"`
 	Kind string `json:"kind,omitempty,omitzero"`
 	Name string `json:"name,omitempty,omitzero"`
+}
+
+// DataAccount An account record of the data resources (账号信息, graphql/account.html and the overview's example).
+// Every field is optional (permissions are per field). Members the documentation does not list are
+// kept in AdditionalProperties.
+type DataAccount struct {
+	// AccountNo The jAccount username.
+	AccountNo string `json:"accountNo,omitempty,omitzero"`
+
+	// AccountStatus Account status (账号状态): 正常, 过期 or 冻结 (an open set).
+	AccountStatus string `json:"accountStatus,omitempty,omitzero"`
+
+	// CardNo Identity-document number (证件号).
+	CardNo string `json:"cardNo,omitempty,omitzero"`
+
+	// CardType Identity-document type code (证件类型; 01 身份证, 03 护照, … up to 15).
+	CardType string `json:"cardType,omitempty,omitzero"`
+
+	// DisplayName Name (姓名).
+	DisplayName string `json:"displayName,omitempty,omitzero"`
+
+	// Email E-mail address.
+	Email string `json:"email,omitempty,omitzero"`
+
+	// Guid The natural person's GUID.
+	Guid string `json:"guid,omitempty,omitzero"`
+
+	// IdentityExpireDate Expiry of the default identity, yyyy-MM-dd.
+	IdentityExpireDate string `json:"identityExpireDate,omitempty,omitzero"`
+
+	// RelationList The account's identities (身份), per the overview's example.
+	RelationList []DataAccountRelation `json:"relationList,omitempty,omitzero"`
+
+	// Telephone Telephone number.
+	Telephone string `json:"telephone,omitempty,omitzero"`
+
+	// Timestamp When the record was last updated, `yyyy-MM-dd HH:mm:ss` (China Standard Time assumed; see
+	// api.ParseDataTime). Read from the overview's example and the GraphQL twin's UPDATE_TIMESTAMP.
+	Timestamp string `json:"timestamp,omitempty,omitzero"`
+
+	// TopOrganizeId Second-level unit code.
+	TopOrganizeId string `json:"topOrganizeId,omitempty,omitzero"`
+
+	// TopOrganizeName Second-level unit name.
+	TopOrganizeName string `json:"topOrganizeName,omitempty,omitzero"`
+
+	// UserId Student or staff number (学工号).
+	UserId string `json:"userId,omitempty,omitzero"`
+
+	// UserStyle The default identity type (默认身份类型). The data resources' code table is the open API's user
+	// types with `fsyyjzg` (附属单位职工) and `schoolFellow` (校友) in place of `fs` and `alumni`; an
+	// open set.
+	UserStyle            string                 `json:"userStyle,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// DataAccountList Envelope of `GET /v1/account/info` (data resources).
+type DataAccountList struct {
+	Entities []DataAccount `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number.
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	Error string `json:"error"`
+
+	// NextToken Present on a paged list reply when more results follow.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total The number of entities in the whole result (may exceed the length of one page).
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// DataAccountRelation One identity of a data-resource account record (relationList). Members the documentation does not
+// list (the GraphQL twin has GUID and P_ORGANIZE_ID/NAME) are kept in AdditionalProperties.
+type DataAccountRelation struct {
+	// CardNo Identity-document number.
+	CardNo string `json:"cardNo,omitempty,omitzero"`
+
+	// CardType Identity-document type code.
+	CardType string `json:"cardType,omitempty,omitzero"`
+
+	// ExpireDate Expiry of the identity, yyyy-MM-dd.
+	ExpireDate string `json:"expireDate,omitempty,omitzero"`
+
+	// TopOrganizeId Second-level unit code.
+	TopOrganizeId string `json:"topOrganizeId,omitempty,omitzero"`
+
+	// TopOrganizeName Second-level unit name.
+	TopOrganizeName string `json:"topOrganizeName,omitempty,omitzero"`
+
+	// UserId Student or staff number (学工号) of the identity.
+	UserId string `json:"userId,omitempty,omitzero"`
+
+	// UserStyle The identity type (身份类型), a code of the account page's table.
+	UserStyle            string                 `json:"userStyle,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// DataFaculty A faculty record of the data resources (教工基本信息, graphql/faculty.html). Every field is a string
+// and optional (permissions are per field). The fields are those the stored page lists, which ends
+// with "…": members it does not list are kept in AdditionalProperties. Glosses marked "reading" are
+// readings of the pinyin abbreviations; the others are the page's.
+type DataFaculty struct {
+	// AccountNo The jAccount username.
+	AccountNo string `json:"accountNo,omitempty,omitzero"`
+
+	// CardNo Identity-document number (证件号).
+	CardNo string `json:"cardNo,omitempty,omitzero"`
+
+	// CardType Identity-document type code (证件类型; 01 身份证, 03 护照, … up to 15).
+	CardType string `json:"cardType,omitempty,omitzero"`
+
+	// CardTypename Identity-document type name (spelled with a lower-case n, as documented).
+	CardTypename string `json:"cardTypename,omitempty,omitzero"`
+
+	// Csd Place of birth (出生地; reading).
+	Csd string `json:"csd,omitempty,omitzero"`
+
+	// DisplayName Name (姓名).
+	DisplayName string `json:"displayName,omitempty,omitzero"`
+
+	// Email E-mail address.
+	Email string `json:"email,omitempty,omitzero"`
+
+	// Gh Staff number (工号).
+	Gh string `json:"gh,omitempty,omitzero"`
+
+	// Gjm Nationality code (国籍码; reading).
+	Gjm string `json:"gjm,omitempty,omitzero"`
+
+	// Gjmc Nationality (国籍名称; reading).
+	Gjmc string `json:"gjmc,omitempty,omitzero"`
+
+	// Hyzk Marital status (婚姻状况; reading).
+	Hyzk string `json:"hyzk,omitempty,omitzero"`
+
+	// Jg Native place (籍贯; reading).
+	Jg string `json:"jg,omitempty,omitzero"`
+
+	// Jgm Native place code (籍贯码; reading).
+	Jgm string `json:"jgm,omitempty,omitzero"`
+
+	// Mzm Ethnic group code (民族码; reading).
+	Mzm string `json:"mzm,omitempty,omitzero"`
+
+	// Mzmc Ethnic group (民族名称; reading).
+	Mzmc string `json:"mzmc,omitempty,omitzero"`
+
+	// OrganizeId Third-level unit code (三级单位代码).
+	OrganizeId string `json:"organizeId,omitempty,omitzero"`
+
+	// OrganizeName Third-level unit name.
+	OrganizeName string `json:"organizeName,omitempty,omitzero"`
+
+	// Ryztm Staff status code (人员状态码; reading).
+	Ryztm string `json:"ryztm,omitempty,omitzero"`
+
+	// Ryztmc Staff status (人员状态名称; reading).
+	Ryztmc string `json:"ryztmc,omitempty,omitzero"`
+
+	// Telephone Telephone number.
+	Telephone string `json:"telephone,omitempty,omitzero"`
+
+	// TopOrganizeId Second-level unit code (二级单位代码).
+	TopOrganizeId string `json:"topOrganizeId,omitempty,omitzero"`
+
+	// TopOrganizeName Second-level unit name.
+	TopOrganizeName string `json:"topOrganizeName,omitempty,omitzero"`
+
+	// Xbm Gender code (性别码), 1 男, 2 女.
+	Xbm string `json:"xbm,omitempty,omitzero"`
+
+	// Xbmc Gender (性别名称).
+	Xbmc string `json:"xbmc,omitempty,omitzero"`
+
+	// Zzmm Political status (政治面貌; reading).
+	Zzmm string `json:"zzmm,omitempty,omitzero"`
+
+	// Zzmmm Political status code (政治面貌码; reading).
+	Zzmmm                string                 `json:"zzmmm,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// DataFacultyList Envelope of `GET /v1/faculty/profile` (data resources).
+type DataFacultyList struct {
+	Entities []DataFaculty `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number.
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	Error string `json:"error"`
+
+	// NextToken Present on a paged list reply when more results follow.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total The number of entities in the whole result (may exceed the length of one page).
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// DataPaper A paper record of the data resources (论文类). **Uncertain:** no field is documented, so every member
+// is kept as raw JSON.
+type DataPaper map[string]interface{}
+
+// DataPaperList Envelope of `GET /v1/paper/info` (data resources).
+type DataPaperList struct {
+	Entities []DataPaper `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number.
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	Error string `json:"error"`
+
+	// NextToken Present on a paged list reply when more results follow.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total The number of entities in the whole result (may exceed the length of one page).
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// DataStudent A student record of the data resources (学生基本信息, graphql/student.html). Every field is a string
+// and optional (permissions are per field). The fields are those the stored page lists, which ends
+// with "…": members it does not list (the GraphQL twin adds GLYX, ZYDM, XJZTDM, NJ and more, which the
+// REST record presumably carries in camel or lower case) are kept in AdditionalProperties. The
+// glosses in brackets are readings of the pinyin abbreviations, except 学号, which the page gives.
+type DataStudent struct {
+	// AccountNo The jAccount username.
+	AccountNo string `json:"accountNo,omitempty,omitzero"`
+
+	// Csrq Date of birth (出生日期; reading).
+	Csrq string `json:"csrq,omitempty,omitzero"`
+
+	// Email E-mail address.
+	Email string `json:"email,omitempty,omitzero"`
+
+	// Gbdm Country code (国别代码; reading).
+	Gbdm string `json:"gbdm,omitempty,omitzero"`
+
+	// Gbmc Country (国别名称; reading).
+	Gbmc string `json:"gbmc,omitempty,omitzero"`
+
+	// Hyzkdm Marital status code (婚姻状况代码; reading).
+	Hyzkdm string `json:"hyzkdm,omitempty,omitzero"`
+
+	// Hyzkmc Marital status (婚姻状况名称; reading).
+	Hyzkmc string `json:"hyzkmc,omitempty,omitzero"`
+
+	// Jg Native place code (籍贯; reading).
+	Jg string `json:"jg,omitempty,omitzero"`
+
+	// Jgmc Native place (籍贯名称; reading).
+	Jgmc string `json:"jgmc,omitempty,omitzero"`
+
+	// Mzdm Ethnic group code (民族代码; reading).
+	Mzdm string `json:"mzdm,omitempty,omitzero"`
+
+	// Mzmc Ethnic group (民族名称; reading).
+	Mzmc string `json:"mzmc,omitempty,omitzero"`
+
+	// Pyfsdm Training mode code (培养方式代码; reading).
+	Pyfsdm string `json:"pyfsdm,omitempty,omitzero"`
+
+	// Pyfsmc Training mode (培养方式名称; reading).
+	Pyfsmc string `json:"pyfsmc,omitempty,omitzero"`
+
+	// Sfzhm Identity-document number (身份证号码; reading).
+	Sfzhm string `json:"sfzhm,omitempty,omitzero"`
+
+	// Sj Mobile phone number (手机; reading).
+	Sj string `json:"sj,omitempty,omitzero"`
+
+	// Sydqm Place of origin code (生源地区码; reading).
+	Sydqm string `json:"sydqm,omitempty,omitzero"`
+
+	// Sydqmc Place of origin (生源地区名称; reading).
+	Sydqmc string `json:"sydqmc,omitempty,omitzero"`
+
+	// Xbdm Gender code (性别代码; reading).
+	Xbdm string `json:"xbdm,omitempty,omitzero"`
+
+	// Xbmc Gender (性别名称; reading).
+	Xbmc string `json:"xbmc,omitempty,omitzero"`
+
+	// Xh Student number (学号).
+	Xh string `json:"xh,omitempty,omitzero"`
+
+	// Xldm Education level code (学历代码; reading).
+	Xldm string `json:"xldm,omitempty,omitzero"`
+
+	// Xlmc Education level (学历名称; reading).
+	Xlmc string `json:"xlmc,omitempty,omitzero"`
+
+	// Xm Name (姓名; reading of the abbreviation).
+	Xm string `json:"xm,omitempty,omitzero"`
+
+	// Zjlb Identity-document type code (证件类别; reading).
+	Zjlb string `json:"zjlb,omitempty,omitzero"`
+
+	// Zjlbmc Identity-document type (证件类别名称; reading).
+	Zjlbmc string `json:"zjlbmc,omitempty,omitzero"`
+
+	// Zzmmdm Political status code (政治面貌代码; reading).
+	Zzmmdm string `json:"zzmmdm,omitempty,omitzero"`
+
+	// Zzmmmc Political status (政治面貌名称; reading).
+	Zzmmmc               string                 `json:"zzmmmc,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// DataStudentList Envelope of `GET /v1/stu/profile` (data resources).
+type DataStudentList struct {
+	Entities []DataStudent `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number.
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	Error string `json:"error"`
+
+	// NextToken Present on a paged list reply when more results follow.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total The number of entities in the whole result (may exceed the length of one page).
+	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // Dept The department a post belongs to.
@@ -546,3 +875,859 @@ type NotFound = Envelope
 // Unauthorized The common reply envelope. `errno == 0` means success; any other value is an error described by
 // `error`, whatever the HTTP status.
 type Unauthorized = Envelope
+
+// Getter for additional properties for DataAccount. Returns the specified
+// element and whether it was found
+func (a DataAccount) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for DataAccount
+func (a *DataAccount) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for DataAccount to handle AdditionalProperties
+func (a *DataAccount) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["accountNo"]; found {
+		err = json.Unmarshal(raw, &a.AccountNo)
+		if err != nil {
+			return fmt.Errorf("error reading 'accountNo': %w", err)
+		}
+		delete(object, "accountNo")
+	}
+
+	if raw, found := object["accountStatus"]; found {
+		err = json.Unmarshal(raw, &a.AccountStatus)
+		if err != nil {
+			return fmt.Errorf("error reading 'accountStatus': %w", err)
+		}
+		delete(object, "accountStatus")
+	}
+
+	if raw, found := object["cardNo"]; found {
+		err = json.Unmarshal(raw, &a.CardNo)
+		if err != nil {
+			return fmt.Errorf("error reading 'cardNo': %w", err)
+		}
+		delete(object, "cardNo")
+	}
+
+	if raw, found := object["cardType"]; found {
+		err = json.Unmarshal(raw, &a.CardType)
+		if err != nil {
+			return fmt.Errorf("error reading 'cardType': %w", err)
+		}
+		delete(object, "cardType")
+	}
+
+	if raw, found := object["displayName"]; found {
+		err = json.Unmarshal(raw, &a.DisplayName)
+		if err != nil {
+			return fmt.Errorf("error reading 'displayName': %w", err)
+		}
+		delete(object, "displayName")
+	}
+
+	if raw, found := object["email"]; found {
+		err = json.Unmarshal(raw, &a.Email)
+		if err != nil {
+			return fmt.Errorf("error reading 'email': %w", err)
+		}
+		delete(object, "email")
+	}
+
+	if raw, found := object["guid"]; found {
+		err = json.Unmarshal(raw, &a.Guid)
+		if err != nil {
+			return fmt.Errorf("error reading 'guid': %w", err)
+		}
+		delete(object, "guid")
+	}
+
+	if raw, found := object["identityExpireDate"]; found {
+		err = json.Unmarshal(raw, &a.IdentityExpireDate)
+		if err != nil {
+			return fmt.Errorf("error reading 'identityExpireDate': %w", err)
+		}
+		delete(object, "identityExpireDate")
+	}
+
+	if raw, found := object["relationList"]; found {
+		err = json.Unmarshal(raw, &a.RelationList)
+		if err != nil {
+			return fmt.Errorf("error reading 'relationList': %w", err)
+		}
+		delete(object, "relationList")
+	}
+
+	if raw, found := object["telephone"]; found {
+		err = json.Unmarshal(raw, &a.Telephone)
+		if err != nil {
+			return fmt.Errorf("error reading 'telephone': %w", err)
+		}
+		delete(object, "telephone")
+	}
+
+	if raw, found := object["timestamp"]; found {
+		err = json.Unmarshal(raw, &a.Timestamp)
+		if err != nil {
+			return fmt.Errorf("error reading 'timestamp': %w", err)
+		}
+		delete(object, "timestamp")
+	}
+
+	if raw, found := object["topOrganizeId"]; found {
+		err = json.Unmarshal(raw, &a.TopOrganizeId)
+		if err != nil {
+			return fmt.Errorf("error reading 'topOrganizeId': %w", err)
+		}
+		delete(object, "topOrganizeId")
+	}
+
+	if raw, found := object["topOrganizeName"]; found {
+		err = json.Unmarshal(raw, &a.TopOrganizeName)
+		if err != nil {
+			return fmt.Errorf("error reading 'topOrganizeName': %w", err)
+		}
+		delete(object, "topOrganizeName")
+	}
+
+	if raw, found := object["userId"]; found {
+		err = json.Unmarshal(raw, &a.UserId)
+		if err != nil {
+			return fmt.Errorf("error reading 'userId': %w", err)
+		}
+		delete(object, "userId")
+	}
+
+	if raw, found := object["userStyle"]; found {
+		err = json.Unmarshal(raw, &a.UserStyle)
+		if err != nil {
+			return fmt.Errorf("error reading 'userStyle': %w", err)
+		}
+		delete(object, "userStyle")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for DataAccount to handle AdditionalProperties:
+// the known fields as their struct tags say (a zero optional field is left
+// out), then the additional properties.
+func (a DataAccount) MarshalJSON() ([]byte, error) {
+	type known DataAccount // the fields without these methods; AdditionalProperties is json:"-"
+	b, err := json.Marshal(known(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for fieldName, field := range a.AdditionalProperties {
+		if _, taken := object[fieldName]; taken {
+			continue // a known field wins over an additional property of the same name
+		}
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for DataAccountRelation. Returns the specified
+// element and whether it was found
+func (a DataAccountRelation) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for DataAccountRelation
+func (a *DataAccountRelation) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for DataAccountRelation to handle AdditionalProperties
+func (a *DataAccountRelation) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["cardNo"]; found {
+		err = json.Unmarshal(raw, &a.CardNo)
+		if err != nil {
+			return fmt.Errorf("error reading 'cardNo': %w", err)
+		}
+		delete(object, "cardNo")
+	}
+
+	if raw, found := object["cardType"]; found {
+		err = json.Unmarshal(raw, &a.CardType)
+		if err != nil {
+			return fmt.Errorf("error reading 'cardType': %w", err)
+		}
+		delete(object, "cardType")
+	}
+
+	if raw, found := object["expireDate"]; found {
+		err = json.Unmarshal(raw, &a.ExpireDate)
+		if err != nil {
+			return fmt.Errorf("error reading 'expireDate': %w", err)
+		}
+		delete(object, "expireDate")
+	}
+
+	if raw, found := object["topOrganizeId"]; found {
+		err = json.Unmarshal(raw, &a.TopOrganizeId)
+		if err != nil {
+			return fmt.Errorf("error reading 'topOrganizeId': %w", err)
+		}
+		delete(object, "topOrganizeId")
+	}
+
+	if raw, found := object["topOrganizeName"]; found {
+		err = json.Unmarshal(raw, &a.TopOrganizeName)
+		if err != nil {
+			return fmt.Errorf("error reading 'topOrganizeName': %w", err)
+		}
+		delete(object, "topOrganizeName")
+	}
+
+	if raw, found := object["userId"]; found {
+		err = json.Unmarshal(raw, &a.UserId)
+		if err != nil {
+			return fmt.Errorf("error reading 'userId': %w", err)
+		}
+		delete(object, "userId")
+	}
+
+	if raw, found := object["userStyle"]; found {
+		err = json.Unmarshal(raw, &a.UserStyle)
+		if err != nil {
+			return fmt.Errorf("error reading 'userStyle': %w", err)
+		}
+		delete(object, "userStyle")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for DataAccountRelation to handle AdditionalProperties:
+// the known fields as their struct tags say (a zero optional field is left
+// out), then the additional properties.
+func (a DataAccountRelation) MarshalJSON() ([]byte, error) {
+	type known DataAccountRelation // the fields without these methods; AdditionalProperties is json:"-"
+	b, err := json.Marshal(known(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for fieldName, field := range a.AdditionalProperties {
+		if _, taken := object[fieldName]; taken {
+			continue // a known field wins over an additional property of the same name
+		}
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for DataFaculty. Returns the specified
+// element and whether it was found
+func (a DataFaculty) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for DataFaculty
+func (a *DataFaculty) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for DataFaculty to handle AdditionalProperties
+func (a *DataFaculty) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["accountNo"]; found {
+		err = json.Unmarshal(raw, &a.AccountNo)
+		if err != nil {
+			return fmt.Errorf("error reading 'accountNo': %w", err)
+		}
+		delete(object, "accountNo")
+	}
+
+	if raw, found := object["cardNo"]; found {
+		err = json.Unmarshal(raw, &a.CardNo)
+		if err != nil {
+			return fmt.Errorf("error reading 'cardNo': %w", err)
+		}
+		delete(object, "cardNo")
+	}
+
+	if raw, found := object["cardType"]; found {
+		err = json.Unmarshal(raw, &a.CardType)
+		if err != nil {
+			return fmt.Errorf("error reading 'cardType': %w", err)
+		}
+		delete(object, "cardType")
+	}
+
+	if raw, found := object["cardTypename"]; found {
+		err = json.Unmarshal(raw, &a.CardTypename)
+		if err != nil {
+			return fmt.Errorf("error reading 'cardTypename': %w", err)
+		}
+		delete(object, "cardTypename")
+	}
+
+	if raw, found := object["csd"]; found {
+		err = json.Unmarshal(raw, &a.Csd)
+		if err != nil {
+			return fmt.Errorf("error reading 'csd': %w", err)
+		}
+		delete(object, "csd")
+	}
+
+	if raw, found := object["displayName"]; found {
+		err = json.Unmarshal(raw, &a.DisplayName)
+		if err != nil {
+			return fmt.Errorf("error reading 'displayName': %w", err)
+		}
+		delete(object, "displayName")
+	}
+
+	if raw, found := object["email"]; found {
+		err = json.Unmarshal(raw, &a.Email)
+		if err != nil {
+			return fmt.Errorf("error reading 'email': %w", err)
+		}
+		delete(object, "email")
+	}
+
+	if raw, found := object["gh"]; found {
+		err = json.Unmarshal(raw, &a.Gh)
+		if err != nil {
+			return fmt.Errorf("error reading 'gh': %w", err)
+		}
+		delete(object, "gh")
+	}
+
+	if raw, found := object["gjm"]; found {
+		err = json.Unmarshal(raw, &a.Gjm)
+		if err != nil {
+			return fmt.Errorf("error reading 'gjm': %w", err)
+		}
+		delete(object, "gjm")
+	}
+
+	if raw, found := object["gjmc"]; found {
+		err = json.Unmarshal(raw, &a.Gjmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'gjmc': %w", err)
+		}
+		delete(object, "gjmc")
+	}
+
+	if raw, found := object["hyzk"]; found {
+		err = json.Unmarshal(raw, &a.Hyzk)
+		if err != nil {
+			return fmt.Errorf("error reading 'hyzk': %w", err)
+		}
+		delete(object, "hyzk")
+	}
+
+	if raw, found := object["jg"]; found {
+		err = json.Unmarshal(raw, &a.Jg)
+		if err != nil {
+			return fmt.Errorf("error reading 'jg': %w", err)
+		}
+		delete(object, "jg")
+	}
+
+	if raw, found := object["jgm"]; found {
+		err = json.Unmarshal(raw, &a.Jgm)
+		if err != nil {
+			return fmt.Errorf("error reading 'jgm': %w", err)
+		}
+		delete(object, "jgm")
+	}
+
+	if raw, found := object["mzm"]; found {
+		err = json.Unmarshal(raw, &a.Mzm)
+		if err != nil {
+			return fmt.Errorf("error reading 'mzm': %w", err)
+		}
+		delete(object, "mzm")
+	}
+
+	if raw, found := object["mzmc"]; found {
+		err = json.Unmarshal(raw, &a.Mzmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'mzmc': %w", err)
+		}
+		delete(object, "mzmc")
+	}
+
+	if raw, found := object["organizeId"]; found {
+		err = json.Unmarshal(raw, &a.OrganizeId)
+		if err != nil {
+			return fmt.Errorf("error reading 'organizeId': %w", err)
+		}
+		delete(object, "organizeId")
+	}
+
+	if raw, found := object["organizeName"]; found {
+		err = json.Unmarshal(raw, &a.OrganizeName)
+		if err != nil {
+			return fmt.Errorf("error reading 'organizeName': %w", err)
+		}
+		delete(object, "organizeName")
+	}
+
+	if raw, found := object["ryztm"]; found {
+		err = json.Unmarshal(raw, &a.Ryztm)
+		if err != nil {
+			return fmt.Errorf("error reading 'ryztm': %w", err)
+		}
+		delete(object, "ryztm")
+	}
+
+	if raw, found := object["ryztmc"]; found {
+		err = json.Unmarshal(raw, &a.Ryztmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'ryztmc': %w", err)
+		}
+		delete(object, "ryztmc")
+	}
+
+	if raw, found := object["telephone"]; found {
+		err = json.Unmarshal(raw, &a.Telephone)
+		if err != nil {
+			return fmt.Errorf("error reading 'telephone': %w", err)
+		}
+		delete(object, "telephone")
+	}
+
+	if raw, found := object["topOrganizeId"]; found {
+		err = json.Unmarshal(raw, &a.TopOrganizeId)
+		if err != nil {
+			return fmt.Errorf("error reading 'topOrganizeId': %w", err)
+		}
+		delete(object, "topOrganizeId")
+	}
+
+	if raw, found := object["topOrganizeName"]; found {
+		err = json.Unmarshal(raw, &a.TopOrganizeName)
+		if err != nil {
+			return fmt.Errorf("error reading 'topOrganizeName': %w", err)
+		}
+		delete(object, "topOrganizeName")
+	}
+
+	if raw, found := object["xbm"]; found {
+		err = json.Unmarshal(raw, &a.Xbm)
+		if err != nil {
+			return fmt.Errorf("error reading 'xbm': %w", err)
+		}
+		delete(object, "xbm")
+	}
+
+	if raw, found := object["xbmc"]; found {
+		err = json.Unmarshal(raw, &a.Xbmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'xbmc': %w", err)
+		}
+		delete(object, "xbmc")
+	}
+
+	if raw, found := object["zzmm"]; found {
+		err = json.Unmarshal(raw, &a.Zzmm)
+		if err != nil {
+			return fmt.Errorf("error reading 'zzmm': %w", err)
+		}
+		delete(object, "zzmm")
+	}
+
+	if raw, found := object["zzmmm"]; found {
+		err = json.Unmarshal(raw, &a.Zzmmm)
+		if err != nil {
+			return fmt.Errorf("error reading 'zzmmm': %w", err)
+		}
+		delete(object, "zzmmm")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for DataFaculty to handle AdditionalProperties:
+// the known fields as their struct tags say (a zero optional field is left
+// out), then the additional properties.
+func (a DataFaculty) MarshalJSON() ([]byte, error) {
+	type known DataFaculty // the fields without these methods; AdditionalProperties is json:"-"
+	b, err := json.Marshal(known(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for fieldName, field := range a.AdditionalProperties {
+		if _, taken := object[fieldName]; taken {
+			continue // a known field wins over an additional property of the same name
+		}
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for DataStudent. Returns the specified
+// element and whether it was found
+func (a DataStudent) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for DataStudent
+func (a *DataStudent) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for DataStudent to handle AdditionalProperties
+func (a *DataStudent) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["accountNo"]; found {
+		err = json.Unmarshal(raw, &a.AccountNo)
+		if err != nil {
+			return fmt.Errorf("error reading 'accountNo': %w", err)
+		}
+		delete(object, "accountNo")
+	}
+
+	if raw, found := object["csrq"]; found {
+		err = json.Unmarshal(raw, &a.Csrq)
+		if err != nil {
+			return fmt.Errorf("error reading 'csrq': %w", err)
+		}
+		delete(object, "csrq")
+	}
+
+	if raw, found := object["email"]; found {
+		err = json.Unmarshal(raw, &a.Email)
+		if err != nil {
+			return fmt.Errorf("error reading 'email': %w", err)
+		}
+		delete(object, "email")
+	}
+
+	if raw, found := object["gbdm"]; found {
+		err = json.Unmarshal(raw, &a.Gbdm)
+		if err != nil {
+			return fmt.Errorf("error reading 'gbdm': %w", err)
+		}
+		delete(object, "gbdm")
+	}
+
+	if raw, found := object["gbmc"]; found {
+		err = json.Unmarshal(raw, &a.Gbmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'gbmc': %w", err)
+		}
+		delete(object, "gbmc")
+	}
+
+	if raw, found := object["hyzkdm"]; found {
+		err = json.Unmarshal(raw, &a.Hyzkdm)
+		if err != nil {
+			return fmt.Errorf("error reading 'hyzkdm': %w", err)
+		}
+		delete(object, "hyzkdm")
+	}
+
+	if raw, found := object["hyzkmc"]; found {
+		err = json.Unmarshal(raw, &a.Hyzkmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'hyzkmc': %w", err)
+		}
+		delete(object, "hyzkmc")
+	}
+
+	if raw, found := object["jg"]; found {
+		err = json.Unmarshal(raw, &a.Jg)
+		if err != nil {
+			return fmt.Errorf("error reading 'jg': %w", err)
+		}
+		delete(object, "jg")
+	}
+
+	if raw, found := object["jgmc"]; found {
+		err = json.Unmarshal(raw, &a.Jgmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'jgmc': %w", err)
+		}
+		delete(object, "jgmc")
+	}
+
+	if raw, found := object["mzdm"]; found {
+		err = json.Unmarshal(raw, &a.Mzdm)
+		if err != nil {
+			return fmt.Errorf("error reading 'mzdm': %w", err)
+		}
+		delete(object, "mzdm")
+	}
+
+	if raw, found := object["mzmc"]; found {
+		err = json.Unmarshal(raw, &a.Mzmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'mzmc': %w", err)
+		}
+		delete(object, "mzmc")
+	}
+
+	if raw, found := object["pyfsdm"]; found {
+		err = json.Unmarshal(raw, &a.Pyfsdm)
+		if err != nil {
+			return fmt.Errorf("error reading 'pyfsdm': %w", err)
+		}
+		delete(object, "pyfsdm")
+	}
+
+	if raw, found := object["pyfsmc"]; found {
+		err = json.Unmarshal(raw, &a.Pyfsmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'pyfsmc': %w", err)
+		}
+		delete(object, "pyfsmc")
+	}
+
+	if raw, found := object["sfzhm"]; found {
+		err = json.Unmarshal(raw, &a.Sfzhm)
+		if err != nil {
+			return fmt.Errorf("error reading 'sfzhm': %w", err)
+		}
+		delete(object, "sfzhm")
+	}
+
+	if raw, found := object["sj"]; found {
+		err = json.Unmarshal(raw, &a.Sj)
+		if err != nil {
+			return fmt.Errorf("error reading 'sj': %w", err)
+		}
+		delete(object, "sj")
+	}
+
+	if raw, found := object["sydqm"]; found {
+		err = json.Unmarshal(raw, &a.Sydqm)
+		if err != nil {
+			return fmt.Errorf("error reading 'sydqm': %w", err)
+		}
+		delete(object, "sydqm")
+	}
+
+	if raw, found := object["sydqmc"]; found {
+		err = json.Unmarshal(raw, &a.Sydqmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'sydqmc': %w", err)
+		}
+		delete(object, "sydqmc")
+	}
+
+	if raw, found := object["xbdm"]; found {
+		err = json.Unmarshal(raw, &a.Xbdm)
+		if err != nil {
+			return fmt.Errorf("error reading 'xbdm': %w", err)
+		}
+		delete(object, "xbdm")
+	}
+
+	if raw, found := object["xbmc"]; found {
+		err = json.Unmarshal(raw, &a.Xbmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'xbmc': %w", err)
+		}
+		delete(object, "xbmc")
+	}
+
+	if raw, found := object["xh"]; found {
+		err = json.Unmarshal(raw, &a.Xh)
+		if err != nil {
+			return fmt.Errorf("error reading 'xh': %w", err)
+		}
+		delete(object, "xh")
+	}
+
+	if raw, found := object["xldm"]; found {
+		err = json.Unmarshal(raw, &a.Xldm)
+		if err != nil {
+			return fmt.Errorf("error reading 'xldm': %w", err)
+		}
+		delete(object, "xldm")
+	}
+
+	if raw, found := object["xlmc"]; found {
+		err = json.Unmarshal(raw, &a.Xlmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'xlmc': %w", err)
+		}
+		delete(object, "xlmc")
+	}
+
+	if raw, found := object["xm"]; found {
+		err = json.Unmarshal(raw, &a.Xm)
+		if err != nil {
+			return fmt.Errorf("error reading 'xm': %w", err)
+		}
+		delete(object, "xm")
+	}
+
+	if raw, found := object["zjlb"]; found {
+		err = json.Unmarshal(raw, &a.Zjlb)
+		if err != nil {
+			return fmt.Errorf("error reading 'zjlb': %w", err)
+		}
+		delete(object, "zjlb")
+	}
+
+	if raw, found := object["zjlbmc"]; found {
+		err = json.Unmarshal(raw, &a.Zjlbmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'zjlbmc': %w", err)
+		}
+		delete(object, "zjlbmc")
+	}
+
+	if raw, found := object["zzmmdm"]; found {
+		err = json.Unmarshal(raw, &a.Zzmmdm)
+		if err != nil {
+			return fmt.Errorf("error reading 'zzmmdm': %w", err)
+		}
+		delete(object, "zzmmdm")
+	}
+
+	if raw, found := object["zzmmmc"]; found {
+		err = json.Unmarshal(raw, &a.Zzmmmc)
+		if err != nil {
+			return fmt.Errorf("error reading 'zzmmmc': %w", err)
+		}
+		delete(object, "zzmmmc")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for DataStudent to handle AdditionalProperties:
+// the known fields as their struct tags say (a zero optional field is left
+// out), then the additional properties.
+func (a DataStudent) MarshalJSON() ([]byte, error) {
+	type known DataStudent // the fields without these methods; AdditionalProperties is json:"-"
+	b, err := json.Marshal(known(a))
+	if err != nil || len(a.AdditionalProperties) == 0 {
+		return b, err
+	}
+	object := make(map[string]json.RawMessage)
+	if err := json.Unmarshal(b, &object); err != nil {
+		return nil, err
+	}
+	for fieldName, field := range a.AdditionalProperties {
+		if _, taken := object[fieldName]; taken {
+			continue // a known field wins over an additional property of the same name
+		}
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}

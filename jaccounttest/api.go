@@ -38,10 +38,11 @@ func envelopeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, gen.Envelope{Errno: status, Error: msg})
 }
 
-// apiHandler serves /v1/: authentication here, then the operation's route,
-// scopes and handler (routes.go).
-func (s *Server) apiHandler() http.Handler {
-	mux := s.apiRouter()
+// apiHandler serves /v1/ of server ("" the open API, "data" the data
+// resources): authentication here, then the operation's route, scopes and
+// handler (routes.go).
+func (s *Server) apiHandler(server string) http.Handler {
+	mux := s.apiRouter(server)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, cred := bearerToken(r)
 		s.mu.Lock()

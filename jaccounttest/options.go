@@ -22,6 +22,7 @@ type config struct {
 	pkce         bool
 	examples     bool
 	logger       *slog.Logger
+	data         dataConfig // the data resources' records (data.go)
 }
 
 func defaultConfig() config {

@@ -7,6 +7,7 @@ package jaccounttest
 var operations = []operation{
 	{
 		id:       "getMyProfile",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/profile",
 		security: [][]string{{"basic"}, {"essential"}, {"profile"}, {"privacy"}},
@@ -17,6 +18,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getUserPositions",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/enterprise/user/positions",
 		security: [][]string{{"essential"}},
@@ -27,6 +29,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getUserRights",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/enterprise/user/rights",
 		security: [][]string{{}},
@@ -37,6 +40,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getLesson",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/lesson/{code}",
 		security: [][]string{{"lessons"}},
@@ -47,6 +51,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMyLessons",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/lessons",
 		security: [][]string{{"lessons"}},
@@ -57,6 +62,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMyLessonsBySemester",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/lessons/{semester}",
 		security: [][]string{{"lessons"}},
@@ -67,6 +73,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMyExaminations",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/examinations",
 		security: [][]string{{"exams"}},
@@ -77,6 +84,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getMyCard",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/card",
 		security: [][]string{{"card_info"}},
@@ -87,6 +95,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMyCardTransactions",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/card/transactions",
 		security: [][]string{{"card_transactions"}},
@@ -94,6 +103,50 @@ var operations = []operation{
 		entities: "list",
 		paging:   &paging{style: "token", token: "nextToken", limit: "", start: "", first: "", offset: "", maxPageSize: 0},
 		example:  "{\"entities\":[{\"amount\":-18,\"cardBalance\":1.68,\"dateTime\":1623835790000,\"description\":\"持卡人消费\",\"merchant\":\"新疆餐厅\",\"system\":\"闵二外档\"}],\"errno\":0,\"error\":\"success\",\"total\":1}",
+	},
+	{
+		id:       "listStudents",
+		server:   "data",
+		method:   "GET",
+		path:     "/v1/stu/profile",
+		security: [][]string{{"exchange_data"}},
+		required: nil,
+		entities: "list",
+		paging:   &paging{style: "first-offset", token: "", limit: "", start: "", first: "first", offset: "offset", maxPageSize: 200},
+		example:  "{\"entities\":[{\"accountNo\":\"zhangsan\",\"csrq\":\"2004-01-01\",\"email\":\"zhangsan@sjtu.edu.cn\",\"gbdm\":\"156\",\"gbmc\":\"中国\",\"hyzkdm\":\"1\",\"hyzkmc\":\"未婚\",\"jg\":\"310000\",\"jgmc\":\"上海市\",\"mzdm\":\"01\",\"mzmc\":\"汉族\",\"pyfsdm\":\"\",\"pyfsmc\":\"\",\"sfzhm\":\"31011120040101xxxx\",\"sj\":\"1380000xxxx\",\"sydqm\":\"310000\",\"sydqmc\":\"上海市\",\"xbdm\":\"1\",\"xbmc\":\"男\",\"xh\":\"5200000000xx\",\"xldm\":\"\",\"xlmc\":\"\",\"xm\":\"张三\",\"zjlb\":\"1\",\"zjlbmc\":\"居民身份证\",\"zzmmdm\":\"13\",\"zzmmmc\":\"群众\"}],\"errno\":0,\"error\":\"success\",\"total\":1}",
+	},
+	{
+		id:       "listFaculty",
+		server:   "data",
+		method:   "GET",
+		path:     "/v1/faculty/profile",
+		security: [][]string{{"exchange_data"}},
+		required: nil,
+		entities: "list",
+		paging:   &paging{style: "first-offset", token: "", limit: "", start: "", first: "first", offset: "offset", maxPageSize: 200},
+		example:  "{\"entities\":[{\"accountNo\":\"lilaoshi\",\"cardNo\":\"31011119800101xxxx\",\"cardType\":\"01\",\"cardTypename\":\"身份证\",\"csd\":\"\",\"displayName\":\"李老师\",\"email\":\"lilaoshi@sjtu.edu.cn\",\"gh\":\"100xx\",\"gjm\":\"156\",\"gjmc\":\"中国\",\"hyzk\":\"\",\"jg\":\"\",\"jgm\":\"\",\"mzm\":\"01\",\"mzmc\":\"汉族\",\"organizeId\":\"\",\"organizeName\":\"\",\"ryztm\":\"\",\"ryztmc\":\"\",\"telephone\":\"\",\"topOrganizeId\":\"40100\",\"topOrganizeName\":\"网络信息中心\",\"xbm\":\"2\",\"xbmc\":\"女\",\"zzmm\":\"\",\"zzmmm\":\"\"}],\"errno\":0,\"error\":\"success\",\"total\":1}",
+	},
+	{
+		id:       "listAccounts",
+		server:   "data",
+		method:   "GET",
+		path:     "/v1/account/info",
+		security: [][]string{{"exchange_data"}},
+		required: nil,
+		entities: "list",
+		paging:   &paging{style: "first-offset", token: "", limit: "", start: "", first: "first", offset: "offset", maxPageSize: 200},
+		example:  "{\"entities\":[{\"accountNo\":\"zhangsan\",\"accountStatus\":\"正常\",\"cardNo\":\"31011119920311xxxx\",\"cardType\":\"01\",\"displayName\":\"张三\",\"email\":\"testprofile@sjtu.edu.cn\",\"guid\":\"28A42245-7435-499C-B2B7-xxxxxxx\",\"identityExpireDate\":\"2023-07-31\",\"relationList\":[{\"cardNo\":\"31011119920311xxxx\",\"cardType\":\"01\",\"expireDate\":\"2023-07-31\",\"topOrganizeId\":\"40100\",\"topOrganizeName\":\"网络信息中心\",\"userId\":\"xxxxx\",\"userStyle\":\"faculty\"}],\"telephone\":\"\",\"timestamp\":\"2022-08-19 00:00:00\",\"topOrganizeId\":\"40100\",\"topOrganizeName\":\"网络信息中心\",\"userId\":\"xxxxx\",\"userStyle\":\"faculty\"}],\"errno\":0,\"error\":\"success\",\"total\":1}",
+	},
+	{
+		id:       "listPapers",
+		server:   "data",
+		method:   "GET",
+		path:     "/v1/paper/info",
+		security: [][]string{{"exchange_data"}},
+		required: nil,
+		entities: "list",
+		paging:   &paging{style: "first-offset", token: "", limit: "", start: "", first: "first", offset: "offset", maxPageSize: 200},
+		example:  "{\"entities\":[],\"errno\":0,\"error\":\"success\",\"total\":0}",
 	},
 }
 

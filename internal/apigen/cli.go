@@ -26,7 +26,10 @@ import (
 //     (cardNo: --card-no), or x-jaccount-cli-flag; required ones are
 //     required flags; the paging parameters are not flags: the command walks
 //     every page (--limit stops early);
-//   - operations with a request body have no command (use `jaccount api`).
+//   - operations with a request body have no command (use `jaccount api`);
+//   - operations on another server than the open API's (the data
+//     resources, api.DataClient) have no command and are not in `jaccount
+//     api`'s table yet: the CLI has one client, for the open API.
 
 // CLIGroup is a command group: one service.
 type CLIGroup struct {
@@ -64,6 +67,9 @@ type CLIFlag struct {
 func CLI(a *API) []*CLIGroup {
 	var groups []*CLIGroup
 	for _, s := range a.Services {
+		if s.Server != nil && !s.Server.Default {
+			continue
+		}
 		g := &CLIGroup{Name: kebab(s.Tag), Service: s}
 		var variants []*Op
 		for _, op := range s.Ops {
@@ -331,9 +337,10 @@ func printCall(op *Op, c *CLICommand) string {
 	return fmt.Sprintf("return a.apiErr(%s)\n", callOf(op, false))
 }
 
-// CLIOps are every operation, for `jaccount api`: sorted by ID.
+// CLIOps are every operation of the open API, for `jaccount api`: sorted
+// by ID.
 func CLIOps(a *API) []*Op {
-	ops := slices.Clone(a.Ops)
+	ops := slices.DeleteFunc(slices.Clone(a.Ops), func(op *Op) bool { return op.Server != nil && !op.Server.Default })
 	slices.SortFunc(ops, func(x, y *Op) int { return strings.Compare(x.ID, y.ID) })
 	return ops
 }

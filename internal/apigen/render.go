@@ -163,7 +163,11 @@ func methodDoc(op *Op) string {
 	if op.Deprecated {
 		facts = append(facts, "The documentation marks the operation deprecated.")
 	}
-	facts = append(facts, "Operation "+op.ID+": "+op.Method+" "+op.Path+".")
+	where := "."
+	if !op.Server.Default {
+		where = " on " + op.Server.URL + " (" + op.Server.Client + ")."
+	}
+	facts = append(facts, "Operation "+op.ID+": "+op.Method+" "+op.Path+where)
 	text := strings.Join(parts, "\n\n") + "\n\n" + strings.Join(facts, " ")
 	c := comment(text)
 	c += "\n//\n// Documentation: " + op.DocURL
@@ -518,7 +522,7 @@ func callExpr(op *Op) string {
 	method := "http.Method" + strings.ToUpper(op.Method[:1]) + strings.ToLower(op.Method[1:])
 	fn := map[EntityKind]string{EntitySingle: "callOne[" + op.Entity + "]", EntityList: "callList[" + op.Entity + "]",
 		EntityNone: "callNone"}[op.Entities]
-	return fn + "(ctx, s.c, " + method + ", " + pathExpr(op) + ", " + query + ", " + body + ")"
+	return fn + "(ctx, &s.c.core, " + method + ", " + pathExpr(op) + ", " + query + ", " + body + ")"
 }
 
 // pagerExpr is the body of an operation's iterator.
