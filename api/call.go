@@ -106,7 +106,7 @@ func rawBody(b []byte, contentType string) (*reqBody, error) {
 }
 
 // callOne returns the single entity of an operation that yields one.
-func callOne[T any](ctx context.Context, c *Client, method, path, rawQuery string, body *reqBody) (*T, error) {
+func callOne[T any](ctx context.Context, c *core, method, path, rawQuery string, body *reqBody) (*T, error) {
 	env, err := call[T](ctx, c, method, path, rawQuery, body, resultSingle)
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func callOne[T any](ctx context.Context, c *Client, method, path, rawQuery strin
 }
 
 // callList returns the entities of a list operation.
-func callList[T any](ctx context.Context, c *Client, method, path, rawQuery string, body *reqBody) (*List[T], error) {
+func callList[T any](ctx context.Context, c *core, method, path, rawQuery string, body *reqBody) (*List[T], error) {
 	env, err := call[T](ctx, c, method, path, rawQuery, body, resultList)
 	if err != nil {
 		return nil, err
@@ -124,7 +124,7 @@ func callList[T any](ctx context.Context, c *Client, method, path, rawQuery stri
 }
 
 // callNone runs an operation whose reply carries nothing of use.
-func callNone(ctx context.Context, c *Client, method, path, rawQuery string, body *reqBody) error {
+func callNone(ctx context.Context, c *core, method, path, rawQuery string, body *reqBody) error {
 	_, err := call[json.RawMessage](ctx, c, method, path, rawQuery, body, resultNone)
 	return err
 }
@@ -132,7 +132,7 @@ func callNone(ctx context.Context, c *Client, method, path, rawQuery string, bod
 // call sends method path?rawQuery with the body rb (nil: none) through the retrying,
 // authenticating stack and decodes the envelope of a 2xx reply; every other
 // outcome is an *Error.
-func call[T any](ctx context.Context, c *Client, method, path, rawQuery string, rb *reqBody, want result) (*envelope[T], error) {
+func call[T any](ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, want result) (*envelope[T], error) {
 	resp, b, st, err := send(ctx, c, method, path, rawQuery, rb, "")
 	if err != nil {
 		return nil, err
@@ -151,7 +151,7 @@ func call[T any](ctx context.Context, c *Client, method, path, rawQuery string, 
 // its status; the caller closes resp.Body. A failure without a usable reply
 // is an *Error. accept, when not empty, replaces the Accept header
 // (application/json).
-func send(ctx context.Context, c *Client, method, path, rawQuery string, rb *reqBody, accept string) (*http.Response, *body, *callState, error) {
+func send(ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, accept string) (*http.Response, *body, *callState, error) {
 	if ctx == nil {
 		return nil, nil, nil, errors.New("jaccount api: nil Context")
 	}

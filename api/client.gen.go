@@ -2,6 +2,14 @@
 
 package api
 
+import (
+	"context"
+	"net/http"
+	"net/url"
+
+	"golang.org/x/oauth2"
+)
+
 // Client is the typed client of the jAccount open API. Its fields are the
 // API's services, one per tag of openapi/jaccount.yaml, and their methods
 // the operations. A Client is safe for concurrent use: build one with
@@ -52,7 +60,7 @@ type Client struct {
 	common service // what every service points to
 }
 
-// service is what every service type is: the client it belongs to.
+// service is what every service type of Client is: the client it belongs to.
 type service struct{ c *Client }
 
 // ProfileService holds the operations of the profile API: profiles (个人信息): the signed-in
@@ -134,4 +142,99 @@ func (c *Client) initServices() {
 	c.Calendar = (*CalendarService)(&c.common)
 	c.Signature = (*SignatureService)(&c.common)
 	c.Circles = (*CirclesService)(&c.common)
+}
+
+// DataClient is the typed client of the operations on https://graphql.sjtu.edu.cn
+// (DefaultDataBaseURL): jAccount data resources (数据资源): server-to-server data exchange,
+// reachable from the campus network or the VPN only (elsewhere `https://graphql.sjtu.edu.cn/v1`
+// answers 302 to `https://restrict.sjtu.edu.cn/`).
+//
+// Its fields are the services, one per tag of openapi/jaccount.yaml whose operations go to that
+// server, and their methods the operations. It shares the transport, retries, token handling,
+// envelope decoding and errors of Client. A DataClient is safe for concurrent use: build one with
+// NewDataClient and share it.
+type DataClient struct {
+	// Students is the students API: data resources (数据资源, graphql.sjtu.edu.cn),
+	// 本科教学类: student base information (学生基本信息).
+	Students *StudentsService
+	// Faculty is the faculty API: data resources (数据资源, graphql.sjtu.edu.cn), 教职工类:
+	// faculty base information (教工基本信息).
+	Faculty *FacultyService
+	// Accounts is the accounts API: data resources (数据资源, graphql.sjtu.edu.cn), 账号类:
+	// account information (账号信息).
+	Accounts *AccountsService
+	// Papers is the papers API: data resources (数据资源, graphql.sjtu.edu.cn), 论文类: theses
+	// and papers (论文信息).
+	Papers *PapersService
+
+	core               // the transport stack, hand-written in client.go
+	common dataService // what every service points to
+}
+
+// dataService is what every service type of DataClient is: the client it belongs to.
+type dataService struct{ c *DataClient }
+
+// StudentsService holds the operations of the students API: data resources (数据资源,
+// graphql.sjtu.edu.cn), 本科教学类: student base information (学生基本信息).
+type StudentsService dataService
+
+// FacultyService holds the operations of the faculty API: data resources (数据资源,
+// graphql.sjtu.edu.cn), 教职工类: faculty base information (教工基本信息).
+type FacultyService dataService
+
+// AccountsService holds the operations of the accounts API: data resources (数据资源,
+// graphql.sjtu.edu.cn), 账号类: account information (账号信息).
+type AccountsService dataService
+
+// PapersService holds the operations of the papers API: data resources (数据资源,
+// graphql.sjtu.edu.cn), 论文类: theses and papers (论文信息).
+type PapersService dataService
+
+// initServices points every service at c.
+func (c *DataClient) initServices() {
+	c.common.c = c
+	c.Students = (*StudentsService)(&c.common)
+	c.Faculty = (*FacultyService)(&c.common)
+	c.Accounts = (*AccountsService)(&c.common)
+	c.Papers = (*PapersService)(&c.common)
+}
+
+// DefaultDataBaseURL is the address of the server DataClient calls, unless WithDataBaseURL says
+// otherwise.
+const DefaultDataBaseURL = "https://graphql.sjtu.edu.cn"
+
+// NewDataClient returns a DataClient that authenticates with ts, configured by the same options as
+// NewClient; its base URL is DefaultDataBaseURL unless WithDataBaseURL gives another (WithBaseURL
+// sets Client's, not this one's, so one option list can configure both clients). Use StaticToken
+// for a fixed access token. If ts implements Refresher, a rejected token (401, or 403 with errno
+// 10002/10007) forces one refresh; if it implements ContextTokenSource, it is asked for tokens with
+// the call's context.
+func NewDataClient(ts oauth2.TokenSource, opts ...Option) (*DataClient, error) {
+	co, err := newClientCore("NewDataClient", "DataClient", DefaultDataBaseURL, ts, opts)
+	if err != nil {
+		return nil, err
+	}
+	c := &DataClient{core: co}
+	c.initServices()
+	return c, nil
+}
+
+// WithDataBaseURL sets the address of the server DataClient calls, e.g. a fake's; a path in it is
+// kept as a prefix of every operation's path. Empty means DefaultDataBaseURL. NewClient ignores it.
+func WithDataBaseURL(u string) Option { return withServerURL("DataClient", u) }
+
+// BaseURL returns the server's base URL, without a trailing slash.
+func (c *DataClient) BaseURL() string { return c.base }
+
+// HTTPClient returns an *http.Client that sends through c's stack (the
+// token, the retries, the per-attempt timeout and the body size cap) without
+// decoding the responses, for replies that are not the JSON envelope.
+// Requests must go to c's base URL, since they carry the token.
+func (c *DataClient) HTTPClient() *http.Client { return c.http }
+
+// Do sends method path?query with body through c's stack, checks the
+// envelope and decodes its entities into out, like Client.Do: it is the call
+// for an operation of this server that the spec does not model.
+func (c *DataClient) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	return c.do(ctx, method, path, query, body, out)
 }

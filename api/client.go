@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,27 +30,46 @@ type core struct {
 // or 403 with errno 10002/10007) forces one refresh; if it implements
 // ContextTokenSource, it is asked for tokens with the call's context.
 func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
+	co, err := newClientCore("NewClient", "", DefaultBaseURL, ts, opts)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{core: co}
+	c.initServices()
+	return c, nil
+}
+
+// newClientCore builds the stack of a client named fn (NewClient,
+// NewDataClient) for ts and opts. server is the client type of a server
+// other than the open API's ("" for the open API): its base URL comes from
+// its own option (withServerURL), else def.
+func newClientCore(fn, server, def string, ts oauth2.TokenSource, opts []Option) (core, error) {
 	if ts == nil {
-		return nil, errors.New("jaccount api: NewClient: nil TokenSource")
+		return core{}, fmt.Errorf("jaccount api: %s: nil TokenSource", fn)
 	}
 	s, err := newSettings(opts)
 	if err != nil {
-		return nil, fmt.Errorf("jaccount api: NewClient: %w", err)
+		return core{}, fmt.Errorf("jaccount api: %s: %w", fn, err)
 	}
-	base := strings.TrimRight(s.baseURL, "/")
+	base := s.baseURL
+	if server != "" {
+		base = def
+		if s.serverURLs != nil {
+			base = cmp.Or((*s.serverURLs)[server], def)
+		}
+	}
+	base = strings.TrimRight(base, "/")
 	u, err := url.Parse(base)
 	if err != nil {
-		return nil, fmt.Errorf("jaccount api: NewClient: base URL: %w", err)
+		return core{}, fmt.Errorf("jaccount api: %s: base URL: %w", fn, err)
 	}
 	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("jaccount api: NewClient: base URL %q: want http(s)://host[/path]", base)
+		return core{}, fmt.Errorf("jaccount api: %s: base URL %q: want http(s)://host[/path]", fn, base)
 	}
 	if s.transport == nil {
 		s.transport = defaultTransport()
 	}
-	c := &Client{core: newCore(s, base, u, ts, nil)}
-	c.initServices()
-	return c, nil
+	return newCore(s, base, u, ts, nil), nil
 }
 
 // newCore builds the stack for ts over the settings' transport. The header
@@ -164,7 +184,7 @@ var reqTemplate = http.Request{
 }
 
 // newRequest builds GET base+path?rawQuery in u and a request for it.
-func (c *Client) newRequest(ctx context.Context, u *url.URL, path, rawQuery string) (*http.Request, error) {
+func (c *core) newRequest(ctx context.Context, u *url.URL, path, rawQuery string) (*http.Request, error) {
 	if err := c.fillURL(u, path, rawQuery); err != nil {
 		return nil, err
 	}
@@ -175,7 +195,7 @@ func (c *Client) newRequest(ctx context.Context, u *url.URL, path, rawQuery stri
 }
 
 // fillURL sets u to base+path?rawQuery; path is already escaped.
-func (c *Client) fillURL(u *url.URL, path, rawQuery string) error {
+func (c *core) fillURL(u *url.URL, path, rawQuery string) error {
 	*u = *c.baseURL
 	u.Path = c.baseURL.Path + path
 	u.RawPath = ""

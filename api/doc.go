@@ -38,6 +38,16 @@
 // envelope) through the client's stack, and NewRequest and Authorize build
 // an *http.Request with the token applied without sending it.
 //
+// # Data resources
+//
+// DataClient calls the data resources (数据资源) on their own server,
+// https://graphql.sjtu.edu.cn: students, faculty, accounts and papers, with a
+// client-credentials token of scope exchange_data, paged with first and
+// offset, and filtered by update time for incremental sync jobs. It is
+// generated from the operations of the spec that declare that server and
+// shares everything below with Client; see NewDataClient, ParseDataTime and
+// the README.
+//
 // # Authentication
 //
 // The client takes an oauth2.TokenSource and asks it for a token on every

@@ -24,7 +24,7 @@ func Get[T any](ctx context.Context, c *Client, path string, query url.Values) (
 	if err := checkPath("Get", path); err != nil {
 		return nil, err
 	}
-	return callOne[T](ctx, c, "GET", path, query.Encode(), nil)
+	return callOne[T](ctx, &c.core, "GET", path, query.Encode(), nil)
 }
 
 // GetList calls GET path?query and returns the reply's entities as Ts, with
@@ -33,7 +33,7 @@ func GetList[T any](ctx context.Context, c *Client, path string, query url.Value
 	if err := checkPath("GetList", path); err != nil {
 		return nil, err
 	}
-	return callList[T](ctx, c, "GET", path, query.Encode(), nil)
+	return callList[T](ctx, &c.core, "GET", path, query.Encode(), nil)
 }
 
 // Do sends method path?query with body through the same stack as the typed
@@ -51,6 +51,11 @@ func GetList[T any](ctx context.Context, c *Client, path string, query url.Value
 // Requests other than GET, HEAD, PUT, DELETE, OPTIONS and TRACE are retried
 // only when the connection was never made.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	return c.do(ctx, method, path, query, body, out)
+}
+
+// do is Do, for every client type.
+func (c *core) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	if err := checkPath("Do", path); err != nil {
 		return err
 	}

@@ -91,6 +91,35 @@ type Classroom = gen.Classroom
 // Course is gen.Course. The course (课程) a teaching class belongs to.
 type Course = gen.Course
 
+// DataAccount is gen.DataAccount. An account record of the data resources (账号信息,
+// graphql/account.html and the overview's example). Every field is optional (permissions are per
+// field). Members the documentation does not list are kept in AdditionalProperties.
+type DataAccount = gen.DataAccount
+
+// DataAccountRelation is gen.DataAccountRelation. One identity of a data-resource account record
+// (relationList). Members the documentation does not list (the GraphQL twin has GUID and
+// P_ORGANIZE_ID/NAME) are kept in AdditionalProperties.
+type DataAccountRelation = gen.DataAccountRelation
+
+// DataFaculty is gen.DataFaculty. A faculty record of the data resources (教工基本信息,
+// graphql/faculty.html). Every field is a string and optional (permissions are per field). The
+// fields are those the stored page lists, which ends with "…": members it does not list are kept
+// in AdditionalProperties. Glosses marked "reading" are readings of the pinyin abbreviations; the
+// others are the page's.
+type DataFaculty = gen.DataFaculty
+
+// DataPaper is gen.DataPaper. A paper record of the data resources (论文类). Uncertain: no field
+// is documented, so every member is kept as raw JSON.
+type DataPaper = gen.DataPaper
+
+// DataStudent is gen.DataStudent. A student record of the data resources (学生基本信息,
+// graphql/student.html). Every field is a string and optional (permissions are per field). The
+// fields are those the stored page lists, which ends with "…": members it does not list (the
+// GraphQL twin adds GLYX, ZYDM, XJZTDM, NJ and more, which the REST record presumably carries in
+// camel or lower case) are kept in AdditionalProperties. The glosses in brackets are readings of
+// the pinyin abbreviations, except 学号, which the page gives.
+type DataStudent = gen.DataStudent
+
 // Department is gen.Department. A department (部门) of the school. Uncertain: the documentation
 // available does not give its shape, so every member is kept as raw JSON (a map); no member is
 // modelled.

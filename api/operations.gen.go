@@ -32,7 +32,7 @@ var (
 //
 // Documentation: https://developer.sjtu.edu.cn/api/profile.html
 func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
-	return callOne[Profile](ctx, s.c, http.MethodGet, PathProfileGet, "", nil)
+	return callOne[Profile](ctx, &s.c.core, http.MethodGet, PathProfileGet, "", nil)
 }
 
 // GetUser gets a user's profile by account or id.
@@ -49,7 +49,7 @@ func (s *ProfileService) GetUser(ctx context.Context, id string) (*Profile, erro
 	if err := checkString("Profile.GetUser", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[Profile](ctx, s.c, http.MethodGet, "/v1/profile/"+pathString(id), "", nil)
+	return callOne[Profile](ctx, &s.c.core, http.MethodGet, "/v1/profile/"+pathString(id), "", nil)
 }
 
 // SendMessage sends a task update message.
@@ -68,7 +68,7 @@ func (s *TaskService) SendMessage(ctx context.Context, body TaskMessage) (*List[
 	if err != nil {
 		return nil, err
 	}
-	return callList[TaskResult](ctx, s.c, http.MethodPost, PathTaskSendMessage, "", b)
+	return callList[TaskResult](ctx, &s.c.core, http.MethodPost, PathTaskSendMessage, "", b)
 }
 
 // AddPositionUser calls addEnterprisePositionUser: Assign a post to a user.
@@ -94,7 +94,7 @@ func (s *EnterpriseService) AddPositionUser(ctx context.Context, dept string, po
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("code", code, true)
-	return callNone(ctx, s.c, http.MethodPut, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil)
+	return callNone(ctx, &s.c.core, http.MethodPut, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil)
 }
 
 // EnterpriseGetCalendarParams holds the optional parameters of Enterprise.GetCalendar. A zero field
@@ -122,7 +122,7 @@ func (s *EnterpriseService) GetCalendar(ctx context.Context, p EnterpriseGetCale
 	q := query(qb[:0])
 	q = q.str("from", p.From, false)
 	q = q.str("to", p.To, false)
-	return callList[SchoolCalendar](ctx, s.c, http.MethodGet, PathEnterpriseGetCalendar, q.encode(), nil)
+	return callList[SchoolCalendar](ctx, &s.c.core, http.MethodGet, PathEnterpriseGetCalendar, q.encode(), nil)
 }
 
 // GetUserPositions gets the signed-in user's positions (岗位).
@@ -137,7 +137,7 @@ func (s *EnterpriseService) GetCalendar(ctx context.Context, p EnterpriseGetCale
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
 func (s *EnterpriseService) GetUserPositions(ctx context.Context) (*UserPositions, error) {
-	return callOne[UserPositions](ctx, s.c, http.MethodGet, PathEnterpriseGetUserPositions, "", nil)
+	return callOne[UserPositions](ctx, &s.c.core, http.MethodGet, PathEnterpriseGetUserPositions, "", nil)
 }
 
 // Positions is the former name of GetUserPositions.
@@ -166,7 +166,7 @@ func (s *EnterpriseService) GetUserRights(ctx context.Context, account string) (
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("account", account, true)
-	return callList[UserRight](ctx, s.c, http.MethodGet, PathEnterpriseGetUserRights, q.encode(), nil)
+	return callList[UserRight](ctx, &s.c.core, http.MethodGet, PathEnterpriseGetUserRights, q.encode(), nil)
 }
 
 // Rights is the former name of GetUserRights.
@@ -201,7 +201,7 @@ func (s *EnterpriseService) ListDepartments(ctx context.Context, p EnterpriseLis
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[Department](ctx, s.c, http.MethodGet, PathEnterpriseListDepartments, q.encode(), nil)
+	return callList[Department](ctx, &s.c.core, http.MethodGet, PathEnterpriseListDepartments, q.encode(), nil)
 }
 
 // ListPositionUsers lists the users holding a post.
@@ -225,7 +225,7 @@ func (s *EnterpriseService) ListPositionUsers(ctx context.Context, dept string, 
 	if err := checkString("Enterprise.ListPositionUsers", "biz", biz, 1, nil); err != nil {
 		return nil, err
 	}
-	return callList[PositionUser](ctx, s.c, http.MethodGet, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+":"+pathString(biz)+"/users", "", nil)
+	return callList[PositionUser](ctx, &s.c.core, http.MethodGet, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+":"+pathString(biz)+"/users", "", nil)
 }
 
 // RemovePositionUser removes a user's post.
@@ -251,7 +251,7 @@ func (s *EnterpriseService) RemovePositionUser(ctx context.Context, dept string,
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("code", code, true)
-	return callNone(ctx, s.c, http.MethodDelete, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil)
+	return callNone(ctx, &s.c.core, http.MethodDelete, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil)
 }
 
 // FileDownloadParams holds the optional parameters of File.Download. A zero field is not sent.
@@ -280,7 +280,7 @@ func (s *FileService) Download(ctx context.Context, id string, p FileDownloadPar
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, s.c, http.MethodGet, "/v1/file/"+pathString(id), q.encode(), nil, "application/octet-stream")
+	return callRaw(ctx, &s.c.core, http.MethodGet, "/v1/file/"+pathString(id), q.encode(), nil, "application/octet-stream")
 }
 
 // FileGetEditParams holds the optional parameters of File.GetEdit. A zero field is not sent.
@@ -306,7 +306,7 @@ func (s *FileService) GetEdit(ctx context.Context, p FileGetEditParams) (*List[F
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[FileLink](ctx, s.c, http.MethodGet, PathFileGetEdit, q.encode(), nil)
+	return callList[FileLink](ctx, &s.c.core, http.MethodGet, PathFileGetEdit, q.encode(), nil)
 }
 
 // GetMeta gets a file's metadata.
@@ -322,7 +322,7 @@ func (s *FileService) GetMeta(ctx context.Context, id string) (*FileMeta, error)
 	if err := checkString("File.GetMeta", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[FileMeta](ctx, s.c, http.MethodGet, "/v1/file/"+pathString(id)+"/meta", "", nil)
+	return callOne[FileMeta](ctx, &s.c.core, http.MethodGet, "/v1/file/"+pathString(id)+"/meta", "", nil)
 }
 
 // FileGetPreviewParams holds the optional parameters of File.GetPreview. A zero field is not sent.
@@ -348,7 +348,7 @@ func (s *FileService) GetPreview(ctx context.Context, p FileGetPreviewParams) (*
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[FileLink](ctx, s.c, http.MethodGet, PathFileGetPreview, q.encode(), nil)
+	return callList[FileLink](ctx, &s.c.core, http.MethodGet, PathFileGetPreview, q.encode(), nil)
 }
 
 // GetThumbnail downloads a file's thumbnail.
@@ -369,7 +369,7 @@ func (s *FileService) GetThumbnail(ctx context.Context, id string, size string) 
 	if err := checkString("File.GetThumbnail", "size", size, 1, patternFileGetThumbnailSize); err != nil {
 		return nil, err
 	}
-	return callRaw(ctx, s.c, http.MethodGet, "/v1/file/"+pathString(id)+"/thumb/"+pathString(size), "", nil, "image/*")
+	return callRaw(ctx, &s.c.core, http.MethodGet, "/v1/file/"+pathString(id)+"/thumb/"+pathString(size), "", nil, "image/*")
 }
 
 // Replace replaces a file's content.
@@ -389,7 +389,7 @@ func (s *FileService) Replace(ctx context.Context, id string, body []byte) (*Lis
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileInfo](ctx, s.c, http.MethodPost, "/v1/file/"+pathString(id), "", b)
+	return callList[FileInfo](ctx, &s.c.core, http.MethodPost, "/v1/file/"+pathString(id), "", b)
 }
 
 // SetMeta sets a file's metadata.
@@ -410,7 +410,7 @@ func (s *FileService) SetMeta(ctx context.Context, id string, body FileMeta) (*L
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileMeta](ctx, s.c, http.MethodPost, "/v1/file/"+pathString(id)+"/meta", "", b)
+	return callList[FileMeta](ctx, &s.c.core, http.MethodPost, "/v1/file/"+pathString(id)+"/meta", "", b)
 }
 
 // FileUploadParams holds the optional parameters of File.Upload. A zero field is not sent.
@@ -439,7 +439,7 @@ func (s *FileService) Upload(ctx context.Context, body []byte, p FileUploadParam
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileInfo](ctx, s.c, http.MethodPut, PathFileUpload, q.encode(), b)
+	return callList[FileInfo](ctx, &s.c.core, http.MethodPut, PathFileUpload, q.encode(), b)
 }
 
 // GetStatus gets a notification's status.
@@ -459,7 +459,7 @@ func (s *NotificationService) GetStatus(ctx context.Context, id string) (*List[N
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("id", id, true)
-	return callList[NotificationStatus](ctx, s.c, http.MethodGet, PathNotificationGetStatus, q.encode(), nil)
+	return callList[NotificationStatus](ctx, &s.c.core, http.MethodGet, PathNotificationGetStatus, q.encode(), nil)
 }
 
 // MarkStatus marks a notification's status.
@@ -478,7 +478,7 @@ func (s *NotificationService) MarkStatus(ctx context.Context, body NotificationS
 	if err != nil {
 		return nil, err
 	}
-	return callList[NotificationStatus](ctx, s.c, http.MethodPost, PathNotificationMarkStatus, "", b)
+	return callList[NotificationStatus](ctx, &s.c.core, http.MethodPost, PathNotificationMarkStatus, "", b)
 }
 
 // Send sends a notification.
@@ -499,7 +499,7 @@ func (s *NotificationService) Send(ctx context.Context, body NotificationRequest
 	if err != nil {
 		return nil, err
 	}
-	return callList[Notification](ctx, s.c, http.MethodPut, PathNotificationSend, "", b)
+	return callList[Notification](ctx, &s.c.core, http.MethodPut, PathNotificationSend, "", b)
 }
 
 // MailListParams holds the optional parameters of Mail.List. A zero field is not sent.
@@ -524,7 +524,7 @@ func (s *MailService) List(ctx context.Context, p MailListParams) (*List[Mail], 
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[Mail](ctx, s.c, http.MethodGet, PathMailList, q.encode(), nil)
+	return callList[Mail](ctx, &s.c.core, http.MethodGet, PathMailList, q.encode(), nil)
 }
 
 // MailListByStateParams holds the optional parameters of Mail.ListByState. A zero field is not
@@ -555,7 +555,7 @@ func (s *MailService) ListByState(ctx context.Context, state string, p MailListB
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[Mail](ctx, s.c, http.MethodGet, "/v1/mails/"+pathString(state), q.encode(), nil)
+	return callList[Mail](ctx, &s.c.core, http.MethodGet, "/v1/mails/"+pathString(state), q.encode(), nil)
 }
 
 // Mark marks a mail's state.
@@ -577,7 +577,7 @@ func (s *MailService) Mark(ctx context.Context, mailID string, body Mail) (*List
 	if err != nil {
 		return nil, err
 	}
-	return callList[Mail](ctx, s.c, http.MethodPost, "/v1/mail/"+pathString(mailID), "", b)
+	return callList[Mail](ctx, &s.c.core, http.MethodPost, "/v1/mail/"+pathString(mailID), "", b)
 }
 
 // Send sends mail.
@@ -596,7 +596,7 @@ func (s *MailService) Send(ctx context.Context, body Mail) (*List[Mail], error) 
 	if err != nil {
 		return nil, err
 	}
-	return callList[Mail](ctx, s.c, http.MethodPut, PathMailSend, "", b)
+	return callList[Mail](ctx, &s.c.core, http.MethodPut, PathMailSend, "", b)
 }
 
 // CancelAppointment cancels a finance appointment.
@@ -616,7 +616,7 @@ func (s *FinanceService) CancelAppointment(ctx context.Context, businessType str
 	if err := checkString("Finance.CancelAppointment", "businessNo", businessNo, 1, nil); err != nil {
 		return err
 	}
-	return callNone(ctx, s.c, http.MethodDelete, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil)
+	return callNone(ctx, &s.c.core, http.MethodDelete, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil)
 }
 
 // CompleteAppointment marks a finance appointment complete.
@@ -641,7 +641,7 @@ func (s *FinanceService) CompleteAppointment(ctx context.Context, businessType s
 	if err != nil {
 		return nil, err
 	}
-	return callList[FinanceAppointment](ctx, s.c, http.MethodPost, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b)
+	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodPost, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b)
 }
 
 // GetAppointment gets a finance appointment.
@@ -662,7 +662,7 @@ func (s *FinanceService) GetAppointment(ctx context.Context, businessType string
 	if err := checkString("Finance.GetAppointment", "businessNo", businessNo, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[FinanceAppointment](ctx, s.c, http.MethodGet, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil)
+	return callOne[FinanceAppointment](ctx, &s.c.core, http.MethodGet, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil)
 }
 
 // FinanceListAppointmentsParams holds the optional parameters of Finance.ListAppointments. A zero
@@ -693,7 +693,7 @@ func (s *FinanceService) ListAppointments(ctx context.Context, businessType stri
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[FinanceAppointment](ctx, s.c, http.MethodGet, "/v1/finance/appointments/"+pathString(businessType), q.encode(), nil)
+	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodGet, "/v1/finance/appointments/"+pathString(businessType), q.encode(), nil)
 }
 
 // SubmitAppointment calls submitFinanceAppointment: Submit a finance appointment.
@@ -718,7 +718,7 @@ func (s *FinanceService) SubmitAppointment(ctx context.Context, businessType str
 	if err != nil {
 		return nil, err
 	}
-	return callList[FinanceAppointment](ctx, s.c, http.MethodPut, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b)
+	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodPut, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b)
 }
 
 // Get gets one teaching class.
@@ -734,7 +734,7 @@ func (s *LessonsService) Get(ctx context.Context, code string) (*Lesson, error) 
 	if err := checkString("Lessons.Get", "code", code, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[Lesson](ctx, s.c, http.MethodGet, "/v1/lesson/"+pathString(code), "", nil)
+	return callOne[Lesson](ctx, &s.c.core, http.MethodGet, "/v1/lesson/"+pathString(code), "", nil)
 }
 
 // List lists the signed-in user's lessons in the current semester.
@@ -747,7 +747,7 @@ func (s *LessonsService) Get(ctx context.Context, code string) (*Lesson, error) 
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
 func (s *LessonsService) List(ctx context.Context) (*List[Lesson], error) {
-	return callList[Lesson](ctx, s.c, http.MethodGet, PathLessonsList, "", nil)
+	return callList[Lesson](ctx, &s.c.core, http.MethodGet, PathLessonsList, "", nil)
 }
 
 // LessonsListBySemesterParams holds the optional parameters of Lessons.ListBySemester. A zero field
@@ -774,7 +774,7 @@ func (s *LessonsService) ListBySemester(ctx context.Context, semester string, p 
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.boolPtr("classes", p.Classes)
-	return callList[Lesson](ctx, s.c, http.MethodGet, "/v1/me/lessons/"+pathString(semester), q.encode(), nil)
+	return callList[Lesson](ctx, &s.c.core, http.MethodGet, "/v1/me/lessons/"+pathString(semester), q.encode(), nil)
 }
 
 // List lists the signed-in user's examinations.
@@ -789,7 +789,7 @@ func (s *LessonsService) ListBySemester(ctx context.Context, semester string, p 
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
 func (s *ExaminationsService) List(ctx context.Context) (*List[Examination], error) {
-	return callList[Examination](ctx, s.c, http.MethodGet, PathExaminationsList, "", nil)
+	return callList[Examination](ctx, &s.c.core, http.MethodGet, PathExaminationsList, "", nil)
 }
 
 // ListBySemester lists the signed-in user's examinations in a given semester.
@@ -808,7 +808,7 @@ func (s *ExaminationsService) ListBySemester(ctx context.Context, semester strin
 	if err := checkString("Examinations.ListBySemester", "semester", semester, 1, patternExaminationsListBySemesterSemester); err != nil {
 		return nil, err
 	}
-	return callList[Examination](ctx, s.c, http.MethodGet, "/v1/me/examinations/"+pathString(semester), "", nil)
+	return callList[Examination](ctx, &s.c.core, http.MethodGet, "/v1/me/examinations/"+pathString(semester), "", nil)
 }
 
 // Get gets the signed-in user's GPA.
@@ -821,7 +821,7 @@ func (s *ExaminationsService) ListBySemester(ctx context.Context, semester strin
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
 func (s *GPAService) Get(ctx context.Context) (*GPA, error) {
-	return callOne[GPA](ctx, s.c, http.MethodGet, PathGPAGet, "", nil)
+	return callOne[GPA](ctx, &s.c.core, http.MethodGet, PathGPAGet, "", nil)
 }
 
 // CardFindParams holds the optional parameters of Card.Find. A zero field is not sent.
@@ -847,7 +847,7 @@ func (s *CardService) Find(ctx context.Context, p CardFindParams) (*List[CardRec
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[CardRecord](ctx, s.c, http.MethodGet, PathCardFind, q.encode(), nil)
+	return callList[CardRecord](ctx, &s.c.core, http.MethodGet, PathCardFind, q.encode(), nil)
 }
 
 // Freeze freezes or unfreeze a campus card.
@@ -865,7 +865,7 @@ func (s *CardService) Freeze(ctx context.Context, body CardForm) (*List[CardReco
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardRecord](ctx, s.c, http.MethodPost, PathCardFreeze, "", b)
+	return callList[CardRecord](ctx, &s.c.core, http.MethodPost, PathCardFreeze, "", b)
 }
 
 // Get gets the signed-in user's campus card.
@@ -879,7 +879,7 @@ func (s *CardService) Freeze(ctx context.Context, body CardForm) (*List[CardReco
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
 func (s *CardService) Get(ctx context.Context) (*CardInfo, error) {
-	return callOne[CardInfo](ctx, s.c, http.MethodGet, PathCardGet, "", nil)
+	return callOne[CardInfo](ctx, &s.c.core, http.MethodGet, PathCardGet, "", nil)
 }
 
 // CardGetPhotoParams holds the optional parameters of Card.GetPhoto. A zero field is not sent.
@@ -905,7 +905,7 @@ func (s *CardService) GetPhoto(ctx context.Context, p CardGetPhotoParams) (*Card
 	q := query(qb[:0])
 	q = q.str("cardNo", p.CardNo, false)
 	q = q.boolPtr("urlOnly", p.URLOnly)
-	return callOne[CardPhoto](ctx, s.c, http.MethodGet, PathCardGetPhoto, q.encode(), nil)
+	return callOne[CardPhoto](ctx, &s.c.core, http.MethodGet, PathCardGetPhoto, q.encode(), nil)
 }
 
 // GetRecharge gets a top-up request.
@@ -922,7 +922,7 @@ func (s *CardService) GetRecharge(ctx context.Context, id string) (*CardChargeSt
 	if err := checkString("Card.GetRecharge", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[CardChargeStatus](ctx, s.c, http.MethodGet, "/v1/me/card/recharge/"+pathString(id), "", nil)
+	return callOne[CardChargeStatus](ctx, &s.c.core, http.MethodGet, "/v1/me/card/recharge/"+pathString(id), "", nil)
 }
 
 // CardGetTransferParams holds the optional parameters of Card.GetTransfer. A zero field is not
@@ -950,7 +950,7 @@ func (s *CardService) GetTransfer(ctx context.Context, p CardGetTransferParams) 
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[CardTransfer](ctx, s.c, http.MethodGet, PathCardGetTransfer, q.encode(), nil)
+	return callList[CardTransfer](ctx, &s.c.core, http.MethodGet, PathCardGetTransfer, q.encode(), nil)
 }
 
 // GetUser gets the card holder's identity.
@@ -964,7 +964,7 @@ func (s *CardService) GetTransfer(ctx context.Context, p CardGetTransferParams) 
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
 func (s *CardService) GetUser(ctx context.Context) (*CardUser, error) {
-	return callOne[CardUser](ctx, s.c, http.MethodGet, PathCardGetUser, "", nil)
+	return callOne[CardUser](ctx, &s.c.core, http.MethodGet, PathCardGetUser, "", nil)
 }
 
 // CardListRechargesParams holds the optional parameters of Card.ListRecharges. A zero field is not
@@ -992,7 +992,7 @@ func (s *CardService) ListRecharges(ctx context.Context, p CardListRechargesPara
 	q := query(qb[:0])
 	q = q.str("cardNo", p.CardNo, false)
 	q = q.int("id", p.ID, false)
-	return callList[CardChargeStatus](ctx, s.c, http.MethodGet, PathCardListRecharges, q.encode(), nil)
+	return callList[CardChargeStatus](ctx, &s.c.core, http.MethodGet, PathCardListRecharges, q.encode(), nil)
 }
 
 // CardListTransactionsParams holds the optional parameters of Card.ListTransactions. A zero field
@@ -1031,7 +1031,7 @@ func (s *CardService) ListTransactions(ctx context.Context, p CardListTransactio
 	q = q.time("endDate", p.End, timeEpochMillis, false)
 	q = q.int("start", int64(p.Start), false)
 	q = q.int("limit", int64(p.Limit), false)
-	return callList[CardTransaction](ctx, s.c, http.MethodGet, PathCardListTransactions, q.encode(), nil)
+	return callList[CardTransaction](ctx, &s.c.core, http.MethodGet, PathCardListTransactions, q.encode(), nil)
 }
 
 // ListTransactionsIter walks every page of ListTransactions, starting from p, and yields each
@@ -1078,7 +1078,7 @@ func (s *CardService) Open(ctx context.Context, body CardForm) (*List[CardResult
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardResult](ctx, s.c, http.MethodPut, PathCardOpen, "", b)
+	return callList[CardResult](ctx, &s.c.core, http.MethodPut, PathCardOpen, "", b)
 }
 
 // Recharge calls rechargeMyCard: Top up the campus card.
@@ -1097,7 +1097,7 @@ func (s *CardService) Recharge(ctx context.Context, body CardRechargeRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	return callOne[CardChargeResponse](ctx, s.c, http.MethodPost, PathCardRecharge, "", b)
+	return callOne[CardChargeResponse](ctx, &s.c.core, http.MethodPost, PathCardRecharge, "", b)
 }
 
 // ReportFoundLost reports a found lost card.
@@ -1116,7 +1116,7 @@ func (s *CardService) ReportFoundLost(ctx context.Context, body CardForm) (*List
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardRecord](ctx, s.c, http.MethodPost, PathCardReportFoundLost, "", b)
+	return callList[CardRecord](ctx, &s.c.core, http.MethodPost, PathCardReportFoundLost, "", b)
 }
 
 // Set sets the card's information and state.
@@ -1134,7 +1134,7 @@ func (s *CardService) Set(ctx context.Context, body CardForm) (*List[CardResult]
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardResult](ctx, s.c, http.MethodPost, PathCardSet, "", b)
+	return callList[CardResult](ctx, &s.c.core, http.MethodPost, PathCardSet, "", b)
 }
 
 // SetPhoto updates the card's photo.
@@ -1153,7 +1153,7 @@ func (s *CardService) SetPhoto(ctx context.Context, body []byte) (*List[CardResu
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardResult](ctx, s.c, http.MethodPost, PathCardSetPhoto, "", b)
+	return callList[CardResult](ctx, &s.c.core, http.MethodPost, PathCardSetPhoto, "", b)
 }
 
 // Transfer transfers the card's balance.
@@ -1172,7 +1172,7 @@ func (s *CardService) Transfer(ctx context.Context, body CardForm) (*List[CardTr
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardTransfer](ctx, s.c, http.MethodPost, PathCardTransfer, "", b)
+	return callList[CardTransfer](ctx, &s.c.core, http.MethodPost, PathCardTransfer, "", b)
 }
 
 // UnicodeGetAdvertisingParams holds the optional parameters of Unicode.GetAdvertising. A zero field
@@ -1200,7 +1200,7 @@ func (s *UnicodeService) GetAdvertising(ctx context.Context, p UnicodeGetAdverti
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[UnicodeAdvertising](ctx, s.c, http.MethodGet, PathUnicodeGetAdvertising, q.encode(), nil)
+	return callList[UnicodeAdvertising](ctx, &s.c.core, http.MethodGet, PathUnicodeGetAdvertising, q.encode(), nil)
 }
 
 // UnicodeGetIdentityParams holds the optional parameters of Unicode.GetIdentity. A zero field is
@@ -1228,7 +1228,7 @@ func (s *UnicodeService) GetIdentity(ctx context.Context, p UnicodeGetIdentityPa
 	q := query(qb[:0])
 	q = q.boolPtr("checkSupplier", p.CheckSupplier)
 	q = q.boolPtr("checkUpgrade", p.CheckUpgrade)
-	return callOne[Unicode](ctx, s.c, http.MethodGet, PathUnicodeGetIdentity, q.encode(), nil)
+	return callOne[Unicode](ctx, &s.c.core, http.MethodGet, PathUnicodeGetIdentity, q.encode(), nil)
 }
 
 // UnicodeGetParametersParams holds the optional parameters of Unicode.GetParameters. A zero field
@@ -1256,7 +1256,7 @@ func (s *UnicodeService) GetParameters(ctx context.Context, p UnicodeGetParamete
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[UnicodeParameters](ctx, s.c, http.MethodGet, PathUnicodeGetParameters, q.encode(), nil)
+	return callList[UnicodeParameters](ctx, &s.c.core, http.MethodGet, PathUnicodeGetParameters, q.encode(), nil)
 }
 
 // UnicodeGetPayParams holds the optional parameters of Unicode.GetPay. A zero field is not sent.
@@ -1281,7 +1281,7 @@ func (s *UnicodeService) GetPay(ctx context.Context, p UnicodeGetPayParams) (*Li
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[UnicodePay](ctx, s.c, http.MethodGet, PathUnicodeGetPay, q.encode(), nil)
+	return callList[UnicodePay](ctx, &s.c.core, http.MethodGet, PathUnicodeGetPay, q.encode(), nil)
 }
 
 // UnicodeListTransactionsParams holds the optional parameters of Unicode.ListTransactions. A zero
@@ -1325,7 +1325,7 @@ func (s *UnicodeService) ListTransactions(ctx context.Context, p UnicodeListTran
 	q = q.int("limit", int64(p.Limit), false)
 	q = q.str("channel", p.Channel, false)
 	q = q.str("status", p.Status, false)
-	return callList[UnicodeTransaction](ctx, s.c, http.MethodGet, PathUnicodeListTransactions, q.encode(), nil)
+	return callList[UnicodeTransaction](ctx, &s.c.core, http.MethodGet, PathUnicodeListTransactions, q.encode(), nil)
 }
 
 // ListTransactionsIter walks every page of ListTransactions, starting from p, and yields each
@@ -1360,7 +1360,7 @@ func (s *UnicodeService) Open(ctx context.Context, p UnicodeOpenParams) (*List[U
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[UnicodeResult](ctx, s.c, http.MethodPost, PathUnicodeOpen, q.encode(), nil)
+	return callList[UnicodeResult](ctx, &s.c.core, http.MethodPost, PathUnicodeOpen, q.encode(), nil)
 }
 
 // UnicodeValidateParams holds the optional parameters of Unicode.Validate. A zero field is not
@@ -1387,7 +1387,7 @@ func (s *UnicodeService) Validate(ctx context.Context, p UnicodeValidateParams) 
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[UnicodeCheck](ctx, s.c, http.MethodGet, PathUnicodeValidate, q.encode(), nil)
+	return callList[UnicodeCheck](ctx, &s.c.core, http.MethodGet, PathUnicodeValidate, q.encode(), nil)
 }
 
 // BarcodeGetParams holds the optional parameters of Barcode.Get. A zero field is not sent.
@@ -1422,7 +1422,7 @@ func (s *BarcodeService) Get(ctx context.Context, typeArg string, value string, 
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, s.c, http.MethodGet, "/v1/barcode/"+pathString(typeArg)+"/"+pathString(value)+"."+pathString(imageType), q.encode(), nil, "image/*")
+	return callRaw(ctx, &s.c.core, http.MethodGet, "/v1/barcode/"+pathString(typeArg)+"/"+pathString(value)+"."+pathString(imageType), q.encode(), nil, "image/*")
 }
 
 // BarcodeGetQRParams holds the optional parameters of Barcode.GetQR. A zero field is not sent.
@@ -1454,7 +1454,7 @@ func (s *BarcodeService) GetQR(ctx context.Context, fileName string, imageType s
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, s.c, http.MethodGet, "/v1/barcode/qr/"+pathString(fileName)+"."+pathString(imageType), q.encode(), nil, "image/*")
+	return callRaw(ctx, &s.c.core, http.MethodGet, "/v1/barcode/qr/"+pathString(fileName)+"."+pathString(imageType), q.encode(), nil, "image/*")
 }
 
 // CreateEvent creates a calendar event.
@@ -1473,7 +1473,7 @@ func (s *CalendarService) CreateEvent(ctx context.Context, body CalendarEvent) (
 	if err != nil {
 		return nil, err
 	}
-	return callList[CalendarEvent](ctx, s.c, http.MethodPost, PathCalendarCreateEvent, "", b)
+	return callList[CalendarEvent](ctx, &s.c.core, http.MethodPost, PathCalendarCreateEvent, "", b)
 }
 
 // DeleteEvent deletes a calendar event.
@@ -1489,7 +1489,7 @@ func (s *CalendarService) DeleteEvent(ctx context.Context, id string) error {
 	if err := checkString("Calendar.DeleteEvent", "id", id, 1, nil); err != nil {
 		return err
 	}
-	return callNone(ctx, s.c, http.MethodDelete, "/v1/calendar/event/"+pathString(id), "", nil)
+	return callNone(ctx, &s.c.core, http.MethodDelete, "/v1/calendar/event/"+pathString(id), "", nil)
 }
 
 // Sign calls signSignature: Sign a document.
@@ -1511,7 +1511,7 @@ func (s *SignatureService) Sign(ctx context.Context, eSignCode string, body Sign
 	if err != nil {
 		return nil, err
 	}
-	return callList[SignatureResult](ctx, s.c, http.MethodPost, "/v1/signature/"+pathString(eSignCode), "", b)
+	return callList[SignatureResult](ctx, &s.c.core, http.MethodPost, "/v1/signature/"+pathString(eSignCode), "", b)
 }
 
 // CirclesListParams holds the optional parameters of Circles.List. A zero field is not sent.
@@ -1538,7 +1538,7 @@ func (s *CirclesService) List(ctx context.Context, p CirclesListParams) (*List[C
 	q := query(qb[:0])
 	q = q.str("pageToken", p.PageToken, false)
 	q = q.int("limit", int64(p.Limit), false)
-	return callList[Circle](ctx, s.c, http.MethodGet, PathCirclesList, q.encode(), nil)
+	return callList[Circle](ctx, &s.c.core, http.MethodGet, PathCirclesList, q.encode(), nil)
 }
 
 // ListIter walks every page of List, starting from p, and yields each Circle. It stops at the first
@@ -1548,4 +1548,243 @@ func (s *CirclesService) ListIter(ctx context.Context, p CirclesListParams) iter
 	return tokenPages(ctx, p, func(ctx context.Context, p CirclesListParams) (*List[Circle], error) {
 		return s.List(ctx, p)
 	}, func(p *CirclesListParams) *string { return &p.PageToken })
+}
+
+// StudentsListParams holds the optional parameters of Students.List. A zero field is not sent.
+type StudentsListParams struct {
+	// AccountNo is sent as accountNo. The jAccount username (账号).
+	AccountNo string
+	// StudentNo is sent as xh. Student number (学号).
+	StudentNo string
+	// SchoolCode is sent as glyx. Code of the administering school (管理院系代码).
+	SchoolCode string
+	// LeftSchool is sent as lxbj. Left-school flag (离校标记), N or Y. One of: N, Y.
+	LeftSchool string
+	// UpdatedSince is sent as timestamp, written as 2006-01-02 15:04:05 in China Standard Time. Only
+	// records updated at or after this time (≥). The documentation accepts `yyyy-MM-dd` or
+	// `yyyy-MM-dd HH:mm:ss` without a zone; jaccount-go always sends the second form, in China Standard
+	// Time (UTC+8, the campus's zone — an assumption, the documentation names none).
+	UpdatedSince time.Time
+	// First is sent as first. The 1-based position of the page's first record (default 1);
+	// first=1&offset=100, then first=101&offset=100.
+	First int
+	// Offset is sent as offset. The page size, at most 200 (the documentation's `offset` is a count,
+	// not a position).
+	Offset int
+}
+
+// List lists student base information (学生基本信息).
+//
+// Returns student records (学生基本信息), filtered by the query parameters, a page at a time.
+// Grant: client credentials with scope `exchange_data`. Permissions are per field: only the fields
+// the application applied for are returned, so every field is optional.
+//
+// The reply is the common envelope ("所有数据资源API响应参数都有相同的通用结构";
+// the rest of that section is not in the stored documentation, so this document assumes the open
+// API's envelope). A 400 is a bad parameter (通常是参数错误), 403 an authentication failure
+// (通常是鉴权失败), 404 a wrong URL.
+//
+// Incremental sync: `timestamp` returns only the records updated at or after it. The record carries
+// no documented update time (the stored field list ends with "…"), so a sync job keeps its own
+// high-water mark: see examples/batch's `-sync students`.
+//
+// Scopes: exchange_data. Grant: client credentials. Pages: first (1-based) and offset (page size
+// ≤ 200); ListIter walks every page. Operation listStudents: GET /v1/stu/profile on
+// https://graphql.sjtu.edu.cn (DataClient).
+//
+// Documentation: https://developer.sjtu.edu.cn/graphql/student.html
+func (s *StudentsService) List(ctx context.Context, p StudentsListParams) (*List[DataStudent], error) {
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("accountNo", p.AccountNo, false)
+	q = q.str("xh", p.StudentNo, false)
+	q = q.str("glyx", p.SchoolCode, false)
+	q = q.str("lxbj", p.LeftSchool, false)
+	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
+	q = q.int("first", int64(p.First), false)
+	q = q.int("offset", int64(p.Offset), false)
+	return callList[DataStudent](ctx, &s.c.core, http.MethodGet, PathStudentsList, q.encode(), nil)
+}
+
+// ListIter walks every page of List, starting from p, and yields each DataStudent. It stops at the
+// first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
+// changed. Pages: first (1-based) and offset (page size ≤ 200).
+func (s *StudentsService) ListIter(ctx context.Context, p StudentsListParams) iter.Seq2[DataStudent, error] {
+	return firstOffsetPages(ctx, p, func(ctx context.Context, p StudentsListParams) (*List[DataStudent], error) {
+		return s.List(ctx, p)
+	}, func(p *StudentsListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
+}
+
+// FacultyListParams holds the optional parameters of Faculty.List. A zero field is not sent.
+type FacultyListParams struct {
+	// AccountNo is sent as accountNo. The jAccount username (账号).
+	AccountNo string
+	// StaffNo is sent as gh. Staff number (工号).
+	StaffNo string
+	// TopOrganizeID is sent as topOrganizeId. Second-level unit code (二级单位代码).
+	TopOrganizeID string
+	// OrganizeID is sent as organizeId. Third-level unit code (三级单位代码).
+	OrganizeID string
+	// UpdatedSince is sent as timestamp, written as 2006-01-02 15:04:05 in China Standard Time. Only
+	// records updated at or after this time (≥). The documentation accepts `yyyy-MM-dd` or
+	// `yyyy-MM-dd HH:mm:ss` without a zone; jaccount-go always sends the second form, in China Standard
+	// Time (UTC+8, the campus's zone — an assumption, the documentation names none).
+	UpdatedSince time.Time
+	// First is sent as first. The 1-based position of the page's first record (default 1);
+	// first=1&offset=100, then first=101&offset=100.
+	First int
+	// Offset is sent as offset. The page size, at most 200 (the documentation's `offset` is a count,
+	// not a position).
+	Offset int
+}
+
+// List lists faculty base information (教工基本信息).
+//
+// Returns faculty records (教工基本信息), filtered by the query parameters, a page at a time.
+// Grant: client credentials with scope `exchange_data`; permissions are per field, so every field
+// is optional. The envelope and status codes are those of the student API (see listStudents).
+// `timestamp` returns only the records updated at or after it; the record carries no documented
+// update time.
+//
+// Scopes: exchange_data. Grant: client credentials. Pages: first (1-based) and offset (page size
+// ≤ 200); ListIter walks every page. Operation listFaculty: GET /v1/faculty/profile on
+// https://graphql.sjtu.edu.cn (DataClient).
+//
+// Documentation: https://developer.sjtu.edu.cn/graphql/faculty.html
+func (s *FacultyService) List(ctx context.Context, p FacultyListParams) (*List[DataFaculty], error) {
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("accountNo", p.AccountNo, false)
+	q = q.str("gh", p.StaffNo, false)
+	q = q.str("topOrganizeId", p.TopOrganizeID, false)
+	q = q.str("organizeId", p.OrganizeID, false)
+	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
+	q = q.int("first", int64(p.First), false)
+	q = q.int("offset", int64(p.Offset), false)
+	return callList[DataFaculty](ctx, &s.c.core, http.MethodGet, PathFacultyList, q.encode(), nil)
+}
+
+// ListIter walks every page of List, starting from p, and yields each DataFaculty. It stops at the
+// first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
+// changed. Pages: first (1-based) and offset (page size ≤ 200).
+func (s *FacultyService) ListIter(ctx context.Context, p FacultyListParams) iter.Seq2[DataFaculty, error] {
+	return firstOffsetPages(ctx, p, func(ctx context.Context, p FacultyListParams) (*List[DataFaculty], error) {
+		return s.List(ctx, p)
+	}, func(p *FacultyListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
+}
+
+// AccountsListParams holds the optional parameters of Accounts.List. A zero field is not sent.
+type AccountsListParams struct {
+	// AccountNo is sent as accountNo. The jAccount username (账号).
+	AccountNo string
+	// UserID is sent as userId. Student or staff number (学工号).
+	UserID string
+	// DisplayName is sent as displayName. Name (姓名).
+	DisplayName string
+	// TopOrganizeID is sent as topOrganizeId. Second-level unit code (二级单位代码).
+	TopOrganizeID string
+	// CardNo is sent as cardNo. Identity-document number (证件号).
+	CardNo string
+	// UserStyle is sent as userStyle. The default identity type (默认身份类型), a code of the
+	// account page's table (faculty, student, fsyyjzg, schoolFellow, …).
+	UserStyle string
+	// AccountStatus is sent as accountStatus. Account status (账号状态); the documentation lists
+	// 正常, 过期 and 冻结.
+	AccountStatus string
+	// UpdatedSince is sent as timestamp, written as 2006-01-02 15:04:05 in China Standard Time. Only
+	// records updated at or after this time (≥). The documentation accepts `yyyy-MM-dd` or
+	// `yyyy-MM-dd HH:mm:ss` without a zone; jaccount-go always sends the second form, in China Standard
+	// Time (UTC+8, the campus's zone — an assumption, the documentation names none).
+	UpdatedSince time.Time
+	// First is sent as first. The 1-based position of the page's first record (default 1);
+	// first=1&offset=100, then first=101&offset=100.
+	First int
+	// Offset is sent as offset. The page size, at most 200 (the documentation's `offset` is a count,
+	// not a position).
+	Offset int
+}
+
+// List lists account information (账号信息).
+//
+// Returns jAccount account records (账号信息), filtered by the query parameters, a page at a
+// time. Grant: client credentials with scope `exchange_data`; permissions are per field, so every
+// field is optional. The envelope and status codes are those of the student API (see listStudents).
+//
+// Uncertain path: the stored account page does not show the REST path. `/v1/account/info` is the
+// path a live probe reached (it answered 302 to the campus-network gate, as every data-resource
+// path does off campus) and the analogy with `/v1/paper/info`; it is not confirmed by the
+// documentation. The record's `timestamp` (in the overview's example) is read as its update time,
+// like the GraphQL twin's UPDATE_TIMESTAMP.
+//
+// Scopes: exchange_data. Grant: client credentials. Pages: first (1-based) and offset (page size
+// ≤ 200); ListIter walks every page. Operation listAccounts: GET /v1/account/info on
+// https://graphql.sjtu.edu.cn (DataClient).
+//
+// Documentation: https://developer.sjtu.edu.cn/graphql/account.html
+func (s *AccountsService) List(ctx context.Context, p AccountsListParams) (*List[DataAccount], error) {
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("accountNo", p.AccountNo, false)
+	q = q.str("userId", p.UserID, false)
+	q = q.str("displayName", p.DisplayName, false)
+	q = q.str("topOrganizeId", p.TopOrganizeID, false)
+	q = q.str("cardNo", p.CardNo, false)
+	q = q.str("userStyle", p.UserStyle, false)
+	q = q.str("accountStatus", p.AccountStatus, false)
+	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
+	q = q.int("first", int64(p.First), false)
+	q = q.int("offset", int64(p.Offset), false)
+	return callList[DataAccount](ctx, &s.c.core, http.MethodGet, PathAccountsList, q.encode(), nil)
+}
+
+// ListIter walks every page of List, starting from p, and yields each DataAccount. It stops at the
+// first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
+// changed. Pages: first (1-based) and offset (page size ≤ 200).
+func (s *AccountsService) ListIter(ctx context.Context, p AccountsListParams) iter.Seq2[DataAccount, error] {
+	return firstOffsetPages(ctx, p, func(ctx context.Context, p AccountsListParams) (*List[DataAccount], error) {
+		return s.List(ctx, p)
+	}, func(p *AccountsListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
+}
+
+// PapersListParams holds the optional parameters of Papers.List. A zero field is not sent.
+type PapersListParams struct {
+	// UserID is sent as userId. Student or staff number (学工号) of the author.
+	UserID string
+	// First is sent as first. The 1-based position of the page's first record (default 1);
+	// first=1&offset=100, then first=101&offset=100.
+	First int
+	// Offset is sent as offset. The page size, at most 200 (the documentation's `offset` is a count,
+	// not a position).
+	Offset int
+}
+
+// List lists papers (论文信息).
+//
+// Returns paper (论文) records, a page at a time. Grant: client credentials with scope
+// `exchange_data`. Uncertain: only the request `GET
+// /v1/paper/info?access_token=&userId=&first=1&offset=200` is recorded (a third-party profile of
+// the portal, evidence F18); the record's fields are not, so each record is kept as raw JSON, and
+// no `timestamp` filter is documented.
+//
+// Scopes: exchange_data. Grant: client credentials. Pages: first (1-based) and offset (page size
+// ≤ 200); ListIter walks every page. Operation listPapers: GET /v1/paper/info on
+// https://graphql.sjtu.edu.cn (DataClient).
+//
+// Documentation: https://developer.sjtu.edu.cn/graphql/overview.html
+func (s *PapersService) List(ctx context.Context, p PapersListParams) (*List[DataPaper], error) {
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("userId", p.UserID, false)
+	q = q.int("first", int64(p.First), false)
+	q = q.int("offset", int64(p.Offset), false)
+	return callList[DataPaper](ctx, &s.c.core, http.MethodGet, PathPapersList, q.encode(), nil)
+}
+
+// ListIter walks every page of List, starting from p, and yields each DataPaper. It stops at the
+// first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
+// changed. Pages: first (1-based) and offset (page size ≤ 200).
+func (s *PapersService) ListIter(ctx context.Context, p PapersListParams) iter.Seq2[DataPaper, error] {
+	return firstOffsetPages(ctx, p, func(ctx context.Context, p PapersListParams) (*List[DataPaper], error) {
+		return s.List(ctx, p)
+	}, func(p *PapersListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }

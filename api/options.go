@@ -86,6 +86,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // settings is what the options configure.
 type settings struct {
 	baseURL        string
+	serverURLs     *map[string]string // by client type, for the clients of other servers (withServerURL); a pointer keeps Client comparable
 	transport      http.RoundTripper
 	retry          RetryPolicy
 	logger         *slog.Logger

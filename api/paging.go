@@ -67,19 +67,24 @@ func tokenPages[P, T any](ctx context.Context, p P, page func(context.Context, P
 // It stops at an empty page, when the reply's total is reached, or, when
 // the reply has no total, at a page shorter than the limit asked for.
 func startLimitPages[P, T any](ctx context.Context, p P, page func(context.Context, P) (*List[T], error), fields func(*P) (start, limit *int)) iter.Seq2[T, error] {
-	return offsetPages(ctx, p, page, fields, 0, 0)
+	return offsetPages(ctx, p, page, fields, 0, 0, true)
 }
 
-// firstOffsetPages pages by a 1-based first index and a page size offset;
+// firstOffsetPages pages by a 1-based first index and a page size offset,
+// the data resources' style (first=1&offset=100, then first=101&offset=100);
 // a zero offset asks for maxPage items (when the spec gives a bound), a
-// zero first starts at 1. It stops like startLimitPages.
+// zero first starts at 1. It stops at an empty page or one shorter than the
+// offset asked for. It does not rely on the reply's total: the data
+// resources' documentation does not say what total holds, and a total that
+// counted only the page would end the walk after one page.
 func firstOffsetPages[P, T any](ctx context.Context, p P, page func(context.Context, P) (*List[T], error), fields func(*P) (first, offset *int), maxPage int) iter.Seq2[T, error] {
-	return offsetPages(ctx, p, page, fields, 1, maxPage)
+	return offsetPages(ctx, p, page, fields, 1, maxPage, false)
 }
 
 // offsetPages is the walk of both index styles; base is the index of the
-// first item (0 or 1), defSize the page size to ask for when none is set.
-func offsetPages[P, T any](ctx context.Context, p P, page func(context.Context, P) (*List[T], error), fields func(*P) (pos, size *int), base, defSize int) iter.Seq2[T, error] {
+// first item (0 or 1), defSize the page size to ask for when none is set,
+// useTotal whether a positive total in the reply ends the walk.
+func offsetPages[P, T any](ctx context.Context, p P, page func(context.Context, P) (*List[T], error), fields func(*P) (pos, size *int), base, defSize int, useTotal bool) iter.Seq2[T, error] {
 	pos, size := fields(&p)
 	if *pos < base {
 		*pos = base
@@ -90,12 +95,16 @@ func offsetPages[P, T any](ctx context.Context, p P, page func(context.Context, 
 	return walk(ctx, p, page, func(p *P, l *List[T]) (bool, error) {
 		pos, size := fields(p)
 		n := len(l.Items)
+		total := l.Total
+		if !useTotal {
+			total = 0
+		}
 		switch {
 		case n == 0:
 			return false, nil
-		case l.Total > 0 && int64(*pos+n-base) >= l.Total:
+		case total > 0 && int64(*pos+n-base) >= total:
 			return false, nil
-		case l.Total <= 0 && size != nil && *size > 0 && n < *size:
+		case total <= 0 && size != nil && *size > 0 && n < *size:
 			return false, nil
 		}
 		*pos += n

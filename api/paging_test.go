@@ -18,8 +18,11 @@ type pageParams struct {
 type pager struct {
 	items []int
 	total bool // send the total
-	calls []pageParams
-	fail  int // fail the call with this index (1-based), 0 never
+	// pageTotal sends the page's length as the total, as a server might
+	// whose total counts the reply's entities only.
+	pageTotal bool
+	calls     []pageParams
+	fail      int // fail the call with this index (1-based), 0 never
 }
 
 func (pg *pager) byIndex(base int, pos, size func(pageParams) int) func(context.Context, pageParams) (*List[int], error) {
@@ -34,8 +37,11 @@ func (pg *pager) byIndex(base int, pos, size func(pageParams) int) func(context.
 			n = 2
 		}
 		l := &List[int]{Items: pg.items[from:min(from+n, len(pg.items))]}
-		if pg.total {
+		switch {
+		case pg.total:
 			l.Total = int64(len(pg.items))
+		case pg.pageTotal:
+			l.Total = int64(len(l.Items))
 		}
 		return l, nil
 	}
@@ -95,6 +101,19 @@ func TestFirstOffsetPages(t *testing.T) {
 	got, err = collect(t, firstOffsetPages(t.Context(), pageParams{Offset: 2}, pg.byIndex(1, first, offset), fields, 200))
 	if err != nil || !slices.Equal(got, items) || len(pg.calls) != 3 || pg.calls[2].First != 5 {
 		t.Errorf("pages of 2: %v %v, calls %+v", got, err, pg.calls)
+	}
+	// The data resources do not document total: the walk ends at a short or
+	// empty page, whatever total says (here the page's own length, which
+	// would end a walk that trusted it after the first page).
+	pg = &pager{items: items, pageTotal: true}
+	got, err = collect(t, firstOffsetPages(t.Context(), pageParams{Offset: 2}, pg.byIndex(1, first, offset), fields, 200))
+	if err != nil || !slices.Equal(got, items) || len(pg.calls) != 3 {
+		t.Errorf("total = page length: %v %v, calls %+v; want every item in 3 calls", got, err, pg.calls)
+	}
+	pg = &pager{items: items[:4], total: true}
+	got, err = collect(t, firstOffsetPages(t.Context(), pageParams{Offset: 2}, pg.byIndex(1, first, offset), fields, 200))
+	if err != nil || !slices.Equal(got, items[:4]) || len(pg.calls) != 3 || pg.calls[2].First != 5 {
+		t.Errorf("full last page: %v %v, calls %+v; want a third call (first=5) that comes back empty", got, err, pg.calls)
 	}
 	// An error is yielded once, after the items before it; stopping early
 	// makes no further call; a cancelled context stops at once.

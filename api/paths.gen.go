@@ -4,7 +4,8 @@ package api
 
 // The path of every operation, as written in openapi/jaccount.yaml; a
 // {name} segment is filled with the parameter. For the generic calls (Get,
-// GetList, Client.Do) and the URL builders.
+// GetList, Client.Do) and the URL builders. A path of another server than
+// the open API's says which client calls it (DataClient: DataClient.Do).
 const (
 	PathProfileGet                   = "/v1/me/profile"                                       // GET, Profile.Get (getMyProfile)
 	PathProfileGetUser               = "/v1/profile/{id}"                                     // GET, Profile.GetUser (getUserProfile)
@@ -70,4 +71,8 @@ const (
 	PathCalendarDeleteEvent          = "/v1/calendar/event/{id}"                              // DELETE, Calendar.DeleteEvent (deleteCalendarEvent)
 	PathSignatureSign                = "/v1/signature/{eSignCode}"                            // POST, Signature.Sign (signSignature)
 	PathCirclesList                  = "/v1/me/circles"                                       // GET, Circles.List (listMyCircles)
+	PathStudentsList                 = "/v1/stu/profile"                                      // GET, Students.List (listStudents), on DataClient
+	PathFacultyList                  = "/v1/faculty/profile"                                  // GET, Faculty.List (listFaculty), on DataClient
+	PathAccountsList                 = "/v1/account/info"                                     // GET, Accounts.List (listAccounts), on DataClient
+	PathPapersList                   = "/v1/paper/info"                                       // GET, Papers.List (listPapers), on DataClient
 )

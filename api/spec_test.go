@@ -23,9 +23,9 @@ func specAPI(t *testing.T) *apigen.API {
 	return a
 }
 
-// method returns the method of c that the generator names for op, and its
-// service, or an invalid value.
-func method(c *api.Client, svc, name string) reflect.Value {
+// method returns the method of c (a *api.Client or *api.DataClient) that
+// the generator names for op, and its service, or an invalid value.
+func method(c any, svc, name string) reflect.Value {
 	f := reflect.ValueOf(c).Elem().FieldByName(svc)
 	if !f.IsValid() {
 		return reflect.Value{}
@@ -44,7 +44,13 @@ func TestGeneratorEmittedEveryOperation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dc, err := api.NewDataClient(api.StaticToken("t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := map[string]any{"Client": c, "DataClient": dc}
 	for _, op := range a.Ops {
+		c := clients[op.Server.Client]
 		m := method(c, op.Service.Name, op.Name)
 		if !m.IsValid() {
 			t.Errorf("%s: no method %s.%s", op.ID, op.Service.Name, op.Name)
@@ -74,12 +80,38 @@ func TestGeneratorEmittedEveryOperation(t *testing.T) {
 	t.Logf("%d operations of the spec, %d methods emitted", len(a.Ops), len(a.Ops))
 }
 
+// newClientFor returns the client that calls op (a *api.Client, or a
+// *api.DataClient for the data resources) against fake, with a token of
+// scopes: a user's, or a client's for the data resources.
+func newClientFor(t *testing.T, fake *jaccounttest.Server, op *apigen.Op, scopes []string) any {
+	t.Helper()
+	var c any
+	var err error
+	if op.Server.Client == "DataClient" {
+		tok, terr := fake.IssueClientToken(scopes...)
+		if terr != nil {
+			t.Fatal(terr)
+		}
+		c, err = api.NewDataClient(api.StaticToken(tok.AccessToken), api.WithDataBaseURL(fake.DataURL()))
+	} else {
+		tok, terr := fake.IssueToken(jaccounttest.StudentUsername, scopes...)
+		if terr != nil {
+			t.Fatal(terr)
+		}
+		c, err = api.NewClient(api.StaticToken(tok.AccessToken), api.WithBaseURL(fake.APIURL()))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // samples are argument values that satisfy the spec's patterns.
 var samples = map[string]string{"semester": "2024-2025-1", "size": "320x200", "imageType": "png", "state": "unread"}
 
 // callOp calls op's method on c through reflection, with the samples (or
 // "x", or zero values) as arguments, and returns its results.
-func callOp(ctx context.Context, c *api.Client, op *apigen.Op) ([]reflect.Value, error) {
+func callOp(ctx context.Context, c any, op *apigen.Op) ([]reflect.Value, error) {
 	m := method(c, op.Service.Name, op.Name)
 	in := []reflect.Value{reflect.ValueOf(ctx)}
 	for i := 1; i < m.Type().NumIn(); i++ {
@@ -113,14 +145,7 @@ func TestEveryMethodServesItsExample(t *testing.T) {
 			if len(op.Security) > 0 {
 				scopes = op.Security[0].Scopes
 			}
-			tok, err := fake.IssueToken(jaccounttest.StudentUsername, scopes...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := api.NewClient(api.StaticToken(tok.AccessToken), api.WithBaseURL(fake.APIURL()))
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := newClientFor(t, fake, op, scopes)
 			out, err := callOp(t.Context(), c, op)
 			if err != nil {
 				t.Fatal(err)

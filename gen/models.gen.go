@@ -432,6 +432,332 @@ type Course struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
+// DataAccount An account record of the data resources (账号信息, graphql/account.html and the overview's example).
+// Every field is optional (permissions are per field). Members the documentation does not list are
+// kept in AdditionalProperties.
+type DataAccount struct {
+	// AccountNo The jAccount username.
+	AccountNo string `json:"accountNo,omitempty,omitzero"`
+
+	// AccountStatus Account status (账号状态): 正常, 过期 or 冻结 (an open set).
+	AccountStatus string `json:"accountStatus,omitempty,omitzero"`
+
+	// CardNo Identity-document number (证件号).
+	CardNo string `json:"cardNo,omitempty,omitzero"`
+
+	// CardType Identity-document type code (证件类型; 01 身份证, 03 护照, … up to 15).
+	CardType string `json:"cardType,omitempty,omitzero"`
+
+	// DisplayName Name (姓名).
+	DisplayName string `json:"displayName,omitempty,omitzero"`
+
+	// Email E-mail address.
+	Email string `json:"email,omitempty,omitzero"`
+
+	// Guid The natural person's GUID.
+	Guid string `json:"guid,omitempty,omitzero"`
+
+	// IdentityExpireDate Expiry of the default identity, yyyy-MM-dd.
+	IdentityExpireDate string `json:"identityExpireDate,omitempty,omitzero"`
+
+	// RelationList The account's identities (身份), per the overview's example.
+	RelationList []DataAccountRelation `json:"relationList,omitempty,omitzero"`
+
+	// Telephone Telephone number.
+	Telephone string `json:"telephone,omitempty,omitzero"`
+
+	// Timestamp When the record was last updated, `yyyy-MM-dd HH:mm:ss` (China Standard Time assumed; see
+	// api.ParseDataTime). Read from the overview's example and the GraphQL twin's UPDATE_TIMESTAMP.
+	Timestamp string `json:"timestamp,omitempty,omitzero"`
+
+	// TopOrganizeId Second-level unit code.
+	TopOrganizeId string `json:"topOrganizeId,omitempty,omitzero"`
+
+	// TopOrganizeName Second-level unit name.
+	TopOrganizeName string `json:"topOrganizeName,omitempty,omitzero"`
+
+	// UserId Student or staff number (学工号).
+	UserId string `json:"userId,omitempty,omitzero"`
+
+	// UserStyle The default identity type (默认身份类型). The data resources' code table is the open API's user
+	// types with `fsyyjzg` (附属单位职工) and `schoolFellow` (校友) in place of `fs` and `alumni`; an
+	// open set.
+	UserStyle            string                 `json:"userStyle,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// DataAccountList Envelope of `GET /v1/account/info` (data resources).
+type DataAccountList struct {
+	Entities []DataAccount `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// DataAccountRelation One identity of a data-resource account record (relationList). Members the documentation does not
+// list (the GraphQL twin has GUID and P_ORGANIZE_ID/NAME) are kept in AdditionalProperties.
+type DataAccountRelation struct {
+	// CardNo Identity-document number.
+	CardNo string `json:"cardNo,omitempty,omitzero"`
+
+	// CardType Identity-document type code.
+	CardType string `json:"cardType,omitempty,omitzero"`
+
+	// ExpireDate Expiry of the identity, yyyy-MM-dd.
+	ExpireDate string `json:"expireDate,omitempty,omitzero"`
+
+	// TopOrganizeId Second-level unit code.
+	TopOrganizeId string `json:"topOrganizeId,omitempty,omitzero"`
+
+	// TopOrganizeName Second-level unit name.
+	TopOrganizeName string `json:"topOrganizeName,omitempty,omitzero"`
+
+	// UserId Student or staff number (学工号) of the identity.
+	UserId string `json:"userId,omitempty,omitzero"`
+
+	// UserStyle The identity type (身份类型), a code of the account page's table.
+	UserStyle            string                 `json:"userStyle,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// DataFaculty A faculty record of the data resources (教工基本信息, graphql/faculty.html). Every field is a string
+// and optional (permissions are per field). The fields are those the stored page lists, which ends
+// with "…": members it does not list are kept in AdditionalProperties. Glosses marked "reading" are
+// readings of the pinyin abbreviations; the others are the page's.
+type DataFaculty struct {
+	// AccountNo The jAccount username.
+	AccountNo string `json:"accountNo,omitempty,omitzero"`
+
+	// CardNo Identity-document number (证件号).
+	CardNo string `json:"cardNo,omitempty,omitzero"`
+
+	// CardType Identity-document type code (证件类型; 01 身份证, 03 护照, … up to 15).
+	CardType string `json:"cardType,omitempty,omitzero"`
+
+	// CardTypename Identity-document type name (spelled with a lower-case n, as documented).
+	CardTypename string `json:"cardTypename,omitempty,omitzero"`
+
+	// Csd Place of birth (出生地; reading).
+	Csd string `json:"csd,omitempty,omitzero"`
+
+	// DisplayName Name (姓名).
+	DisplayName string `json:"displayName,omitempty,omitzero"`
+
+	// Email E-mail address.
+	Email string `json:"email,omitempty,omitzero"`
+
+	// Gh Staff number (工号).
+	Gh string `json:"gh,omitempty,omitzero"`
+
+	// Gjm Nationality code (国籍码; reading).
+	Gjm string `json:"gjm,omitempty,omitzero"`
+
+	// Gjmc Nationality (国籍名称; reading).
+	Gjmc string `json:"gjmc,omitempty,omitzero"`
+
+	// Hyzk Marital status (婚姻状况; reading).
+	Hyzk string `json:"hyzk,omitempty,omitzero"`
+
+	// Jg Native place (籍贯; reading).
+	Jg string `json:"jg,omitempty,omitzero"`
+
+	// Jgm Native place code (籍贯码; reading).
+	Jgm string `json:"jgm,omitempty,omitzero"`
+
+	// Mzm Ethnic group code (民族码; reading).
+	Mzm string `json:"mzm,omitempty,omitzero"`
+
+	// Mzmc Ethnic group (民族名称; reading).
+	Mzmc string `json:"mzmc,omitempty,omitzero"`
+
+	// OrganizeId Third-level unit code (三级单位代码).
+	OrganizeId string `json:"organizeId,omitempty,omitzero"`
+
+	// OrganizeName Third-level unit name.
+	OrganizeName string `json:"organizeName,omitempty,omitzero"`
+
+	// Ryztm Staff status code (人员状态码; reading).
+	Ryztm string `json:"ryztm,omitempty,omitzero"`
+
+	// Ryztmc Staff status (人员状态名称; reading).
+	Ryztmc string `json:"ryztmc,omitempty,omitzero"`
+
+	// Telephone Telephone number.
+	Telephone string `json:"telephone,omitempty,omitzero"`
+
+	// TopOrganizeId Second-level unit code (二级单位代码).
+	TopOrganizeId string `json:"topOrganizeId,omitempty,omitzero"`
+
+	// TopOrganizeName Second-level unit name.
+	TopOrganizeName string `json:"topOrganizeName,omitempty,omitzero"`
+
+	// Xbm Gender code (性别码), 1 男, 2 女.
+	Xbm string `json:"xbm,omitempty,omitzero"`
+
+	// Xbmc Gender (性别名称).
+	Xbmc string `json:"xbmc,omitempty,omitzero"`
+
+	// Zzmm Political status (政治面貌; reading).
+	Zzmm string `json:"zzmm,omitempty,omitzero"`
+
+	// Zzmmm Political status code (政治面貌码; reading).
+	Zzmmm                string                 `json:"zzmmm,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// DataFacultyList Envelope of `GET /v1/faculty/profile` (data resources).
+type DataFacultyList struct {
+	Entities []DataFaculty `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// DataPaper A paper record of the data resources (论文类). **Uncertain:** no field is documented, so every member
+// is kept as raw JSON.
+type DataPaper map[string]interface{}
+
+// DataPaperList Envelope of `GET /v1/paper/info` (data resources).
+type DataPaperList struct {
+	Entities []DataPaper `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// DataStudent A student record of the data resources (学生基本信息, graphql/student.html). Every field is a string
+// and optional (permissions are per field). The fields are those the stored page lists, which ends
+// with "…": members it does not list (the GraphQL twin adds GLYX, ZYDM, XJZTDM, NJ and more, which the
+// REST record presumably carries in camel or lower case) are kept in AdditionalProperties. The
+// glosses in brackets are readings of the pinyin abbreviations, except 学号, which the page gives.
+type DataStudent struct {
+	// AccountNo The jAccount username.
+	AccountNo string `json:"accountNo,omitempty,omitzero"`
+
+	// Csrq Date of birth (出生日期; reading).
+	Csrq string `json:"csrq,omitempty,omitzero"`
+
+	// Email E-mail address.
+	Email string `json:"email,omitempty,omitzero"`
+
+	// Gbdm Country code (国别代码; reading).
+	Gbdm string `json:"gbdm,omitempty,omitzero"`
+
+	// Gbmc Country (国别名称; reading).
+	Gbmc string `json:"gbmc,omitempty,omitzero"`
+
+	// Hyzkdm Marital status code (婚姻状况代码; reading).
+	Hyzkdm string `json:"hyzkdm,omitempty,omitzero"`
+
+	// Hyzkmc Marital status (婚姻状况名称; reading).
+	Hyzkmc string `json:"hyzkmc,omitempty,omitzero"`
+
+	// Jg Native place code (籍贯; reading).
+	Jg string `json:"jg,omitempty,omitzero"`
+
+	// Jgmc Native place (籍贯名称; reading).
+	Jgmc string `json:"jgmc,omitempty,omitzero"`
+
+	// Mzdm Ethnic group code (民族代码; reading).
+	Mzdm string `json:"mzdm,omitempty,omitzero"`
+
+	// Mzmc Ethnic group (民族名称; reading).
+	Mzmc string `json:"mzmc,omitempty,omitzero"`
+
+	// Pyfsdm Training mode code (培养方式代码; reading).
+	Pyfsdm string `json:"pyfsdm,omitempty,omitzero"`
+
+	// Pyfsmc Training mode (培养方式名称; reading).
+	Pyfsmc string `json:"pyfsmc,omitempty,omitzero"`
+
+	// Sfzhm Identity-document number (身份证号码; reading).
+	Sfzhm string `json:"sfzhm,omitempty,omitzero"`
+
+	// Sj Mobile phone number (手机; reading).
+	Sj string `json:"sj,omitempty,omitzero"`
+
+	// Sydqm Place of origin code (生源地区码; reading).
+	Sydqm string `json:"sydqm,omitempty,omitzero"`
+
+	// Sydqmc Place of origin (生源地区名称; reading).
+	Sydqmc string `json:"sydqmc,omitempty,omitzero"`
+
+	// Xbdm Gender code (性别代码; reading).
+	Xbdm string `json:"xbdm,omitempty,omitzero"`
+
+	// Xbmc Gender (性别名称; reading).
+	Xbmc string `json:"xbmc,omitempty,omitzero"`
+
+	// Xh Student number (学号).
+	Xh string `json:"xh,omitempty,omitzero"`
+
+	// Xldm Education level code (学历代码; reading).
+	Xldm string `json:"xldm,omitempty,omitzero"`
+
+	// Xlmc Education level (学历名称; reading).
+	Xlmc string `json:"xlmc,omitempty,omitzero"`
+
+	// Xm Name (姓名; reading of the abbreviation).
+	Xm string `json:"xm,omitempty,omitzero"`
+
+	// Zjlb Identity-document type code (证件类别; reading).
+	Zjlb string `json:"zjlb,omitempty,omitzero"`
+
+	// Zjlbmc Identity-document type (证件类别名称; reading).
+	Zjlbmc string `json:"zjlbmc,omitempty,omitzero"`
+
+	// Zzmmdm Political status code (政治面貌代码; reading).
+	Zzmmdm string `json:"zzmmdm,omitempty,omitzero"`
+
+	// Zzmmmc Political status (政治面貌名称; reading).
+	Zzmmmc               string                 `json:"zzmmmc,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// DataStudentList Envelope of `GET /v1/stu/profile` (data resources).
+type DataStudentList struct {
+	Entities []DataStudent `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
 // Department A department (部门) of the school. **Uncertain:** the documentation available does not give its shape, so every member is kept as
 // raw JSON (a map); no member is modelled.
 type Department map[string]interface{}
@@ -1021,7 +1347,7 @@ type SignatureRequest map[string]interface{}
 
 // SignatureResult The reply to a signature. **Uncertain:** the documentation available does not give its shape, so every member is kept as
 // raw JSON (a map); no member is modelled.
-type SignatureResult map[string]interface{}
+type SignatureResult = map[string]interface{}
 
 // SignatureResultList The envelope of a reply whose entities are SignatureResult values.
 type SignatureResultList struct {
@@ -1748,6 +2074,201 @@ func (a *Course) members() []wire.Field {
 		{Name: "id", Ptr: &a.Id},
 		{Name: "kind", Ptr: &a.Kind},
 		{Name: "name", Ptr: &a.Name},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *DataAccount) UnmarshalJSON(b []byte) error {
+	type fields DataAccount // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("DataAccount: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a DataAccount) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *DataAccount) members() []wire.Field {
+	return []wire.Field{
+		{Name: "accountNo", Ptr: &a.AccountNo},
+		{Name: "accountStatus", Ptr: &a.AccountStatus},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "cardType", Ptr: &a.CardType},
+		{Name: "displayName", Ptr: &a.DisplayName},
+		{Name: "email", Ptr: &a.Email},
+		{Name: "guid", Ptr: &a.Guid},
+		{Name: "identityExpireDate", Ptr: &a.IdentityExpireDate},
+		{Name: "relationList", Ptr: &a.RelationList},
+		{Name: "telephone", Ptr: &a.Telephone},
+		{Name: "timestamp", Ptr: &a.Timestamp},
+		{Name: "topOrganizeId", Ptr: &a.TopOrganizeId},
+		{Name: "topOrganizeName", Ptr: &a.TopOrganizeName},
+		{Name: "userId", Ptr: &a.UserId},
+		{Name: "userStyle", Ptr: &a.UserStyle},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *DataAccountRelation) UnmarshalJSON(b []byte) error {
+	type fields DataAccountRelation // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("DataAccountRelation: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a DataAccountRelation) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *DataAccountRelation) members() []wire.Field {
+	return []wire.Field{
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "cardType", Ptr: &a.CardType},
+		{Name: "expireDate", Ptr: &a.ExpireDate},
+		{Name: "topOrganizeId", Ptr: &a.TopOrganizeId},
+		{Name: "topOrganizeName", Ptr: &a.TopOrganizeName},
+		{Name: "userId", Ptr: &a.UserId},
+		{Name: "userStyle", Ptr: &a.UserStyle},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *DataFaculty) UnmarshalJSON(b []byte) error {
+	type fields DataFaculty // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("DataFaculty: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a DataFaculty) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *DataFaculty) members() []wire.Field {
+	return []wire.Field{
+		{Name: "accountNo", Ptr: &a.AccountNo},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "cardType", Ptr: &a.CardType},
+		{Name: "cardTypename", Ptr: &a.CardTypename},
+		{Name: "csd", Ptr: &a.Csd},
+		{Name: "displayName", Ptr: &a.DisplayName},
+		{Name: "email", Ptr: &a.Email},
+		{Name: "gh", Ptr: &a.Gh},
+		{Name: "gjm", Ptr: &a.Gjm},
+		{Name: "gjmc", Ptr: &a.Gjmc},
+		{Name: "hyzk", Ptr: &a.Hyzk},
+		{Name: "jg", Ptr: &a.Jg},
+		{Name: "jgm", Ptr: &a.Jgm},
+		{Name: "mzm", Ptr: &a.Mzm},
+		{Name: "mzmc", Ptr: &a.Mzmc},
+		{Name: "organizeId", Ptr: &a.OrganizeId},
+		{Name: "organizeName", Ptr: &a.OrganizeName},
+		{Name: "ryztm", Ptr: &a.Ryztm},
+		{Name: "ryztmc", Ptr: &a.Ryztmc},
+		{Name: "telephone", Ptr: &a.Telephone},
+		{Name: "topOrganizeId", Ptr: &a.TopOrganizeId},
+		{Name: "topOrganizeName", Ptr: &a.TopOrganizeName},
+		{Name: "xbm", Ptr: &a.Xbm},
+		{Name: "xbmc", Ptr: &a.Xbmc},
+		{Name: "zzmm", Ptr: &a.Zzmm},
+		{Name: "zzmmm", Ptr: &a.Zzmmm},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *DataStudent) UnmarshalJSON(b []byte) error {
+	type fields DataStudent // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("DataStudent: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a DataStudent) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *DataStudent) members() []wire.Field {
+	return []wire.Field{
+		{Name: "accountNo", Ptr: &a.AccountNo},
+		{Name: "csrq", Ptr: &a.Csrq},
+		{Name: "email", Ptr: &a.Email},
+		{Name: "gbdm", Ptr: &a.Gbdm},
+		{Name: "gbmc", Ptr: &a.Gbmc},
+		{Name: "hyzkdm", Ptr: &a.Hyzkdm},
+		{Name: "hyzkmc", Ptr: &a.Hyzkmc},
+		{Name: "jg", Ptr: &a.Jg},
+		{Name: "jgmc", Ptr: &a.Jgmc},
+		{Name: "mzdm", Ptr: &a.Mzdm},
+		{Name: "mzmc", Ptr: &a.Mzmc},
+		{Name: "pyfsdm", Ptr: &a.Pyfsdm},
+		{Name: "pyfsmc", Ptr: &a.Pyfsmc},
+		{Name: "sfzhm", Ptr: &a.Sfzhm},
+		{Name: "sj", Ptr: &a.Sj},
+		{Name: "sydqm", Ptr: &a.Sydqm},
+		{Name: "sydqmc", Ptr: &a.Sydqmc},
+		{Name: "xbdm", Ptr: &a.Xbdm},
+		{Name: "xbmc", Ptr: &a.Xbmc},
+		{Name: "xh", Ptr: &a.Xh},
+		{Name: "xldm", Ptr: &a.Xldm},
+		{Name: "xlmc", Ptr: &a.Xlmc},
+		{Name: "xm", Ptr: &a.Xm},
+		{Name: "zjlb", Ptr: &a.Zjlb},
+		{Name: "zjlbmc", Ptr: &a.Zjlbmc},
+		{Name: "zzmmdm", Ptr: &a.Zzmmdm},
+		{Name: "zzmmmc", Ptr: &a.Zzmmmc},
 	}
 }
 

@@ -31,10 +31,11 @@ func bearerToken(r *http.Request) (string, Credential) {
 	return "", CredentialNone
 }
 
-// apiHandler serves /v1/: authentication here, then the operation's route,
-// scopes and handler (routes.go).
-func (s *Server) apiHandler() http.Handler {
-	mux := s.apiRouter()
+// apiHandler serves /v1/ of server ("" the open API, "data" the data
+// resources): authentication here, then the operation's route, scopes and
+// handler (routes.go).
+func (s *Server) apiHandler(server string) http.Handler {
+	mux := s.apiRouter(server)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, cred := bearerToken(r)
 		s.mu.Lock()

@@ -54,11 +54,11 @@ func callOf(op *apigen.Op) (method, path, contentType, body string) {
 	return method, path, contentType, body
 }
 
-// apiCall calls op as callOf says, with a bearer token.
-func apiCall(t *testing.T, srv *jaccounttest.Server, op *apigen.Op, token string) reply {
+// apiCall calls op at base as callOf says, with a bearer token.
+func apiCall(t *testing.T, srv *jaccounttest.Server, base string, op *apigen.Op, token string) reply {
 	t.Helper()
 	method, path, ct, body := callOf(op)
-	req, err := http.NewRequestWithContext(testContext(t), method, srv.APIURL()+path, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(testContext(t), method, base+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,6 +106,26 @@ type envelope struct {
 	Entities  []json.RawMessage `json:"entities"`
 }
 
+// onData reports whether op is one of the data resources', served at
+// DataURL to client-credentials tokens.
+func onData(op *apigen.Op) bool { return op.Server.Client == "DataClient" }
+
+// getOp gets the filled path of op where the fake serves it, with a token
+// of the scopes of op's first alternative: a user's, or for the data
+// resources a client's.
+func getOp(t *testing.T, srv *jaccounttest.Server, op *apigen.Op) reply {
+	t.Helper()
+	if !onData(op) {
+		tok := issue(t, srv, jaccounttest.StudentUsername, firstScopes(op)...)
+		return apiCall(t, srv, srv.APIURL(), op, tok.AccessToken)
+	}
+	tok, err := srv.IssueClientToken(firstScopes(op)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return apiCall(t, srv, srv.DataURL(), op, tok.AccessToken)
+}
+
 // firstScopes are the scopes of an operation's first security alternative.
 func firstScopes(op *apigen.Op) []string {
 	if len(op.Security) == 0 {
@@ -122,8 +142,7 @@ func TestEveryOperationServed(t *testing.T) {
 	served := 0
 	for _, op := range ops {
 		t.Run(op.ID, func(t *testing.T) {
-			tok := issue(t, srv, jaccounttest.StudentUsername, firstScopes(op)...)
-			r := apiCall(t, srv, op, tok.AccessToken)
+			r := getOp(t, srv, op)
 			if r.status != http.StatusOK {
 				t.Fatalf("status %d body %s", r.status, r.body)
 			}
@@ -161,8 +180,7 @@ func TestSpecExamples(t *testing.T) {
 	srv := newServer(t, jaccounttest.WithSpecExamples())
 	for _, op := range specOperations(t) {
 		t.Run(op.ID, func(t *testing.T) {
-			tok := issue(t, srv, jaccounttest.StudentUsername, firstScopes(op)...)
-			r := apiCall(t, srv, op, tok.AccessToken)
+			r := getOp(t, srv, op)
 			if op.Entities == apigen.EntityRaw {
 				var want string
 				_ = json.Unmarshal(op.Example, &want)
@@ -214,15 +232,19 @@ func TestMissingScopeIsForbidden(t *testing.T) {
 	for _, op := range specOperations(t) {
 		t.Run(op.ID, func(t *testing.T) {
 			open := slices.ContainsFunc(op.Security, func(r apigen.Requirement) bool { return len(r.Scopes) == 0 })
-			r := apiCall(t, srv, op, tok.AccessToken)
+			base := srv.APIURL()
+			if onData(op) {
+				base = srv.DataURL()
+			}
+			r := apiCall(t, srv, base, op, tok.AccessToken)
 			if open {
 				if r.status == http.StatusForbidden {
 					t.Fatalf("an operation open to any token: %d %s", r.status, r.body)
 				}
 				return
 			}
-			if r.status != http.StatusForbidden || errno(r) != 10010 || !strings.HasPrefix(r.str("error"), "AUTHENTICATION_SCOPE_FAILED\n\nMORE_INFORMATION:") ||
-				!strings.Contains(r.str("error"), op.Security[0].Scopes[0]) {
+			if r.status != http.StatusForbidden || errno(r) != 10010 || !strings.HasPrefix(r.str("error"), "AUTHENTICATION_SCOPE_FAILED") ||
+				(!onData(op) && !strings.Contains(r.str("error"), op.Security[0].Scopes[0])) {
 				t.Fatalf("status %d body %s, want 403 errno 10010 naming the scope", r.status, r.body)
 			}
 		})

@@ -53,6 +53,14 @@
 //     card and 思源码 transactions by start and limit with total, circles by
 //     nextToken sent back as pageToken (WithPageSize).
 //
+// A second listener (DataURL) serves the data resources, which the real
+// jAccount serves on another host (graphql.sjtu.edu.cn): the spec's
+// operations on that server, to client-credentials tokens with scope
+// exchange_data (IssueClientToken), paged with first and offset (at most
+// 200) and filtered by timestamp, from fixture records with update times
+// (DefaultStudents, DefaultFaculty, DefaultAccounts, WithStudents, …) that
+// UpdateStudent, UpdateFaculty, UpdateAccount and AddStudent change.
+//
 // Tests steer it with IssueToken (tokens without the authorize flow),
 // ExpireAccessTokens, ExpireAccessToken and RevokeToken, WithClock and the TTL
 // options, and Inject, which adds faults: Latency, ErrorStatus, RateLimit

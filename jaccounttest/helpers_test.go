@@ -132,7 +132,14 @@ func codeFrom(t *testing.T, loc *url.URL, state string) string {
 // apiGet calls an API path with a bearer token.
 func apiGet(t *testing.T, srv *jaccounttest.Server, path, token string) reply {
 	t.Helper()
-	req, err := http.NewRequestWithContext(testContext(t), http.MethodGet, srv.APIURL()+path, nil)
+	return apiGetAt(t, srv, srv.APIURL(), path, token)
+}
+
+// apiGetAt is apiGet on the listener at base (srv.DataURL() for the data
+// resources).
+func apiGetAt(t *testing.T, srv *jaccounttest.Server, base, path, token string) reply {
+	t.Helper()
+	req, err := http.NewRequestWithContext(testContext(t), http.MethodGet, base+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

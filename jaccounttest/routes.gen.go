@@ -7,6 +7,7 @@ package jaccounttest
 var operations = []operation{
 	{
 		id:       "getMyProfile",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/profile",
 		security: [][]string{{"basic"}, {"essential"}, {"profile"}, {"privacy"}},
@@ -18,6 +19,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getUserProfile",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/profile/{id}",
 		security: [][]string{{"basic"}, {"essential"}, {"profile"}, {"privacy"}, {"basic"}, {"essential"}, {"profile"}, {"privacy"}},
@@ -29,6 +31,7 @@ var operations = []operation{
 	},
 	{
 		id:       "sendTaskMessage",
+		server:   "",
 		method:   "POST",
 		path:     "/v2/task/message",
 		security: [][]string{{"tasks"}},
@@ -40,6 +43,7 @@ var operations = []operation{
 	},
 	{
 		id:       "addEnterprisePositionUser",
+		server:   "",
 		method:   "PUT",
 		path:     "/v1/enterprise/position/{dept}:{post}/users",
 		security: [][]string{{"profile"}},
@@ -51,6 +55,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getEnterpriseCalendar",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/enterprise/calendar",
 		security: [][]string{{}, {}},
@@ -62,6 +67,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getUserPositions",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/enterprise/user/positions",
 		security: [][]string{{"basic"}, {"essential"}, {"profile"}},
@@ -73,6 +79,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getUserRights",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/enterprise/user/rights",
 		security: [][]string{{"basic"}, {"essential"}, {"privacy"}, {"profile"}, {"basic"}, {"essential"}, {"privacy"}, {"profile"}},
@@ -84,6 +91,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listEnterpriseDepartments",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/enterprise/organizes",
 		security: [][]string{{}, {}},
@@ -95,6 +103,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listEnterprisePositionUsers",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/enterprise/position/{dept}:{post}:{biz}/users",
 		security: [][]string{{"basic"}},
@@ -106,6 +115,7 @@ var operations = []operation{
 	},
 	{
 		id:       "removeEnterprisePositionUser",
+		server:   "",
 		method:   "DELETE",
 		path:     "/v1/enterprise/position/{dept}:{post}/users",
 		security: [][]string{{"profile"}},
@@ -117,6 +127,7 @@ var operations = []operation{
 	},
 	{
 		id:       "downloadFile",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/file/{id}",
 		security: [][]string{{}, {}},
@@ -128,6 +139,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getFileEdit",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/file/edit",
 		security: [][]string{{"storage"}},
@@ -139,6 +151,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getFileMeta",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/file/{id}/meta",
 		security: [][]string{{"storage"}},
@@ -150,6 +163,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getFilePreview",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/file/preview",
 		security: [][]string{{"storage"}},
@@ -161,6 +175,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getFileThumbnail",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/file/{id}/thumb/{size}",
 		security: [][]string{{}, {}},
@@ -172,6 +187,7 @@ var operations = []operation{
 	},
 	{
 		id:       "replaceFile",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/file/{id}",
 		security: [][]string{{"storage"}},
@@ -183,6 +199,7 @@ var operations = []operation{
 	},
 	{
 		id:       "setFileMeta",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/file/{id}/meta",
 		security: [][]string{{"storage"}},
@@ -194,6 +211,7 @@ var operations = []operation{
 	},
 	{
 		id:       "uploadFile",
+		server:   "",
 		method:   "PUT",
 		path:     "/v1/file",
 		security: [][]string{{"storage"}},
@@ -205,6 +223,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getNotificationStatus",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/notification/status",
 		security: [][]string{{"notifications"}},
@@ -216,6 +235,7 @@ var operations = []operation{
 	},
 	{
 		id:       "markNotificationStatus",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/notification/status",
 		security: [][]string{{"modify_notification"}},
@@ -227,6 +247,7 @@ var operations = []operation{
 	},
 	{
 		id:       "sendNotification",
+		server:   "",
 		method:   "PUT",
 		path:     "/v1/notification",
 		security: [][]string{{"send_notification"}, {"send_app_notification"}},
@@ -238,6 +259,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMails",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/mails",
 		security: [][]string{{"read_mails"}},
@@ -249,6 +271,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMailsByState",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/mails/{state}",
 		security: [][]string{{"read_mails"}},
@@ -260,6 +283,7 @@ var operations = []operation{
 	},
 	{
 		id:       "markMail",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/mail/{mailId}",
 		security: [][]string{{"send_mail"}, {"send_mail"}},
@@ -271,6 +295,7 @@ var operations = []operation{
 	},
 	{
 		id:       "sendMail",
+		server:   "",
 		method:   "PUT",
 		path:     "/v1/mail",
 		security: [][]string{{"send_mail"}, {"send_mail"}},
@@ -282,6 +307,7 @@ var operations = []operation{
 	},
 	{
 		id:       "cancelFinanceAppointment",
+		server:   "",
 		method:   "DELETE",
 		path:     "/v1/finance/appointments/{businessType}/{businessNo}",
 		security: [][]string{{"connect_finance"}},
@@ -293,6 +319,7 @@ var operations = []operation{
 	},
 	{
 		id:       "completeFinanceAppointment",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/finance/appointments/{businessType}/{businessNo}",
 		security: [][]string{{"connect_finance"}},
@@ -304,6 +331,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getFinanceAppointment",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/finance/appointments/{businessType}/{businessNo}",
 		security: [][]string{{"connect_finance"}},
@@ -315,6 +343,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listFinanceAppointments",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/finance/appointments/{businessType}",
 		security: [][]string{{"connect_finance"}},
@@ -326,6 +355,7 @@ var operations = []operation{
 	},
 	{
 		id:       "submitFinanceAppointment",
+		server:   "",
 		method:   "PUT",
 		path:     "/v1/finance/appointments/{businessType}/{businessNo}",
 		security: [][]string{{"connect_finance"}},
@@ -337,6 +367,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getLesson",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/lesson/{code}",
 		security: [][]string{{"lessons"}},
@@ -348,6 +379,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMyLessons",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/lessons",
 		security: [][]string{{"lessons"}},
@@ -359,6 +391,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMyLessonsBySemester",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/lessons/{semester}",
 		security: [][]string{{"lessons"}},
@@ -370,6 +403,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMyExaminations",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/examinations",
 		security: [][]string{{"exams"}, {"scores"}},
@@ -381,6 +415,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMyExaminationsBySemester",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/examinations/{semester}",
 		security: [][]string{{"exams"}, {"scores"}},
@@ -392,6 +427,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getMyGPA",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/gpa",
 		security: [][]string{{"scores"}},
@@ -403,6 +439,7 @@ var operations = []operation{
 	},
 	{
 		id:       "findCards",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/card",
 		security: [][]string{{"card_info"}},
@@ -414,6 +451,7 @@ var operations = []operation{
 	},
 	{
 		id:       "freezeCard",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/card",
 		security: [][]string{{"write_card_info"}},
@@ -425,6 +463,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getMyCard",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/card",
 		security: [][]string{{"card_info"}},
@@ -436,6 +475,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getMyCardPhoto",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/card/photo",
 		security: [][]string{{"privacy"}},
@@ -447,6 +487,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getMyCardRecharge",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/card/recharge/{id}",
 		security: [][]string{{"write_card_info"}},
@@ -458,6 +499,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getMyCardTransfer",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/card/transfer",
 		security: [][]string{{"write_card_info"}},
@@ -469,6 +511,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getMyCardUser",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/card/user",
 		security: [][]string{{"manage_card"}, {"card_info"}},
@@ -480,6 +523,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMyCardRecharges",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/card/recharge",
 		security: [][]string{{"write_card_info"}},
@@ -491,6 +535,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMyCardTransactions",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/card/transactions",
 		security: [][]string{{"card_transactions"}},
@@ -502,6 +547,7 @@ var operations = []operation{
 	},
 	{
 		id:       "openMyCard",
+		server:   "",
 		method:   "PUT",
 		path:     "/v1/me/card",
 		security: [][]string{{"manage_card"}},
@@ -513,6 +559,7 @@ var operations = []operation{
 	},
 	{
 		id:       "rechargeMyCard",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/me/card/recharge",
 		security: [][]string{{"write_card_info"}},
@@ -524,6 +571,7 @@ var operations = []operation{
 	},
 	{
 		id:       "reportFoundLostCard",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/card/foundLostCard",
 		security: [][]string{{"card_info"}},
@@ -535,6 +583,7 @@ var operations = []operation{
 	},
 	{
 		id:       "setMyCard",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/me/card",
 		security: [][]string{{"write_card_info"}},
@@ -546,6 +595,7 @@ var operations = []operation{
 	},
 	{
 		id:       "setMyCardPhoto",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/me/card/photo",
 		security: [][]string{{"write_card_info"}},
@@ -557,6 +607,7 @@ var operations = []operation{
 	},
 	{
 		id:       "transferMyCard",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/me/card/transfer",
 		security: [][]string{{"write_card_info"}},
@@ -568,6 +619,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getUnicodeAdvertising",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/unicode/identity/advertising",
 		security: [][]string{{"unicode"}},
@@ -579,6 +631,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getUnicodeIdentity",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/unicode/identity",
 		security: [][]string{{"unicode"}, {"card_info"}},
@@ -590,6 +643,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getUnicodeParameters",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/unicode/parameters",
 		security: [][]string{{"unicode"}},
@@ -601,6 +655,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getUnicodePay",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/unicode/pay",
 		security: [][]string{{"unicode"}},
@@ -612,6 +667,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listUnicodeTransactions",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/unicode/transactions",
 		security: [][]string{{"card_transactions"}, {"unicode"}},
@@ -623,6 +679,7 @@ var operations = []operation{
 	},
 	{
 		id:       "openUnicode",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/unicode",
 		security: [][]string{{"unicode"}},
@@ -634,6 +691,7 @@ var operations = []operation{
 	},
 	{
 		id:       "validateUnicode",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/unicode",
 		security: [][]string{{"unicode"}},
@@ -645,6 +703,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getBarcode",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/barcode/{type}/{value}.{imageType}",
 		security: [][]string{{}, {}},
@@ -656,6 +715,7 @@ var operations = []operation{
 	},
 	{
 		id:       "getBarcodeQR",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/barcode/qr/{fileName}.{imageType}",
 		security: [][]string{{}, {}},
@@ -667,6 +727,7 @@ var operations = []operation{
 	},
 	{
 		id:       "createCalendarEvent",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/calendar/event",
 		security: [][]string{{"calendar"}},
@@ -678,6 +739,7 @@ var operations = []operation{
 	},
 	{
 		id:       "deleteCalendarEvent",
+		server:   "",
 		method:   "DELETE",
 		path:     "/v1/calendar/event/{id}",
 		security: [][]string{{"calendar"}},
@@ -689,6 +751,7 @@ var operations = []operation{
 	},
 	{
 		id:       "signSignature",
+		server:   "",
 		method:   "POST",
 		path:     "/v1/signature/{eSignCode}",
 		security: [][]string{{"signature"}},
@@ -700,6 +763,7 @@ var operations = []operation{
 	},
 	{
 		id:       "listMyCircles",
+		server:   "",
 		method:   "GET",
 		path:     "/v1/me/circles",
 		security: [][]string{{}},
@@ -708,6 +772,54 @@ var operations = []operation{
 		paging:   &paging{style: "token", token: "pageToken", limit: "limit", start: "", first: "", offset: "", maxPageSize: 0},
 		media:    "application/json",
 		example:  "{\"entities\":[{\"id\":\"100001\",\"name\":\"网络信息中心\"}],\"errno\":0,\"error\":\"Succeed.\",\"nextToken\":\"3A4bz-e\",\"total\":20}",
+	},
+	{
+		id:       "listStudents",
+		server:   "data",
+		method:   "GET",
+		path:     "/v1/stu/profile",
+		security: [][]string{{"exchange_data"}},
+		required: nil,
+		entities: "list",
+		paging:   &paging{style: "first-offset", token: "", limit: "", start: "", first: "first", offset: "offset", maxPageSize: 200},
+		media:    "application/json",
+		example:  "{\"entities\":[{\"accountNo\":\"zhangsan\",\"csrq\":\"2004-01-01\",\"email\":\"zhangsan@sjtu.edu.cn\",\"gbdm\":\"156\",\"gbmc\":\"中国\",\"hyzkdm\":\"1\",\"hyzkmc\":\"未婚\",\"jg\":\"310000\",\"jgmc\":\"上海市\",\"mzdm\":\"01\",\"mzmc\":\"汉族\",\"pyfsdm\":\"\",\"pyfsmc\":\"\",\"sfzhm\":\"31011120040101xxxx\",\"sj\":\"1380000xxxx\",\"sydqm\":\"310000\",\"sydqmc\":\"上海市\",\"xbdm\":\"1\",\"xbmc\":\"男\",\"xh\":\"5200000000xx\",\"xldm\":\"\",\"xlmc\":\"\",\"xm\":\"张三\",\"zjlb\":\"1\",\"zjlbmc\":\"居民身份证\",\"zzmmdm\":\"13\",\"zzmmmc\":\"群众\"}],\"errno\":0,\"error\":\"success\",\"total\":1}",
+	},
+	{
+		id:       "listFaculty",
+		server:   "data",
+		method:   "GET",
+		path:     "/v1/faculty/profile",
+		security: [][]string{{"exchange_data"}},
+		required: nil,
+		entities: "list",
+		paging:   &paging{style: "first-offset", token: "", limit: "", start: "", first: "first", offset: "offset", maxPageSize: 200},
+		media:    "application/json",
+		example:  "{\"entities\":[{\"accountNo\":\"lilaoshi\",\"cardNo\":\"31011119800101xxxx\",\"cardType\":\"01\",\"cardTypename\":\"身份证\",\"csd\":\"\",\"displayName\":\"李老师\",\"email\":\"lilaoshi@sjtu.edu.cn\",\"gh\":\"100xx\",\"gjm\":\"156\",\"gjmc\":\"中国\",\"hyzk\":\"\",\"jg\":\"\",\"jgm\":\"\",\"mzm\":\"01\",\"mzmc\":\"汉族\",\"organizeId\":\"\",\"organizeName\":\"\",\"ryztm\":\"\",\"ryztmc\":\"\",\"telephone\":\"\",\"topOrganizeId\":\"40100\",\"topOrganizeName\":\"网络信息中心\",\"xbm\":\"2\",\"xbmc\":\"女\",\"zzmm\":\"\",\"zzmmm\":\"\"}],\"errno\":0,\"error\":\"success\",\"total\":1}",
+	},
+	{
+		id:       "listAccounts",
+		server:   "data",
+		method:   "GET",
+		path:     "/v1/account/info",
+		security: [][]string{{"exchange_data"}},
+		required: nil,
+		entities: "list",
+		paging:   &paging{style: "first-offset", token: "", limit: "", start: "", first: "first", offset: "offset", maxPageSize: 200},
+		media:    "application/json",
+		example:  "{\"entities\":[{\"accountNo\":\"zhangsan\",\"accountStatus\":\"正常\",\"cardNo\":\"31011119920311xxxx\",\"cardType\":\"01\",\"displayName\":\"张三\",\"email\":\"testprofile@sjtu.edu.cn\",\"guid\":\"28A42245-7435-499C-B2B7-xxxxxxx\",\"identityExpireDate\":\"2023-07-31\",\"relationList\":[{\"cardNo\":\"31011119920311xxxx\",\"cardType\":\"01\",\"expireDate\":\"2023-07-31\",\"topOrganizeId\":\"40100\",\"topOrganizeName\":\"网络信息中心\",\"userId\":\"xxxxx\",\"userStyle\":\"faculty\"}],\"telephone\":\"\",\"timestamp\":\"2022-08-19 00:00:00\",\"topOrganizeId\":\"40100\",\"topOrganizeName\":\"网络信息中心\",\"userId\":\"xxxxx\",\"userStyle\":\"faculty\"}],\"errno\":0,\"error\":\"success\",\"total\":1}",
+	},
+	{
+		id:       "listPapers",
+		server:   "data",
+		method:   "GET",
+		path:     "/v1/paper/info",
+		security: [][]string{{"exchange_data"}},
+		required: nil,
+		entities: "list",
+		paging:   &paging{style: "first-offset", token: "", limit: "", start: "", first: "first", offset: "offset", maxPageSize: 200},
+		media:    "application/json",
+		example:  "{\"entities\":[],\"errno\":0,\"error\":\"success\",\"total\":0}",
 	},
 }
 

@@ -14,6 +14,10 @@ import (
 // operation is one operation of the spec, as routes.gen.go lists them.
 type operation struct {
 	id, method, path string
+	// server is "" for the open API, else the key of the server the
+	// operation goes to ("data": the data resources), each served on a
+	// listener of its own.
+	server string
 	// security are the alternatives, each a list of scopes that must all
 	// be granted; an empty alternative needs no scope.
 	security [][]string
@@ -93,26 +97,31 @@ func compileRoute(op *operation) route {
 	return rt
 }
 
-// routes are the operations compiled, most literal first.
-var routes = func() []route {
-	rs := make([]route, len(operations))
+// routes are the operations compiled, by server, most literal first.
+var routes = func() map[string][]route {
+	rs := map[string][]route{}
 	for i := range operations {
-		rs[i] = compileRoute(&operations[i])
+		op := &operations[i]
+		rs[op.server] = append(rs[op.server], compileRoute(op))
 	}
-	slices.SortStableFunc(rs, func(a, b route) int { return b.literal - a.literal })
+	for _, list := range rs {
+		slices.SortStableFunc(list, func(a, b route) int { return b.literal - a.literal })
+	}
 	return rs
 }()
 
-// match finds the route of method and the escaped path, and its parameters
-// unescaped; methodOK is false when the path exists with other methods.
-func match(method, escapedPath string) (rt *route, values []string, pathKnown bool) {
-	for i := range routes {
-		m := routes[i].re.FindStringSubmatch(escapedPath)
+// match finds the route of method and the escaped path on server, and its
+// parameters unescaped; pathKnown is true when the path exists there, with
+// this method or others.
+func match(server, method, escapedPath string) (rt *route, values []string, pathKnown bool) {
+	list := routes[server]
+	for i := range list {
+		m := list[i].re.FindStringSubmatch(escapedPath)
 		if m == nil {
 			continue
 		}
 		pathKnown = true
-		if routes[i].op.method != method {
+		if list[i].op.method != method {
 			continue
 		}
 		values = make([]string, len(m)-1)
@@ -123,17 +132,18 @@ func match(method, escapedPath string) (rt *route, values []string, pathKnown bo
 			}
 			values[j] = u
 		}
-		return &routes[i], values, true
+		return &list[i], values, true
 	}
 	return nil, nil, pathKnown
 }
 
-// apiRouter routes an authenticated request to its operation, enforces the
-// operation's scopes, and answers with the operation's stateful handler, or
-// with the spec's example when it has none (or WithSpecExamples is set).
-func (s *Server) apiRouter() http.Handler {
+// apiRouter routes an authenticated request to its operation on server,
+// enforces the operation's scopes, and answers with the operation's stateful
+// handler, or with the spec's example when it has none (or WithSpecExamples
+// is set).
+func (s *Server) apiRouter(server string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rt, values, known := match(r.Method, r.URL.EscapedPath())
+		rt, values, known := match(server, r.Method, r.URL.EscapedPath())
 		switch {
 		case rt == nil && known:
 			writeReply(w, fail(http.StatusMethodNotAllowed, errnoUnknown, r.Method+" is not allowed here"))
@@ -148,6 +158,10 @@ func (s *Server) apiRouter() http.Handler {
 		p := r.Context().Value(principalKey).(*principal)
 		if !allowed(rt.op.security, p.scopes) {
 			s.logRejected(r, http.StatusForbidden, "insufficient scope")
+			if server == dataServer {
+				writeReply(w, dataScopeFailed)
+				return
+			}
 			writeReply(w, scopeFailure(rt.op.security))
 			return
 		}

@@ -16,8 +16,9 @@ import (
 )
 
 // Server is a fake jAccount: the OAuth 2.0 / OIDC endpoints under /oauth2/
-// and the open REST API under /v1/, on one loopback listener. Its methods
-// are safe for concurrent use.
+// and the open REST API under /v1/, on one loopback listener, and the data
+// resources (graphql.sjtu.edu.cn) on a second one (DataURL), as the real
+// ones live on another host. Its methods are safe for concurrent use.
 type Server struct {
 	// URL is the base URL of the server, http://127.0.0.1:<port>, with no
 	// trailing slash.
@@ -25,6 +26,10 @@ type Server struct {
 
 	ts  *httptest.Server
 	cfg config
+	// others are the listeners of the spec's other servers, by key
+	// ("data"): each serves the operations of its server only.
+	others map[string]*httptest.Server
+	data   map[string]*dataTable // the data resources' records, by operationId
 
 	mu       sync.Mutex
 	clients  map[string]Client
@@ -96,12 +101,13 @@ func New(opts ...Option) *Server {
 	for _, u := range users {
 		s.users[u.Username] = u.clone()
 	}
+	s.data = newDataTables(&cfg)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /oauth2/authorize", s.handleAuthorize)
 	mux.HandleFunc("POST /oauth2/authorize", s.handleAuthorizeForm)
 	mux.HandleFunc("POST /oauth2/token", s.handleToken)
 	mux.HandleFunc("GET /oauth2/logout", s.handleLogout)
-	api := s.apiHandler()
+	api := s.apiHandler("")
 	mux.Handle("/v1/", api)
 	mux.Handle("/v2/", api) // the task centre's message API is /v2/task/message
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -109,11 +115,28 @@ func New(opts ...Option) *Server {
 	})
 	s.ts = httptest.NewServer(s.record(s.injectFaults(mux)))
 	s.URL = s.ts.URL
+	s.others = map[string]*httptest.Server{}
+	for key := range routes {
+		if key == "" {
+			continue
+		}
+		other := http.NewServeMux()
+		other.Handle("/v1/", s.apiHandler(key))
+		other.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, "404 page not found", http.StatusNotFound)
+		})
+		s.others[key] = httptest.NewServer(s.record(s.injectFaults(other)))
+	}
 	return s
 }
 
 // Close shuts the server down, blocking until all requests have finished.
-func (s *Server) Close() { s.ts.Close() }
+func (s *Server) Close() {
+	s.ts.Close()
+	for _, o := range s.others {
+		o.Close()
+	}
+}
 
 // AuthURL returns the authorize endpoint, URL + "/oauth2/authorize".
 func (s *Server) AuthURL() string { return s.URL + "/oauth2/authorize" }
@@ -136,6 +159,13 @@ func (s *Server) Issuer() string {
 // APIURL returns the base URL of the open API (the paths start /v1/); it is
 // URL itself.
 func (s *Server) APIURL() string { return s.URL }
+
+// DataURL returns the base URL of the data resources (the paths start
+// /v1/, like https://graphql.sjtu.edu.cn/v1/stu/profile), for
+// api.WithDataBaseURL. It is a listener of its own: the open API's paths
+// are not found there, nor the data resources' at APIURL, as on the real
+// hosts. Tokens, fault injection and the request log are shared.
+func (s *Server) DataURL() string { return s.others[dataServer].URL }
 
 // ClientID returns DefaultClientID, the client IssueToken issues to.
 func (s *Server) ClientID() string { return DefaultClientID }

@@ -136,10 +136,17 @@ func TestEveryOperationIsComplete(t *testing.T) {
 			}
 		}
 	}
-	if len(seen) < 55 {
-		t.Errorf("%d operations, want the documented API's (at least 55)", len(seen))
+	onDefault := 0
+	for _, item := range doc.Paths.Map() {
+		if len(item.Servers) == 0 {
+			onDefault += len(item.Operations())
+		}
 	}
-	t.Logf("%d operations on %s, each with a tag, a documentation link and an example", len(seen), doc.Servers[0].URL)
+	if onDefault < 55 {
+		t.Errorf("%d operations on %s, want the documented API's (at least 55)", onDefault, doc.Servers[0].URL)
+	}
+	t.Logf("%d operations, each with a tag, a documentation link and an example: %d on %s, %d on other servers",
+		len(seen), onDefault, doc.Servers[0].URL, len(seen)-onDefault)
 }
 
 // TestScopesMatchTheRegistry: every scope the operations and the flows name

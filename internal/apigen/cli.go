@@ -32,7 +32,10 @@ import (
 //     the documentation does not list (x-jaccount-open-query) takes them as
 //     --query key=value;
 //   - operations with a request body, or whose reply is a file or an image,
-//     have no command (use `jaccount api`, with --raw for a file).
+//     have no command (use `jaccount api`, with --raw for a file);
+//   - operations on another server than the open API's (the data
+//     resources, api.DataClient) have no command and are not in `jaccount
+//     api`'s table yet: the CLI has one client, for the open API.
 
 // CLIGroup is a command group: one service.
 type CLIGroup struct {
@@ -72,6 +75,9 @@ type CLIFlag struct {
 func CLI(a *API) []*CLIGroup {
 	var groups []*CLIGroup
 	for _, s := range a.Services {
+		if s.Server != nil && !s.Server.Default {
+			continue
+		}
 		g := &CLIGroup{Name: kebab(s.Tag), Service: s}
 		var variants []*Op
 		for _, op := range s.Ops {
@@ -365,9 +371,10 @@ func printCall(op *Op, c *CLICommand) string {
 	return fmt.Sprintf("_ = f // nothing to print but the error, if any\nreturn a.apiErr(%s)\n", callOf(c, op, false))
 }
 
-// CLIOps are every operation, for `jaccount api`: sorted by ID.
+// CLIOps are every operation of the open API, for `jaccount api`: sorted
+// by ID.
 func CLIOps(a *API) []*Op {
-	ops := slices.Clone(a.Ops)
+	ops := slices.DeleteFunc(slices.Clone(a.Ops), func(op *Op) bool { return op.Server != nil && !op.Server.Default })
 	slices.SortFunc(ops, func(x, y *Op) int { return strings.Compare(x.ID, y.ID) })
 	return ops
 }

@@ -82,3 +82,25 @@ func TestKebab(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIOpenAPIOnly: the CLI has one client, the open API's, so the
+// operations of another server (the data resources) get no command and are
+// not in `jaccount api`'s table.
+func TestCLIOpenAPIOnly(t *testing.T) {
+	t.Parallel()
+	a := loadFile(t, "../../openapi/jaccount.yaml")
+	for _, g := range CLI(a) {
+		if !g.Service.Server.Default {
+			t.Errorf("group %s is on %s", g.Name, g.Service.Server.URL)
+		}
+	}
+	ops := CLIOps(a)
+	for _, op := range ops {
+		if !op.Server.Default {
+			t.Errorf("jaccount api lists %s, on %s", op.ID, op.Server.URL)
+		}
+	}
+	if len(ops) == len(a.Ops) {
+		t.Errorf("jaccount api lists all %d operations, the data resources' included", len(ops))
+	}
+}

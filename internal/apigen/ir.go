@@ -11,12 +11,19 @@
 // the same API. Render then writes the files.
 package apigen
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strings"
+)
 
 // API is the intermediate representation of the whole spec.
 type API struct {
 	// Title is the spec's info.title.
 	Title string
+	// Servers are the base URLs the operations go to, each with the Go
+	// client that calls it: the spec's top-level server (the default,
+	// api.Client) first, then the others in the order of their first path.
+	Servers []*Server
 	// Services are the tags, in the order the spec declares them.
 	Services []*Service
 	// Ops are every operation, sorted by service order, then Go name.
@@ -65,7 +72,56 @@ type TimeField struct {
 	Method string
 }
 
-// Service is one tag: a field of api.Client and its XxxService type.
+// Server is one base URL and the Go client type that calls it. The spec's
+// top-level server is the default one, called by api.Client; an operation
+// (or its path) on another server declares it in its own servers list, with
+// the extension x-jaccount-client naming the client type, e.g.
+//
+//	servers: [{url: https://graphql.sjtu.edu.cn, x-jaccount-client: DataClient}]
+//
+// Each such client is generated whole: its type, services, constructor
+// (NewDataClient), base-URL option (WithDataBaseURL) and default base URL
+// (DefaultDataBaseURL). It shares the transport, retries, envelope
+// decoding and errors of api.Client.
+type Server struct {
+	// URL is the server's base URL, without a trailing slash; Doc its
+	// description.
+	URL, Doc string
+	// Client is the Go type of its client: "Client" for the default
+	// server, the x-jaccount-client name (ending in "Client") otherwise.
+	Client string
+	// Default reports the spec's top-level server.
+	Default bool
+	// Services are the tags whose operations go to this server.
+	Services []*Service
+}
+
+// Prefix is the client name without "Client": "" for the default server,
+// "Data" for DataClient.
+func (s *Server) Prefix() string { return strings.TrimSuffix(s.Client, "Client") }
+
+// Key names the server in the fake's route table: "" for the default
+// server, else the prefix in lower case ("data").
+func (s *Server) Key() string { return strings.ToLower(s.Prefix()) }
+
+// ServiceType is the unexported struct every service of the client is:
+// "service" for the default client, "dataService" for DataClient.
+func (s *Server) ServiceType() string { return lowerFirst(s.Prefix() + "Service") }
+
+// Constructor is the name of a non-default client's generated constructor,
+// e.g. NewDataClient.
+func (s *Server) Constructor() string { return "New" + s.Client }
+
+// Option is the name of a non-default client's generated base-URL option,
+// e.g. WithDataBaseURL.
+func (s *Server) Option() string { return "With" + s.Prefix() + "BaseURL" }
+
+// DefaultConst is the name of a non-default client's generated default
+// base URL, e.g. DefaultDataBaseURL.
+func (s *Server) DefaultConst() string { return "Default" + s.Prefix() + "BaseURL" }
+
+// Service is one tag: a field of its server's client (api.Client,
+// api.DataClient) and its XxxService type.
 type Service struct {
 	// Tag is the spec's tag name, e.g. "card".
 	Tag string
@@ -74,6 +130,9 @@ type Service struct {
 	Name string
 	// Doc is the tag's description.
 	Doc string
+	// Server is where the service's operations go; every operation of a
+	// tag must go to the same server.
+	Server *Server
 	// Ops are the service's operations, sorted by Go name.
 	Ops []*Op
 }
@@ -102,8 +161,10 @@ type Op struct {
 	ID string
 	// Method is the HTTP method in upper case; Path the path template.
 	Method, Path string
-	// Service is the operation's tag.
+	// Service is the operation's tag; Server where it goes (the same for
+	// every operation of the service).
 	Service *Service
+	Server  *Server
 	// Verb is the first word of the operationId, capitalised ("List");
 	// Words the words the naming rule keeps after it ("Transactions").
 	Verb  string

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"go/token"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -26,7 +27,8 @@ const (
 	extKnown    = "x-jaccount-known-values"
 	extOpenQ    = "x-jaccount-open-query"
 	extOpenEnum = "x-jaccount-open-enum" // replaced by x-jaccount-known-values
-	extGoName   = "x-go-name"            // oapi-codegen's, honoured for parameters too
+	extClient   = "x-jaccount-client"
+	extGoName   = "x-go-name" // oapi-codegen's, honoured for parameters too
 	extCLIFlag  = "x-jaccount-cli-flag"
 )
 
@@ -50,6 +52,7 @@ func Load(spec []byte) (*API, error) {
 	l.errnos()
 	l.services()
 	l.operations()
+	l.assignServers()
 	l.models()
 	if len(l.errs) > 0 {
 		return nil, fmt.Errorf("apigen: %d problem(s) in the spec:\n%w", len(l.errs), errors.Join(l.errs...))
@@ -89,19 +92,104 @@ func (l *loader) extension(where string, exts map[string]any, key string, out an
 	return true
 }
 
+// servers reads the spec's top-level server, the default one; the others
+// are found on the paths (opServer).
 func (l *loader) servers() {
 	if len(l.doc.Servers) != 1 {
-		l.fail("the spec must declare exactly one server (one base URL); it declares %d", len(l.doc.Servers))
+		l.fail("the spec must declare exactly one top-level server (the default base URL, api.Client's); it declares %d", len(l.doc.Servers))
+		return
 	}
-	for _, path := range l.doc.Paths.InMatchingOrder() {
-		item := l.doc.Paths.Value(path)
-		if len(item.Servers) > 0 {
-			l.fail("%s: servers per path are not supported yet", path)
-		}
-		for m, op := range item.Operations() {
-			if op.Servers != nil && len(*op.Servers) > 0 {
-				l.fail("%s %s: servers per operation are not supported yet", m, path)
+	s := l.doc.Servers[0]
+	def := &Server{URL: s.URL, Doc: strings.TrimSpace(s.Description), Client: "Client", Default: true}
+	var name string
+	if l.extension("the top-level server", s.Extensions, extClient, &name) && name != def.Client {
+		l.fail("the top-level server: %s is %q; the default server's client is always Client", extClient, name)
+	}
+	l.checkServerURL("the top-level server", def.URL)
+	l.api.Servers = []*Server{def}
+}
+
+// checkServerURL checks that u is an absolute http(s) URL without a
+// trailing slash, query or fragment.
+func (l *loader) checkServerURL(where, u string) {
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.RawQuery != "" ||
+		p.Fragment != "" || strings.HasSuffix(u, "/") {
+		l.fail("%s: server URL %q: want http(s)://host[/path] without a trailing slash", where, u)
+	}
+}
+
+var clientNameRe = regexp.MustCompile(`^[A-Z][A-Za-z0-9]*Client$`)
+
+// opServer returns the server an operation goes to: the first of the
+// operation's own servers, else its path's, else the top-level one. A list
+// must hold exactly one server; a server other than the top-level one must
+// name its Go client with x-jaccount-client, the same wherever its URL
+// appears.
+func (l *loader) opServer(where string, item *openapi3.PathItem, o *openapi3.Operation) *Server {
+	if len(l.api.Servers) == 0 {
+		return nil // the top-level server is missing: already reported
+	}
+	list := item.Servers
+	if o.Servers != nil {
+		list = *o.Servers
+	}
+	if len(list) == 0 {
+		return l.api.Servers[0]
+	}
+	if len(list) != 1 {
+		l.fail("%s: declares %d servers; an operation goes to exactly one", where, len(list))
+		return nil
+	}
+	s := list[0]
+	for _, known := range l.api.Servers {
+		if known.URL == s.URL {
+			var name string
+			if l.extension(where+": server", s.Extensions, extClient, &name) && name != known.Client {
+				l.fail("%s: server %s: %s is %q, elsewhere %q", where, s.URL, extClient, name, known.Client)
 			}
+			return known
+		}
+	}
+	srv := &Server{URL: s.URL, Doc: strings.TrimSpace(s.Description)}
+	l.checkServerURL(where, s.URL)
+	switch {
+	case !l.extension(where+": server", s.Extensions, extClient, &srv.Client):
+		l.fail("%s: server %s is not the top-level one, so it needs %s (the Go client type, e.g. DataClient)", where, s.URL, extClient)
+		return nil
+	case !clientNameRe.MatchString(srv.Client) || srv.Client == "Client":
+		l.fail("%s: server %s: %s %q must be an exported Go name ending in Client, other than Client", where, s.URL, extClient, srv.Client)
+		return nil
+	}
+	for _, known := range l.api.Servers {
+		if known.Client == srv.Client {
+			l.fail("%s: servers %s and %s are both called %s", where, known.URL, s.URL, srv.Client)
+			return nil
+		}
+	}
+	l.api.Servers = append(l.api.Servers, srv)
+	return srv
+}
+
+// assignServers puts every service on the server of its operations; a tag
+// without operations stays on the default server.
+func (l *loader) assignServers() {
+	for _, svc := range l.api.Services {
+		for _, op := range svc.Ops {
+			switch {
+			case op.Server == nil:
+			case svc.Server == nil:
+				svc.Server = op.Server
+			case svc.Server != op.Server:
+				l.fail("tag %s: its operations go to two servers (%s and %s); a tag is one service of one client",
+					svc.Tag, svc.Server.URL, op.Server.URL)
+			}
+		}
+		if svc.Server == nil && len(l.api.Servers) > 0 {
+			svc.Server = l.api.Servers[0]
+		}
+		if svc.Server != nil {
+			svc.Server.Services = append(svc.Server.Services, svc)
 		}
 	}
 }
@@ -309,6 +397,7 @@ func (l *loader) operation(where, method, path string, item *openapi3.PathItem, 
 		return nil
 	}
 	where += " (" + op.ID + ")"
+	op.Server = l.opServer(where, item, o)
 	if len(o.Tags) != 1 {
 		l.fail("%s: needs exactly one tag (its service), has %v", where, o.Tags)
 		return nil

@@ -2,6 +2,7 @@ package apigen
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -58,10 +59,46 @@ func TestLoadRealSpec(t *testing.T) {
 		"downloadFile": "File.Download", "getBarcodeQR": "Barcode.GetQR", "listMyCircles": "Circles.List",
 		"listUnicodeTransactions": "Unicode.ListTransactions", "reportFoundLostCard": "Card.ReportFoundLost",
 	}
-	if len(byID) < 55 {
-		t.Errorf("%d operations, want at least the 55 of the documented API", len(byID))
+	data := map[string]string{
+		"listStudents": "Students.List", "listFaculty": "Faculty.List", "listAccounts": "Accounts.List",
+		"listPapers": "Papers.List",
+	}
+	if len(byID)-len(data) < 55 {
+		t.Errorf("%d operations on the open API, want at least the 55 it documents", len(byID)-len(data))
+	}
+	if len(a.Servers) != 2 || a.Servers[0].URL != "https://api.sjtu.edu.cn" || a.Servers[1].URL != "https://graphql.sjtu.edu.cn" ||
+		a.Servers[1].Client != "DataClient" {
+		t.Errorf("servers = %+v, %+v", a.Servers[0], a.Servers[1:])
+	}
+	var onData []string
+	for _, op := range a.Ops {
+		if !op.Server.Default {
+			onData = append(onData, op.ID)
+		}
+	}
+	t.Logf("%d operations on %s, %d on %s (%s): %v", len(a.Ops)-len(onData), a.Servers[0].URL, len(onData),
+		a.Servers[1].URL, a.Servers[1].Client, onData)
+	for id, name := range data {
+		op := byID[id]
+		if op == nil || op.Service.Name+"."+op.Name != name || op.Server != a.Servers[1] || op.Service.Server != a.Servers[1] {
+			t.Errorf("%s: %+v, want %s on DataClient", id, op, name)
+			continue
+		}
+		if pg := op.Paging; pg == nil || pg.Style != PagingFirstOffset || pg.First != "first" || pg.Offset != "offset" || pg.MaxPageSize != 200 {
+			t.Errorf("%s: paging %+v", id, op.Paging)
+		}
+		if len(op.Security) != 1 || op.Security[0].Scheme != "jaccountClientCredentials" || !slices.Equal(op.Security[0].Scopes, []string{"exchange_data"}) ||
+			!slices.Equal(op.Security[0].Grants, []string{"client_credentials"}) {
+			t.Errorf("%s: security %+v", id, op.Security)
+		}
+		if p := op.param("timestamp"); id != "listPapers" && (p == nil || p.Kind != KindTime || p.Time != TimeDateTime || p.GoName != "UpdatedSince") {
+			t.Errorf("%s: timestamp %+v", id, p)
+		}
 	}
 	for id, name := range want {
+		if op := byID[id]; op != nil && op.Server != a.Servers[0] {
+			t.Errorf("%s is not on the default server", id)
+		}
 		op := byID[id]
 		if op == nil || op.Service.Name+"."+op.Name != name {
 			t.Errorf("%s: %+v, want %s", id, op, name)
@@ -80,8 +117,12 @@ func TestLoadRealSpec(t *testing.T) {
 	if len(a.Scopes) != 40 {
 		t.Errorf("%d scopes, want the 40 of the registry", len(a.Scopes))
 	}
-	if len(a.OpenSets) != 2 || a.OpenSets[0].Name != "IdentityStatus" || a.OpenSets[1].Name != "UserType" {
-		t.Errorf("open sets = %+v", a.OpenSets)
+	var sets []string
+	for _, set := range a.OpenSets {
+		sets = append(sets, set.Name)
+	}
+	if !slices.Contains(sets, "IdentityStatus") || !slices.Contains(sets, "UserType") {
+		t.Errorf("open sets = %v", sets)
 	}
 	var created *TimeField
 	for _, f := range a.TimeFields {
@@ -102,9 +143,7 @@ func TestLoadRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		name, old, new, want string
-	}{
+	checkRejects(t, string(base), []mutation{
 		{"no entities kind", "      x-jaccount-entities: single\n", "", "x-jaccount-entities is missing"},
 		{"bad entities kind", "x-jaccount-entities: single", "x-jaccount-entities: many", `want single, list, none or raw`},
 		{"no example", `              example: {"errno": 0, "error": "success", "total": 0, "entities": [{"name": "a"}]}` + "\n", "", "no example"},
@@ -120,23 +159,38 @@ func TestLoadRejects(t *testing.T) {
 		{"paging without token param", "x-jaccount-entities: single", "x-jaccount-entities: list\n      x-jaccount-paging: {style: token}", `paging token parameter "pageToken"`},
 		{"paging on single", "x-jaccount-entities: single", "x-jaccount-entities: single\n      x-jaccount-paging: {style: start-limit, start: since}", "must return a list"},
 		{"unknown paging key", "x-jaccount-entities: single", "x-jaccount-entities: list\n      x-jaccount-paging: {style: token, tokn: x}", "unknown field"},
-		{"header parameter", "{name: since, in: query,", "{name: since, in: header,", "header parameters are not supported"},
-		{"iterator alias without paging", "x-jaccount-entities: single", "x-jaccount-entities: single\n      x-jaccount-aliases: {iterator: All}", "does not page"},
-		{"second server", `servers: [{url: "https://api.example.invalid"}]`, `servers: [{url: "https://api.example.invalid"}, {url: "https://b.example.invalid"}]`, "exactly one server"},
-		{"invalid example", `"entities": [{"name": "a"}]}`, `"entities": [{"name": 7}]}`, "does not validate"},
-		{"errno twice", "x-jaccount-errnos:\n", "x-jaccount-errnos:\n  - {errno: 10001, name: BAD_PARAMETERS}\n", "listed twice"},
-		{"shared bit", "  - {name: basic, bit: 0,", "  - {name: openid2, bit: 0}\n  - {name: basic, bit: 0,", "share bit 0"},
 		{"model without extras", "      additionalProperties: true\n", "", "needs additionalProperties"},
 		{"closed open set", "properties: {name: {type: string}}", "properties: {name: {type: string}}\n    Kind: {type: string, enum: [a], x-jaccount-known-values: [{value: a}]}", "without enum"},
 		{"old open enum", "properties: {name: {type: string}}", "properties: {name: {type: string}}\n    Kind: {type: string, enum: [a], x-jaccount-open-enum: true}", "replaced by x-jaccount-known-values"},
 		{"time on a model", "properties: {name: {type: string}}", "properties: {name: {type: string}, at: {type: string, x-jaccount-time: epoch-seconds}}", "does not fit the property"},
 		{"raw without example", "x-jaccount-entities: single", "x-jaccount-entities: raw", "exactly one media type, not application/json"},
-	}
+		{"header parameter", "{name: since, in: query,", "{name: since, in: header,", "header parameters are not supported"},
+		{"iterator alias without paging", "x-jaccount-entities: single", "x-jaccount-entities: single\n      x-jaccount-aliases: {iterator: All}", "does not page"},
+		{"second top-level server", `servers: [{url: "https://api.example.invalid"}]`, `servers: [{url: "https://api.example.invalid"}, {url: "https://b.example.invalid"}]`, "exactly one top-level server"},
+		{"top-level server with a slash", `servers: [{url: "https://api.example.invalid"}]`, `servers: [{url: "https://api.example.invalid/"}]`, "without a trailing slash"},
+		{"path server without a client", "  /v1/things/{id}:\n", "  /v1/things/{id}:\n    servers: [{url: \"https://data.example.invalid\"}]\n", "needs x-jaccount-client"},
+		{"path server, bad client name", "  /v1/things/{id}:\n", "  /v1/things/{id}:\n    servers: [{url: \"https://data.example.invalid\", x-jaccount-client: Data}]\n", "ending in Client"},
+		{"path server named Client", "  /v1/things/{id}:\n", "  /v1/things/{id}:\n    servers: [{url: \"https://data.example.invalid\", x-jaccount-client: Client}]\n", "other than Client"},
+		{"two servers on a path", "  /v1/things/{id}:\n", "  /v1/things/{id}:\n    servers: [{url: \"https://a.example.invalid\", x-jaccount-client: AClient}, {url: \"https://b.example.invalid\", x-jaccount-client: BClient}]\n", "goes to exactly one"},
+		{"operation server without a client", "      operationId: getThing\n", "      operationId: getThing\n      servers: [{url: \"https://data.example.invalid\"}]\n", "needs x-jaccount-client"},
+		{"invalid example", `"entities": [{"name": "a"}]}`, `"entities": [{"name": 7}]}`, "does not validate"},
+		{"errno twice", "x-jaccount-errnos:\n", "x-jaccount-errnos:\n  - {errno: 10001, name: BAD_PARAMETERS}\n", "listed twice"},
+		{"shared bit", "  - {name: basic, bit: 0,", "  - {name: openid2, bit: 0}\n  - {name: basic, bit: 0,", "share bit 0"},
+	})
+}
+
+// mutation turns a valid spec into one the loader must reject: old is
+// replaced by new, and the error must contain want.
+type mutation struct{ name, old, new, want string }
+
+// checkRejects applies each mutation to base and checks Load's error.
+func checkRejects(t *testing.T, base string, tests []mutation) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			spec := strings.Replace(string(base), tt.old, tt.new, 1)
-			if spec == string(base) {
+			spec := strings.Replace(base, tt.old, tt.new, 1)
+			if spec == base {
 				t.Fatalf("mutation %q not applied", tt.old)
 			}
 			_, err := Load([]byte(spec))
@@ -173,4 +227,85 @@ func TestNameClash(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "Go name Get is used by both getMyThing and getThing") {
 		t.Errorf("err = %v", err)
 	}
+}
+
+// multiServer is the minimal spec with a second path on another server
+// (x-jaccount-client DataClient) and a tag of its own.
+func multiServer(t *testing.T) string {
+	t.Helper()
+	base, err := os.ReadFile("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := strings.Replace(string(base), "paths:\n", `paths:
+  /v1/records:
+    servers:
+      - {url: "https://data.example.invalid", description: Data., x-jaccount-client: DataClient}
+    get:
+      operationId: listRecords
+      tags: [records]
+      summary: List records
+      externalDocs: {url: "https://docs.example.invalid/records"}
+      x-jaccount-entities: list
+      x-jaccount-paging: {style: first-offset, maxPageSize: 200}
+      security: [{auth: [basic]}]
+      parameters:
+        - {name: first, in: query, schema: {type: integer}}
+        - {name: offset, in: query, schema: {type: integer}}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ThingList"}
+              example: {"errno": 0, "error": "success", "total": 0, "entities": []}
+`, 1)
+	return strings.Replace(spec, "tags:\n", "tags:\n  - {name: records, description: Records.}\n", 1)
+}
+
+// TestLoadServers: an operation on a path with its own server goes to that
+// server's client, with its own services; the others stay on the default.
+func TestLoadServers(t *testing.T) {
+	t.Parallel()
+	a, err := Load([]byte(multiServer(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Servers) != 2 {
+		t.Fatalf("%d servers, want 2", len(a.Servers))
+	}
+	def, data := a.Servers[0], a.Servers[1]
+	if !def.Default || def.Client != "Client" || def.URL != "https://api.example.invalid" || def.Key() != "" || def.ServiceType() != "service" {
+		t.Errorf("default server %+v", def)
+	}
+	if data.Default || data.Client != "DataClient" || data.URL != "https://data.example.invalid" || data.Doc != "Data." ||
+		data.Key() != "data" || data.Prefix() != "Data" || data.ServiceType() != "dataService" ||
+		data.Constructor() != "NewDataClient" || data.Option() != "WithDataBaseURL" || data.DefaultConst() != "DefaultDataBaseURL" {
+		t.Errorf("data server %+v", data)
+	}
+	if len(def.Services) != 1 || def.Services[0].Name != "Things" || len(data.Services) != 1 || data.Services[0].Name != "Records" {
+		t.Errorf("services: default %v, data %v", def.Services, data.Services)
+	}
+	for _, op := range a.Ops {
+		if want := map[string]*Server{"getThing": def, "listRecords": data}[op.ID]; op.Server != want || op.Service.Server != want {
+			t.Errorf("%s goes to %+v, want %+v", op.ID, op.Server, want)
+		}
+	}
+	names := GeneratedNames(a)
+	for _, n := range []string{"DataClient", "dataService", "NewDataClient", "WithDataBaseURL", "DefaultDataBaseURL", "RecordsService"} {
+		if !slices.Contains(names, n) {
+			t.Errorf("GeneratedNames lacks %s", n)
+		}
+	}
+}
+
+// TestLoadServersRejects: the mistakes of multi-server specs.
+func TestLoadServersRejects(t *testing.T) {
+	t.Parallel()
+	checkRejects(t, multiServer(t), []mutation{
+		{"tag on two servers", "      tags: [records]", "      tags: [things]", "go to two servers"},
+		{"one URL, two clients", "  /v1/things/{id}:\n", "  /v1/things/{id}:\n    servers: [{url: \"https://data.example.invalid\", x-jaccount-client: OtherClient}]\n", `x-jaccount-client is "OtherClient", elsewhere "DataClient"`},
+		{"two URLs, one client", "  /v1/things/{id}:\n", "  /v1/things/{id}:\n    servers: [{url: \"https://other.example.invalid\", x-jaccount-client: DataClient}]\n", "are both called DataClient"},
+		{"client on the top-level server", `servers: [{url: "https://api.example.invalid"}]`, `servers: [{url: "https://api.example.invalid", x-jaccount-client: MainClient}]`, "always Client"},
+	})
 }

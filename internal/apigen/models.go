@@ -103,6 +103,11 @@ func CheckNames(a *API, apiDir string) error {
 // GeneratedNames lists the package-level names the api templates declare.
 func GeneratedNames(a *API) []string {
 	var out []string
+	for _, srv := range a.Servers {
+		if !srv.Default {
+			out = append(out, srv.Client, srv.ServiceType(), srv.Constructor(), srv.Option(), srv.DefaultConst())
+		}
+	}
 	for _, s := range a.Services {
 		out = append(out, s.Name+"Service")
 	}

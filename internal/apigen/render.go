@@ -175,7 +175,11 @@ func methodDoc(op *Op) string {
 	if op.Deprecated {
 		facts = append(facts, "The documentation marks the operation deprecated.")
 	}
-	facts = append(facts, "Operation "+op.ID+": "+op.Method+" "+op.Path+".")
+	where := "."
+	if !op.Server.Default {
+		where = " on " + op.Server.URL + " (" + op.Server.Client + ")."
+	}
+	facts = append(facts, "Operation "+op.ID+": "+op.Method+" "+op.Path+where)
 	text := strings.Join(parts, "\n\n") + "\n\n" + strings.Join(facts, " ")
 	c := comment(text)
 	c += "\n//\n// Documentation: " + op.DocURL
@@ -539,7 +543,7 @@ func callExpr(op *Op) string {
 	if op.Entities == EntityRaw {
 		extra = ", " + strconv.Quote(op.MediaType)
 	}
-	return fn + "(ctx, s.c, " + method + ", " + pathExpr(op) + ", " + query + ", " + body + extra + ")"
+	return fn + "(ctx, &s.c.core, " + method + ", " + pathExpr(op) + ", " + query + ", " + body + extra + ")"
 }
 
 // pagerExpr is the body of an operation's iterator.

@@ -30,7 +30,7 @@ func TestRenderMinimal(t *testing.T) {
 			"func (s *ThingsService) Get(ctx context.Context, id string, p ThingsGetParams) (*Thing, error) {",
 			`checkString("Things.Get", "id", id, 1, nil)`,
 			`q = q.time("since", p.Since, timeEpochSeconds, false)`,
-			`return callOne[Thing](ctx, s.c, http.MethodGet, "/v1/things/"+pathString(id), q.encode(), nil)`,
+			`return callOne[Thing](ctx, &s.c.core, http.MethodGet, "/v1/things/"+pathString(id), q.encode(), nil)`,
 			"// Since is sent as since, written as epoch seconds.",
 		},
 		"api/client.gen.go":          {"Things *ThingsService", "c.Things = (*ThingsService)(&c.common)"},
@@ -58,5 +58,55 @@ func TestComment(t *testing.T) {
 	want := "// A bold start.\n//\n// " + strings.TrimSpace(strings.Repeat("word ", 19)) + "\n// " + strings.TrimSpace(strings.Repeat("word ", 11))
 	if got != want {
 		t.Errorf("comment:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestRenderServers: a second server gets a client of its own, generated
+// whole, its services point at it, and the fake's table says where each
+// operation is served.
+func TestRenderServers(t *testing.T) {
+	t.Parallel()
+	a, err := Load([]byte(multiServer(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := Render(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"api/client.gen.go": {
+			"type Client struct {", "Things *ThingsService", "type service struct{ c *Client }", "type ThingsService service",
+			"type DataClient struct {", "Records *RecordsService", "common dataService", "type dataService struct{ c *DataClient }",
+			"type RecordsService dataService", "func (c *DataClient) initServices() {", "c.Records = (*RecordsService)(&c.common)",
+			`const DefaultDataBaseURL = "https://data.example.invalid"`,
+			"func NewDataClient(ts oauth2.TokenSource, opts ...Option) (*DataClient, error) {",
+			`co, err := newClientCore("NewDataClient", "DataClient", DefaultDataBaseURL, ts, opts)`,
+			`func WithDataBaseURL(u string) Option { return withServerURL("DataClient", u) }`,
+			"func (c *DataClient) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {",
+		},
+		"api/operations.gen.go": {
+			"func (s *RecordsService) List(ctx context.Context, p RecordsListParams) (*List[Thing], error) {",
+			`return callList[Thing](ctx, &s.c.core, http.MethodGet, PathRecordsList, q.encode(), nil)`,
+			"Operation listRecords: GET /v1/records on https://data.example.invalid\n// (DataClient).",
+			"func (s *RecordsService) ListIter(ctx context.Context, p RecordsListParams) iter.Seq2[Thing, error] {",
+		},
+		"api/paths.gen.go":           {`// GET, Records.List (listRecords), on DataClient`},
+		"jaccounttest/routes.gen.go": {`id:       "listRecords",` + "\n\t\tserver:   \"data\",", `id:       "getThing",` + "\n\t\tserver:   \"\","},
+	}
+	for name, snippets := range want {
+		for _, s := range snippets {
+			if !strings.Contains(string(files[name]), s) {
+				t.Errorf("%s lacks %q:\n%s", name, s, files[name])
+			}
+		}
+	}
+	// With one server, client.gen.go imports nothing: no DataClient.
+	one, err := Render(loadFile(t, "testdata/minimal.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := string(one["api/client.gen.go"]); strings.Contains(c, "import") || strings.Contains(c, "DataClient") {
+		t.Errorf("single-server client.gen.go:\n%s", c)
 	}
 }

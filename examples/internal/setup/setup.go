@@ -72,8 +72,9 @@ func WithFake(srv *jaccounttest.Server) *Env {
 			ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret(),
 			Endpoint: auth.Endpoint{AuthURL: srv.AuthURL(), TokenURL: srv.TokenURL(), LogoutURL: srv.LogoutURL(), Issuer: srv.Issuer()},
 		},
-		Fake:       srv,
-		apiOptions: []api.Option{api.WithBaseURL(srv.APIURL())},
+		Fake: srv,
+		// One option list for both clients: each takes its own base URL.
+		apiOptions: []api.Option{api.WithBaseURL(srv.APIURL()), api.WithDataBaseURL(srv.DataURL())},
 	}
 }
 
@@ -118,6 +119,17 @@ func (e *Env) NewAPI(ts oauth2.TokenSource, opts ...api.Option) (*api.Client, er
 	c, err := api.NewClient(ts, append(e.apiOptions[:len(e.apiOptions):len(e.apiOptions)], opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("api client: %w", err)
+	}
+	return c, nil
+}
+
+// NewDataAPI returns a client of the data resources (graphql.sjtu.edu.cn)
+// that takes its tokens from ts (client credentials with exchange_data),
+// pointed at the fake's data listener when there is a fake.
+func (e *Env) NewDataAPI(ts oauth2.TokenSource, opts ...api.Option) (*api.DataClient, error) {
+	c, err := api.NewDataClient(ts, append(e.apiOptions[:len(e.apiOptions):len(e.apiOptions)], opts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("data client: %w", err)
 	}
 	return c, nil
 }
