@@ -27,7 +27,7 @@ type config struct {
 	// makes refresh tokens not rotate.
 	refreshIDToken bool
 	keepRefresh    bool
-	data         dataConfig // the data resources' records (data.go)
+	data           dataConfig // the data resources' records (data.go)
 }
 
 func defaultConfig() config {

@@ -74,7 +74,6 @@ func TestTimes(t *testing.T) {
 	}
 }
 
-
 func TestUnmarshalObject(t *testing.T) {
 	t.Parallel()
 	type model struct {
