@@ -36,6 +36,7 @@ var realPayloads = []struct {
 	{"6. F12 documentation's positions (enterprise.html)", "getUserPositions", ""},
 	{"7. F11 lessons shaped on real replies (jCourse)", "listMyLessons", ""},
 	{"9. F18 documentation's paged reply (overview.html)", "listMyCircles", ""},
+	{"11. F18 data resources' account record (graphql/overview.html)", "listAccounts", ""},
 }
 
 // payloadOf returns the example of the 200 reply of the operation.
@@ -198,7 +199,15 @@ func TestRealPayloadsRoundTrip(t *testing.T) {
 				}
 				op := ops[p.opID]
 				srv := newServer(t, reply(200, "application/json", string(payload)))
-				out, err := callOp(t.Context(), newClient(t, srv), op)
+				var c any = newClient(t, srv)
+				if op.Server.Client == "DataClient" {
+					dc, err := api.NewDataClient(api.StaticToken(testToken), api.WithDataBaseURL(srv.URL))
+					if err != nil {
+						t.Fatal(err)
+					}
+					c = dc
+				}
+				out, err := callOp(t.Context(), c, op)
 				if err != nil {
 					t.Fatal(err)
 				}
