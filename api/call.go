@@ -28,7 +28,7 @@ type List[T any] struct {
 
 // envelope is the common reply {errno, error, total, nextToken, entities}.
 type envelope[T any] struct {
-	Errno     int    `json:"errno"`
+	Errno     Errno  `json:"errno"`
 	Error     string `json:"error"`
 	Total     int64  `json:"total"`
 	NextToken string `json:"nextToken"`
@@ -36,7 +36,7 @@ type envelope[T any] struct {
 }
 
 // errnoMissing marks an envelope without errno; no server sends this value.
-const errnoMissing = math.MinInt
+const errnoMissing Errno = math.MinInt
 
 // result says what a call expects in the envelope's entities.
 type result uint8
@@ -133,44 +133,61 @@ func callNone(ctx context.Context, c *core, method, path, rawQuery string, body 
 // authenticating stack and decodes the envelope of a 2xx reply; every other
 // outcome is an *Error.
 func call[T any](ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, want result) (*envelope[T], error) {
-	if ctx == nil {
-		return nil, errors.New("jaccount api: nil Context")
-	}
-	st := newCallState(ctx, method, path)
-	st.typed = true
-	req, err := c.newRequest(st, &st.url, path, rawQuery)
+	resp, b, st, err := send(ctx, c, method, path, rawQuery, rb, "")
 	if err != nil {
 		return nil, err
 	}
-	st.rreq.Request = req
-	if method != http.MethodGet || rb != nil {
-		req.Method = method
-		req.Header = http.Header{}
-		if rb != nil {
-			req.Header["Content-Type"] = []string{rb.contentType}
-			// The body is rewound for every attempt, and GetBody lets the
-			// forced refresh after a rejected token send it again.
-			if err := st.rreq.SetBody(rb.data); err != nil {
-				return nil, fmt.Errorf("jaccount api: request body: %w", err)
-			}
-		}
-	}
-	resp, err := c.retry.Do(&st.rreq)
-	if err != nil {
-		return nil, transportError(st, err)
-	}
 	// Closing returns the buffer to the pool, after decoding.
 	defer resp.Body.Close()
-	b, ok := resp.Body.(*body)
-	if !ok { // cannot happen: bufferTransport is always in the stack
-		return nil, &Error{Method: st.method, Path: path, StatusCode: resp.StatusCode, Attempts: st.attempts,
-			Err: ErrInvalidResponse, Message: "unbuffered response body"}
-	}
 	env := &envelope[T]{Errno: errnoMissing}
 	if err := decode(resp, b.buf.Bytes(), env, st, want); err != nil {
 		return nil, err
 	}
 	return env, nil
+}
+
+// send sends method path?rawQuery with the body rb (nil: none) through the
+// retrying, authenticating stack and returns the buffered reply, whatever
+// its status; the caller closes resp.Body. A failure without a usable reply
+// is an *Error. accept, when not empty, replaces the Accept header
+// (application/json).
+func send(ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, accept string) (*http.Response, *body, *callState, error) {
+	if ctx == nil {
+		return nil, nil, nil, errors.New("jaccount api: nil Context")
+	}
+	st := newCallState(ctx, method, path)
+	st.typed = true
+	req, err := c.newRequest(st, &st.url, path, rawQuery)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st.rreq.Request = req
+	if method != http.MethodGet || rb != nil || accept != "" {
+		req.Method = method
+		req.Header = http.Header{}
+		if accept != "" {
+			req.Header["Accept"] = []string{accept}
+		}
+		if rb != nil {
+			req.Header["Content-Type"] = []string{rb.contentType}
+			// The body is rewound for every attempt, and GetBody lets the
+			// forced refresh after a rejected token send it again.
+			if err := st.rreq.SetBody(rb.data); err != nil {
+				return nil, nil, nil, fmt.Errorf("jaccount api: request body: %w", err)
+			}
+		}
+	}
+	resp, err := c.retry.Do(&st.rreq)
+	if err != nil {
+		return nil, nil, nil, transportError(st, err)
+	}
+	b, ok := resp.Body.(*body)
+	if !ok { // cannot happen: bufferTransport is always in the stack
+		resp.Body.Close()
+		return nil, nil, nil, &Error{Method: st.method, Path: path, StatusCode: resp.StatusCode, Attempts: st.attempts,
+			Err: ErrInvalidResponse, Message: "unbuffered response body"}
+	}
+	return resp, b, st, nil
 }
 
 // decode fills env from a buffered reply, or returns the *Error it amounts
@@ -191,7 +208,7 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 	}
 	if isEnvelope {
 		e.Errno = env.Errno
-		e.Message = sanitize(env.Error, maxSnippet, st.secrets()...)
+		e.Message = message(env.Error, st.secrets()...)
 	} else {
 		e.Body = sanitize(string(data), maxSnippet, st.secrets()...)
 	}

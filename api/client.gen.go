@@ -16,16 +16,45 @@ import (
 // NewClient and share it, so that connections and the token source are
 // shared too; WithTokenSource derives a cheap per-user copy.
 type Client struct {
-	// Profile is the profile API: the signed-in user's profile (个人信息).
+	// Profile is the profile API: profiles (个人信息): the signed-in user's, or any user's by
+	// account or id.
 	Profile *ProfileService
-	// Enterprise is the enterprise API: enterprise (organisation) data about a user (岗位与权限).
+	// Task is the task API: the task centre (任务中心): task update messages.
+	Task *TaskService
+	// Enterprise is the enterprise API: enterprise data (岗位、权限、组织机构、校历):
+	// positions, rights, departments and the school calendar.
 	Enterprise *EnterpriseService
+	// File is the file API: file storage (文件): upload, download, metadata, thumbnails, WPS preview
+	// and edit.
+	File *FileService
+	// Notification is the notification API: notifications (通知): sending them and reading or marking
+	// their status.
+	Notification *NotificationService
+	// Mail is the mail API: campus mail (邮件): reading, sending and marking mail.
+	Mail *MailService
+	// Finance is the finance API: finance appointments (财务预约): the business items of the
+	// finance office.
+	Finance *FinanceService
 	// Lessons is the lessons API: teaching classes (课程/教学班).
 	Lessons *LessonsService
 	// Examinations is the examinations API: examinations (考试安排).
 	Examinations *ExaminationsService
-	// Card is the card API: campus card (校园卡) information and transactions.
+	// GPA is the gpa API: grade-point averages (绩点).
+	GPA *GPAService
+	// Card is the card API: the campus card (校园卡): information, transactions, photo, top-up,
+	// transfer, freezing.
 	Card *CardService
+	// Unicode is the unicode API: 思源码 (Siyuan code), the campus identity and payment QR code.
+	Unicode *UnicodeService
+	// Barcode is the barcode API: barcode and QR-code images (条形码、二维码).
+	Barcode *BarcodeService
+	// Calendar is the calendar API: calendar events (日程安排) synchronised into the campus
+	// calendar.
+	Calendar *CalendarService
+	// Signature is the signature API: electronic signatures (签章).
+	Signature *SignatureService
+	// Circles is the circles API: the signed-in user's circles (圈子).
+	Circles *CirclesService
 
 	core           // the transport stack, hand-written in client.go
 	common service // what every service points to
@@ -34,13 +63,34 @@ type Client struct {
 // service is what every service type of Client is: the client it belongs to.
 type service struct{ c *Client }
 
-// ProfileService holds the operations of the profile API: the signed-in user's profile
-// (个人信息).
+// ProfileService holds the operations of the profile API: profiles (个人信息): the signed-in
+// user's, or any user's by account or id.
 type ProfileService service
 
-// EnterpriseService holds the operations of the enterprise API: enterprise (organisation) data
-// about a user (岗位与权限).
+// TaskService holds the operations of the task API: the task centre (任务中心): task update
+// messages.
+type TaskService service
+
+// EnterpriseService holds the operations of the enterprise API: enterprise data
+// (岗位、权限、组织机构、校历): positions, rights, departments and the school
+// calendar.
 type EnterpriseService service
+
+// FileService holds the operations of the file API: file storage (文件): upload, download,
+// metadata, thumbnails, WPS preview and edit.
+type FileService service
+
+// NotificationService holds the operations of the notification API: notifications (通知): sending
+// them and reading or marking their status.
+type NotificationService service
+
+// MailService holds the operations of the mail API: campus mail (邮件): reading, sending and
+// marking mail.
+type MailService service
+
+// FinanceService holds the operations of the finance API: finance appointments (财务预约): the
+// business items of the finance office.
+type FinanceService service
 
 // LessonsService holds the operations of the lessons API: teaching classes (课程/教学班).
 type LessonsService service
@@ -48,18 +98,50 @@ type LessonsService service
 // ExaminationsService holds the operations of the examinations API: examinations (考试安排).
 type ExaminationsService service
 
-// CardService holds the operations of the card API: campus card (校园卡) information and
-// transactions.
+// GPAService holds the operations of the gpa API: grade-point averages (绩点).
+type GPAService service
+
+// CardService holds the operations of the card API: the campus card (校园卡): information,
+// transactions, photo, top-up, transfer, freezing.
 type CardService service
+
+// UnicodeService holds the operations of the unicode API: 思源码 (Siyuan code), the campus
+// identity and payment QR code.
+type UnicodeService service
+
+// BarcodeService holds the operations of the barcode API: barcode and QR-code images
+// (条形码、二维码).
+type BarcodeService service
+
+// CalendarService holds the operations of the calendar API: calendar events (日程安排)
+// synchronised into the campus calendar.
+type CalendarService service
+
+// SignatureService holds the operations of the signature API: electronic signatures (签章).
+type SignatureService service
+
+// CirclesService holds the operations of the circles API: the signed-in user's circles (圈子).
+type CirclesService service
 
 // initServices points every service at c.
 func (c *Client) initServices() {
 	c.common.c = c
 	c.Profile = (*ProfileService)(&c.common)
+	c.Task = (*TaskService)(&c.common)
 	c.Enterprise = (*EnterpriseService)(&c.common)
+	c.File = (*FileService)(&c.common)
+	c.Notification = (*NotificationService)(&c.common)
+	c.Mail = (*MailService)(&c.common)
+	c.Finance = (*FinanceService)(&c.common)
 	c.Lessons = (*LessonsService)(&c.common)
 	c.Examinations = (*ExaminationsService)(&c.common)
+	c.GPA = (*GPAService)(&c.common)
 	c.Card = (*CardService)(&c.common)
+	c.Unicode = (*UnicodeService)(&c.common)
+	c.Barcode = (*BarcodeService)(&c.common)
+	c.Calendar = (*CalendarService)(&c.common)
+	c.Signature = (*SignatureService)(&c.common)
+	c.Circles = (*CirclesService)(&c.common)
 }
 
 // DataClient is the typed client of the operations on https://graphql.sjtu.edu.cn

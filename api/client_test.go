@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,7 +66,7 @@ var operations = map[string]operation{
 	},
 	"listMyLessonsBySemester": {
 		call: func(ctx context.Context, c *api.Client) (any, error) {
-			return c.Lessons.ListBySemester(ctx, "2024-2025-1")
+			return c.Lessons.ListBySemester(ctx, "2024-2025-1", api.LessonsListBySemesterParams{})
 		},
 		want: "GET /v1/me/lessons/2024-2025-1",
 		check: func(t *testing.T, v any) {
@@ -104,13 +105,13 @@ var operations = map[string]operation{
 	"listMyCardTransactions": {
 		call: func(ctx context.Context, c *api.Client) (any, error) {
 			return c.Card.ListTransactions(ctx, api.CardListTransactionsParams{
-				CardNo: "12345", Begin: time.UnixMilli(1000), End: time.UnixMilli(2000), NextToken: "3",
+				CardNo: "12345", Begin: time.UnixMilli(1000), End: time.UnixMilli(2000), Start: 3, Limit: 3,
 			})
 		},
-		want: "GET /v1/me/card/transactions?cardNo=12345&beginDate=1000&endDate=2000&nextToken=3",
+		want: "GET /v1/me/card/transactions?cardNo=12345&beginDate=1000&endDate=2000&start=3&limit=3",
 		check: func(t *testing.T, v any) {
 			l := v.(*api.List[api.CardTransaction])
-			if l.Total != 7 || len(l.Items) != 3 || l.Items[0].DateTime != 1003 || l.NextToken != "6" {
+			if l.Total != 7 || len(l.Items) != 3 || l.Items[0].DateTime != 1003 || l.NextToken != "" {
 				t.Errorf("transactions = %+v", l)
 			}
 		},
@@ -226,11 +227,17 @@ func TestInvalidArguments(t *testing.T) {
 	s := newServer(t, nil)
 	c := newClient(t, s)
 	calls := map[string]func() error{
-		"empty account":  func() error { _, err := c.Enterprise.GetUserRights(t.Context(), ""); return err },
-		"bad semester":   func() error { _, err := c.Lessons.ListBySemester(t.Context(), "2024/1"); return err },
-		"empty code":     func() error { _, err := c.Lessons.Get(t.Context(), ""); return err },
-		"relative path":  func() error { _, err := c.NewRequest(t.Context(), "v1/me/profile", nil); return err },
-		"semester range": func() error { _, err := c.Lessons.ListBySemester(t.Context(), "2024-2025-4"); return err },
+		"empty account": func() error { _, err := c.Enterprise.GetUserRights(t.Context(), ""); return err },
+		"bad semester": func() error {
+			_, err := c.Lessons.ListBySemester(t.Context(), "2024/1", api.LessonsListBySemesterParams{})
+			return err
+		},
+		"empty code":    func() error { _, err := c.Lessons.Get(t.Context(), ""); return err },
+		"relative path": func() error { _, err := c.NewRequest(t.Context(), "v1/me/profile", nil); return err },
+		"semester range": func() error {
+			_, err := c.Lessons.ListBySemester(t.Context(), "2024-2025-4", api.LessonsListBySemesterParams{})
+			return err
+		},
 	}
 	for name, call := range calls {
 		if err := call(); !errors.Is(err, api.ErrInvalidArgument) {
@@ -354,7 +361,7 @@ func TestAllTransactions(t *testing.T) {
 	if want := []int64{1000, 1001, 1002, 1003, 1004, 1005, 1006}; !slices.Equal(got, want) {
 		t.Errorf("walked %v, want %v", got, want)
 	}
-	if p.NextToken != "" {
+	if p.Start != 0 || p.Limit != 0 {
 		t.Error("caller's params were changed")
 	}
 	if n := s.requests.Load(); n != 3 {
@@ -392,17 +399,13 @@ func TestAllTransactionsErrors(t *testing.T) {
 	}{
 		"second page fails": {
 			handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Query().Get("nextToken") == "" {
-					reply(200, "application/json", `{"errno":0,"error":"success","total":5,"nextToken":"x","entities":[{"amount":1},{"amount":2}]}`).ServeHTTP(w, r)
+				if r.URL.Query().Get("start") == "" {
+					reply(200, "application/json", `{"errno":0,"error":"success","total":5,"entities":[{"amount":1},{"amount":2}]}`).ServeHTTP(w, r)
 					return
 				}
-				reply(403, "application/json", `{"errno":403,"error":"no scope","entities":[]}`).ServeHTTP(w, r)
+				reply(403, "application/json", `{"errno":10010,"error":"AUTHENTICATION_SCOPE_FAILED","total":0}`).ServeHTTP(w, r)
 			}),
 			want: api.ErrForbidden, items: 2,
-		},
-		"repeated token": {
-			handler: reply(200, "application/json", `{"errno":0,"error":"success","nextToken":"same","entities":[{"amount":1}]}`),
-			items:   2,
 		},
 	}
 	for name, tc := range cases {
@@ -440,5 +443,55 @@ func TestWithHTTPClient(t *testing.T) {
 	}
 	if n := ct.n.Load(); n != 1 {
 		t.Errorf("transport saw %d requests, want 1", n)
+	}
+}
+
+// TestTokenPaging walks GET /v1/me/circles, which pages by token: each
+// reply's nextToken comes back as pageToken (with the caller's limit), and a
+// server that repeats its token is stopped with an error instead of looped.
+func TestTokenPaging(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []string
+	s := newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		mu.Lock()
+		got = append(got, q.Encode())
+		mu.Unlock()
+		switch q.Get("pageToken") {
+		case "":
+			reply(200, "application/json", `{"errno":0,"error":"Succeed.","total":3,"nextToken":"3A4bz-e","entities":[{"id":"100001","name":"网络信息中心"},{"id":"100002"}]}`).ServeHTTP(w, r)
+		case "3A4bz-e":
+			reply(200, "application/json", `{"errno":0,"error":"Succeed.","total":3,"entities":[{"id":"100003"}]}`).ServeHTTP(w, r)
+		default:
+			reply(200, "application/json", `{"errno":0,"error":"Succeed.","nextToken":"same","entities":[{"id":"x"}]}`).ServeHTTP(w, r)
+		}
+	}))
+	c := newClient(t, s)
+	var ids []string
+	for circle, err := range c.Circles.ListIter(t.Context(), api.CirclesListParams{Limit: 2}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, circle.Id)
+	}
+	if want := []string{"100001", "100002", "100003"}; !slices.Equal(ids, want) {
+		t.Errorf("walked %v, want %v", ids, want)
+	}
+	mu.Lock()
+	if want := []string{"limit=2", "limit=2&pageToken=3A4bz-e"}; !slices.Equal(got, want) {
+		t.Errorf("queries %q, want %q", got, want)
+	}
+	mu.Unlock()
+	var items, errs int
+	for _, err := range c.Circles.ListIter(t.Context(), api.CirclesListParams{PageToken: "loop"}) {
+		if err != nil {
+			errs++
+			continue
+		}
+		items++
+	}
+	if items != 2 || errs != 1 {
+		t.Errorf("a repeated nextToken: %d items and %d errors, want 2 and 1", items, errs)
 	}
 }

@@ -15,7 +15,7 @@
 //
 //	c, err := api.NewClient(tokenSource) // or api.NewClient(api.StaticToken("…"))
 //	p, err := c.Profile.Get(ctx)                                // *api.Profile
-//	ls, err := c.Lessons.ListBySemester(ctx, "2024-2025-1")     // *api.List[api.Lesson]
+//	ls, err := c.Lessons.ListBySemester(ctx, "2024-2025-1", api.LessonsListBySemesterParams{}) // *api.List[api.Lesson]
 //	for tx, err := range c.Card.ListTransactionsIter(ctx, api.CardListTransactionsParams{}) { … }
 //
 // A method's name comes from its operationId by one rule (README, "Method names"):

@@ -3,66 +3,68 @@
 package api
 
 // The documented errno values (https://developer.sjtu.edu.cn/api/overview.html,
-// 错误代码); Error.Errno holds the one a reply carried. 0 is success.
+// 错误代码); Error.Errno holds the one a reply carried. 0 is success. Each is
+// an error: errors.Is(err, ErrnoBadParameters) reports whether a call failed
+// with it.
 const (
 	// ErrnoUnknownError is UNKNOWN_ERROR -1: Unknown error.
-	ErrnoUnknownError = -1
+	ErrnoUnknownError Errno = -1
 	// ErrnoException is EXCEPTION -2: Server-side exception.
-	ErrnoException = -2
+	ErrnoException Errno = -2
 	// ErrnoBadParameters is BAD_PARAMETERS 10001: Bad parameters; the message may carry detail after a
 	// blank line (BAD_PARAMETERS, blank line, MORE_INFORMATION:...).
-	ErrnoBadParameters = 10001
+	ErrnoBadParameters Errno = 10001
 	// ErrnoAuthenticationFailed is AUTHENTICATION_FAILED 10002: Authentication failed: a missing,
 	// unknown or revoked access token (observed live as HTTP 403, "Authentication Failed.").
-	ErrnoAuthenticationFailed = 10002
+	ErrnoAuthenticationFailed Errno = 10002
 	// ErrnoEntitleFailure is ENTITLE_FAILURE 10003: The application is not entitled to the API.
-	ErrnoEntitleFailure = 10003
+	ErrnoEntitleFailure Errno = 10003
 	// ErrnoInternalFailure is INTERNAL_FAILURE 10004: Internal failure.
-	ErrnoInternalFailure = 10004
+	ErrnoInternalFailure Errno = 10004
 	// ErrnoInsertFailure is INSERT_FAILURE 10005: Insert failure.
-	ErrnoInsertFailure = 10005
+	ErrnoInsertFailure Errno = 10005
 	// ErrnoUpdateFailure is UPDATE_FAILURE 10006: Update failure.
-	ErrnoUpdateFailure = 10006
+	ErrnoUpdateFailure Errno = 10006
 	// ErrnoAccessTokenExpired is ACCESS_TOKEN_EXPIRED 10007: The access token has expired.
-	ErrnoAccessTokenExpired = 10007
+	ErrnoAccessTokenExpired Errno = 10007
 	// ErrnoGetdataNotFound is GETDATA_NOT_FOUND 10008: The requested data was not found.
-	ErrnoGetdataNotFound = 10008
+	ErrnoGetdataNotFound Errno = 10008
 	// ErrnoAuthenticationScopeFailed is AUTHENTICATION_SCOPE_FAILED 10010: The token lacks the scope
 	// the API needs; the message may be the symbolic name.
-	ErrnoAuthenticationScopeFailed = 10010
+	ErrnoAuthenticationScopeFailed Errno = 10010
 	// Errno15005 is errno 15005: Notification error.
-	Errno15005 = 15005
+	Errno15005 Errno = 15005
 	// Errno15006 is errno 15006: Notification error.
-	Errno15006 = 15006
+	Errno15006 Errno = 15006
 	// Errno15007 is errno 15007: Notification error.
-	Errno15007 = 15007
+	Errno15007 Errno = 15007
 	// Errno15008 is errno 15008: Notification error.
-	Errno15008 = 15008
+	Errno15008 Errno = 15008
 	// Errno15009 is errno 15009: Notification error.
-	Errno15009 = 15009
+	Errno15009 Errno = 15009
 	// Errno15010 is errno 15010: Notification error.
-	Errno15010 = 15010
+	Errno15010 Errno = 15010
 	// Errno50001 is errno 50001: File error.
-	Errno50001 = 50001
+	Errno50001 Errno = 50001
 	// Errno50002 is errno 50002: File error.
-	Errno50002 = 50002
+	Errno50002 Errno = 50002
 	// Errno50003 is errno 50003: File error.
-	Errno50003 = 50003
+	Errno50003 Errno = 50003
 	// Errno50004 is errno 50004: File error.
-	Errno50004 = 50004
+	Errno50004 Errno = 50004
 	// Errno50005 is errno 50005: File error.
-	Errno50005 = 50005
+	Errno50005 Errno = 50005
 	// Errno50006 is errno 50006: File error.
-	Errno50006 = 50006
+	Errno50006 Errno = 50006
 	// ErrnoTaskExist is TASK_EXIST 60001: The task already exists.
-	ErrnoTaskExist = 60001
+	ErrnoTaskExist Errno = 60001
 	// ErrnoInvalidClasses is INVALID_CLASSES 70001: Teaching-class information is unavailable.
-	ErrnoInvalidClasses = 70001
+	ErrnoInvalidClasses Errno = 70001
 )
 
 // ErrnoName returns the documented symbol of errno, such as
 // "BAD_PARAMETERS", or "" when the documentation gives it none.
-func ErrnoName(errno int) string {
+func ErrnoName(errno Errno) string {
 	switch errno {
 	case ErrnoUnknownError:
 		return "UNKNOWN_ERROR"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,8 +21,10 @@ var (
 	// help): a 401, or a 403 with errno 10002 (authentication failed) or
 	// 10007 (access token expired), which is how the live API answers.
 	ErrUnauthorized = errors.New("jaccount api: unauthorized")
-	// ErrForbidden matches any other 403: the token lacks the scope (errno
-	// 10010) or the operation is not allowed.
+	// ErrForbidden matches any other 403, and errno 10010
+	// (AUTHENTICATION_SCOPE_FAILED) whatever the status: the token lacks
+	// the scope (Error.Scopes returns them when the reply names them) or the
+	// operation is not allowed.
 	ErrForbidden = errors.New("jaccount api: forbidden")
 	// ErrNotFound matches a 404.
 	ErrNotFound = errors.New("jaccount api: not found")
@@ -33,7 +36,8 @@ var (
 	// ErrServerError matches a 5xx that outlasted the retries.
 	ErrServerError = errors.New("jaccount api: server error")
 	// ErrAPI matches a reply whose envelope carries errno != 0, whatever the
-	// status.
+	// status (a failure may come with HTTP 200). The Errno… constants match
+	// one errno each.
 	ErrAPI = errors.New("jaccount api: request failed")
 	// ErrInvalidResponse matches a reply that is not a valid envelope: not
 	// JSON (an HTML error page), malformed, or without an entities array.
@@ -46,6 +50,22 @@ var (
 	ErrNoEntity = errors.New("jaccount api: no entity in response")
 )
 
+// Errno is a jAccount errno, the envelope's error number (0 is success);
+// the Errno… constants are the documented ones. An Errno is an error, like
+// syscall.Errno: errors.Is(err, api.ErrnoBadParameters) reports whether a
+// call failed with that errno (an *Error's Is compares its Errno).
+type Errno int
+
+// Error returns "jaccount api: errno N", with the documented symbol when
+// there is one.
+func (n Errno) Error() string {
+	s := "jaccount api: errno " + strconv.Itoa(int(n))
+	if name := ErrnoName(n); name != "" {
+		s += " " + name
+	}
+	return s
+}
+
 // Error is the error of a failed call. It names the request by method and
 // path only, never by its full URL, which may hold a token.
 type Error struct {
@@ -54,9 +74,11 @@ type Error struct {
 	// StatusCode is the HTTP status, or 0 when no response arrived.
 	StatusCode int
 	// Errno is the envelope's errno, 0 when absent.
-	Errno int
+	Errno Errno
 	// Message is the envelope's error message, or a description of what was
-	// wrong with the reply.
+	// wrong with the reply. The detail jAccount may put after a blank line
+	// ("BAD_PARAMETERS\n\nMORE_INFORMATION:phones is required") is kept,
+	// after ": " ("BAD_PARAMETERS: MORE_INFORMATION:phones is required").
 	Message string
 	// Body is a short, sanitised snippet of a body that was not a valid
 	// envelope; empty otherwise.
@@ -86,7 +108,7 @@ func (e *Error) Error() string {
 	}
 	if e.Errno != 0 {
 		b.WriteString(": errno ")
-		b.WriteString(strconv.Itoa(e.Errno))
+		b.WriteString(strconv.Itoa(int(e.Errno)))
 	}
 	if e.Message != "" {
 		b.WriteString(": ")
@@ -106,19 +128,34 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// Scopes returns the scopes a reply with errno 10010
+// (AUTHENTICATION_SCOPE_FAILED) names as missing, when its message names any
+// of the registry's, in order; nil otherwise (the bare symbolic message
+// names none).
+func (e *Error) Scopes() []Scope {
+	if e.Errno != ErrnoAuthenticationScopeFailed {
+		return nil
+	}
+	return scopesNamed(e.Message)
+}
+
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Is reports whether the error's status matches one of the status sentinels
 // (ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited,
-// ErrServerError), or errno != 0 for ErrAPI.
+// ErrServerError), errno != 0 for ErrAPI, errno 10010 for ErrForbidden, or
+// the error's errno for an Errno.
 func (e *Error) Is(target error) bool {
-	authErrno := e.StatusCode == http.StatusForbidden && isAuthErrno(e.Errno)
+	if n, ok := target.(Errno); ok {
+		return n != 0 && e.Errno == n
+	}
+	authErrno := e.StatusCode == http.StatusForbidden && isAuthErrno(int(e.Errno))
 	switch target {
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized || authErrno
 	case ErrForbidden:
-		return e.StatusCode == http.StatusForbidden && !authErrno
+		return (e.StatusCode == http.StatusForbidden && !authErrno) || e.Errno == ErrnoAuthenticationScopeFailed
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
 	case ErrRateLimited:
@@ -131,8 +168,41 @@ func (e *Error) Is(target error) bool {
 	return false
 }
 
-// maxSnippet bounds Error.Body, in bytes.
-const maxSnippet = 200
+// maxSnippet bounds Error.Body, in bytes; maxMessage Error.Message, whose
+// detail may be long (a list of bad parameters).
+const (
+	maxSnippet = 200
+	maxMessage = 1000
+)
+
+// message turns an envelope's error text into Error.Message: the detail
+// after a blank line kept after ": ", secrets and control characters out.
+func message(text string, secrets ...string) string {
+	head, detail, found := strings.Cut(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n")
+	if !found {
+		return sanitize(text, maxMessage, secrets...)
+	}
+	head, detail = strings.TrimSpace(head), strings.TrimSpace(detail)
+	if head == "" || detail == "" {
+		return sanitize(head+detail, maxMessage, secrets...)
+	}
+	return sanitize(head+": "+detail, maxMessage, secrets...)
+}
+
+// scopeWord splits a message into the words a scope name can be.
+var scopeWord = regexp.MustCompile(`[a-z_]+`)
+
+// scopesNamed returns the registry's scopes a message names, in order, once
+// each; nil when it names none.
+func scopesNamed(msg string) []Scope {
+	var out []Scope
+	for _, w := range scopeWord.FindAllString(msg, -1) {
+		if s := Scope(w); s.Known() && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // secretRe matches the places a token can appear in text: a query or form
 // parameter, a JSON member, or an Authorization value.

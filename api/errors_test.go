@@ -3,7 +3,9 @@ package api_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -21,7 +23,7 @@ func TestErrors(t *testing.T) {
 		list    bool // call a list operation instead of Profile.Get
 		opts    []api.Option
 		status  int
-		errno   int
+		errno   api.Errno
 		is      []error
 		isNot   []error
 		body    string // substring of Error.Body
@@ -60,6 +62,20 @@ func TestErrors(t *testing.T) {
 			status: 429, errno: 429, is: []error{api.ErrRateLimited}, msg: "slow down"},
 		{name: "500", handler: reply(500, "text/plain", "boom"), status: 500, is: []error{api.ErrServerError}, body: "boom", msg: "Internal Server Error"},
 		{name: "501 not retried", handler: reply(501, js, `{"errno":501,"error":"nope"}`), status: 501, errno: 501, is: []error{api.ErrServerError}},
+		// The live API's replies (jaccount-api.md section 0).
+		{name: "403 errno 10002", handler: reply(403, js, `{"errno":10002,"error":"Authentication Failed.","total":0}`),
+			status: 403, errno: 10002, is: []error{api.ErrUnauthorized, api.ErrAPI, api.ErrnoAuthenticationFailed},
+			isNot: []error{api.ErrForbidden, api.ErrnoAccessTokenExpired}, msg: "Authentication Failed."},
+		{name: "403 errno 10007", handler: reply(403, js, `{"errno":10007,"error":"ACCESS_TOKEN_EXPIRED","total":0}`),
+			status: 403, errno: 10007, is: []error{api.ErrUnauthorized, api.ErrnoAccessTokenExpired}, isNot: []error{api.ErrForbidden}},
+		{name: "403 errno 10010", handler: reply(403, js, `{"errno":10010,"error":"AUTHENTICATION_SCOPE_FAILED","total":0}`),
+			status: 403, errno: 10010, is: []error{api.ErrForbidden, api.ErrAPI, api.ErrnoAuthenticationScopeFailed},
+			isNot: []error{api.ErrUnauthorized}, msg: "AUTHENTICATION_SCOPE_FAILED"},
+		{name: "200 errno 10010", handler: reply(200, js, `{"errno":10010,"error":"AUTHENTICATION_SCOPE_FAILED","total":0}`),
+			status: 200, errno: 10010, is: []error{api.ErrForbidden, api.ErrAPI}, isNot: []error{api.ErrUnauthorized}},
+		{name: "200 errno 10001 with detail", handler: reply(200, js, `{"errno":10001,"error":"BAD_PARAMETERS\n\nMORE_INFORMATION:phones is required","total":0}`),
+			status: 200, errno: 10001, is: []error{api.ErrAPI, api.ErrnoBadParameters}, isNot: []error{api.ErrForbidden, api.ErrInvalidResponse},
+			msg: "BAD_PARAMETERS: MORE_INFORMATION:phones is required"},
 		{name: "redirect not followed", handler: http.RedirectHandler("http://127.0.0.1:1/elsewhere", http.StatusFound),
 			status: 302, isNot: []error{api.ErrInvalidResponse}},
 	}
@@ -163,5 +179,42 @@ func TestErrorString(t *testing.T) {
 	e = &api.Error{Method: "GET", Path: "/p", Err: cause}
 	if got := e.Error(); got != "jaccount api: GET /p: dial failed" || !errors.Is(e, cause) {
 		t.Errorf("Error() = %q", got)
+	}
+}
+
+// TestErrnoSentinels: an Errno is an error of its own, and an *Error
+// matches the Errno it carries and no other; 10010 names the missing
+// scopes when the reply does.
+func TestErrnoSentinels(t *testing.T) {
+	t.Parallel()
+	if got := api.ErrnoBadParameters.Error(); got != "jaccount api: errno 10001 BAD_PARAMETERS" {
+		t.Errorf("ErrnoBadParameters.Error() = %q", got)
+	}
+	if got := api.Errno(15005).Error(); got != "jaccount api: errno 15005" {
+		t.Errorf("Errno(15005).Error() = %q", got)
+	}
+	e := &api.Error{StatusCode: 200, Errno: api.ErrnoTaskExist}
+	if !errors.Is(e, api.ErrnoTaskExist) || errors.Is(e, api.ErrnoBadParameters) || errors.Is(&api.Error{}, api.Errno(0)) {
+		t.Error("an *Error must match exactly its own errno")
+	}
+	wrapped := fmt.Errorf("sync: %w", e)
+	var n api.Errno
+	if !errors.Is(wrapped, api.ErrnoTaskExist) || errors.As(wrapped, &n) {
+		t.Errorf("wrapped: Is %v, As an Errno %v (the errno is in the *Error, not in its chain)", errors.Is(wrapped, api.ErrnoTaskExist), errors.As(wrapped, &n))
+	}
+	for _, tc := range []struct {
+		body string
+		want []api.Scope
+	}{
+		{`{"errno":10010,"error":"AUTHENTICATION_SCOPE_FAILED","total":0}`, nil},
+		{`{"errno":10010,"error":"AUTHENTICATION_SCOPE_FAILED\n\nMORE_INFORMATION:scope lessons is required","total":0}`, []api.Scope{api.ScopeLessons}},
+		{`{"errno":10010,"error":"AUTHENTICATION_SCOPE_FAILED\n\nMORE_INFORMATION:one of the scopes exams or scores is required","total":0}`, []api.Scope{api.ScopeExams, api.ScopeScores}},
+	} {
+		c := newClient(t, newServer(t, reply(403, "application/json", tc.body)))
+		_, err := c.Examinations.List(t.Context())
+		var ae *api.Error
+		if !errors.As(err, &ae) || !errors.Is(err, api.ErrForbidden) || !slices.Equal(ae.Scopes(), tc.want) {
+			t.Errorf("%s: err %v, scopes %v, want ErrForbidden naming %v", tc.body, err, ae.Scopes(), tc.want)
+		}
 	}
 }

@@ -35,7 +35,7 @@ func Example() {
 	}
 	fmt.Println(p.Account, p.Name, p.UserType)
 
-	lessons, err := c.Lessons.ListBySemester(ctx, "2024-2025-1")
+	lessons, err := c.Lessons.ListBySemester(ctx, "2024-2025-1", api.LessonsListBySemesterParams{Classes: api.Ptr(false)})
 	if err != nil {
 		panic(err)
 	}
@@ -68,7 +68,8 @@ func ExampleCardService_ListTransactionsIter() {
 func ExampleError() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"errno":10003,"error":"scope lessons not granted","entities":[]}`))
+		// A failure may come with HTTP 200, its detail after a blank line.
+		_, _ = w.Write([]byte(`{"errno":10001,"error":"BAD_PARAMETERS\n\nMORE_INFORMATION:semester is required","total":0}`))
 	}))
 	defer srv.Close()
 	c, _ := api.NewClient(api.StaticToken("access-token"), api.WithBaseURL(srv.URL))
@@ -76,14 +77,14 @@ func ExampleError() {
 	_, err := c.Lessons.List(context.Background())
 	var e *api.Error
 	if errors.As(err, &e) {
-		fmt.Println(e.StatusCode, e.Errno, e.Message)
+		fmt.Println(e.StatusCode, int(e.Errno), e.Message)
 	}
-	fmt.Println(errors.Is(err, api.ErrAPI), errors.Is(err, api.ErrUnauthorized))
+	fmt.Println(errors.Is(err, api.ErrAPI), errors.Is(err, api.ErrnoBadParameters), errors.Is(err, api.ErrUnauthorized))
 	fmt.Println(err)
 	// Output:
-	// 200 10003 scope lessons not granted
-	// true false
-	// jaccount api: GET /v1/me/lessons: HTTP 200: errno 10003: scope lessons not granted
+	// 200 10001 BAD_PARAMETERS: MORE_INFORMATION:semester is required
+	// true true false
+	// jaccount api: GET /v1/me/lessons: HTTP 200: errno 10001: BAD_PARAMETERS: MORE_INFORMATION:semester is required
 }
 
 func ExampleWithQueryAuth() {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,19 +67,19 @@ func fakeAPI() http.Handler {
 	mux.HandleFunc("GET /v1/me/card", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 1, "", []gen.CardInfo{{CardNo: "12345", CardBalance: 42.5}})
 	})
-	// Transactions come three per page; nextToken is the index of the
-	// page's first item.
+	// Transactions page by start (0-based) and limit (3 when absent), with
+	// the whole count in total.
 	mux.HandleFunc("GET /v1/me/card/transactions", func(w http.ResponseWriter, r *http.Request) {
-		start := 0
-		if tok := r.URL.Query().Get("nextToken"); tok != "" {
-			start = int(tok[0] - '0')
+		start, limit := 0, 3
+		if v := r.URL.Query().Get("start"); v != "" {
+			start, _ = strconv.Atoi(v)
 		}
-		end := min(start+3, len(testTransactions))
-		next := ""
-		if end < len(testTransactions) {
-			next = string(rune('0' + end))
+		if v := r.URL.Query().Get("limit"); v != "" {
+			limit, _ = strconv.Atoi(v)
 		}
-		reply(w, len(testTransactions), next, testTransactions[start:end])
+		start = min(start, len(testTransactions))
+		end := min(start+limit, len(testTransactions))
+		reply(w, len(testTransactions), "", testTransactions[start:end])
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) { fail(w, http.StatusNotFound, "no such API") })
 	return mux

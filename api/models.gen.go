@@ -7,7 +7,7 @@ import "github.com/oauth-jaccount/jaccount-go/gen"
 // The models of openapi/jaccount.yaml, generated into package gen, under
 // the same names here, so that callers import api (and auth) only.
 
-// Avatars is gen.Avatars. Avatar image URLs (头像) in three sizes.
+// Avatars is gen.Avatars. Avatar image URLs (头像) in three sizes; may be `{}`.
 type Avatars = gen.Avatars
 
 // Birthday is gen.Birthday. The birthday (生日). Uncertain: the documentation gives epoch
@@ -23,13 +23,69 @@ type BirthdayMillis = gen.BirthdayMillis
 // replies.
 type BirthdayParts = gen.BirthdayParts
 
-// CardInfo is gen.CardInfo. A campus card (校园卡).
+// CalendarEvent is gen.CalendarEvent. A calendar event (日程安排). Uncertain: the documentation
+// available does not give its shape, so every member is kept as raw JSON (a map); no member is
+// modelled.
+type CalendarEvent = gen.CalendarEvent
+
+// CardChargePostData is gen.CardChargePostData. The data to post to the payment page. The types of
+// its members are not documented; they are kept as they come.
+type CardChargePostData = gen.CardChargePostData
+
+// CardChargeResponse is gen.CardChargeResponse. A top-up just requested (MySJTU's
+// CardChargeResponse).
+type CardChargeResponse = gen.CardChargeResponse
+
+// CardChargeState is gen.CardChargeState. The state of a top-up. The types of its members are not
+// documented; they are kept as they come.
+type CardChargeState = gen.CardChargeState
+
+// CardChargeStatus is gen.CardChargeStatus. The state of a top-up request (MySJTU's
+// CardChargeStatus).
+type CardChargeStatus = gen.CardChargeStatus
+
+// CardForm is gen.CardForm. The form of a card write (开户, 设置, 转结, 冻结解冻,
+// 拾卡); sent as application/x-www-form-urlencoded, its members must be strings, numbers or
+// booleans. Uncertain: the documentation available does not give its shape, so every member is kept
+// as raw JSON (a map); no member is modelled.
+type CardForm = gen.CardForm
+
+// CardInfo is gen.CardInfo. A campus card (校园卡). A user may have several.
 type CardInfo = gen.CardInfo
+
+// CardPhoto is gen.CardPhoto. The card holder's photo, as MySJTU reads it with urlOnly=true.
+type CardPhoto = gen.CardPhoto
+
+// CardRechargeRequest is gen.CardRechargeRequest. A top-up request (a form), as MySJTU sends it.
+type CardRechargeRequest = gen.CardRechargeRequest
+
+// CardRecord is gen.CardRecord. A campus card as the client-credentials card operations answer it
+// (it may be shaped like CardInfo). Uncertain: the documentation available does not give its shape,
+// so every member is kept as raw JSON (a map); no member is modelled.
+type CardRecord = gen.CardRecord
+
+// CardResult is gen.CardResult. The reply to a write on the signed-in user's card. Uncertain: the
+// documentation available does not give its shape, so every member is kept as raw JSON (a map); no
+// member is modelled.
+type CardResult = gen.CardResult
 
 // CardTransaction is gen.CardTransaction. One campus-card transaction.
 type CardTransaction = gen.CardTransaction
 
-// Classroom is gen.Classroom.
+// CardTransfer is gen.CardTransfer. A balance-transfer order (余额转结订单). Uncertain: the
+// documentation available does not give its shape, so every member is kept as raw JSON (a map); no
+// member is modelled.
+type CardTransfer = gen.CardTransfer
+
+// CardUser is gen.CardUser. The identity a campus card is opened for (校园卡身份信息).
+// Uncertain: the documentation available does not give its shape, so every member is kept as raw
+// JSON (a map); no member is modelled.
+type CardUser = gen.CardUser
+
+// Circle is gen.Circle. A circle (圈子), as the documentation's paging example shows one.
+type Circle = gen.Circle
+
+// Classroom is gen.Classroom. Where a class meets.
 type Classroom = gen.Classroom
 
 // Course is gen.Course. The course (课程) a teaching class belongs to.
@@ -64,12 +120,43 @@ type DataPaper = gen.DataPaper
 // the pinyin abbreviations, except 学号, which the page gives.
 type DataStudent = gen.DataStudent
 
+// Department is gen.Department. A department (部门) of the school. Uncertain: the documentation
+// available does not give its shape, so every member is kept as raw JSON (a map); no member is
+// modelled.
+type Department = gen.Department
+
 // Dept is gen.Dept. The department a post belongs to.
 type Dept = gen.Dept
 
-// Examination is gen.Examination. One examination arrangement. Uncertain: the shape is not fully
-// documented, so every member is kept as raw JSON.
+// Examination is gen.Examination. One examination arrangement. Uncertain: the documentation
+// available does not give its shape, so every member is kept as raw JSON (a map); no member is
+// modelled.
 type Examination = gen.Examination
+
+// FileInfo is gen.FileInfo. A stored file, as the upload and replace operations answer it.
+// Uncertain: the documentation available does not give its shape, so every member is kept as raw
+// JSON (a map); no member is modelled.
+type FileInfo = gen.FileInfo
+
+// FileLink is gen.FileLink. A WPS preview or edit link to a file. Uncertain: the documentation
+// available does not give its shape, so every member is kept as raw JSON (a map); no member is
+// modelled.
+type FileLink = gen.FileLink
+
+// FileMeta is gen.FileMeta. A file's metadata (文件信息). Uncertain: the documentation
+// available does not give its shape, so every member is kept as raw JSON (a map); no member is
+// modelled.
+type FileMeta = gen.FileMeta
+
+// FinanceAppointment is gen.FinanceAppointment. A finance appointment (财务预约业务).
+// Uncertain: the documentation available does not give its shape, so every member is kept as raw
+// JSON (a map); no member is modelled.
+type FinanceAppointment = gen.FinanceAppointment
+
+// GPA is gen.GPA. A student's grade-point information (绩点). Uncertain: the documentation
+// available does not give its shape, so every member is kept as raw JSON (a map); no member is
+// modelled.
+type GPA = gen.GPA
 
 // Gender is gen.Gender. Gender (性别).
 type Gender = gen.Gender
@@ -81,10 +168,27 @@ const (
 )
 
 // Identity is gen.Identity. One of a person's identities (身份), e.g. a student record or a staff
-// post.
+// post. Identities come with `essential`.
 type Identity = gen.Identity
 
-// IdentityType is gen.IdentityType. The category of an identity.
+// IdentityStatus is gen.IdentityStatus. The status of an identity (身份状态). An open set: the
+// constants are the documented values, and any other value decodes and encodes back unchanged. The
+// documentation advises judging a student's validity by expireDate rather than by 离校.
+type IdentityStatus = gen.IdentityStatus
+
+// The values of IdentityStatus.
+const (
+	IdentityStatusExpired  = gen.IdentityStatusExpired
+	IdentityStatusLeft     = gen.IdentityStatusLeft
+	IdentityStatusNormal   = gen.IdentityStatusNormal
+	IdentityStatusOther    = gen.IdentityStatusOther
+	IdentityStatusRehired  = gen.IdentityStatusRehired
+	IdentityStatusResigned = gen.IdentityStatusResigned
+	IdentityStatusRetired  = gen.IdentityStatusRetired
+)
+
+// IdentityType is gen.IdentityType. The category of an identity, e.g.
+// {"id":"111","name":"本科生(中国国籍)"}.
 type IdentityType = gen.IdentityType
 
 // Lesson is gen.Lesson. A teaching class (教学班).
@@ -93,51 +197,137 @@ type Lesson = gen.Lesson
 // LessonClass is gen.LessonClass. One meeting of a teaching class.
 type LessonClass = gen.LessonClass
 
+// Mail is gen.Mail. A mail (邮件), read, sent or marked. Uncertain: the documentation available
+// does not give its shape, so every member is kept as raw JSON (a map); no member is modelled.
+type Mail = gen.Mail
+
 // Major is gen.Major. A major (专业).
 type Major = gen.Major
 
-// Organize is gen.Organize. An organisation (部门/院系).
+// Notification is gen.Notification. A sent notification, as the send operation answers it.
+// Uncertain: the documentation available does not give its shape, so every member is kept as raw
+// JSON (a map); no member is modelled.
+type Notification = gen.Notification
+
+// NotificationRequest is gen.NotificationRequest. A notification to send. The members below are
+// those of the documentation's request example; the others its page lists are not in the evidence
+// and go in additionalProperties.
+type NotificationRequest = gen.NotificationRequest
+
+// NotificationStatus is gen.NotificationStatus. A notification's status (通知状态). Uncertain:
+// the documentation available does not give its shape, so every member is kept as raw JSON (a map);
+// no member is modelled.
+type NotificationStatus = gen.NotificationStatus
+
+// Organize is gen.Organize. An organisation (部门/院系). It may be `{}`, and a member may be
+// null.
 type Organize = gen.Organize
 
 // Position is gen.Position. One post held in one department.
 type Position = gen.Position
 
+// PositionUser is gen.PositionUser. A user holding a post. Uncertain: the documentation available
+// does not give its shape, so every member is kept as raw JSON (a map); no member is modelled.
+type PositionUser = gen.PositionUser
+
 // Post is gen.Post. A post (岗位).
 type Post = gen.Post
 
-// Profile is gen.Profile. A person's profile (个人信息). Fields depend on the scopes granted.
+// Profile is gen.Profile. A person's profile (个人信息). Fields depend on the scopes granted. A
+// team account (集体账号) has no `id` and no `identities`; `organize` and `topOrganize` may be
+// `{}`.
 type Profile = gen.Profile
 
 // Schedule is gen.Schedule. When a class meets. The numeric types follow the documentation's
 // samples.
 type Schedule = gen.Schedule
 
-// Teacher is gen.Teacher.
+// SchoolCalendar is gen.SchoolCalendar. An entry of the school calendar (校历). Uncertain: the
+// documentation available does not give its shape, so every member is kept as raw JSON (a map); no
+// member is modelled.
+type SchoolCalendar = gen.SchoolCalendar
+
+// SignatureRequest is gen.SignatureRequest. A document to sign. Uncertain: the documentation
+// available does not give its shape, so every member is kept as raw JSON (a map); no member is
+// modelled.
+type SignatureRequest = gen.SignatureRequest
+
+// SignatureResult is gen.SignatureResult. The reply to a signature. Uncertain: the documentation
+// available does not give its shape, so every member is kept as raw JSON (a map); no member is
+// modelled.
+type SignatureResult = gen.SignatureResult
+
+// TaskMessage is gen.TaskMessage. A task update message (任务更新消息) to send. Uncertain:
+// the documentation available does not give its shape, so every member is kept as raw JSON (a map);
+// no member is modelled.
+type TaskMessage = gen.TaskMessage
+
+// TaskResult is gen.TaskResult. The reply to a task update message. Uncertain: the documentation
+// available does not give its shape, so every member is kept as raw JSON (a map); no member is
+// modelled.
+type TaskResult = gen.TaskResult
+
+// Teacher is gen.Teacher. A teacher, a subset of a profile (姓名, and 工号 when needed).
 type Teacher = gen.Teacher
+
+// Unicode is gen.Unicode. The user's 思源码 state, as MySJTU reads it. The types of the members
+// it reads as optional are not documented; they are kept as they come.
+type Unicode = gen.Unicode
+
+// UnicodeAdvertising is gen.UnicodeAdvertising. The promotional slot (运营位) of the 思源码
+// page. Uncertain: the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type UnicodeAdvertising = gen.UnicodeAdvertising
+
+// UnicodeCheck is gen.UnicodeCheck. The result of validating a 思源码. Uncertain: the
+// documentation available does not give its shape, so every member is kept as raw JSON (a map); no
+// member is modelled.
+type UnicodeCheck = gen.UnicodeCheck
+
+// UnicodeParameters is gen.UnicodeParameters. The payment-code integration parameters
+// (支付码对接参数). Uncertain: the documentation available does not give its shape, so every
+// member is kept as raw JSON (a map); no member is modelled.
+type UnicodeParameters = gen.UnicodeParameters
+
+// UnicodePay is gen.UnicodePay. A payment code (支付码). Uncertain: the documentation available
+// does not give its shape, so every member is kept as raw JSON (a map); no member is modelled.
+type UnicodePay = gen.UnicodePay
+
+// UnicodeResult is gen.UnicodeResult. The reply to opening a 思源码. Uncertain: the
+// documentation available does not give its shape, so every member is kept as raw JSON (a map); no
+// member is modelled.
+type UnicodeResult = gen.UnicodeResult
+
+// UnicodeTransaction is gen.UnicodeTransaction. One 思源码 payment, as MySJTU and SJTU
+// Annual-Eat read it.
+type UnicodeTransaction = gen.UnicodeTransaction
 
 // UserPositions is gen.UserPositions. A user and the positions they hold.
 type UserPositions = gen.UserPositions
 
-// UserRight is gen.UserRight. One right (权限) of a user. Uncertain: the shape is not in the
-// available documentation, so every member is kept as raw JSON.
+// UserRight is gen.UserRight. One right (权限) of a user. Uncertain: the documentation available
+// does not give its shape, so every member is kept as raw JSON (a map); no member is modelled.
 type UserRight = gen.UserRight
 
-// UserType is gen.UserType. A jAccount user type (身份类型). The server may add types; an
-// unknown value still decodes and keeps its raw string. Values: faculty 教职工, student 学生,
-// yxy 医学院教职工, fsyyjzg 附属单位职工, vip 贵宾, postphd 博士后,
-// external_teacher 外聘教师, summer 暑期生, team 集体账号, alumni 校友, green
-// 绿色通道, outside 合作交流.
+// UserType is gen.UserType. A jAccount user type (身份类型). An open set: the constants are the
+// documented values — those of the open API's profile table and, last, the data-resource APIs'
+// codes — and any other value decodes and encodes back unchanged. `team` is not an identity type:
+// it appears only on a profile.
 type UserType = gen.UserType
 
 // The values of UserType.
 const (
 	UserTypeAlumni          = gen.UserTypeAlumni
 	UserTypeExternalTeacher = gen.UserTypeExternalTeacher
+	UserTypeFS              = gen.UserTypeFS
 	UserTypeFSYYJZG         = gen.UserTypeFSYYJZG
+	UserTypeFSZXJS          = gen.UserTypeFSZXJS
 	UserTypeFaculty         = gen.UserTypeFaculty
+	UserTypeFreshman        = gen.UserTypeFreshman
 	UserTypeGreen           = gen.UserTypeGreen
 	UserTypeOutside         = gen.UserTypeOutside
 	UserTypePostPhD         = gen.UserTypePostPhD
+	UserTypeSchoolFellow    = gen.UserTypeSchoolFellow
 	UserTypeStudent         = gen.UserTypeStudent
 	UserTypeSummer          = gen.UserTypeSummer
 	UserTypeTeam            = gen.UserTypeTeam

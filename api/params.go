@@ -3,8 +3,10 @@ package api
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -146,3 +148,12 @@ func (q query) ints(name string, vs []int) query {
 }
 
 func (q query) encode() string { return string(q) }
+
+// values appends v, by sorted name, each value in its order: the further
+// parameters of an operation whose documentation does not list them.
+func (q query) values(v url.Values) query {
+	for _, name := range slices.Sorted(maps.Keys(v)) {
+		q = q.strs(name, v[name])
+	}
+	return q
+}

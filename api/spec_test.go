@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/oauth-jaccount/jaccount-go/api"
@@ -106,7 +107,29 @@ func newClientFor(t *testing.T, fake *jaccounttest.Server, op *apigen.Op, scopes
 }
 
 // samples are argument values that satisfy the spec's patterns.
-var samples = map[string]string{"semester": "2024-2025-1"}
+var samples = map[string]string{"semester": "2024-2025-1", "size": "320x200", "imageType": "png", "state": "unread"}
+
+// callOp calls op's method on c through reflection, with the samples (or
+// "x", or zero values) as arguments, and returns its results.
+func callOp(ctx context.Context, c any, op *apigen.Op) ([]reflect.Value, error) {
+	m := method(c, op.Service.Name, op.Name)
+	in := []reflect.Value{reflect.ValueOf(ctx)}
+	for i := 1; i < m.Type().NumIn(); i++ {
+		v := reflect.New(m.Type().In(i)).Elem()
+		if i-1 < len(op.Required()) {
+			p := op.Required()[i-1]
+			if s, ok := samples[p.Name]; ok {
+				v.SetString(s)
+			} else if v.Kind() == reflect.String {
+				v.SetString("x")
+			}
+		}
+		in = append(in, v)
+	}
+	out := m.Call(in)
+	err, _ := out[len(out)-1].Interface().(error)
+	return out, err
+}
 
 // TestEveryMethodServesItsExample calls every method, through reflection,
 // against the fake answering with the spec's examples, and compares what it
@@ -123,25 +146,18 @@ func TestEveryMethodServesItsExample(t *testing.T) {
 				scopes = op.Security[0].Scopes
 			}
 			c := newClientFor(t, fake, op, scopes)
-			m := method(c, op.Service.Name, op.Name)
-			in := []reflect.Value{reflect.ValueOf(context.Context(t.Context()))}
-			for i := 1; i < m.Type().NumIn(); i++ {
-				v := reflect.New(m.Type().In(i)).Elem()
-				if i-1 < len(op.Required()) {
-					p := op.Required()[i-1]
-					if s, ok := samples[p.Name]; ok {
-						v.SetString(s)
-					} else if v.Kind() == reflect.String {
-						v.SetString("x")
-					}
-				}
-				in = append(in, v)
-			}
-			out := m.Call(in)
-			if err, _ := out[len(out)-1].Interface().(error); err != nil {
+			out, err := callOp(t.Context(), c, op)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if op.Entities == apigen.EntityNone {
+			switch op.Entities {
+			case apigen.EntityNone:
+				return
+			case apigen.EntityRaw:
+				blob := out[0].Interface().(*api.Blob)
+				if len(blob.Data) == 0 || (strings.HasPrefix(op.MediaType, "image/") && !strings.HasPrefix(blob.ContentType, "image/")) {
+					t.Errorf("raw reply %q of %d bytes, want a %s body", blob.ContentType, len(blob.Data), op.MediaType)
+				}
 				return
 			}
 			var ex struct{ Entities []json.RawMessage }

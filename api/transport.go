@@ -195,7 +195,7 @@ func (te *tokenError) describe(e *Error, secrets ...string) {
 	case errors.Is(te.err, context.Canceled) || errors.Is(te.err, context.DeadlineExceeded):
 		e.Message = "access token rejected; the call ended while refreshing it: " + e.Message
 	default:
-		e.StatusCode, e.Errno = te.status, te.errno
+		e.StatusCode, e.Errno = te.status, Errno(te.errno)
 		e.Message = "access token rejected and the refresh failed: " + e.Message
 	}
 }

@@ -63,7 +63,7 @@ func TestHandleCallback(t *testing.T) {
 		}, wantErr: ErrMissingCode},
 		{name: "wrong verifier", query: func(r *AuthRequest) url.Values {
 			return url.Values{"state": {r.State}, "code": {testCode}}
-		}, edit: func(s *setup) { s.req.CodeVerifier = "x" + s.req.CodeVerifier[1:] }, wantErr: ErrInvalidGrant, exchanges: 1},
+		}, edit: func(s *setup) { s.req.CodeVerifier = otherFirst(s.req.CodeVerifier) }, wantErr: ErrInvalidGrant, exchanges: 1},
 		{name: "nonce mismatch", query: func(r *AuthRequest) url.Values {
 			return url.Values{"state": {r.State}, "code": {testCode}}
 		}, edit: func(s *setup) { s.f.nonce = "another-nonce" }, wantErr: ErrNonceMismatch, exchanges: 1},
@@ -165,4 +165,13 @@ func TestAuthRequestStorage(t *testing.T) {
 	if r := cfg.AuthCodeURL(); r.RedirectURL != cfg.RedirectURL {
 		t.Errorf("RedirectURL = %q, want %q", r.RedirectURL, cfg.RedirectURL)
 	}
+}
+
+// otherFirst returns v with its first byte changed (a random verifier may
+// already start with any given letter).
+func otherFirst(v string) string {
+	if v[0] == 'x' {
+		return "y" + v[1:]
+	}
+	return "x" + v[1:]
 }

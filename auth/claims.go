@@ -18,26 +18,32 @@ import (
 // tell them apart.
 type UserType = gen.UserType
 
-// The user types jAccount documents (gen's constants).
+// The user types jAccount documents (gen's constants): the open API's, then
+// the data-resource APIs' codes fsyyjzg and schoolFellow.
 const (
 	UserTypeFaculty         = gen.UserTypeFaculty         // 教职工
 	UserTypeStudent         = gen.UserTypeStudent         // 学生
 	UserTypeYXY             = gen.UserTypeYXY             // 医学院教职工
-	UserTypeFSYYJZG         = gen.UserTypeFSYYJZG         // 附属单位职工
+	UserTypeFS              = gen.UserTypeFS              // 附属单位职工
 	UserTypeVIP             = gen.UserTypeVIP             // 贵宾
 	UserTypePostPhD         = gen.UserTypePostPhD         // 博士后
 	UserTypeExternalTeacher = gen.UserTypeExternalTeacher // 外聘教师
 	UserTypeSummer          = gen.UserTypeSummer          // 暑期生
-	UserTypeTeam            = gen.UserTypeTeam            // 集体账号
 	UserTypeAlumni          = gen.UserTypeAlumni          // 校友
 	UserTypeGreen           = gen.UserTypeGreen           // 绿色通道
 	UserTypeOutside         = gen.UserTypeOutside         // 合作交流
+	UserTypeFSZXJS          = gen.UserTypeFSZXJS          // 附属中学教师
+	UserTypeFreshman        = gen.UserTypeFreshman        // 新生
+	UserTypeTeam            = gen.UserTypeTeam            // 集体账号
+	UserTypeFSYYJZG         = gen.UserTypeFSYYJZG         // 附属单位职工 (data-resource APIs)
+	UserTypeSchoolFellow    = gen.UserTypeSchoolFellow    // 校友 (data-resource APIs)
 )
 
 // knownUserTypes are the documented user types, for tests.
 var knownUserTypes = []UserType{
-	UserTypeFaculty, UserTypeStudent, UserTypeYXY, UserTypeFSYYJZG, UserTypeVIP, UserTypePostPhD,
-	UserTypeExternalTeacher, UserTypeSummer, UserTypeTeam, UserTypeAlumni, UserTypeGreen, UserTypeOutside,
+	UserTypeFaculty, UserTypeStudent, UserTypeYXY, UserTypeFS, UserTypeVIP, UserTypePostPhD,
+	UserTypeExternalTeacher, UserTypeSummer, UserTypeAlumni, UserTypeGreen, UserTypeOutside, UserTypeFSZXJS,
+	UserTypeFreshman, UserTypeTeam, UserTypeFSYYJZG, UserTypeSchoolFellow,
 }
 
 // IDTokenClaims are the claims of a jAccount ID token. Its JSON form is the

@@ -2,7 +2,97 @@
 
 package gen
 
+// IdentityStatus is the status of an identity (身份状态). An open set: the constants are the
+// documented values, and any other value decodes and encodes back unchanged. The documentation
+// advises judging a student's validity by expireDate rather than by 离校.
+//
+// Known tells the documented values from others.
+type IdentityStatus string
+
+// The known values of IdentityStatus.
+const (
+	// IdentityStatusNormal is "正常": normal.
+	IdentityStatusNormal IdentityStatus = "正常"
+	// IdentityStatusResigned is "离职": left the job.
+	IdentityStatusResigned IdentityStatus = "离职"
+	// IdentityStatusRetired is "退休": retired.
+	IdentityStatusRetired IdentityStatus = "退休"
+	// IdentityStatusRehired is "退休返聘": rehired after retirement.
+	IdentityStatusRehired IdentityStatus = "退休返聘"
+	// IdentityStatusExpired is "过期": expired.
+	IdentityStatusExpired IdentityStatus = "过期"
+	// IdentityStatusLeft is "离校": left the school.
+	IdentityStatusLeft IdentityStatus = "离校"
+	// IdentityStatusOther is "其他": other.
+	IdentityStatusOther IdentityStatus = "其他"
+)
+
 // Known reports whether v is one of the values the documentation lists.
-// UserType is an open set: the server may send other values, which decode and
-// encode back unchanged.
-func (v UserType) Known() bool { return v.Valid() }
+func (v IdentityStatus) Known() bool {
+	switch v {
+	case IdentityStatusNormal, IdentityStatusResigned, IdentityStatusRetired, IdentityStatusRehired, IdentityStatusExpired, IdentityStatusLeft, IdentityStatusOther:
+		return true
+	}
+	return false
+}
+
+// Valid reports the same as Known: whether v is a documented value. (An
+// undocumented value is still a valid one to receive.)
+func (v IdentityStatus) Valid() bool { return v.Known() }
+
+// UserType is a jAccount user type (身份类型). An open set: the constants are the documented
+// values — those of the open API's profile table and, last, the data-resource APIs' codes — and
+// any other value decodes and encodes back unchanged. `team` is not an identity type: it appears
+// only on a profile.
+//
+// Known tells the documented values from others.
+type UserType string
+
+// The known values of UserType.
+const (
+	// UserTypeFaculty is "faculty": 教职工 (faculty and staff).
+	UserTypeFaculty UserType = "faculty"
+	// UserTypeStudent is "student": 学生 (student).
+	UserTypeStudent UserType = "student"
+	// UserTypeYXY is "yxy": 医学院教职工 (School of Medicine staff).
+	UserTypeYXY UserType = "yxy"
+	// UserTypeFS is "fs": 附属单位职工 (staff of an affiliated unit; the open API's code).
+	UserTypeFS UserType = "fs"
+	// UserTypeVIP is "vip": 贵宾 (guest).
+	UserTypeVIP UserType = "vip"
+	// UserTypePostPhD is "postphd": 博士后 (postdoctoral researcher).
+	UserTypePostPhD UserType = "postphd"
+	// UserTypeExternalTeacher is "external_teacher": 外聘教师 (external teacher).
+	UserTypeExternalTeacher UserType = "external_teacher"
+	// UserTypeSummer is "summer": 暑期生 (summer student).
+	UserTypeSummer UserType = "summer"
+	// UserTypeAlumni is "alumni": 校友 (alumnus).
+	UserTypeAlumni UserType = "alumni"
+	// UserTypeGreen is "green": 绿色通道 (green channel).
+	UserTypeGreen UserType = "green"
+	// UserTypeOutside is "outside": 合作交流 (cooperation and exchange).
+	UserTypeOutside UserType = "outside"
+	// UserTypeFSZXJS is "fszxjs": 附属中学教师 (teacher of an affiliated school).
+	UserTypeFSZXJS UserType = "fszxjs"
+	// UserTypeFreshman is "freshman": 新生 (freshman; seen in real replies).
+	UserTypeFreshman UserType = "freshman"
+	// UserTypeTeam is "team": 集体账号 (team account; profiles only).
+	UserTypeTeam UserType = "team"
+	// UserTypeFSYYJZG is "fsyyjzg": 附属单位职工 (the data-resource APIs' code for fs).
+	UserTypeFSYYJZG UserType = "fsyyjzg"
+	// UserTypeSchoolFellow is "schoolFellow": 校友 (the data-resource APIs' code for alumni).
+	UserTypeSchoolFellow UserType = "schoolFellow"
+)
+
+// Known reports whether v is one of the values the documentation lists.
+func (v UserType) Known() bool {
+	switch v {
+	case UserTypeFaculty, UserTypeStudent, UserTypeYXY, UserTypeFS, UserTypeVIP, UserTypePostPhD, UserTypeExternalTeacher, UserTypeSummer, UserTypeAlumni, UserTypeGreen, UserTypeOutside, UserTypeFSZXJS, UserTypeFreshman, UserTypeTeam, UserTypeFSYYJZG, UserTypeSchoolFellow:
+		return true
+	}
+	return false
+}
+
+// Valid reports the same as Known: whether v is a documented value. (An
+// undocumented value is still a valid one to receive.)
+func (v UserType) Valid() bool { return v.Known() }

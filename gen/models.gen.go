@@ -6,6 +6,7 @@ package gen
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 
 	"github.com/oauth-jaccount/jaccount-go/wire"
 )
@@ -28,59 +29,12 @@ func (e Gender) Valid() bool {
 	}
 }
 
-// Defines values for UserType.
-const (
-	UserTypeAlumni          UserType = "alumni"
-	UserTypeExternalTeacher UserType = "external_teacher"
-	UserTypeFSYYJZG         UserType = "fsyyjzg"
-	UserTypeFaculty         UserType = "faculty"
-	UserTypeGreen           UserType = "green"
-	UserTypeOutside         UserType = "outside"
-	UserTypePostPhD         UserType = "postphd"
-	UserTypeStudent         UserType = "student"
-	UserTypeSummer          UserType = "summer"
-	UserTypeTeam            UserType = "team"
-	UserTypeVIP             UserType = "vip"
-	UserTypeYXY             UserType = "yxy"
-)
-
-// Valid indicates whether the value is a known member of the UserType enum.
-func (e UserType) Valid() bool {
-	switch e {
-	case UserTypeAlumni:
-		return true
-	case UserTypeExternalTeacher:
-		return true
-	case UserTypeFSYYJZG:
-		return true
-	case UserTypeFaculty:
-		return true
-	case UserTypeGreen:
-		return true
-	case UserTypeOutside:
-		return true
-	case UserTypePostPhD:
-		return true
-	case UserTypeStudent:
-		return true
-	case UserTypeSummer:
-		return true
-	case UserTypeTeam:
-		return true
-	case UserTypeVIP:
-		return true
-	case UserTypeYXY:
-		return true
-	default:
-		return false
-	}
-}
-
-// Avatars Avatar image URLs (头像) in three sizes.
+// Avatars Avatar image URLs (头像) in three sizes; may be `{}`.
 type Avatars struct {
-	UriLarge  string `json:"uriLarge,omitempty,omitzero"`
-	UriNormal string `json:"uriNormal,omitempty,omitzero"`
-	UriTiny   string `json:"uriTiny,omitempty,omitzero"`
+	UriLarge             string                 `json:"uriLarge,omitempty,omitzero"`
+	UriNormal            string                 `json:"uriNormal,omitempty,omitzero"`
+	UriTiny              string                 `json:"uriTiny,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Birthday The birthday (生日). **Uncertain:** the documentation gives epoch milliseconds but some replies carry
@@ -93,15 +47,153 @@ type BirthdayMillis = int64
 // BirthdayParts A birthday as separate string parts, a form seen in some replies.
 type BirthdayParts = wire.BirthdayParts
 
-// CardInfo A campus card (校园卡).
+// CalendarEvent A calendar event (日程安排). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CalendarEvent map[string]interface{}
+
+// CalendarEventList The envelope of a reply whose entities are CalendarEvent values.
+type CalendarEventList struct {
+	Entities []CalendarEvent `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardChargePostData The data to post to the payment page. The types of its members are not documented; they are kept as they come.
+type CardChargePostData struct {
+	// Data Type not documented.
+	Data interface{} `json:"data,omitempty,omitzero"`
+
+	// Sign Type not documented.
+	Sign interface{} `json:"sign,omitempty,omitzero"`
+
+	// Subsysid Type not documented.
+	Subsysid interface{} `json:"subsysid,omitempty,omitzero"`
+
+	// Sysid Type not documented.
+	Sysid                interface{}            `json:"sysid,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardChargeResponse A top-up just requested (MySJTU's CardChargeResponse).
+type CardChargeResponse struct {
+	// ApplyAmount The amount asked for, in yuan.
+	ApplyAmount int `json:"applyAmount,omitempty,omitzero"`
+
+	// ApplyTime When it was asked for (format not documented).
+	ApplyTime string `json:"applyTime,omitempty,omitzero"`
+	CardNo    string `json:"cardNo,omitempty,omitzero"`
+
+	// ExpireTime When it expires (format not documented).
+	ExpireTime string `json:"expireTime,omitempty,omitzero"`
+	Id         int64  `json:"id,omitempty,omitzero"`
+
+	// PostData The data to post to the payment page. The types of its members are not documented; they are kept as they come.
+	PostData CardChargePostData `json:"postData,omitempty,omitzero"`
+
+	// PostUrl The payment page to post postData to.
+	PostUrl  string `json:"postUrl,omitempty,omitzero"`
+	SerialNo string `json:"serialNo,omitempty,omitzero"`
+
+	// Status The state of a top-up. The types of its members are not documented; they are kept as they come.
+	Status               CardChargeState        `json:"status,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardChargeResponseList The envelope of a reply whose entities are CardChargeResponse values.
+type CardChargeResponseList struct {
+	Entities []CardChargeResponse `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardChargeState The state of a top-up. The types of its members are not documented; they are kept as they come.
+type CardChargeState struct {
+	// Code The state's code (type not documented).
+	Code interface{} `json:"code,omitempty,omitzero"`
+
+	// Name The state's name (type not documented).
+	Name                 interface{}            `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardChargeStatus The state of a top-up request (MySJTU's CardChargeStatus).
+type CardChargeStatus struct {
+	ApplyAmount int    `json:"applyAmount,omitempty,omitzero"`
+	ApplyTime   string `json:"applyTime,omitempty,omitzero"`
+	CardNo      string `json:"cardNo,omitempty,omitzero"`
+	ExpireTime  string `json:"expireTime,omitempty,omitzero"`
+
+	// FailedReason Why it failed, if it did (type not documented).
+	FailedReason interface{} `json:"failedReason,omitempty,omitzero"`
+	Id           int64       `json:"id,omitempty,omitzero"`
+
+	// PostData The data to post to the payment page. The types of its members are not documented; they are kept as they come.
+	PostData CardChargePostData `json:"postData,omitempty,omitzero"`
+	PostUrl  string             `json:"postUrl,omitempty,omitzero"`
+	SerialNo string             `json:"serialNo,omitempty,omitzero"`
+
+	// Status The state of a top-up. The types of its members are not documented; they are kept as they come.
+	Status               CardChargeState        `json:"status,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardChargeStatusList The envelope of a reply whose entities are CardChargeStatus values.
+type CardChargeStatusList struct {
+	Entities []CardChargeStatus `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardForm The form of a card write (开户, 设置, 转结, 冻结解冻, 拾卡); sent as application/x-www-form-urlencoded, its members must be strings, numbers or booleans. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CardForm map[string]interface{}
+
+// CardInfo A campus card (校园卡). A user may have several.
 type CardInfo struct {
 	// BankNo Linked bank account number.
 	BankNo string `json:"bankNo,omitempty,omitzero"`
 
 	// CardBalance Card balance (卡余额) in yuan.
 	CardBalance float64 `json:"cardBalance,omitempty,omitzero"`
-	CardId      string  `json:"cardId,omitempty,omitzero"`
-	CardNo      string  `json:"cardNo,omitempty,omitzero"`
+
+	// CardId The physical card number, a hex string.
+	CardId string `json:"cardId,omitempty,omitzero"`
+
+	// CardNo The card account number (校园卡账号), which the other card APIs take.
+	CardNo string `json:"cardNo,omitempty,omitzero"`
+
+	// ExpireDate When the card expires, `yyyyMMdd` (校园卡有效期).
+	ExpireDate string `json:"expireDate,omitempty,omitzero"`
 
 	// Frozen Whether the card is frozen (冻结).
 	Frozen bool `json:"frozen,omitempty,omitzero"`
@@ -112,71 +204,232 @@ type CardInfo struct {
 	// TransBalance Balance pending transfer (过渡余额) in yuan.
 	TransBalance float64 `json:"transBalance,omitempty,omitzero"`
 
-	// User A person's profile (个人信息). Fields depend on the scopes granted.
-	User Profile `json:"user,omitempty,omitzero"`
+	// User A person's profile (个人信息). Fields depend on the scopes granted. A team account (集体账号) has no
+	// `id` and no `identities`; `organize` and `topOrganize` may be `{}`.
+	User                 Profile                `json:"user,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// CardInfoList Envelope of `GET /v1/me/card`.
+// CardInfoList The envelope of a reply whose entities are CardInfo values.
 type CardInfoList struct {
 	Entities []CardInfo `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardPhoto The card holder's photo, as MySJTU reads it with urlOnly=true.
+type CardPhoto struct {
+	// Url The photo's URL; may be absent.
+	Url                  string                 `json:"url,omitempty,omitzero"`
+	UserId               string                 `json:"userId,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardPhotoList The envelope of a reply whose entities are CardPhoto values.
+type CardPhotoList struct {
+	Entities []CardPhoto `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardRechargeRequest A top-up request (a form), as MySJTU sends it.
+type CardRechargeRequest struct {
+	// Amount The amount in yuan (MySJTU sends an integer).
+	Amount int `json:"amount"`
+
+	// CardNo The card to top up (a CardInfo's cardNo).
+	CardNo               string                 `json:"cardNo"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CardRecord A campus card as the client-credentials card operations answer it (it may be shaped like CardInfo). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CardRecord map[string]interface{}
+
+// CardRecordList The envelope of a reply whose entities are CardRecord values.
+type CardRecordList struct {
+	Entities []CardRecord `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardResult The reply to a write on the signed-in user's card. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CardResult map[string]interface{}
+
+// CardResultList The envelope of a reply whose entities are CardResult values.
+type CardResultList struct {
+	Entities []CardResult `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // CardTransaction One campus-card transaction.
 type CardTransaction struct {
-	// Amount Amount in yuan.
+	// Amount Amount in yuan, signed (negative for spending).
 	Amount float64 `json:"amount,omitempty,omitzero"`
 
 	// CardBalance Card balance after the transaction, in yuan.
 	CardBalance float64 `json:"cardBalance,omitempty,omitzero"`
 
 	// DateTime When it happened, epoch milliseconds.
-	DateTime    int64  `json:"dateTime,omitempty,omitzero"`
+	DateTime int64 `json:"dateTime,omitempty,omitzero"`
+
+	// Description What it was, free text (持卡人消费, 补助, 银行卡消费, …).
 	Description string `json:"description,omitempty,omitzero"`
-	Merchant    string `json:"merchant,omitempty,omitzero"`
-	System      string `json:"system,omitempty,omitzero"`
+
+	// Merchant The merchant (may be "").
+	Merchant string `json:"merchant,omitempty,omitzero"`
+
+	// MerchantNo The merchant's number.
+	MerchantNo string `json:"merchantNo,omitempty,omitzero"`
+
+	// System The system (may be "").
+	System               string                 `json:"system,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// CardTransactionList Envelope of `GET /v1/me/card/transactions`.
+// CardTransactionList The envelope of a reply whose entities are CardTransaction values.
 type CardTransactionList struct {
 	Entities []CardTransaction `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// Classroom defines model for Classroom.
+// CardTransfer A balance-transfer order (余额转结订单). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CardTransfer map[string]interface{}
+
+// CardTransferList The envelope of a reply whose entities are CardTransfer values.
+type CardTransferList struct {
+	Entities []CardTransfer `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CardUser The identity a campus card is opened for (校园卡身份信息). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type CardUser map[string]interface{}
+
+// CardUserList The envelope of a reply whose entities are CardUser values.
+type CardUserList struct {
+	Entities []CardUser `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// Circle A circle (圈子), as the documentation's paging example shows one.
+type Circle struct {
+	Id                   string                 `json:"id,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// CircleList The envelope of a reply whose entities are Circle values.
+type CircleList struct {
+	Entities []Circle `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// Classroom Where a class meets.
 type Classroom struct {
-	Kind string `json:"kind,omitempty,omitzero"`
-	Name string `json:"name,omitempty,omitzero"`
+	Kind                 string                 `json:"kind,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Course The course (课程) a teaching class belongs to.
 type Course struct {
 	Code string `json:"code,omitempty,omitzero"`
-	Id   string `json:"id,omitempty,omitzero"`
-	Kind string `json:"kind,omitempty,omitzero"`
-	Name string `json:"name,omitempty,omitzero"`
+
+	// Id Not provided (无提供), says the documentation.
+	Id string `json:"id,omitempty,omitzero"`
+
+	// Kind Always `sjtu.course`.
+	Kind                 string                 `json:"kind,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // DataAccount An account record of the data resources (账号信息, graphql/account.html and the overview's example).
@@ -237,16 +490,16 @@ type DataAccount struct {
 type DataAccountList struct {
 	Entities []DataAccount `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
@@ -365,16 +618,16 @@ type DataFaculty struct {
 type DataFacultyList struct {
 	Entities []DataFaculty `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
@@ -386,16 +639,16 @@ type DataPaper map[string]interface{}
 type DataPaperList struct {
 	Entities []DataPaper `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
@@ -492,142 +745,285 @@ type DataStudent struct {
 type DataStudentList struct {
 	Entities []DataStudent `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// Department A department (部门) of the school. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type Department map[string]interface{}
+
+// DepartmentList The envelope of a reply whose entities are Department values.
+type DepartmentList struct {
+	Entities []Department `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // Dept The department a post belongs to.
 type Dept struct {
-	Independent      bool   `json:"independent,omitempty,omitzero"`
-	OrganizeId       string `json:"organizeId,omitempty,omitzero"`
-	OrganizeName     string `json:"organizeName,omitempty,omitzero"`
-	ParentOrganizeId string `json:"parentOrganizeId,omitempty,omitzero"`
+	// Independent Whether the department is a top one (顶级部门).
+	Independent  bool   `json:"independent,omitempty,omitzero"`
+	OrganizeId   string `json:"organizeId,omitempty,omitzero"`
+	OrganizeName string `json:"organizeName,omitempty,omitzero"`
+
+	// ParentOrganizeId The parent department; absent for a top one.
+	ParentOrganizeId     string                 `json:"parentOrganizeId,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Envelope The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
+// `error`, whatever the HTTP status. An error reply carries no `entities`.
 type Envelope struct {
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// Examination One examination arrangement. **Uncertain:** the shape is not fully documented, so every member is
-// kept as raw JSON.
+// Examination One examination arrangement. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
 type Examination map[string]interface{}
 
-// ExaminationList Envelope of `GET /v1/me/examinations`.
+// ExaminationList The envelope of a reply whose entities are Examination values.
 type ExaminationList struct {
 	Entities []Examination `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// FileInfo A stored file, as the upload and replace operations answer it. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type FileInfo map[string]interface{}
+
+// FileInfoList The envelope of a reply whose entities are FileInfo values.
+type FileInfoList struct {
+	Entities []FileInfo `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// FileLink A WPS preview or edit link to a file. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type FileLink map[string]interface{}
+
+// FileLinkList The envelope of a reply whose entities are FileLink values.
+type FileLinkList struct {
+	Entities []FileLink `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// FileMeta A file's metadata (文件信息). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type FileMeta map[string]interface{}
+
+// FileMetaList The envelope of a reply whose entities are FileMeta values.
+type FileMetaList struct {
+	Entities []FileMeta `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// FinanceAppointment A finance appointment (财务预约业务). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type FinanceAppointment map[string]interface{}
+
+// FinanceAppointmentList The envelope of a reply whose entities are FinanceAppointment values.
+type FinanceAppointmentList struct {
+	Entities []FinanceAppointment `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// GPA A student's grade-point information (绩点). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type GPA map[string]interface{}
+
+// GPAList The envelope of a reply whose entities are GPA values.
+type GPAList struct {
+	Entities []GPA `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // Gender Gender (性别).
 type Gender string
 
-// Identity One of a person's identities (身份), e.g. a student record or a staff post.
+// Identity One of a person's identities (身份), e.g. a student record or a staff post. Identities come with `essential`.
 type Identity struct {
-	// AdmissionDate Admission date (入学日期) as a date string; type not confirmed by the documentation.
+	// AdmissionDate Admission date (入学日期), `yyyy-MM-dd`.
 	AdmissionDate string `json:"admissionDate,omitempty,omitzero"`
 
-	// ClassNo Class number (班级号).
+	// ClassNo Class number (班级号); may be non-ASCII, e.g. 电院21D099.
 	ClassNo string `json:"classNo,omitempty,omitzero"`
 
 	// Code Student or staff number (学号/工号) of this identity.
 	Code string `json:"code,omitempty,omitzero"`
 
-	// CreateDate Creation time, epoch milliseconds.
-	CreateDate      int64 `json:"createDate,omitempty,omitzero"`
-	DefaultOptional bool  `json:"defaultOptional,omitempty,omitzero"`
+	// CreateDate Creation time in UNIX seconds (10 digits in real replies; not milliseconds). Its magnitude is not bounded.
+	CreateDate int64 `json:"createDate,omitempty,omitzero"`
 
-	// ExpireDate Expiry date as a date string (e.g. `2028-07-31`).
+	// DefaultOptional Whether the identity may be chosen as the default one.
+	DefaultOptional bool `json:"defaultOptional,omitempty,omitzero"`
+
+	// ExpireDate Expiry date, `yyyy-MM-dd`; absent on some identities (an alumni one).
 	ExpireDate string `json:"expireDate,omitempty,omitzero"`
 
-	// Gjm Nationality code (国籍码).
+	// Gjm Nationality code (国籍码), e.g. 156.
 	Gjm string `json:"gjm,omitempty,omitzero"`
 
-	// GraduateDate Expected graduation date (毕业日期) as a date string; type not confirmed by the documentation.
+	// GraduateDate Expected graduation date (毕业日期), `yyyy-MM-dd`.
 	GraduateDate string `json:"graduateDate,omitempty,omitzero"`
 
 	// IsDefault Whether this is the default identity.
-	IsDefault bool   `json:"isDefault,omitempty,omitzero"`
-	Kind      string `json:"kind,omitempty,omitzero"`
+	IsDefault bool `json:"isDefault,omitempty,omitzero"`
+
+	// Kind The object kind, e.g. `nicman.identity`.
+	Kind string `json:"kind,omitempty,omitzero"`
 
 	// Major A major (专业).
 	Major Major `json:"major,omitempty,omitzero"`
 
-	// MgtOrganize An organisation (部门/院系).
+	// MgtOrganize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	MgtOrganize Organize `json:"mgtOrganize,omitempty,omitzero"`
 
-	// Organize An organisation (部门/院系).
+	// Organize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	Organize Organize `json:"organize,omitempty,omitzero"`
 
-	// Status Status of the identity (状态), e.g. 正常.
-	Status string `json:"status,omitempty,omitzero"`
+	// PhotoUrl The URL of the identity's photo (MySJTU reads it).
+	PhotoUrl string `json:"photoUrl,omitempty,omitzero"`
 
-	// TopMgtOrganize An organisation (部门/院系).
+	// Status The status of an identity (身份状态). An open set: the constants are the documented values, and any
+	// other value decodes and encodes back unchanged. The documentation advises judging a student's
+	// validity by expireDate rather than by 离校.
+	Status IdentityStatus `json:"status,omitempty,omitzero"`
+
+	// TopMgtOrganize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	TopMgtOrganize Organize `json:"topMgtOrganize,omitempty,omitzero"`
 
-	// TopOrganize An organisation (部门/院系).
+	// TopOrganize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	TopOrganize  Organize   `json:"topOrganize,omitempty,omitzero"`
 	TopOrganizes []Organize `json:"topOrganizes,omitempty,omitzero"`
 
-	// TrainLevel Training level (培养层次), e.g. 本科; type not confirmed by the documentation.
+	// TrainLevel Training level (培养层次), e.g. 本科生, 新生.
 	TrainLevel string `json:"trainLevel,omitempty,omitzero"`
 
-	// Type The category of an identity.
+	// Type The category of an identity, e.g. {"id":"111","name":"本科生(中国国籍)"}.
 	Type IdentityType `json:"type,omitempty,omitzero"`
 
-	// UpdateDate Last update time, epoch milliseconds.
+	// UpdateDate Last update time in UNIX seconds (as createDate).
 	UpdateDate int64 `json:"updateDate,omitempty,omitzero"`
 
-	// UserType A jAccount user type (身份类型). The server may add types; an unknown value still decodes and keeps
-	// its raw string. Values: faculty 教职工, student 学生, yxy 医学院教职工, fsyyjzg 附属单位职工, vip 贵宾,
-	// postphd 博士后, external_teacher 外聘教师, summer 暑期生, team 集体账号, alumni 校友, green 绿色通道,
-	// outside 合作交流.
+	// UserType A jAccount user type (身份类型). An open set: the constants are the documented values — those of the
+	// open API's profile table and, last, the data-resource APIs' codes — and any other value decodes and
+	// encodes back unchanged. `team` is not an identity type: it appears only on a profile.
 	UserType UserType `json:"userType,omitempty,omitzero"`
 
-	// UserTypeName Display name of the user type, e.g. 学生.
-	UserTypeName string `json:"userTypeName,omitempty,omitzero"`
+	// UserTypeName Display name of the user type, e.g. 学生, 新生, 校友.
+	UserTypeName         string                 `json:"userTypeName,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// IdentityType The category of an identity.
+// IdentityType The category of an identity, e.g. {"id":"111","name":"本科生(中国国籍)"}.
 type IdentityType struct {
-	Id   string `json:"id,omitempty,omitzero"`
-	Name string `json:"name,omitempty,omitzero"`
+	Id                   string                 `json:"id,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Lesson A teaching class (教学班).
 type Lesson struct {
-	Bsid    string        `json:"bsid,omitempty,omitzero"`
+	// Bsid The class's bsid; may be "".
+	Bsid string `json:"bsid,omitempty,omitzero"`
+
+	// Classes The meetings; left out with classes=false.
 	Classes []LessonClass `json:"classes,omitempty,omitzero"`
 
 	// Code Teaching class code (教学班代码).
@@ -636,61 +1032,150 @@ type Lesson struct {
 	// Course The course (课程) a teaching class belongs to.
 	Course Course `json:"course,omitempty,omitzero"`
 
-	// Credits Credits (学分).
+	// Credits Credits (学分); integral or not (3, 2.5).
 	Credits float64 `json:"credits,omitempty,omitzero"`
 
 	// Hours Class hours (学时).
-	Hours int    `json:"hours,omitempty,omitzero"`
-	Id    string `json:"id,omitempty,omitzero"`
+	Hours int `json:"hours,omitempty,omitzero"`
+
+	// Id Not provided, a meaningless id (暂未提供), says the documentation.
+	Id string `json:"id,omitempty,omitzero"`
 
 	// Kind Always `sjtu.lesson`.
 	Kind string `json:"kind,omitempty,omitzero"`
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Organize An organisation (部门/院系).
+	// Organize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	Organize Organize  `json:"organize,omitempty,omitzero"`
 	Teachers []Teacher `json:"teachers,omitempty,omitzero"`
-	Uri      string    `json:"uri,omitempty,omitzero"`
+
+	// Uri Not yet provided (暂无), says the documentation.
+	Uri                  string                 `json:"uri,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // LessonClass One meeting of a teaching class.
 type LessonClass struct {
+	// Classroom Where a class meets.
 	Classroom Classroom `json:"classroom,omitempty,omitzero"`
 
 	// Schedule When a class meets. The numeric types follow the documentation's samples.
-	Schedule Schedule `json:"schedule,omitempty,omitzero"`
+	Schedule             Schedule               `json:"schedule,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// LessonList Envelope of the lesson operations.
+// LessonList The envelope of a reply whose entities are Lesson values.
 type LessonList struct {
 	Entities []Lesson `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// Mail A mail (邮件), read, sent or marked. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type Mail map[string]interface{}
+
+// MailList The envelope of a reply whose entities are Mail values.
+type MailList struct {
+	Entities []Mail `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // Major A major (专业).
 type Major struct {
-	Id   string `json:"id,omitempty,omitzero"`
-	Name string `json:"name,omitempty,omitzero"`
+	// Id Major code, e.g. `0806050037`.
+	Id                   string                 `json:"id,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// Organize An organisation (部门/院系).
+// Notification A sent notification, as the send operation answers it. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type Notification map[string]interface{}
+
+// NotificationList The envelope of a reply whose entities are Notification values. A failure answered with HTTP 200 has no entities.
+type NotificationList struct {
+	Entities []Notification `json:"entities,omitempty,omitzero"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// NotificationRequest A notification to send. The members below are those of the documentation's request example; the others its page lists are not in the evidence and go in additionalProperties.
+type NotificationRequest struct {
+	// Channels The channels, e.g. email.
+	Channels []string `json:"channels,omitempty,omitzero"`
+
+	// Content The text.
+	Content string `json:"content,omitempty,omitzero"`
+
+	// Emails Recipients of the email channel.
+	Emails []string `json:"emails,omitempty,omitzero"`
+
+	// Name The title.
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// NotificationStatus A notification's status (通知状态). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type NotificationStatus map[string]interface{}
+
+// NotificationStatusList The envelope of a reply whose entities are NotificationStatus values.
+type NotificationStatusList struct {
+	Entities []NotificationStatus `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// Organize An organisation (部门/院系). It may be `{}`, and a member may be null.
 type Organize struct {
 	// Id Organisation id.
 	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Organisation name.
-	Name string `json:"name,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Position One post held in one department.
@@ -699,38 +1184,73 @@ type Position struct {
 	Dept Dept `json:"dept,omitempty,omitzero"`
 
 	// Post A post (岗位).
-	Post Post `json:"post,omitempty,omitzero"`
+	Post                 Post                   `json:"post,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// PositionUser A user holding a post. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type PositionUser map[string]interface{}
+
+// PositionUserList The envelope of a reply whose entities are PositionUser values.
+type PositionUserList struct {
+	Entities []PositionUser `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // Post A post (岗位).
 type Post struct {
+	// BizTypes Business types; only the documentation's example shows it (empty), so the element type is assumed to be string.
 	BizTypes []string `json:"bizTypes,omitempty,omitzero"`
 
 	// Formal Whether the post is a formal one (正式岗位).
 	Formal bool `json:"formal,omitempty,omitzero"`
 
 	// PostCode Post code, e.g. `BuiltInStudent`.
-	PostCode string `json:"postCode,omitempty,omitzero"`
-	PostName string `json:"postName,omitempty,omitzero"`
+	PostCode             string                 `json:"postCode,omitempty,omitzero"`
+	PostName             string                 `json:"postName,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// Profile A person's profile (个人信息). Fields depend on the scopes granted.
+// Profile A person's profile (个人信息). Fields depend on the scopes granted. A team account (集体账号) has no
+// `id` and no `identities`; `organize` and `topOrganize` may be `{}`.
 type Profile struct {
-	// Account The jAccount username.
-	Account         string `json:"account,omitempty,omitzero"`
-	AccountPhotoUrl string `json:"accountPhotoUrl,omitempty,omitzero"`
+	// About Self-introduction (个人简介).
+	About string `json:"about,omitempty,omitzero"`
 
-	// Avatars Avatar image URLs (头像) in three sizes.
+	// Account The jAccount username.
+	Account string `json:"account,omitempty,omitzero"`
+
+	// AccountExpireDate When the account expires, `yyyy-MM-dd`.
+	AccountExpireDate string `json:"accountExpireDate,omitempty,omitzero"`
+	AccountPhotoUrl   string `json:"accountPhotoUrl,omitempty,omitzero"`
+
+	// Avatars Avatar image URLs (头像) in three sizes; may be `{}`.
 	Avatars Avatars `json:"avatars,omitempty,omitzero"`
 
 	// Birthday The birthday (生日). **Uncertain:** the documentation gives epoch milliseconds but some replies carry
 	// an object of string parts; both decode, and a value re-encodes in the form it arrived in.
 	Birthday Birthday `json:"birthday,omitempty,omitzero"`
 
-	// CardNo Campus card number.
-	CardNo   string `json:"cardNo,omitempty,omitzero"`
+	// CardNo The number of the person's identity document (证件号, e.g. an ID-card number) — not the campus card.
+	CardNo string `json:"cardNo,omitempty,omitzero"`
+
+	// CardType The kind of identity document (证件类型), a code of 01–15 (01 身份证, 03 护照, …).
 	CardType string `json:"cardType,omitempty,omitzero"`
-	ClassNo  string `json:"classNo,omitempty,omitzero"`
+
+	// ClassNo Class number (students only).
+	ClassNo string `json:"classNo,omitempty,omitzero"`
 
 	// Code Student or staff number of the default identity.
 	Code  string `json:"code,omitempty,omitzero"`
@@ -739,7 +1259,7 @@ type Profile struct {
 	// Gender Gender (性别).
 	Gender Gender `json:"gender,omitempty,omitzero"`
 
-	// Id Natural-person id (a GUID).
+	// Id Natural-person id (a GUID); absent for team and other non-personal accounts.
 	Id         string     `json:"id,omitempty,omitzero"`
 	Identities []Identity `json:"identities,omitempty,omitzero"`
 
@@ -750,37 +1270,37 @@ type Profile struct {
 	// Name Real name (姓名).
 	Name string `json:"name,omitempty,omitzero"`
 
-	// Organize An organisation (部门/院系).
+	// Organize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	Organize Organize `json:"organize,omitempty,omitzero"`
 
-	// TimeZone Time-zone offset.
+	// TimeZone Time-zone offset; the documentation says +8 by default, replies carry 0.
 	TimeZone int `json:"timeZone,omitempty,omitzero"`
 
-	// TopOrganize An organisation (部门/院系).
+	// TopOrganize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	TopOrganize Organize `json:"topOrganize,omitempty,omitzero"`
 	UnionId     string   `json:"unionId,omitempty,omitzero"`
 
-	// UserType A jAccount user type (身份类型). The server may add types; an unknown value still decodes and keeps
-	// its raw string. Values: faculty 教职工, student 学生, yxy 医学院教职工, fsyyjzg 附属单位职工, vip 贵宾,
-	// postphd 博士后, external_teacher 外聘教师, summer 暑期生, team 集体账号, alumni 校友, green 绿色通道,
-	// outside 合作交流.
-	UserType UserType `json:"userType,omitempty,omitzero"`
+	// UserType A jAccount user type (身份类型). An open set: the constants are the documented values — those of the
+	// open API's profile table and, last, the data-resource APIs' codes — and any other value decodes and
+	// encodes back unchanged. `team` is not an identity type: it appears only on a profile.
+	UserType             UserType               `json:"userType,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// ProfileList Envelope of `GET /v1/me/profile`.
+// ProfileList The envelope of a reply whose entities are Profile values.
 type ProfileList struct {
 	Entities []Profile `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
@@ -796,938 +1316,1549 @@ type Schedule struct {
 	Start  int `json:"start,omitempty,omitzero"`
 
 	// Week Week of the semester.
-	Week int `json:"week,omitempty,omitzero"`
+	Week                 int                    `json:"week,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// Teacher defines model for Teacher.
+// SchoolCalendar An entry of the school calendar (校历). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type SchoolCalendar map[string]interface{}
+
+// SchoolCalendarList The envelope of a reply whose entities are SchoolCalendar values.
+type SchoolCalendarList struct {
+	Entities []SchoolCalendar `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// SignatureRequest A document to sign. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type SignatureRequest map[string]interface{}
+
+// SignatureResult The reply to a signature. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type SignatureResult = map[string]interface{}
+
+// SignatureResultList The envelope of a reply whose entities are SignatureResult values.
+type SignatureResultList struct {
+	Entities []SignatureResult `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// TaskMessage A task update message (任务更新消息) to send. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type TaskMessage map[string]interface{}
+
+// TaskResult The reply to a task update message. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type TaskResult map[string]interface{}
+
+// TaskResultList The envelope of a reply whose entities are TaskResult values.
+type TaskResultList struct {
+	Entities []TaskResult `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// Teacher A teacher, a subset of a profile (姓名, and 工号 when needed).
 type Teacher struct {
-	Kind string `json:"kind,omitempty,omitzero"`
-	Name string `json:"name,omitempty,omitzero"`
+	// Code Staff number (工号).
+	Code string `json:"code,omitempty,omitzero"`
+
+	// Kind Always `canvas.profile`.
+	Kind                 string                 `json:"kind,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// Unicode The user's 思源码 state, as MySJTU reads it. The types of the members it reads as optional are not documented; they are kept as they come.
+type Unicode struct {
+	// BackgroundColor Type not documented.
+	BackgroundColor interface{} `json:"backgroundColor,omitempty,omitzero"`
+
+	// Code The code to show (type not documented).
+	Code interface{} `json:"code,omitempty,omitzero"`
+
+	// Ec Type not documented.
+	Ec interface{} `json:"ec,omitempty,omitzero"`
+
+	// MessageBackground Type not documented.
+	MessageBackground interface{} `json:"messageBackground,omitempty,omitzero"`
+
+	// MessageColor Type not documented.
+	MessageColor interface{} `json:"messageColor,omitempty,omitzero"`
+	ShowIcon     bool        `json:"showIcon,omitempty,omitzero"`
+
+	// SlowIcon Type not documented.
+	SlowIcon interface{} `json:"slowIcon,omitempty,omitzero"`
+
+	// SlowMessage Type not documented.
+	SlowMessage interface{} `json:"slowMessage,omitempty,omitzero"`
+
+	// SlowMessageBackground Type not documented.
+	SlowMessageBackground interface{} `json:"slowMessageBackground,omitempty,omitzero"`
+
+	// SlowMessageColor Type not documented.
+	SlowMessageColor interface{} `json:"slowMessageColor,omitempty,omitzero"`
+
+	// Status Whether the code is open, and how (values not documented).
+	Status               int                    `json:"status,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// UnicodeAdvertising The promotional slot (运营位) of the 思源码 page. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type UnicodeAdvertising map[string]interface{}
+
+// UnicodeAdvertisingList The envelope of a reply whose entities are UnicodeAdvertising values.
+type UnicodeAdvertisingList struct {
+	Entities []UnicodeAdvertising `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodeCheck The result of validating a 思源码. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type UnicodeCheck map[string]interface{}
+
+// UnicodeCheckList The envelope of a reply whose entities are UnicodeCheck values.
+type UnicodeCheckList struct {
+	Entities []UnicodeCheck `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodeList The envelope of a reply whose entities are Unicode values.
+type UnicodeList struct {
+	Entities []Unicode `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodeParameters The payment-code integration parameters (支付码对接参数). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type UnicodeParameters map[string]interface{}
+
+// UnicodeParametersList The envelope of a reply whose entities are UnicodeParameters values.
+type UnicodeParametersList struct {
+	Entities []UnicodeParameters `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodePay A payment code (支付码). **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type UnicodePay map[string]interface{}
+
+// UnicodePayList The envelope of a reply whose entities are UnicodePay values.
+type UnicodePayList struct {
+	Entities []UnicodePay `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodeResult The reply to opening a 思源码. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
+type UnicodeResult map[string]interface{}
+
+// UnicodeResultList The envelope of a reply whose entities are UnicodeResult values.
+type UnicodeResultList struct {
+	Entities []UnicodeResult `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// UnicodeTransaction One 思源码 payment, as MySJTU and SJTU Annual-Eat read it.
+type UnicodeTransaction struct {
+	// Amount Amount in yuan, negative for spending.
+	Amount  float64 `json:"amount,omitempty,omitzero"`
+	Channel string  `json:"channel,omitempty,omitzero"`
+
+	// DeviceNo The device's number (type not documented).
+	DeviceNo interface{} `json:"deviceNo,omitempty,omitzero"`
+	Merchant string      `json:"merchant,omitempty,omitzero"`
+
+	// MerchantNo The merchant's number (type not documented).
+	MerchantNo interface{} `json:"merchantNo,omitempty,omitzero"`
+	OrderNo    string      `json:"orderNo,omitempty,omitzero"`
+
+	// OrderTime When the order was made, UNIX seconds.
+	OrderTime int64 `json:"orderTime,omitempty,omitzero"`
+
+	// PayTime When it was paid, UNIX seconds; 0 when unpaid.
+	PayTime              int64                  `json:"payTime,omitempty,omitzero"`
+	Status               string                 `json:"status,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// UnicodeTransactionList The envelope of a reply whose entities are UnicodeTransaction values.
+type UnicodeTransactionList struct {
+	Entities []UnicodeTransaction `json:"entities"`
+
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
+	Errno int `json:"errno"`
+
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
+	Error string `json:"error"`
+
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
+	NextToken string `json:"nextToken,omitempty,omitzero"`
+
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
+	Total int64 `json:"total,omitempty,omitzero"`
 }
 
 // UserPositions A user and the positions they hold.
 type UserPositions struct {
-	Account   string     `json:"account,omitempty,omitzero"`
-	Name      string     `json:"name,omitempty,omitzero"`
-	Positions []Position `json:"positions,omitempty,omitzero"`
+	Account              string                 `json:"account,omitempty,omitzero"`
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	Positions            []Position             `json:"positions,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// UserPositionsList Envelope of `GET /v1/enterprise/user/positions`.
+// UserPositionsList The envelope of a reply whose entities are UserPositions values.
 type UserPositionsList struct {
 	Entities []UserPositions `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// UserRight One right (权限) of a user. **Uncertain:** the shape is not in the available documentation, so every
-// member is kept as raw JSON.
+// UserRight One right (权限) of a user. **Uncertain:** the documentation available does not give its shape, so every member is kept as
+// raw JSON (a map); no member is modelled.
 type UserRight map[string]interface{}
 
-// UserRightList Envelope of `GET /v1/enterprise/user/rights`.
+// UserRightList The envelope of a reply whose entities are UserRight values.
 type UserRightList struct {
 	Entities []UserRight `json:"entities"`
 
-	// Errno 0 on success; otherwise a jAccount error number.
+	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
 
-	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message.
+	// Error "success" (or a variant such as "Succeed.") on success; otherwise the error message, which may be the symbolic name (AUTHENTICATION_SCOPE_FAILED) and may carry detail after a blank line.
 	Error string `json:"error"`
 
-	// NextToken Present on a paged list reply when more results follow.
+	// NextToken Present on a reply paged by token when more results follow; send it back as `pageToken`.
 	NextToken string `json:"nextToken,omitempty,omitzero"`
 
-	// Total The number of entities in the whole result (may exceed the length of one page).
+	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// UserType A jAccount user type (身份类型). The server may add types; an unknown value still decodes and keeps
-// its raw string. Values: faculty 教职工, student 学生, yxy 医学院教职工, fsyyjzg 附属单位职工, vip 贵宾,
-// postphd 博士后, external_teacher 外聘教师, summer 暑期生, team 集体账号, alumni 校友, green 绿色通道,
-// outside 合作交流.
-type UserType string
-
 // BadRequest The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
+// `error`, whatever the HTTP status. An error reply carries no `entities`.
 type BadRequest = Envelope
 
 // Error The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
+// `error`, whatever the HTTP status. An error reply carries no `entities`.
 type Error = Envelope
 
 // Forbidden The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
+// `error`, whatever the HTTP status. An error reply carries no `entities`.
 type Forbidden = Envelope
 
 // NotFound The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
+// `error`, whatever the HTTP status. An error reply carries no `entities`.
 type NotFound = Envelope
 
-// Unauthorized The common reply envelope. `errno == 0` means success; any other value is an error described by
-// `error`, whatever the HTTP status.
-type Unauthorized = Envelope
-
-// Getter for additional properties for DataAccount. Returns the specified
-// element and whether it was found
-func (a DataAccount) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Avatars) UnmarshalJSON(b []byte) error {
+	type fields Avatars // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Avatars: %w", err)
 	}
-	return
-}
-
-// Setter for additional properties for DataAccount
-func (a *DataAccount) Set(fieldName string, value interface{}) {
 	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
 	}
-	a.AdditionalProperties[fieldName] = value
+	return nil
 }
 
-// Override default JSON handling for DataAccount to handle AdditionalProperties
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Avatars) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Avatars) members() []wire.Field {
+	return []wire.Field{
+		{Name: "uriLarge", Ptr: &a.UriLarge},
+		{Name: "uriNormal", Ptr: &a.UriNormal},
+		{Name: "uriTiny", Ptr: &a.UriTiny},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *CardChargePostData) UnmarshalJSON(b []byte) error {
+	type fields CardChargePostData // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("CardChargePostData: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardChargePostData) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardChargePostData) members() []wire.Field {
+	return []wire.Field{
+		{Name: "data", Ptr: &a.Data},
+		{Name: "sign", Ptr: &a.Sign},
+		{Name: "subsysid", Ptr: &a.Subsysid},
+		{Name: "sysid", Ptr: &a.Sysid},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *CardChargeResponse) UnmarshalJSON(b []byte) error {
+	type fields CardChargeResponse // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("CardChargeResponse: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardChargeResponse) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardChargeResponse) members() []wire.Field {
+	return []wire.Field{
+		{Name: "applyAmount", Ptr: &a.ApplyAmount},
+		{Name: "applyTime", Ptr: &a.ApplyTime},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "expireTime", Ptr: &a.ExpireTime},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "postData", Ptr: &a.PostData},
+		{Name: "postUrl", Ptr: &a.PostUrl},
+		{Name: "serialNo", Ptr: &a.SerialNo},
+		{Name: "status", Ptr: &a.Status},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *CardChargeState) UnmarshalJSON(b []byte) error {
+	type fields CardChargeState // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("CardChargeState: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardChargeState) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardChargeState) members() []wire.Field {
+	return []wire.Field{
+		{Name: "code", Ptr: &a.Code},
+		{Name: "name", Ptr: &a.Name},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *CardChargeStatus) UnmarshalJSON(b []byte) error {
+	type fields CardChargeStatus // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("CardChargeStatus: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardChargeStatus) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardChargeStatus) members() []wire.Field {
+	return []wire.Field{
+		{Name: "applyAmount", Ptr: &a.ApplyAmount},
+		{Name: "applyTime", Ptr: &a.ApplyTime},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "expireTime", Ptr: &a.ExpireTime},
+		{Name: "failedReason", Ptr: &a.FailedReason},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "postData", Ptr: &a.PostData},
+		{Name: "postUrl", Ptr: &a.PostUrl},
+		{Name: "serialNo", Ptr: &a.SerialNo},
+		{Name: "status", Ptr: &a.Status},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *CardInfo) UnmarshalJSON(b []byte) error {
+	type fields CardInfo // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("CardInfo: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardInfo) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardInfo) members() []wire.Field {
+	return []wire.Field{
+		{Name: "bankNo", Ptr: &a.BankNo},
+		{Name: "cardBalance", Ptr: &a.CardBalance},
+		{Name: "cardId", Ptr: &a.CardId},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "expireDate", Ptr: &a.ExpireDate},
+		{Name: "frozen", Ptr: &a.Frozen},
+		{Name: "lost", Ptr: &a.Lost},
+		{Name: "transBalance", Ptr: &a.TransBalance},
+		{Name: "user", Ptr: &a.User},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *CardPhoto) UnmarshalJSON(b []byte) error {
+	type fields CardPhoto // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("CardPhoto: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardPhoto) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardPhoto) members() []wire.Field {
+	return []wire.Field{
+		{Name: "url", Ptr: &a.Url},
+		{Name: "userId", Ptr: &a.UserId},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *CardRechargeRequest) UnmarshalJSON(b []byte) error {
+	type fields CardRechargeRequest // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("CardRechargeRequest: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardRechargeRequest) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardRechargeRequest) members() []wire.Field {
+	return []wire.Field{
+		{Name: "amount", Ptr: &a.Amount},
+		{Name: "cardNo", Ptr: &a.CardNo},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *CardTransaction) UnmarshalJSON(b []byte) error {
+	type fields CardTransaction // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("CardTransaction: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CardTransaction) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CardTransaction) members() []wire.Field {
+	return []wire.Field{
+		{Name: "amount", Ptr: &a.Amount},
+		{Name: "cardBalance", Ptr: &a.CardBalance},
+		{Name: "dateTime", Ptr: &a.DateTime},
+		{Name: "description", Ptr: &a.Description},
+		{Name: "merchant", Ptr: &a.Merchant},
+		{Name: "merchantNo", Ptr: &a.MerchantNo},
+		{Name: "system", Ptr: &a.System},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Circle) UnmarshalJSON(b []byte) error {
+	type fields Circle // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Circle: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Circle) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Circle) members() []wire.Field {
+	return []wire.Field{
+		{Name: "id", Ptr: &a.Id},
+		{Name: "name", Ptr: &a.Name},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Classroom) UnmarshalJSON(b []byte) error {
+	type fields Classroom // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Classroom: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Classroom) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Classroom) members() []wire.Field {
+	return []wire.Field{
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "name", Ptr: &a.Name},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Course) UnmarshalJSON(b []byte) error {
+	type fields Course // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Course: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Course) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Course) members() []wire.Field {
+	return []wire.Field{
+		{Name: "code", Ptr: &a.Code},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "name", Ptr: &a.Name},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
 func (a *DataAccount) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
+	type fields DataAccount // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
-		return err
+		return fmt.Errorf("DataAccount: %w", err)
 	}
-
-	if raw, found := object["accountNo"]; found {
-		err = json.Unmarshal(raw, &a.AccountNo)
-		if err != nil {
-			return fmt.Errorf("error reading 'accountNo': %w", err)
-		}
-		delete(object, "accountNo")
-	}
-
-	if raw, found := object["accountStatus"]; found {
-		err = json.Unmarshal(raw, &a.AccountStatus)
-		if err != nil {
-			return fmt.Errorf("error reading 'accountStatus': %w", err)
-		}
-		delete(object, "accountStatus")
-	}
-
-	if raw, found := object["cardNo"]; found {
-		err = json.Unmarshal(raw, &a.CardNo)
-		if err != nil {
-			return fmt.Errorf("error reading 'cardNo': %w", err)
-		}
-		delete(object, "cardNo")
-	}
-
-	if raw, found := object["cardType"]; found {
-		err = json.Unmarshal(raw, &a.CardType)
-		if err != nil {
-			return fmt.Errorf("error reading 'cardType': %w", err)
-		}
-		delete(object, "cardType")
-	}
-
-	if raw, found := object["displayName"]; found {
-		err = json.Unmarshal(raw, &a.DisplayName)
-		if err != nil {
-			return fmt.Errorf("error reading 'displayName': %w", err)
-		}
-		delete(object, "displayName")
-	}
-
-	if raw, found := object["email"]; found {
-		err = json.Unmarshal(raw, &a.Email)
-		if err != nil {
-			return fmt.Errorf("error reading 'email': %w", err)
-		}
-		delete(object, "email")
-	}
-
-	if raw, found := object["guid"]; found {
-		err = json.Unmarshal(raw, &a.Guid)
-		if err != nil {
-			return fmt.Errorf("error reading 'guid': %w", err)
-		}
-		delete(object, "guid")
-	}
-
-	if raw, found := object["identityExpireDate"]; found {
-		err = json.Unmarshal(raw, &a.IdentityExpireDate)
-		if err != nil {
-			return fmt.Errorf("error reading 'identityExpireDate': %w", err)
-		}
-		delete(object, "identityExpireDate")
-	}
-
-	if raw, found := object["relationList"]; found {
-		err = json.Unmarshal(raw, &a.RelationList)
-		if err != nil {
-			return fmt.Errorf("error reading 'relationList': %w", err)
-		}
-		delete(object, "relationList")
-	}
-
-	if raw, found := object["telephone"]; found {
-		err = json.Unmarshal(raw, &a.Telephone)
-		if err != nil {
-			return fmt.Errorf("error reading 'telephone': %w", err)
-		}
-		delete(object, "telephone")
-	}
-
-	if raw, found := object["timestamp"]; found {
-		err = json.Unmarshal(raw, &a.Timestamp)
-		if err != nil {
-			return fmt.Errorf("error reading 'timestamp': %w", err)
-		}
-		delete(object, "timestamp")
-	}
-
-	if raw, found := object["topOrganizeId"]; found {
-		err = json.Unmarshal(raw, &a.TopOrganizeId)
-		if err != nil {
-			return fmt.Errorf("error reading 'topOrganizeId': %w", err)
-		}
-		delete(object, "topOrganizeId")
-	}
-
-	if raw, found := object["topOrganizeName"]; found {
-		err = json.Unmarshal(raw, &a.TopOrganizeName)
-		if err != nil {
-			return fmt.Errorf("error reading 'topOrganizeName': %w", err)
-		}
-		delete(object, "topOrganizeName")
-	}
-
-	if raw, found := object["userId"]; found {
-		err = json.Unmarshal(raw, &a.UserId)
-		if err != nil {
-			return fmt.Errorf("error reading 'userId': %w", err)
-		}
-		delete(object, "userId")
-	}
-
-	if raw, found := object["userStyle"]; found {
-		err = json.Unmarshal(raw, &a.UserStyle)
-		if err != nil {
-			return fmt.Errorf("error reading 'userStyle': %w", err)
-		}
-		delete(object, "userStyle")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
 	}
 	return nil
 }
 
-// Override default JSON handling for DataAccount to handle AdditionalProperties:
-// the known fields as their struct tags say (a zero optional field is left
-// out), then the additional properties.
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
 func (a DataAccount) MarshalJSON() ([]byte, error) {
-	type known DataAccount // the fields without these methods; AdditionalProperties is json:"-"
-	b, err := json.Marshal(known(a))
-	if err != nil || len(a.AdditionalProperties) == 0 {
-		return b, err
-	}
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return nil, err
-	}
-	for fieldName, field := range a.AdditionalProperties {
-		if _, taken := object[fieldName]; taken {
-			continue // a known field wins over an additional property of the same name
-		}
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
 }
 
-// Getter for additional properties for DataAccountRelation. Returns the specified
-// element and whether it was found
-func (a DataAccountRelation) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
+// members returns a's fields with their JSON names.
+func (a *DataAccount) members() []wire.Field {
+	return []wire.Field{
+		{Name: "accountNo", Ptr: &a.AccountNo},
+		{Name: "accountStatus", Ptr: &a.AccountStatus},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "cardType", Ptr: &a.CardType},
+		{Name: "displayName", Ptr: &a.DisplayName},
+		{Name: "email", Ptr: &a.Email},
+		{Name: "guid", Ptr: &a.Guid},
+		{Name: "identityExpireDate", Ptr: &a.IdentityExpireDate},
+		{Name: "relationList", Ptr: &a.RelationList},
+		{Name: "telephone", Ptr: &a.Telephone},
+		{Name: "timestamp", Ptr: &a.Timestamp},
+		{Name: "topOrganizeId", Ptr: &a.TopOrganizeId},
+		{Name: "topOrganizeName", Ptr: &a.TopOrganizeName},
+		{Name: "userId", Ptr: &a.UserId},
+		{Name: "userStyle", Ptr: &a.UserStyle},
 	}
-	return
 }
 
-// Setter for additional properties for DataAccountRelation
-func (a *DataAccountRelation) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for DataAccountRelation to handle AdditionalProperties
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
 func (a *DataAccountRelation) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
+	type fields DataAccountRelation // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
-		return err
+		return fmt.Errorf("DataAccountRelation: %w", err)
 	}
-
-	if raw, found := object["cardNo"]; found {
-		err = json.Unmarshal(raw, &a.CardNo)
-		if err != nil {
-			return fmt.Errorf("error reading 'cardNo': %w", err)
-		}
-		delete(object, "cardNo")
-	}
-
-	if raw, found := object["cardType"]; found {
-		err = json.Unmarshal(raw, &a.CardType)
-		if err != nil {
-			return fmt.Errorf("error reading 'cardType': %w", err)
-		}
-		delete(object, "cardType")
-	}
-
-	if raw, found := object["expireDate"]; found {
-		err = json.Unmarshal(raw, &a.ExpireDate)
-		if err != nil {
-			return fmt.Errorf("error reading 'expireDate': %w", err)
-		}
-		delete(object, "expireDate")
-	}
-
-	if raw, found := object["topOrganizeId"]; found {
-		err = json.Unmarshal(raw, &a.TopOrganizeId)
-		if err != nil {
-			return fmt.Errorf("error reading 'topOrganizeId': %w", err)
-		}
-		delete(object, "topOrganizeId")
-	}
-
-	if raw, found := object["topOrganizeName"]; found {
-		err = json.Unmarshal(raw, &a.TopOrganizeName)
-		if err != nil {
-			return fmt.Errorf("error reading 'topOrganizeName': %w", err)
-		}
-		delete(object, "topOrganizeName")
-	}
-
-	if raw, found := object["userId"]; found {
-		err = json.Unmarshal(raw, &a.UserId)
-		if err != nil {
-			return fmt.Errorf("error reading 'userId': %w", err)
-		}
-		delete(object, "userId")
-	}
-
-	if raw, found := object["userStyle"]; found {
-		err = json.Unmarshal(raw, &a.UserStyle)
-		if err != nil {
-			return fmt.Errorf("error reading 'userStyle': %w", err)
-		}
-		delete(object, "userStyle")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
 	}
 	return nil
 }
 
-// Override default JSON handling for DataAccountRelation to handle AdditionalProperties:
-// the known fields as their struct tags say (a zero optional field is left
-// out), then the additional properties.
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
 func (a DataAccountRelation) MarshalJSON() ([]byte, error) {
-	type known DataAccountRelation // the fields without these methods; AdditionalProperties is json:"-"
-	b, err := json.Marshal(known(a))
-	if err != nil || len(a.AdditionalProperties) == 0 {
-		return b, err
-	}
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return nil, err
-	}
-	for fieldName, field := range a.AdditionalProperties {
-		if _, taken := object[fieldName]; taken {
-			continue // a known field wins over an additional property of the same name
-		}
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
 }
 
-// Getter for additional properties for DataFaculty. Returns the specified
-// element and whether it was found
-func (a DataFaculty) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
+// members returns a's fields with their JSON names.
+func (a *DataAccountRelation) members() []wire.Field {
+	return []wire.Field{
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "cardType", Ptr: &a.CardType},
+		{Name: "expireDate", Ptr: &a.ExpireDate},
+		{Name: "topOrganizeId", Ptr: &a.TopOrganizeId},
+		{Name: "topOrganizeName", Ptr: &a.TopOrganizeName},
+		{Name: "userId", Ptr: &a.UserId},
+		{Name: "userStyle", Ptr: &a.UserStyle},
 	}
-	return
 }
 
-// Setter for additional properties for DataFaculty
-func (a *DataFaculty) Set(fieldName string, value interface{}) {
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for DataFaculty to handle AdditionalProperties
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
 func (a *DataFaculty) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
+	type fields DataFaculty // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
 	if err != nil {
-		return err
+		return fmt.Errorf("DataFaculty: %w", err)
 	}
-
-	if raw, found := object["accountNo"]; found {
-		err = json.Unmarshal(raw, &a.AccountNo)
-		if err != nil {
-			return fmt.Errorf("error reading 'accountNo': %w", err)
-		}
-		delete(object, "accountNo")
-	}
-
-	if raw, found := object["cardNo"]; found {
-		err = json.Unmarshal(raw, &a.CardNo)
-		if err != nil {
-			return fmt.Errorf("error reading 'cardNo': %w", err)
-		}
-		delete(object, "cardNo")
-	}
-
-	if raw, found := object["cardType"]; found {
-		err = json.Unmarshal(raw, &a.CardType)
-		if err != nil {
-			return fmt.Errorf("error reading 'cardType': %w", err)
-		}
-		delete(object, "cardType")
-	}
-
-	if raw, found := object["cardTypename"]; found {
-		err = json.Unmarshal(raw, &a.CardTypename)
-		if err != nil {
-			return fmt.Errorf("error reading 'cardTypename': %w", err)
-		}
-		delete(object, "cardTypename")
-	}
-
-	if raw, found := object["csd"]; found {
-		err = json.Unmarshal(raw, &a.Csd)
-		if err != nil {
-			return fmt.Errorf("error reading 'csd': %w", err)
-		}
-		delete(object, "csd")
-	}
-
-	if raw, found := object["displayName"]; found {
-		err = json.Unmarshal(raw, &a.DisplayName)
-		if err != nil {
-			return fmt.Errorf("error reading 'displayName': %w", err)
-		}
-		delete(object, "displayName")
-	}
-
-	if raw, found := object["email"]; found {
-		err = json.Unmarshal(raw, &a.Email)
-		if err != nil {
-			return fmt.Errorf("error reading 'email': %w", err)
-		}
-		delete(object, "email")
-	}
-
-	if raw, found := object["gh"]; found {
-		err = json.Unmarshal(raw, &a.Gh)
-		if err != nil {
-			return fmt.Errorf("error reading 'gh': %w", err)
-		}
-		delete(object, "gh")
-	}
-
-	if raw, found := object["gjm"]; found {
-		err = json.Unmarshal(raw, &a.Gjm)
-		if err != nil {
-			return fmt.Errorf("error reading 'gjm': %w", err)
-		}
-		delete(object, "gjm")
-	}
-
-	if raw, found := object["gjmc"]; found {
-		err = json.Unmarshal(raw, &a.Gjmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'gjmc': %w", err)
-		}
-		delete(object, "gjmc")
-	}
-
-	if raw, found := object["hyzk"]; found {
-		err = json.Unmarshal(raw, &a.Hyzk)
-		if err != nil {
-			return fmt.Errorf("error reading 'hyzk': %w", err)
-		}
-		delete(object, "hyzk")
-	}
-
-	if raw, found := object["jg"]; found {
-		err = json.Unmarshal(raw, &a.Jg)
-		if err != nil {
-			return fmt.Errorf("error reading 'jg': %w", err)
-		}
-		delete(object, "jg")
-	}
-
-	if raw, found := object["jgm"]; found {
-		err = json.Unmarshal(raw, &a.Jgm)
-		if err != nil {
-			return fmt.Errorf("error reading 'jgm': %w", err)
-		}
-		delete(object, "jgm")
-	}
-
-	if raw, found := object["mzm"]; found {
-		err = json.Unmarshal(raw, &a.Mzm)
-		if err != nil {
-			return fmt.Errorf("error reading 'mzm': %w", err)
-		}
-		delete(object, "mzm")
-	}
-
-	if raw, found := object["mzmc"]; found {
-		err = json.Unmarshal(raw, &a.Mzmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'mzmc': %w", err)
-		}
-		delete(object, "mzmc")
-	}
-
-	if raw, found := object["organizeId"]; found {
-		err = json.Unmarshal(raw, &a.OrganizeId)
-		if err != nil {
-			return fmt.Errorf("error reading 'organizeId': %w", err)
-		}
-		delete(object, "organizeId")
-	}
-
-	if raw, found := object["organizeName"]; found {
-		err = json.Unmarshal(raw, &a.OrganizeName)
-		if err != nil {
-			return fmt.Errorf("error reading 'organizeName': %w", err)
-		}
-		delete(object, "organizeName")
-	}
-
-	if raw, found := object["ryztm"]; found {
-		err = json.Unmarshal(raw, &a.Ryztm)
-		if err != nil {
-			return fmt.Errorf("error reading 'ryztm': %w", err)
-		}
-		delete(object, "ryztm")
-	}
-
-	if raw, found := object["ryztmc"]; found {
-		err = json.Unmarshal(raw, &a.Ryztmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'ryztmc': %w", err)
-		}
-		delete(object, "ryztmc")
-	}
-
-	if raw, found := object["telephone"]; found {
-		err = json.Unmarshal(raw, &a.Telephone)
-		if err != nil {
-			return fmt.Errorf("error reading 'telephone': %w", err)
-		}
-		delete(object, "telephone")
-	}
-
-	if raw, found := object["topOrganizeId"]; found {
-		err = json.Unmarshal(raw, &a.TopOrganizeId)
-		if err != nil {
-			return fmt.Errorf("error reading 'topOrganizeId': %w", err)
-		}
-		delete(object, "topOrganizeId")
-	}
-
-	if raw, found := object["topOrganizeName"]; found {
-		err = json.Unmarshal(raw, &a.TopOrganizeName)
-		if err != nil {
-			return fmt.Errorf("error reading 'topOrganizeName': %w", err)
-		}
-		delete(object, "topOrganizeName")
-	}
-
-	if raw, found := object["xbm"]; found {
-		err = json.Unmarshal(raw, &a.Xbm)
-		if err != nil {
-			return fmt.Errorf("error reading 'xbm': %w", err)
-		}
-		delete(object, "xbm")
-	}
-
-	if raw, found := object["xbmc"]; found {
-		err = json.Unmarshal(raw, &a.Xbmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'xbmc': %w", err)
-		}
-		delete(object, "xbmc")
-	}
-
-	if raw, found := object["zzmm"]; found {
-		err = json.Unmarshal(raw, &a.Zzmm)
-		if err != nil {
-			return fmt.Errorf("error reading 'zzmm': %w", err)
-		}
-		delete(object, "zzmm")
-	}
-
-	if raw, found := object["zzmmm"]; found {
-		err = json.Unmarshal(raw, &a.Zzmmm)
-		if err != nil {
-			return fmt.Errorf("error reading 'zzmmm': %w", err)
-		}
-		delete(object, "zzmmm")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
-	}
-	return nil
-}
-
-// Override default JSON handling for DataFaculty to handle AdditionalProperties:
-// the known fields as their struct tags say (a zero optional field is left
-// out), then the additional properties.
-func (a DataFaculty) MarshalJSON() ([]byte, error) {
-	type known DataFaculty // the fields without these methods; AdditionalProperties is json:"-"
-	b, err := json.Marshal(known(a))
-	if err != nil || len(a.AdditionalProperties) == 0 {
-		return b, err
-	}
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return nil, err
-	}
-	for fieldName, field := range a.AdditionalProperties {
-		if _, taken := object[fieldName]; taken {
-			continue // a known field wins over an additional property of the same name
-		}
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
-	}
-	return json.Marshal(object)
-}
-
-// Getter for additional properties for DataStudent. Returns the specified
-// element and whether it was found
-func (a DataStudent) Get(fieldName string) (value interface{}, found bool) {
-	if a.AdditionalProperties != nil {
-		value, found = a.AdditionalProperties[fieldName]
-	}
-	return
-}
-
-// Setter for additional properties for DataStudent
-func (a *DataStudent) Set(fieldName string, value interface{}) {
 	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]interface{})
-	}
-	a.AdditionalProperties[fieldName] = value
-}
-
-// Override default JSON handling for DataStudent to handle AdditionalProperties
-func (a *DataStudent) UnmarshalJSON(b []byte) error {
-	object := make(map[string]json.RawMessage)
-	err := json.Unmarshal(b, &object)
-	if err != nil {
-		return err
-	}
-
-	if raw, found := object["accountNo"]; found {
-		err = json.Unmarshal(raw, &a.AccountNo)
-		if err != nil {
-			return fmt.Errorf("error reading 'accountNo': %w", err)
-		}
-		delete(object, "accountNo")
-	}
-
-	if raw, found := object["csrq"]; found {
-		err = json.Unmarshal(raw, &a.Csrq)
-		if err != nil {
-			return fmt.Errorf("error reading 'csrq': %w", err)
-		}
-		delete(object, "csrq")
-	}
-
-	if raw, found := object["email"]; found {
-		err = json.Unmarshal(raw, &a.Email)
-		if err != nil {
-			return fmt.Errorf("error reading 'email': %w", err)
-		}
-		delete(object, "email")
-	}
-
-	if raw, found := object["gbdm"]; found {
-		err = json.Unmarshal(raw, &a.Gbdm)
-		if err != nil {
-			return fmt.Errorf("error reading 'gbdm': %w", err)
-		}
-		delete(object, "gbdm")
-	}
-
-	if raw, found := object["gbmc"]; found {
-		err = json.Unmarshal(raw, &a.Gbmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'gbmc': %w", err)
-		}
-		delete(object, "gbmc")
-	}
-
-	if raw, found := object["hyzkdm"]; found {
-		err = json.Unmarshal(raw, &a.Hyzkdm)
-		if err != nil {
-			return fmt.Errorf("error reading 'hyzkdm': %w", err)
-		}
-		delete(object, "hyzkdm")
-	}
-
-	if raw, found := object["hyzkmc"]; found {
-		err = json.Unmarshal(raw, &a.Hyzkmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'hyzkmc': %w", err)
-		}
-		delete(object, "hyzkmc")
-	}
-
-	if raw, found := object["jg"]; found {
-		err = json.Unmarshal(raw, &a.Jg)
-		if err != nil {
-			return fmt.Errorf("error reading 'jg': %w", err)
-		}
-		delete(object, "jg")
-	}
-
-	if raw, found := object["jgmc"]; found {
-		err = json.Unmarshal(raw, &a.Jgmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'jgmc': %w", err)
-		}
-		delete(object, "jgmc")
-	}
-
-	if raw, found := object["mzdm"]; found {
-		err = json.Unmarshal(raw, &a.Mzdm)
-		if err != nil {
-			return fmt.Errorf("error reading 'mzdm': %w", err)
-		}
-		delete(object, "mzdm")
-	}
-
-	if raw, found := object["mzmc"]; found {
-		err = json.Unmarshal(raw, &a.Mzmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'mzmc': %w", err)
-		}
-		delete(object, "mzmc")
-	}
-
-	if raw, found := object["pyfsdm"]; found {
-		err = json.Unmarshal(raw, &a.Pyfsdm)
-		if err != nil {
-			return fmt.Errorf("error reading 'pyfsdm': %w", err)
-		}
-		delete(object, "pyfsdm")
-	}
-
-	if raw, found := object["pyfsmc"]; found {
-		err = json.Unmarshal(raw, &a.Pyfsmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'pyfsmc': %w", err)
-		}
-		delete(object, "pyfsmc")
-	}
-
-	if raw, found := object["sfzhm"]; found {
-		err = json.Unmarshal(raw, &a.Sfzhm)
-		if err != nil {
-			return fmt.Errorf("error reading 'sfzhm': %w", err)
-		}
-		delete(object, "sfzhm")
-	}
-
-	if raw, found := object["sj"]; found {
-		err = json.Unmarshal(raw, &a.Sj)
-		if err != nil {
-			return fmt.Errorf("error reading 'sj': %w", err)
-		}
-		delete(object, "sj")
-	}
-
-	if raw, found := object["sydqm"]; found {
-		err = json.Unmarshal(raw, &a.Sydqm)
-		if err != nil {
-			return fmt.Errorf("error reading 'sydqm': %w", err)
-		}
-		delete(object, "sydqm")
-	}
-
-	if raw, found := object["sydqmc"]; found {
-		err = json.Unmarshal(raw, &a.Sydqmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'sydqmc': %w", err)
-		}
-		delete(object, "sydqmc")
-	}
-
-	if raw, found := object["xbdm"]; found {
-		err = json.Unmarshal(raw, &a.Xbdm)
-		if err != nil {
-			return fmt.Errorf("error reading 'xbdm': %w", err)
-		}
-		delete(object, "xbdm")
-	}
-
-	if raw, found := object["xbmc"]; found {
-		err = json.Unmarshal(raw, &a.Xbmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'xbmc': %w", err)
-		}
-		delete(object, "xbmc")
-	}
-
-	if raw, found := object["xh"]; found {
-		err = json.Unmarshal(raw, &a.Xh)
-		if err != nil {
-			return fmt.Errorf("error reading 'xh': %w", err)
-		}
-		delete(object, "xh")
-	}
-
-	if raw, found := object["xldm"]; found {
-		err = json.Unmarshal(raw, &a.Xldm)
-		if err != nil {
-			return fmt.Errorf("error reading 'xldm': %w", err)
-		}
-		delete(object, "xldm")
-	}
-
-	if raw, found := object["xlmc"]; found {
-		err = json.Unmarshal(raw, &a.Xlmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'xlmc': %w", err)
-		}
-		delete(object, "xlmc")
-	}
-
-	if raw, found := object["xm"]; found {
-		err = json.Unmarshal(raw, &a.Xm)
-		if err != nil {
-			return fmt.Errorf("error reading 'xm': %w", err)
-		}
-		delete(object, "xm")
-	}
-
-	if raw, found := object["zjlb"]; found {
-		err = json.Unmarshal(raw, &a.Zjlb)
-		if err != nil {
-			return fmt.Errorf("error reading 'zjlb': %w", err)
-		}
-		delete(object, "zjlb")
-	}
-
-	if raw, found := object["zjlbmc"]; found {
-		err = json.Unmarshal(raw, &a.Zjlbmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'zjlbmc': %w", err)
-		}
-		delete(object, "zjlbmc")
-	}
-
-	if raw, found := object["zzmmdm"]; found {
-		err = json.Unmarshal(raw, &a.Zzmmdm)
-		if err != nil {
-			return fmt.Errorf("error reading 'zzmmdm': %w", err)
-		}
-		delete(object, "zzmmdm")
-	}
-
-	if raw, found := object["zzmmmc"]; found {
-		err = json.Unmarshal(raw, &a.Zzmmmc)
-		if err != nil {
-			return fmt.Errorf("error reading 'zzmmmc': %w", err)
-		}
-		delete(object, "zzmmmc")
-	}
-
-	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]interface{})
-		for fieldName, fieldBuf := range object {
-			var fieldVal interface{}
-			err := json.Unmarshal(fieldBuf, &fieldVal)
-			if err != nil {
-				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
-			}
-			a.AdditionalProperties[fieldName] = fieldVal
-		}
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
 	}
 	return nil
 }
 
-// Override default JSON handling for DataStudent to handle AdditionalProperties:
-// the known fields as their struct tags say (a zero optional field is left
-// out), then the additional properties.
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a DataFaculty) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *DataFaculty) members() []wire.Field {
+	return []wire.Field{
+		{Name: "accountNo", Ptr: &a.AccountNo},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "cardType", Ptr: &a.CardType},
+		{Name: "cardTypename", Ptr: &a.CardTypename},
+		{Name: "csd", Ptr: &a.Csd},
+		{Name: "displayName", Ptr: &a.DisplayName},
+		{Name: "email", Ptr: &a.Email},
+		{Name: "gh", Ptr: &a.Gh},
+		{Name: "gjm", Ptr: &a.Gjm},
+		{Name: "gjmc", Ptr: &a.Gjmc},
+		{Name: "hyzk", Ptr: &a.Hyzk},
+		{Name: "jg", Ptr: &a.Jg},
+		{Name: "jgm", Ptr: &a.Jgm},
+		{Name: "mzm", Ptr: &a.Mzm},
+		{Name: "mzmc", Ptr: &a.Mzmc},
+		{Name: "organizeId", Ptr: &a.OrganizeId},
+		{Name: "organizeName", Ptr: &a.OrganizeName},
+		{Name: "ryztm", Ptr: &a.Ryztm},
+		{Name: "ryztmc", Ptr: &a.Ryztmc},
+		{Name: "telephone", Ptr: &a.Telephone},
+		{Name: "topOrganizeId", Ptr: &a.TopOrganizeId},
+		{Name: "topOrganizeName", Ptr: &a.TopOrganizeName},
+		{Name: "xbm", Ptr: &a.Xbm},
+		{Name: "xbmc", Ptr: &a.Xbmc},
+		{Name: "zzmm", Ptr: &a.Zzmm},
+		{Name: "zzmmm", Ptr: &a.Zzmmm},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *DataStudent) UnmarshalJSON(b []byte) error {
+	type fields DataStudent // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("DataStudent: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
 func (a DataStudent) MarshalJSON() ([]byte, error) {
-	type known DataStudent // the fields without these methods; AdditionalProperties is json:"-"
-	b, err := json.Marshal(known(a))
-	if err != nil || len(a.AdditionalProperties) == 0 {
-		return b, err
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *DataStudent) members() []wire.Field {
+	return []wire.Field{
+		{Name: "accountNo", Ptr: &a.AccountNo},
+		{Name: "csrq", Ptr: &a.Csrq},
+		{Name: "email", Ptr: &a.Email},
+		{Name: "gbdm", Ptr: &a.Gbdm},
+		{Name: "gbmc", Ptr: &a.Gbmc},
+		{Name: "hyzkdm", Ptr: &a.Hyzkdm},
+		{Name: "hyzkmc", Ptr: &a.Hyzkmc},
+		{Name: "jg", Ptr: &a.Jg},
+		{Name: "jgmc", Ptr: &a.Jgmc},
+		{Name: "mzdm", Ptr: &a.Mzdm},
+		{Name: "mzmc", Ptr: &a.Mzmc},
+		{Name: "pyfsdm", Ptr: &a.Pyfsdm},
+		{Name: "pyfsmc", Ptr: &a.Pyfsmc},
+		{Name: "sfzhm", Ptr: &a.Sfzhm},
+		{Name: "sj", Ptr: &a.Sj},
+		{Name: "sydqm", Ptr: &a.Sydqm},
+		{Name: "sydqmc", Ptr: &a.Sydqmc},
+		{Name: "xbdm", Ptr: &a.Xbdm},
+		{Name: "xbmc", Ptr: &a.Xbmc},
+		{Name: "xh", Ptr: &a.Xh},
+		{Name: "xldm", Ptr: &a.Xldm},
+		{Name: "xlmc", Ptr: &a.Xlmc},
+		{Name: "xm", Ptr: &a.Xm},
+		{Name: "zjlb", Ptr: &a.Zjlb},
+		{Name: "zjlbmc", Ptr: &a.Zjlbmc},
+		{Name: "zzmmdm", Ptr: &a.Zzmmdm},
+		{Name: "zzmmmc", Ptr: &a.Zzmmmc},
 	}
-	object := make(map[string]json.RawMessage)
-	if err := json.Unmarshal(b, &object); err != nil {
-		return nil, err
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Dept) UnmarshalJSON(b []byte) error {
+	type fields Dept // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Dept: %w", err)
 	}
-	for fieldName, field := range a.AdditionalProperties {
-		if _, taken := object[fieldName]; taken {
-			continue // a known field wins over an additional property of the same name
-		}
-		object[fieldName], err = json.Marshal(field)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
-		}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
 	}
-	return json.Marshal(object)
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Dept) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Dept) members() []wire.Field {
+	return []wire.Field{
+		{Name: "independent", Ptr: &a.Independent},
+		{Name: "organizeId", Ptr: &a.OrganizeId},
+		{Name: "organizeName", Ptr: &a.OrganizeName},
+		{Name: "parentOrganizeId", Ptr: &a.ParentOrganizeId},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Identity) UnmarshalJSON(b []byte) error {
+	type fields Identity // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Identity: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Identity) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Identity) members() []wire.Field {
+	return []wire.Field{
+		{Name: "admissionDate", Ptr: &a.AdmissionDate},
+		{Name: "classNo", Ptr: &a.ClassNo},
+		{Name: "code", Ptr: &a.Code},
+		{Name: "createDate", Ptr: &a.CreateDate},
+		{Name: "defaultOptional", Ptr: &a.DefaultOptional},
+		{Name: "expireDate", Ptr: &a.ExpireDate},
+		{Name: "gjm", Ptr: &a.Gjm},
+		{Name: "graduateDate", Ptr: &a.GraduateDate},
+		{Name: "isDefault", Ptr: &a.IsDefault},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "major", Ptr: &a.Major},
+		{Name: "mgtOrganize", Ptr: &a.MgtOrganize},
+		{Name: "organize", Ptr: &a.Organize},
+		{Name: "photoUrl", Ptr: &a.PhotoUrl},
+		{Name: "status", Ptr: &a.Status},
+		{Name: "topMgtOrganize", Ptr: &a.TopMgtOrganize},
+		{Name: "topOrganize", Ptr: &a.TopOrganize},
+		{Name: "topOrganizes", Ptr: &a.TopOrganizes},
+		{Name: "trainLevel", Ptr: &a.TrainLevel},
+		{Name: "type", Ptr: &a.Type},
+		{Name: "updateDate", Ptr: &a.UpdateDate},
+		{Name: "userType", Ptr: &a.UserType},
+		{Name: "userTypeName", Ptr: &a.UserTypeName},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *IdentityType) UnmarshalJSON(b []byte) error {
+	type fields IdentityType // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("IdentityType: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a IdentityType) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *IdentityType) members() []wire.Field {
+	return []wire.Field{
+		{Name: "id", Ptr: &a.Id},
+		{Name: "name", Ptr: &a.Name},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Lesson) UnmarshalJSON(b []byte) error {
+	type fields Lesson // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Lesson: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Lesson) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Lesson) members() []wire.Field {
+	return []wire.Field{
+		{Name: "bsid", Ptr: &a.Bsid},
+		{Name: "classes", Ptr: &a.Classes},
+		{Name: "code", Ptr: &a.Code},
+		{Name: "course", Ptr: &a.Course},
+		{Name: "credits", Ptr: &a.Credits},
+		{Name: "hours", Ptr: &a.Hours},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "name", Ptr: &a.Name},
+		{Name: "organize", Ptr: &a.Organize},
+		{Name: "teachers", Ptr: &a.Teachers},
+		{Name: "uri", Ptr: &a.Uri},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *LessonClass) UnmarshalJSON(b []byte) error {
+	type fields LessonClass // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("LessonClass: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a LessonClass) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *LessonClass) members() []wire.Field {
+	return []wire.Field{
+		{Name: "classroom", Ptr: &a.Classroom},
+		{Name: "schedule", Ptr: &a.Schedule},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Major) UnmarshalJSON(b []byte) error {
+	type fields Major // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Major: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Major) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Major) members() []wire.Field {
+	return []wire.Field{
+		{Name: "id", Ptr: &a.Id},
+		{Name: "name", Ptr: &a.Name},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *NotificationRequest) UnmarshalJSON(b []byte) error {
+	type fields NotificationRequest // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("NotificationRequest: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a NotificationRequest) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *NotificationRequest) members() []wire.Field {
+	return []wire.Field{
+		{Name: "channels", Ptr: &a.Channels},
+		{Name: "content", Ptr: &a.Content},
+		{Name: "emails", Ptr: &a.Emails},
+		{Name: "name", Ptr: &a.Name},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Organize) UnmarshalJSON(b []byte) error {
+	type fields Organize // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Organize: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Organize) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Organize) members() []wire.Field {
+	return []wire.Field{
+		{Name: "id", Ptr: &a.Id},
+		{Name: "name", Ptr: &a.Name},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Position) UnmarshalJSON(b []byte) error {
+	type fields Position // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Position: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Position) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Position) members() []wire.Field {
+	return []wire.Field{
+		{Name: "dept", Ptr: &a.Dept},
+		{Name: "post", Ptr: &a.Post},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Post) UnmarshalJSON(b []byte) error {
+	type fields Post // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Post: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Post) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Post) members() []wire.Field {
+	return []wire.Field{
+		{Name: "bizTypes", Ptr: &a.BizTypes},
+		{Name: "formal", Ptr: &a.Formal},
+		{Name: "postCode", Ptr: &a.PostCode},
+		{Name: "postName", Ptr: &a.PostName},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Profile) UnmarshalJSON(b []byte) error {
+	type fields Profile // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Profile: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Profile) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Profile) members() []wire.Field {
+	return []wire.Field{
+		{Name: "about", Ptr: &a.About},
+		{Name: "account", Ptr: &a.Account},
+		{Name: "accountExpireDate", Ptr: &a.AccountExpireDate},
+		{Name: "accountPhotoUrl", Ptr: &a.AccountPhotoUrl},
+		{Name: "avatars", Ptr: &a.Avatars},
+		{Name: "birthday", Ptr: &a.Birthday},
+		{Name: "cardNo", Ptr: &a.CardNo},
+		{Name: "cardType", Ptr: &a.CardType},
+		{Name: "classNo", Ptr: &a.ClassNo},
+		{Name: "code", Ptr: &a.Code},
+		{Name: "email", Ptr: &a.Email},
+		{Name: "gender", Ptr: &a.Gender},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "identities", Ptr: &a.Identities},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "mobile", Ptr: &a.Mobile},
+		{Name: "name", Ptr: &a.Name},
+		{Name: "organize", Ptr: &a.Organize},
+		{Name: "timeZone", Ptr: &a.TimeZone},
+		{Name: "topOrganize", Ptr: &a.TopOrganize},
+		{Name: "unionId", Ptr: &a.UnionId},
+		{Name: "userType", Ptr: &a.UserType},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Schedule) UnmarshalJSON(b []byte) error {
+	type fields Schedule // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Schedule: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Schedule) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Schedule) members() []wire.Field {
+	return []wire.Field{
+		{Name: "day", Ptr: &a.Day},
+		{Name: "finish", Ptr: &a.Finish},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "period", Ptr: &a.Period},
+		{Name: "start", Ptr: &a.Start},
+		{Name: "week", Ptr: &a.Week},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Teacher) UnmarshalJSON(b []byte) error {
+	type fields Teacher // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Teacher: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Teacher) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Teacher) members() []wire.Field {
+	return []wire.Field{
+		{Name: "code", Ptr: &a.Code},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "name", Ptr: &a.Name},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *Unicode) UnmarshalJSON(b []byte) error {
+	type fields Unicode // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Unicode: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Unicode) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Unicode) members() []wire.Field {
+	return []wire.Field{
+		{Name: "backgroundColor", Ptr: &a.BackgroundColor},
+		{Name: "code", Ptr: &a.Code},
+		{Name: "ec", Ptr: &a.Ec},
+		{Name: "messageBackground", Ptr: &a.MessageBackground},
+		{Name: "messageColor", Ptr: &a.MessageColor},
+		{Name: "showIcon", Ptr: &a.ShowIcon},
+		{Name: "slowIcon", Ptr: &a.SlowIcon},
+		{Name: "slowMessage", Ptr: &a.SlowMessage},
+		{Name: "slowMessageBackground", Ptr: &a.SlowMessageBackground},
+		{Name: "slowMessageColor", Ptr: &a.SlowMessageColor},
+		{Name: "status", Ptr: &a.Status},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *UnicodeTransaction) UnmarshalJSON(b []byte) error {
+	type fields UnicodeTransaction // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("UnicodeTransaction: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a UnicodeTransaction) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *UnicodeTransaction) members() []wire.Field {
+	return []wire.Field{
+		{Name: "amount", Ptr: &a.Amount},
+		{Name: "channel", Ptr: &a.Channel},
+		{Name: "deviceNo", Ptr: &a.DeviceNo},
+		{Name: "merchant", Ptr: &a.Merchant},
+		{Name: "merchantNo", Ptr: &a.MerchantNo},
+		{Name: "orderNo", Ptr: &a.OrderNo},
+		{Name: "orderTime", Ptr: &a.OrderTime},
+		{Name: "payTime", Ptr: &a.PayTime},
+		{Name: "status", Ptr: &a.Status},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *UserPositions) UnmarshalJSON(b []byte) error {
+	type fields UserPositions // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("UserPositions: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a UserPositions) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *UserPositions) members() []wire.Field {
+	return []wire.Field{
+		{Name: "account", Ptr: &a.Account},
+		{Name: "name", Ptr: &a.Name},
+		{Name: "positions", Ptr: &a.Positions},
+	}
 }

@@ -3,8 +3,6 @@ package jaccounttest
 import (
 	"net/http"
 	"strings"
-
-	"github.com/oauth-jaccount/jaccount-go/gen"
 )
 
 // principal is who an API request acts for.
@@ -31,11 +29,6 @@ func bearerToken(r *http.Request) (string, Credential) {
 		return tok, CredentialQuery
 	}
 	return "", CredentialNone
-}
-
-// envelopeError writes an error in the API envelope.
-func envelopeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, gen.Envelope{Errno: status, Error: msg})
 }
 
 // apiHandler serves /v1/ of server ("" the open API, "data" the data
@@ -81,6 +74,18 @@ func (s *Server) apiHandler(server string) http.Handler {
 const (
 	errnoAuthFailed   = 10002 // AUTHENTICATION_FAILED: unknown, revoked or missing token
 	errnoTokenExpired = 10007 // ACCESS_TOKEN_EXPIRED
+)
+
+// The other documented errnos the fake answers with (errnoNames, generated
+// from the spec's catalogue, holds their symbols).
+const (
+	errnoUnknown        = -1    // UNKNOWN_ERROR: no such API, or a method it does not take
+	errnoException      = -2    // EXCEPTION: the fake's own failure
+	errnoBadParameters  = 10001 // BAD_PARAMETERS
+	errnoEntitleFailure = 10003 // ENTITLE_FAILURE: a client token on an API about a user
+	errnoNotFound       = 10008 // GETDATA_NOT_FOUND
+	errnoScopeFailed    = 10010 // AUTHENTICATION_SCOPE_FAILED
+	errnoInvalidClasses = 70001 // INVALID_CLASSES: no such teaching class
 )
 
 // rejection is the live API's answer to a bad token: errno, error and total,

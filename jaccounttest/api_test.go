@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/oauth-jaccount/jaccount-go/gen"
@@ -28,10 +29,51 @@ func specOperations(t *testing.T) []*apigen.Op {
 
 // samples are path and required query values the fixtures answer.
 var samples = map[string]string{
-	"semester": jaccounttest.PreviousSemester,
-	"code":     "(2026-2027-1)-CS2501-01",
-	"account":  jaccounttest.StudentUsername,
+	"semester":  jaccounttest.PreviousSemester,
+	"code":      "(2026-2027-1)-CS2501-01",
+	"account":   jaccounttest.StudentUsername,
+	"id":        jaccounttest.StudentUsername,
+	"size":      "320x200",
+	"imageType": "png",
+	"state":     "unread",
 }
+
+// callOf returns op's method, path and a body of the right kind (an empty
+// JSON object, an empty form, or a few bytes) with its content type.
+func callOf(op *apigen.Op) (method, path, contentType, body string) {
+	method, path = op.Method, pathOf(op)
+	if op.Body != nil {
+		contentType = op.Body.MediaType
+		switch op.Body.Kind {
+		case apigen.BodyJSON:
+			body = "{}"
+		case apigen.BodyRaw:
+			body = "bytes"
+		}
+	}
+	return method, path, contentType, body
+}
+
+// apiCall calls op at base as callOf says, with a bearer token.
+func apiCall(t *testing.T, srv *jaccounttest.Server, base string, op *apigen.Op, token string) reply {
+	t.Helper()
+	method, path, ct, body := callOf(op)
+	req, err := http.NewRequestWithContext(testContext(t), method, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	return do(t, srv.HTTPClient(), req)
+}
+
+// stateful are the operations the fixtures answer with data of their own
+// (at least one entity for the student), not the spec's example.
+var stateful = []string{"getMyProfile", "getUserProfile", "getUserPositions", "getUserRights", "listMyLessons",
+	"listMyLessonsBySemester", "getLesson", "listMyExaminations", "getMyCard", "listMyCardTransactions",
+	"listUnicodeTransactions", "listMyCircles"}
 
 // pathOf fills op's path template and required query parameters from
 // samples (or "x").
@@ -75,13 +117,13 @@ func getOp(t *testing.T, srv *jaccounttest.Server, op *apigen.Op) reply {
 	t.Helper()
 	if !onData(op) {
 		tok := issue(t, srv, jaccounttest.StudentUsername, firstScopes(op)...)
-		return apiGet(t, srv, pathOf(op), tok.AccessToken)
+		return apiCall(t, srv, srv.APIURL(), op, tok.AccessToken)
 	}
 	tok, err := srv.IssueClientToken(firstScopes(op)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return apiGetAt(t, srv, srv.DataURL(), pathOf(op), tok.AccessToken)
+	return apiCall(t, srv, srv.DataURL(), op, tok.AccessToken)
 }
 
 // firstScopes are the scopes of an operation's first security alternative.
@@ -96,22 +138,33 @@ func TestEveryOperationServed(t *testing.T) {
 	t.Parallel()
 	ops := specOperations(t)
 	srv := newServer(t)
+	var mu sync.Mutex
 	served := 0
 	for _, op := range ops {
 		t.Run(op.ID, func(t *testing.T) {
 			r := getOp(t, srv, op)
-			var env envelope
-			if err := json.Unmarshal([]byte(r.body), &env); err != nil {
-				t.Fatalf("status %d, body %s: %v", r.status, r.body, err)
+			if r.status != http.StatusOK {
+				t.Fatalf("status %d body %s", r.status, r.body)
 			}
-			// An operation whose example has no entity (listPapers: no paper
-			// record is documented) may answer with none.
-			var ex envelope
-			_ = json.Unmarshal(op.Example, &ex)
-			if r.status != http.StatusOK || env.Errno != 0 || (len(env.Entities) == 0 && len(ex.Entities) > 0) || env.Total < int64(len(env.Entities)) {
-				t.Fatalf("status %d errno %d entities %d total %d; want 200, errno 0, entities", r.status, env.Errno, len(env.Entities), env.Total)
+			if op.Entities == apigen.EntityRaw {
+				if ct := r.header.Get("Content-Type"); ct == "" || strings.HasPrefix(ct, "application/json") || len(r.body) == 0 {
+					t.Fatalf("raw reply %q of %d bytes", ct, len(r.body))
+				}
+			} else {
+				var env envelope
+				if err := json.Unmarshal([]byte(r.body), &env); err != nil || env.Errno != 0 {
+					t.Fatalf("body %s: %v", r.body, err)
+				}
+				if op.Entities != apigen.EntityNone && env.Entities == nil {
+					t.Fatalf("no entities array: %s", r.body)
+				}
+				if slices.Contains(stateful, op.ID) && len(env.Entities) == 0 {
+					t.Fatalf("the fixtures answer no entity: %s", r.body)
+				}
 			}
+			mu.Lock()
 			served++
+			mu.Unlock()
 		})
 	}
 	t.Logf("%d of %d spec operations served", served, len(ops))
@@ -128,6 +181,18 @@ func TestSpecExamples(t *testing.T) {
 	for _, op := range specOperations(t) {
 		t.Run(op.ID, func(t *testing.T) {
 			r := getOp(t, srv, op)
+			if op.Entities == apigen.EntityRaw {
+				var want string
+				_ = json.Unmarshal(op.Example, &want)
+				if strings.HasPrefix(op.MediaType, "image/") {
+					if ct := r.header.Get("Content-Type"); r.status != 200 || !strings.HasPrefix(ct, "image/") {
+						t.Errorf("served %d %q, want an image", r.status, ct)
+					}
+				} else if r.status != 200 || r.body != want {
+					t.Errorf("served %d %q, want the example %q", r.status, r.body, want)
+				}
+				return
+			}
 			var got, want envelope
 			if r.status != 200 || json.Unmarshal([]byte(r.body), &got) != nil || json.Unmarshal(op.Example, &want) != nil {
 				t.Fatalf("status %d body %s", r.status, r.body)
@@ -141,9 +206,10 @@ func TestSpecExamples(t *testing.T) {
 		})
 	}
 	// Required query parameters are still required.
-	tok := issue(t, srv, jaccounttest.StudentUsername)
-	if r := apiGet(t, srv, "/v1/enterprise/user/rights", tok.AccessToken); r.status != 400 || !strings.Contains(r.str("error"), "account") {
-		t.Errorf("rights without account: %d %s", r.status, r.body)
+	tok := issue(t, srv, jaccounttest.StudentUsername, "basic")
+	if r := apiGet(t, srv, "/v1/enterprise/user/rights", tok.AccessToken); r.status != 400 || errno(r) != 10001 ||
+		r.str("error") != "BAD_PARAMETERS\n\nMORE_INFORMATION:account is required" {
+		t.Errorf("rights without account: %d %s, want 400 BAD_PARAMETERS with the detail after a blank line", r.status, r.body)
 	}
 }
 
@@ -165,18 +231,21 @@ func TestMissingScopeIsForbidden(t *testing.T) {
 	tok := issue(t, srv, jaccounttest.StudentUsername, "openid")
 	for _, op := range specOperations(t) {
 		t.Run(op.ID, func(t *testing.T) {
-			want := http.StatusForbidden
-			if len(firstScopes(op)) == 0 {
-				want = http.StatusOK // getUserRights names no scope
-			}
+			open := slices.ContainsFunc(op.Security, func(r apigen.Requirement) bool { return len(r.Scopes) == 0 })
 			base := srv.APIURL()
 			if onData(op) {
 				base = srv.DataURL()
 			}
-			r := apiGetAt(t, srv, base, pathOf(op), tok.AccessToken)
-			var env envelope
-			if r.status != want || json.Unmarshal([]byte(r.body), &env) != nil || (want == 403) != (env.Errno != 0) {
-				t.Fatalf("status %d body %s, want %d in the envelope", r.status, r.body, want)
+			r := apiCall(t, srv, base, op, tok.AccessToken)
+			if open {
+				if r.status == http.StatusForbidden {
+					t.Fatalf("an operation open to any token: %d %s", r.status, r.body)
+				}
+				return
+			}
+			if r.status != http.StatusForbidden || errno(r) != 10010 || !strings.HasPrefix(r.str("error"), "AUTHENTICATION_SCOPE_FAILED") ||
+				(!onData(op) && !strings.Contains(r.str("error"), op.Security[0].Scopes[0])) {
+				t.Fatalf("status %d body %s, want 403 errno 10010 naming the scope", r.status, r.body)
 			}
 		})
 	}
@@ -312,19 +381,21 @@ func TestCardTransactionsPaging(t *testing.T) {
 		_ = json.Unmarshal([]byte(r.body), &env)
 		return r, &env
 	}
+	// Paged by start (0-based) and limit, with the whole count in total.
 	var all []gen.CardTransaction
-	next, pages := "", 0
-	for {
-		r, env := page(url.Values{"nextToken": {next}})
+	pages := 0
+	for start := 0; ; {
+		r, env := page(url.Values{"start": {strconv.Itoa(start)}})
 		if r.status != 200 {
 			t.Fatalf("page %d: %d %s", pages, r.status, r.body)
 		}
 		pages++
 		all = append(all, env.Entities...)
-		if env.Total != 45 {
-			t.Errorf("total = %d, want 45", env.Total)
+		if env.Total != 45 || env.NextToken != "" {
+			t.Errorf("total = %d, nextToken %q; want 45 and none", env.Total, env.NextToken)
 		}
-		if next = env.NextToken; next == "" {
+		start += len(env.Entities)
+		if len(env.Entities) == 0 || int64(start) >= env.Total {
 			break
 		}
 		if pages > 10 {
@@ -333,6 +404,9 @@ func TestCardTransactionsPaging(t *testing.T) {
 	}
 	if pages != 5 || len(all) != 45 {
 		t.Fatalf("%d pages, %d transactions; want 5 and 45", pages, len(all))
+	}
+	if _, env := page(url.Values{"start": {"40"}, "limit": {"3"}}); len(env.Entities) != 3 || env.Entities[0].DateTime != all[40].DateTime {
+		t.Errorf("start=40&limit=3: %d entities", len(env.Entities))
 	}
 	if !slices.IsSortedFunc(all, func(a, b gen.CardTransaction) int { return int(b.DateTime - a.DateTime) }) {
 		t.Error("transactions are not newest first")
@@ -344,11 +418,11 @@ func TestCardTransactionsPaging(t *testing.T) {
 		t.Fatalf("range: %d %s, want total 21", r.status, r.body)
 	}
 	for _, bad := range []url.Values{
-		{"nextToken": {"not-a-token"}}, {"cardNo": {"0000"}}, {"beginDate": {ms(end)}, "endDate": {ms(begin)}},
+		{"start": {"-1"}}, {"start": {"46"}}, {"limit": {"0"}}, {"cardNo": {"0000"}}, {"beginDate": {ms(end)}, "endDate": {ms(begin)}},
 		{"beginDate": {"yesterday"}},
 	} {
-		if r, _ := page(bad); r.status != 400 || errno(r) == 0 {
-			t.Errorf("params %v: status %d %s, want 400", bad, r.status, r.body)
+		if r, _ := page(bad); r.status != 400 || errno(r) != 10001 {
+			t.Errorf("params %v: status %d %s, want 400 errno 10001", bad, r.status, r.body)
 		}
 	}
 }
@@ -356,38 +430,41 @@ func TestCardTransactionsPaging(t *testing.T) {
 func TestLessonsAndErrors(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	tok := issue(t, srv, jaccounttest.StudentUsername, "lessons").AccessToken
+	tok := issue(t, srv, jaccounttest.StudentUsername, "lessons", "basic").AccessToken
+	// Lessons come with total 0, as in real replies; errors carry the
+	// documented errno.
 	tests := []struct {
 		path      string
 		want      int
-		wantTotal int
+		wantN     int // entities
+		wantErrno int
 	}{
-		{"/v1/me/lessons", 200, 2},
-		{"/v1/me/lessons/" + jaccounttest.PreviousSemester, 200, 1},
-		{"/v1/me/lessons/2001-2002-1", 200, 0},
-		{"/v1/me/lessons/spring", 400, 0},
-		{"/v1/lesson/bsid-CS2501", 200, 1},
-		{"/v1/lesson/(2025-2026-2)-MATH2701-01", 200, 1},
-		{"/v1/lesson/NOPE", 404, 0},
-		{"/v1/enterprise/user/rights", 400, 0},
-		{"/v1/enterprise/user/rights?account=nobody", 404, 0},
-		{"/v1/no/such/api", 404, 0},
-		{"/v1/lesson/a%2Fb", 404, 0}, // one segment: no such lesson
-		{"/v1/lesson/a/b", 404, 0},   // two segments: no such API
+		{"/v1/me/lessons", 200, 2, 0},
+		{"/v1/me/lessons/" + jaccounttest.PreviousSemester, 200, 1, 0},
+		{"/v1/me/lessons/2001-2002-1", 200, 0, 0},
+		{"/v1/me/lessons/spring", 400, 0, 10001},
+		{"/v1/lesson/bsid-CS2501", 200, 1, 0},
+		{"/v1/lesson/(2025-2026-2)-MATH2701-01", 200, 1, 0},
+		{"/v1/lesson/NOPE", 404, 0, 70001},
+		{"/v1/enterprise/user/rights", 400, 0, 10001},
+		{"/v1/enterprise/user/rights?account=nobody", 404, 0, 10008},
+		{"/v1/no/such/api", 404, 0, -1},
+		{"/v1/lesson/a%2Fb", 404, 0, 70001}, // one segment: no such lesson
+		{"/v1/lesson/a/b", 404, 0, -1},      // two segments: no such API
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
 			r := apiGet(t, srv, tt.path, tok)
-			if r.status != tt.want || r.json == nil || (tt.want == 200) != (errno(r) == 0) {
-				t.Fatalf("status %d body %s, want %d in the envelope", r.status, r.body, tt.want)
+			if r.status != tt.want || r.json == nil || errno(r) != tt.wantErrno {
+				t.Fatalf("status %d body %s, want %d errno %d in the envelope", r.status, r.body, tt.want, tt.wantErrno)
 			}
 			if tt.want == 200 {
-				if n, _ := r.json["total"].(float64); int(n) != tt.wantTotal {
-					t.Errorf("total = %v, want %d", r.json["total"], tt.wantTotal)
+				if n, _ := r.json["total"].(float64); n != 0 {
+					t.Errorf("total = %v, want 0", r.json["total"])
 				}
-				if _, ok := r.json["entities"].([]any); !ok {
-					t.Errorf("entities is not an array: %s", r.body)
+				if e, ok := r.json["entities"].([]any); !ok || len(e) != tt.wantN {
+					t.Errorf("entities: %s, want %d", r.body, tt.wantN)
 				}
 			}
 		})
@@ -426,7 +503,7 @@ func TestCustomUsersAndClients(t *testing.T) {
 	if r := apiGet(t, srv, "/v1/me/profile", tok.AccessToken); r.status != 200 || !strings.Contains(r.body, "王五") {
 		t.Errorf("profile of the custom user: %d %s", r.status, r.body)
 	}
-	if r := apiGet(t, srv, "/v1/me/lessons", tok.AccessToken); r.json["total"] != float64(1) {
+	if r := apiGet(t, srv, "/v1/me/lessons", tok.AccessToken); len(r.json["entities"].([]any)) != 1 {
 		t.Errorf("lessons of WithCurrentSemester: %s", r.body)
 	}
 	r := postToken(t, srv, url.Values{"client_id": {"other"}, "client_secret": {"s3"}, "grant_type": {"client_credentials"}, "scope": {"lessons"}}, false)

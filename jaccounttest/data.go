@@ -380,34 +380,24 @@ func updateData[T any](s *Server, op, key string, change func(*T), stamp func(*T
 	return true
 }
 
-// dataFail is an error reply of the data resources: the common envelope
-// without entities, with the open API's errno catalogue (the data
-// resources' pages document the statuses, 400 for a bad parameter and 403
-// for an authentication failure, and the common envelope, not errnos of
-// their own).
-func dataFail(status, errno int, msg string) reply {
-	return reply{status, rejection{Errno: errno, Error: msg}}
-}
-
-// The errnos of the data resources' failures.
-const (
-	errnoBadParameters = 10001 // BAD_PARAMETERS
-	errnoScopeFailed   = 10010 // AUTHENTICATION_SCOPE_FAILED
-)
+// The data resources' failures have the common envelope without entities
+// and the open API's errno catalogue, as the open API's (fail): the data
+// resources' pages document the statuses (400 for a bad parameter, 403 for
+// an authentication failure) and the common envelope, not errnos of their
+// own.
 
 // badParameter is the reply to a bad query parameter, in the form of the
 // documentation's example (BAD_PARAMETERS, a blank line, the detail).
 func badParameter(detail string) reply {
-	return dataFail(http.StatusBadRequest, errnoBadParameters, "BAD_PARAMETERS\n\nMORE_INFORMATION:"+detail)
+	return fail(http.StatusBadRequest, errnoBadParameters, detail)
 }
 
 // dataScopeFailed is the reply to a token without exchange_data.
-var dataScopeFailed = dataFail(http.StatusForbidden, errnoScopeFailed, "AUTHENTICATION_SCOPE_FAILED")
+var dataScopeFailed = fail(http.StatusForbidden, errnoScopeFailed, "")
 
 // dataNeedsClient is the reply to a user's token (authorization-code
 // grant): exchange_data is a client-credentials scope.
-var dataNeedsClient = dataFail(http.StatusForbidden, errnoScopeFailed,
-	"AUTHENTICATION_SCOPE_FAILED\n\nMORE_INFORMATION:the data resources need a client-credentials token")
+var dataNeedsClient = fail(http.StatusForbidden, errnoScopeFailed, "the data resources need a client-credentials token")
 
 // parseDataTime reads a timestamp parameter: yyyy-MM-dd or yyyy-MM-dd
 // HH:mm:ss, in China Standard Time.

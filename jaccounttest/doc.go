@@ -7,16 +7,21 @@
 // One listener serves both halves:
 //
 //   - OAuth 2.0 / OpenID Connect under /oauth2/ (AuthURL, TokenURL,
-//     LogoutURL; ID tokens carry Issuer as iss). The authorize endpoint shows
-//     an HTML login page for the fixture users (StudentUsername,
-//     FacultyUsername and their passwords) and a consent page, and keeps a
+//     LogoutURL; ID tokens carry Issuer as iss, which WithIssuer may set to
+//     jAccount's own). The authorize endpoint shows an HTML login page for
+//     the fixture users (StudentUsername, FacultyUsername, FreshmanUsername,
+//     TeamUsername, OutsideUsername and their passwords) and a consent page,
+//     and keeps a
 //     login session in its own cookie, so a second authorize in the same
 //     browser skips the login form until the logout URL ends the session.
 //     WithAutoApprove skips the pages for tests without a browser, and
 //     Server.Login plays the browser's part over plain HTTP. The token
 //     endpoint does authorization_code (single-use, short-lived codes whose
-//     redirect_uri must match), refresh_token (rotating: a used refresh token
-//     gets invalid_grant) and client_credentials, authenticates the client by
+//     redirect_uri must match; an ID token comes back even without openid,
+//     as jAccount's does), refresh_token (rotating: a used refresh token gets
+//     invalid_grant, unless WithoutRefreshRotation; no ID token unless
+//     WithRefreshIDToken — jAccount documents neither) and
+//     client_credentials, authenticates the client by
 //     client_secret_post (and HTTP Basic unless WithoutBasicAuth), checks
 //     PKCE when WithPKCE asks it to (jAccount does not document PKCE), answers
 //     errors in RFC 6749 shape, and signs ID tokens with HS256 keyed by the
@@ -26,19 +31,27 @@
 //   - The open REST API under /v1/ (APIURL): every operation of
 //     openapi/jaccount.yaml, routed and scope-checked from a table generated
 //     from the spec (routes.gen.go), so the fake cannot drift from it. The
-//     operations with fixture state (profile, positions, rights, lessons,
-//     examinations, card) are served from the fixtures (see User and
-//     DefaultUsers); any other operation serves its spec example, paged in
+//     operations with fixture state (profiles, positions, rights, lessons,
+//     examinations, card and its transactions, 思源码 transactions, circles,
+//     barcode and thumbnail images) are served from the fixtures (see User
+//     and DefaultUsers: a freshman whose birthday is an object, a team
+//     account without id and identities, an outside user whose organize is
+//     {}); any other operation serves its spec example, paged in
 //     its paging style when it pages — so an operation added to the spec is
 //     served with no code here. WithSpecExamples serves the examples for
 //     every operation. Replies are the {errno, error, total, entities}
-//     envelope. Each operation's scopes are the spec's security
-//     requirements (any one alternative suffices); a token without them
-//     gets 403. An unknown or revoked token gets what the live API sends,
+//     envelope (a file or an image for the operations that answer one).
+//     Each operation's scopes are the spec's security requirements (any one
+//     alternative suffices); a token without them gets 403 with errno 10010
+//     AUTHENTICATION_SCOPE_FAILED, the scopes that would do named after a
+//     blank line. An unknown or revoked token gets what the live API sends,
 //     403 {"errno":10002,"error":"Authentication Failed.","total":0}, an
-//     expired one errno 10007. The token may come as Authorization: Bearer
-//     or as the access_token query parameter. Card transactions are paged
-//     with nextToken (WithPageSize).
+//     expired one errno 10007. Other failures carry the documented errno
+//     (10001 BAD_PARAMETERS, 10003, 10008, 70001, -1) with the detail after a
+//     blank line. The token may come as Authorization: Bearer or as the
+//     access_token query parameter. Lists page in the documented styles:
+//     card and 思源码 transactions by start and limit with total, circles by
+//     nextToken sent back as pageToken (WithPageSize).
 //
 // A second listener (DataURL) serves the data resources, which the real
 // jAccount serves on another host (graphql.sjtu.edu.cn): the spec's

@@ -18,7 +18,7 @@ func Example() {
 	srv := jaccounttest.New()
 	defer srv.Close()
 
-	tok, err := srv.IssueToken(jaccounttest.StudentUsername, "basic", "lessons")
+	tok, err := srv.IssueToken(jaccounttest.StudentUsername, "essential", "lessons")
 	if err != nil {
 		panic(err)
 	}

@@ -1,6 +1,7 @@
 package jaccounttest
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -26,6 +27,22 @@ const (
 	FacultyUsername = "lilaoshi"
 	// FacultyPassword is the password of FacultyUsername.
 	FacultyPassword = "lilaoshi-password"
+	// FreshmanUsername is a freshman (新生) whose default identity has the
+	// user type freshman, and whose birthday is in the object form
+	// {"birthYear":…,"birthMonth":…,"birthDay":…} some replies carry.
+	FreshmanUsername = "xinsheng"
+	// FreshmanPassword is the password of FreshmanUsername.
+	FreshmanPassword = "xinsheng-password"
+	// TeamUsername is a team account (集体账号): its profile has no id and no
+	// identities.
+	TeamUsername = "nic-team"
+	// TeamPassword is the password of TeamUsername.
+	TeamPassword = "nic-team-password"
+	// OutsideUsername is an outside user (合作交流) whose organize and
+	// topOrganize are {} and whose identities are [].
+	OutsideUsername = "hezuo"
+	// OutsidePassword is the password of OutsideUsername.
+	OutsidePassword = "hezuo-password"
 
 	// CurrentSemester is the semester the fixture data treats as current;
 	// GET /v1/me/lessons serves it unless WithCurrentSemester says otherwise.
@@ -78,6 +95,10 @@ type User struct {
 	Card gen.CardInfo
 	// Transactions are the card's transactions, oldest first.
 	Transactions []gen.CardTransaction
+	// UnicodeTransactions are the 思源码 payments, oldest first.
+	UnicodeTransactions []gen.UnicodeTransaction
+	// Circles are served by GET /v1/me/circles, paged by token.
+	Circles []gen.Circle
 }
 
 // clone returns a deep enough copy of u that the server can own it.
@@ -88,6 +109,8 @@ func (u User) clone() *User {
 	c.Lessons = maps.Clone(u.Lessons)
 	c.Examinations = slices.Clone(u.Examinations)
 	c.Transactions = slices.Clone(u.Transactions)
+	c.UnicodeTransactions = slices.Clone(u.UnicodeTransactions)
+	c.Circles = slices.Clone(u.Circles)
 	c.Profile.Identities = slices.Clone(u.Profile.Identities)
 	return &c
 }
@@ -98,17 +121,30 @@ func DefaultClient() Client {
 }
 
 // DefaultUsers returns fresh copies of the fixture accounts: the student
-// StudentUsername and the faculty member FacultyUsername.
+// StudentUsername, the faculty member FacultyUsername, and the shapes real
+// replies take that the spec must survive: the freshman FreshmanUsername
+// (birthday as an object), the team account TeamUsername (no id, no
+// identities) and the outside user OutsideUsername (organize {}).
 func DefaultUsers() []User {
-	return []User{studentUser(), facultyUser()}
+	return []User{studentUser(), facultyUser(), freshmanUser(), teamUser(), outsideUser()}
 }
 
 var seiee = gen.Organize{Id: "03000", Name: "电子信息与电气工程学院"}
 var mathSchool = gen.Organize{Id: "07000", Name: "数学科学学院"}
 
-// epochMillis is a fixed instant in the fixture calendar.
+// cst is China Standard Time, the zone of the fixture calendar.
+var cst = time.FixedZone("CST", 8*3600)
+
+// epochMillis is a fixed instant in the fixture calendar, in epoch
+// milliseconds (card transactions' dateTime).
 func epochMillis(year int, month time.Month, day, hour, minute int) int64 {
-	return time.Date(year, month, day, hour, minute, 0, 0, time.FixedZone("CST", 8*3600)).UnixMilli()
+	return time.Date(year, month, day, hour, minute, 0, 0, cst).UnixMilli()
+}
+
+// epochSeconds is a fixed instant in UNIX seconds (identities' createDate
+// and updateDate, 思源码 orders' times).
+func epochSeconds(year int, month time.Month, day, hour, minute int) int64 {
+	return time.Date(year, month, day, hour, minute, 0, 0, cst).Unix()
 }
 
 func avatars(account string) gen.Avatars {
@@ -134,17 +170,17 @@ func person(id, account, name string, identity gen.Identity, gender gen.Gender, 
 
 func studentUser() User {
 	identity := gen.Identity{
-		Kind: "canvas.identity", IsDefault: true, Code: "523030910001",
+		Kind: "nicman.identity", IsDefault: true, Code: "523030910001",
 		UserType: gen.UserTypeStudent, UserTypeName: "学生",
 		Organize: seiee, TopOrganize: seiee, TopOrganizes: []gen.Organize{seiee},
-		Status: "正常", ExpireDate: "2027-07-31", ClassNo: "F2303001", Gjm: "156",
-		CreateDate: epochMillis(2023, 8, 20, 9, 0), UpdateDate: epochMillis(2026, 9, 1, 9, 0),
+		Status: gen.IdentityStatusNormal, ExpireDate: "2027-07-31", ClassNo: "F2303001", Gjm: "156",
+		CreateDate: epochSeconds(2023, 8, 20, 9, 0), UpdateDate: epochSeconds(2026, 9, 1, 9, 0),
 		Major:         gen.Major{Id: "080901", Name: "计算机科学与技术"},
 		AdmissionDate: "2023-09-01", TrainLevel: "本科", GraduateDate: "2027-06-30",
 		Type: gen.IdentityType{Id: "student", Name: "学生"},
 	}
 	p := person("8d5b4f5e-3c1a-4d6e-9b2f-1a2b3c4d5e6f", StudentUsername, "张三", identity, gen.GenderMale,
-		birthday(2005, 3, 14), "13800000001", "2023000001", "学生卡")
+		birthday(2005, 3, 14), "13800000001", "310101200503140011", "01")
 	return User{
 		Username: StudentUsername, Password: StudentPassword, Profile: p,
 		Positions: []gen.Position{{
@@ -172,9 +208,14 @@ func studentUser() User {
 				"startTime": epochMillis(2027, 1, 12, 13, 0), "endTime": epochMillis(2027, 1, 12, 15, 0),
 				"location": "东上院305", "seat": "42"},
 		},
-		Card: gen.CardInfo{CardNo: p.CardNo, CardId: "C2023000001", BankNo: "6222000000000001",
-			CardBalance: 86.5, TransBalance: 0},
-		Transactions: transactions(45, epochMillis(2026, 9, 1, 7, 30), 500),
+		Card: gen.CardInfo{CardNo: "2023000001", CardId: "C2023000001", BankNo: "6222000000000001",
+			ExpireDate: "20270731", CardBalance: 86.5, TransBalance: 0},
+		Transactions:        transactions(45, epochMillis(2026, 9, 1, 7, 30), 500),
+		UnicodeTransactions: unicodeTransactions(12, epochSeconds(2026, 9, 1, 11, 50), 1440),
+		Circles: []gen.Circle{
+			{Id: "100001", Name: "网络信息中心"}, {Id: "100002", Name: "学生会"}, {Id: "100003", Name: "计算机系 2023 级"},
+			{Id: "100004", Name: "操作系统课程群"}, {Id: "100005", Name: "校园跑团"},
+		},
 	}
 }
 
@@ -184,16 +225,16 @@ const FacultyName = "李老师"
 
 func facultyUser() User {
 	identity := gen.Identity{
-		Kind: "canvas.identity", IsDefault: true, Code: "10086",
+		Kind: "nicman.identity", IsDefault: true, Code: "10086",
 		UserType: gen.UserTypeFaculty, UserTypeName: "教职工",
 		Organize: mathSchool, TopOrganize: mathSchool, TopOrganizes: []gen.Organize{mathSchool},
 		MgtOrganize: mathSchool, TopMgtOrganize: mathSchool,
-		Status: "正常", ExpireDate: "2040-12-31", Gjm: "156",
-		CreateDate: epochMillis(2010, 7, 1, 9, 0), UpdateDate: epochMillis(2026, 3, 1, 9, 0),
+		Status: gen.IdentityStatusNormal, ExpireDate: "2040-12-31", Gjm: "156",
+		CreateDate: epochSeconds(2010, 7, 1, 9, 0), UpdateDate: epochSeconds(2026, 3, 1, 9, 0),
 		Type: gen.IdentityType{Id: "faculty", Name: "教职工"},
 	}
 	p := person("1f2e3d4c-5b6a-4789-8a9b-0c1d2e3f4a5b", FacultyUsername, FacultyName, identity, gen.GenderFemale,
-		birthday(1980, 11, 2), "13900000002", "1998000086", "教工卡")
+		birthday(1980, 11, 2), "13900000002", "310101198011020022", "01")
 	return User{
 		Username: FacultyUsername, Password: FacultyPassword, Profile: p,
 		Positions: []gen.Position{
@@ -215,10 +256,78 @@ func facultyUser() User {
 			},
 		},
 		Examinations: []gen.Examination{},
-		Card: gen.CardInfo{CardNo: p.CardNo, CardId: "C1998000086", BankNo: "6222000000000086",
-			CardBalance: 312.2, TransBalance: 20},
+		Card: gen.CardInfo{CardNo: "1998000086", CardId: "C1998000086", BankNo: "6222000000000086",
+			ExpireDate: "20401231", CardBalance: 312.2, TransBalance: 20},
 		Transactions: transactions(6, epochMillis(2026, 9, 2, 11, 45), 1200),
+		Circles:      []gen.Circle{{Id: "100001", Name: "网络信息中心"}},
 	}
+}
+
+// freshmanUser is a freshman: a default identity of type freshman beside a
+// student one, a birthday in the object form, an account expiry date, and
+// seconds timestamps, as in the real reply of evidence F10.
+func freshmanUser() User {
+	freshman := gen.Identity{
+		Kind: "nicman.identity", IsDefault: true, Code: "526031910007",
+		UserType: gen.UserTypeFreshman, UserTypeName: "新生",
+		Organize: seiee, TopOrganize: seiee, TopOrganizes: []gen.Organize{seiee},
+		Status: gen.IdentityStatusNormal, ExpireDate: "2030-09-30",
+		CreateDate: epochSeconds(2026, 8, 2, 10, 0), UpdateDate: epochSeconds(2026, 8, 20, 10, 0),
+		AdmissionDate: "2026-08-02", TrainLevel: "新生", GraduateDate: "2030-06-30",
+		Major: gen.Major{Id: "0806050037", Name: "信息工程"}, Type: gen.IdentityType{Id: "111", Name: "本科生(中国国籍)"},
+		DefaultOptional: true,
+	}
+	student := freshman
+	student.IsDefault, student.UserType, student.UserTypeName, student.TrainLevel = false, gen.UserTypeStudent, "学生", "本科生"
+	p := person("3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f", FreshmanUsername, "王小明", freshman, gen.GenderMale,
+		wire.BirthdayFromParts(wire.BirthdayParts{BirthYear: "2008", BirthMonth: "05", BirthDay: "06"}),
+		"13700000003", "31010120080506001X", "01")
+	p.Identities = append(p.Identities, student)
+	p.AccountExpireDate = "2030-09-30"
+	return User{Username: FreshmanUsername, Password: FreshmanPassword, Profile: p,
+		Lessons: map[string][]gen.Lesson{}, Examinations: []gen.Examination{},
+		Card: gen.CardInfo{CardNo: "2026000007", CardId: "C2026000007", ExpireDate: "20300930", CardBalance: 200}}
+}
+
+var nic = gen.Organize{Id: "11000", Name: "网络信息中心"}
+
+// teamUser is a team account (集体账号): no id, no identities, code 11000,
+// timeZone 0, as the Shuiyuan fixture of evidence F5.
+func teamUser() User {
+	p := gen.Profile{Account: TeamUsername, Name: "网络信息中心", Kind: "canvas.profile", Code: "11000",
+		UserType: gen.UserTypeTeam, Organize: nic, TopOrganize: nic, Email: TeamUsername + "@sjtu.edu.cn"}
+	p.AdditionalProperties = map[string]any{"timeZone": json.Number("0")} // sent, and 0
+	return User{Username: TeamUsername, Password: TeamPassword, Profile: p, Lessons: map[string][]gen.Lesson{}}
+}
+
+// outsideUser is an outside user (合作交流) whose organize and topOrganize
+// are {} and whose identities are [], as the Shuiyuan fixture of F5.
+func outsideUser() User {
+	p := gen.Profile{Id: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", Account: OutsideUsername, Name: "赵六",
+		Kind: "canvas.profile", UserType: gen.UserTypeOutside, Identities: []gen.Identity{},
+		Email: OutsideUsername + "@example.invalid"}
+	// Sent as empty objects: kept, so that the profile encodes them.
+	p.AdditionalProperties = map[string]any{"organize": map[string]any{}, "topOrganize": map[string]any{},
+		"code": "", "timeZone": json.Number("0")}
+	return User{Username: OutsideUsername, Password: OutsidePassword, Profile: p, Lessons: map[string][]gen.Lesson{}}
+}
+
+// unicodeTransactions builds n deterministic 思源码 payments, oldest first,
+// every stepMinutes minutes from start (UNIX seconds); every fifth is
+// unpaid (payTime 0).
+func unicodeTransactions(n int, start int64, stepMinutes int64) []gen.UnicodeTransaction {
+	out := make([]gen.UnicodeTransaction, 0, n)
+	for i := range n {
+		m := merchants[i%len(merchants)]
+		at := start + int64(i)*stepMinutes*60
+		t := gen.UnicodeTransaction{OrderNo: fmt.Sprintf("U%012d", i+1), OrderTime: at, PayTime: at + 3,
+			Merchant: m.merchant, Amount: -float64(8 + i%9), Status: "SUCCESS", Channel: "UNICODE"}
+		if i%5 == 4 {
+			t.PayTime, t.Status = 0, "UNPAID"
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 func lesson(code, courseCode, name, teacher string, org gen.Organize, hours int, credits float64, day, period int, room string) gen.Lesson {

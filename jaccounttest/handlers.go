@@ -1,10 +1,13 @@
 package jaccounttest
 
 import (
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/oauth-jaccount/jaccount-go/gen"
 )
@@ -14,22 +17,29 @@ import (
 // would serve the spec's example. An operation without one is served its
 // example.
 var handlers = map[string]handler{
-	"getMyProfile":            (*Server).getMyProfile,
-	"getUserPositions":        (*Server).getUserPositions,
-	"getUserRights":           (*Server).getUserRights,
-	"listMyLessons":           (*Server).listMyLessons,
-	"listMyLessonsBySemester": (*Server).listMyLessonsBySemester,
-	"getLesson":               (*Server).getLesson,
-	"listMyExaminations":      (*Server).listMyExaminations,
-	"getMyCard":               (*Server).getMyCard,
-	"listMyCardTransactions":  (*Server).listMyCardTransactions,
+	"getMyProfile":                 (*Server).getMyProfile,
+	"getUserProfile":               (*Server).getUserProfile,
+	"getUserPositions":             (*Server).getUserPositions,
+	"getUserRights":                (*Server).getUserRights,
+	"listMyLessons":                (*Server).listMyLessons,
+	"listMyLessonsBySemester":      (*Server).listMyLessonsBySemester,
+	"getLesson":                    (*Server).getLesson,
+	"listMyExaminations":           (*Server).listMyExaminations,
+	"listMyExaminationsBySemester": (*Server).listMyExaminationsBySemester,
+	"getMyCard":                    (*Server).getMyCard,
+	"listMyCardTransactions":       (*Server).listMyCardTransactions,
+	"listUnicodeTransactions":      (*Server).listUnicodeTransactions,
+	"listMyCircles":                (*Server).listMyCircles,
+	"getBarcodeQR":                 (*Server).getBarcodeQR,
+	"getBarcode":                   (*Server).getBarcode,
+	"getFileThumbnail":             (*Server).getFileThumbnail,
 }
 
 const noUser = "this API needs a user's authorization (authorization-code grant)"
 
 // forbiddenWithoutUser is the reply to a client-credentials token on an
 // operation about the signed-in user.
-var forbiddenWithoutUser = fail(http.StatusForbidden, noUser)
+var forbiddenWithoutUser = fail(http.StatusForbidden, errnoEntitleFailure, noUser)
 
 // profileFor trims the profile to the widest of the scopes granted:
 // basic < essential < profile < privacy.
@@ -41,26 +51,46 @@ func profileFor(full gen.Profile, scopes []string) gen.Profile {
 		}
 	}
 	p := gen.Profile{Id: full.Id, Account: full.Account, Name: full.Name, Kind: full.Kind,
-		Code: full.Code, UserType: full.UserType}
+		AdditionalProperties: full.AdditionalProperties}
 	if level >= 2 {
-		p.Organize, p.TopOrganize, p.ClassNo = full.Organize, full.TopOrganize, full.ClassNo
+		p.Code, p.UserType = full.Code, full.UserType
+		p.Organize, p.TopOrganize = full.Organize, full.TopOrganize
 		p.Identities = full.Identities
 	}
 	if level >= 3 {
-		p.Avatars, p.Gender, p.Email, p.TimeZone = full.Avatars, full.Gender, full.Email, full.TimeZone
-		p.AccountPhotoUrl, p.CardNo, p.CardType = full.AccountPhotoUrl, full.CardNo, full.CardType
+		p.ClassNo, p.Gender, p.About, p.Email, p.TimeZone = full.ClassNo, full.Gender, full.About, full.Email, full.TimeZone
+		p.AccountPhotoUrl, p.AccountExpireDate = full.AccountPhotoUrl, full.AccountExpireDate
 	}
 	if level >= 4 {
-		p.Birthday, p.Mobile, p.UnionId = full.Birthday, full.Mobile, full.UnionId
+		p.Avatars, p.Birthday, p.Mobile, p.UnionId = full.Avatars, full.Birthday, full.Mobile, full.UnionId
+		p.CardNo, p.CardType = full.CardNo, full.CardType
 	}
 	return p
 }
+
+// profileOK is the reply of a profile: total 0 with the one entity, as the
+// live API answers (the documentation's and real replies' total is 0).
+func profileOK(p gen.Profile) reply { return ok([]gen.Profile{p}, 0) }
 
 func (s *Server) getMyProfile(_ *http.Request, p *principal) reply {
 	if p.user == nil {
 		return forbiddenWithoutUser
 	}
-	return ok([]gen.Profile{profileFor(p.user.Profile, p.scopes)}, 1)
+	return profileOK(profileFor(p.user.Profile, p.scopes))
+}
+
+// getUserProfile serves any user's profile, by account or by id, to user
+// and client-credentials tokens alike, trimmed to the token's scopes.
+func (s *Server) getUserProfile(r *http.Request, p *principal) reply {
+	id := r.PathValue("id")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.users {
+		if u.Username == id || (u.Profile.Id != "" && u.Profile.Id == id) {
+			return profileOK(profileFor(u.Profile, p.scopes))
+		}
+	}
+	return fail(http.StatusNotFound, errnoNotFound, "no user "+id)
 }
 
 func (s *Server) getUserPositions(_ *http.Request, p *principal) reply {
@@ -78,37 +108,49 @@ func (s *Server) getUserPositions(_ *http.Request, p *principal) reply {
 func (s *Server) getUserRights(r *http.Request, _ *principal) reply {
 	account := r.URL.Query().Get("account")
 	if account == "" {
-		return fail(http.StatusBadRequest, "account is required")
+		return fail(http.StatusBadRequest, errnoBadParameters, "account is required")
 	}
 	s.mu.Lock()
 	u, found := s.users[account]
 	s.mu.Unlock()
 	if !found {
-		return fail(http.StatusNotFound, "no such account")
+		return fail(http.StatusNotFound, errnoNotFound, "no account "+account)
 	}
 	return ok(u.Rights, len(u.Rights))
 }
 
 var semesterRE = regexp.MustCompile(`^[0-9]{4}-[0-9]{4}-[1-3]$`)
 
-func (s *Server) listMyLessons(_ *http.Request, p *principal) reply {
+func (s *Server) listMyLessons(r *http.Request, p *principal) reply {
 	if p.user == nil {
 		return forbiddenWithoutUser
 	}
-	l := p.user.Lessons[s.cfg.semester]
-	return ok(l, len(l))
+	return ok(withoutClasses(r, p.user.Lessons[s.cfg.semester]), 0)
+}
+
+// withoutClasses leaves out the lessons' classes when the request says
+// classes=false (as jCourse and SJTU-Plus ask).
+func withoutClasses(r *http.Request, ls []gen.Lesson) []gen.Lesson {
+	if v := r.URL.Query().Get("classes"); !strings.EqualFold(v, "false") {
+		return ls
+	}
+	out := make([]gen.Lesson, len(ls))
+	for i, l := range ls {
+		l.Classes = nil
+		out[i] = l
+	}
+	return out
 }
 
 func (s *Server) listMyLessonsBySemester(r *http.Request, p *principal) reply {
 	semester := r.PathValue("semester")
 	switch {
 	case !semesterRE.MatchString(semester):
-		return fail(http.StatusBadRequest, "semester must look like 2024-2025-1")
+		return fail(http.StatusBadRequest, errnoBadParameters, "semester must look like 2024-2025-1")
 	case p.user == nil:
 		return forbiddenWithoutUser
 	}
-	l := p.user.Lessons[semester]
-	return ok(l, len(l))
+	return ok(withoutClasses(r, p.user.Lessons[semester]), 0)
 }
 
 // getLesson serves any user's teaching class, by code or bsid.
@@ -120,38 +162,56 @@ func (s *Server) getLesson(r *http.Request, _ *principal) reply {
 		for _, ls := range u.Lessons {
 			for _, l := range ls {
 				if l.Code == code || l.Bsid == code {
-					return ok([]gen.Lesson{l}, 1)
+					return ok([]gen.Lesson{l}, 0)
 				}
 			}
 		}
 	}
-	return fail(http.StatusNotFound, "no such lesson")
+	return fail(http.StatusNotFound, errnoInvalidClasses, "no teaching class "+code)
 }
 
 func (s *Server) listMyExaminations(_ *http.Request, p *principal) reply {
 	if p.user == nil {
 		return forbiddenWithoutUser
 	}
-	return ok(p.user.Examinations, len(p.user.Examinations))
+	return ok(p.user.Examinations, 0)
+}
+
+// listMyExaminationsBySemester serves the examinations whose "semester"
+// member (the fixtures' own, the shape being undocumented) is the one asked.
+func (s *Server) listMyExaminationsBySemester(r *http.Request, p *principal) reply {
+	semester := r.PathValue("semester")
+	switch {
+	case !semesterRE.MatchString(semester):
+		return fail(http.StatusBadRequest, errnoBadParameters, "semester must look like 2024-2025-1")
+	case p.user == nil:
+		return forbiddenWithoutUser
+	}
+	var out []gen.Examination
+	for _, e := range p.user.Examinations {
+		if e["semester"] == semester {
+			out = append(out, e)
+		}
+	}
+	return ok(out, 0)
 }
 
 func (s *Server) getMyCard(_ *http.Request, p *principal) reply {
 	if p.user == nil {
 		return forbiddenWithoutUser
 	}
+	// The documentation: the user is a profile with only name, code,
+	// organize.name and userType (its example adds timeZone 0).
 	card := p.user.Card
-	u := p.user
-	card.User = gen.Profile{Account: u.Username, Name: u.Profile.Name, Code: u.Profile.Code, Kind: u.Profile.Kind}
-	return ok([]gen.CardInfo{card}, 1)
+	u := p.user.Profile
+	card.User = gen.Profile{Name: u.Name, Code: u.Code, UserType: u.UserType, Organize: gen.Organize{Name: u.Organize.Name},
+		AdditionalProperties: map[string]any{"timeZone": json.Number("0")}}
+	return ok([]gen.CardInfo{card}, 0)
 }
 
-// listMyCardTransactions serves the transactions between beginDate and
-// endDate (both inclusive, epoch ms), newest first, paged as the spec says.
-func (s *Server) listMyCardTransactions(r *http.Request, p *principal) reply {
-	if p.user == nil {
-		return forbiddenWithoutUser
-	}
-	q := r.URL.Query()
+// dateRange reads the beginDate and endDate of a transactions request
+// (integers in the operation's unit; either may be absent).
+func dateRange(q url.Values) (begin, end int64, okRange bool) {
 	epoch := func(name string) (int64, bool) {
 		if q.Get(name) == "" {
 			return 0, true
@@ -161,20 +221,60 @@ func (s *Server) listMyCardTransactions(r *http.Request, p *principal) reply {
 	}
 	begin, okBegin := epoch("beginDate")
 	end, okEnd := epoch("endDate")
-	switch {
-	case q.Get("cardNo") != "" && q.Get("cardNo") != p.user.Card.CardNo:
-		return fail(http.StatusBadRequest, "unknown cardNo")
-	case !okBegin || !okEnd || (end != 0 && end < begin):
-		return fail(http.StatusBadRequest, "bad date range")
+	return begin, end, okBegin && okEnd && (end == 0 || end >= begin)
+}
+
+// transactionsPage serves one page of the operation opID: the items (oldest
+// first) whose time, by at, is between the request's beginDate and endDate
+// (both inclusive), newest first, paged as the spec says.
+func transactionsPage[T any](s *Server, r *http.Request, opID string, items []T, at func(T) int64) reply {
+	q := r.URL.Query()
+	begin, end, okRange := dateRange(q)
+	if !okRange {
+		return fail(http.StatusBadRequest, errnoBadParameters, "bad date range")
 	}
-	var all []gen.CardTransaction
-	for i := len(p.user.Transactions) - 1; i >= 0; i-- {
-		t := p.user.Transactions[i]
-		if t.DateTime >= begin && (end == 0 || t.DateTime <= end) {
-			all = append(all, t)
+	var out []T
+	for i := len(items) - 1; i >= 0; i-- {
+		if t := at(items[i]); t >= begin && (end == 0 || t <= end) {
+			out = append(out, items[i])
 		}
 	}
-	return pageOf(operationByID("listMyCardTransactions").paging, q, all, s.cfg.pageSize)
+	return pageOf(operationByID(opID).paging, q, out, s.cfg.pageSize)
+}
+
+// listMyCardTransactions serves the card's transactions (beginDate and
+// endDate in epoch ms), paged by start and limit with the whole count in
+// total.
+func (s *Server) listMyCardTransactions(r *http.Request, p *principal) reply {
+	switch {
+	case p.user == nil:
+		return forbiddenWithoutUser
+	case r.URL.Query().Get("cardNo") != "" && r.URL.Query().Get("cardNo") != p.user.Card.CardNo:
+		return fail(http.StatusBadRequest, errnoBadParameters, "unknown cardNo")
+	}
+	return transactionsPage(s, r, "listMyCardTransactions", p.user.Transactions, func(t gen.CardTransaction) int64 { return t.DateTime })
+}
+
+// listUnicodeTransactions serves the 思源码 payments (beginDate and endDate
+// in UNIX seconds, on orderTime), paged by start and limit with total.
+func (s *Server) listUnicodeTransactions(r *http.Request, p *principal) reply {
+	if p.user == nil {
+		return forbiddenWithoutUser
+	}
+	return transactionsPage(s, r, "listUnicodeTransactions", p.user.UnicodeTransactions, func(t gen.UnicodeTransaction) int64 { return t.OrderTime })
+}
+
+// listMyCircles serves the user's circles, paged by token: a reply's
+// nextToken comes back as pageToken.
+func (s *Server) listMyCircles(r *http.Request, p *principal) reply {
+	if p.user == nil {
+		return forbiddenWithoutUser
+	}
+	rep := pageOf(operationByID("listMyCircles").paging, r.URL.Query(), p.user.Circles, s.cfg.pageSize)
+	if pg, isPage := rep.body.(*page[gen.Circle]); isPage {
+		pg.Error = "Succeed." // as the documentation's example
+	}
+	return rep
 }
 
 // operationByID returns the operation with the given id; it panics for an

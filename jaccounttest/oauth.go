@@ -42,9 +42,12 @@ type ticket struct {
 type Token struct {
 	// AccessToken is the bearer token for the API.
 	AccessToken string
-	// RefreshToken is the (rotating) refresh token.
+	// RefreshToken is the refresh token (rotating unless
+	// WithoutRefreshRotation).
 	RefreshToken string
-	// IDToken is the signed ID token, when "openid" was granted.
+	// IDToken is the signed ID token: on a code exchange always (as jAccount
+	// answers even without openid), from IssueToken when "openid" is among
+	// the scopes, on a refresh only WithRefreshIDToken.
 	IDToken string
 	// TokenType is always "bearer".
 	TokenType string
@@ -528,8 +531,16 @@ func (s *Server) refreshLocked(c Client, refresh, scope string) (*Token, error) 
 	if _, ok := s.users[g.username]; !ok {
 		return nil, invalidGrant("the user no longer exists")
 	}
+	if s.cfg.keepRefresh {
+		// Not rotating: a new access token, the same refresh token.
+		tok, err := s.issueLocked(g, s.cfg.refreshIDToken, "", false)
+		if err == nil {
+			tok.RefreshToken = refresh
+		}
+		return tok, err
+	}
 	rt.used = true
-	return s.issueLocked(g, false, "", true)
+	return s.issueLocked(g, s.cfg.refreshIDToken, "", true)
 }
 
 // issueLocked stores and returns new tokens for g; s.mu must be held.

@@ -120,13 +120,7 @@ func TestBrowserFlow(t *testing.T) {
 
 func checkIDToken(t *testing.T, srv *jaccounttest.Server, raw, nonce string) {
 	t.Helper()
-	claims := jwt.MapClaims{}
-	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return []byte(srv.ClientSecret()), nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(srv.Issuer()), jwt.WithAudience(srv.ClientID()),
-		jwt.WithIssuedAt(), jwt.WithExpirationRequired())
-	if err != nil {
-		t.Fatalf("ID token does not verify: %v", err)
-	}
+	claims := verifyIDToken(t, srv, raw)
 	want := map[string]any{"sub": jaccounttest.StudentUsername, "name": "张三", "code": "523030910001", "type": "student", "nonce": nonce}
 	for k, v := range want {
 		if claims[k] != v {
@@ -410,4 +404,83 @@ func TestLogoutWithoutRedirect(t *testing.T) {
 			t.Errorf("logout%s: %d %s", q, r.status, r.body)
 		}
 	}
+}
+
+// TestRefreshOptions: by default a refresh reply carries a new refresh
+// token (the spent one is refused) and no ID token, the strict reading of
+// what jAccount does not document; the options turn each off or on.
+func TestRefreshOptions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		opts        []jaccounttest.Option
+		wantIDToken bool
+		wantRotate  bool
+	}{
+		{"defaults", nil, false, true},
+		{"WithRefreshIDToken", []jaccounttest.Option{jaccounttest.WithRefreshIDToken()}, true, true},
+		{"WithoutRefreshRotation", []jaccounttest.Option{jaccounttest.WithoutRefreshRotation()}, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t, tt.opts...)
+			tok := issue(t, srv, jaccounttest.StudentUsername, "openid", "basic")
+			refresh := func(rt string) reply {
+				return postToken(t, srv, creds(srv, "grant_type", "refresh_token", "refresh_token", rt), false)
+			}
+			r := refresh(tok.RefreshToken)
+			if r.status != 200 || r.str("access_token") == "" {
+				t.Fatalf("refresh: %d %s", r.status, r.body)
+			}
+			if got := r.str("id_token") != ""; got != tt.wantIDToken {
+				t.Errorf("refresh reply carries an ID token: %v, want %v", got, tt.wantIDToken)
+			}
+			if tt.wantIDToken {
+				if c := verifyIDToken(t, srv, r.str("id_token")); c["sub"] != jaccounttest.StudentUsername {
+					t.Errorf("refreshed ID token claims %v", c)
+				}
+			}
+			rotated := r.str("refresh_token") != tok.RefreshToken
+			if rotated != tt.wantRotate || r.str("refresh_token") == "" {
+				t.Errorf("refresh_token %q rotated %v, want rotation %v", r.str("refresh_token"), rotated, tt.wantRotate)
+			}
+			again := refresh(tok.RefreshToken)
+			if tt.wantRotate && (again.status != 400 || again.str("error") != "invalid_grant") {
+				t.Errorf("the spent refresh token: %d %s, want invalid_grant", again.status, again.body)
+			}
+			if !tt.wantRotate && again.status != 200 {
+				t.Errorf("a reusable refresh token: %d %s", again.status, again.body)
+			}
+		})
+	}
+}
+
+// TestWithIssuer: the ID tokens carry the issuer set, e.g. jAccount's own.
+func TestWithIssuer(t *testing.T) {
+	t.Parallel()
+	const live = "https://jaccount.sjtu.edu.cn/oauth2/"
+	srv := newServer(t, jaccounttest.WithIssuer(live))
+	if srv.Issuer() != live {
+		t.Fatalf("Issuer() = %q", srv.Issuer())
+	}
+	tok := issue(t, srv, jaccounttest.StudentUsername, "openid")
+	if c := verifyIDToken(t, srv, tok.IDToken); c["iss"] != live {
+		t.Errorf("iss = %v, want %s", c["iss"], live)
+	}
+}
+
+// verifyIDToken verifies an ID token as a client does (HS256 with the
+// client secret, the server's issuer, the client as audience) and returns
+// its claims.
+func verifyIDToken(t *testing.T, srv *jaccounttest.Server, raw string) jwt.MapClaims {
+	t.Helper()
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(raw, claims, func(*jwt.Token) (any, error) { return []byte(srv.ClientSecret()), nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(srv.Issuer()), jwt.WithAudience(srv.ClientID()),
+		jwt.WithIssuedAt(), jwt.WithExpirationRequired())
+	if err != nil {
+		t.Fatalf("ID token does not verify: %v", err)
+	}
+	return claims
 }

@@ -22,7 +22,12 @@ type config struct {
 	pkce         bool
 	examples     bool
 	logger       *slog.Logger
-	data         dataConfig // the data resources' records (data.go)
+	issuer       string
+	// refreshIDToken makes refresh replies carry an ID token; keepRefresh
+	// makes refresh tokens not rotate.
+	refreshIDToken bool
+	keepRefresh    bool
+	data           dataConfig // the data resources' records (data.go)
 }
 
 func defaultConfig() config {
@@ -80,8 +85,10 @@ func WithClock(now func() time.Time) Option {
 	return func(cfg *config) { cfg.now = now }
 }
 
-// WithPageSize sets how many card transactions one page holds (default 20);
-// longer lists carry a nextToken.
+// WithPageSize sets how many items one page of a paged operation holds when
+// the request names no page size (default 20): card and 思源码 transactions
+// (by start and limit, with total), circles (by nextToken, sent back as
+// pageToken) and the spec examples of any other paged operation.
 func WithPageSize(n int) Option {
 	return func(cfg *config) { cfg.pageSize = max(n, 1) }
 }
@@ -123,4 +130,29 @@ func WithLogger(logger *slog.Logger) Option {
 // operation that pages serves the example's entities in pages.
 func WithSpecExamples() Option {
 	return func(cfg *config) { cfg.examples = true }
+}
+
+// WithIssuer sets the iss of the ID tokens (and what Issuer returns), e.g.
+// jAccount's own "https://jaccount.sjtu.edu.cn/oauth2/", so that code
+// configured for the real issuer verifies the fake's ID tokens. The default
+// is URL + "/oauth2/".
+func WithIssuer(issuer string) Option {
+	return func(cfg *config) { cfg.issuer = issuer }
+}
+
+// WithRefreshIDToken makes refresh replies carry a new ID token. Whether
+// jAccount's do is not documented (a public client reads one, none shows
+// it), so by default they carry none, and code that needs the claims after a
+// refresh must keep the first ID token's.
+func WithRefreshIDToken() Option {
+	return func(cfg *config) { cfg.refreshIDToken = true }
+}
+
+// WithoutRefreshRotation makes refresh tokens reusable: a refresh reply
+// carries the same refresh token, which stays valid. Whether jAccount
+// rotates them is not documented, so by default the fake does, the stricter
+// case: each refresh reply carries a new refresh token and the one spent is
+// refused from then on (invalid_grant).
+func WithoutRefreshRotation() Option {
+	return func(cfg *config) { cfg.keepRefresh = true }
 }

@@ -27,8 +27,11 @@ type operation struct {
 	entities string
 	// paging is nil for an operation that does not page.
 	paging *paging
+	// media is the content type of the 200 reply: application/json, or a
+	// file's or an image's for entities "raw".
+	media string
 	// example is the 200 reply the spec gives, which the default handler
-	// serves.
+	// serves: the envelope, or for entities "raw" the body as a JSON string.
 	example string
 }
 
@@ -39,10 +42,12 @@ type paging struct {
 	maxPageSize                        int
 }
 
-// reply is what a handler answers: a status and a JSON body.
+// reply is what a handler answers: a status and a JSON body, or, when
+// contentType is set, the bytes of body ([]byte) with that type.
 type reply struct {
-	status int
-	body   any
+	status      int
+	body        any
+	contentType string
 }
 
 // handler answers one operation for the principal p; r's path values hold
@@ -141,10 +146,10 @@ func (s *Server) apiRouter(server string) http.Handler {
 		rt, values, known := match(server, r.Method, r.URL.EscapedPath())
 		switch {
 		case rt == nil && known:
-			envelopeError(w, http.StatusMethodNotAllowed, "method not allowed")
+			writeReply(w, fail(http.StatusMethodNotAllowed, errnoUnknown, r.Method+" is not allowed here"))
 			return
 		case rt == nil:
-			envelopeError(w, http.StatusNotFound, "no such API")
+			writeReply(w, fail(http.StatusNotFound, errnoUnknown, "no such API"))
 			return
 		}
 		for i, name := range rt.params {
@@ -154,20 +159,49 @@ func (s *Server) apiRouter(server string) http.Handler {
 		if !allowed(rt.op.security, p.scopes) {
 			s.logRejected(r, http.StatusForbidden, "insufficient scope")
 			if server == dataServer {
-				rep := dataScopeFailed
-				writeJSON(w, rep.status, rep.body)
+				writeReply(w, dataScopeFailed)
 				return
 			}
-			envelopeError(w, http.StatusForbidden, "insufficient scope")
+			writeReply(w, scopeFailure(rt.op.security))
 			return
 		}
 		h := handlers[rt.op.id]
 		if h == nil || s.cfg.examples {
 			h = exampleHandler(rt.op)
 		}
-		rep := h(s, r, p)
-		writeJSON(w, rep.status, rep.body)
+		writeReply(w, h(s, r, p))
 	})
+}
+
+// writeReply writes a handler's reply.
+func writeReply(w http.ResponseWriter, rep reply) {
+	if rep.contentType == "" {
+		writeJSON(w, rep.status, rep.body)
+		return
+	}
+	data, _ := rep.body.([]byte)
+	w.Header().Set("Content-Type", rep.contentType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(rep.status)
+	_, _ = w.Write(data)
+}
+
+// scopeFailure is the answer to a token without the scope an operation
+// needs: 403 with errno 10010, whose message is the symbol (as SJTU-Plus
+// tests for it) followed, after a blank line, by the scopes that would do.
+// The live service's detail, if any, is not recorded; this is the fake's.
+func scopeFailure(alts [][]string) reply {
+	var names []string
+	for _, alt := range alts {
+		if n := strings.Join(alt, " and "); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	detail := "scope " + names[0]
+	if len(names) > 1 {
+		detail = "one of the scopes " + strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	}
+	return fail(http.StatusForbidden, errnoScopeFailed, detail+" is required")
 }
 
 // allowed reports whether granted satisfies one of the alternatives. No
@@ -201,16 +235,23 @@ func ok[T any](entities []T, total int) reply {
 	if entities == nil {
 		entities = []T{}
 	}
-	return reply{http.StatusOK, &page[T]{Error: "success", Total: int64(total), Entities: entities}}
+	return reply{status: http.StatusOK, body: &page[T]{Error: "success", Total: int64(total), Entities: entities}}
 }
 
-// fail is an error reply; the errno is the status, as elsewhere in the fake.
-func fail(status int, msg string) reply {
-	return reply{status, struct {
+// fail is an error reply as the live API writes one: the status, a
+// documented errno, and as the message the errno's symbol followed by the
+// detail after a blank line ("BAD_PARAMETERS\n\nMORE_INFORMATION:account is
+// required", the documentation's form); no entities.
+func fail(status, errno int, detail string) reply {
+	msg := errnoNames[errno]
+	if detail != "" {
+		msg += "\n\nMORE_INFORMATION:" + detail
+	}
+	return reply{status: status, body: struct {
 		Errno int    `json:"errno"`
 		Error string `json:"error"`
 		Total int64  `json:"total"`
-	}{status, msg, 0}}
+	}{errno, msg, 0}}
 }
 
 // exampleHandler serves the spec's example of op: as it is, or, for an
@@ -222,16 +263,19 @@ func exampleHandler(op *operation) handler {
 		q := r.URL.Query()
 		for _, name := range op.required {
 			if q.Get(name) == "" {
-				return fail(http.StatusBadRequest, name+" is required")
+				return fail(http.StatusBadRequest, errnoBadParameters, name+" is required")
 			}
 		}
+		if op.entities == "raw" {
+			return rawExample(op)
+		}
 		if op.paging == nil {
-			return reply{http.StatusOK, json.RawMessage(op.example)}
+			return reply{status: http.StatusOK, body: json.RawMessage(op.example)}
 		}
 		var env map[string]json.RawMessage
 		var items []json.RawMessage
 		if json.Unmarshal([]byte(op.example), &env) != nil || json.Unmarshal(env["entities"], &items) != nil {
-			return fail(http.StatusInternalServerError, "the spec's example is not an envelope")
+			return fail(http.StatusInternalServerError, errnoException, "the spec's example is not an envelope")
 		}
 		return pageOf(op.paging, q, items, s.cfg.pageSize)
 	}
@@ -263,9 +307,9 @@ func pageOf[T any](pg *paging, q url.Values, items []T, pageSize int) reply {
 	}
 	switch {
 	case !okFrom || from > len(items):
-		return fail(http.StatusBadRequest, "bad page position")
+		return fail(http.StatusBadRequest, errnoBadParameters, "bad page position")
 	case !okSize || size == 0 || (pg.maxPageSize > 0 && size > pg.maxPageSize):
-		return fail(http.StatusBadRequest, "bad page size")
+		return fail(http.StatusBadRequest, errnoBadParameters, "bad page size")
 	}
 	end := min(from+size, len(items))
 	rep := ok(items[from:end], len(items))

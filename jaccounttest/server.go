@@ -107,7 +107,9 @@ func New(opts ...Option) *Server {
 	mux.HandleFunc("POST /oauth2/authorize", s.handleAuthorizeForm)
 	mux.HandleFunc("POST /oauth2/token", s.handleToken)
 	mux.HandleFunc("GET /oauth2/logout", s.handleLogout)
-	mux.Handle("/v1/", s.apiHandler(""))
+	api := s.apiHandler("")
+	mux.Handle("/v1/", api)
+	mux.Handle("/v2/", api) // the task centre's message API is /v2/task/message
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "404 page not found", http.StatusNotFound)
 	})
@@ -145,9 +147,14 @@ func (s *Server) TokenURL() string { return s.URL + "/oauth2/token" }
 // LogoutURL returns the logout endpoint, URL + "/oauth2/logout".
 func (s *Server) LogoutURL() string { return s.URL + "/oauth2/logout" }
 
-// Issuer returns the iss of the ID tokens, URL + "/oauth2/" (with the
-// trailing slash, as jAccount's).
-func (s *Server) Issuer() string { return s.URL + "/oauth2/" }
+// Issuer returns the iss of the ID tokens: URL + "/oauth2/" (with the
+// trailing slash, as jAccount's), or what WithIssuer set.
+func (s *Server) Issuer() string {
+	if s.cfg.issuer != "" {
+		return s.cfg.issuer
+	}
+	return s.URL + "/oauth2/"
+}
 
 // APIURL returns the base URL of the open API (the paths start /v1/); it is
 // URL itself.

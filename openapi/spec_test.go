@@ -3,6 +3,7 @@ package openapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"maps"
@@ -83,8 +84,11 @@ func TestEveryOperationIsComplete(t *testing.T) {
 				t.Errorf("%s: operationId %q already used by %s", where, op.OperationID, prev)
 			}
 			seen[op.OperationID] = where
-			if op.Summary == "" || len(op.Tags) == 0 {
-				t.Errorf("%s: needs a summary and a tag", where)
+			if op.Summary == "" || len(op.Tags) != 1 {
+				t.Errorf("%s: needs a summary and one tag", where)
+			}
+			if op.ExternalDocs == nil || !strings.HasPrefix(op.ExternalDocs.URL, "https://developer.sjtu.edu.cn/") || op.ExternalDocs.Description == "" {
+				t.Errorf("%s: needs a documentation link on developer.sjtu.edu.cn with its title", where)
 			}
 			if op.Security == nil || len(*op.Security) == 0 {
 				t.Errorf("%s: no security requirement of its own", where)
@@ -102,14 +106,28 @@ func TestEveryOperationIsComplete(t *testing.T) {
 					}
 				}
 			}
+			if op.Responses.Status(401) != nil {
+				t.Errorf("%s: a 401 response: jAccount answers a rejected token with 403 (errno 10002/10007)", where)
+			}
+			if r := op.Responses.Status(403); r == nil || r.Ref != "#/components/responses/Forbidden" {
+				t.Errorf("%s: the 403 response must be the shared Forbidden (errno 10002, 10007, 10010)", where)
+			}
 			ok200 := op.Responses.Status(200)
-			if ok200 == nil || ok200.Value.Content.Get("application/json") == nil {
-				t.Errorf("%s: no application/json 200 response", where)
+			if ok200 == nil || len(ok200.Value.Content) != 1 {
+				t.Errorf("%s: needs one 200 media type", where)
 				continue
 			}
-			ref := ok200.Value.Content.Get("application/json").Schema.Ref
-			if !strings.HasPrefix(ref, "#/components/schemas/") || !strings.HasSuffix(ref, "List") {
-				t.Errorf("%s: 200 schema %q must be a named <Entity>List envelope", where, ref)
+			for mt, media := range ok200.Value.Content {
+				if media.Example == nil && len(media.Examples) == 0 {
+					t.Errorf("%s: the 200 %s reply has no example", where, mt)
+				}
+				if mt != "application/json" {
+					continue // a file or an image (x-jaccount-entities: raw)
+				}
+				ref := media.Schema.Ref
+				if ref != "#/components/schemas/Envelope" && (!strings.HasPrefix(ref, "#/components/schemas/") || !strings.HasSuffix(ref, "List")) {
+					t.Errorf("%s: 200 schema %q must be the Envelope or a named <Entity>List envelope", where, ref)
+				}
 			}
 			for _, p := range op.Parameters {
 				if p.Value.Schema == nil || p.Value.Schema.Value.Type == nil || len(*p.Value.Schema.Value.Type) == 0 {
@@ -118,8 +136,208 @@ func TestEveryOperationIsComplete(t *testing.T) {
 			}
 		}
 	}
-	if len(seen) == 0 {
-		t.Fatal("no operations")
+	onDefault := 0
+	for _, item := range doc.Paths.Map() {
+		if len(item.Servers) == 0 {
+			onDefault += len(item.Operations())
+		}
+	}
+	if onDefault < 55 {
+		t.Errorf("%d operations on %s, want the documented API's (at least 55)", onDefault, doc.Servers[0].URL)
+	}
+	t.Logf("%d operations, each with a tag, a documentation link and an example: %d on %s, %d on other servers",
+		len(seen), onDefault, doc.Servers[0].URL, len(seen)-onDefault)
+}
+
+// TestScopesMatchTheRegistry: every scope the operations and the flows name
+// is in x-jaccount-scopes, spelled as the documentation spells it.
+func TestScopesMatchTheRegistry(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	var reg []struct {
+		Name string `json:"name"`
+	}
+	b, _ := json.Marshal(doc.Extensions["x-jaccount-scopes"])
+	if err := json.Unmarshal(b, &reg); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range reg {
+		names = append(names, r.Name)
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(names)), slices.Sorted(slices.Values(documentedScopes))) {
+		t.Errorf("x-jaccount-scopes = %v, want the documented registry %v", names, documentedScopes)
+	}
+	for name, ref := range doc.Components.SecuritySchemes {
+		f := ref.Value.Flows
+		for _, flow := range []*openapi3.OAuthFlow{f.AuthorizationCode, f.ClientCredentials, f.Password, f.Implicit} {
+			if flow != nil && !slices.Equal(slices.Sorted(maps.Keys(flow.Scopes)), slices.Sorted(slices.Values(names))) {
+				t.Errorf("security scheme %s: its flow's scopes differ from the registry", name)
+			}
+		}
+	}
+	used := 0
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for _, req := range *op.Security {
+				for _, scopes := range req {
+					for _, s := range scopes {
+						used++
+						if !slices.Contains(names, s) {
+							t.Errorf("%s %s: scope %q is not in the registry", method, path, s)
+						}
+					}
+				}
+			}
+		}
+	}
+	if slices.Contains(names, "student_list") || !slices.Contains(names, "students_list") {
+		t.Error("the documentation spells the scope students_list")
+	}
+	t.Logf("%d scope uses in operations, all among the %d of the registry", used, len(names))
+}
+
+// openSets are the string sets the documentation lists without closing
+// them, with values that must be known.
+var openSets = map[string][]string{
+	"UserType": {"faculty", "student", "yxy", "fs", "vip", "postphd", "external_teacher", "summer", "alumni", "green",
+		"outside", "fszxjs", "freshman", "team", "fsyyjzg", "schoolFellow"},
+	"IdentityStatus": {"正常", "离职", "退休", "退休返聘", "过期", "离校", "其他"},
+}
+
+// TestNoClosedEnumForAnOpenSet: a set the documentation lists openly has
+// no enum (which would reject a value it does not list, e.g. freshman
+// before it was documented), and its known values are all there; no other
+// schema refers to a user type or status through an enum of its own.
+func TestNoClosedEnumForAnOpenSet(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	for name, want := range openSets {
+		ref := doc.Components.Schemas[name]
+		if ref == nil {
+			t.Errorf("schema %s is missing", name)
+			continue
+		}
+		if len(ref.Value.Enum) > 0 {
+			t.Errorf("schema %s has a closed enum %v; the documentation's set is open", name, ref.Value.Enum)
+		}
+		var known []struct {
+			Value string `json:"value"`
+		}
+		b, _ := json.Marshal(ref.Value.Extensions["x-jaccount-known-values"])
+		_ = json.Unmarshal(b, &known)
+		var got []string
+		for _, k := range known {
+			got = append(got, k.Value)
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
+			t.Errorf("schema %s: known values %v, want %v", name, got, want)
+		}
+		if err := ref.Value.VisitJSON("an undocumented value"); err != nil {
+			t.Errorf("schema %s rejects an unknown value: %v", name, err)
+		}
+	}
+	for name, ref := range doc.Components.Schemas {
+		for prop, p := range ref.Value.Properties {
+			if (prop == "userType" || prop == "status" || prop == "userStyle") && p.Ref == "" && len(p.Value.Enum) > 0 {
+				t.Errorf("%s.%s: a closed enum where the documentation lists an open set", name, prop)
+			}
+		}
+	}
+}
+
+// TestExamplesValidate validates every example of the spec — the 200
+// replies (real, documented and minimal ones), the request bodies and the
+// shared error replies — against its schema.
+func TestExamplesValidate(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	n := 0
+	check := func(where string, schema *openapi3.SchemaRef, v any) {
+		n++
+		if schema == nil || schema.Value == nil {
+			t.Errorf("%s: an example without a schema", where)
+			return
+		}
+		b, _ := json.Marshal(v)
+		var generic any
+		_ = json.Unmarshal(b, &generic)
+		if err := schema.Value.VisitJSON(generic); err != nil {
+			t.Errorf("%s: the example does not validate: %v", where, err)
+		}
+	}
+	media := func(where string, content openapi3.Content) {
+		for mt, m := range content {
+			if mt != "application/json" {
+				continue
+			}
+			if m.Example != nil {
+				check(where, m.Schema, m.Example)
+			}
+			for name, ex := range m.Examples {
+				check(where+" example "+name, m.Schema, ex.Value.Value)
+			}
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			for code, r := range op.Responses.Map() {
+				if r.Ref == "" {
+					media(method+" "+path+" "+code, r.Value.Content)
+				}
+			}
+			if op.RequestBody != nil {
+				media(method+" "+path+" request", op.RequestBody.Value.Content)
+			}
+		}
+	}
+	for name, r := range doc.Components.Responses {
+		media("response "+name, r.Value.Content)
+	}
+	t.Logf("%d examples validate against their schemas", n)
+}
+
+// TestSecurityAsDocumented checks the per-operation security and parameters
+// the corrections of 2026-11-26 (jaccount-api.md §0.8) name.
+func TestSecurityAsDocumented(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	alternatives := func(method, path string) []string {
+		op := doc.Paths.Find(path).GetOperation(method)
+		var out []string
+		for _, req := range *op.Security {
+			for scheme, scopes := range req {
+				out = append(out, scheme+":"+strings.Join(scopes, "+"))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	want := map[string][]string{
+		"GET /v1/enterprise/user/positions": {"jaccountAuthCode:basic", "jaccountAuthCode:essential", "jaccountAuthCode:profile"},
+		"GET /v1/enterprise/user/rights": {"jaccountAuthCode:basic", "jaccountAuthCode:essential", "jaccountAuthCode:privacy", "jaccountAuthCode:profile",
+			"jaccountClientCredentials:basic", "jaccountClientCredentials:essential", "jaccountClientCredentials:privacy", "jaccountClientCredentials:profile"},
+		"GET /v1/me/examinations":            {"jaccountAuthCode:exams", "jaccountAuthCode:scores"},
+		"GET /v1/me/examinations/{semester}": {"jaccountAuthCode:exams", "jaccountAuthCode:scores"},
+	}
+	for key, w := range want {
+		method, path, _ := strings.Cut(key, " ")
+		if got := alternatives(method, path); !slices.Equal(got, w) {
+			t.Errorf("%s: security %v, want %v", key, got, w)
+		}
+	}
+	byTerm := doc.Paths.Find("/v1/me/lessons/{semester}").Get
+	if p := byTerm.Parameters.GetByInAndName("query", "classes"); p == nil || !p.Schema.Value.Type.Is("boolean") {
+		t.Error("GET /v1/me/lessons/{semester} must take the boolean classes (classes=false)")
+	}
+	tx := doc.Paths.Find("/v1/me/card/transactions").Get
+	for _, name := range []string{"start", "limit", "beginDate", "endDate", "cardNo"} {
+		if tx.Parameters.GetByInAndName("query", name) == nil {
+			t.Errorf("GET /v1/me/card/transactions lacks %s", name)
+		}
+	}
+	if tx.Parameters.GetByInAndName("query", "nextToken") != nil {
+		t.Error("GET /v1/me/card/transactions pages by start and limit, not nextToken")
 	}
 }
 

@@ -13,20 +13,26 @@ import (
 //
 // The rules:
 //   - each service (tag) is a command group named after the tag; a group
-//     with a single command runs it itself (`jaccount profile`);
-//   - an operation's command is named after the words of its Go name
+//     with a single command, a GET, runs it itself (`jaccount gpa`);
+//   - a GET operation's command is named after the words of its Go name
 //     without the verb (ListTransactions: `transactions`), or after the
-//     verb when nothing else is left (Get: `get`, List: `list`);
+//     verb when nothing else is left (Get: `get`, List: `list`); any other
+//     operation's keeps its verb (RemovePositionUser:
+//     `remove-position-user`), and so does a GET whose name would be taken;
 //   - an operation whose path is another one's plus one path parameter,
-//     with the same verb and no other parameter (listMyLessonsBySemester
-//     of listMyLessons), is a variant of it: the other command gains an
-//     optional flag for the parameter that selects it
-//     (`jaccount lessons list --semester 2024-2025-1`);
+//     with the same verb, whose other parameters are optional and which
+//     takes no further query (listMyLessonsBySemester of listMyLessons), is
+//     a variant of it: the other command gains an optional flag for the
+//     parameter that selects it (`jaccount lessons list --semester
+//     2024-2025-1`) and flags for the variant's optional parameters;
 //   - each parameter is a flag named after its wire name in kebab case
 //     (cardNo: --card-no), or x-jaccount-cli-flag; required ones are
 //     required flags; the paging parameters are not flags: the command walks
-//     every page (--limit stops early);
-//   - operations with a request body have no command (use `jaccount api`);
+//     every page (--limit stops early); an operation whose query parameters
+//     the documentation does not list (x-jaccount-open-query) takes them as
+//     --query key=value;
+//   - operations with a request body, or whose reply is a file or an image,
+//     have no command (use `jaccount api`, with --raw for a file);
 //   - operations on another server than the open API's (the data
 //     resources, api.DataClient) have no command and are not in `jaccount
 //     api`'s table yet: the CLI has one client, for the open API.
@@ -61,6 +67,8 @@ type CLIFlag struct {
 	Op    *Op
 	// Variant is true for the flag that selects a variant operation.
 	Variant bool
+	// Params is the variable of the operation's params struct.
+	Params string
 }
 
 // CLI is the CLI view of a.
@@ -73,7 +81,7 @@ func CLI(a *API) []*CLIGroup {
 		g := &CLIGroup{Name: kebab(s.Tag), Service: s}
 		var variants []*Op
 		for _, op := range s.Ops {
-			if op.Body != nil {
+			if op.Body != nil || op.Entities == EntityRaw {
 				continue
 			}
 			if base := variantOf(op, s.Ops); base != nil {
@@ -81,6 +89,12 @@ func CLI(a *API) []*CLIGroup {
 				continue
 			}
 			g.Commands = append(g.Commands, &CLICommand{Name: cliName(op), Op: op, Group: g})
+		}
+		// Two commands named alike keep their verbs.
+		for _, c := range g.Commands {
+			if slices.ContainsFunc(g.Commands, func(o *CLICommand) bool { return o != c && o.Name == c.Name }) {
+				c.Name = kebab(c.Op.Name)
+			}
 		}
 		for _, v := range variants {
 			base := variantOf(v, s.Ops)
@@ -99,11 +113,11 @@ func CLI(a *API) []*CLIGroup {
 
 // variantOf returns the operation op is a variant of, or nil.
 func variantOf(op *Op, ops []*Op) *Op {
-	if len(op.Params) != 1 || op.Params[0].In != "path" {
+	if len(op.Required()) != 1 || op.Params[0].In != "path" || op.OpenQuery {
 		return nil
 	}
 	for _, base := range ops {
-		if base != op && base.Verb == op.Verb && len(base.Params) == 0 && base.Body == nil &&
+		if base != op && base.Verb == op.Verb && len(base.Params) == 0 && !base.OpenQuery && base.Body == nil &&
 			base.Entities == op.Entities && base.Entity == op.Entity &&
 			op.Path == base.Path+"/{"+op.Params[0].Name+"}" {
 			return base
@@ -115,8 +129,8 @@ func variantOf(op *Op, ops []*Op) *Op {
 // cliName is an operation's command name.
 func cliName(op *Op) string {
 	words := op.Words
-	if len(words) == 0 {
-		words = []string{op.Verb}
+	if len(words) == 0 || op.Method != "GET" {
+		words = append([]string{op.Verb}, words...)
 	}
 	return kebab(strings.Join(words, ""))
 }
@@ -136,8 +150,9 @@ func (g *CLIGroup) Short() string {
 	return strings.TrimSuffix(strings.TrimSpace(g.Service.Doc), ".")
 }
 
-// Single reports whether the group runs its only command itself.
-func (g *CLIGroup) Single() bool { return len(g.Commands) == 1 }
+// Single reports whether the group runs its only command itself: a GET
+// (a command that changes something is always named).
+func (g *CLIGroup) Single() bool { return len(g.Commands) == 1 && g.Commands[0].Op.Method == "GET" }
 
 // Func is the name of the method that builds the command.
 func (c *CLICommand) Func() string { return "cmd" + c.Op.Service.Name + c.Op.Name }
@@ -164,13 +179,26 @@ func (c *CLICommand) Flags() []*CLIFlag {
 	var out []*CLIFlag
 	for _, p := range c.Op.Params {
 		if !p.Paged(c.Op) {
-			out = append(out, &CLIFlag{Name: p.flagName(), Param: p, Op: c.Op})
+			out = append(out, &CLIFlag{Name: p.flagName(), Param: p, Op: c.Op, Params: "p"})
 		}
 	}
 	for _, v := range c.Variants {
 		out = append(out, &CLIFlag{Name: v.Params[0].flagName(), Param: v.Params[0], Op: v, Variant: true})
+		for _, p := range v.Optional() {
+			if !p.Paged(v) && !slices.ContainsFunc(out, func(f *CLIFlag) bool { return f.Name == p.flagName() }) {
+				out = append(out, &CLIFlag{Name: p.flagName(), Param: p, Op: v, Params: paramsVar(c, v)})
+			}
+		}
 	}
 	return out
+}
+
+// paramsVar is the variable of op's params struct in c's command.
+func paramsVar(c *CLICommand, op *Op) string {
+	if op == c.Op {
+		return "p"
+	}
+	return "p" + op.Name
 }
 
 // flagName is the parameter's flag name.
@@ -187,7 +215,7 @@ func (f *CLIFlag) Var() string {
 	if f.Param.Required {
 		return argVar(f.Op, f.Param)
 	}
-	return "p." + f.Param.GoName
+	return f.Params + "." + f.Param.GoName
 }
 
 // argVar is the local holding a required parameter of op.
@@ -196,16 +224,19 @@ func argVar(op *Op, p *Param) string { return "arg" + op.Name + p.GoName }
 // Locals are the declarations of the variables the command's flags fill.
 func (c *CLICommand) Locals() []string {
 	var out []string
-	if c.Op.HasParamsStruct() {
-		out = append(out, "p api."+c.Op.ParamsType())
-	}
 	for _, op := range append([]*Op{c.Op}, c.Variants...) {
+		if op.HasParamsStruct() {
+			out = append(out, paramsVar(c, op)+" api."+op.ParamsType())
+		}
 		for _, p := range op.Required() {
 			out = append(out, argVar(op, p)+" "+goType(p))
 		}
 	}
 	return out
 }
+
+// OpenQuery reports whether the command takes --query key=value.
+func (c *CLICommand) OpenQuery() bool { return c.Op.OpenQuery }
 
 // Paged reports whether the command walks pages.
 func (c *CLICommand) Paged() bool { return c.Op.Paging != nil }
@@ -258,8 +289,11 @@ func (f *CLIFlag) Usage() string {
 	if len(p.Enum) > 0 {
 		u += " (one of: " + strings.Join(p.Enum, ", ") + ")"
 	}
-	if f.Variant {
+	switch {
+	case f.Variant:
 		u = strings.TrimSuffix(u, ".") + "; selects " + f.Op.ID
+	case f.Params != "p":
+		u = strings.TrimSuffix(u, ".") + " (with --" + f.Op.Params[0].flagName() + ")"
 	}
 	return u
 }
@@ -295,15 +329,15 @@ func (f *CLIFlag) Define() string {
 	return fmt.Sprintf("fs.StringVar(&%s, %s, \"\", %s)", v, n, u)
 }
 
-// callOf is the SDK call of op with the command's variables.
-func callOf(op *Op, iter bool) string {
+// callOf is the SDK call of op with the command c's variables.
+func callOf(c *CLICommand, op *Op, iter bool) string {
 	var as []string
 	as = append(as, "ctx")
 	for _, p := range op.Required() {
 		as = append(as, argVar(op, p))
 	}
 	if op.HasParamsStruct() {
-		as = append(as, "p")
+		as = append(as, paramsVar(c, op))
 	}
 	name := op.Name
 	if iter {
@@ -328,13 +362,13 @@ func (c *CLICommand) Run() string {
 func printCall(op *Op, c *CLICommand) string {
 	switch {
 	case op.Paging != nil:
-		return fmt.Sprintf("return printSeq(a, f, %q, limit, %s)\n", c.Path(), callOf(op, true))
+		return fmt.Sprintf("return printSeq(a, f, %q, limit, %s)\n", c.Path(), callOf(c, op, true))
 	case op.Entities == EntityList:
-		return fmt.Sprintf("l, err := %s\nreturn printList(a, f, l, err)\n", callOf(op, false))
+		return fmt.Sprintf("l, err := %s\nreturn printList(a, f, l, err)\n", callOf(c, op, false))
 	case op.Entities == EntitySingle:
-		return fmt.Sprintf("v, err := %s\nreturn printOne(a, f, v, err)\n", callOf(op, false))
+		return fmt.Sprintf("v, err := %s\nreturn printOne(a, f, v, err)\n", callOf(c, op, false))
 	}
-	return fmt.Sprintf("return a.apiErr(%s)\n", callOf(op, false))
+	return fmt.Sprintf("_ = f // nothing to print but the error, if any\nreturn a.apiErr(%s)\n", callOf(c, op, false))
 }
 
 // CLIOps are every operation of the open API, for `jaccount api`: sorted

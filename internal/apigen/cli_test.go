@@ -18,9 +18,25 @@ func TestCLIView(t *testing.T) {
 			byPath[c.Path()] = c
 		}
 	}
-	want := "profile|enterprise user-positions|enterprise user-rights|lessons get|lessons list|examinations|card get|card transactions"
-	if got := strings.Join(paths, "|"); got != want {
-		t.Errorf("commands = %s\nwant       %s", got, want)
+	for _, want := range []string{"profile get", "profile user", "enterprise user-positions", "enterprise user-rights",
+		"enterprise remove-position-user", "enterprise add-position-user", "lessons get", "lessons list", "examinations",
+		"gpa", "card get", "card transactions", "unicode transactions", "circles", "calendar delete-event",
+		"finance cancel-appointment", "mail list", "mail by-state"} {
+		if byPath[want] == nil {
+			t.Errorf("no command %q among %q", want, paths)
+		}
+	}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if seen[p] {
+			t.Errorf("two commands %q", p)
+		}
+		seen[p] = true
+	}
+	for _, p := range paths {
+		if c := byPath[p]; c.Op.Body != nil || c.Op.Entities == EntityRaw || (c.Group.Single() && c.Op.Method != "GET") {
+			t.Errorf("%s: a command for %s (a body, a file, or a write run by the bare group)", p, c.Op.ID)
+		}
 	}
 	flags := func(c *CLICommand) string {
 		var out []string
@@ -30,11 +46,12 @@ func TestCLIView(t *testing.T) {
 		return strings.Join(out, " ")
 	}
 	for path, want := range map[string]string{
-		"card transactions":      "card-no since until", // nextToken is the iterator's
-		"lessons list":           "semester",            // listMyLessonsBySemester
+		"card transactions":      "card-no since until", // start and limit are the iterator's
+		"lessons list":           "semester classes",    // listMyLessonsBySemester and its classes
+		"mail list":              "",                    // and --query (x-jaccount-open-query)
 		"lessons get":            "code",
 		"enterprise user-rights": "account",
-		"profile":                "",
+		"profile get":            "",
 	} {
 		if got := flags(byPath[path]); got != want {
 			t.Errorf("%s flags = %q, want %q", path, got, want)

@@ -90,7 +90,7 @@ func run(t *testing.T, dir string, args ...string) string {
 
 // TestNewOperationEndToEnd is the promise of the generator: adding an
 // endpoint is a YAML edit and go generate. It copies the module, adds to the
-// spec an operation it has never seen (GET /v1/me/circles, with its
+// spec an operation it has never seen (GET /v1/test/notes, with its
 // example) and test-only operations for the generator's other features,
 // runs go generate, and runs a test that calls the new typed methods against
 // the fake — which serves the examples — with no hand-written line of SDK
@@ -123,8 +123,8 @@ func TestNewOperationEndToEnd(t *testing.T) {
 	if err := os.WriteFile(specPath, []byte(s), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(spec), "/v1/me/circles") {
-		t.Fatal("the spec already has /v1/me/circles: pick an operation it has never seen")
+	if strings.Contains(string(spec), "/v1/test/notes") {
+		t.Fatal("the spec already has /v1/test/notes: pick an operation it has never seen")
 	}
 
 	run(t, tmp, "generate", "./...")
@@ -132,8 +132,8 @@ func TestNewOperationEndToEnd(t *testing.T) {
 	t.Logf("go generate ./... wrote %d files in api/", len(gen))
 	ops, err := os.ReadFile(filepath.Join(tmp, "api", "operations.gen.go"))
 	for _, sig := range []string{
-		"func (s *CirclesService) List(ctx context.Context, p CirclesListParams) (*List[Circle], error)",
-		"func (s *CirclesService) ListIter(ctx context.Context, p CirclesListParams) iter.Seq2[Circle, error]",
+		"func (s *NotesService) List(ctx context.Context, p NotesListParams) (*List[Note], error)",
+		"func (s *NotesService) ListIter(ctx context.Context, p NotesListParams) iter.Seq2[Note, error]",
 	} {
 		if err != nil || !bytes.Contains(ops, []byte(sig)) {
 			t.Fatalf("api/operations.gen.go lacks %s (%v)", sig, err)

@@ -36,9 +36,40 @@ type API struct {
 	// name. Load fills Name and Doc; AddModels checks them against package
 	// gen and adds the constants of each.
 	Models []*Model
-	// OpenEnums are the string enums marked x-jaccount-open-enum: the
-	// server may send values outside the listed ones.
-	OpenEnums []string
+	// OpenSets are the string schemas whose values are an open set
+	// (x-jaccount-known-values): gen declares the type and a constant per
+	// known value, and any other value decodes and encodes unchanged.
+	OpenSets []*OpenSet
+	// TimeFields are the model fields that hold a date or an instant
+	// (x-jaccount-time on a property): gen adds a method converting each.
+	TimeFields []*TimeField
+}
+
+// OpenSet is a string type whose documented values are known but not
+// exhaustive.
+type OpenSet struct {
+	// Name is the schema's (and the Go type's) name; Doc its description.
+	Name, Doc string
+	// Values are the known values, in the spec's order.
+	Values []*KnownValue
+}
+
+// KnownValue is one known value of an OpenSet.
+type KnownValue struct {
+	// Value is the wire value; GoName the constant's name; Doc what it
+	// means.
+	Value, GoName, Doc string
+}
+
+// TimeField is a model field holding a date or an instant.
+type TimeField struct {
+	// Model is the schema's Go type; Field the field's Go name; JSON its
+	// member name.
+	Model, Field, JSON string
+	// Unit is the field's wire form; Method the name of the converting
+	// method (Field + "At").
+	Unit   TimeUnit
+	Method string
 }
 
 // Server is one base URL and the Go client type that calls it. The spec's
@@ -119,6 +150,9 @@ const (
 	EntityList EntityKind = "list"
 	// EntityNone: nothing of use; the method returns only an error.
 	EntityNone EntityKind = "none"
+	// EntityRaw: the reply is not the envelope but a file or an image; the
+	// method returns its bytes and content type (*api.Blob).
+	EntityRaw EntityKind = "raw"
 )
 
 // Op is one operation.
@@ -156,8 +190,16 @@ type Op struct {
 	Paging *Paging
 	// Aliases are former Go names kept as deprecated wrappers.
 	Aliases Aliases
-	// Example is the 200 reply's example, compact JSON.
+	// Example is the 200 reply's example: compact JSON, or, for EntityRaw,
+	// the example body as a JSON string.
 	Example json.RawMessage
+	// MediaType is the content type of the 200 reply: application/json, or
+	// the file's or image's type for EntityRaw.
+	MediaType string
+	// OpenQuery marks an operation whose query parameters the available
+	// documentation does not list (x-jaccount-open-query): its params
+	// struct has a Query field of further parameters, sent as they are.
+	OpenQuery bool
 	// Deprecated mirrors the spec's deprecated flag.
 	Deprecated bool
 }
@@ -225,13 +267,14 @@ type Param struct {
 	Enum      []string
 }
 
-// Paged reports whether the parameter is one the paging iterator sets.
+// Paged reports whether the parameter is one of the paging's: the position
+// the iterator moves, or the page size.
 func (p *Param) Paged(op *Op) bool {
 	if op.Paging == nil {
 		return false
 	}
 	pg := op.Paging
-	return p.Name == pg.Token || p.Name == pg.Start || p.Name == pg.First || p.Name == pg.Offset
+	return p.Name == pg.Token || p.Name == pg.Start || p.Name == pg.First || p.Name == pg.Offset || p.Name == pg.Limit
 }
 
 // BodyKind is how a request body is encoded.

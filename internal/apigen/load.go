@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/token"
 	"net/url"
 	"regexp"
 	"slices"
@@ -23,7 +24,9 @@ const (
 	extPaging   = "x-jaccount-paging"
 	extAliases  = "x-jaccount-aliases"
 	extTime     = "x-jaccount-time"
-	extOpenEnum = "x-jaccount-open-enum"
+	extKnown    = "x-jaccount-known-values"
+	extOpenQ    = "x-jaccount-open-query"
+	extOpenEnum = "x-jaccount-open-enum" // replaced by x-jaccount-known-values
 	extClient   = "x-jaccount-client"
 	extGoName   = "x-go-name" // oapi-codegen's, honoured for parameters too
 	extCLIFlag  = "x-jaccount-cli-flag"
@@ -418,6 +421,7 @@ func (l *loader) operation(where, method, path string, item *openapi3.PathItem, 
 	}
 	l.security(where, op, o)
 	l.params(where, op, item, o)
+	l.extension(where, o.Extensions, extOpenQ, &op.OpenQuery)
 	l.body(where, op, o)
 	l.result(where, op, o)
 	l.paging(where, op, o)
@@ -617,34 +621,38 @@ func refName(ref string) string {
 func (l *loader) result(where string, op *Op, o *openapi3.Operation) {
 	var kind string
 	if !l.extension(where, o.Extensions, extEntities, &kind) {
-		l.fail("%s: %s is missing: say single, list or none (it is never guessed)", where, extEntities)
+		l.fail("%s: %s is missing: say single, list, none or raw (it is never guessed)", where, extEntities)
 		return
 	}
 	op.Entities = EntityKind(kind)
-	if !slices.Contains([]EntityKind{EntitySingle, EntityList, EntityNone}, op.Entities) {
-		l.fail("%s: %s is %q, want single, list or none", where, extEntities, kind)
+	if !slices.Contains([]EntityKind{EntitySingle, EntityList, EntityNone, EntityRaw}, op.Entities) {
+		l.fail("%s: %s is %q, want single, list, none or raw", where, extEntities, kind)
 		return
 	}
 	ok := o.Responses.Status(200)
-	if ok == nil || ok.Value == nil || ok.Value.Content.Get("application/json") == nil {
-		l.fail("%s: no application/json 200 response", where)
+	if ok == nil || ok.Value == nil || len(ok.Value.Content) == 0 {
+		l.fail("%s: no 200 response with content", where)
+		return
+	}
+	if op.Entities == EntityRaw {
+		l.rawResult(where, op, ok.Value)
 		return
 	}
 	media := ok.Value.Content.Get("application/json")
+	if media == nil || len(ok.Value.Content) != 1 {
+		l.fail("%s: the 200 response must be application/json only (or say %s: raw)", where, extEntities)
+		return
+	}
+	op.MediaType = "application/json"
 	if op.Entities != EntityNone {
 		op.Entity = entityOf(media.Schema)
 		if op.Entity == "" {
 			l.fail("%s: the 200 schema has no entities array whose items $ref a component schema", where)
 		}
 	}
-	var ex any
-	switch {
-	case media.Example != nil:
-		ex = media.Example
-	case len(media.Examples) > 0:
-		ex = media.Examples[sortedKeys(media.Examples)[0]].Value.Value
-	default:
-		l.fail("%s: the 200 reply has no example (the fake serves it)", where)
+	ex, found := successExample(media)
+	if !found {
+		l.fail("%s: the 200 reply has no example that is a successful envelope (an object with errno 0); the fake serves it", where)
 		return
 	}
 	b, err := json.Marshal(ex)
@@ -653,12 +661,9 @@ func (l *loader) result(where string, op *Op, o *openapi3.Operation) {
 		return
 	}
 	var env struct {
-		Errno    *int              `json:"errno"`
 		Entities []json.RawMessage `json:"entities"`
 	}
-	if err := json.Unmarshal(b, &env); err != nil || env.Errno == nil || *env.Errno != 0 {
-		l.fail("%s: the example is not a successful envelope (an object with errno 0)", where)
-	}
+	_ = json.Unmarshal(b, &env)
 	if op.Entities != EntityNone && env.Entities == nil {
 		l.fail("%s: the example has no entities array", where)
 	}
@@ -666,6 +671,50 @@ func (l *loader) result(where string, op *Op, o *openapi3.Operation) {
 		l.fail("%s: the example of a single-entity operation has no entity", where)
 	}
 	op.Example = b
+}
+
+// successExample returns the example the fake serves: the media type's
+// example, else the first of its named examples (by name) that is a
+// successful envelope. Other named examples may show failures.
+func successExample(media *openapi3.MediaType) (any, bool) {
+	success := func(v any) bool {
+		b, err := json.Marshal(v)
+		var env struct {
+			Errno *int `json:"errno"`
+		}
+		return err == nil && json.Unmarshal(b, &env) == nil && env.Errno != nil && *env.Errno == 0
+	}
+	if media.Example != nil {
+		return media.Example, success(media.Example)
+	}
+	for _, name := range sortedKeys(media.Examples) {
+		if ex := media.Examples[name]; ex != nil && ex.Value != nil && success(ex.Value.Value) {
+			return ex.Value.Value, true
+		}
+	}
+	return nil, false
+}
+
+// rawResult reads the 200 reply of an operation that answers a file or an
+// image instead of the envelope: one media type other than JSON, a binary
+// string schema, and an example body (a string) for the fake.
+func (l *loader) rawResult(where string, op *Op, resp *openapi3.Response) {
+	if len(resp.Content) != 1 || resp.Content.Get("application/json") != nil {
+		l.fail("%s: a raw reply must have exactly one media type, not application/json", where)
+		return
+	}
+	for mt, media := range resp.Content {
+		op.MediaType = mt
+		if media.Schema == nil || media.Schema.Value == nil || !media.Schema.Value.Type.Is("string") || media.Schema.Value.Format != "binary" {
+			l.fail("%s: the raw reply's schema must be {type: string, format: binary}", where)
+		}
+		ex, ok := media.Example.(string)
+		if !ok {
+			l.fail("%s: the raw reply needs an example body (a string; the fake serves it)", where)
+			return
+		}
+		op.Example, _ = json.Marshal(ex)
+	}
 }
 
 // entityOf finds the entities array of an envelope schema (walking allOf)
@@ -780,7 +829,7 @@ func (op *Op) Optional() []*Param {
 }
 
 // HasParamsStruct reports whether the method takes a params struct.
-func (op *Op) HasParamsStruct() bool { return len(op.Optional()) > 0 }
+func (op *Op) HasParamsStruct() bool { return len(op.Optional()) > 0 || op.OpenQuery }
 
 // ParamsType is the name of the params struct: service, method, "Params".
 func (op *Op) ParamsType() string { return op.Service.Name + op.Name + "Params" }
@@ -808,16 +857,85 @@ func (l *loader) models() {
 		if ref.Value == nil || isEnvelope(ref) {
 			continue
 		}
-		doc, _, _ := strings.Cut(strings.TrimSpace(ref.Value.Description), "\n\n")
+		s := ref.Value
+		doc, _, _ := strings.Cut(strings.TrimSpace(s.Description), "\n\n")
 		l.api.Models = append(l.api.Models, &Model{Name: name, Doc: strings.Join(strings.Fields(doc), " ")})
-		var open bool
-		if l.extension("schema "+name, ref.Value.Extensions, extOpenEnum, &open) && open {
-			if !ref.Value.Type.Is("string") || len(ref.Value.Enum) == 0 {
-				l.fail("schema %s: %s needs a string enum", name, extOpenEnum)
-			}
-			l.api.OpenEnums = append(l.api.OpenEnums, name)
+		where := "schema " + name
+		if _, ok := s.Extensions[extOpenEnum]; ok {
+			l.fail("%s: %s is replaced by %s (and no enum: the set is open)", where, extOpenEnum, extKnown)
+		}
+		l.openSet(where, name, s)
+		_, handWritten := s.Extensions["x-go-type"] // a wire type keeps its JSON itself
+		if s.Type.Is("object") && len(s.Properties) > 0 && !hasAdditional(s) && !handWritten {
+			l.fail("%s: an object model needs additionalProperties (true), so that members the spec does not know survive a decode and re-encode", where)
+		}
+		for _, prop := range sortedKeys(s.Properties) {
+			l.timeField(where, name, prop, s.Properties[prop])
 		}
 	}
+}
+
+func hasAdditional(s *openapi3.Schema) bool {
+	a := s.AdditionalProperties
+	return (a.Has != nil && *a.Has) || a.Schema != nil
+}
+
+// openSet reads x-jaccount-known-values: a string schema without enum whose
+// documented values are listed but not exhaustive.
+func (l *loader) openSet(where, name string, s *openapi3.Schema) {
+	var vals []struct {
+		Value       string `json:"value"`
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}
+	if !l.extension(where, s.Extensions, extKnown, &vals) {
+		return
+	}
+	if !s.Type.Is("string") || len(s.Enum) > 0 {
+		l.fail("%s: %s needs a string schema without enum (an enum would close the set)", where, extKnown)
+		return
+	}
+	set := &OpenSet{Name: name, Doc: strings.TrimSpace(s.Description)}
+	seen := map[string]bool{}
+	for _, v := range vals {
+		kv := &KnownValue{Value: v.Value, GoName: v.Name, Doc: v.Description}
+		if kv.GoName == "" {
+			kv.GoName = name + GoName(v.Value)
+		}
+		if v.Value == "" || seen[v.Value] || seen[kv.GoName] || !token.IsIdentifier(kv.GoName) {
+			l.fail("%s: %s: value %q (%s) is empty, repeated or badly named", where, extKnown, v.Value, kv.GoName)
+			continue
+		}
+		seen[v.Value], seen[kv.GoName] = true, true
+		set.Values = append(set.Values, kv)
+	}
+	l.api.OpenSets = append(l.api.OpenSets, set)
+}
+
+// timeField reads x-jaccount-time on a model's property.
+func (l *loader) timeField(where, model, prop string, ref *openapi3.SchemaRef) {
+	if ref == nil || ref.Value == nil {
+		return
+	}
+	var unit TimeUnit
+	if !l.extension(where+"."+prop, ref.Value.Extensions, extTime, &unit) {
+		return
+	}
+	s := ref.Value
+	integer := s.Type.Is("integer") && s.Format == "int64"
+	switch {
+	case (unit == TimeEpochMillis || unit == TimeEpochSeconds) && integer:
+	case (unit == TimeDate || unit == TimeCompactDate || unit == TimeDateTime) && s.Type.Is("string"):
+	default:
+		l.fail("%s.%s: %s %q does not fit the property (epoch units need an int64 integer, date units a string)", where, prop, extTime, unit)
+		return
+	}
+	field := FieldName(prop)
+	var goName string
+	if l.extension(where+"."+prop, s.Extensions, extGoName, &goName) {
+		field = goName
+	}
+	l.api.TimeFields = append(l.api.TimeFields, &TimeField{Model: model, Field: field, JSON: prop, Unit: unit, Method: field + "At"})
 }
 
 // isEnvelope reports whether a schema is the reply envelope or built on it

@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,23 +15,57 @@ import (
 // AddModels checks every model of a against the Go package in genDir (the
 // oapi-codegen output) and records the constants of each model's type, the
 // enum values that package api re-exports. A schema without a type in gen
-// is an error: the spec and gen are out of step.
+// is an error: the spec and gen are out of step. The open sets are types
+// apigen itself writes into gen (oapi-codegen.yaml excludes them), so their
+// constants come from the spec; apigen's own files in genDir are not read.
 func AddModels(a *API, genDir string) error {
-	types, consts, err := declarations(genDir, func(name string) bool { return strings.HasSuffix(name, ".gen.go") })
+	own := map[string]bool{}
+	for file := range Outputs {
+		if dir, name := path.Split(file); dir == "gen/" {
+			own[name] = true
+		}
+	}
+	decl, err := declarations(genDir, func(name string) bool { return strings.HasSuffix(name, ".gen.go") && !own[name] })
 	if err != nil {
 		return err
 	}
-	var missing []string
+	sets := map[string]*OpenSet{}
+	for _, s := range a.OpenSets {
+		sets[s.Name] = s
+	}
+	var missing, clash []string
 	for _, m := range a.Models {
-		if !types[m.Name] {
+		if set := sets[m.Name]; set != nil {
+			if decl.types[m.Name] {
+				clash = append(clash, m.Name)
+			}
+			for _, v := range set.Values {
+				m.Consts = append(m.Consts, v.GoName)
+			}
+			slices.Sort(m.Consts)
+			continue
+		}
+		if !decl.types[m.Name] {
 			missing = append(missing, m.Name)
 			continue
 		}
-		m.Consts = consts[m.Name]
+		m.Consts = decl.consts[m.Name]
 		slices.Sort(m.Consts)
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("apigen: %s has no type for schema(s) %s; run oapi-codegen first", genDir, strings.Join(missing, ", "))
+	}
+	if len(clash) > 0 {
+		return fmt.Errorf("apigen: oapi-codegen declared the open set(s) %s, which apigen writes; list them under exclude-schemas in openapi/oapi-codegen.yaml", strings.Join(clash, ", "))
+	}
+	var badFields []string
+	for _, f := range a.TimeFields {
+		if !decl.fields[f.Model][f.Field] {
+			badFields = append(badFields, f.Model+"."+f.Field)
+		}
+	}
+	if len(badFields) > 0 {
+		return fmt.Errorf("apigen: x-jaccount-time names field(s) %s, which gen does not declare", strings.Join(badFields, ", "))
 	}
 	return nil
 }
@@ -38,17 +73,17 @@ func AddModels(a *API, genDir string) error {
 // CheckNames reports the names the generated api files would declare that
 // the package's hand-written files in apiDir already declare.
 func CheckNames(a *API, apiDir string) error {
-	types, consts, err := declarations(apiDir, func(name string) bool {
+	decl, err := declarations(apiDir, func(name string) bool {
 		return !strings.HasSuffix(name, ".gen.go") && !strings.HasSuffix(name, "_test.go")
 	})
 	if err != nil {
 		return err
 	}
 	taken := map[string]bool{}
-	for t := range types {
+	for t := range decl.types {
 		taken[t] = true
 	}
-	for _, cs := range consts {
+	for _, cs := range decl.consts {
 		for _, c := range cs {
 			taken[c] = true
 		}
@@ -99,15 +134,23 @@ func GeneratedNames(a *API) []string {
 	return out
 }
 
-// declarations parses the Go files of dir that keep selects and returns the
-// package-level type names, and the constants of each type (untyped
-// constants under "").
-func declarations(dir string, keep func(string) bool) (types map[string]bool, consts map[string][]string, err error) {
+// decls are the package-level declarations of some Go files.
+type decls struct {
+	// types are the type names; consts the constants of each type
+	// (untyped constants, variables and functions under ""); fields the
+	// field names of each struct type.
+	types  map[string]bool
+	consts map[string][]string
+	fields map[string]map[string]bool
+}
+
+// declarations parses the Go files of dir that keep selects.
+func declarations(dir string, keep func(string) bool) (*decls, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("apigen: %w", err)
+		return nil, fmt.Errorf("apigen: %w", err)
 	}
-	types, consts = map[string]bool{}, map[string][]string{}
+	d := &decls{types: map[string]bool{}, consts: map[string][]string{}, fields: map[string]map[string]bool{}}
 	fset := token.NewFileSet()
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || !keep(e.Name()) {
@@ -115,20 +158,29 @@ func declarations(dir string, keep func(string) bool) (types map[string]bool, co
 		}
 		f, err := parser.ParseFile(fset, filepath.Join(dir, e.Name()), nil, parser.SkipObjectResolution)
 		if err != nil {
-			return nil, nil, fmt.Errorf("apigen: %w", err)
+			return nil, fmt.Errorf("apigen: %w", err)
 		}
-		for _, d := range f.Decls {
-			gd, ok := d.(*ast.GenDecl)
+		for _, decl := range f.Decls {
+			gd, ok := decl.(*ast.GenDecl)
 			if !ok {
-				if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
-					consts[""] = append(consts[""], fd.Name.Name) // functions share the name space
+				if fd, ok := decl.(*ast.FuncDecl); ok && fd.Recv == nil {
+					d.consts[""] = append(d.consts[""], fd.Name.Name) // functions share the name space
 				}
 				continue
 			}
 			for _, spec := range gd.Specs {
 				switch s := spec.(type) {
 				case *ast.TypeSpec:
-					types[s.Name.Name] = true
+					d.types[s.Name.Name] = true
+					if st, ok := s.Type.(*ast.StructType); ok {
+						fs := map[string]bool{}
+						for _, fld := range st.Fields.List {
+							for _, n := range fld.Names {
+								fs[n.Name] = true
+							}
+						}
+						d.fields[s.Name.Name] = fs
+					}
 				case *ast.ValueSpec:
 					typ := ""
 					if id, ok := s.Type.(*ast.Ident); ok {
@@ -136,14 +188,14 @@ func declarations(dir string, keep func(string) bool) (types map[string]bool, co
 					}
 					for _, n := range s.Names {
 						if gd.Tok == token.CONST && n.IsExported() {
-							consts[typ] = append(consts[typ], n.Name)
+							d.consts[typ] = append(d.consts[typ], n.Name)
 						} else {
-							consts[""] = append(consts[""], n.Name)
+							d.consts[""] = append(d.consts[""], n.Name)
 						}
 					}
 				}
 			}
 		}
 	}
-	return types, consts, nil
+	return d, nil
 }

@@ -231,3 +231,22 @@ func ConstName(symbol string) string {
 	}
 	return b.String()
 }
+
+// FieldName is the Go name oapi-codegen gives the field of a JSON member:
+// the member name with its first letter, and each letter after a separator,
+// in capitals, separators dropped ("createDate" gives CreateDate, "id" Id).
+// AddModels checks the result against the generated struct.
+func FieldName(member string) string {
+	var b strings.Builder
+	capNext := true
+	for _, r := range strings.TrimSpace(member) {
+		switch {
+		case unicode.IsLetter(r) && capNext:
+			b.WriteRune(unicode.ToUpper(r))
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(r)
+		}
+		capNext = strings.ContainsRune("-_ .+:;~(){}[]", r)
+	}
+	return b.String()
+}

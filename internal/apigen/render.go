@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Header starts every generated file; it matches the Go convention for
@@ -29,6 +31,7 @@ var Outputs = map[string]string{
 	"api/errnos.gen.go":          "api_errnos.tmpl",
 	"api/models.gen.go":          "api_models.tmpl",
 	"gen/enums.gen.go":           "gen_enums.tmpl",
+	"gen/times.gen.go":           "gen_times.tmpl",
 	"jaccounttest/routes.gen.go": "fake_routes.tmpl",
 	// The jaccount CLI's per-operation commands (a nested module).
 	"cmd/jaccount/internal/cli/commands.gen.go": "cli_commands.tmpl",
@@ -102,6 +105,8 @@ var funcs = template.FuncMap{
 	"needsTime":   needsTime,
 	"needsRegexp": needsRegexp,
 	"needsIter":   needsIter,
+	"needsURL":    needsURL,
+	"knownDoc":    knownDoc,
 	"iterDoc":     iterDoc,
 }
 
@@ -128,10 +133,11 @@ func comment(text string) string {
 }
 
 func lowerFirst(s string) string {
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
 		return s
 	}
-	return strings.ToLower(s[:1]) + s[1:]
+	return string(unicode.ToLower(r)) + s[n:]
 }
 
 // sentence ends s with a full stop unless it already ends a sentence.
@@ -159,6 +165,12 @@ func methodDoc(op *Op) string {
 	facts = append(facts, securityText(op))
 	if op.Paging != nil {
 		facts = append(facts, "Pages: "+pagingText(op)+"; "+op.Name+"Iter walks every page.")
+	}
+	if op.Entities == EntityRaw {
+		facts = append(facts, "The reply is not the envelope but the "+op.MediaType+" body itself, returned as a Blob.")
+	}
+	if op.OpenQuery {
+		facts = append(facts, "The documentation available does not list its query parameters: pass them in the params' Query.")
 	}
 	if op.Deprecated {
 		facts = append(facts, "The documentation marks the operation deprecated.")
@@ -329,6 +341,8 @@ func resultType(op *Op) string {
 		return "(*" + op.Entity + ", error)"
 	case EntityList:
 		return "(*List[" + op.Entity + "], error)"
+	case EntityRaw:
+		return "(*Blob, error)"
 	}
 	return "error"
 }
@@ -485,6 +499,9 @@ func queryStmts(op *Op) string {
 			fmt.Fprintf(&b, "\tq = q.ints(%q, %s)\n", p.Name, v)
 		}
 	}
+	if op.OpenQuery {
+		b.WriteString("\tq = q.values(p.Query)\n")
+	}
 	if b.Len() == 0 {
 		return ""
 	}
@@ -521,8 +538,12 @@ func callExpr(op *Op) string {
 	}
 	method := "http.Method" + strings.ToUpper(op.Method[:1]) + strings.ToLower(op.Method[1:])
 	fn := map[EntityKind]string{EntitySingle: "callOne[" + op.Entity + "]", EntityList: "callList[" + op.Entity + "]",
-		EntityNone: "callNone"}[op.Entities]
-	return fn + "(ctx, &s.c.core, " + method + ", " + pathExpr(op) + ", " + query + ", " + body + ")"
+		EntityNone: "callNone", EntityRaw: "callRaw"}[op.Entities]
+	extra := ""
+	if op.Entities == EntityRaw {
+		extra = ", " + strconv.Quote(op.MediaType)
+	}
+	return fn + "(ctx, &s.c.core, " + method + ", " + pathExpr(op) + ", " + query + ", " + body + extra + ")"
 }
 
 // pagerExpr is the body of an operation's iterator.
@@ -624,6 +645,35 @@ func needsTime(a *API) bool {
 
 func needsRegexp(a *API) bool { return patterns(a) != "" }
 
+func needsURL(a *API) bool {
+	return slices.ContainsFunc(a.Ops, func(op *Op) bool { return op.OpenQuery })
+}
+
+// knownDoc is the doc comment of a known value's constant.
+func knownDoc(v *KnownValue) string {
+	text := v.GoName + " is " + strconv.Quote(v.Value)
+	if v.Doc != "" {
+		text += ": " + sentence(v.Doc)
+	} else {
+		text += "."
+	}
+	return comment(text)
+}
+
+// timeFieldFunc is the package wire function that converts a field.
+func timeFieldFunc(f *TimeField) string {
+	return map[TimeUnit]string{
+		TimeEpochMillis: "EpochMillis", TimeEpochSeconds: "EpochSeconds", TimeDate: "Date",
+		TimeCompactDate: "CompactDate", TimeDateTime: "DateTime",
+	}[f.Unit]
+}
+
+// timeFieldDoc is the doc comment of a field's converting method.
+func timeFieldDoc(f *TimeField) string {
+	return comment(f.Method + " returns " + f.Field + " (the member " + f.JSON + ", " + timeText[f.Unit] +
+		") as a time.Time; ok is false when it is absent or cannot be read.")
+}
+
 func needsIter(a *API) bool {
 	return slices.ContainsFunc(a.Ops, func(op *Op) bool { return op.Paging != nil })
 }
@@ -644,4 +694,6 @@ func init() {
 	funcs["callArgs"] = callArgs
 	funcs["goType"] = goType
 	funcs["exampleGo"] = func(op *Op) string { return strconv.Quote(string(op.Example)) }
+	funcs["timeFieldFunc"] = timeFieldFunc
+	funcs["timeFieldDoc"] = timeFieldDoc
 }

@@ -36,7 +36,7 @@ func TestRenderMinimal(t *testing.T) {
 		"api/client.gen.go":          {"Things *ThingsService", "c.Things = (*ThingsService)(&c.common)"},
 		"api/paths.gen.go":           {`PathThingsGet = "/v1/things/{id}" // GET, Things.Get (getThing)`},
 		"api/scopes.gen.go":          {`ScopeOpenID Scope = "openid"`, "{0, []GrantType{GrantAuthorizationCode, GrantClientCredentials}}"},
-		"api/errnos.gen.go":          {"ErrnoBadParameters = 10001", `return "BAD_PARAMETERS"`},
+		"api/errnos.gen.go":          {"ErrnoBadParameters Errno = 10001", `return "BAD_PARAMETERS"`},
 		"api/models.gen.go":          {"type Thing = gen.Thing"},
 		"jaccounttest/routes.gen.go": {`id:       "getThing"`, `security: [][]string{{"basic"}}`, `\"name\":\"a\"`},
 	}

@@ -248,7 +248,7 @@ func (a *app) rawCall(ctx context.Context, c *api.Client, call *apiCall) error {
 	if resp.StatusCode/100 != 2 || env.Errno != nil && *env.Errno != 0 {
 		e := &api.Error{Method: call.method, Path: call.path, StatusCode: resp.StatusCode, Message: http.StatusText(resp.StatusCode)}
 		if env.Errno != nil {
-			e.Errno, e.Message = *env.Errno, clean(env.Error)
+			e.Errno, e.Message = api.Errno(*env.Errno), clean(env.Error)
 		}
 		return a.apiErr(e)
 	}

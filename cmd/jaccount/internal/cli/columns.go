@@ -58,8 +58,22 @@ func isLeafMarshaler(t reflect.Type) bool {
 		t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType)
 }
 
+// isModel reports whether t is one of gen's object models: a struct whose
+// own JSON methods only keep the members it does not know (in its
+// AdditionalProperties), so that it is flattened like any struct.
+func isModel(t reflect.Type) bool {
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	f, ok := t.FieldByName("AdditionalProperties")
+	return ok && f.Type.Kind() == reflect.Map && f.Tag.Get("json") == "-"
+}
+
 // isLeaf reports whether values of t are one column.
 func isLeaf(t reflect.Type) bool {
+	if isModel(t) {
+		return false
+	}
 	if t == timeType || isLeafMarshaler(t) {
 		return true
 	}

@@ -10,25 +10,111 @@ import (
 
 // operations are the spec's operations, for `jaccount api`.
 var operations = []operation{
+	{id: "addEnterprisePositionUser", method: "PUT", path: "/v1/enterprise/position/{dept}:{post}/users", entities: "none", pathParams: []string{"dept", "post"}},
+	{id: "cancelFinanceAppointment", method: "DELETE", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "none", pathParams: []string{"businessType", "businessNo"}},
+	{id: "completeFinanceAppointment", method: "POST", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "list", pathParams: []string{"businessType", "businessNo"}},
+	{id: "createCalendarEvent", method: "POST", path: "/v1/calendar/event", entities: "list"},
+	{id: "deleteCalendarEvent", method: "DELETE", path: "/v1/calendar/event/{id}", entities: "none", pathParams: []string{"id"}},
+	{id: "downloadFile", method: "GET", path: "/v1/file/{id}", entities: "raw", pathParams: []string{"id"}},
+	{id: "findCards", method: "GET", path: "/v1/card", entities: "list"},
+	{id: "freezeCard", method: "POST", path: "/v1/card", entities: "list"},
+	{id: "getBarcode", method: "GET", path: "/v1/barcode/{type}/{value}.{imageType}", entities: "raw", pathParams: []string{"type", "value", "imageType"}},
+	{id: "getBarcodeQR", method: "GET", path: "/v1/barcode/qr/{fileName}.{imageType}", entities: "raw", pathParams: []string{"fileName", "imageType"}},
+	{id: "getEnterpriseCalendar", method: "GET", path: "/v1/enterprise/calendar", entities: "list"},
+	{id: "getFileEdit", method: "GET", path: "/v1/file/edit", entities: "list"},
+	{id: "getFileMeta", method: "GET", path: "/v1/file/{id}/meta", entities: "single", pathParams: []string{"id"}},
+	{id: "getFilePreview", method: "GET", path: "/v1/file/preview", entities: "list"},
+	{id: "getFileThumbnail", method: "GET", path: "/v1/file/{id}/thumb/{size}", entities: "raw", pathParams: []string{"id", "size"}},
+	{id: "getFinanceAppointment", method: "GET", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "single", pathParams: []string{"businessType", "businessNo"}},
 	{id: "getLesson", method: "GET", path: "/v1/lesson/{code}", entities: "single", pathParams: []string{"code"}},
 	{id: "getMyCard", method: "GET", path: "/v1/me/card", entities: "single"},
+	{id: "getMyCardPhoto", method: "GET", path: "/v1/me/card/photo", entities: "single"},
+	{id: "getMyCardRecharge", method: "GET", path: "/v1/me/card/recharge/{id}", entities: "single", pathParams: []string{"id"}},
+	{id: "getMyCardTransfer", method: "GET", path: "/v1/me/card/transfer", entities: "list"},
+	{id: "getMyCardUser", method: "GET", path: "/v1/me/card/user", entities: "single"},
+	{id: "getMyGPA", method: "GET", path: "/v1/gpa", entities: "single"},
 	{id: "getMyProfile", method: "GET", path: "/v1/me/profile", entities: "single"},
+	{id: "getNotificationStatus", method: "GET", path: "/v1/notification/status", entities: "list"},
+	{id: "getUnicodeAdvertising", method: "GET", path: "/v1/unicode/identity/advertising", entities: "list"},
+	{id: "getUnicodeIdentity", method: "GET", path: "/v1/unicode/identity", entities: "single"},
+	{id: "getUnicodeParameters", method: "GET", path: "/v1/unicode/parameters", entities: "list"},
+	{id: "getUnicodePay", method: "GET", path: "/v1/unicode/pay", entities: "list"},
 	{id: "getUserPositions", method: "GET", path: "/v1/enterprise/user/positions", entities: "single"},
+	{id: "getUserProfile", method: "GET", path: "/v1/profile/{id}", entities: "single", pathParams: []string{"id"}},
 	{id: "getUserRights", method: "GET", path: "/v1/enterprise/user/rights", entities: "list"},
+	{id: "listEnterpriseDepartments", method: "GET", path: "/v1/enterprise/organizes", entities: "list"},
+	{id: "listEnterprisePositionUsers", method: "GET", path: "/v1/enterprise/position/{dept}:{post}:{biz}/users", entities: "list", pathParams: []string{"dept", "post", "biz"}},
+	{id: "listFinanceAppointments", method: "GET", path: "/v1/finance/appointments/{businessType}", entities: "list", pathParams: []string{"businessType"}},
+	{id: "listMails", method: "GET", path: "/v1/mails", entities: "list"},
+	{id: "listMailsByState", method: "GET", path: "/v1/mails/{state}", entities: "list", pathParams: []string{"state"}},
+	{id: "listMyCardRecharges", method: "GET", path: "/v1/me/card/recharge", entities: "list"},
 	{id: "listMyCardTransactions", method: "GET", path: "/v1/me/card/transactions", entities: "list"},
+	{id: "listMyCircles", method: "GET", path: "/v1/me/circles", entities: "list"},
 	{id: "listMyExaminations", method: "GET", path: "/v1/me/examinations", entities: "list"},
+	{id: "listMyExaminationsBySemester", method: "GET", path: "/v1/me/examinations/{semester}", entities: "list", pathParams: []string{"semester"}},
 	{id: "listMyLessons", method: "GET", path: "/v1/me/lessons", entities: "list"},
 	{id: "listMyLessonsBySemester", method: "GET", path: "/v1/me/lessons/{semester}", entities: "list", pathParams: []string{"semester"}},
+	{id: "listUnicodeTransactions", method: "GET", path: "/v1/unicode/transactions", entities: "list"},
+	{id: "markMail", method: "POST", path: "/v1/mail/{mailId}", entities: "list", pathParams: []string{"mailId"}},
+	{id: "markNotificationStatus", method: "POST", path: "/v1/notification/status", entities: "list"},
+	{id: "openMyCard", method: "PUT", path: "/v1/me/card", entities: "list"},
+	{id: "openUnicode", method: "POST", path: "/v1/unicode", entities: "list"},
+	{id: "rechargeMyCard", method: "POST", path: "/v1/me/card/recharge", entities: "single"},
+	{id: "removeEnterprisePositionUser", method: "DELETE", path: "/v1/enterprise/position/{dept}:{post}/users", entities: "none", pathParams: []string{"dept", "post"}},
+	{id: "replaceFile", method: "POST", path: "/v1/file/{id}", entities: "list", pathParams: []string{"id"}},
+	{id: "reportFoundLostCard", method: "POST", path: "/v1/card/foundLostCard", entities: "list"},
+	{id: "sendMail", method: "PUT", path: "/v1/mail", entities: "list"},
+	{id: "sendNotification", method: "PUT", path: "/v1/notification", entities: "list"},
+	{id: "sendTaskMessage", method: "POST", path: "/v2/task/message", entities: "list"},
+	{id: "setFileMeta", method: "POST", path: "/v1/file/{id}/meta", entities: "list", pathParams: []string{"id"}},
+	{id: "setMyCard", method: "POST", path: "/v1/me/card", entities: "list"},
+	{id: "setMyCardPhoto", method: "POST", path: "/v1/me/card/photo", entities: "list"},
+	{id: "signSignature", method: "POST", path: "/v1/signature/{eSignCode}", entities: "list", pathParams: []string{"eSignCode"}},
+	{id: "submitFinanceAppointment", method: "PUT", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "list", pathParams: []string{"businessType", "businessNo"}},
+	{id: "transferMyCard", method: "POST", path: "/v1/me/card/transfer", entities: "list"},
+	{id: "uploadFile", method: "PUT", path: "/v1/file", entities: "list"},
+	{id: "validateUnicode", method: "GET", path: "/v1/unicode", entities: "list"},
 }
 
 // opCommands returns the per-operation commands, grouped by tag.
 func (a *app) opCommands() []*cobra.Command {
 	var out []*cobra.Command
-	out = append(out, a.cmdProfileGet())
 	{
-		g := &cobra.Command{Use: "enterprise", Short: "Enterprise (organisation) data about a user (岗位与权限)", Args: cobra.NoArgs}
+		g := &cobra.Command{Use: "profile", Short: "Profiles (个人信息): the signed-in user's, or any user's by account or id", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdProfileGet())
+		g.AddCommand(a.cmdProfileGetUser())
+		out = append(out, g)
+	}
+	{
+		g := &cobra.Command{Use: "enterprise", Short: "Enterprise data (岗位、权限、组织机构、校历): positions, rights, departments and the school calendar", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdEnterpriseAddPositionUser())
+		g.AddCommand(a.cmdEnterpriseGetCalendar())
 		g.AddCommand(a.cmdEnterpriseGetUserPositions())
 		g.AddCommand(a.cmdEnterpriseGetUserRights())
+		g.AddCommand(a.cmdEnterpriseListDepartments())
+		g.AddCommand(a.cmdEnterpriseListPositionUsers())
+		g.AddCommand(a.cmdEnterpriseRemovePositionUser())
+		out = append(out, g)
+	}
+	{
+		g := &cobra.Command{Use: "file", Short: "File storage (文件): upload, download, metadata, thumbnails, WPS preview and edit", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdFileGetEdit())
+		g.AddCommand(a.cmdFileGetMeta())
+		g.AddCommand(a.cmdFileGetPreview())
+		out = append(out, g)
+	}
+	out = append(out, a.cmdNotificationGetStatus())
+	{
+		g := &cobra.Command{Use: "mail", Short: "Campus mail (邮件): reading, sending and marking mail", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdMailList())
+		g.AddCommand(a.cmdMailListByState())
+		out = append(out, g)
+	}
+	{
+		g := &cobra.Command{Use: "finance", Short: "Finance appointments (财务预约): the business items of the finance office", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdFinanceCancelAppointment())
+		g.AddCommand(a.cmdFinanceGetAppointment())
+		g.AddCommand(a.cmdFinanceListAppointments())
 		out = append(out, g)
 	}
 	{
@@ -38,28 +124,54 @@ func (a *app) opCommands() []*cobra.Command {
 		out = append(out, g)
 	}
 	out = append(out, a.cmdExaminationsList())
+	out = append(out, a.cmdGPAGet())
 	{
-		g := &cobra.Command{Use: "card", Short: "Campus card (校园卡) information and transactions", Args: cobra.NoArgs}
+		g := &cobra.Command{Use: "card", Short: "The campus card (校园卡): information, transactions, photo, top-up, transfer, freezing", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdCardFind())
 		g.AddCommand(a.cmdCardGet())
+		g.AddCommand(a.cmdCardGetPhoto())
+		g.AddCommand(a.cmdCardGetRecharge())
+		g.AddCommand(a.cmdCardGetTransfer())
+		g.AddCommand(a.cmdCardGetUser())
+		g.AddCommand(a.cmdCardListRecharges())
 		g.AddCommand(a.cmdCardListTransactions())
 		out = append(out, g)
 	}
+	{
+		g := &cobra.Command{Use: "unicode", Short: "思源码 (Siyuan code), the campus identity and payment QR code", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdUnicodeGetAdvertising())
+		g.AddCommand(a.cmdUnicodeGetIdentity())
+		g.AddCommand(a.cmdUnicodeGetParameters())
+		g.AddCommand(a.cmdUnicodeGetPay())
+		g.AddCommand(a.cmdUnicodeListTransactions())
+		g.AddCommand(a.cmdUnicodeOpen())
+		g.AddCommand(a.cmdUnicodeValidate())
+		out = append(out, g)
+	}
+	{
+		g := &cobra.Command{Use: "calendar", Short: "Calendar events (日程安排) synchronised into the campus calendar", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdCalendarDeleteEvent())
+		out = append(out, g)
+	}
+	out = append(out, a.cmdCirclesList())
 	return out
 }
 
-// cmdProfileGet is `jaccount profile` (getMyProfile).
+// cmdProfileGet is `jaccount profile get` (getMyProfile).
 func (a *app) cmdProfileGet() *cobra.Command {
 	var (
 		format string
 	)
 	cmd := &cobra.Command{
-		Use:   "profile",
+		Use:   "get",
 		Short: "Get the signed-in user's profile",
 		Long: `Get the signed-in user's profile.
 
-Returns the profile of the user the access token belongs to, as a one-element entities array.
-Which fields are filled depends on the scopes granted (basic < essential < profile <
-privacy). Grant type: authorization code.
+Returns the profile of the user the access token belongs to, as a one-element entities array. Which fields
+are filled depends on the scopes granted (basic < essential < profile < privacy); essential
+already brings the identities. A team account (集体账号) has no id and no identities; organize may be
+{}; userType is an open set (freshman occurs). The examples are the documentation's minimal one and
+anonymised real replies (a freshman, a team account, a student with an alumni identity, an outside user).
 
 Operation getMyProfile: GET /v1/me/profile. Scopes: basic, essential, profile, privacy. Documentation: https://developer.sjtu.edu.cn/api/profile.html`,
 		Args:        cobra.NoArgs,
@@ -78,6 +190,117 @@ Operation getMyProfile: GET /v1/me/profile. Scopes: basic, essential, profile, p
 	return cmd
 }
 
+// cmdProfileGetUser is `jaccount profile user` (getUserProfile).
+func (a *app) cmdProfileGetUser() *cobra.Command {
+	var (
+		format       string
+		argGetUserID string
+	)
+	cmd := &cobra.Command{
+		Use:   "user",
+		Short: "Get a user's profile by account or id",
+		Long: `Get a user's profile by account or id.
+
+Returns the profile of the user named by id, a jAccount username or a user id. The fields follow the
+scopes granted, as for the signed-in user's profile. Grants: authorization code and client credentials.
+
+Operation getUserProfile: GET /v1/profile/{id}. Scopes: basic, essential, profile, privacy. Documentation: https://developer.sjtu.edu.cn/api/profile.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getUserProfile"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			v, err := c.Profile.GetUser(ctx, argGetUserID)
+			return printOne(a, f, v, err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argGetUserID, "id", "", "The jAccount username (jaccount) or the user id (userId).")
+	_ = cmd.MarkFlagRequired("id")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdEnterpriseAddPositionUser is `jaccount enterprise add-position-user` (addEnterprisePositionUser).
+func (a *app) cmdEnterpriseAddPositionUser() *cobra.Command {
+	var (
+		format                 string
+		argAddPositionUserDept string
+		argAddPositionUserPost string
+		argAddPositionUserCode string
+	)
+	cmd := &cobra.Command{
+		Use:   "add-position-user",
+		Short: "Assign a post to a user",
+		Long: `Assign a post to a user.
+
+Gives the user code the post post of the department dept. Scope profile; grant: authorization code.
+The reply's entities, if any, are not read. The example is minimal (no real or documented reply is
+available): the envelope alone.
+
+Operation addEnterprisePositionUser: PUT /v1/enterprise/position/{dept}:{post}/users. Scopes: profile. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "addEnterprisePositionUser"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			_ = f // nothing to print but the error, if any
+			return a.apiErr(c.Enterprise.AddPositionUser(ctx, argAddPositionUserDept, argAddPositionUserPost, argAddPositionUserCode))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argAddPositionUserDept, "dept", "", "The department (organisation) code.")
+	_ = cmd.MarkFlagRequired("dept")
+	fs.StringVar(&argAddPositionUserPost, "post", "", "The post code.")
+	_ = cmd.MarkFlagRequired("post")
+	fs.StringVar(&argAddPositionUserCode, "code", "", "The user's code (学工号).")
+	_ = cmd.MarkFlagRequired("code")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdEnterpriseGetCalendar is `jaccount enterprise calendar` (getEnterpriseCalendar).
+func (a *app) cmdEnterpriseGetCalendar() *cobra.Command {
+	var (
+		format string
+		p      api.EnterpriseGetCalendarParams
+	)
+	cmd := &cobra.Command{
+		Use:   "calendar",
+		Short: "Get the school calendar (校历)",
+		Long: `Get the school calendar (校历).
+
+Returns the school calendar between from and to. The documentation available names neither a scope nor a
+grant, nor the format of from and to, so any token is tried and both are sent as given. Uncertain:
+the entities' shape is not documented; they are kept as raw JSON. The example is minimal (no real or
+documented reply is available): the envelope with no entity.
+
+Operation getEnterpriseCalendar: GET /v1/enterprise/calendar. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getEnterpriseCalendar"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Enterprise.GetCalendar(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&p.From, "from", "", "Start of the period (format not documented).")
+	fs.StringVar(&p.To, "to", "", "End of the period (format not documented).")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
 // cmdEnterpriseGetUserPositions is `jaccount enterprise user-positions` (getUserPositions).
 func (a *app) cmdEnterpriseGetUserPositions() *cobra.Command {
 	var (
@@ -88,12 +311,11 @@ func (a *app) cmdEnterpriseGetUserPositions() *cobra.Command {
 		Short: "Get the signed-in user's positions (岗位)",
 		Long: `Get the signed-in user's positions (岗位).
 
-Returns the posts the user holds and the departments they belong to. The request takes no
-parameter besides the token. The documentation's sample reply carries "error": "Succeed." and a
-student's post code BuiltInStudent. Scope essential on an enterprise application; grant type:
-authorization code.
+Returns the posts the user holds and the departments they belong to. The request takes no parameter besides
+the token. The documentation's sample reply carries "error": "Succeed." and a student's post code
+BuiltInStudent. Scopes: any of basic, essential, profile; grant: authorization code.
 
-Operation getUserPositions: GET /v1/enterprise/user/positions. Scopes: essential. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
+Operation getUserPositions: GET /v1/enterprise/user/positions. Scopes: basic, essential, profile. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{annLogin: "yes", annOperation: "getUserPositions"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -121,12 +343,12 @@ func (a *app) cmdEnterpriseGetUserRights() *cobra.Command {
 		Short: "Get a user's rights (权限)",
 		Long: `Get a user's rights (权限).
 
-Returns the rights held by the account named in account. Uncertain: the shape of a right
-entity is not in the available documentation, so each entity is modelled as a free-form object,
-and the documentation names no scope beyond an enterprise application's; the requirement below
-therefore lists no scope. Grant type: authorization code.
+Returns the rights held by the account named in account. Uncertain: the shape of a right entity is not
+in the available documentation, so each entity is kept as raw JSON. Scopes: any of basic, essential,
+privacy, profile; grants: authorization code and client credentials. The example is minimal (no real or
+documented reply is available): the envelope with no entity.
 
-Operation getUserRights: GET /v1/enterprise/user/rights. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
+Operation getUserRights: GET /v1/enterprise/user/rights. Scopes: basic, essential, privacy, profile. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{annLogin: "yes", annOperation: "getUserRights"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -146,6 +368,454 @@ Operation getUserRights: GET /v1/enterprise/user/rights. Documentation: https://
 	return cmd
 }
 
+// cmdEnterpriseListDepartments is `jaccount enterprise departments` (listEnterpriseDepartments).
+func (a *app) cmdEnterpriseListDepartments() *cobra.Command {
+	var (
+		format string
+		p      api.EnterpriseListDepartmentsParams
+	)
+	cmd := &cobra.Command{
+		Use:   "departments",
+		Short: "List departments (部门)",
+		Long: `List departments (部门).
+
+Returns the school's departments (组织机构). The documentation available names neither a scope nor a grant for
+it, so any token is tried. Uncertain: the documentation available gives neither the reply's shape nor
+the request's parameters, so the entities are kept as raw JSON and further query parameters go in the
+params' Query. The example is minimal (no real or documented reply is available): the envelope with no
+entity.
+
+Operation listEnterpriseDepartments: GET /v1/enterprise/organizes. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "listEnterpriseDepartments"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Enterprise.ListDepartments(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdEnterpriseListPositionUsers is `jaccount enterprise position-users` (listEnterprisePositionUsers).
+func (a *app) cmdEnterpriseListPositionUsers() *cobra.Command {
+	var (
+		format                   string
+		argListPositionUsersDept string
+		argListPositionUsersPost string
+		argListPositionUsersBiz  string
+	)
+	cmd := &cobra.Command{
+		Use:   "position-users",
+		Short: "List the users holding a post",
+		Long: `List the users holding a post.
+
+Returns the users holding the post post of the department dept in the business biz. Scope basic;
+grant: client credentials. Uncertain: the entities' shape is not documented; they are kept as raw JSON.
+The example is minimal (no real or documented reply is available): the envelope with no entity.
+
+Operation listEnterprisePositionUsers: GET /v1/enterprise/position/{dept}:{post}:{biz}/users. Scopes: basic. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "listEnterprisePositionUsers"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Enterprise.ListPositionUsers(ctx, argListPositionUsersDept, argListPositionUsersPost, argListPositionUsersBiz)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argListPositionUsersDept, "dept", "", "The department (organisation) code.")
+	_ = cmd.MarkFlagRequired("dept")
+	fs.StringVar(&argListPositionUsersPost, "post", "", "The post code.")
+	_ = cmd.MarkFlagRequired("post")
+	fs.StringVar(&argListPositionUsersBiz, "biz", "", "The business type.")
+	_ = cmd.MarkFlagRequired("biz")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdEnterpriseRemovePositionUser is `jaccount enterprise remove-position-user` (removeEnterprisePositionUser).
+func (a *app) cmdEnterpriseRemovePositionUser() *cobra.Command {
+	var (
+		format                    string
+		argRemovePositionUserDept string
+		argRemovePositionUserPost string
+		argRemovePositionUserCode string
+	)
+	cmd := &cobra.Command{
+		Use:   "remove-position-user",
+		Short: "Remove a user's post",
+		Long: `Remove a user's post.
+
+Takes the post post of the department dept from the user code. Scope profile; grant: authorization
+code. The example is minimal (no real or documented reply is available): the envelope alone.
+
+Operation removeEnterprisePositionUser: DELETE /v1/enterprise/position/{dept}:{post}/users. Scopes: profile. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "removeEnterprisePositionUser"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			_ = f // nothing to print but the error, if any
+			return a.apiErr(c.Enterprise.RemovePositionUser(ctx, argRemovePositionUserDept, argRemovePositionUserPost, argRemovePositionUserCode))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argRemovePositionUserDept, "dept", "", "The department (organisation) code.")
+	_ = cmd.MarkFlagRequired("dept")
+	fs.StringVar(&argRemovePositionUserPost, "post", "", "The post code.")
+	_ = cmd.MarkFlagRequired("post")
+	fs.StringVar(&argRemovePositionUserCode, "code", "", "The user's code (学工号).")
+	_ = cmd.MarkFlagRequired("code")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdFileGetEdit is `jaccount file edit` (getFileEdit).
+func (a *app) cmdFileGetEdit() *cobra.Command {
+	var (
+		format string
+		p      api.FileGetEditParams
+	)
+	cmd := &cobra.Command{
+		Use:   "edit",
+		Short: "Get a file's WPS edit link",
+		Long: `Get a file's WPS edit link.
+
+Returns a link that opens a file in WPS for editing. Scope storage; grant: client credentials.
+Uncertain: the documentation available gives neither the reply's shape nor the request's parameters, so
+the entities are kept as raw JSON and further query parameters go in the params' Query. The example is
+minimal (no real or documented reply is available): the envelope with no entity.
+
+Operation getFileEdit: GET /v1/file/edit. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getFileEdit"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.File.GetEdit(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdFileGetMeta is `jaccount file meta` (getFileMeta).
+func (a *app) cmdFileGetMeta() *cobra.Command {
+	var (
+		format       string
+		argGetMetaID string
+	)
+	cmd := &cobra.Command{
+		Use:   "meta",
+		Short: "Get a file's metadata",
+		Long: `Get a file's metadata.
+
+Returns the metadata of the file id. Scope storage; grant: client credentials. Uncertain: its shape
+is not in the evidence; it is kept as raw JSON. The example is minimal (no real or documented reply is
+available): the envelope with one empty entity.
+
+Operation getFileMeta: GET /v1/file/{id}/meta. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getFileMeta"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			v, err := c.File.GetMeta(ctx, argGetMetaID)
+			return printOne(a, f, v, err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argGetMetaID, "id", "", "The file id.")
+	_ = cmd.MarkFlagRequired("id")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdFileGetPreview is `jaccount file preview` (getFilePreview).
+func (a *app) cmdFileGetPreview() *cobra.Command {
+	var (
+		format string
+		p      api.FileGetPreviewParams
+	)
+	cmd := &cobra.Command{
+		Use:   "preview",
+		Short: "Get a file's WPS preview link",
+		Long: `Get a file's WPS preview link.
+
+Returns a link that opens a file in WPS for preview. Scope storage; grant: client credentials.
+Uncertain: the documentation available gives neither the reply's shape nor the request's parameters, so
+the entities are kept as raw JSON and further query parameters go in the params' Query. The example is
+minimal (no real or documented reply is available): the envelope with no entity.
+
+Operation getFilePreview: GET /v1/file/preview. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getFilePreview"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.File.GetPreview(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdNotificationGetStatus is `jaccount notification` (getNotificationStatus).
+func (a *app) cmdNotificationGetStatus() *cobra.Command {
+	var (
+		format         string
+		argGetStatusID string
+	)
+	cmd := &cobra.Command{
+		Use:   "notification",
+		Short: "Get a notification's status",
+		Long: `Get a notification's status.
+
+Returns the status of the notification id. Scope notifications; grant: client credentials.
+Uncertain: the entities' shape is not documented; they are kept as raw JSON. The example is minimal (no
+real or documented reply is available): the envelope with no entity.
+
+Operation getNotificationStatus: GET /v1/notification/status. Scopes: notifications. Documentation: https://developer.sjtu.edu.cn/api/notification.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getNotificationStatus"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Notification.GetStatus(ctx, argGetStatusID)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argGetStatusID, "id", "", "The notification id.")
+	_ = cmd.MarkFlagRequired("id")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdMailList is `jaccount mail list` (listMails).
+func (a *app) cmdMailList() *cobra.Command {
+	var (
+		format string
+		p      api.MailListParams
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the signed-in user's mail",
+		Long: `List the signed-in user's mail.
+
+Returns the user's mail. Scope read_mails; grant: authorization code. Uncertain: the documentation
+available gives neither the reply's shape nor the request's parameters, so the entities are kept as raw JSON
+and further query parameters go in the params' Query. The example is minimal (no real or documented reply
+is available): the envelope with no entity.
+
+Operation listMails: GET /v1/mails. Scopes: read_mails. Documentation: https://developer.sjtu.edu.cn/api/list.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "listMails"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Mail.List(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdMailListByState is `jaccount mail by-state` (listMailsByState).
+func (a *app) cmdMailListByState() *cobra.Command {
+	var (
+		format              string
+		p                   api.MailListByStateParams
+		argListByStateState string
+	)
+	cmd := &cobra.Command{
+		Use:   "by-state",
+		Short: "List the signed-in user's read or unread mail",
+		Long: `List the signed-in user's read or unread mail.
+
+Returns the user's unread or read mail (the documentation's URL is /v1/mails[/{unread|read}]). Scope
+read_mails; grant: authorization code. Uncertain: the documentation available gives neither the
+reply's shape nor the request's parameters, so the entities are kept as raw JSON and further query
+parameters go in the params' Query. The example is minimal (no real or documented reply is available): the
+envelope with no entity.
+
+Operation listMailsByState: GET /v1/mails/{state}. Scopes: read_mails. Documentation: https://developer.sjtu.edu.cn/api/list.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "listMailsByState"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Mail.ListByState(ctx, argListByStateState, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argListByStateState, "state", "", "unread or read. (one of: unread, read)")
+	_ = cmd.MarkFlagRequired("state")
+	_ = cmd.RegisterFlagCompletionFunc("state", cobra.FixedCompletions([]string{"unread", "read"}, cobra.ShellCompDirectiveNoFileComp))
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdFinanceCancelAppointment is `jaccount finance cancel-appointment` (cancelFinanceAppointment).
+func (a *app) cmdFinanceCancelAppointment() *cobra.Command {
+	var (
+		format                           string
+		argCancelAppointmentBusinessType string
+		argCancelAppointmentBusinessNo   string
+	)
+	cmd := &cobra.Command{
+		Use:   "cancel-appointment",
+		Short: "Cancel a finance appointment",
+		Long: `Cancel a finance appointment.
+
+Cancels the appointment. Scope connect_finance; grant: client credentials. Uncertain: the
+appointment's members are not documented in the pages available; the entities are kept as raw JSON. The
+example is minimal (no real or documented reply is available): the envelope alone.
+
+Operation cancelFinanceAppointment: DELETE /v1/finance/appointments/{businessType}/{businessNo}. Scopes: connect_finance. Documentation: https://developer.sjtu.edu.cn/api/list.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "cancelFinanceAppointment"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			_ = f // nothing to print but the error, if any
+			return a.apiErr(c.Finance.CancelAppointment(ctx, argCancelAppointmentBusinessType, argCancelAppointmentBusinessNo))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argCancelAppointmentBusinessType, "business-type", "", "The business type.")
+	_ = cmd.MarkFlagRequired("business-type")
+	fs.StringVar(&argCancelAppointmentBusinessNo, "business-no", "", "The business number.")
+	_ = cmd.MarkFlagRequired("business-no")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdFinanceGetAppointment is `jaccount finance appointment` (getFinanceAppointment).
+func (a *app) cmdFinanceGetAppointment() *cobra.Command {
+	var (
+		format                        string
+		argGetAppointmentBusinessType string
+		argGetAppointmentBusinessNo   string
+	)
+	cmd := &cobra.Command{
+		Use:   "appointment",
+		Short: "Get a finance appointment",
+		Long: `Get a finance appointment.
+
+Returns the appointment businessNo of the type businessType. Scope connect_finance; grant: client
+credentials. Uncertain: the appointment's members are not documented in the pages available; the
+entities are kept as raw JSON. The example is minimal (no real or documented reply is available): the
+envelope with one empty entity.
+
+Operation getFinanceAppointment: GET /v1/finance/appointments/{businessType}/{businessNo}. Scopes: connect_finance. Documentation: https://developer.sjtu.edu.cn/api/list.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getFinanceAppointment"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			v, err := c.Finance.GetAppointment(ctx, argGetAppointmentBusinessType, argGetAppointmentBusinessNo)
+			return printOne(a, f, v, err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argGetAppointmentBusinessType, "business-type", "", "The business type.")
+	_ = cmd.MarkFlagRequired("business-type")
+	fs.StringVar(&argGetAppointmentBusinessNo, "business-no", "", "The business number.")
+	_ = cmd.MarkFlagRequired("business-no")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdFinanceListAppointments is `jaccount finance appointments` (listFinanceAppointments).
+func (a *app) cmdFinanceListAppointments() *cobra.Command {
+	var (
+		format                          string
+		p                               api.FinanceListAppointmentsParams
+		argListAppointmentsBusinessType string
+	)
+	cmd := &cobra.Command{
+		Use:   "appointments",
+		Short: "List completed, cancelled or returned finance appointments",
+		Long: `List completed, cancelled or returned finance appointments.
+
+Returns the appointments of the type businessType that were completed, cancelled or returned. Scope
+connect_finance; grant: client credentials. Uncertain: the documentation available gives neither the
+reply's shape nor the request's parameters, so the entities are kept as raw JSON and further query
+parameters go in the params' Query. The example is minimal (no real or documented reply is available): the
+envelope with no entity.
+
+Operation listFinanceAppointments: GET /v1/finance/appointments/{businessType}. Scopes: connect_finance. Documentation: https://developer.sjtu.edu.cn/api/list.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "listFinanceAppointments"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Finance.ListAppointments(ctx, argListAppointmentsBusinessType, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argListAppointmentsBusinessType, "business-type", "", "The business type.")
+	_ = cmd.MarkFlagRequired("business-type")
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
 // cmdLessonsGet is `jaccount lessons get` (getLesson).
 func (a *app) cmdLessonsGet() *cobra.Command {
 	var (
@@ -157,8 +827,8 @@ func (a *app) cmdLessonsGet() *cobra.Command {
 		Short: "Get one teaching class",
 		Long: `Get one teaching class.
 
-Returns one teaching class, looked up by its class code or its bsid. Scope lessons; grant type:
-authorization code.
+Returns one teaching class, looked up by its class code or its bsid. errno 70001 INVALID_CLASSES is the
+documented failure of a lesson lookup. Scope lessons; grant: authorization code.
 
 Operation getLesson: GET /v1/lesson/{code}. Scopes: lessons. Documentation: https://developer.sjtu.edu.cn/api/education.html`,
 		Args:        cobra.NoArgs,
@@ -184,6 +854,7 @@ Operation getLesson: GET /v1/lesson/{code}. Scopes: lessons. Documentation: http
 func (a *app) cmdLessonsList() *cobra.Command {
 	var (
 		format                    string
+		pListBySemester           api.LessonsListBySemesterParams
 		argListBySemesterSemester string
 	)
 	cmd := &cobra.Command{
@@ -191,15 +862,16 @@ func (a *app) cmdLessonsList() *cobra.Command {
 		Short: "List the signed-in user's lessons in the current semester",
 		Long: `List the signed-in user's lessons in the current semester.
 
-Returns the teaching classes (教学班) of the current semester for the user. Scope lessons; grant
-type: authorization code.
+Returns the teaching classes (教学班) of the current semester for the user. The example is a reply shaped on
+real ones (jCourse's test): classes omitted, bsid empty, credits integral, total 0. Scope lessons;
+grant: authorization code.
 
 Operation listMyLessons: GET /v1/me/lessons. Scopes: lessons. Documentation: https://developer.sjtu.edu.cn/api/education.html
 
 With --semester: list the signed-in user's lessons in a given semester.
 
-Returns the teaching classes of the given semester (学期) for the user. Scope lessons; grant type:
-authorization code.
+Returns the teaching classes of the given semester (学期) for the user; classes=false leaves out their
+meetings, as jCourse and SJTU-Plus ask. Scope lessons; grant: authorization code.
 
 Operation listMyLessonsBySemester: GET /v1/me/lessons/{semester}. Scopes: lessons. Documentation: https://developer.sjtu.edu.cn/api/education.html`,
 		Args:        cobra.NoArgs,
@@ -211,7 +883,7 @@ Operation listMyLessonsBySemester: GET /v1/me/lessons/{semester}. Scopes: lesson
 			}
 			ctx := cmd.Context()
 			if cmd.Flags().Changed("semester") {
-				l, err := c.Lessons.ListBySemester(ctx, argListBySemesterSemester)
+				l, err := c.Lessons.ListBySemester(ctx, argListBySemesterSemester, pListBySemester)
 				return printList(a, f, l, err)
 			}
 			l, err := c.Lessons.List(ctx)
@@ -219,26 +891,38 @@ Operation listMyLessonsBySemester: GET /v1/me/lessons/{semester}. Scopes: lesson
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&argListBySemesterSemester, "semester", "", "The semester as <startYear>-<endYear>-<term>, for example 2024-2025-1 (term 1 autumn, 2 spring, 3 summer); selects listMyLessonsBySemester")
+	fs.StringVar(&argListBySemesterSemester, "semester", "", "The semester as <startYear>-<endYear>-<term>, for example 2024-2025-1 (term 1 autumn, 2 spring, 3 summer); the documentation calls it term; selects listMyLessonsBySemester")
+	boolPtrFlag(fs, &pListBySemester.Classes, "classes", "false leaves out each lesson's classes (its meetings), as jCourse and SJTU-Plus ask for; not sent by default, when the reply includes them (with --semester)")
 	formatFlag(cmd, &format)
 	return cmd
 }
 
-// cmdExaminationsList is `jaccount examinations` (listMyExaminations).
+// cmdExaminationsList is `jaccount examinations` (listMyExaminations, listMyExaminationsBySemester).
 func (a *app) cmdExaminationsList() *cobra.Command {
 	var (
-		format string
+		format                    string
+		argListBySemesterSemester string
 	)
 	cmd := &cobra.Command{
 		Use:   "examinations",
 		Short: "List the signed-in user's examinations",
 		Long: `List the signed-in user's examinations.
 
-Returns the user's examination arrangements. Uncertain: the entity shape is not fully
-documented, so each examination is a free-form object. Scope exams; grant type: authorization
-code.
+Returns the user's examination arrangements. Uncertain: the entity shape is not documented (and no
+public client uses this operation), so each examination is kept as raw JSON. Scopes: exams or scores; grant:
+authorization code. The example is minimal (no real or documented reply is available): the envelope with no
+entity.
 
-Operation listMyExaminations: GET /v1/me/examinations. Scopes: exams. Documentation: https://developer.sjtu.edu.cn/api/education.html`,
+Operation listMyExaminations: GET /v1/me/examinations. Scopes: exams, scores. Documentation: https://developer.sjtu.edu.cn/api/education.html
+
+With --semester: list the signed-in user's examinations in a given semester.
+
+Returns the user's examination arrangements of the given semester (the documentation's optional /{term}).
+Uncertain: the entity shape is not documented (and no public client uses this operation), so each
+examination is kept as raw JSON. Scopes: exams or scores; grant: authorization code. The example is minimal
+(no real or documented reply is available): the envelope with no entity.
+
+Operation listMyExaminationsBySemester: GET /v1/me/examinations/{semester}. Scopes: exams, scores. Documentation: https://developer.sjtu.edu.cn/api/education.html`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{annLogin: "yes", annOperation: "listMyExaminations"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -247,10 +931,82 @@ Operation listMyExaminations: GET /v1/me/examinations. Scopes: exams. Documentat
 				return err
 			}
 			ctx := cmd.Context()
+			if cmd.Flags().Changed("semester") {
+				l, err := c.Examinations.ListBySemester(ctx, argListBySemesterSemester)
+				return printList(a, f, l, err)
+			}
 			l, err := c.Examinations.List(ctx)
 			return printList(a, f, l, err)
 		},
 	}
+	fs := cmd.Flags()
+	fs.StringVar(&argListBySemesterSemester, "semester", "", "The semester as <startYear>-<endYear>-<term>, for example 2024-2025-1 (term 1 autumn, 2 spring, 3 summer); the documentation calls it term; selects listMyExaminationsBySemester")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdGPAGet is `jaccount gpa` (getMyGPA).
+func (a *app) cmdGPAGet() *cobra.Command {
+	var (
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "gpa",
+		Short: "Get the signed-in user's GPA",
+		Long: `Get the signed-in user's GPA.
+
+Returns the user's grade-point information. Scope scores; grant: authorization code. Uncertain: its
+shape is not documented; it is kept as raw JSON. The example is minimal (no real or documented reply is
+available): the envelope with one empty entity.
+
+Operation getMyGPA: GET /v1/gpa. Scopes: scores. Documentation: https://developer.sjtu.edu.cn/api/education.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyGPA"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			v, err := c.GPA.Get(ctx)
+			return printOne(a, f, v, err)
+		},
+	}
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdCardFind is `jaccount card find` (findCards).
+func (a *app) cmdCardFind() *cobra.Command {
+	var (
+		format string
+		p      api.CardFindParams
+	)
+	cmd := &cobra.Command{
+		Use:   "find",
+		Short: "Find cards by student or staff number, or by physical card number",
+		Long: `Find cards by student or staff number, or by physical card number.
+
+Looks cards up by a student or staff number (学工号) or a physical card number. Scope card_info; grant:
+client credentials. Uncertain: the documentation available gives neither the reply's shape nor the
+request's parameters, so the entities are kept as raw JSON and further query parameters go in the params'
+Query. The example is minimal (no real or documented reply is available): the envelope with no entity.
+
+Operation findCards: GET /v1/card. Scopes: card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "findCards"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Card.Find(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	queryFlag(fs, &p.Query)
 	formatFlag(cmd, &format)
 	return cmd
 }
@@ -265,8 +1021,10 @@ func (a *app) cmdCardGet() *cobra.Command {
 		Short: "Get the signed-in user's campus card",
 		Long: `Get the signed-in user's campus card.
 
-Returns the user's campus card (校园卡): number, balances and lost/frozen state. Scope
-card_info; grant type: authorization code.
+Returns the user's campus card (校园卡): number, physical id, balances, expiry and lost/frozen state. A user
+may have several cards; the first is returned (use the generic api.GetList for all). The example is the
+documentation's (its "expireDate", "20600101" typo fixed); note total 0. Scope card_info; grant:
+authorization code.
 
 Operation getMyCard: GET /v1/me/card. Scopes: card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
 		Args:        cobra.NoArgs,
@@ -285,6 +1043,177 @@ Operation getMyCard: GET /v1/me/card. Scopes: card_info. Documentation: https://
 	return cmd
 }
 
+// cmdCardGetPhoto is `jaccount card photo` (getMyCardPhoto).
+func (a *app) cmdCardGetPhoto() *cobra.Command {
+	var (
+		format string
+		p      api.CardGetPhotoParams
+	)
+	cmd := &cobra.Command{
+		Use:   "photo",
+		Short: "Get the card's photo",
+		Long: `Get the card's photo.
+
+Returns the card holder's photo; with urlOnly=true, as MySJTU asks, the entity carries the photo's URL.
+Scope privacy; grant: authorization code. The example is minimal (no real or documented reply is
+available): the envelope with one empty entity.
+
+Operation getMyCardPhoto: GET /v1/me/card/photo. Scopes: privacy. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyCardPhoto"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			v, err := c.Card.GetPhoto(ctx, p)
+			return printOne(a, f, v, err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&p.CardNo, "card-no", "", "The card number (卡号, a CardInfo's cardNo); a user may have several cards. Optional: a call without it works.")
+	boolPtrFlag(fs, &p.URLOnly, "url-only", "true asks for the URL of the photo only.")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdCardGetRecharge is `jaccount card recharge` (getMyCardRecharge).
+func (a *app) cmdCardGetRecharge() *cobra.Command {
+	var (
+		format           string
+		argGetRechargeID string
+	)
+	cmd := &cobra.Command{
+		Use:   "recharge",
+		Short: "Get a top-up request",
+		Long: `Get a top-up request.
+
+Returns the top-up request id (the documentation's form of the call; MySJTU passes id in the query).
+Scope write_card_info; grant: authorization code. The example is minimal (no real or documented reply is
+available): the envelope with one empty entity.
+
+Operation getMyCardRecharge: GET /v1/me/card/recharge/{id}. Scopes: write_card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyCardRecharge"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			v, err := c.Card.GetRecharge(ctx, argGetRechargeID)
+			return printOne(a, f, v, err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argGetRechargeID, "id", "", "The top-up request id.")
+	_ = cmd.MarkFlagRequired("id")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdCardGetTransfer is `jaccount card transfer` (getMyCardTransfer).
+func (a *app) cmdCardGetTransfer() *cobra.Command {
+	var (
+		format string
+		p      api.CardGetTransferParams
+	)
+	cmd := &cobra.Command{
+		Use:   "transfer",
+		Short: "Get the card's balance-transfer orders",
+		Long: `Get the card's balance-transfer orders.
+
+Returns the card's balance-transfer (余额转结) orders. Scope write_card_info; grant: authorization code.
+Uncertain: the documentation available gives neither the reply's shape nor the request's parameters, so
+the entities are kept as raw JSON and further query parameters go in the params' Query. The example is
+minimal (no real or documented reply is available): the envelope with no entity.
+
+Operation getMyCardTransfer: GET /v1/me/card/transfer. Scopes: write_card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyCardTransfer"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Card.GetTransfer(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdCardGetUser is `jaccount card user` (getMyCardUser).
+func (a *app) cmdCardGetUser() *cobra.Command {
+	var (
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "user",
+		Short: "Get the card holder's identity",
+		Long: `Get the card holder's identity.
+
+Returns the identity the campus card is opened for. Scopes: manage_card or card_info; grant: authorization
+code. Uncertain: its shape is not documented; it is kept as raw JSON. The example is minimal (no real or
+documented reply is available): the envelope with one empty entity.
+
+Operation getMyCardUser: GET /v1/me/card/user. Scopes: manage_card, card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyCardUser"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			v, err := c.Card.GetUser(ctx)
+			return printOne(a, f, v, err)
+		},
+	}
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdCardListRecharges is `jaccount card recharges` (listMyCardRecharges).
+func (a *app) cmdCardListRecharges() *cobra.Command {
+	var (
+		format string
+		p      api.CardListRechargesParams
+	)
+	cmd := &cobra.Command{
+		Use:   "recharges",
+		Short: "List top-up requests",
+		Long: `List top-up requests.
+
+With cardNo and id, returns that top-up request; with only cardNo, the uncompleted ones (MySJTU calls
+it so). Scope write_card_info; grant: authorization code. The example is minimal (no real or documented
+reply is available): the envelope with no entity.
+
+Operation listMyCardRecharges: GET /v1/me/card/recharge. Scopes: write_card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "listMyCardRecharges"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Card.ListRecharges(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&p.CardNo, "card-no", "", "The card number (卡号, a CardInfo's cardNo); a user may have several cards. Optional: a call without it works.")
+	fs.Int64Var(&p.ID, "id", 0, "The top-up request id.")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
 // cmdCardListTransactions is `jaccount card transactions` (listMyCardTransactions).
 func (a *app) cmdCardListTransactions() *cobra.Command {
 	var (
@@ -297,13 +1226,10 @@ func (a *app) cmdCardListTransactions() *cobra.Command {
 		Short: "List the signed-in user's campus-card transactions",
 		Long: `List the signed-in user's campus-card transactions.
 
-Returns the card's transactions (消费记录) between beginDate and endDate. Scope
-card_transactions; grant type: authorization code.
-
-Uncertain: the documentation says some list APIs return nextToken for paging but not which
-ones, nor how the next page is requested. This client sends a reply's nextToken back as the
-nextToken query parameter to fetch the following page; a reply without nextToken is the last
-page.
+Returns the card's transactions (消费记录) between beginDate and endDate, paged by start (0-based) and
+limit, with the whole count in total (as MySJTU pages them). A call with only beginDate works.
+amount is signed: negative for spending. The example is a real reply (beancount-sjtu). Scope
+card_transactions; grant: authorization code.
 
 Operation listMyCardTransactions: GET /v1/me/card/transactions. Scopes: card_transactions. Documentation: https://developer.sjtu.edu.cn/api/card.html
 
@@ -320,9 +1246,332 @@ The command walks every page and writes the items as they come; --limit stops ea
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&p.CardNo, "card-no", "", "The card number (卡号); defaults to the user's own card.")
+	fs.StringVar(&p.CardNo, "card-no", "", "The card number (卡号, a CardInfo's cardNo); a user may have several cards. Optional: a call without it works.")
 	timeFlag(fs, &p.Begin, "since", "Start of the period (inclusive): a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339", false)
 	timeFlag(fs, &p.End, "until", "End of the period: a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339; a date alone means the end of that day", true)
+	limitFlag(fs, &limit)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdUnicodeGetAdvertising is `jaccount unicode advertising` (getUnicodeAdvertising).
+func (a *app) cmdUnicodeGetAdvertising() *cobra.Command {
+	var (
+		format string
+		p      api.UnicodeGetAdvertisingParams
+	)
+	cmd := &cobra.Command{
+		Use:   "advertising",
+		Short: "Get the 思源码 page's promotional slot",
+		Long: `Get the 思源码 page's promotional slot.
+
+Returns the content of the promotional slot (运营位) of the 思源码 page. Scope unicode; grant: authorization
+code. Uncertain: the documentation available gives neither the reply's shape nor the request's
+parameters, so the entities are kept as raw JSON and further query parameters go in the params' Query. The
+example is minimal (no real or documented reply is available): the envelope with no entity.
+
+Operation getUnicodeAdvertising: GET /v1/unicode/identity/advertising. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getUnicodeAdvertising"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Unicode.GetAdvertising(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdUnicodeGetIdentity is `jaccount unicode identity` (getUnicodeIdentity).
+func (a *app) cmdUnicodeGetIdentity() *cobra.Command {
+	var (
+		format string
+		p      api.UnicodeGetIdentityParams
+	)
+	cmd := &cobra.Command{
+		Use:   "identity",
+		Short: "Get the signed-in user's 思源码",
+		Long: `Get the signed-in user's 思源码.
+
+Returns the user's identity code and whether the 思源码 is open, with its display colours (as MySJTU reads it).
+The Java client sends checkSupplier=false&checkUpgrade=false. Scopes: unicode or card_info; grant:
+authorization code. The example is minimal (no real or documented reply is available): the envelope with one
+empty entity.
+
+Operation getUnicodeIdentity: GET /v1/unicode/identity. Scopes: unicode, card_info. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getUnicodeIdentity"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			v, err := c.Unicode.GetIdentity(ctx, p)
+			return printOne(a, f, v, err)
+		},
+	}
+	fs := cmd.Flags()
+	boolPtrFlag(fs, &p.CheckSupplier, "check-supplier", "The Java client sends false.")
+	boolPtrFlag(fs, &p.CheckUpgrade, "check-upgrade", "The Java client sends false.")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdUnicodeGetParameters is `jaccount unicode parameters` (getUnicodeParameters).
+func (a *app) cmdUnicodeGetParameters() *cobra.Command {
+	var (
+		format string
+		p      api.UnicodeGetParametersParams
+	)
+	cmd := &cobra.Command{
+		Use:   "parameters",
+		Short: "Get the payment-code parameters",
+		Long: `Get the payment-code parameters.
+
+Returns the parameters for integrating the payment code (支付码对接参数). Scope unicode; grant: authorization
+code. Uncertain: the documentation available gives neither the reply's shape nor the request's
+parameters, so the entities are kept as raw JSON and further query parameters go in the params' Query. The
+example is minimal (no real or documented reply is available): the envelope with no entity.
+
+Operation getUnicodeParameters: GET /v1/unicode/parameters. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getUnicodeParameters"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Unicode.GetParameters(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdUnicodeGetPay is `jaccount unicode pay` (getUnicodePay).
+func (a *app) cmdUnicodeGetPay() *cobra.Command {
+	var (
+		format string
+		p      api.UnicodeGetPayParams
+	)
+	cmd := &cobra.Command{
+		Use:   "pay",
+		Short: "Get a payment code",
+		Long: `Get a payment code.
+
+Returns a payment code (支付码). Scope unicode; grant: authorization code. Uncertain: the documentation
+available gives neither the reply's shape nor the request's parameters, so the entities are kept as raw JSON
+and further query parameters go in the params' Query. The example is minimal (no real or documented reply
+is available): the envelope with no entity.
+
+Operation getUnicodePay: GET /v1/unicode/pay. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "getUnicodePay"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Unicode.GetPay(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdUnicodeListTransactions is `jaccount unicode transactions` (listUnicodeTransactions).
+func (a *app) cmdUnicodeListTransactions() *cobra.Command {
+	var (
+		format string
+		limit  int
+		p      api.UnicodeListTransactionsParams
+	)
+	cmd := &cobra.Command{
+		Use:   "transactions",
+		Short: "List the signed-in user's 思源码 transactions",
+		Long: `List the signed-in user's 思源码 transactions.
+
+Returns the 思源码 payments between beginDate and endDate (UNIX seconds), paged by start and limit with
+total. orderTime and payTime are UNIX seconds (payTime 0: unpaid); amount is negative for
+spending. The documentation lists scope card_transactions; MySJTU asks with unicode. Grant:
+authorization code. The example is minimal (no real or documented reply is available): the envelope with no
+entity.
+
+Operation listUnicodeTransactions: GET /v1/unicode/transactions. Scopes: card_transactions, unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html
+
+The command walks every page and writes the items as they come; --limit stops early.`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "listUnicodeTransactions"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			return printSeq(a, f, "unicode transactions", limit, c.Unicode.ListTransactionsIter(ctx, p))
+		},
+	}
+	fs := cmd.Flags()
+	timeFlag(fs, &p.Begin, "since", "Start of the period: a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339", false)
+	timeFlag(fs, &p.End, "until", "End of the period: a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339; a date alone means the end of that day", true)
+	fs.StringVar(&p.Channel, "channel", "", "The payment channel (values not documented; SJTU Annual-Eat sends it empty).")
+	fs.StringVar(&p.Status, "status", "", "The order status (values not documented; SJTU Annual-Eat sends it empty).")
+	limitFlag(fs, &limit)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdUnicodeOpen is `jaccount unicode open` (openUnicode).
+func (a *app) cmdUnicodeOpen() *cobra.Command {
+	var (
+		format string
+		p      api.UnicodeOpenParams
+	)
+	cmd := &cobra.Command{
+		Use:   "open",
+		Short: "Open the signed-in user's 思源码",
+		Long: `Open the signed-in user's 思源码.
+
+Opens (开通) the user's 思源码. Scope unicode; grant: authorization code. Uncertain: the documentation
+available gives neither the reply's shape nor the request's parameters, so the entities are kept as raw JSON
+and further query parameters go in the params' Query. The example is minimal (no real or documented reply
+is available): the envelope with no entity.
+
+Operation openUnicode: POST /v1/unicode. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "openUnicode"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Unicode.Open(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdUnicodeValidate is `jaccount unicode validate` (validateUnicode).
+func (a *app) cmdUnicodeValidate() *cobra.Command {
+	var (
+		format string
+		p      api.UnicodeValidateParams
+	)
+	cmd := &cobra.Command{
+		Use:   "validate",
+		Short: "Validate a 思源码",
+		Long: `Validate a 思源码.
+
+Validates and decodes a 思源码 (for access-control systems). Scope unicode; grant: client credentials.
+Uncertain: the documentation available gives neither the reply's shape nor the request's parameters, so
+the entities are kept as raw JSON and further query parameters go in the params' Query. The example is
+minimal (no real or documented reply is available): the envelope with no entity.
+
+Operation validateUnicode: GET /v1/unicode. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "validateUnicode"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			l, err := c.Unicode.Validate(ctx, p)
+			return printList(a, f, l, err)
+		},
+	}
+	fs := cmd.Flags()
+	queryFlag(fs, &p.Query)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdCalendarDeleteEvent is `jaccount calendar delete-event` (deleteCalendarEvent).
+func (a *app) cmdCalendarDeleteEvent() *cobra.Command {
+	var (
+		format           string
+		argDeleteEventID string
+	)
+	cmd := &cobra.Command{
+		Use:   "delete-event",
+		Short: "Delete a calendar event",
+		Long: `Delete a calendar event.
+
+Deletes the event id from the campus calendar. Scope calendar; grant: client credentials. The example is
+minimal (no real or documented reply is available): the envelope alone.
+
+Operation deleteCalendarEvent: DELETE /v1/calendar/event/{id}. Scopes: calendar. Documentation: https://developer.sjtu.edu.cn/api/calendar.html`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "deleteCalendarEvent"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			_ = f // nothing to print but the error, if any
+			return a.apiErr(c.Calendar.DeleteEvent(ctx, argDeleteEventID))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&argDeleteEventID, "id", "", "The event id.")
+	_ = cmd.MarkFlagRequired("id")
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdCirclesList is `jaccount circles` (listMyCircles).
+func (a *app) cmdCirclesList() *cobra.Command {
+	var (
+		format string
+		limit  int
+		p      api.CirclesListParams
+	)
+	cmd := &cobra.Command{
+		Use:   "circles",
+		Short: "List the signed-in user's circles",
+		Long: `List the signed-in user's circles.
+
+Returns the circles the user belongs to, paged by token: a reply's nextToken is sent back as pageToken,
+with limit. It is the documentation's paging example (overview.html), whose reply is the example (its
+elided entities left out); neither a scope nor a grant is named there, so any user token is tried.
+
+Operation listMyCircles: GET /v1/me/circles. Documentation: https://developer.sjtu.edu.cn/api/overview.html
+
+The command walks every page and writes the items as they come; --limit stops early.`,
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annLogin: "yes", annOperation: "listMyCircles"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, f, err := a.opStart(format)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			return printSeq(a, f, "circles", limit, c.Circles.ListIter(ctx, p))
+		},
+	}
+	fs := cmd.Flags()
 	limitFlag(fs, &limit)
 	formatFlag(cmd, &format)
 	return cmd

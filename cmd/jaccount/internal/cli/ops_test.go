@@ -53,7 +53,7 @@ func TestOperationCommands(t *testing.T) {
 		args  []string
 		check func(out string) bool
 	}{
-		{[]string{"profile", "--format", "json"}, func(o string) bool { return strings.Contains(o, `"account": "zhangsan"`) }},
+		{[]string{"profile", "get", "--format", "json"}, func(o string) bool { return strings.Contains(o, `"account": "zhangsan"`) }},
 		{[]string{"card", "get", "--format", "jsonl"}, func(o string) bool {
 			return strings.Count(o, "\n") == 1 && strings.Contains(o, `"cardNo":"2023000001"`)
 		}},

@@ -110,7 +110,7 @@ func TestListFormats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n > 0 && (len(recs) != n+1 || strings.Join(recs[0], ",") != "amount,cardBalance,dateTime,description,merchant,system" ||
+		if n > 0 && (len(recs) != n+1 || strings.Join(recs[0], ",") != "amount,cardBalance,dateTime,description,merchant,merchantNo,system" ||
 			recs[1][3] != `午餐, "大"份` || recs[1][0] != "-12.5" || recs[1][2] != "1700000000000") {
 			t.Errorf("csv, %d items: %q", n, recs[:min(len(recs), 2)])
 		}

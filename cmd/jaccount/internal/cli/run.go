@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -149,6 +150,23 @@ func boolPtrFlag(fs *pflag.FlagSet, p **bool, name, usage string) {
 			return err
 		}
 		*p = &v
+		return nil
+	})
+}
+
+// queryFlag defines --query key=value (repeatable), the further query
+// parameters of an operation whose documentation does not list them
+// (x-jaccount-open-query): each adds value to key in *q.
+func queryFlag(fs *pflag.FlagSet, q *url.Values) {
+	fs.Func("query", "a further query parameter as key=value (repeatable): the documentation available does not list this operation's", func(s string) error {
+		k, v, ok := strings.Cut(s, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("want key=value, not %q", s)
+		}
+		if *q == nil {
+			*q = url.Values{}
+		}
+		q.Add(k, v)
 		return nil
 	})
 }

@@ -39,36 +39,36 @@ func TestNewOperation(t *testing.T) {
 	c := client(t, fake.APIURL(), tok.AccessToken)
 	ctx := context.Background()
 
-	page, err := c.Circles.List(ctx, api.CirclesListParams{Limit: 10})
+	page, err := c.Notes.List(ctx, api.NotesListParams{Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var names []string
-	for _, circle := range page.Items {
-		names = append(names, circle.Id+" "+circle.Name)
+	for _, note := range page.Items {
+		names = append(names, note.Id+" "+note.Name)
 	}
-	t.Logf("c.Circles.List: total %d, items %q", page.Total, names)
+	t.Logf("c.Notes.List: total %d, items %q", page.Total, names)
 	if want := []string{"100001 网络信息中心", "100002 图书馆", "100003 校团委"}; !slices.Equal(names, want) {
 		t.Errorf("items %q, want the example's %q", names, want)
 	}
 	var walked []string
-	for circle, err := range c.Circles.ListIter(ctx, api.CirclesListParams{}) {
+	for note, err := range c.Notes.ListIter(ctx, api.NotesListParams{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		walked = append(walked, circle.Name)
+		walked = append(walked, note.Name)
 	}
-	t.Logf("c.Circles.ListIter (pages of 2): %q", walked)
+	t.Logf("c.Notes.ListIter (pages of 2): %q", walked)
 	if len(walked) != 3 {
 		t.Errorf("walked %q", walked)
 	}
-	t.Logf("api.PathCirclesList = %q", api.PathCirclesList)
+	t.Logf("api.PathNotesList = %q", api.PathNotesList)
 	for _, r := range fake.Requests() {
 		t.Logf("fake saw %s %s -> %d", r.Method, r.Path, r.Status)
 	}
 	// Scopes are enforced from the spec: openid alone is not enough.
 	tok2, _ := fake.IssueToken(jaccounttest.StudentUsername, "openid")
-	if _, err := client(t, fake.APIURL(), tok2.AccessToken).Circles.List(ctx, api.CirclesListParams{}); !errors.Is(err, api.ErrForbidden) {
+	if _, err := client(t, fake.APIURL(), tok2.AccessToken).Notes.List(ctx, api.NotesListParams{}); !errors.Is(err, api.ErrForbidden) {
 		t.Errorf("without basic: %v, want ErrForbidden", err)
 	}
 }

@@ -1,0 +1,53 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"mime"
+	"strings"
+)
+
+// Blob is the reply of an operation that answers a file or an image
+// instead of the JSON envelope (a file download, a thumbnail, a barcode).
+type Blob struct {
+	// ContentType is the reply's Content-Type, e.g. "image/png".
+	ContentType string
+	// Data is the body. It is bounded by the client's size cap
+	// (WithMaxResponseSize), like every reply.
+	Data []byte
+}
+
+// callRaw runs an operation whose successful reply is a file or an image. A
+// 2xx reply that is not JSON is the Blob; a JSON reply is read as the
+// envelope: a failure (errno != 0, or a non-2xx status) is an *Error as for
+// any call, and a successful envelope is returned as the Blob it is.
+// mediaType is what the spec says the reply is; it is asked for first.
+func callRaw(ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, mediaType string) (*Blob, error) {
+	resp, b, st, err := send(ctx, c, method, path, rawQuery, rb, mediaType+", application/json;q=0.5")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data := b.buf.Bytes()
+	ct := resp.Header.Get("Content-Type")
+	ok2xx := resp.StatusCode >= 200 && resp.StatusCode <= 299
+	if !ok2xx || isJSON(ct, data) {
+		env := &envelope[json.RawMessage]{Errno: errnoMissing}
+		if err := decode(resp, data, env, st, resultNone); err != nil {
+			return nil, err
+		}
+	}
+	return &Blob{ContentType: ct, Data: bytes.Clone(data)}, nil
+}
+
+// isJSON reports whether a reply is JSON: by its Content-Type, or, without
+// one, by its first byte.
+func isJSON(contentType string, data []byte) bool {
+	if contentType == "" {
+		d := bytes.TrimSpace(data)
+		return len(d) > 0 && d[0] == '{'
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
