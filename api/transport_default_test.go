@@ -155,7 +155,11 @@ func TestTransportReusesConnections(t *testing.T) {
 		maxConns  int64
 	}{
 		{"http2", true, 2, goroutines},
-		{"http1", false, 1, 3 * goroutines},
+		// Over HTTP/1.1 a loaded machine makes the pool churn while it
+		// fills (213 connections were seen once); Go's default transport,
+		// keeping 2 idle connections, makes about half as many connections
+		// as calls. A quarter of the calls tells the two apart.
+		{"http1", false, 1, goroutines * callsEach / 4},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var conns atomic.Int64
