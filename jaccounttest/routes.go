@@ -283,6 +283,16 @@ func exampleHandler(op *operation) handler {
 
 // pageOf answers one page of items as the paging style says.
 func pageOf[T any](pg *paging, q url.Values, items []T, pageSize int) reply {
+	from, end, bad := pageBounds(pg, q, len(items), pageSize)
+	if bad != nil {
+		return *bad
+	}
+	return pageReply(pg, items[from:end], end, len(items))
+}
+
+// pageBounds reads the page a request asks for out of n items, as the
+// paging style says: the items [from, end), or the failure to answer.
+func pageBounds(pg *paging, q url.Values, n, pageSize int) (from, end int, bad *reply) {
 	intParam := func(name string, def int) (int, bool) {
 		if name == "" || q.Get(name) == "" {
 			return def, true
@@ -291,7 +301,6 @@ func pageOf[T any](pg *paging, q url.Values, items []T, pageSize int) reply {
 		return n, err == nil && n >= 0
 	}
 	size, okSize := intParam(pg.limit, pageSize)
-	var from int
 	okFrom := true
 	switch pg.style {
 	case "token":
@@ -306,14 +315,22 @@ func pageOf[T any](pg *paging, q url.Values, items []T, pageSize int) reply {
 		from = first - 1
 	}
 	switch {
-	case !okFrom || from > len(items):
-		return fail(http.StatusBadRequest, errnoBadParameters, "bad page position")
+	case !okFrom || from > n:
+		r := fail(http.StatusBadRequest, errnoBadParameters, "bad page position")
+		return 0, 0, &r
 	case !okSize || size == 0 || (pg.maxPageSize > 0 && size > pg.maxPageSize):
-		return fail(http.StatusBadRequest, errnoBadParameters, "bad page size")
+		r := fail(http.StatusBadRequest, errnoBadParameters, "bad page size")
+		return 0, 0, &r
 	}
-	end := min(from+size, len(items))
-	rep := ok(items[from:end], len(items))
-	if pg.style == "token" && end < len(items) {
+	return from, from + min(size, n-from), nil
+}
+
+// pageReply is the reply holding items, the page that ends at end of n
+// items: with the whole count in total and, paged by token, the token of
+// the next page when one follows.
+func pageReply[T any](pg *paging, items []T, end, n int) reply {
+	rep := ok(items, n)
+	if pg.style == "token" && end < n {
 		rep.body.(*page[T]).NextToken = encodePageToken(end)
 	}
 	return rep
