@@ -63,7 +63,9 @@
 //
 // Tests steer it with IssueToken (tokens without the authorize flow),
 // ExpireAccessTokens, ExpireAccessToken and RevokeToken, WithClock and the TTL
-// options, and Inject, which adds faults: Latency, ErrorStatus, RateLimit
+// options, and Inject, which adds faults: Latency, ErrorStatus (on the API,
+// the envelope with the catalogue's errno for the status, e.g. 10004
+// INTERNAL_FAILURE for a 5xx, in the documented message form), RateLimit
 // (429 with Retry-After), HTMLPage, DropConnection, TruncateBody and Errno
 // (HTTP 200 with errno != 0), each limited with Times, On (an Endpoint),
 // OnPath, For (a time-bounded outage, by the server's clock) and Probability
