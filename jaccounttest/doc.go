@@ -41,10 +41,14 @@
 //     served with no code here. WithSpecExamples serves the examples for
 //     every operation. Replies are the {errno, error, total, entities}
 //     envelope (a file or an image for the operations that answer one).
-//     Each operation's scopes are the spec's security requirements (any one
-//     alternative suffices); a token without them gets 403 with errno 10010
-//     AUTHENTICATION_SCOPE_FAILED, the scopes that would do named after a
-//     blank line. An unknown or revoked token gets what the live API sends,
+//     Each operation's security is the spec's (any one alternative
+//     suffices), grant and scopes alike: a token of a grant no alternative
+//     takes — a user's (authorization code) on a client-credentials API, the
+//     application's (client credentials) on a user's API — gets 403 with
+//     errno 10010 AUTHENTICATION_SCOPE_FAILED, the grants that would do named
+//     after a blank line (the live errno of a wrong grant is not documented:
+//     10010 is an assumption); a token of the right grant without the scopes
+//     gets the same errno with the scopes that would do. An unknown or revoked token gets what the live API sends,
 //     403 {"errno":10002,"error":"Authentication Failed.","total":0}, an
 //     expired one errno 10007. Other failures carry the documented errno
 //     (10001 BAD_PARAMETERS, 10003, 10008, 70001, -1) with the detail after a

@@ -36,11 +36,12 @@ var handlers = map[string]handler{
 	"getFileThumbnail":             (*Server).getFileThumbnail,
 }
 
-const noUser = "this API needs a user's authorization (authorization-code grant)"
-
 // forbiddenWithoutUser is the reply to a client-credentials token on an
-// operation about the signed-in user.
-var forbiddenWithoutUser = fail(http.StatusForbidden, errnoEntitleFailure, noUser)
+// operation about the signed-in user. The router already refuses a token
+// of a grant the operation's security does not take (authorize); this
+// guards the handlers that need a user should the spec ever let another
+// grant in.
+var forbiddenWithoutUser = grantFailure([]requirement{{grants: []string{grantAuthCode}}})
 
 // profileFor trims the profile to the widest of the scopes granted:
 // basic < essential < profile < privacy.

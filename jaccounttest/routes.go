@@ -18,9 +18,8 @@ type operation struct {
 	// operation goes to ("data": the data resources), each served on a
 	// listener of its own.
 	server string
-	// security are the alternatives, each a list of scopes that must all
-	// be granted; an empty alternative needs no scope.
-	security [][]string
+	// security are the alternatives, any one of which suffices.
+	security []requirement
 	// required are the required query parameters.
 	required []string
 	// entities is "single", "list" or "none".
@@ -33,6 +32,15 @@ type operation struct {
 	// example is the 200 reply the spec gives, which the default handler
 	// serves: the envelope, or for entities "raw" the body as a JSON string.
 	example string
+}
+
+// requirement is one security alternative of an operation: a token of one
+// of the grant types of the scheme, holding every one of the scopes (none:
+// any token of those grants).
+type requirement struct {
+	scheme string
+	grants []string // authorization_code, client_credentials, password
+	scopes []string
 }
 
 // paging is an operation's paging style and the names of its parameters.
@@ -156,13 +164,9 @@ func (s *Server) apiRouter(server string) http.Handler {
 			r.SetPathValue(name, values[i])
 		}
 		p := r.Context().Value(principalKey).(*principal)
-		if !allowed(rt.op.security, p.scopes) {
-			s.logRejected(r, http.StatusForbidden, "insufficient scope")
-			if server == dataServer {
-				writeReply(w, dataScopeFailed)
-				return
-			}
-			writeReply(w, scopeFailure(rt.op.security))
+		if rep, refused := authorize(rt.op.security, p, server); refused {
+			s.logRejected(r, http.StatusForbidden, "wrong grant or insufficient scope")
+			writeReply(w, rep)
 			return
 		}
 		h := handlers[rt.op.id]
@@ -186,14 +190,71 @@ func writeReply(w http.ResponseWriter, rep reply) {
 	_, _ = w.Write(data)
 }
 
+// authorize checks a token against an operation's security: its grant
+// type must be one an alternative takes (jaccountAuthCode: the
+// authorization code; jaccountClientCredentials: client credentials;
+// jaccountPassword: the password grant), and it must hold that
+// alternative's scopes. No alternatives at all means any valid token.
+//
+// Both failures are 403 with errno 10010 AUTHENTICATION_SCOPE_FAILED. For a
+// missing scope that is the documented errno; for a token of the wrong
+// grant (a user's token on a client-credentials API, or the other way
+// round) the live errno is not documented, and 10010 is an assumption: the
+// token is valid, so not 10002, and it lacks what the API requires.
+func authorize(alts []requirement, p *principal, server string) (reply, bool) {
+	if len(alts) == 0 {
+		return reply{}, false
+	}
+	var ofGrant []requirement
+	for _, alt := range alts {
+		if slices.Contains(alt.grants, p.grantType) {
+			ofGrant = append(ofGrant, alt)
+		}
+	}
+	if len(ofGrant) == 0 {
+		return grantFailure(alts), true
+	}
+	if allowed(ofGrant, p.scopes) {
+		return reply{}, false
+	}
+	if server == dataServer {
+		return dataScopeFailed, true
+	}
+	return scopeFailure(ofGrant), true
+}
+
+// grantText names a grant type in a failure's detail.
+var grantText = map[string]string{
+	"authorization_code": "authorization-code", "client_credentials": "client-credentials", "password": "password",
+}
+
+// grantFailure is the answer to a token of a grant type the operation does
+// not take: 403 with errno 10010 (assumed; see authorize), the grants that
+// would do named after a blank line.
+func grantFailure(alts []requirement) reply {
+	var names []string
+	for _, alt := range alts {
+		for _, g := range alt.grants {
+			if n := grantText[g]; !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	detail := names[0]
+	if len(names) > 1 {
+		detail = strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	}
+	return fail(http.StatusForbidden, errnoScopeFailed, "this API takes a token of the "+detail+" grant")
+}
+
 // scopeFailure is the answer to a token without the scope an operation
 // needs: 403 with errno 10010, whose message is the symbol (as SJTU-Plus
 // tests for it) followed, after a blank line, by the scopes that would do.
 // The live service's detail, if any, is not recorded; this is the fake's.
-func scopeFailure(alts [][]string) reply {
+func scopeFailure(alts []requirement) reply {
 	var names []string
 	for _, alt := range alts {
-		if n := strings.Join(alt, " and "); !slices.Contains(names, n) {
+		if n := strings.Join(alt.scopes, " and "); !slices.Contains(names, n) {
 			names = append(names, n)
 		}
 	}
@@ -204,14 +265,10 @@ func scopeFailure(alts [][]string) reply {
 	return fail(http.StatusForbidden, errnoScopeFailed, detail+" is required")
 }
 
-// allowed reports whether granted satisfies one of the alternatives. No
-// alternatives at all means the operation is open to any valid token.
-func allowed(alts [][]string, granted []string) bool {
-	if len(alts) == 0 {
-		return true
-	}
+// allowed reports whether granted satisfies one of the alternatives.
+func allowed(alts []requirement, granted []string) bool {
 	for _, alt := range alts {
-		if !slices.ContainsFunc(alt, func(s string) bool { return !slices.Contains(granted, s) }) {
+		if !slices.ContainsFunc(alt.scopes, func(s string) bool { return !slices.Contains(granted, s) }) {
 			return true
 		}
 	}

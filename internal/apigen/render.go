@@ -597,17 +597,22 @@ func grantConsts(gs []string) string {
 	return "[]GrantType{" + strings.Join(out, ", ") + "}"
 }
 
-// securityGo is an operation's security as a Go [][]string literal.
+// securityGo is an operation's security as a Go []requirement literal (the
+// fake's type): each alternative's scheme, the grant types it takes and the
+// scopes it needs.
 func securityGo(op *Op) string {
+	quoted := func(xs []string) string {
+		var qs []string
+		for _, x := range xs {
+			qs = append(qs, strconv.Quote(x))
+		}
+		return "[]string{" + strings.Join(qs, ", ") + "}"
+	}
 	var alts []string
 	for _, r := range op.Security {
-		var qs []string
-		for _, s := range r.Scopes {
-			qs = append(qs, strconv.Quote(s))
-		}
-		alts = append(alts, "{"+strings.Join(qs, ", ")+"}")
+		alts = append(alts, "{scheme: "+strconv.Quote(r.Scheme)+", grants: "+quoted(r.Grants)+", scopes: "+quoted(r.Scopes)+"}")
 	}
-	return "[][]string{" + strings.Join(alts, ", ") + "}"
+	return "[]requirement{" + strings.Join(alts, ", ") + "}"
 }
 
 func requiredGo(op *Op) string {
