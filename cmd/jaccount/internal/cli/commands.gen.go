@@ -73,7 +73,7 @@ var operations = []operation{
 	{id: "submitFinanceAppointment", method: "PUT", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "list", pathParams: []string{"businessType", "businessNo"}},
 	{id: "transferMyCard", method: "POST", path: "/v1/me/card/transfer", entities: "list"},
 	{id: "uploadFile", method: "PUT", path: "/v1/file", entities: "list"},
-	{id: "validateUnicode", method: "GET", path: "/v1/unicode", entities: "list"},
+	{id: "validateUnicode", method: "GET", path: "/v1/unicode", entities: "single"},
 }
 
 // opCommands returns the per-operation commands, grouped by tag.
@@ -531,9 +531,9 @@ func (a *app) cmdFileGetMeta() *cobra.Command {
 		Short: "Get a file's metadata",
 		Long: `Get a file's metadata.
 
-Returns the metadata of the file id. Scope storage; grant: client credentials. Uncertain: its shape
-is not in the evidence; it is kept as raw JSON. The example is minimal (no real or documented reply is
-available): the envelope with one empty entity.
+Returns the metadata of the file id. Scope storage; grant: client credentials. Uncertain: what it
+answers is not in the stored copy of the page; it is kept as raw JSON (FileMetaResult). The example is
+minimal (no real or documented reply is available): the envelope with one empty entity.
 
 Operation getFileMeta: GET /v1/file/{id}/meta. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html`,
 		Args:        cobra.NoArgs,
@@ -1475,18 +1475,18 @@ Operation openUnicode: POST /v1/unicode. Scopes: unicode. Documentation: https:/
 // cmdUnicodeValidate is `jaccount unicode validate` (validateUnicode).
 func (a *app) cmdUnicodeValidate() *cobra.Command {
 	var (
-		format string
-		p      api.UnicodeValidateParams
+		format            string
+		argValidateQRCode string
 	)
 	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Validate a 思源码",
 		Long: `Validate a 思源码.
 
-Validates and decodes a 思源码 (for access-control systems). Scope unicode; grant: client credentials.
-Uncertain: the documentation available gives neither the reply's shape nor the request's parameters, so
-the entities are kept as raw JSON and further query parameters go in the params' Query. The example is
-minimal (no real or documented reply is available): the envelope with no entity.
+Validates and decodes a 思源码 or a 多码合一 code (for access-control systems): its type, its owner's account
+and identities, when it was issued and whether it has expired (accept a code only when expired is false).
+Scope unicode; grant: client credentials. The example is built from the page's structure with illustrative
+values (no real reply is available).
 
 Operation validateUnicode: GET /v1/unicode. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
 		Args:        cobra.NoArgs,
@@ -1497,12 +1497,13 @@ Operation validateUnicode: GET /v1/unicode. Scopes: unicode. Documentation: http
 				return err
 			}
 			ctx := cmd.Context()
-			l, err := c.Unicode.Validate(ctx, p)
-			return printList(a, f, l, err)
+			v, err := c.Unicode.Validate(ctx, argValidateQRCode)
+			return printOne(a, f, v, err)
 		},
 	}
 	fs := cmd.Flags()
-	queryFlag(fs, &p.Query)
+	fs.StringVar(&argValidateQRCode, "qr-code", "", "The content of the QR code to check (待校验的二维码内容). It holds characters that cannot travel in a URL as they are; the client URL-encodes it, as the page asks.")
+	_ = cmd.MarkFlagRequired("qr-code")
 	formatFlag(cmd, &format)
 	return cmd
 }
