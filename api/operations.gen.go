@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"iter"
 	"net/http"
 	"net/url"
@@ -418,33 +419,46 @@ func (s *FileService) SetMeta(ctx context.Context, id string, body FileMetaReque
 	return callList[FileMetaResult](ctx, &s.c.core, http.MethodPost, "/v1/file/"+pathString(id)+"/meta", "", b)
 }
 
-// FileUploadParams holds the optional parameters of File.Upload. A zero field is not sent.
-type FileUploadParams struct {
-	// Query holds further query parameters, sent as they are after the
-	// others: the documentation available does not list this operation's.
-	Query url.Values
+// FileUploadBody is the multipart/form-data body of File.Upload. The file and its security level
+// (file.html: 请求参数 file, secure; 请求数据格式 multipart/form-data).
+type FileUploadBody struct {
+	// File is the file part file: the file to upload (需要上传的文件). Required: a nil one fails
+	// with ErrInvalidArgument before anything is sent. It is streamed as it is read: an io.Seeker (an
+	// *os.File, a *bytes.Reader) is sent from its position when the call starts, and again, rewound,
+	// when the call is retried; any other reader is read once. The call does not close it.
+	File io.Reader
+	// FileName is the file name the part file carries; empty sends "file".
+	FileName string
+	// FileContentType is the part file's Content-Type; empty sends application/octet-stream.
+	FileContentType string
+	// Secure is sent as the field secure (nil is not sent): whether the upload is secure
+	// (是否安全上传): true, downloading it needs a token; false, it does not.
+	Secure *bool
 }
 
 // Upload uploads a file.
 //
-// Stores a file and returns what the server says about it. Scope `storage`; grant: client
-// credentials. Uncertain: the body is sent as the bytes given, as application/octet-stream (the
-// form of the upload is not in the evidence), and the entities are kept as raw JSON. The example is
-// minimal (no real or documented reply is available): the envelope with no entity.
+// Stores a file and returns its File structure (`mime`, `size`). The request is
+// multipart/form-data, as the page says: the part `file` holds the file, the field `secure` sets
+// whether downloading it needs a token (true) or only its id (false). Scope `storage`; grant:
+// client credentials. The example is minimal (no real or documented reply is available): the
+// envelope with no entity.
 //
-// Scopes: storage. Grant: client credentials. The documentation available does not list its query
-// parameters: pass them in the params' Query. Operation uploadFile: PUT /v1/file.
+// Scopes: storage. Grant: client credentials. The body is multipart/form-data, the fields first,
+// then the file parts, streamed from their readers: the call is retried only when every file part
+// is an io.Seeker or none was read yet, and repeated after a refresh of a rejected token only when
+// every file part is an io.Seeker. Operation uploadFile: PUT /v1/file.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) Upload(ctx context.Context, body []byte, p FileUploadParams) (*List[FileInfo], error) {
-	var qb [256]byte
-	q := query(qb[:0])
-	q = q.values(p.Query)
-	b, err := rawBody(body, "application/octet-stream")
+func (s *FileService) Upload(ctx context.Context, body FileUploadBody) (*List[FileInfo], error) {
+	f := multipartForm{method: "File.Upload"}
+	f.field("secure", body.Secure, body.Secure != nil)
+	f.file("file", body.File, body.FileName, body.FileContentType, "application/octet-stream", true)
+	b, err := f.body()
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileInfo](ctx, &s.c.core, http.MethodPut, PathFileUpload, q.encode(), b)
+	return callList[FileInfo](ctx, &s.c.core, http.MethodPut, PathFileUpload, "", b)
 }
 
 // GetStatus gets a notification's status.

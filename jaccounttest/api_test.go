@@ -2,6 +2,8 @@ package jaccounttest_test
 
 import (
 	"encoding/json"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -39,7 +41,8 @@ var samples = map[string]string{
 }
 
 // callOf returns op's method, path and a body of the right kind (an empty
-// JSON object, an empty form, or a few bytes) with its content type.
+// JSON object, an empty form, a few bytes, or a multipart form with every
+// part: a small file, or a field's sample value) with its content type.
 func callOf(op *apigen.Op) (method, path, contentType, body string) {
 	method, path = op.Method, pathOf(op)
 	if op.Body != nil {
@@ -49,6 +52,24 @@ func callOf(op *apigen.Op) (method, path, contentType, body string) {
 			body = "{}"
 		case apigen.BodyRaw:
 			body = "bytes"
+		case apigen.BodyMultipart:
+			var b strings.Builder
+			w := multipart.NewWriter(&b)
+			for _, p := range op.Body.Parts {
+				switch {
+				case p.File:
+					fw, _ := w.CreateFormFile(p.Name, "sample.bin")
+					_, _ = io.WriteString(fw, "bytes")
+				case p.Kind == apigen.KindBool:
+					_ = w.WriteField(p.Name, "true")
+				case p.Kind == apigen.KindString:
+					_ = w.WriteField(p.Name, "x")
+				default:
+					_ = w.WriteField(p.Name, "1")
+				}
+			}
+			_ = w.Close()
+			contentType, body = w.FormDataContentType(), b.String()
 		}
 	}
 	return method, path, contentType, body

@@ -33,12 +33,15 @@
 //     from the spec (routes.gen.go), so the fake cannot drift from it. The
 //     operations with fixture state (profiles, positions, rights, lessons,
 //     examinations, card and its transactions, 思源码 transactions, circles,
-//     barcode and thumbnail images) are served from the fixtures (see User
+//     barcode and thumbnail images, and the upload, which reads the
+//     multipart/form-data form as it arrives and answers the File structure,
+//     mime and size, of its file part) are served from the fixtures (see User
 //     and DefaultUsers: a freshman whose birthday is an object, a team
 //     account without id and identities, an outside user whose organize is
 //     {}); any other operation serves its spec example, paged in
-//     its paging style when it pages — so an operation added to the spec is
-//     served with no code here. WithSpecExamples serves the examples for
+//     its paging style when it pages, after checking a multipart/form-data
+//     body's parts against the spec (400 BAD_PARAMETERS otherwise) — so an
+//     operation added to the spec is served with no code here. WithSpecExamples serves the examples for
 //     every operation. Replies are the {errno, error, total, entities}
 //     envelope (a file or an image for the operations that answer one).
 //     Each operation's security is the spec's (any one alternative

@@ -34,6 +34,7 @@ var handlers = map[string]handler{
 	"getBarcodeQR":                 (*Server).getBarcodeQR,
 	"getBarcode":                   (*Server).getBarcode,
 	"getFileThumbnail":             (*Server).getFileThumbnail,
+	"uploadFile":                   (*Server).uploadFile,
 }
 
 // forbiddenWithoutUser is the reply to a client-credentials token on an

@@ -22,6 +22,9 @@ type operation struct {
 	security []requirement
 	// required are the required query parameters.
 	required []string
+	// form are the parts of a multipart/form-data body, nil for an
+	// operation without one.
+	form []formPart
 	// entities is "single", "list" or "none".
 	entities string
 	// paging is nil for an operation that does not page.
@@ -41,6 +44,14 @@ type requirement struct {
 	scheme string
 	grants []string // authorization_code, client_credentials, password
 	scopes []string
+}
+
+// formPart is one part of an operation's multipart/form-data body: kind is
+// "file" for a file part, else the Go type of a field (string, int, int64,
+// float64, bool).
+type formPart struct {
+	name, kind string
+	required   bool
 }
 
 // paging is an operation's paging style and the names of its parameters.
@@ -321,6 +332,11 @@ func exampleHandler(op *operation) handler {
 		for _, name := range op.required {
 			if q.Get(name) == "" {
 				return fail(http.StatusBadRequest, errnoBadParameters, name+" is required")
+			}
+		}
+		if op.form != nil {
+			if _, bad := readForm(op, r); bad != nil {
+				return *bad
 			}
 		}
 		if op.entities == "raw" {

@@ -633,3 +633,37 @@ func entityRef(ref *openapi3.SchemaRef) string {
 	}
 	return ""
 }
+
+// TestUploadIsMultipart checks PUT /v1/file against file.html: the request
+// is multipart/form-data with the file part (a binary string) and the
+// secure field, its parameters are the page's (no undocumented query), and
+// the reply is the File structure.
+func TestUploadIsMultipart(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	op := doc.Paths.Find("/v1/file").Put
+	if _, open := op.Extensions["x-jaccount-open-query"]; open {
+		t.Error("PUT /v1/file: file.html lists its parameters (file, secure, access_token); it is not x-jaccount-open-query")
+	}
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		t.Fatal("PUT /v1/file has no request body")
+	}
+	content := op.RequestBody.Value.Content
+	m := content.Get("multipart/form-data")
+	if len(content) != 1 || m == nil || m.Schema == nil || m.Schema.Value == nil {
+		t.Fatalf("PUT /v1/file: request media types %v, want multipart/form-data only", slices.Sorted(maps.Keys(content)))
+	}
+	s := m.Schema.Value
+	if f := s.Properties["file"]; f == nil || !f.Value.Type.Is("string") || f.Value.Format != "binary" || !slices.Contains(s.Required, "file") {
+		t.Error("PUT /v1/file: the form needs the required binary part file")
+	}
+	if sec := s.Properties["secure"]; sec == nil || !sec.Value.Type.Is("boolean") || slices.Contains(s.Required, "secure") {
+		t.Error("PUT /v1/file: the form takes the optional boolean secure")
+	}
+	if got := slices.Sorted(maps.Keys(s.Properties)); !slices.Equal(got, []string{"file", "secure"}) {
+		t.Errorf("PUT /v1/file: form parts %v, want the page's file and secure", got)
+	}
+	if entityRef(op.Responses.Status(200).Value.Content.Get("application/json").Schema) != "FileInfo" {
+		t.Error("PUT /v1/file must answer the File structure (FileInfo)")
+	}
+}
