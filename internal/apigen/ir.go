@@ -336,21 +336,15 @@ func (p *Part) NameField() string { return p.GoName + "Name" }
 func (p *Part) TypeField() string { return p.GoName + "ContentType" }
 
 // Fields returns a multipart body's scalar parts; Files its file parts.
-func (b *Body) Fields() []*Part {
-	var out []*Part
-	for _, p := range b.Parts {
-		if !p.File {
-			out = append(out, p)
-		}
-	}
-	return out
-}
+func (b *Body) Fields() []*Part { return b.parts(false) }
 
 // Files returns a multipart body's file parts.
-func (b *Body) Files() []*Part {
+func (b *Body) Files() []*Part { return b.parts(true) }
+
+func (b *Body) parts(files bool) []*Part {
 	var out []*Part
 	for _, p := range b.Parts {
-		if p.File {
+		if p.File == files {
 			out = append(out, p)
 		}
 	}

@@ -531,6 +531,24 @@ func (l *loader) params(where string, op *Op, item *openapi3.PathItem, o *openap
 	}
 }
 
+// scalarKind is the Go type of a string, integer, number or boolean
+// schema; ok is false for any other.
+func scalarKind(s *openapi3.Schema) (kind ParamKind, ok bool) {
+	switch {
+	case s.Type.Is("string"):
+		return KindString, true
+	case s.Type.Is("integer") && s.Format == "int64":
+		return KindInt64, true
+	case s.Type.Is("integer"):
+		return KindInt, true
+	case s.Type.Is("number"):
+		return KindFloat, true
+	case s.Type.Is("boolean"):
+		return KindBool, true
+	}
+	return "", false
+}
+
 func (l *loader) paramType(where string, prm *Param, p *openapi3.Parameter) {
 	if p.Schema == nil || p.Schema.Value == nil {
 		l.fail("%s: no schema", where)
@@ -543,17 +561,10 @@ func (l *loader) paramType(where string, prm *Param, p *openapi3.Parameter) {
 	}
 	var unit TimeUnit
 	hasTime := l.extension(where, p.Extensions, extTime, &unit)
+	scalar, isScalar := scalarKind(s)
 	switch {
-	case s.Type.Is("string"):
-		prm.Kind = KindString
-	case s.Type.Is("integer") && s.Format == "int64":
-		prm.Kind = KindInt64
-	case s.Type.Is("integer"):
-		prm.Kind = KindInt
-	case s.Type.Is("number"):
-		prm.Kind = KindFloat
-	case s.Type.Is("boolean"):
-		prm.Kind = KindBool
+	case isScalar:
+		prm.Kind = scalar
 	case s.Type.Is("array") && s.Items != nil && s.Items.Value != nil && s.Items.Value.Type.Is("string"):
 		prm.Kind = KindStrings
 	case s.Type.Is("array") && s.Items != nil && s.Items.Value != nil && s.Items.Value.Type.Is("integer"):
@@ -665,17 +676,12 @@ func (l *loader) multipart(where string, op *Op, b *Body, media *openapi3.MediaT
 			}
 			claim(p.NameField(), name+" (its file name)")
 			claim(p.TypeField(), name+" (its content type)")
-		case ps.Type.Is("string"):
-			p.Kind = KindString
-		case ps.Type.Is("integer") && ps.Format == "int64":
-			p.Kind = KindInt64
-		case ps.Type.Is("integer"):
-			p.Kind = KindInt
-		case ps.Type.Is("number"):
-			p.Kind = KindFloat
-		case ps.Type.Is("boolean"):
-			p.Kind = KindBool
 		default:
+			kind, isScalar := scalarKind(ps)
+			if isScalar {
+				p.Kind = kind
+				break
+			}
 			l.fail("%s: a part must be a binary string (a file) or a string, integer, number or boolean field, not %v", pw, ps.Type)
 			ok = false
 			continue
