@@ -54,6 +54,7 @@ func (a *app) startFake(context.Context) error {
 		scopes:       value{scopes, src},
 		jaccountURL:  value{srv.URL, src},
 		apiURL:       value{srv.APIURL(), src},
+		dataURL:      value{srv.DataURL(), src},
 		configFile:   "(none: --fake reads no configuration file)",
 		configDir:    dir,
 		fake:         true,
@@ -61,12 +62,20 @@ func (a *app) startFake(context.Context) error {
 	return nil
 }
 
-// fakeLogin logs the fixture student in, through the same loopback login
-// as `jaccount login`, with the fake browser and no messages.
-func (a *app) fakeLogin(ctx context.Context) error {
+// fakeLogin logs in to the fake as op needs (nil: any operation), through
+// the same code as `jaccount login`, with no messages: the fixture student
+// through the loopback login and the fake browser, or, for an operation no
+// user can call (the data resources), the application with client
+// credentials and the scopes op asks for (exchange_data).
+func (a *app) fakeLogin(ctx context.Context, op *operation) error {
 	a.quiet = true
 	defer func() { a.quiet = false }()
-	return a.login(ctx, loginOptions{timeout: time.Minute})
+	client := op.clientRequirement()
+	if op.userCallable() || client == nil {
+		return a.login(ctx, loginOptions{timeout: time.Minute})
+	}
+	a.settings.scopes = value{strings.Join(client.scopes, " "), "fake"}
+	return a.login(ctx, loginOptions{clientCredentials: true})
 }
 
 // fakeBrowser plays the user's browser against the fake: on the authorize
