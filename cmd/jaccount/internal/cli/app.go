@@ -34,7 +34,6 @@ type app struct {
 	op *operation
 }
 
-
 // Run runs the command line in env and returns the exit code. Errors are
 // printed to env.Stderr as one line.
 func Run(ctx context.Context, env *Env) int {

@@ -78,7 +78,7 @@ type settings struct {
 	scopes       value // space-separated
 	jaccountURL  value
 	apiURL       value
-	dataURL      value // the data resources' server (api.DataClient)
+	dataURL      value  // the data resources' server (api.DataClient)
 	configFile   string // the configuration file read, or the one that would be
 	configDir    string // where tokens live: <dir>/profiles/<profile>/
 	fake         bool
