@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -64,18 +65,25 @@ func (a *app) startFake(context.Context) error {
 
 // fakeLogin logs in to the fake as op needs (nil: any operation), through
 // the same code as `jaccount login`, with no messages: the fixture student
-// through the loopback login and the fake browser, or, for an operation no
-// user can call (the data resources), the application with client
-// credentials and the scopes op asks for (exchange_data).
+// through the loopback login and the fake browser, asking for the scopes of
+// op beside the default ones, or, for an operation no user can call (the
+// data resources), the application with client credentials and the scopes
+// op asks for (exchange_data).
 func (a *app) fakeLogin(ctx context.Context, op *operation) error {
 	a.quiet = true
 	defer func() { a.quiet = false }()
-	client := op.clientRequirement()
-	if op.userCallable() || client == nil {
-		return a.login(ctx, loginOptions{timeout: time.Minute})
+	s := a.settings
+	if client := op.clientRequirement(); !op.userCallable() && client != nil {
+		s.scopes = value{strings.Join(client.scopes, " "), s.scopes.source}
+		return a.login(ctx, loginOptions{clientCredentials: true})
 	}
-	a.settings.scopes = value{strings.Join(client.scopes, " "), "fake"}
-	return a.login(ctx, loginOptions{clientCredentials: true})
+	if r := op.userRequirement(); r != nil {
+		scopes := strings.Fields(s.scopes.v)
+		if !slices.ContainsFunc(r.scopes, func(sc string) bool { return slices.Contains(scopes, sc) }) {
+			s.scopes = value{strings.Join(append(scopes, r.scopes...), " "), s.scopes.source}
+		}
+	}
+	return a.login(ctx, loginOptions{timeout: time.Minute})
 }
 
 // fakeBrowser plays the user's browser against the fake: on the authorize

@@ -200,11 +200,19 @@ func (op *operation) userCallable() bool {
 
 // clientRequirement is the first alternative of op's security that the
 // application's own login (client credentials) meets, nil if none is.
-func (op *operation) clientRequirement() *requirement {
+func (op *operation) clientRequirement() *requirement { return op.requirement(grantClientCredentials) }
+
+// userRequirement is the first alternative of op's security that a user's
+// login (authorization code) meets, nil if none is.
+func (op *operation) userRequirement() *requirement { return op.requirement(grantAuthCode) }
+
+// requirement is the first alternative of op's security that a login of
+// grant meets, nil if none is.
+func (op *operation) requirement(grant string) *requirement {
 	if op == nil {
 		return nil
 	}
-	i := slices.IndexFunc(op.security, func(r requirement) bool { return slices.Contains(r.grants, grantClientCredentials) })
+	i := slices.IndexFunc(op.security, func(r requirement) bool { return slices.Contains(r.grants, grant) })
 	if i < 0 {
 		return nil
 	}
