@@ -197,32 +197,33 @@ func (a *app) clientOptions(opts ...api.Option) []api.Option {
 // apiClient returns the open API's client over the profile's stored token,
 // which must be able to call op (nil: any).
 func (a *app) apiClient(ctx context.Context, op *operation) (*api.Client, error) {
-	ts, err := a.tokenSource(ctx, op)
-	if err != nil {
-		return nil, err
-	}
-	if a.client == nil {
-		if a.client, err = api.NewClient(ts, a.clientOptions(api.WithBaseURL(a.settings.apiURL.v))...); err != nil {
-			return nil, err
-		}
-	}
-	return a.client, nil
+	return lazyClient(ctx, a, op, &a.client, func(ts *auth.TokenSource) (*api.Client, error) {
+		return api.NewClient(ts, a.clientOptions(api.WithBaseURL(a.settings.apiURL.v))...)
+	})
 }
 
 // dataClient returns the data resources' client (api.DataClient, on
 // data_url) over the profile's stored token, which must be able to call op:
 // the application's login with scope exchange_data.
 func (a *app) dataClient(ctx context.Context, op *operation) (*api.DataClient, error) {
+	return lazyClient(ctx, a, op, &a.data, func(ts *auth.TokenSource) (*api.DataClient, error) {
+		return api.NewDataClient(ts, a.clientOptions(api.WithDataBaseURL(a.settings.dataURL.v))...)
+	})
+}
+
+// lazyClient returns *c, which build makes over the profile's token the
+// first time, once it has checked that the login can call op.
+func lazyClient[C any](ctx context.Context, a *app, op *operation, c **C, build func(*auth.TokenSource) (*C, error)) (*C, error) {
 	ts, err := a.tokenSource(ctx, op)
 	if err != nil {
 		return nil, err
 	}
-	if a.data == nil {
-		if a.data, err = api.NewDataClient(ts, a.clientOptions(api.WithDataBaseURL(a.settings.dataURL.v))...); err != nil {
+	if *c == nil {
+		if *c, err = build(ts); err != nil {
 			return nil, err
 		}
 	}
-	return a.data, nil
+	return *c, nil
 }
 
 // completeProfiles lists the saved logins for shell completion.
