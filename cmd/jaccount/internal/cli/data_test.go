@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -255,5 +256,48 @@ func TestDataProgress(t *testing.T) {
 	h.stderrTTY, h.stdoutTTY = true, true
 	if r := h.mustRun("students", "list", "--limit", "3"); r.stderr != "" {
 		t.Errorf("progress with rows on the terminal: %q", r.stderr)
+	}
+}
+
+// TestCheckLogin: which saved logins an operation's security lets through,
+// and the login the refusal asks for.
+func TestCheckLogin(t *testing.T) {
+	t.Parallel()
+	user := requirement{grants: []string{grantAuthCode}, scopes: []string{"basic"}}
+	client := func(scopes ...string) requirement {
+		return requirement{grants: []string{grantClientCredentials}, scopes: scopes}
+	}
+	userLogin := &loginInfo{Grant: grantAuthCode, Scopes: []string{"openid"}}
+	appLogin := func(scopes ...string) *loginInfo { return &loginInfo{Grant: grantClientCredentials, Scopes: scopes} }
+	tests := []struct {
+		name     string
+		security []requirement
+		info     *loginInfo
+		want     string // "" for no error, else a part of the message
+	}{
+		{"no security", nil, appLogin(), ""},
+		{"a user's operation, a user's login (its scopes are the server's business)", []requirement{user}, userLogin, ""},
+		{"a user's operation, the application's login", []requirement{user}, appLogin("basic"), "needs a user's login, and profile p holds the application's client-credentials login: run `jaccount login --profile p`"},
+		{"the application's operation, its login", []requirement{client("exchange_data")}, appLogin("exchange_data", "basic"), ""},
+		{"the application's operation, a user's login", []requirement{client("exchange_data")}, userLogin, "holds a user's login: run `jaccount login --profile p --client-credentials --scopes exchange_data`"},
+		{"the application's operation, a login without its scope", []requirement{client("a", "b")}, appLogin("a"), "needs a client-credentials login with scopes a b, and profile p was logged in with scopes a: run `jaccount login --profile p --client-credentials --scopes a,b`"},
+		{"either, a user's login", []requirement{user, client("basic")}, userLogin, ""},
+		{"either, the application's login with the scope", []requirement{user, client("basic")}, appLogin("basic"), ""},
+		{"either, the application's login without it", []requirement{user, client("basic")}, appLogin(), "with scope basic (or a user's login), and profile p was logged in with no scope: run `jaccount login --profile p --client-credentials --scopes basic`"},
+		{"any client login", []requirement{client()}, appLogin(), ""},
+		{"the password grant only: the server's business", []requirement{{grants: []string{"password"}, scopes: []string{"send_mail"}}}, userLogin, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := checkLogin(&operation{id: "op", security: tt.security}, tt.info, "p")
+			var le *loginError
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tt.want != "" && (!errors.As(err, &le) || !strings.Contains(err.Error(), tt.want) || exitCode(err) != ExitLogin):
+				t.Errorf("got %v, want a login error with %q", err, tt.want)
+			}
+		})
 	}
 }
