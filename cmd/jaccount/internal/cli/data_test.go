@@ -253,6 +253,12 @@ func TestDataProgress(t *testing.T) {
 	if !strings.Contains(r.stderr, "students list") || strings.Count(r.stdout, "\n") != jaccounttest.DefaultStudentCount+1 {
 		t.Errorf("progress: %s", r)
 	}
+	// A first page slower than the spinner's tick (100 ms): the bar is
+	// already drawn (under -race, this was a data race in the bar).
+	h.fake.Inject(jaccounttest.Latency(300 * time.Millisecond).OnPath(api.PathStudentsList).Times(1))
+	if r := h.mustRun("students", "list", "--limit", "3", "--format", "csv"); !strings.Contains(r.stderr, "students list") {
+		t.Errorf("progress of a slow first page: %s", r)
+	}
 	h.stderrTTY, h.stdoutTTY = true, true
 	if r := h.mustRun("students", "list", "--limit", "3"); r.stderr != "" {
 		t.Errorf("progress with rows on the terminal: %q", r.stderr)
