@@ -307,3 +307,38 @@ func TestCheckLogin(t *testing.T) {
 		})
 	}
 }
+
+// TestOperationTable: every generated command names its operation
+// (annOperation), which the operations table has, with the command's path;
+// and its help names the login that the CLI asks for when no user can call
+// it (apigen's LoginFlags and loginFlags agree).
+func TestOperationTable(t *testing.T) {
+	t.Parallel()
+	root := (&app{env: &Env{}}).rootCommand()
+	root.InitDefaultCompletionCmd()
+	n := 0
+	for _, path := range commandPaths() {
+		cmd, _, err := root.Find(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := cmd.Annotations[annOperation]
+		if id == "" {
+			continue
+		}
+		n++
+		op := operationByID(id)
+		if op == nil || op.command != strings.Join(path, " ") {
+			t.Errorf("%v: operation %s is %+v", path, id, op)
+			continue
+		}
+		flags := op.loginFlags()
+		says := strings.Contains(cmd.Long, "No user can call it")
+		if says != (flags != "") || (says && !strings.Contains(cmd.Long, "`jaccount login "+flags+"`")) {
+			t.Errorf("%v: login flags %q, help:\n%s", path, flags, cmd.Long)
+		}
+	}
+	if n < 40 {
+		t.Errorf("only %d commands name an operation", n)
+	}
+}
