@@ -179,9 +179,11 @@ func TestDataLogin(t *testing.T) {
 	check("not logged in", h.run("students", "list"), ExitLogin, "not logged in", hint)
 
 	h.mustRun("login") // the fixture student
-	check("a user's login", h.run("students", "list"), ExitLogin, "`jaccount students list` needs the application's client-credentials login with scope exchange_data", "holds a user's login", hint)
-	check("a user's login, jaccount api", h.run("api", "listFaculty"), ExitLogin, "`jaccount faculty list` needs", hint)
-	check("a user's login, a data path", h.run("api", "--data", "/v1/asset/info"), ExitLogin, "/v1/asset/info needs", hint)
+	// The hint keeps the user's login: the application's goes beside it.
+	const beside = "run `jaccount login --profile app --client-credentials --scopes exchange_data`, then add --profile app"
+	check("a user's login", h.run("students", "list"), ExitLogin, "`jaccount students list` needs the application's client-credentials login with scope exchange_data", "holds a user's login", beside)
+	check("a user's login, jaccount api", h.run("api", "listFaculty"), ExitLogin, "`jaccount faculty list` needs", beside)
+	check("a user's login, a data path", h.run("api", "--data", "/v1/asset/info"), ExitLogin, "/v1/asset/info needs", beside)
 	if n := dataRequests(h.fake, api.PathStudentsList, 403) + dataRequests(h.fake, api.PathStudentsList, 200); n != 0 {
 		t.Errorf("%d requests reached the data server with a user's token", n)
 	}
@@ -285,7 +287,7 @@ func TestCheckLogin(t *testing.T) {
 		{"a user's operation, a user's login (its scopes are the server's business)", []requirement{user}, userLogin, ""},
 		{"a user's operation, the application's login", []requirement{user}, appLogin("basic"), "needs a user's login, and profile p holds the application's client-credentials login: run `jaccount login --profile p`"},
 		{"the application's operation, its login", []requirement{client("exchange_data")}, appLogin("exchange_data", "basic"), ""},
-		{"the application's operation, a user's login", []requirement{client("exchange_data")}, userLogin, "holds a user's login: run `jaccount login --profile p --client-credentials --scopes exchange_data`"},
+		{"the application's operation, a user's login", []requirement{client("exchange_data")}, userLogin, "holds a user's login: keep it and run `jaccount login --profile app --client-credentials --scopes exchange_data`, then add --profile app"},
 		{"the application's operation, a login without its scope", []requirement{client("a", "b")}, appLogin("a"), "needs a client-credentials login with scopes a b, and profile p was logged in with scopes a: run `jaccount login --profile p --client-credentials --scopes a,b`"},
 		{"either, a user's login", []requirement{user, client("basic")}, userLogin, ""},
 		{"either, the application's login with the scope", []requirement{user, client("basic")}, appLogin("basic"), ""},

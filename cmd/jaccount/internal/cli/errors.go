@@ -44,16 +44,34 @@ type loginError struct {
 	// flags are further flags of the login to run, for an operation that
 	// needs the application's login: "--client-credentials --scopes ...".
 	flags string
-	err   error
+	// beside is set when the profile holds a user's login that the
+	// application's login must not replace: the hint then logs the
+	// application in under a profile of its own.
+	beside bool
+	err    error
 }
 
+// appProfile is the profile the hints suggest for the application's login
+// when the profile in use holds a user's.
+const appProfile = "app"
+
 func (e *loginError) Error() string {
+	profile := e.profile
+	if e.beside {
+		profile = appProfile
+		if e.profile == appProfile {
+			profile = appProfile + "-client"
+		}
+	}
 	cmd := "jaccount login"
-	if e.profile != "" && e.profile != defaultProfile {
-		cmd += " --profile " + e.profile
+	if profile != "" && profile != defaultProfile {
+		cmd += " --profile " + profile
 	}
 	if e.flags != "" {
 		cmd += " " + e.flags
+	}
+	if e.beside {
+		return fmt.Sprintf("%s: keep it and run `%s`, then add --profile %s", e.why, cmd, profile)
 	}
 	return fmt.Sprintf("%s: run `%s`", e.why, cmd)
 }

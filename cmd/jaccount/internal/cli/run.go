@@ -275,7 +275,7 @@ func checkLogin(op *operation, info *loginInfo, profile string) error {
 	case info.Grant != grantClientCredentials:
 		le.why = fmt.Sprintf("%s needs the application's client-credentials login%s, and profile %s holds a user's login",
 			op.name(), scopesText(client), profile)
-		le.flags = op.clientLogin()
+		le.flags, le.beside = op.clientLogin(), true
 	case client == nil:
 		le.why = fmt.Sprintf("%s needs a user's login, and profile %s holds the application's client-credentials login", op.name(), profile)
 	default:
