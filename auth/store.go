@@ -48,6 +48,14 @@ type Locker interface {
 // never touched). Lock takes an advisory lock (flock(2) / LockFileEx) on a sibling
 // file path+".lock", which is never renamed, so processes sharing the
 // token file coordinate their refreshes.
+//
+// What differs per platform: on Linux, macOS and other POSIX systems the
+// 0600/0700 modes keep the file private and the directory is fsynced after
+// the rename. On Windows the file's privacy comes from the ACL it inherits
+// from its directory (keep it under the user's profile, e.g.
+// os.UserConfigDir), the directory is not fsynced (NTFS journals the
+// rename), and a rename over a file another process is reading is retried
+// for up to two seconds.
 type FileStore struct {
 	path string
 	// beforeRename, set by tests, runs after the temporary file is
@@ -118,7 +126,7 @@ func (s *FileStore) Save(_ context.Context, t *Token) (err error) {
 			return err
 		}
 	}
-	if err = os.Rename(tmp, s.path); err != nil {
+	if err = replaceFile(tmp, s.path); err != nil {
 		return err
 	}
 	if err = syncDir(dir); err != nil {

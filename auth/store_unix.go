@@ -27,3 +27,10 @@ func syncDir(dir string) error {
 	}
 	return err
 }
+
+// ownerOnlyModes says whether the file mode bits are what keeps the token
+// file private: on POSIX systems FileStore's 0600 and 0700 are.
+const ownerOnlyModes = true
+
+// replaceFile atomically replaces to with from.
+func replaceFile(from, to string) error { return os.Rename(from, to) }

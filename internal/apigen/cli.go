@@ -12,8 +12,12 @@ import (
 // API as every other output, by CLI below; nothing here changes the API.
 //
 // The rules:
-//   - each service (tag) is a command group named after the tag; a group
-//     with a single command, a GET, runs it itself (`jaccount gpa`);
+//   - each service (tag) is a command group named after the tag, whichever
+//     server it is on (the data resources' `jaccount students list` beside
+//     the open API's `jaccount card transactions`); a group whose single
+//     command is a GET named `get` runs it itself (`jaccount gpa`), while a
+//     list keeps its name (`jaccount circles list`), so that a group can
+//     grow without renaming its command;
 //   - a GET operation's command is named after the words of its Go name
 //     without the verb (ListTransactions: `transactions`), or after the
 //     verb when nothing else is left (Get: `get`, List: `list`); any other
@@ -26,16 +30,25 @@ import (
 //     parameter that selects it (`jaccount lessons list --semester
 //     2024-2025-1`) and flags for the variant's optional parameters;
 //   - each parameter is a flag named after its wire name in kebab case
-//     (cardNo: --card-no), or x-jaccount-cli-flag; required ones are
+//     (cardNo: --card-no), after its Go name when the spec gives one that
+//     differs (x-go-name: xh is StudentNo, --student-no; timestamp is
+//     UpdatedSince, --updated-since), or x-jaccount-cli-flag; required ones are
 //     required flags; the paging parameters are not flags: the command walks
 //     every page (--limit stops early); an operation whose query parameters
 //     the documentation does not list (x-jaccount-open-query) takes them as
 //     --query key=value;
 //   - operations with a request body, or whose reply is a file or an image,
 //     have no command (use `jaccount api`, with --raw for a file);
-//   - operations on another server than the open API's (the data
-//     resources, api.DataClient) have no command and are not in `jaccount
-//     api`'s table yet: the CLI has one client, for the open API.
+//   - a command calls its operation through the client of the operation's
+//     server: it starts with a.opStart for api.Client and with
+//     a.<prefix>Start for another (a.dataStart for api.DataClient), a
+//     hand-written method per client that builds it from the settings (its
+//     base URL) and the profile's token;
+//   - a command's login is what the operation's security accepts: an
+//     operation that no user can call (client credentials only, as the data
+//     resources) needs `jaccount login --client-credentials --scopes ...`,
+//     which its help says; the CLI checks the saved login against the
+//     security before calling, and --fake logs in that way.
 
 // CLIGroup is a command group: one service.
 type CLIGroup struct {
@@ -75,9 +88,6 @@ type CLIFlag struct {
 func CLI(a *API) []*CLIGroup {
 	var groups []*CLIGroup
 	for _, s := range a.Services {
-		if s.Server != nil && !s.Server.Default {
-			continue
-		}
 		g := &CLIGroup{Name: kebab(s.Tag), Service: s}
 		var variants []*Op
 		for _, op := range s.Ops {
@@ -151,8 +161,11 @@ func (g *CLIGroup) Short() string {
 }
 
 // Single reports whether the group runs its only command itself: a GET
-// (a command that changes something is always named).
-func (g *CLIGroup) Single() bool { return len(g.Commands) == 1 && g.Commands[0].Op.Method == "GET" }
+// named `get` (a command that changes something is always named, and so is
+// a list, which the group may later hold a `get` beside).
+func (g *CLIGroup) Single() bool {
+	return len(g.Commands) == 1 && g.Commands[0].Op.Method == "GET" && g.Commands[0].Name == "get"
+}
 
 // Func is the name of the method that builds the command.
 func (c *CLICommand) Func() string { return "cmd" + c.Op.Service.Name + c.Op.Name }
@@ -201,10 +214,16 @@ func paramsVar(c *CLICommand, op *Op) string {
 	return "p" + op.Name
 }
 
-// flagName is the parameter's flag name.
+// flagName is the parameter's flag name: x-jaccount-cli-flag, else its Go
+// name in kebab case when the spec gives one that the wire name would not
+// (x-go-name; the data resources' pinyin abbreviations: xh is StudentNo),
+// else the wire name in kebab case.
 func (p *Param) flagName() string {
-	if p.CLIFlag != "" {
+	switch {
+	case p.CLIFlag != "":
 		return p.CLIFlag
+	case p.GoName != GoName(p.Name):
+		return kebab(p.GoName)
 	}
 	return kebab(p.Name)
 }
@@ -257,7 +276,11 @@ func (c *CLICommand) Long() string {
 		if d := strings.TrimSpace(strings.NewReplacer("**", "", "`", "").Replace(op.Description)); d != "" {
 			b.WriteString("\n\n" + d)
 		}
-		fmt.Fprintf(&b, "\n\nOperation %s: %s %s.", op.ID, op.Method, op.Path)
+		where := ""
+		if !op.Server.Default {
+			where = " on " + op.Server.URL
+		}
+		fmt.Fprintf(&b, "\n\nOperation %s: %s %s%s.", op.ID, op.Method, op.Path, where)
 		if s := op.Scopes(); len(s) > 0 {
 			fmt.Fprintf(&b, " Scopes: %s.", strings.Join(s, ", "))
 		}
@@ -265,13 +288,76 @@ func (c *CLICommand) Long() string {
 			fmt.Fprintf(&b, " Documentation: %s", op.DocURL)
 		}
 	}
+	if l := c.Op.LoginFlags(); l != "" {
+		fmt.Fprintf(&b, "\n\nNo user can call it: it needs the application's own login, `jaccount login %s` "+
+			"(keep it in a profile of its own, with --profile, beside a user's login).", l)
+	}
 	if c.Paged() {
 		b.WriteString("\n\nThe command walks every page and writes the items as they come; --limit stops early.")
 	}
 	return b.String()
 }
 
-// Usage is the flag's help text.
+// Start is the method of package cli that starts the command: it returns
+// the client of the operation's server (opStart for api.Client, dataStart
+// for api.DataClient) and the output format.
+func (c *CLICommand) Start() string {
+	if c.Op.Server.Default {
+		return "opStart"
+	}
+	return lowerFirst(c.Op.Server.Prefix()) + "Start"
+}
+
+// LoginFlags are the flags of `jaccount login` that give a login able to
+// call op when a user's login cannot (no alternative of its security is
+// the authorization-code grant): ClientLoginFlags. "" when a user's login
+// (plain `jaccount login`) will do.
+func (op *Op) LoginFlags() string {
+	for _, r := range op.Security {
+		if slices.Contains(r.Grants, grantAuthCode) {
+			return ""
+		}
+	}
+	return op.ClientLoginFlags()
+}
+
+// ClientLoginFlags are the flags of `jaccount login` for the application's
+// own login that can call op: "--client-credentials --scopes s1,s2" with the
+// scopes of its first client-credentials alternative; "" when none is.
+func (op *Op) ClientLoginFlags() string {
+	for _, r := range op.Security {
+		if slices.Contains(r.Grants, grantClientCredentials) {
+			f := "--client-credentials"
+			if len(r.Scopes) > 0 {
+				f += " --scopes " + strings.Join(r.Scopes, ",")
+			}
+			return f
+		}
+	}
+	return ""
+}
+
+// The grants the CLI logs in with.
+const (
+	grantAuthCode          = "authorization_code"
+	grantClientCredentials = "client_credentials"
+)
+
+// CLIPath is the command that calls op (`students list`), "" when none
+// does (a body, a file), for the messages of `jaccount api`.
+func CLIPath(groups []*CLIGroup, op *Op) string {
+	for _, g := range groups {
+		for _, c := range g.Commands {
+			if c.Op == op || slices.Contains(c.Variants, op) {
+				return c.Path()
+			}
+		}
+	}
+	return ""
+}
+
+// Usage is the flag's help text: the first line of the parameter's doc; for
+// a time, its first sentence, without what it says of the wire form.
 func (f *CLIFlag) Usage() string {
 	p := f.Param
 	u := strings.TrimSpace(strings.ReplaceAll(p.Doc, "`", ""))
@@ -280,6 +366,7 @@ func (f *CLIFlag) Usage() string {
 	}
 	u, _, _ = strings.Cut(u, "\n")
 	if p.Kind == KindTime {
+		u, _, _ = strings.Cut(u, ". ")
 		u = strings.TrimSuffix(strings.TrimSpace(strings.Split(u, ";")[0]), ".")
 		u += ": a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339"
 		if f.endOfDay() {
@@ -371,10 +458,10 @@ func printCall(op *Op, c *CLICommand) string {
 	return fmt.Sprintf("_ = f // nothing to print but the error, if any\nreturn a.apiErr(%s)\n", callOf(c, op, false))
 }
 
-// CLIOps are every operation of the open API, for `jaccount api`: sorted
-// by ID.
+// CLIOps are every operation of the spec, whichever its server, for
+// `jaccount api`: sorted by ID.
 func CLIOps(a *API) []*Op {
-	ops := slices.DeleteFunc(slices.Clone(a.Ops), func(op *Op) bool { return op.Server != nil && !op.Server.Default })
+	ops := slices.Clone(a.Ops)
 	slices.SortFunc(ops, func(x, y *Op) int { return strings.Compare(x.ID, y.ID) })
 	return ops
 }
@@ -393,6 +480,7 @@ func (op *Op) PathParams() []string {
 func init() {
 	funcs["cli"] = CLI
 	funcs["cliOps"] = CLIOps
+	funcs["cliPath"] = CLIPath
 	funcs["quoteList"] = func(xs []string) string {
 		q := make([]string, len(xs))
 		for i, x := range xs {

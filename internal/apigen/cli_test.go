@@ -1,6 +1,7 @@
 package apigen
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -19,9 +20,10 @@ func TestCLIView(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"profile get", "profile user", "enterprise user-positions", "enterprise user-rights",
-		"enterprise remove-position-user", "enterprise add-position-user", "lessons get", "lessons list", "examinations",
-		"gpa", "card get", "card transactions", "unicode transactions", "circles", "calendar delete-event",
-		"finance cancel-appointment", "mail list", "mail by-state"} {
+		"enterprise remove-position-user", "enterprise add-position-user", "lessons get", "lessons list", "examinations list",
+		"gpa", "card get", "card transactions", "unicode transactions", "circles list", "calendar delete-event",
+		"finance cancel-appointment", "mail list", "mail by-state", "notification status",
+		"students list", "faculty list", "accounts list", "papers list"} {
 		if byPath[want] == nil {
 			t.Errorf("no command %q among %q", want, paths)
 		}
@@ -52,6 +54,11 @@ func TestCLIView(t *testing.T) {
 		"lessons get":            "code",
 		"enterprise user-rights": "account",
 		"profile get":            "",
+		// x-go-name names the flag where the wire name is an abbreviation;
+		// first and offset are the iterator's.
+		"students list": "account-no student-no school-code left-school updated-since",
+		"faculty list":  "account-no staff-no top-organize-id organize-id updated-since",
+		"papers list":   "user-id",
 	} {
 		if got := flags(byPath[path]); got != want {
 			t.Errorf("%s flags = %q, want %q", path, got, want)
@@ -83,24 +90,56 @@ func TestKebab(t *testing.T) {
 	}
 }
 
-// TestCLIOpenAPIOnly: the CLI has one client, the open API's, so the
-// operations of another server (the data resources) get no command and are
-// not in `jaccount api`'s table.
-func TestCLIOpenAPIOnly(t *testing.T) {
+// TestCLIData: the operations of another server (the data resources) get
+// their commands like the open API's, grouped by tag, started with the
+// client of their server, and `jaccount api` lists them; the login they
+// need (no user can call them) is in their help.
+func TestCLIData(t *testing.T) {
 	t.Parallel()
 	a := loadFile(t, "../../openapi/jaccount.yaml")
-	for _, g := range CLI(a) {
-		if !g.Service.Server.Default {
-			t.Errorf("group %s is on %s", g.Name, g.Service.Server.URL)
+	groups := CLI(a)
+	data := 0
+	for _, g := range groups {
+		for _, c := range g.Commands {
+			want := "opStart"
+			if !g.Service.Server.Default {
+				want = "dataStart"
+				data++
+				if c.Group.Single() || c.Name != "list" {
+					t.Errorf("%s: a data resource's list is `%s list`", c.Path(), g.Name)
+				}
+				if !strings.Contains(c.Long(), "`jaccount login --client-credentials --scopes exchange_data`") ||
+					!strings.Contains(c.Long(), "on https://graphql.sjtu.edu.cn.") {
+					t.Errorf("%s: help does not name the login or the server:\n%s", c.Path(), c.Long())
+				}
+			}
+			if c.Start() != want {
+				t.Errorf("%s: started with %s, want %s", c.Path(), c.Start(), want)
+			}
+			if c.Op.LoginFlags() == "" && strings.Contains(c.Long(), "No user can call it") {
+				t.Errorf("%s: help says no user can call it", c.Path())
+			}
 		}
 	}
-	ops := CLIOps(a)
-	for _, op := range ops {
-		if !op.Server.Default {
-			t.Errorf("jaccount api lists %s, on %s", op.ID, op.Server.URL)
+	if data != 4 {
+		t.Errorf("%d commands for the data resources, want 4", data)
+	}
+	if ops := CLIOps(a); len(ops) != len(a.Ops) {
+		t.Errorf("jaccount api lists %d of the %d operations", len(ops), len(a.Ops))
+	}
+	for id, want := range map[string]string{
+		"listStudents":   "--client-credentials --scopes exchange_data", // client credentials only
+		"findCards":      "--client-credentials --scopes card_info",
+		"getUserRights":  "", // a user's login will do
+		"getMyProfile":   "",
+		"getUserProfile": "",
+	} {
+		i := slices.IndexFunc(a.Ops, func(op *Op) bool { return op.ID == id })
+		if got := a.Ops[i].LoginFlags(); got != want {
+			t.Errorf("%s: login flags %q, want %q", id, got, want)
 		}
 	}
-	if len(ops) == len(a.Ops) {
-		t.Errorf("jaccount api lists all %d operations, the data resources' included", len(ops))
+	if got := CLIPath(groups, a.Ops[slices.IndexFunc(a.Ops, func(op *Op) bool { return op.ID == "listMyLessonsBySemester" })]); got != "lessons list" {
+		t.Errorf("listMyLessonsBySemester is called by %q, want lessons list (its variant)", got)
 	}
 }

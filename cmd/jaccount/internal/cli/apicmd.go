@@ -27,6 +27,7 @@ type apiOptions struct {
 	fields []string
 	method string
 	raw    bool
+	data   bool // the path is the data resources' (api.DataClient)
 }
 
 func (a *app) apiCommand() *cobra.Command {
@@ -43,14 +44,21 @@ DELETE) or as a form body (other methods). The call goes through the SDK:
 the token is renewed when needed, failures are retried, and the reply's
 envelope ({errno, error, total, entities}) is checked and stripped: an
 operation that returns one entity prints it, others print the entities array.
-With --raw, the reply is printed exactly as the server sent it.`,
+With --raw, the reply is printed exactly as the server sent it.
+
+The operations of the data resources (listStudents, /v1/stu/profile, ...)
+go to their own server (data_url), with the application's login (jaccount
+login --client-credentials --scopes exchange_data); the spec says which
+operation is on which server. --data sends a path the spec does not
+describe there too.`,
 		Example: `  jaccount api /v1/me/profile
   jaccount api getMyProfile
   jaccount api listMyLessonsBySemester -f semester=2024-2025-1
-  jaccount api /v1/me/card/transactions -f beginDate=1725120000000 --raw`,
-		Args:        cobra.ExactArgs(1),
-		Annotations: map[string]string{annLogin: "yes"},
-		RunE:        func(cmd *cobra.Command, args []string) error { return a.callAPI(cmd, args[0], o) },
+  jaccount api /v1/me/card/transactions -f beginDate=1725120000000 --raw
+  jaccount api listStudents -f first=1 -f offset=200
+  jaccount api --data /v1/stu/profile --raw`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.callAPI(cmd, args[0], o) },
 		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
@@ -66,6 +74,7 @@ With --raw, the reply is printed exactly as the server sent it.`,
 	f.StringArrayVarP(&o.fields, "field", "f", nil, "a parameter, key=value (repeatable)")
 	f.StringVarP(&o.method, "method", "X", "", "the HTTP method (default: the operation's, else GET)")
 	f.BoolVar(&o.raw, "raw", false, "print the reply as it is, envelope included")
+	f.BoolVar(&o.data, "data", false, "call the data resources' server (data_url), for a path the spec does not describe")
 	return cmd
 }
 
@@ -74,6 +83,7 @@ type apiCall struct {
 	method, path string
 	query, form  url.Values
 	op           *operation // nil for a path the spec does not describe
+	server       string     // the operation's server: "" or serverData
 }
 
 // resolveCall turns the argument and fields into a request.
@@ -96,13 +106,12 @@ func resolveCall(target string, o apiOptions) (*apiCall, error) {
 		for k, vs := range extra {
 			fields[k] = append(vs, fields[k]...)
 		}
-		c.path, c.op = p, matchPath(p)
+		c.path, c.op = p, matchPath(p, o.data)
 	} else {
-		i := slices.IndexFunc(operations, func(op operation) bool { return strings.EqualFold(op.id, target) })
-		if i < 0 {
+		c.op = operationByID(target)
+		if c.op == nil {
 			return nil, usagef("%q is neither a path (starting with /) nor an operation id; see `jaccount api --help`", target)
 		}
-		c.op = &operations[i]
 		path := c.op.path
 		for _, name := range c.op.pathParams {
 			v := fields.Get(name)
@@ -113,6 +122,15 @@ func resolveCall(target string, o apiOptions) (*apiCall, error) {
 			path = strings.Replace(path, "{"+name+"}", url.PathEscape(v), 1)
 		}
 		c.path = path
+	}
+	switch {
+	case c.op != nil:
+		c.server = c.op.server
+	case o.data:
+		c.server = serverData
+	}
+	if o.data && c.server != serverData {
+		return nil, usagef("--data: %s is an operation of the open API, not of the data resources", c.op.id)
 	}
 	if c.method == "" {
 		c.method = http.MethodGet
@@ -129,12 +147,24 @@ func resolveCall(target string, o apiOptions) (*apiCall, error) {
 	return c, nil
 }
 
-// matchPath returns the operation whose path template matches path.
-func matchPath(path string) *operation {
-	got := strings.Split(strings.TrimSuffix(path, "/"), "/")
+// matchPath returns the operation whose path template matches path: one
+// whose path is path itself first, then one whose parameters match, so
+// that a path of one server is never taken for a template of the other's.
+// With data, only the data resources' operations are considered.
+func matchPath(path string, data bool) *operation {
+	path = strings.TrimSuffix(path, "/")
+	got := strings.Split(path, "/")
+	var templ *operation
 	for i := range operations {
-		want := strings.Split(operations[i].path, "/")
-		if len(want) != len(got) {
+		op := &operations[i]
+		if data && op.server != serverData {
+			continue
+		}
+		if op.path == path {
+			return op
+		}
+		want := strings.Split(op.path, "/")
+		if templ != nil || len(want) != len(got) {
 			continue
 		}
 		ok := true
@@ -145,10 +175,10 @@ func matchPath(path string) *operation {
 			}
 		}
 		if ok {
-			return &operations[i]
+			templ = op
 		}
 	}
-	return nil
+	return templ
 }
 
 // rawEntity receives an operation's single entity as it is.
@@ -160,17 +190,38 @@ func (r *rawEntity) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// caller is what `jaccount api` calls through: api.Client or
+// api.DataClient.
+type caller interface {
+	BaseURL() string
+	HTTPClient() *http.Client
+	Do(ctx context.Context, method, path string, query url.Values, body, out any) error
+}
+
 // callAPI performs `jaccount api`.
 func (a *app) callAPI(cmd *cobra.Command, target string, o apiOptions) error {
 	call, err := resolveCall(target, o)
 	if err != nil {
 		return err
 	}
-	c, err := a.apiClient()
+	ctx := cmd.Context()
+	op := call.op
+	if op == nil && call.server == serverData {
+		// A data path the spec does not describe needs the login the data
+		// operations need.
+		if first := serverOperation(serverData); first != nil {
+			op = &operation{id: call.path, server: serverData, security: first.security}
+		}
+	}
+	var c caller
+	if call.server == serverData {
+		c, err = a.dataClient(ctx, op)
+	} else {
+		c, err = a.apiClient(ctx, op)
+	}
 	if err != nil {
 		return err
 	}
-	ctx := cmd.Context()
 	if o.raw {
 		return a.rawCall(ctx, c, call)
 	}
@@ -209,7 +260,7 @@ func (a *app) callAPI(cmd *cobra.Command, target string, o apiOptions) error {
 // rawCall sends the request through the SDK's stack (token, renewal,
 // retries) and copies the reply to stdout as it is. A reply that is not a
 // success (HTTP status or errno) also fails the command.
-func (a *app) rawCall(ctx context.Context, c *api.Client, call *apiCall) error {
+func (a *app) rawCall(ctx context.Context, c caller, call *apiCall) error {
 	u := c.BaseURL() + call.path
 	if len(call.query) > 0 {
 		u += "?" + call.query.Encode()
@@ -253,6 +304,16 @@ func (a *app) rawCall(ctx context.Context, c *api.Client, call *apiCall) error {
 		return a.apiErr(e)
 	}
 	return nil
+}
+
+// serverOperation returns the first operation of server, for the login a
+// path there that the spec does not describe needs.
+func serverOperation(server string) *operation {
+	i := slices.IndexFunc(operations, func(op operation) bool { return op.server == server })
+	if i < 0 {
+		return nil
+	}
+	return &operations[i]
 }
 
 // clean makes server text safe for one line on a terminal: no control

@@ -26,16 +26,13 @@ type app struct {
 	quiet    bool         // no notes on stderr (the fake's automatic login)
 	pages    atomic.Int64 // successful API replies, for the progress display
 	client   *api.Client
+	data     *api.DataClient
 	ts       *auth.TokenSource
 	info     *loginInfo
+	// op is the operation the command calls, when known: its security
+	// says which login it needs (and --fake logs in that way).
+	op *operation
 }
-
-// annotation keys of commands.
-const (
-	// annLogin marks commands that need a stored token; with --fake the
-	// fixture student is logged in first.
-	annLogin = "jaccount/login"
-)
 
 // Run runs the command line in env and returns the exit code. Errors are
 // printed to env.Stderr as one line.
@@ -101,7 +98,9 @@ func (a *app) rootCommand() *cobra.Command {
 		Use:   "jaccount",
 		Short: "Use SJTU jAccount and its API from the command line",
 		Long: `jaccount logs you in to SJTU jAccount once, then calls, exports and scripts
-the jAccount open API: your profile, lessons, examinations, campus card.
+the jAccount open API (your profile, lessons, examinations, campus card) and,
+with the application's own login, the data resources (students, faculty,
+accounts, papers).
 
 Start with "jaccount login" (or try everything against a built-in fake
 jAccount with "--fake", which needs no registration).`,
@@ -110,7 +109,9 @@ jAccount with "--fake", which needs no registration).`,
   jaccount card transactions --since 2024-09-01 --format csv > spending.csv
   jaccount api /v1/me/profile
   curl -H "Authorization: Bearer $(jaccount token)" https://api.sjtu.edu.cn/v1/me/profile
-  jaccount --fake lessons list`,
+  jaccount --fake lessons list
+  jaccount login --profile data --client-credentials --scopes exchange_data
+  jaccount --profile data students list --updated-since 2026-11-01 --format jsonl`,
 		Version:           version(),
 		SilenceErrors:     true,
 		SilenceUsage:      true,
@@ -123,7 +124,7 @@ jAccount with "--fake", which needs no registration).`,
 	pf.StringVar(&a.flags.profile, "profile", "", "the saved login to use (default \"default\", or $"+EnvProfile+")")
 	pf.StringVar(&a.flags.clientID, "client-id", "", "jAccount application id (or $"+EnvClientID+")")
 	pf.StringVar(&a.flags.config, "config", "", "configuration file (default <config dir>/jaccount/config.yaml, or $"+EnvConfig+")")
-	pf.BoolVar(&a.flags.fake, "fake", false, "use a built-in fake jAccount, logged in as its fixture student")
+	pf.BoolVar(&a.flags.fake, "fake", false, "use a built-in fake jAccount, logged in as its fixture student (as its application where no user can call)")
 	_ = root.RegisterFlagCompletionFunc("profile", a.completeProfiles)
 
 	root.AddGroup(&cobra.Group{ID: "auth", Title: "Setup commands:"},
@@ -150,40 +151,79 @@ func (a *app) prepare(cmd *cobra.Command) error {
 		return &usageError{err}
 	}
 	if a.flags.fake {
-		if err := a.startFake(cmd.Context()); err != nil {
-			return err
-		}
-	} else {
-		s, err := loadSettings(a.env, &a.flags, func(msg string) { a.notef("%s", msg) })
-		if err != nil {
-			return err
-		}
-		a.settings = s
+		return a.startFake(cmd.Context())
 	}
-	if a.fake != nil && cmd.Annotations[annLogin] != "" {
-		return a.fakeLogin(cmd.Context())
+	s, err := loadSettings(a.env, &a.flags, func(msg string) { a.notef("%s", msg) })
+	if err != nil {
+		return err
 	}
+	a.settings = s
 	return nil
 }
 
-// apiClient returns the API client over the profile's stored token.
-func (a *app) apiClient() (*api.Client, error) {
-	if a.client != nil {
-		return a.client, nil
+// tokenSource returns the profile's token source, once it has checked that
+// its login can call op (nil: any operation, or one the spec does not
+// describe). With --fake, it first logs in to the fake as op needs: as the
+// fixture student, or as the application (client credentials with op's
+// scopes) for an operation no user can call.
+func (a *app) tokenSource(ctx context.Context, op *operation) (*auth.TokenSource, error) {
+	a.op = op
+	if a.ts == nil {
+		if a.fake != nil {
+			if err := a.fakeLogin(ctx, op); err != nil {
+				return nil, err
+			}
+		}
+		ts, info, err := a.settings.tokenSource()
+		if err != nil {
+			return nil, a.needLogin(err)
+		}
+		a.ts, a.info = ts, info
 	}
-	ts, info, err := a.settings.tokenSource()
-	if err != nil {
+	if err := checkLogin(op, a.info, a.settings.profile.v); err != nil {
 		return nil, err
 	}
-	c, err := api.NewClient(ts,
-		api.WithBaseURL(a.settings.apiURL.v),
+	return a.ts, nil
+}
+
+// clientOptions are the options of both API clients: the user agent and
+// the transport that counts pages for the progress display.
+func (a *app) clientOptions(opts ...api.Option) []api.Option {
+	return append(opts,
 		api.WithUserAgent("jaccount-cli/"+version()),
 		api.WithTransport(pageCounter{next: http.DefaultTransport, n: &a.pages}))
+}
+
+// apiClient returns the open API's client over the profile's stored token,
+// which must be able to call op (nil: any).
+func (a *app) apiClient(ctx context.Context, op *operation) (*api.Client, error) {
+	return lazyClient(ctx, a, op, &a.client, func(ts *auth.TokenSource) (*api.Client, error) {
+		return api.NewClient(ts, a.clientOptions(api.WithBaseURL(a.settings.apiURL.v))...)
+	})
+}
+
+// dataClient returns the data resources' client (api.DataClient, on
+// data_url) over the profile's stored token, which must be able to call op:
+// the application's login with scope exchange_data.
+func (a *app) dataClient(ctx context.Context, op *operation) (*api.DataClient, error) {
+	return lazyClient(ctx, a, op, &a.data, func(ts *auth.TokenSource) (*api.DataClient, error) {
+		return api.NewDataClient(ts, a.clientOptions(api.WithDataBaseURL(a.settings.dataURL.v))...)
+	})
+}
+
+// lazyClient returns *c, which build makes over the profile's token the
+// first time, once it has checked that the login can call op.
+func lazyClient[C any](ctx context.Context, a *app, op *operation, c **C, build func(*auth.TokenSource) (*C, error)) (*C, error) {
+	ts, err := a.tokenSource(ctx, op)
 	if err != nil {
 		return nil, err
 	}
-	a.client, a.ts, a.info = c, ts, info
-	return c, nil
+	if *c == nil {
+		if *c, err = build(ts); err != nil {
+			return nil, err
+		}
+	}
+	return *c, nil
 }
 
 // completeProfiles lists the saved logins for shell completion.

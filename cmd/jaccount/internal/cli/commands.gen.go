@@ -8,72 +8,145 @@ import (
 	"github.com/oauth-jaccount/jaccount-go/api"
 )
 
-// operations are the spec's operations, for `jaccount api`.
+// operations are the spec's operations, for `jaccount api` and for the
+// login check of every command.
 var operations = []operation{
-	{id: "addEnterprisePositionUser", method: "PUT", path: "/v1/enterprise/position/{dept}:{post}/users", entities: "none", pathParams: []string{"dept", "post"}},
-	{id: "cancelFinanceAppointment", method: "DELETE", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "none", pathParams: []string{"businessType", "businessNo"}},
-	{id: "completeFinanceAppointment", method: "POST", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "list", pathParams: []string{"businessType", "businessNo"}},
-	{id: "createCalendarEvent", method: "POST", path: "/v1/calendar/event", entities: "list"},
-	{id: "deleteCalendarEvent", method: "DELETE", path: "/v1/calendar/event/{id}", entities: "none", pathParams: []string{"id"}},
-	{id: "downloadFile", method: "GET", path: "/v1/file/{id}", entities: "raw", pathParams: []string{"id"}},
-	{id: "findCards", method: "GET", path: "/v1/card", entities: "list"},
-	{id: "freezeCard", method: "POST", path: "/v1/card", entities: "list"},
-	{id: "getBarcode", method: "GET", path: "/v1/barcode/{type}/{value}.{imageType}", entities: "raw", pathParams: []string{"type", "value", "imageType"}},
-	{id: "getBarcodeQR", method: "GET", path: "/v1/barcode/qr/{fileName}.{imageType}", entities: "raw", pathParams: []string{"fileName", "imageType"}},
-	{id: "getEnterpriseCalendar", method: "GET", path: "/v1/enterprise/calendar", entities: "list"},
-	{id: "getFileEdit", method: "GET", path: "/v1/file/edit", entities: "list"},
-	{id: "getFileMeta", method: "GET", path: "/v1/file/{id}/meta", entities: "single", pathParams: []string{"id"}},
-	{id: "getFilePreview", method: "GET", path: "/v1/file/preview", entities: "list"},
-	{id: "getFileThumbnail", method: "GET", path: "/v1/file/{id}/thumb/{size}", entities: "raw", pathParams: []string{"id", "size"}},
-	{id: "getFinanceAppointment", method: "GET", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "single", pathParams: []string{"businessType", "businessNo"}},
-	{id: "getLesson", method: "GET", path: "/v1/lesson/{code}", entities: "single", pathParams: []string{"code"}},
-	{id: "getMyCard", method: "GET", path: "/v1/me/card", entities: "single"},
-	{id: "getMyCardPhoto", method: "GET", path: "/v1/me/card/photo", entities: "single"},
-	{id: "getMyCardRecharge", method: "GET", path: "/v1/me/card/recharge/{id}", entities: "single", pathParams: []string{"id"}},
-	{id: "getMyCardTransfer", method: "GET", path: "/v1/me/card/transfer", entities: "list"},
-	{id: "getMyCardUser", method: "GET", path: "/v1/me/card/user", entities: "single"},
-	{id: "getMyGPA", method: "GET", path: "/v1/gpa", entities: "single"},
-	{id: "getMyProfile", method: "GET", path: "/v1/me/profile", entities: "single"},
-	{id: "getNotificationStatus", method: "GET", path: "/v1/notification/status", entities: "list"},
-	{id: "getUnicodeAdvertising", method: "GET", path: "/v1/unicode/identity/advertising", entities: "list"},
-	{id: "getUnicodeIdentity", method: "GET", path: "/v1/unicode/identity", entities: "single"},
-	{id: "getUnicodeParameters", method: "GET", path: "/v1/unicode/parameters", entities: "list"},
-	{id: "getUnicodePay", method: "GET", path: "/v1/unicode/pay", entities: "list"},
-	{id: "getUserPositions", method: "GET", path: "/v1/enterprise/user/positions", entities: "single"},
-	{id: "getUserProfile", method: "GET", path: "/v1/profile/{id}", entities: "single", pathParams: []string{"id"}},
-	{id: "getUserRights", method: "GET", path: "/v1/enterprise/user/rights", entities: "list"},
-	{id: "listEnterpriseDepartments", method: "GET", path: "/v1/enterprise/organizes", entities: "list"},
-	{id: "listEnterprisePositionUsers", method: "GET", path: "/v1/enterprise/position/{dept}:{post}:{biz}/users", entities: "list", pathParams: []string{"dept", "post", "biz"}},
-	{id: "listFinanceAppointments", method: "GET", path: "/v1/finance/appointments/{businessType}", entities: "list", pathParams: []string{"businessType"}},
-	{id: "listMails", method: "GET", path: "/v1/mails", entities: "list"},
-	{id: "listMailsByState", method: "GET", path: "/v1/mails/{state}", entities: "list", pathParams: []string{"state"}},
-	{id: "listMyCardRecharges", method: "GET", path: "/v1/me/card/recharge", entities: "list"},
-	{id: "listMyCardTransactions", method: "GET", path: "/v1/me/card/transactions", entities: "list"},
-	{id: "listMyCircles", method: "GET", path: "/v1/me/circles", entities: "list"},
-	{id: "listMyExaminations", method: "GET", path: "/v1/me/examinations", entities: "list"},
-	{id: "listMyExaminationsBySemester", method: "GET", path: "/v1/me/examinations/{semester}", entities: "list", pathParams: []string{"semester"}},
-	{id: "listMyLessons", method: "GET", path: "/v1/me/lessons", entities: "list"},
-	{id: "listMyLessonsBySemester", method: "GET", path: "/v1/me/lessons/{semester}", entities: "list", pathParams: []string{"semester"}},
-	{id: "listUnicodeTransactions", method: "GET", path: "/v1/unicode/transactions", entities: "list"},
-	{id: "markMail", method: "POST", path: "/v1/mail/{mailId}", entities: "list", pathParams: []string{"mailId"}},
-	{id: "markNotificationStatus", method: "POST", path: "/v1/notification/status", entities: "list"},
-	{id: "openMyCard", method: "PUT", path: "/v1/me/card", entities: "list"},
-	{id: "openUnicode", method: "POST", path: "/v1/unicode", entities: "list"},
-	{id: "rechargeMyCard", method: "POST", path: "/v1/me/card/recharge", entities: "single"},
-	{id: "removeEnterprisePositionUser", method: "DELETE", path: "/v1/enterprise/position/{dept}:{post}/users", entities: "none", pathParams: []string{"dept", "post"}},
-	{id: "replaceFile", method: "POST", path: "/v1/file/{id}", entities: "list", pathParams: []string{"id"}},
-	{id: "reportFoundLostCard", method: "POST", path: "/v1/card/foundLostCard", entities: "list"},
-	{id: "sendMail", method: "PUT", path: "/v1/mail", entities: "list"},
-	{id: "sendNotification", method: "PUT", path: "/v1/notification", entities: "list"},
-	{id: "sendTaskMessage", method: "POST", path: "/v2/task/message", entities: "list"},
-	{id: "setFileMeta", method: "POST", path: "/v1/file/{id}/meta", entities: "list", pathParams: []string{"id"}},
-	{id: "setMyCard", method: "POST", path: "/v1/me/card", entities: "list"},
-	{id: "setMyCardPhoto", method: "POST", path: "/v1/me/card/photo", entities: "list"},
-	{id: "signSignature", method: "POST", path: "/v1/signature/{eSignCode}", entities: "list", pathParams: []string{"eSignCode"}},
-	{id: "submitFinanceAppointment", method: "PUT", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "list", pathParams: []string{"businessType", "businessNo"}},
-	{id: "transferMyCard", method: "POST", path: "/v1/me/card/transfer", entities: "list"},
-	{id: "uploadFile", method: "PUT", path: "/v1/file", entities: "list"},
-	{id: "validateUnicode", method: "GET", path: "/v1/unicode", entities: "single"},
+	{id: "addEnterprisePositionUser", method: "PUT", path: "/v1/enterprise/position/{dept}:{post}/users", entities: "none", pathParams: []string{"dept", "post"}, command: "enterprise add-position-user",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"profile"}}}},
+	{id: "cancelFinanceAppointment", method: "DELETE", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "none", pathParams: []string{"businessType", "businessNo"}, command: "finance cancel-appointment",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"connect_finance"}}}},
+	{id: "completeFinanceAppointment", method: "POST", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "list", pathParams: []string{"businessType", "businessNo"},
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"connect_finance"}}}},
+	{id: "createCalendarEvent", method: "POST", path: "/v1/calendar/event", entities: "list",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"calendar"}}}},
+	{id: "deleteCalendarEvent", method: "DELETE", path: "/v1/calendar/event/{id}", entities: "none", pathParams: []string{"id"}, command: "calendar delete-event",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"calendar"}}}},
+	{id: "downloadFile", method: "GET", path: "/v1/file/{id}", entities: "raw", pathParams: []string{"id"},
+		security: []requirement{{grants: []string{"authorization_code"}}, {grants: []string{"client_credentials"}}}},
+	{id: "findCards", method: "GET", path: "/v1/card", entities: "list", command: "card find",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"card_info"}}}},
+	{id: "freezeCard", method: "POST", path: "/v1/card", entities: "list",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"write_card_info"}}}},
+	{id: "getBarcode", method: "GET", path: "/v1/barcode/{type}/{value}.{imageType}", entities: "raw", pathParams: []string{"type", "value", "imageType"},
+		security: []requirement{{grants: []string{"authorization_code"}}, {grants: []string{"client_credentials"}}}},
+	{id: "getBarcodeQR", method: "GET", path: "/v1/barcode/qr/{fileName}.{imageType}", entities: "raw", pathParams: []string{"fileName", "imageType"},
+		security: []requirement{{grants: []string{"authorization_code"}}, {grants: []string{"client_credentials"}}}},
+	{id: "getEnterpriseCalendar", method: "GET", path: "/v1/enterprise/calendar", entities: "list", command: "enterprise calendar",
+		security: []requirement{{grants: []string{"authorization_code"}}, {grants: []string{"client_credentials"}}}},
+	{id: "getFileEdit", method: "GET", path: "/v1/file/edit", entities: "list", command: "file edit",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"storage"}}}},
+	{id: "getFileMeta", method: "GET", path: "/v1/file/{id}/meta", entities: "single", pathParams: []string{"id"}, command: "file meta",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"storage"}}}},
+	{id: "getFilePreview", method: "GET", path: "/v1/file/preview", entities: "list", command: "file preview",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"storage"}}}},
+	{id: "getFileThumbnail", method: "GET", path: "/v1/file/{id}/thumb/{size}", entities: "raw", pathParams: []string{"id", "size"},
+		security: []requirement{{grants: []string{"authorization_code"}}, {grants: []string{"client_credentials"}}}},
+	{id: "getFinanceAppointment", method: "GET", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "single", pathParams: []string{"businessType", "businessNo"}, command: "finance appointment",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"connect_finance"}}}},
+	{id: "getLesson", method: "GET", path: "/v1/lesson/{code}", entities: "single", pathParams: []string{"code"}, command: "lessons get",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"lessons"}}}},
+	{id: "getMyCard", method: "GET", path: "/v1/me/card", entities: "single", command: "card get",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"card_info"}}}},
+	{id: "getMyCardPhoto", method: "GET", path: "/v1/me/card/photo", entities: "single", command: "card photo",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"privacy"}}}},
+	{id: "getMyCardRecharge", method: "GET", path: "/v1/me/card/recharge/{id}", entities: "single", pathParams: []string{"id"}, command: "card recharge",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"write_card_info"}}}},
+	{id: "getMyCardTransfer", method: "GET", path: "/v1/me/card/transfer", entities: "list", command: "card transfer",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"write_card_info"}}}},
+	{id: "getMyCardUser", method: "GET", path: "/v1/me/card/user", entities: "single", command: "card user",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"manage_card"}}, {grants: []string{"authorization_code"}, scopes: []string{"card_info"}}}},
+	{id: "getMyGPA", method: "GET", path: "/v1/gpa", entities: "single", command: "gpa",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"scores"}}}},
+	{id: "getMyProfile", method: "GET", path: "/v1/me/profile", entities: "single", command: "profile get",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"basic"}}, {grants: []string{"authorization_code"}, scopes: []string{"essential"}}, {grants: []string{"authorization_code"}, scopes: []string{"profile"}}, {grants: []string{"authorization_code"}, scopes: []string{"privacy"}}}},
+	{id: "getNotificationStatus", method: "GET", path: "/v1/notification/status", entities: "list", command: "notification status",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"notifications"}}}},
+	{id: "getUnicodeAdvertising", method: "GET", path: "/v1/unicode/identity/advertising", entities: "list", command: "unicode advertising",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"unicode"}}}},
+	{id: "getUnicodeIdentity", method: "GET", path: "/v1/unicode/identity", entities: "single", command: "unicode identity",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"unicode"}}, {grants: []string{"authorization_code"}, scopes: []string{"card_info"}}}},
+	{id: "getUnicodeParameters", method: "GET", path: "/v1/unicode/parameters", entities: "list", command: "unicode parameters",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"unicode"}}}},
+	{id: "getUnicodePay", method: "GET", path: "/v1/unicode/pay", entities: "list", command: "unicode pay",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"unicode"}}}},
+	{id: "getUserPositions", method: "GET", path: "/v1/enterprise/user/positions", entities: "single", command: "enterprise user-positions",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"basic"}}, {grants: []string{"authorization_code"}, scopes: []string{"essential"}}, {grants: []string{"authorization_code"}, scopes: []string{"profile"}}}},
+	{id: "getUserProfile", method: "GET", path: "/v1/profile/{id}", entities: "single", pathParams: []string{"id"}, command: "profile user",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"basic"}}, {grants: []string{"authorization_code"}, scopes: []string{"essential"}}, {grants: []string{"authorization_code"}, scopes: []string{"profile"}}, {grants: []string{"authorization_code"}, scopes: []string{"privacy"}}, {grants: []string{"client_credentials"}, scopes: []string{"basic"}}, {grants: []string{"client_credentials"}, scopes: []string{"essential"}}, {grants: []string{"client_credentials"}, scopes: []string{"profile"}}, {grants: []string{"client_credentials"}, scopes: []string{"privacy"}}}},
+	{id: "getUserRights", method: "GET", path: "/v1/enterprise/user/rights", entities: "list", command: "enterprise user-rights",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"basic"}}, {grants: []string{"authorization_code"}, scopes: []string{"essential"}}, {grants: []string{"authorization_code"}, scopes: []string{"privacy"}}, {grants: []string{"authorization_code"}, scopes: []string{"profile"}}, {grants: []string{"client_credentials"}, scopes: []string{"basic"}}, {grants: []string{"client_credentials"}, scopes: []string{"essential"}}, {grants: []string{"client_credentials"}, scopes: []string{"privacy"}}, {grants: []string{"client_credentials"}, scopes: []string{"profile"}}}},
+	{id: "listAccounts", method: "GET", path: "/v1/account/info", entities: "list", server: "data", command: "accounts list",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"exchange_data"}}}},
+	{id: "listEnterpriseDepartments", method: "GET", path: "/v1/enterprise/organizes", entities: "list", command: "enterprise departments",
+		security: []requirement{{grants: []string{"authorization_code"}}, {grants: []string{"client_credentials"}}}},
+	{id: "listEnterprisePositionUsers", method: "GET", path: "/v1/enterprise/position/{dept}:{post}:{biz}/users", entities: "list", pathParams: []string{"dept", "post", "biz"}, command: "enterprise position-users",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"basic"}}}},
+	{id: "listFaculty", method: "GET", path: "/v1/faculty/profile", entities: "list", server: "data", command: "faculty list",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"exchange_data"}}}},
+	{id: "listFinanceAppointments", method: "GET", path: "/v1/finance/appointments/{businessType}", entities: "list", pathParams: []string{"businessType"}, command: "finance appointments",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"connect_finance"}}}},
+	{id: "listMails", method: "GET", path: "/v1/mails", entities: "list", command: "mail list",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"read_mails"}}}},
+	{id: "listMailsByState", method: "GET", path: "/v1/mails/{state}", entities: "list", pathParams: []string{"state"}, command: "mail by-state",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"read_mails"}}}},
+	{id: "listMyCardRecharges", method: "GET", path: "/v1/me/card/recharge", entities: "list", command: "card recharges",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"write_card_info"}}}},
+	{id: "listMyCardTransactions", method: "GET", path: "/v1/me/card/transactions", entities: "list", command: "card transactions",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"card_transactions"}}}},
+	{id: "listMyCircles", method: "GET", path: "/v1/me/circles", entities: "list", command: "circles list",
+		security: []requirement{{grants: []string{"authorization_code"}}}},
+	{id: "listMyExaminations", method: "GET", path: "/v1/me/examinations", entities: "list", command: "examinations list",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"exams"}}, {grants: []string{"authorization_code"}, scopes: []string{"scores"}}}},
+	{id: "listMyExaminationsBySemester", method: "GET", path: "/v1/me/examinations/{semester}", entities: "list", pathParams: []string{"semester"}, command: "examinations list",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"exams"}}, {grants: []string{"authorization_code"}, scopes: []string{"scores"}}}},
+	{id: "listMyLessons", method: "GET", path: "/v1/me/lessons", entities: "list", command: "lessons list",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"lessons"}}}},
+	{id: "listMyLessonsBySemester", method: "GET", path: "/v1/me/lessons/{semester}", entities: "list", pathParams: []string{"semester"}, command: "lessons list",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"lessons"}}}},
+	{id: "listPapers", method: "GET", path: "/v1/paper/info", entities: "list", server: "data", command: "papers list",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"exchange_data"}}}},
+	{id: "listStudents", method: "GET", path: "/v1/stu/profile", entities: "list", server: "data", command: "students list",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"exchange_data"}}}},
+	{id: "listUnicodeTransactions", method: "GET", path: "/v1/unicode/transactions", entities: "list", command: "unicode transactions",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"card_transactions"}}, {grants: []string{"authorization_code"}, scopes: []string{"unicode"}}}},
+	{id: "markMail", method: "POST", path: "/v1/mail/{mailId}", entities: "list", pathParams: []string{"mailId"},
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"send_mail"}}, {grants: []string{"password"}, scopes: []string{"send_mail"}}}},
+	{id: "markNotificationStatus", method: "POST", path: "/v1/notification/status", entities: "list",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"modify_notification"}}}},
+	{id: "openMyCard", method: "PUT", path: "/v1/me/card", entities: "list",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"manage_card"}}}},
+	{id: "openUnicode", method: "POST", path: "/v1/unicode", entities: "list", command: "unicode open",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"unicode"}}}},
+	{id: "rechargeMyCard", method: "POST", path: "/v1/me/card/recharge", entities: "single",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"write_card_info"}}}},
+	{id: "removeEnterprisePositionUser", method: "DELETE", path: "/v1/enterprise/position/{dept}:{post}/users", entities: "none", pathParams: []string{"dept", "post"}, command: "enterprise remove-position-user",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"profile"}}}},
+	{id: "replaceFile", method: "POST", path: "/v1/file/{id}", entities: "list", pathParams: []string{"id"},
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"storage"}}}},
+	{id: "reportFoundLostCard", method: "POST", path: "/v1/card/foundLostCard", entities: "list",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"card_info"}}}},
+	{id: "sendMail", method: "PUT", path: "/v1/mail", entities: "list",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"send_mail"}}, {grants: []string{"password"}, scopes: []string{"send_mail"}}}},
+	{id: "sendNotification", method: "PUT", path: "/v1/notification", entities: "list",
+		security: []requirement{{grants: []string{"password"}, scopes: []string{"send_notification"}}, {grants: []string{"client_credentials"}, scopes: []string{"send_app_notification"}}}},
+	{id: "sendTaskMessage", method: "POST", path: "/v2/task/message", entities: "list",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"tasks"}}}},
+	{id: "setFileMeta", method: "POST", path: "/v1/file/{id}/meta", entities: "list", pathParams: []string{"id"},
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"storage"}}}},
+	{id: "setMyCard", method: "POST", path: "/v1/me/card", entities: "list",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"write_card_info"}}}},
+	{id: "setMyCardPhoto", method: "POST", path: "/v1/me/card/photo", entities: "list",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"write_card_info"}}}},
+	{id: "signSignature", method: "POST", path: "/v1/signature/{eSignCode}", entities: "list", pathParams: []string{"eSignCode"},
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"signature"}}}},
+	{id: "submitFinanceAppointment", method: "PUT", path: "/v1/finance/appointments/{businessType}/{businessNo}", entities: "list", pathParams: []string{"businessType", "businessNo"},
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"connect_finance"}}}},
+	{id: "transferMyCard", method: "POST", path: "/v1/me/card/transfer", entities: "list",
+		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"write_card_info"}}}},
+	{id: "uploadFile", method: "PUT", path: "/v1/file", entities: "list",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"storage"}}}},
+	{id: "validateUnicode", method: "GET", path: "/v1/unicode", entities: "single", command: "unicode validate",
+		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"unicode"}}}},
 }
 
 // opCommands returns the per-operation commands, grouped by tag.
@@ -103,7 +176,11 @@ func (a *app) opCommands() []*cobra.Command {
 		g.AddCommand(a.cmdFileGetPreview())
 		out = append(out, g)
 	}
-	out = append(out, a.cmdNotificationGetStatus())
+	{
+		g := &cobra.Command{Use: "notification", Short: "Notifications (通知): sending them and reading or marking their status", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdNotificationGetStatus())
+		out = append(out, g)
+	}
 	{
 		g := &cobra.Command{Use: "mail", Short: "Campus mail (邮件): reading, sending and marking mail", Args: cobra.NoArgs}
 		g.AddCommand(a.cmdMailList())
@@ -123,7 +200,11 @@ func (a *app) opCommands() []*cobra.Command {
 		g.AddCommand(a.cmdLessonsList())
 		out = append(out, g)
 	}
-	out = append(out, a.cmdExaminationsList())
+	{
+		g := &cobra.Command{Use: "examinations", Short: "Examinations (考试安排)", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdExaminationsList())
+		out = append(out, g)
+	}
 	out = append(out, a.cmdGPAGet())
 	{
 		g := &cobra.Command{Use: "card", Short: "The campus card (校园卡): information, transactions, photo, top-up, transfer, freezing", Args: cobra.NoArgs}
@@ -153,7 +234,31 @@ func (a *app) opCommands() []*cobra.Command {
 		g.AddCommand(a.cmdCalendarDeleteEvent())
 		out = append(out, g)
 	}
-	out = append(out, a.cmdCirclesList())
+	{
+		g := &cobra.Command{Use: "circles", Short: "The signed-in user's circles (圈子)", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdCirclesList())
+		out = append(out, g)
+	}
+	{
+		g := &cobra.Command{Use: "students", Short: "Data resources (数据资源, graphql.sjtu.edu.cn), 本科教学类: student base information (学生基本信息)", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdStudentsList())
+		out = append(out, g)
+	}
+	{
+		g := &cobra.Command{Use: "faculty", Short: "Data resources (数据资源, graphql.sjtu.edu.cn), 教职工类: faculty base information (教工基本信息)", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdFacultyList())
+		out = append(out, g)
+	}
+	{
+		g := &cobra.Command{Use: "accounts", Short: "Data resources (数据资源, graphql.sjtu.edu.cn), 账号类: account information (账号信息)", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdAccountsList())
+		out = append(out, g)
+	}
+	{
+		g := &cobra.Command{Use: "papers", Short: "Data resources (数据资源, graphql.sjtu.edu.cn), 论文类: theses and papers (论文信息)", Args: cobra.NoArgs}
+		g.AddCommand(a.cmdPapersList())
+		out = append(out, g)
+	}
 	return out
 }
 
@@ -175,13 +280,13 @@ anonymised real replies (a freshman, a team account, a student with an alumni id
 
 Operation getMyProfile: GET /v1/me/profile. Scopes: basic, essential, profile, privacy. Documentation: https://developer.sjtu.edu.cn/api/profile.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyProfile"},
+		Annotations: map[string]string{annOperation: "getMyProfile"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getMyProfile", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.Profile.Get(ctx)
 			return printOne(a, f, v, err)
 		},
@@ -206,13 +311,13 @@ scopes granted, as for the signed-in user's profile. Grants: authorization code 
 
 Operation getUserProfile: GET /v1/profile/{id}. Scopes: basic, essential, profile, privacy. Documentation: https://developer.sjtu.edu.cn/api/profile.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getUserProfile"},
+		Annotations: map[string]string{annOperation: "getUserProfile"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getUserProfile", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.Profile.GetUser(ctx, argGetUserID)
 			return printOne(a, f, v, err)
 		},
@@ -243,13 +348,13 @@ available): the envelope alone.
 
 Operation addEnterprisePositionUser: PUT /v1/enterprise/position/{dept}:{post}/users. Scopes: profile. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "addEnterprisePositionUser"},
+		Annotations: map[string]string{annOperation: "addEnterprisePositionUser"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "addEnterprisePositionUser", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			_ = f // nothing to print but the error, if any
 			return a.apiErr(c.Enterprise.AddPositionUser(ctx, argAddPositionUserDept, argAddPositionUserPost, argAddPositionUserCode))
 		},
@@ -283,13 +388,13 @@ documented reply is available): the envelope with no entity.
 
 Operation getEnterpriseCalendar: GET /v1/enterprise/calendar. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getEnterpriseCalendar"},
+		Annotations: map[string]string{annOperation: "getEnterpriseCalendar"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getEnterpriseCalendar", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Enterprise.GetCalendar(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -317,13 +422,13 @@ BuiltInStudent. Scopes: any of basic, essential, profile; grant: authorization c
 
 Operation getUserPositions: GET /v1/enterprise/user/positions. Scopes: basic, essential, profile. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getUserPositions"},
+		Annotations: map[string]string{annOperation: "getUserPositions"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getUserPositions", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.Enterprise.GetUserPositions(ctx)
 			return printOne(a, f, v, err)
 		},
@@ -350,13 +455,13 @@ documented reply is available): the envelope with no entity.
 
 Operation getUserRights: GET /v1/enterprise/user/rights. Scopes: basic, essential, privacy, profile. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getUserRights"},
+		Annotations: map[string]string{annOperation: "getUserRights"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getUserRights", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Enterprise.GetUserRights(ctx, argGetUserRightsAccount)
 			return printList(a, f, l, err)
 		},
@@ -387,13 +492,13 @@ entity.
 
 Operation listEnterpriseDepartments: GET /v1/enterprise/organizes. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "listEnterpriseDepartments"},
+		Annotations: map[string]string{annOperation: "listEnterpriseDepartments"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "listEnterpriseDepartments", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Enterprise.ListDepartments(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -413,23 +518,17 @@ func (a *app) cmdEnterpriseListPositionUsers() *cobra.Command {
 		argListPositionUsersBiz  string
 	)
 	cmd := &cobra.Command{
-		Use:   "position-users",
-		Short: "List the users holding a post",
-		Long: `List the users holding a post.
-
-Returns the users holding the post post of the department dept in the business biz. Scope basic;
-grant: client credentials. Uncertain: the entities' shape is not documented; they are kept as raw JSON.
-The example is minimal (no real or documented reply is available): the envelope with no entity.
-
-Operation listEnterprisePositionUsers: GET /v1/enterprise/position/{dept}:{post}:{biz}/users. Scopes: basic. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
+		Use:         "position-users",
+		Short:       "List the users holding a post",
+		Long:        "List the users holding a post.\n\nReturns the users holding the post post of the department dept in the business biz. Scope basic;\ngrant: client credentials. Uncertain: the entities' shape is not documented; they are kept as raw JSON.\nThe example is minimal (no real or documented reply is available): the envelope with no entity.\n\nOperation listEnterprisePositionUsers: GET /v1/enterprise/position/{dept}:{post}:{biz}/users. Scopes: basic. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes basic` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "listEnterprisePositionUsers"},
+		Annotations: map[string]string{annOperation: "listEnterprisePositionUsers"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "listEnterprisePositionUsers", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Enterprise.ListPositionUsers(ctx, argListPositionUsersDept, argListPositionUsersPost, argListPositionUsersBiz)
 			return printList(a, f, l, err)
 		},
@@ -463,13 +562,13 @@ code. The example is minimal (no real or documented reply is available): the env
 
 Operation removeEnterprisePositionUser: DELETE /v1/enterprise/position/{dept}:{post}/users. Scopes: profile. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "removeEnterprisePositionUser"},
+		Annotations: map[string]string{annOperation: "removeEnterprisePositionUser"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "removeEnterprisePositionUser", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			_ = f // nothing to print but the error, if any
 			return a.apiErr(c.Enterprise.RemovePositionUser(ctx, argRemovePositionUserDept, argRemovePositionUserPost, argRemovePositionUserCode))
 		},
@@ -492,24 +591,17 @@ func (a *app) cmdFileGetEdit() *cobra.Command {
 		p      api.FileGetEditParams
 	)
 	cmd := &cobra.Command{
-		Use:   "edit",
-		Short: "Get a file's WPS edit link",
-		Long: `Get a file's WPS edit link.
-
-Returns a link that opens a file in WPS for editing. Scope storage; grant: client credentials.
-Uncertain: the documentation available gives neither the reply's shape nor the request's parameters, so
-the entities are kept as raw JSON and further query parameters go in the params' Query. The example is
-minimal (no real or documented reply is available): the envelope with no entity.
-
-Operation getFileEdit: GET /v1/file/edit. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html`,
+		Use:         "edit",
+		Short:       "Get a file's WPS edit link",
+		Long:        "Get a file's WPS edit link.\n\nReturns a link that opens a file in WPS for editing. Scope storage; grant: client credentials.\nUncertain: the documentation available gives neither the reply's shape nor the request's parameters, so\nthe entities are kept as raw JSON and further query parameters go in the params' Query. The example is\nminimal (no real or documented reply is available): the envelope with no entity.\n\nOperation getFileEdit: GET /v1/file/edit. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes storage` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getFileEdit"},
+		Annotations: map[string]string{annOperation: "getFileEdit"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getFileEdit", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.File.GetEdit(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -527,23 +619,17 @@ func (a *app) cmdFileGetMeta() *cobra.Command {
 		argGetMetaID string
 	)
 	cmd := &cobra.Command{
-		Use:   "meta",
-		Short: "Get a file's metadata",
-		Long: `Get a file's metadata.
-
-Returns the metadata of the file id. Scope storage; grant: client credentials. Uncertain: what it
-answers is not in the stored copy of the page; it is kept as raw JSON (FileMetaResult). The example is
-minimal (no real or documented reply is available): the envelope with one empty entity.
-
-Operation getFileMeta: GET /v1/file/{id}/meta. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html`,
+		Use:         "meta",
+		Short:       "Get a file's metadata",
+		Long:        "Get a file's metadata.\n\nReturns the metadata of the file id. Scope storage; grant: client credentials. Uncertain: what it\nanswers is not in the stored copy of the page; it is kept as raw JSON (FileMetaResult). The example is\nminimal (no real or documented reply is available): the envelope with one empty entity.\n\nOperation getFileMeta: GET /v1/file/{id}/meta. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes storage` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getFileMeta"},
+		Annotations: map[string]string{annOperation: "getFileMeta"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getFileMeta", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.File.GetMeta(ctx, argGetMetaID)
 			return printOne(a, f, v, err)
 		},
@@ -562,24 +648,17 @@ func (a *app) cmdFileGetPreview() *cobra.Command {
 		p      api.FileGetPreviewParams
 	)
 	cmd := &cobra.Command{
-		Use:   "preview",
-		Short: "Get a file's WPS preview link",
-		Long: `Get a file's WPS preview link.
-
-Returns a link that opens a file in WPS for preview. Scope storage; grant: client credentials.
-Uncertain: the documentation available gives neither the reply's shape nor the request's parameters, so
-the entities are kept as raw JSON and further query parameters go in the params' Query. The example is
-minimal (no real or documented reply is available): the envelope with no entity.
-
-Operation getFilePreview: GET /v1/file/preview. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html`,
+		Use:         "preview",
+		Short:       "Get a file's WPS preview link",
+		Long:        "Get a file's WPS preview link.\n\nReturns a link that opens a file in WPS for preview. Scope storage; grant: client credentials.\nUncertain: the documentation available gives neither the reply's shape nor the request's parameters, so\nthe entities are kept as raw JSON and further query parameters go in the params' Query. The example is\nminimal (no real or documented reply is available): the envelope with no entity.\n\nOperation getFilePreview: GET /v1/file/preview. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes storage` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getFilePreview"},
+		Annotations: map[string]string{annOperation: "getFilePreview"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getFilePreview", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.File.GetPreview(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -590,30 +669,24 @@ Operation getFilePreview: GET /v1/file/preview. Scopes: storage. Documentation: 
 	return cmd
 }
 
-// cmdNotificationGetStatus is `jaccount notification` (getNotificationStatus).
+// cmdNotificationGetStatus is `jaccount notification status` (getNotificationStatus).
 func (a *app) cmdNotificationGetStatus() *cobra.Command {
 	var (
 		format         string
 		argGetStatusID string
 	)
 	cmd := &cobra.Command{
-		Use:   "notification",
-		Short: "Get a notification's status",
-		Long: `Get a notification's status.
-
-Returns the status of the notification id. Scope notifications; grant: client credentials.
-Uncertain: the entities' shape is not documented; they are kept as raw JSON. The example is minimal (no
-real or documented reply is available): the envelope with no entity.
-
-Operation getNotificationStatus: GET /v1/notification/status. Scopes: notifications. Documentation: https://developer.sjtu.edu.cn/api/notification.html`,
+		Use:         "status",
+		Short:       "Get a notification's status",
+		Long:        "Get a notification's status.\n\nReturns the status of the notification id. Scope notifications; grant: client credentials.\nUncertain: the entities' shape is not documented; they are kept as raw JSON. The example is minimal (no\nreal or documented reply is available): the envelope with no entity.\n\nOperation getNotificationStatus: GET /v1/notification/status. Scopes: notifications. Documentation: https://developer.sjtu.edu.cn/api/notification.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes notifications` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getNotificationStatus"},
+		Annotations: map[string]string{annOperation: "getNotificationStatus"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getNotificationStatus", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Notification.GetStatus(ctx, argGetStatusID)
 			return printList(a, f, l, err)
 		},
@@ -643,13 +716,13 @@ is available): the envelope with no entity.
 
 Operation listMails: GET /v1/mails. Scopes: read_mails. Documentation: https://developer.sjtu.edu.cn/api/list.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "listMails"},
+		Annotations: map[string]string{annOperation: "listMails"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "listMails", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Mail.List(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -680,13 +753,13 @@ envelope with no entity.
 
 Operation listMailsByState: GET /v1/mails/{state}. Scopes: read_mails. Documentation: https://developer.sjtu.edu.cn/api/list.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "listMailsByState"},
+		Annotations: map[string]string{annOperation: "listMailsByState"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "listMailsByState", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Mail.ListByState(ctx, argListByStateState, p)
 			return printList(a, f, l, err)
 		},
@@ -708,23 +781,17 @@ func (a *app) cmdFinanceCancelAppointment() *cobra.Command {
 		argCancelAppointmentBusinessNo   string
 	)
 	cmd := &cobra.Command{
-		Use:   "cancel-appointment",
-		Short: "Cancel a finance appointment",
-		Long: `Cancel a finance appointment.
-
-Cancels the appointment. Scope connect_finance; grant: client credentials. Uncertain: the
-appointment's members are not documented in the pages available; the entities are kept as raw JSON. The
-example is minimal (no real or documented reply is available): the envelope alone.
-
-Operation cancelFinanceAppointment: DELETE /v1/finance/appointments/{businessType}/{businessNo}. Scopes: connect_finance. Documentation: https://developer.sjtu.edu.cn/api/list.html`,
+		Use:         "cancel-appointment",
+		Short:       "Cancel a finance appointment",
+		Long:        "Cancel a finance appointment.\n\nCancels the appointment. Scope connect_finance; grant: client credentials. Uncertain: the\nappointment's members are not documented in the pages available; the entities are kept as raw JSON. The\nexample is minimal (no real or documented reply is available): the envelope alone.\n\nOperation cancelFinanceAppointment: DELETE /v1/finance/appointments/{businessType}/{businessNo}. Scopes: connect_finance. Documentation: https://developer.sjtu.edu.cn/api/list.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes connect_finance` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "cancelFinanceAppointment"},
+		Annotations: map[string]string{annOperation: "cancelFinanceAppointment"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "cancelFinanceAppointment", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			_ = f // nothing to print but the error, if any
 			return a.apiErr(c.Finance.CancelAppointment(ctx, argCancelAppointmentBusinessType, argCancelAppointmentBusinessNo))
 		},
@@ -746,24 +813,17 @@ func (a *app) cmdFinanceGetAppointment() *cobra.Command {
 		argGetAppointmentBusinessNo   string
 	)
 	cmd := &cobra.Command{
-		Use:   "appointment",
-		Short: "Get a finance appointment",
-		Long: `Get a finance appointment.
-
-Returns the appointment businessNo of the type businessType. Scope connect_finance; grant: client
-credentials. Uncertain: the appointment's members are not documented in the pages available; the
-entities are kept as raw JSON. The example is minimal (no real or documented reply is available): the
-envelope with one empty entity.
-
-Operation getFinanceAppointment: GET /v1/finance/appointments/{businessType}/{businessNo}. Scopes: connect_finance. Documentation: https://developer.sjtu.edu.cn/api/list.html`,
+		Use:         "appointment",
+		Short:       "Get a finance appointment",
+		Long:        "Get a finance appointment.\n\nReturns the appointment businessNo of the type businessType. Scope connect_finance; grant: client\ncredentials. Uncertain: the appointment's members are not documented in the pages available; the\nentities are kept as raw JSON. The example is minimal (no real or documented reply is available): the\nenvelope with one empty entity.\n\nOperation getFinanceAppointment: GET /v1/finance/appointments/{businessType}/{businessNo}. Scopes: connect_finance. Documentation: https://developer.sjtu.edu.cn/api/list.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes connect_finance` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getFinanceAppointment"},
+		Annotations: map[string]string{annOperation: "getFinanceAppointment"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getFinanceAppointment", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.Finance.GetAppointment(ctx, argGetAppointmentBusinessType, argGetAppointmentBusinessNo)
 			return printOne(a, f, v, err)
 		},
@@ -785,25 +845,17 @@ func (a *app) cmdFinanceListAppointments() *cobra.Command {
 		argListAppointmentsBusinessType string
 	)
 	cmd := &cobra.Command{
-		Use:   "appointments",
-		Short: "List completed, cancelled or returned finance appointments",
-		Long: `List completed, cancelled or returned finance appointments.
-
-Returns the appointments of the type businessType that were completed, cancelled or returned. Scope
-connect_finance; grant: client credentials. Uncertain: the documentation available gives neither the
-reply's shape nor the request's parameters, so the entities are kept as raw JSON and further query
-parameters go in the params' Query. The example is minimal (no real or documented reply is available): the
-envelope with no entity.
-
-Operation listFinanceAppointments: GET /v1/finance/appointments/{businessType}. Scopes: connect_finance. Documentation: https://developer.sjtu.edu.cn/api/list.html`,
+		Use:         "appointments",
+		Short:       "List completed, cancelled or returned finance appointments",
+		Long:        "List completed, cancelled or returned finance appointments.\n\nReturns the appointments of the type businessType that were completed, cancelled or returned. Scope\nconnect_finance; grant: client credentials. Uncertain: the documentation available gives neither the\nreply's shape nor the request's parameters, so the entities are kept as raw JSON and further query\nparameters go in the params' Query. The example is minimal (no real or documented reply is available): the\nenvelope with no entity.\n\nOperation listFinanceAppointments: GET /v1/finance/appointments/{businessType}. Scopes: connect_finance. Documentation: https://developer.sjtu.edu.cn/api/list.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes connect_finance` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "listFinanceAppointments"},
+		Annotations: map[string]string{annOperation: "listFinanceAppointments"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "listFinanceAppointments", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Finance.ListAppointments(ctx, argListAppointmentsBusinessType, p)
 			return printList(a, f, l, err)
 		},
@@ -832,13 +884,13 @@ documented failure of a lesson lookup. Scope lessons; grant: authorization code.
 
 Operation getLesson: GET /v1/lesson/{code}. Scopes: lessons. Documentation: https://developer.sjtu.edu.cn/api/education.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getLesson"},
+		Annotations: map[string]string{annOperation: "getLesson"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getLesson", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.Lessons.Get(ctx, argGetCode)
 			return printOne(a, f, v, err)
 		},
@@ -875,13 +927,13 @@ meetings, as jCourse and SJTU-Plus ask. Scope lessons; grant: authorization code
 
 Operation listMyLessonsBySemester: GET /v1/me/lessons/{semester}. Scopes: lessons. Documentation: https://developer.sjtu.edu.cn/api/education.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "listMyLessons"},
+		Annotations: map[string]string{annOperation: "listMyLessons"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "listMyLessons", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			if cmd.Flags().Changed("semester") {
 				l, err := c.Lessons.ListBySemester(ctx, argListBySemesterSemester, pListBySemester)
 				return printList(a, f, l, err)
@@ -897,14 +949,14 @@ Operation listMyLessonsBySemester: GET /v1/me/lessons/{semester}. Scopes: lesson
 	return cmd
 }
 
-// cmdExaminationsList is `jaccount examinations` (listMyExaminations, listMyExaminationsBySemester).
+// cmdExaminationsList is `jaccount examinations list` (listMyExaminations, listMyExaminationsBySemester).
 func (a *app) cmdExaminationsList() *cobra.Command {
 	var (
 		format                    string
 		argListBySemesterSemester string
 	)
 	cmd := &cobra.Command{
-		Use:   "examinations",
+		Use:   "list",
 		Short: "List the signed-in user's examinations",
 		Long: `List the signed-in user's examinations.
 
@@ -924,13 +976,13 @@ examination is kept as raw JSON. Scopes: exams or scores; grant: authorization c
 
 Operation listMyExaminationsBySemester: GET /v1/me/examinations/{semester}. Scopes: exams, scores. Documentation: https://developer.sjtu.edu.cn/api/education.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "listMyExaminations"},
+		Annotations: map[string]string{annOperation: "listMyExaminations"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "listMyExaminations", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			if cmd.Flags().Changed("semester") {
 				l, err := c.Examinations.ListBySemester(ctx, argListBySemesterSemester)
 				return printList(a, f, l, err)
@@ -961,13 +1013,13 @@ available): the envelope with one empty entity.
 
 Operation getMyGPA: GET /v1/gpa. Scopes: scores. Documentation: https://developer.sjtu.edu.cn/api/education.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyGPA"},
+		Annotations: map[string]string{annOperation: "getMyGPA"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getMyGPA", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.GPA.Get(ctx)
 			return printOne(a, f, v, err)
 		},
@@ -983,24 +1035,17 @@ func (a *app) cmdCardFind() *cobra.Command {
 		p      api.CardFindParams
 	)
 	cmd := &cobra.Command{
-		Use:   "find",
-		Short: "Find cards by student or staff number, or by physical card number",
-		Long: `Find cards by student or staff number, or by physical card number.
-
-Looks cards up by a student or staff number (学工号) or a physical card number. Scope card_info; grant:
-client credentials. Uncertain: the documentation available gives neither the reply's shape nor the
-request's parameters, so the entities are kept as raw JSON and further query parameters go in the params'
-Query. The example is minimal (no real or documented reply is available): the envelope with no entity.
-
-Operation findCards: GET /v1/card. Scopes: card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
+		Use:         "find",
+		Short:       "Find cards by student or staff number, or by physical card number",
+		Long:        "Find cards by student or staff number, or by physical card number.\n\nLooks cards up by a student or staff number (学工号) or a physical card number. Scope card_info; grant:\nclient credentials. Uncertain: the documentation available gives neither the reply's shape nor the\nrequest's parameters, so the entities are kept as raw JSON and further query parameters go in the params'\nQuery. The example is minimal (no real or documented reply is available): the envelope with no entity.\n\nOperation findCards: GET /v1/card. Scopes: card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes card_info` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "findCards"},
+		Annotations: map[string]string{annOperation: "findCards"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "findCards", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Card.Find(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -1028,13 +1073,13 @@ authorization code.
 
 Operation getMyCard: GET /v1/me/card. Scopes: card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyCard"},
+		Annotations: map[string]string{annOperation: "getMyCard"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getMyCard", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.Card.Get(ctx)
 			return printOne(a, f, v, err)
 		},
@@ -1060,13 +1105,13 @@ available): the envelope with one empty entity.
 
 Operation getMyCardPhoto: GET /v1/me/card/photo. Scopes: privacy. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyCardPhoto"},
+		Annotations: map[string]string{annOperation: "getMyCardPhoto"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getMyCardPhoto", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.Card.GetPhoto(ctx, p)
 			return printOne(a, f, v, err)
 		},
@@ -1095,13 +1140,13 @@ available): the envelope with one empty entity.
 
 Operation getMyCardRecharge: GET /v1/me/card/recharge/{id}. Scopes: write_card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyCardRecharge"},
+		Annotations: map[string]string{annOperation: "getMyCardRecharge"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getMyCardRecharge", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.Card.GetRecharge(ctx, argGetRechargeID)
 			return printOne(a, f, v, err)
 		},
@@ -1131,13 +1176,13 @@ minimal (no real or documented reply is available): the envelope with no entity.
 
 Operation getMyCardTransfer: GET /v1/me/card/transfer. Scopes: write_card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyCardTransfer"},
+		Annotations: map[string]string{annOperation: "getMyCardTransfer"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getMyCardTransfer", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Card.GetTransfer(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -1164,13 +1209,13 @@ documented reply is available): the envelope with one empty entity.
 
 Operation getMyCardUser: GET /v1/me/card/user. Scopes: manage_card, card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getMyCardUser"},
+		Annotations: map[string]string{annOperation: "getMyCardUser"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getMyCardUser", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.Card.GetUser(ctx)
 			return printOne(a, f, v, err)
 		},
@@ -1196,13 +1241,13 @@ reply is available): the envelope with no entity.
 
 Operation listMyCardRecharges: GET /v1/me/card/recharge. Scopes: write_card_info. Documentation: https://developer.sjtu.edu.cn/api/card.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "listMyCardRecharges"},
+		Annotations: map[string]string{annOperation: "listMyCardRecharges"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "listMyCardRecharges", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Card.ListRecharges(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -1235,13 +1280,13 @@ Operation listMyCardTransactions: GET /v1/me/card/transactions. Scopes: card_tra
 
 The command walks every page and writes the items as they come; --limit stops early.`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "listMyCardTransactions"},
+		Annotations: map[string]string{annOperation: "listMyCardTransactions"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "listMyCardTransactions", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			return printSeq(a, f, "card transactions", limit, c.Card.ListTransactionsIter(ctx, p))
 		},
 	}
@@ -1272,13 +1317,13 @@ example is minimal (no real or documented reply is available): the envelope with
 
 Operation getUnicodeAdvertising: GET /v1/unicode/identity/advertising. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getUnicodeAdvertising"},
+		Annotations: map[string]string{annOperation: "getUnicodeAdvertising"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getUnicodeAdvertising", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Unicode.GetAdvertising(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -1307,13 +1352,13 @@ empty entity.
 
 Operation getUnicodeIdentity: GET /v1/unicode/identity. Scopes: unicode, card_info. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getUnicodeIdentity"},
+		Annotations: map[string]string{annOperation: "getUnicodeIdentity"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getUnicodeIdentity", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.Unicode.GetIdentity(ctx, p)
 			return printOne(a, f, v, err)
 		},
@@ -1343,13 +1388,13 @@ example is minimal (no real or documented reply is available): the envelope with
 
 Operation getUnicodeParameters: GET /v1/unicode/parameters. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getUnicodeParameters"},
+		Annotations: map[string]string{annOperation: "getUnicodeParameters"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getUnicodeParameters", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Unicode.GetParameters(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -1378,13 +1423,13 @@ is available): the envelope with no entity.
 
 Operation getUnicodePay: GET /v1/unicode/pay. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "getUnicodePay"},
+		Annotations: map[string]string{annOperation: "getUnicodePay"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "getUnicodePay", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Unicode.GetPay(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -1417,13 +1462,13 @@ Operation listUnicodeTransactions: GET /v1/unicode/transactions. Scopes: card_tr
 
 The command walks every page and writes the items as they come; --limit stops early.`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "listUnicodeTransactions"},
+		Annotations: map[string]string{annOperation: "listUnicodeTransactions"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "listUnicodeTransactions", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			return printSeq(a, f, "unicode transactions", limit, c.Unicode.ListTransactionsIter(ctx, p))
 		},
 	}
@@ -1455,13 +1500,13 @@ is available): the envelope with no entity.
 
 Operation openUnicode: POST /v1/unicode. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "openUnicode"},
+		Annotations: map[string]string{annOperation: "openUnicode"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "openUnicode", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			l, err := c.Unicode.Open(ctx, p)
 			return printList(a, f, l, err)
 		},
@@ -1479,24 +1524,17 @@ func (a *app) cmdUnicodeValidate() *cobra.Command {
 		argValidateQRCode string
 	)
 	cmd := &cobra.Command{
-		Use:   "validate",
-		Short: "Validate a 思源码",
-		Long: `Validate a 思源码.
-
-Validates and decodes a 思源码 or a 多码合一 code (for access-control systems): its type, its owner's account
-and identities, when it was issued and whether it has expired (accept a code only when expired is false).
-Scope unicode; grant: client credentials. The example is built from the page's structure with illustrative
-values (no real reply is available).
-
-Operation validateUnicode: GET /v1/unicode. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
+		Use:         "validate",
+		Short:       "Validate a 思源码",
+		Long:        "Validate a 思源码.\n\nValidates and decodes a 思源码 or a 多码合一 code (for access-control systems): its type, its owner's account\nand identities, when it was issued and whether it has expired (accept a code only when expired is false).\nScope unicode; grant: client credentials. The example is built from the page's structure with illustrative\nvalues (no real reply is available).\n\nOperation validateUnicode: GET /v1/unicode. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes unicode` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "validateUnicode"},
+		Annotations: map[string]string{annOperation: "validateUnicode"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "validateUnicode", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			v, err := c.Unicode.Validate(ctx, argValidateQRCode)
 			return printOne(a, f, v, err)
 		},
@@ -1515,22 +1553,17 @@ func (a *app) cmdCalendarDeleteEvent() *cobra.Command {
 		argDeleteEventID string
 	)
 	cmd := &cobra.Command{
-		Use:   "delete-event",
-		Short: "Delete a calendar event",
-		Long: `Delete a calendar event.
-
-Deletes the event id from the campus calendar. Scope calendar; grant: client credentials. The example is
-minimal (no real or documented reply is available): the envelope alone.
-
-Operation deleteCalendarEvent: DELETE /v1/calendar/event/{id}. Scopes: calendar. Documentation: https://developer.sjtu.edu.cn/api/calendar.html`,
+		Use:         "delete-event",
+		Short:       "Delete a calendar event",
+		Long:        "Delete a calendar event.\n\nDeletes the event id from the campus calendar. Scope calendar; grant: client credentials. The example is\nminimal (no real or documented reply is available): the envelope alone.\n\nOperation deleteCalendarEvent: DELETE /v1/calendar/event/{id}. Scopes: calendar. Documentation: https://developer.sjtu.edu.cn/api/calendar.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes calendar` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "deleteCalendarEvent"},
+		Annotations: map[string]string{annOperation: "deleteCalendarEvent"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "deleteCalendarEvent", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
 			_ = f // nothing to print but the error, if any
 			return a.apiErr(c.Calendar.DeleteEvent(ctx, argDeleteEventID))
 		},
@@ -1542,7 +1575,7 @@ Operation deleteCalendarEvent: DELETE /v1/calendar/event/{id}. Scopes: calendar.
 	return cmd
 }
 
-// cmdCirclesList is `jaccount circles` (listMyCircles).
+// cmdCirclesList is `jaccount circles list` (listMyCircles).
 func (a *app) cmdCirclesList() *cobra.Command {
 	var (
 		format string
@@ -1550,7 +1583,7 @@ func (a *app) cmdCirclesList() *cobra.Command {
 		p      api.CirclesListParams
 	)
 	cmd := &cobra.Command{
-		Use:   "circles",
+		Use:   "list",
 		Short: "List the signed-in user's circles",
 		Long: `List the signed-in user's circles.
 
@@ -1562,17 +1595,149 @@ Operation listMyCircles: GET /v1/me/circles. Documentation: https://developer.sj
 
 The command walks every page and writes the items as they come; --limit stops early.`,
 		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes", annOperation: "listMyCircles"},
+		Annotations: map[string]string{annOperation: "listMyCircles"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, f, err := a.opStart(format)
+			ctx := cmd.Context()
+			c, f, err := a.opStart(ctx, "listMyCircles", format)
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			return printSeq(a, f, "circles", limit, c.Circles.ListIter(ctx, p))
+			return printSeq(a, f, "circles list", limit, c.Circles.ListIter(ctx, p))
 		},
 	}
 	fs := cmd.Flags()
+	limitFlag(fs, &limit)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdStudentsList is `jaccount students list` (listStudents).
+func (a *app) cmdStudentsList() *cobra.Command {
+	var (
+		format string
+		limit  int
+		p      api.StudentsListParams
+	)
+	cmd := &cobra.Command{
+		Use:         "list",
+		Short:       "List student base information (学生基本信息)",
+		Long:        "List student base information (学生基本信息).\n\nReturns student records (学生基本信息), filtered by the query parameters, a page at a time.\nGrant: client credentials with scope exchange_data. Permissions are per field: only the\nfields the application applied for are returned, so every field is optional.\n\nThe reply is the common envelope (\"所有数据资源API响应参数都有相同的通用结构\"; the rest of that\nsection is not in the stored documentation, so this document assumes the open API's envelope).\nA 400 is a bad parameter (通常是参数错误), 403 an authentication failure (通常是鉴权失败), 404 a\nwrong URL.\n\nIncremental sync: timestamp returns only the records updated at or after it. The record\ncarries no documented update time (the stored field list ends with \"…\"), so a sync job keeps its\nown high-water mark: see examples/batch's -sync students.\n\nOperation listStudents: GET /v1/stu/profile on https://graphql.sjtu.edu.cn. Scopes: exchange_data. Documentation: https://developer.sjtu.edu.cn/graphql/student.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes exchange_data` (keep it in a profile of its own, with --profile, beside a user's login).\n\nThe command walks every page and writes the items as they come; --limit stops early.",
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annOperation: "listStudents"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			c, f, err := a.dataStart(ctx, "listStudents", format)
+			if err != nil {
+				return err
+			}
+			return printSeq(a, f, "students list", limit, c.Students.ListIter(ctx, p))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&p.AccountNo, "account-no", "", "The jAccount username (账号).")
+	fs.StringVar(&p.StudentNo, "student-no", "", "Student number (学号).")
+	fs.StringVar(&p.SchoolCode, "school-code", "", "Code of the administering school (管理院系代码).")
+	fs.StringVar(&p.LeftSchool, "left-school", "", "Left-school flag (离校标记), N or Y. (one of: N, Y)")
+	_ = cmd.RegisterFlagCompletionFunc("left-school", cobra.FixedCompletions([]string{"N", "Y"}, cobra.ShellCompDirectiveNoFileComp))
+	timeFlag(fs, &p.UpdatedSince, "updated-since", "Only records updated at or after this time (≥): a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339", false)
+	limitFlag(fs, &limit)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdFacultyList is `jaccount faculty list` (listFaculty).
+func (a *app) cmdFacultyList() *cobra.Command {
+	var (
+		format string
+		limit  int
+		p      api.FacultyListParams
+	)
+	cmd := &cobra.Command{
+		Use:         "list",
+		Short:       "List faculty base information (教工基本信息)",
+		Long:        "List faculty base information (教工基本信息).\n\nReturns faculty records (教工基本信息), filtered by the query parameters, a page at a time. Grant:\nclient credentials with scope exchange_data; permissions are per field, so every field is\noptional. The envelope and status codes are those of the student API (see listStudents).\ntimestamp returns only the records updated at or after it; the record carries no documented\nupdate time.\n\nOperation listFaculty: GET /v1/faculty/profile on https://graphql.sjtu.edu.cn. Scopes: exchange_data. Documentation: https://developer.sjtu.edu.cn/graphql/faculty.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes exchange_data` (keep it in a profile of its own, with --profile, beside a user's login).\n\nThe command walks every page and writes the items as they come; --limit stops early.",
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annOperation: "listFaculty"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			c, f, err := a.dataStart(ctx, "listFaculty", format)
+			if err != nil {
+				return err
+			}
+			return printSeq(a, f, "faculty list", limit, c.Faculty.ListIter(ctx, p))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&p.AccountNo, "account-no", "", "The jAccount username (账号).")
+	fs.StringVar(&p.StaffNo, "staff-no", "", "Staff number (工号).")
+	fs.StringVar(&p.TopOrganizeID, "top-organize-id", "", "Second-level unit code (二级单位代码).")
+	fs.StringVar(&p.OrganizeID, "organize-id", "", "Third-level unit code (三级单位代码).")
+	timeFlag(fs, &p.UpdatedSince, "updated-since", "Only records updated at or after this time (≥): a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339", false)
+	limitFlag(fs, &limit)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdAccountsList is `jaccount accounts list` (listAccounts).
+func (a *app) cmdAccountsList() *cobra.Command {
+	var (
+		format string
+		limit  int
+		p      api.AccountsListParams
+	)
+	cmd := &cobra.Command{
+		Use:         "list",
+		Short:       "List account information (账号信息)",
+		Long:        "List account information (账号信息).\n\nReturns jAccount account records (账号信息), filtered by the query parameters, a page at a time.\nGrant: client credentials with scope exchange_data; permissions are per field, so every field\nis optional. The envelope and status codes are those of the student API (see listStudents).\n\nUncertain path: the stored account page does not show the REST path. /v1/account/info is\nthe path a live probe reached (it answered 302 to the campus-network gate, as every data-resource\npath does off campus) and the analogy with /v1/paper/info; it is not confirmed by the\ndocumentation. The record's timestamp (in the overview's example) is read as its update time,\nlike the GraphQL twin's UPDATE_TIMESTAMP.\n\nOperation listAccounts: GET /v1/account/info on https://graphql.sjtu.edu.cn. Scopes: exchange_data. Documentation: https://developer.sjtu.edu.cn/graphql/account.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes exchange_data` (keep it in a profile of its own, with --profile, beside a user's login).\n\nThe command walks every page and writes the items as they come; --limit stops early.",
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annOperation: "listAccounts"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			c, f, err := a.dataStart(ctx, "listAccounts", format)
+			if err != nil {
+				return err
+			}
+			return printSeq(a, f, "accounts list", limit, c.Accounts.ListIter(ctx, p))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&p.AccountNo, "account-no", "", "The jAccount username (账号).")
+	fs.StringVar(&p.UserID, "user-id", "", "Student or staff number (学工号).")
+	fs.StringVar(&p.DisplayName, "display-name", "", "Name (姓名).")
+	fs.StringVar(&p.TopOrganizeID, "top-organize-id", "", "Second-level unit code (二级单位代码).")
+	fs.StringVar(&p.CardNo, "card-no", "", "Identity-document number (证件号).")
+	fs.StringVar(&p.UserStyle, "user-style", "", "The default identity type (默认身份类型), a code of the account page's table (faculty, student, fsyyjzg, schoolFellow, …).")
+	fs.StringVar(&p.AccountStatus, "account-status", "", "Account status (账号状态); the documentation lists 正常, 过期 and 冻结.")
+	timeFlag(fs, &p.UpdatedSince, "updated-since", "Only records updated at or after this time (≥): a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339", false)
+	limitFlag(fs, &limit)
+	formatFlag(cmd, &format)
+	return cmd
+}
+
+// cmdPapersList is `jaccount papers list` (listPapers).
+func (a *app) cmdPapersList() *cobra.Command {
+	var (
+		format string
+		limit  int
+		p      api.PapersListParams
+	)
+	cmd := &cobra.Command{
+		Use:         "list",
+		Short:       "List papers (论文信息)",
+		Long:        "List papers (论文信息).\n\nReturns paper (论文) records, a page at a time. Grant: client credentials with scope\nexchange_data. Uncertain: only the request GET /v1/paper/info?access_token=&userId=&first=1&offset=200\nis recorded (a third-party profile of the portal, evidence F18); the record's fields are not, so\neach record is kept as raw JSON, and no timestamp filter is documented.\n\nOperation listPapers: GET /v1/paper/info on https://graphql.sjtu.edu.cn. Scopes: exchange_data. Documentation: https://developer.sjtu.edu.cn/graphql/overview.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes exchange_data` (keep it in a profile of its own, with --profile, beside a user's login).\n\nThe command walks every page and writes the items as they come; --limit stops early.",
+		Args:        cobra.NoArgs,
+		Annotations: map[string]string{annOperation: "listPapers"},
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			c, f, err := a.dataStart(ctx, "listPapers", format)
+			if err != nil {
+				return err
+			}
+			return printSeq(a, f, "papers list", limit, c.Papers.ListIter(ctx, p))
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&p.UserID, "user-id", "", "Student or staff number (学工号) of the author.")
 	limitFlag(fs, &limit)
 	formatFlag(cmd, &format)
 	return cmd

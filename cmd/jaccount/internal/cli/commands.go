@@ -80,21 +80,20 @@ func (a *app) whoamiCommand() *cobra.Command {
 		Short: "Show the signed-in user",
 		Long: `Show who the saved login belongs to: the claims of the ID token verified at
 login (username, name, code, user type) and the profile the API returns.`,
-		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes"},
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := resolveFormat(format, a.env.StdoutTTY)
 			if err != nil {
 				return err
 			}
 			ctx := cmd.Context()
-			c, err := a.apiClient()
+			c, err := a.apiClient(ctx, nil)
 			if err != nil {
 				return err
 			}
 			tok, err := a.ts.AuthToken(ctx)
 			if err != nil {
-				return needLogin(err, a.settings.profile.v)
+				return a.needLogin(err)
 			}
 			w := whoami{Profile: a.settings.profile.v, Grant: a.info.Grant, ClientID: a.info.ClientID,
 				Scopes: strings.Fields(tok.Scope), Expiry: tok.Expiry.UTC(), Claims: tok.Claims}
@@ -105,7 +104,7 @@ login (username, name, code, user type) and the profile the API returns.`,
 			if w.Grant != grantClientCredentials {
 				w.User, apiErr = c.Profile.Get(ctx)
 				var le *loginError
-				if errors.As(needLogin(apiErr, a.settings.profile.v), &le) {
+				if errors.As(a.needLogin(apiErr), &le) {
 					return le
 				}
 			}
@@ -161,17 +160,16 @@ func (a *app) tokenCommand() *cobra.Command {
 		Short: "Print a fresh access token",
 		Long: `Print the saved login's access token, renewed first if it is about to expire,
 and nothing else, for curl and other scripts. Treat it as a password.`,
-		Example:     `  curl -H "Authorization: Bearer $(jaccount token)" https://api.sjtu.edu.cn/v1/me/profile`,
-		Args:        cobra.NoArgs,
-		Annotations: map[string]string{annLogin: "yes"},
+		Example: `  curl -H "Authorization: Bearer $(jaccount token)" https://api.sjtu.edu.cn/v1/me/profile`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ts, _, err := a.settings.tokenSource()
+			ts, err := a.tokenSource(cmd.Context(), nil)
 			if err != nil {
 				return err
 			}
 			tok, err := ts.TokenContext(cmd.Context())
 			if err != nil {
-				return needLogin(err, a.settings.profile.v)
+				return a.needLogin(err)
 			}
 			_, err = fmt.Fprintln(a.env.Stdout, tok.AccessToken)
 			return err
@@ -194,8 +192,8 @@ func (a *app) configCommand() *cobra.Command {
 		Long: `Show the configuration the other commands use, and where each value comes
 from. Each setting is taken from the first of: a flag, the environment
 ($` + EnvClientID + `, $` + EnvClientSecret + `, $` + EnvRedirectURL + `, $` + EnvScopes + `,
-$` + EnvProfile + `, $` + EnvURL + `, $` + EnvAPIURL + `), the configuration file, the default.
-The client secret is never shown.
+$` + EnvProfile + `, $` + EnvURL + `, $` + EnvAPIURL + `, $` + EnvDataURL + `), the configuration file,
+the default. The client secret is never shown.
 
 The configuration file (YAML; default config.yaml in the configuration
 directory, or --config, or $` + EnvConfig + `) holds the same keys, and per-profile
@@ -205,6 +203,7 @@ overrides:
   client_secret: ...        # keep the file private: chmod 600
   redirect_url: http://127.0.0.1:8080/callback
   scopes: [openid, essential, lessons]
+  data_url: https://graphql.sjtu.edu.cn   # the data resources' server
   profiles:
     work:
       client_id: jayyyyyyyy
@@ -230,6 +229,7 @@ configuration directory; saved logins are under its profiles/ directory.`,
 				{"scopes", s.scopes.v, s.scopes.source},
 				{"jaccount_url", s.jaccountURL.v, s.jaccountURL.source},
 				{"api_url", s.apiURL.v, s.apiURL.source},
+				{"data_url", s.dataURL.v, s.dataURL.source},
 				{"config_file", s.configFile, ""},
 				{"token_file", s.tokenStore().Path(), ""},
 			}

@@ -29,6 +29,7 @@ const (
 	EnvProfile      = "JACCOUNT_PROFILE"
 	EnvURL          = "JACCOUNT_URL"
 	EnvAPIURL       = "JACCOUNT_API_URL"
+	EnvDataURL      = "JACCOUNT_DATA_URL"
 	EnvConfig       = "JACCOUNT_CONFIG"
 	EnvConfigDir    = "JACCOUNT_CONFIG_DIR"
 )
@@ -59,6 +60,7 @@ type fileSettings struct {
 	Scopes       []string `yaml:"scopes"`
 	JAccountURL  string   `yaml:"jaccount_url"`
 	APIURL       string   `yaml:"api_url"`
+	DataURL      string   `yaml:"data_url"`
 }
 
 // value is one setting and where it came from.
@@ -76,6 +78,7 @@ type settings struct {
 	scopes       value // space-separated
 	jaccountURL  value
 	apiURL       value
+	dataURL      value  // the data resources' server (api.DataClient)
 	configFile   string // the configuration file read, or the one that would be
 	configDir    string // where tokens live: <dir>/profiles/<profile>/
 	fake         bool
@@ -152,7 +155,8 @@ func loadSettings(env *Env, f *flagValues, warn func(string)) (*settings, error)
 	s.scopes.v = normScopes(s.scopes.v)
 	s.jaccountURL = pick("", "", env, EnvURL, fs.JAccountURL, defaultJAccountURL)
 	s.apiURL = pick("", "", env, EnvAPIURL, fs.APIURL, api.DefaultBaseURL)
-	for _, u := range []value{s.jaccountURL, s.apiURL} {
+	s.dataURL = pick("", "", env, EnvDataURL, fs.DataURL, api.DefaultDataBaseURL)
+	for _, u := range []value{s.jaccountURL, s.apiURL, s.dataURL} {
 		if p, err := url.Parse(u.v); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" {
 			return nil, usagef("%s (%s) is not an http(s) URL", u.v, u.source)
 		}
@@ -177,6 +181,7 @@ func merge(base, over fileSettings) fileSettings {
 	set(&base.RedirectURL, over.RedirectURL)
 	set(&base.JAccountURL, over.JAccountURL)
 	set(&base.APIURL, over.APIURL)
+	set(&base.DataURL, over.DataURL)
 	if len(over.Scopes) > 0 {
 		base.Scopes = over.Scopes
 	}

@@ -37,6 +37,7 @@ profiles:
   work:
     client_id: from-work-section
     api_url: https://api.example.edu
+    data_url: https://data.example.edu
 `
 	tests := []struct {
 		name  string
@@ -51,6 +52,9 @@ profiles:
 		{"file list of scopes", nil, nil, "scopes", "openid lessons", "file"},
 		{"profile section", nil, []string{"--profile", "work"}, "client_id", "from-work-section", "file"},
 		{"profile section only for its profile", nil, nil, "api_url", "https://api.sjtu.edu.cn", "default"},
+		{"data url default", nil, nil, "data_url", "https://graphql.sjtu.edu.cn", "default"},
+		{"data url from profile section", nil, []string{"--profile", "work"}, "data_url", "https://data.example.edu", "file"},
+		{"data url env beats file", map[string]string{EnvDataURL: "http://127.0.0.1:9/data"}, []string{"--profile", "work"}, "data_url", "http://127.0.0.1:9/data", "env " + EnvDataURL},
 		{"env beats file", map[string]string{EnvClientID: "from-env"}, nil, "client_id", "from-env", "env " + EnvClientID},
 		{"env beats profile section", map[string]string{EnvClientID: "from-env"}, []string{"--profile", "work"}, "client_id", "from-env", "env " + EnvClientID},
 		{"flag beats env", map[string]string{EnvClientID: "from-env"}, []string{"--client-id", "from-flag"}, "client_id", "from-flag", "flag --client-id"},
@@ -141,6 +145,12 @@ func TestUsageErrors(t *testing.T) {
 	h.vars = map[string]string{EnvConfigDir: h.dir}
 	if r := h.run("login"); r.code != ExitUsage || !strings.Contains(r.stderr, EnvClientID) {
 		t.Errorf("login without a client: %s", r)
+	}
+	// A data URL that is not http(s).
+	h = newHarness(t)
+	h.vars[EnvDataURL] = "graphql.sjtu.edu.cn"
+	if r := h.run("config"); r.code != ExitUsage || !strings.Contains(r.stderr, EnvDataURL) {
+		t.Errorf("config with a data URL without a scheme: %s", r)
 	}
 	// A redirect URL that is not loopback http.
 	h = newHarness(t)

@@ -41,13 +41,37 @@ func usagef(format string, args ...any) error {
 type loginError struct {
 	why     string // what went wrong, without any secret
 	profile string
-	err     error
+	// flags are further flags of the login to run, for an operation that
+	// needs the application's login: "--client-credentials --scopes ...".
+	flags string
+	// beside is set when the profile holds a user's login that the
+	// application's login must not replace: the hint then logs the
+	// application in under a profile of its own.
+	beside bool
+	err    error
 }
 
+// appProfile is the profile the hints suggest for the application's login
+// when the profile in use holds a user's.
+const appProfile = "app"
+
 func (e *loginError) Error() string {
+	profile := e.profile
+	if e.beside {
+		profile = appProfile
+		if e.profile == appProfile {
+			profile = appProfile + "-client"
+		}
+	}
 	cmd := "jaccount login"
-	if e.profile != "" && e.profile != defaultProfile {
-		cmd += " --profile " + e.profile
+	if profile != "" && profile != defaultProfile {
+		cmd += " --profile " + profile
+	}
+	if e.flags != "" {
+		cmd += " " + e.flags
+	}
+	if e.beside {
+		return fmt.Sprintf("%s: keep it and run `%s`, then add --profile %s", e.why, cmd, profile)
 	}
 	return fmt.Sprintf("%s: run `%s`", e.why, cmd)
 }
@@ -67,6 +91,18 @@ func needLogin(err error, profile string) error {
 		return &loginError{why: "not logged in (profile " + profile + ")", profile: profile, err: err}
 	case errors.Is(err, api.ErrUnauthorized):
 		return &loginError{why: "the API rejected the saved token", profile: profile, err: err}
+	}
+	return err
+}
+
+// needLogin is needLogin for the profile of the run, whose hint, when the
+// command's operation needs the application's login, says how to log in
+// that way.
+func (a *app) needLogin(err error) error {
+	err = needLogin(err, a.settings.profile.v)
+	var le *loginError
+	if errors.As(err, &le) && le.flags == "" && a.op != nil {
+		le.flags = a.op.loginFlags()
 	}
 	return err
 }

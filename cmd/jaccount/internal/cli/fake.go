@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,7 @@ func (a *app) startFake(context.Context) error {
 		scopes:       value{scopes, src},
 		jaccountURL:  value{srv.URL, src},
 		apiURL:       value{srv.APIURL(), src},
+		dataURL:      value{srv.DataURL(), src},
 		configFile:   "(none: --fake reads no configuration file)",
 		configDir:    dir,
 		fake:         true,
@@ -61,11 +63,26 @@ func (a *app) startFake(context.Context) error {
 	return nil
 }
 
-// fakeLogin logs the fixture student in, through the same loopback login
-// as `jaccount login`, with the fake browser and no messages.
-func (a *app) fakeLogin(ctx context.Context) error {
+// fakeLogin logs in to the fake as op needs (nil: any operation), through
+// the same code as `jaccount login`, with no messages: the fixture student
+// through the loopback login and the fake browser, asking for the scopes of
+// op beside the default ones, or, for an operation no user can call (the
+// data resources), the application with client credentials and the scopes
+// op asks for (exchange_data).
+func (a *app) fakeLogin(ctx context.Context, op *operation) error {
 	a.quiet = true
 	defer func() { a.quiet = false }()
+	s := a.settings
+	if client := op.clientRequirement(); !op.userCallable() && client != nil {
+		s.scopes = value{strings.Join(client.scopes, " "), s.scopes.source}
+		return a.login(ctx, loginOptions{clientCredentials: true})
+	}
+	if r := op.userRequirement(); r != nil {
+		scopes := strings.Fields(s.scopes.v)
+		if !slices.ContainsFunc(r.scopes, func(sc string) bool { return slices.Contains(scopes, sc) }) {
+			s.scopes = value{strings.Join(append(scopes, r.scopes...), " "), s.scopes.source}
+		}
+	}
 	return a.login(ctx, loginOptions{timeout: time.Minute})
 }
 

@@ -42,6 +42,7 @@ func newHarness(t testing.TB, opts ...jaccounttest.Option) *harness {
 		EnvClientSecret: fake.ClientSecret(),
 		EnvURL:          fake.URL,
 		EnvAPIURL:       fake.APIURL(),
+		EnvDataURL:      fake.DataURL(),
 		EnvConfigDir:    h.dir,
 	}
 	h.browser = h.student

@@ -65,7 +65,7 @@ func TestOperationCommands(t *testing.T) {
 		}},
 		{[]string{"lessons", "list", "--semester", jaccounttest.PreviousSemester, "--format", "json"}, func(o string) bool { return strings.Contains(o, "计算机组成") }},
 		{[]string{"lessons", "get", "--code", "(2026-2027-1)-CS2501-01", "--format", "table"}, func(o string) bool { return strings.Contains(o, "course.name") }},
-		{[]string{"examinations", "--format", "csv"}, func(o string) bool {
+		{[]string{"examinations", "list", "--format", "csv"}, func(o string) bool {
 			return strings.HasPrefix(o, "courseCode,endTime,location,name,seat,semester,startTime\n")
 		}},
 		{[]string{"enterprise", "user-rights", "--account", "zhangsan", "--format", "csv"}, func(o string) bool { return strings.Contains(o, "library.borrow,true,图书借阅") }},

@@ -35,6 +35,11 @@ func (a *app) newProgress(what string) *progress {
 		progressbar.OptionSetDescription(what),
 		progressbar.OptionThrottle(progressEvery),
 		progressbar.OptionClearOnFinish(),
+		// Drawn at once, before the bar's spinner goroutine starts: that
+		// goroutine reads the start time without the bar's lock, and the
+		// first render, if it came later (a slow first page), would write
+		// it concurrently (a data race in progressbar v3.19.1).
+		progressbar.OptionSetRenderBlankState(true),
 	)
 	return p
 }

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"iter"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,14 +20,25 @@ import (
 // each command parses its flags into the SDK's parameters, calls the SDK
 // and hands the result here.
 
-// opStart resolves the output format and the API client of an operation
-// command.
-func (a *app) opStart(format string) (*api.Client, string, error) {
+// opStart resolves the output format and the api.Client of the command of
+// the operation id (the open API's).
+func (a *app) opStart(ctx context.Context, id, format string) (*api.Client, string, error) {
 	f, err := resolveFormat(format, a.env.StdoutTTY)
 	if err != nil {
 		return nil, "", err
 	}
-	c, err := a.apiClient()
+	c, err := a.apiClient(ctx, operationByID(id))
+	return c, f, err
+}
+
+// dataStart resolves the output format and the api.DataClient of the
+// command of the operation id (the data resources').
+func (a *app) dataStart(ctx context.Context, id, format string) (*api.DataClient, string, error) {
+	f, err := resolveFormat(format, a.env.StdoutTTY)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := a.dataClient(ctx, operationByID(id))
 	return c, f, err
 }
 
@@ -35,7 +48,7 @@ func (a *app) apiErr(err error) error {
 	if errors.Is(err, api.ErrInvalidArgument) {
 		return &usageError{err}
 	}
-	return needLogin(err, a.settings.profile.v)
+	return a.needLogin(err)
 }
 
 // printOne writes the single entity an operation returned.
@@ -135,11 +148,162 @@ func timeFlag(fs *pflag.FlagSet, p *time.Time, name, usage string, endOfDay bool
 // annOperation is the annotation naming a command's operation.
 const annOperation = "jaccount/operation"
 
-// operation is one operation of the spec, for `jaccount api`.
+// operation is one operation of the spec, for `jaccount api` and the login
+// check of the commands.
 type operation struct {
 	id, method, path string
 	entities         string // single, list or none
-	pathParams       []string
+	// server is the operation's server: "" for the open API's (api.Client),
+	// serverData for the data resources' (api.DataClient).
+	server     string
+	pathParams []string
+	// command is the command that calls it ("students list"), "" if none.
+	command string
+	// security are the alternatives the operation accepts, any one of
+	// which suffices.
+	security []requirement
+}
+
+// requirement is one security alternative: a token of one of the grants,
+// with all the scopes.
+type requirement struct {
+	grants, scopes []string
+}
+
+// serverData is the data resources' server (api.DataClient) in operation.
+const serverData = "data"
+
+// operationByID returns the operation id, nil if the spec has none (a
+// command built from the spec always has one).
+func operationByID(id string) *operation {
+	i := slices.IndexFunc(operations, func(op operation) bool { return strings.EqualFold(op.id, id) })
+	if i < 0 {
+		return nil
+	}
+	return &operations[i]
+}
+
+// name is how messages name the operation: its command, else its id.
+func (op *operation) name() string {
+	if op.command != "" {
+		return "`jaccount " + op.command + "`"
+	}
+	return op.id
+}
+
+// userCallable reports whether a user's login (authorization code) can call
+// the operation.
+func (op *operation) userCallable() bool {
+	return op == nil || len(op.security) == 0 ||
+		slices.ContainsFunc(op.security, func(r requirement) bool { return slices.Contains(r.grants, grantAuthCode) })
+}
+
+// clientRequirement is the first alternative of op's security that the
+// application's own login (client credentials) meets, nil if none is.
+func (op *operation) clientRequirement() *requirement { return op.requirement(grantClientCredentials) }
+
+// userRequirement is the first alternative of op's security that a user's
+// login (authorization code) meets, nil if none is.
+func (op *operation) userRequirement() *requirement { return op.requirement(grantAuthCode) }
+
+// requirement is the first alternative of op's security that a login of
+// grant meets, nil if none is.
+func (op *operation) requirement(grant string) *requirement {
+	if op == nil {
+		return nil
+	}
+	i := slices.IndexFunc(op.security, func(r requirement) bool { return slices.Contains(r.grants, grant) })
+	if i < 0 {
+		return nil
+	}
+	return &op.security[i]
+}
+
+// clientLogin are the flags of `jaccount login` for the application's login
+// that can call op, "--client-credentials --scopes exchange_data" (the
+// scopes of its clientRequirement), "" when none can. apigen's
+// ClientLoginFlags writes the same into the commands' help.
+func (op *operation) clientLogin() string {
+	r := op.clientRequirement()
+	if r == nil {
+		return ""
+	}
+	f := "--client-credentials"
+	if len(r.scopes) > 0 {
+		f += " --scopes " + strings.Join(r.scopes, ",")
+	}
+	return f
+}
+
+// loginFlags are the flags of the `jaccount login` that gives a login able
+// to call op: none when a user's login can, else the application's.
+func (op *operation) loginFlags() string {
+	if op.userCallable() {
+		return ""
+	}
+	return op.clientLogin()
+}
+
+// checkLogin reports, as a *loginError, that the profile's login cannot call
+// op: its grant is none the operation accepts, or it is a client-credentials
+// login that did not ask for the scopes of any alternative. A user's scopes
+// are not checked here: the server says what the user granted. An operation
+// that accepts no grant the CLI logs in with (the password grant only) is
+// left to the server too.
+func checkLogin(op *operation, info *loginInfo, profile string) error {
+	if op == nil || len(op.security) == 0 {
+		return nil
+	}
+	loggable := false
+	for _, r := range op.security {
+		if slices.Contains(r.grants, grantAuthCode) || slices.Contains(r.grants, grantClientCredentials) {
+			loggable = true
+		}
+		if !slices.Contains(r.grants, info.Grant) {
+			continue
+		}
+		if info.Grant != grantClientCredentials || !slices.ContainsFunc(r.scopes, func(s string) bool { return !slices.Contains(info.Scopes, s) }) {
+			return nil
+		}
+	}
+	if !loggable {
+		return nil
+	}
+	le := &loginError{profile: profile}
+	client := op.clientRequirement()
+	switch {
+	case info.Grant != grantClientCredentials:
+		le.why = fmt.Sprintf("%s needs the application's client-credentials login%s, and profile %s holds a user's login",
+			op.name(), scopesText(client), profile)
+		le.flags, le.beside = op.clientLogin(), true
+	case client == nil:
+		le.why = fmt.Sprintf("%s needs a user's login, and profile %s holds the application's client-credentials login", op.name(), profile)
+	default:
+		asked := "no scope"
+		if len(info.Scopes) > 0 {
+			asked = "scopes " + strings.Join(info.Scopes, " ")
+		}
+		or := ""
+		if op.userCallable() {
+			or = " (or a user's login)"
+		}
+		le.why = fmt.Sprintf("%s needs a client-credentials login%s%s, and profile %s was logged in with %s",
+			op.name(), scopesText(client), or, profile, asked)
+		le.flags = op.clientLogin()
+	}
+	return le
+}
+
+// scopesText is " with scope(s) ..." for the requirement's scopes, "" for
+// none.
+func scopesText(r *requirement) string {
+	switch {
+	case r == nil || len(r.scopes) == 0:
+		return ""
+	case len(r.scopes) > 1:
+		return " with scopes " + strings.Join(r.scopes, " ")
+	}
+	return " with scope " + r.scopes[0]
 }
 
 // boolPtrFlag adds a flag for an optional bool parameter: nil until set.
