@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+
+	"github.com/hashicorp/go-retryablehttp"
 )
 
 // List is one reply of a list operation: the entities with the envelope's
@@ -47,10 +49,12 @@ const (
 	resultNone                 // anything, or nothing: it is not read
 )
 
-// reqBody is an encoded request body.
+// reqBody is an encoded request body: data, or, when stream is set, a body
+// streamed from the caller's readers (multipart.go).
 type reqBody struct {
 	data        []byte
 	contentType string
+	stream      *streamBody
 }
 
 // jsonBody encodes v as a JSON request body.
@@ -170,10 +174,12 @@ func send(ctx context.Context, c *core, method, path, rawQuery string, rb *reqBo
 		}
 		if rb != nil {
 			req.Header["Content-Type"] = []string{rb.contentType}
-			// The body is rewound for every attempt, and GetBody lets the
-			// forced refresh after a rejected token send it again.
-			if err := st.rreq.SetBody(rb.data); err != nil {
-				return nil, nil, nil, fmt.Errorf("jaccount api: request body: %w", err)
+			if err := setBody(st, rb); err != nil {
+				return nil, nil, nil, err
+			}
+			if rb.stream != nil {
+				// Once the call returns, the caller's files are not read.
+				defer rb.stream.finish()
 			}
 		}
 	}
@@ -188,6 +194,31 @@ func send(ctx context.Context, c *core, method, path, rawQuery string, rb *reqBo
 			Err: ErrInvalidResponse, Message: "unbuffered response body"}
 	}
 	return resp, b, st, nil
+}
+
+// setBody gives the call its body. Bytes are sent again for every attempt,
+// and GetBody lets the forced refresh after a rejected token send them
+// again. A streamed body opens a new reader for every attempt; when it
+// cannot be rewound, the retry policy stops once it was read from
+// (checkRetry), and it has no GetBody, so that a rejected token is not
+// refreshed for a request that could not be repeated.
+func setBody(st *callState, rb *reqBody) error {
+	if rb.stream == nil {
+		if err := st.rreq.SetBody(rb.data); err != nil {
+			return fmt.Errorf("jaccount api: request body: %w", err)
+		}
+		return nil
+	}
+	st.stream = rb.stream
+	if err := st.rreq.SetBody(retryablehttp.ReaderFunc(rb.stream.open)); err != nil {
+		return fmt.Errorf("jaccount api: request body: %w", err)
+	}
+	// 0 with a body means unknown: the body is sent chunked.
+	st.rreq.ContentLength = max(rb.stream.length, 0)
+	if !rb.stream.replayable {
+		st.rreq.GetBody = nil
+	}
+	return nil
 }
 
 // decode fills env from a buffered reply, or returns the *Error it amounts

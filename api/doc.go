@@ -78,6 +78,15 @@
 // cancellation stops at once, and when retries run out the last response's
 // status and body reach the caller's *Error.
 //
+// A multipart/form-data body (File.Upload's FileUploadBody) is streamed from
+// the caller's io.Reader, never buffered whole. A reader that is an
+// io.Seeker (an *os.File, a *bytes.Reader) is rewound for every attempt,
+// so the call is retried as above and repeated after a refresh of a
+// rejected token; any other reader is read once: the call is retried only
+// if nothing of it was read yet (the connection was never made), and not
+// repeated after a rejected token. Once the call returns, the reader is not
+// read any more.
+//
 // # Secrets
 //
 // Errors and log records carry the request's method and path, never its full

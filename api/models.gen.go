@@ -23,10 +23,41 @@ type BirthdayMillis = gen.BirthdayMillis
 // replies.
 type BirthdayParts = gen.BirthdayParts
 
-// CalendarEvent is gen.CalendarEvent. A calendar event (日程安排). Uncertain: the documentation
-// available does not give its shape, so every member is kept as raw JSON (a map); no member is
-// modelled.
+// CalendarEvent is gen.CalendarEvent. A calendar event: the Event structure (日程安排
+// Structure) of https://developer.sjtu.edu.cn/api/calendar.html. The members the page marks
+// required (必填) are required. The stored copy of the page ends within `recurrence`: the members
+// it shows are modelled, and any other member is kept in AdditionalProperties.
 type CalendarEvent = gen.CalendarEvent
+
+// CalendarPatternType is gen.CalendarPatternType. How a calendar event repeats
+// (重复事件类型), required when it does (calendar.html). An open set: the constants are the
+// values the page lists, and any other value decodes and encodes back unchanged.
+type CalendarPatternType = gen.CalendarPatternType
+
+// The values of CalendarPatternType.
+const (
+	CalendarPatternAbsoluteMonthly = gen.CalendarPatternAbsoluteMonthly
+	CalendarPatternAbsoluteYearly  = gen.CalendarPatternAbsoluteYearly
+	CalendarPatternDaily           = gen.CalendarPatternDaily
+	CalendarPatternWeekly          = gen.CalendarPatternWeekly
+)
+
+// CalendarRangeType is gen.CalendarRangeType. How a calendar event's repetitions end
+// (重复事件结束类型), EndDate by default (calendar.html). An open set: the constants are
+// the values the page lists, and any other value decodes and encodes back unchanged.
+type CalendarRangeType = gen.CalendarRangeType
+
+// The values of CalendarRangeType.
+const (
+	CalendarRangeEndDate  = gen.CalendarRangeEndDate
+	CalendarRangeNumbered = gen.CalendarRangeNumbered
+)
+
+// CalendarRecurrence is gen.CalendarRecurrence. How an event repeats: `recurrence` of the Event
+// structure of https://developer.sjtu.edu.cn/api/calendar.html. The stored copy of the page ends
+// after `daysOfWeek`: the members it shows are modelled, and any other member is kept in
+// AdditionalProperties.
+type CalendarRecurrence = gen.CalendarRecurrence
 
 // CardChargePostData is gen.CardChargePostData. The data to post to the payment page. The types of
 // its members are not documented; they are kept as they come.
@@ -133,9 +164,11 @@ type Dept = gen.Dept
 // modelled.
 type Examination = gen.Examination
 
-// FileInfo is gen.FileInfo. A stored file, as the upload and replace operations answer it.
-// Uncertain: the documentation available does not give its shape, so every member is kept as raw
-// JSON (a map); no member is modelled.
+// FileInfo is gen.FileInfo. A stored file: the File structure (文件 Structure) of
+// https://developer.sjtu.edu.cn/api/file.html, which the upload answers
+// ("上传一个文件,返回该文件的metadata"). The stored copy of the page ends after `size`:
+// the members it shows are modelled, and any other member (the file's id among them, which the
+// stored part does not show) is kept in AdditionalProperties.
 type FileInfo = gen.FileInfo
 
 // FileLink is gen.FileLink. A WPS preview or edit link to a file. Uncertain: the documentation
@@ -143,10 +176,22 @@ type FileInfo = gen.FileInfo
 // modelled.
 type FileLink = gen.FileLink
 
-// FileMeta is gen.FileMeta. A file's metadata (文件信息). Uncertain: the documentation
-// available does not give its shape, so every member is kept as raw JSON (a map); no member is
-// modelled.
+// FileMeta is gen.FileMeta. A file's meta settings: the `meta` object of the security policy
+// (安全策略) of https://developer.sjtu.edu.cn/api/file.html, sent in FileMetaRequest. They set
+// the file's security level (a secure file is downloaded only with a token) and a custom download
+// token, limited to one download or in time.
 type FileMeta = gen.FileMeta
+
+// FileMetaRequest is gen.FileMetaRequest. The body of `POST /v1/file/{id}/meta`, as the security
+// policy (安全策略) of https://developer.sjtu.edu.cn/api/file.html shows it: the settings under
+// `meta`.
+type FileMetaRequest = gen.FileMetaRequest
+
+// FileMetaResult is gen.FileMetaResult. What the meta operations (`GET` and `POST
+// /v1/file/{id}/meta`) answer. Uncertain: the stored copy of
+// https://developer.sjtu.edu.cn/api/file.html does not show it, so every member is kept as raw JSON
+// (a map); no member is modelled.
+type FileMetaResult = gen.FileMetaResult
 
 // FinanceAppointment is gen.FinanceAppointment. A finance appointment (财务预约业务).
 // Uncertain: the documentation available does not give its shape, so every member is kept as raw
@@ -204,14 +249,24 @@ type Mail = gen.Mail
 // Major is gen.Major. A major (专业).
 type Major = gen.Major
 
-// Notification is gen.Notification. A sent notification, as the send operation answers it.
-// Uncertain: the documentation available does not give its shape, so every member is kept as raw
-// JSON (a map); no member is modelled.
+// Notification is gen.Notification. A notification: the Notification structure (通知 Structure)
+// of https://developer.sjtu.edu.cn/api/notification.html, which the send operation takes as its
+// body (see NotificationRequest) and whose `id` its reply gives back. The stored copy of the page
+// ends after `app`: the members it shows are modelled, and any other member is kept in
+// AdditionalProperties.
 type Notification = gen.Notification
 
-// NotificationRequest is gen.NotificationRequest. A notification to send. The members below are
-// those of the documentation's request example; the others its page lists are not in the evidence
-// and go in additionalProperties.
+// NotificationApp is gen.NotificationApp. The application a notification comes from: `app`, a
+// `notification.App`, of the Notification structure of
+// https://developer.sjtu.edu.cn/api/notification.html. Uncertain: its members are past the end of
+// the stored copy of the page, so every member is kept as raw JSON (a map); no member is modelled.
+type NotificationApp = gen.NotificationApp
+
+// NotificationRequest is gen.NotificationRequest. A notification to send: the Notification
+// structure of https://developer.sjtu.edu.cn/api/notification.html (the members its stored copy
+// shows, up to `app`, as in Notification) with `emails` and `channels`, the members of the
+// documentation's request example; any other member (the page's structure goes on past the stored
+// copy) goes in AdditionalProperties.
 type NotificationRequest = gen.NotificationRequest
 
 // NotificationStatus is gen.NotificationStatus. A notification's status (通知状态). Uncertain:
@@ -279,10 +334,27 @@ type Unicode = gen.Unicode
 // raw JSON (a map); no member is modelled.
 type UnicodeAdvertising = gen.UnicodeAdvertising
 
-// UnicodeCheck is gen.UnicodeCheck. The result of validating a 思源码. Uncertain: the
-// documentation available does not give its shape, so every member is kept as raw JSON (a map); no
-// member is modelled.
+// UnicodeCheck is gen.UnicodeCheck. The result of validating a QR code: the 校验结果 structure
+// of https://developer.sjtu.edu.cn/api/unicode.html (思源码校验). The stored copy of the page
+// ends within the comment on `expired`: the members it shows are modelled, and any other member is
+// kept in AdditionalProperties.
 type UnicodeCheck = gen.UnicodeCheck
+
+// UnicodeCheckIdentity is gen.UnicodeCheckIdentity. One identity of a validated code's owner, in
+// the 校验结果 structure of https://developer.sjtu.edu.cn/api/unicode.html.
+type UnicodeCheckIdentity = gen.UnicodeCheckIdentity
+
+// UnicodeCodeType is gen.UnicodeCodeType. The type of a validated QR code (unicode.html). An open
+// set: the constants are the values the page lists, and any other value decodes and encodes back
+// unchanged.
+type UnicodeCodeType = gen.UnicodeCodeType
+
+// The values of UnicodeCodeType.
+const (
+	UnicodeCodeTypeSJTU      = gen.UnicodeCodeTypeSJTU
+	UnicodeCodeTypeSJTUGreen = gen.UnicodeCodeTypeSJTUGreen
+	UnicodeCodeTypeUnknown   = gen.UnicodeCodeTypeUnknown
+)
 
 // UnicodeParameters is gen.UnicodeParameters. The payment-code integration parameters
 // (支付码对接参数). Uncertain: the documentation available does not give its shape, so every

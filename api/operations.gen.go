@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"io"
 	"iter"
 	"net/http"
 	"net/url"
@@ -311,18 +312,19 @@ func (s *FileService) GetEdit(ctx context.Context, p FileGetEditParams) (*List[F
 
 // GetMeta gets a file's metadata.
 //
-// Returns the metadata of the file `id`. Scope `storage`; grant: client credentials. Uncertain: its
-// shape is not in the evidence; it is kept as raw JSON. The example is minimal (no real or
-// documented reply is available): the envelope with one empty entity.
+// Returns the metadata of the file `id`. Scope `storage`; grant: client credentials. Uncertain:
+// what it answers is not in the stored copy of the page; it is kept as raw JSON (FileMetaResult).
+// The example is minimal (no real or documented reply is available): the envelope with one empty
+// entity.
 //
 // Scopes: storage. Grant: client credentials. Operation getFileMeta: GET /v1/file/{id}/meta.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) GetMeta(ctx context.Context, id string) (*FileMeta, error) {
+func (s *FileService) GetMeta(ctx context.Context, id string) (*FileMetaResult, error) {
 	if err := checkString("File.GetMeta", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[FileMeta](ctx, &s.c.core, http.MethodGet, "/v1/file/"+pathString(id)+"/meta", "", nil)
+	return callOne[FileMetaResult](ctx, &s.c.core, http.MethodGet, "/v1/file/"+pathString(id)+"/meta", "", nil)
 }
 
 // FileGetPreviewParams holds the optional parameters of File.GetPreview. A zero field is not sent.
@@ -375,8 +377,10 @@ func (s *FileService) GetThumbnail(ctx context.Context, id string, size string) 
 // Replace replaces a file's content.
 //
 // Replaces the content of the file `id`. Scope `storage`; grant: client credentials. Uncertain: the
-// body is sent as the bytes given (application/octet-stream) and the entities are kept as raw JSON.
-// The example is minimal (no real or documented reply is available): the envelope with no entity.
+// stored copy of the page does not describe this operation: the body is sent as the bytes given
+// (application/octet-stream), and the entities are read as FileInfo, the File structure the upload
+// answers. The example is minimal (no real or documented reply is available): the envelope with no
+// entity.
 //
 // Scopes: storage. Grant: client credentials. Operation replaceFile: POST /v1/file/{id}.
 //
@@ -394,15 +398,17 @@ func (s *FileService) Replace(ctx context.Context, id string, body []byte) (*Lis
 
 // SetMeta sets a file's metadata.
 //
-// Changes the metadata of the file `id`. Scope `storage`; grant: client credentials. Uncertain: the
-// metadata's members are not in the evidence: the body is a free-form object, the entities are kept
-// as raw JSON. The example is minimal (no real or documented reply is available): the envelope with
-// no entity.
+// Changes the meta settings of the file `id`: its security level (a secure file is downloaded only
+// with a token) and a custom download token, limited to one download or in time, sent under `meta`
+// as the page's security policy (安全策略) shows. Scope `storage`; grant: client credentials.
+// Uncertain: what it answers is not in the stored copy of the page; the entities are kept as raw
+// JSON (FileMetaResult). The example is minimal (no real or documented reply is available): the
+// envelope with no entity.
 //
 // Scopes: storage. Grant: client credentials. Operation setFileMeta: POST /v1/file/{id}/meta.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) SetMeta(ctx context.Context, id string, body FileMeta) (*List[FileMeta], error) {
+func (s *FileService) SetMeta(ctx context.Context, id string, body FileMetaRequest) (*List[FileMetaResult], error) {
 	if err := checkString("File.SetMeta", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
@@ -410,36 +416,49 @@ func (s *FileService) SetMeta(ctx context.Context, id string, body FileMeta) (*L
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileMeta](ctx, &s.c.core, http.MethodPost, "/v1/file/"+pathString(id)+"/meta", "", b)
+	return callList[FileMetaResult](ctx, &s.c.core, http.MethodPost, "/v1/file/"+pathString(id)+"/meta", "", b)
 }
 
-// FileUploadParams holds the optional parameters of File.Upload. A zero field is not sent.
-type FileUploadParams struct {
-	// Query holds further query parameters, sent as they are after the
-	// others: the documentation available does not list this operation's.
-	Query url.Values
+// FileUploadBody is the multipart/form-data body of File.Upload. The file and its security level
+// (file.html: 请求参数 file, secure; 请求数据格式 multipart/form-data).
+type FileUploadBody struct {
+	// File is the file part file: the file to upload (需要上传的文件). Required: a nil one fails
+	// with ErrInvalidArgument before anything is sent. It is streamed as it is read: an io.Seeker (an
+	// *os.File, a *bytes.Reader) is sent from its position when the call starts, and again, rewound,
+	// when the call is retried; any other reader is read once. The call does not close it.
+	File io.Reader
+	// FileName is the file name the part file carries; empty sends "file".
+	FileName string
+	// FileContentType is the part file's Content-Type; empty sends application/octet-stream.
+	FileContentType string
+	// Secure is sent as the field secure (nil is not sent): whether the upload is secure
+	// (是否安全上传): true, downloading it needs a token; false, it does not.
+	Secure *bool
 }
 
 // Upload uploads a file.
 //
-// Stores a file and returns what the server says about it. Scope `storage`; grant: client
-// credentials. Uncertain: the body is sent as the bytes given, as application/octet-stream (the
-// form of the upload is not in the evidence), and the entities are kept as raw JSON. The example is
-// minimal (no real or documented reply is available): the envelope with no entity.
+// Stores a file and returns its File structure (`mime`, `size`). The request is
+// multipart/form-data, as the page says: the part `file` holds the file, the field `secure` sets
+// whether downloading it needs a token (true) or only its id (false). Scope `storage`; grant:
+// client credentials. The example is minimal (no real or documented reply is available): the
+// envelope with no entity.
 //
-// Scopes: storage. Grant: client credentials. The documentation available does not list its query
-// parameters: pass them in the params' Query. Operation uploadFile: PUT /v1/file.
+// Scopes: storage. Grant: client credentials. The body is multipart/form-data, the fields first,
+// then the file parts, streamed from their readers: the call is retried only when every file part
+// is an io.Seeker or none was read yet, and repeated after a refresh of a rejected token only when
+// every file part is an io.Seeker. Operation uploadFile: PUT /v1/file.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) Upload(ctx context.Context, body []byte, p FileUploadParams) (*List[FileInfo], error) {
-	var qb [256]byte
-	q := query(qb[:0])
-	q = q.values(p.Query)
-	b, err := rawBody(body, "application/octet-stream")
+func (s *FileService) Upload(ctx context.Context, body FileUploadBody) (*List[FileInfo], error) {
+	f := multipartForm{method: "File.Upload"}
+	f.field("secure", body.Secure, body.Secure != nil)
+	f.file("file", body.File, body.FileName, body.FileContentType, "application/octet-stream", true)
+	b, err := f.body()
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileInfo](ctx, &s.c.core, http.MethodPut, PathFileUpload, q.encode(), b)
+	return callList[FileInfo](ctx, &s.c.core, http.MethodPut, PathFileUpload, "", b)
 }
 
 // GetStatus gets a notification's status.
@@ -486,9 +505,10 @@ func (s *NotificationService) MarkStatus(ctx context.Context, body NotificationS
 // Sends a notification through its channels (e-mail, SMS, 交我办 …). Two ways: a
 // password-grant token with `send_notification`, or a client-credentials token with
 // `send_app_notification` (交我办 messages only). The documentation's example of a failure is
-// HTTP 200 with errno 10001 and detail after a blank line (the `badParameters` example). Uncertain:
-// the reply's entities are not documented; they are kept as raw JSON. The success example is
-// minimal.
+// HTTP 200 with errno 10001 and detail after a blank line (the `badParameters` example). The body
+// is the page's Notification structure; the reply's entities are read as Notification, whose `id`
+// the page says the reply gives back (the reply itself is not in the stored copy of the page). The
+// success example is minimal.
 //
 // Scopes (any one): send_notification or send_app_notification. Grant: password or client
 // credentials. Operation sendNotification: PUT /v1/notification.
@@ -1363,31 +1383,24 @@ func (s *UnicodeService) Open(ctx context.Context, p UnicodeOpenParams) (*List[U
 	return callList[UnicodeResult](ctx, &s.c.core, http.MethodPost, PathUnicodeOpen, q.encode(), nil)
 }
 
-// UnicodeValidateParams holds the optional parameters of Unicode.Validate. A zero field is not
-// sent.
-type UnicodeValidateParams struct {
-	// Query holds further query parameters, sent as they are after the
-	// others: the documentation available does not list this operation's.
-	Query url.Values
-}
-
 // Validate validates a 思源码.
 //
-// Validates and decodes a 思源码 (for access-control systems). Scope `unicode`; grant: client
-// credentials. Uncertain: the documentation available gives neither the reply's shape nor the
-// request's parameters, so the entities are kept as raw JSON and further query parameters go in the
-// params' `Query`. The example is minimal (no real or documented reply is available): the envelope
-// with no entity.
+// Validates and decodes a 思源码 or a 多码合一 code (for access-control systems): its type,
+// its owner's account and identities, when it was issued and whether it has expired (accept a code
+// only when `expired` is false). Scope `unicode`; grant: client credentials. The example is built
+// from the page's structure with illustrative values (no real reply is available).
 //
-// Scopes: unicode. Grant: client credentials. The documentation available does not list its query
-// parameters: pass them in the params' Query. Operation validateUnicode: GET /v1/unicode.
+// Scopes: unicode. Grant: client credentials. Operation validateUnicode: GET /v1/unicode.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
-func (s *UnicodeService) Validate(ctx context.Context, p UnicodeValidateParams) (*List[UnicodeCheck], error) {
+func (s *UnicodeService) Validate(ctx context.Context, qrCode string) (*UnicodeCheck, error) {
+	if err := checkString("Unicode.Validate", "qrCode", qrCode, 1, nil); err != nil {
+		return nil, err
+	}
 	var qb [256]byte
 	q := query(qb[:0])
-	q = q.values(p.Query)
-	return callList[UnicodeCheck](ctx, &s.c.core, http.MethodGet, PathUnicodeValidate, q.encode(), nil)
+	q = q.str("qrCode", qrCode, true)
+	return callOne[UnicodeCheck](ctx, &s.c.core, http.MethodGet, PathUnicodeValidate, q.encode(), nil)
 }
 
 // BarcodeGetParams holds the optional parameters of Barcode.Get. A zero field is not sent.
@@ -1459,10 +1472,14 @@ func (s *BarcodeService) GetQR(ctx context.Context, fileName string, imageType s
 
 // CreateEvent creates a calendar event.
 //
-// Synchronises an event into the campus calendar. Scope `calendar`; grant: client credentials.
-// Uncertain: the event's members are not in the evidence: the body is a free-form object, the
-// entities are kept as raw JSON. The example is minimal (no real or documented reply is available):
-// the envelope with no entity.
+// Synchronises an event of a user's into the campus calendar: the body is the page's Event
+// structure (an id, title, start and end in UNIX seconds, the creator's account and name and the
+// subscription source `src`, a code agreed offline with the calendar's operators, are required).
+// Scope `calendar`; grant: client credentials (the page: granted to faculty applications, offline).
+// Uncertain: the reply is not in the stored copy of the page; its entities are read as
+// CalendarEvent. The request example is built from the page's structure with illustrative values;
+// the reply example is minimal (no real or documented reply is available): the envelope with no
+// entity.
 //
 // Scopes: calendar. Grant: client credentials. Operation createCalendarEvent: POST
 // /v1/calendar/event.

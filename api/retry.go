@@ -61,6 +61,11 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 		return false, ctx.Err() // cancelled or past the caller's deadline: stop at once
 	}
 	st := stateFrom(ctx)
+	if !st.canResend() {
+		// A streamed body was read from and cannot be rewound: the caller
+		// gets this attempt's answer.
+		return false, err
+	}
 	if err != nil {
 		var te *tokenError
 		var tl *tooLargeError

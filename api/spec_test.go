@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -80,24 +81,41 @@ func TestGeneratorEmittedEveryOperation(t *testing.T) {
 	t.Logf("%d operations of the spec, %d methods emitted", len(a.Ops), len(a.Ops))
 }
 
+// issuable returns op's first security alternative of a grant the fake
+// issues tokens by: the authorization code or client credentials (not the
+// password grant).
+func issuable(t *testing.T, op *apigen.Op) apigen.Requirement {
+	t.Helper()
+	for _, r := range op.Security {
+		if slices.Contains(r.Grants, "authorization_code") || slices.Contains(r.Grants, "client_credentials") {
+			return r
+		}
+	}
+	t.Fatalf("%s: no alternative of a grant the fake issues", op.ID)
+	return apigen.Requirement{}
+}
+
 // newClientFor returns the client that calls op (a *api.Client, or a
 // *api.DataClient for the data resources) against fake, with a token of
-// scopes: a user's, or a client's for the data resources.
-func newClientFor(t *testing.T, fake *jaccounttest.Server, op *apigen.Op, scopes []string) any {
+// the grant and the scopes of op's first alternative the fake can issue: a
+// user's (authorization code) or the application's (client credentials).
+func newClientFor(t *testing.T, fake *jaccounttest.Server, op *apigen.Op) any {
 	t.Helper()
-	var c any
+	alt := issuable(t, op)
+	var tok *jaccounttest.Token
 	var err error
+	if slices.Contains(alt.Grants, "authorization_code") {
+		tok, err = fake.IssueToken(jaccounttest.StudentUsername, alt.Scopes...)
+	} else {
+		tok, err = fake.IssueClientToken(alt.Scopes...)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c any
 	if op.Server.Client == "DataClient" {
-		tok, terr := fake.IssueClientToken(scopes...)
-		if terr != nil {
-			t.Fatal(terr)
-		}
 		c, err = api.NewDataClient(api.StaticToken(tok.AccessToken), api.WithDataBaseURL(fake.DataURL()))
 	} else {
-		tok, terr := fake.IssueToken(jaccounttest.StudentUsername, scopes...)
-		if terr != nil {
-			t.Fatal(terr)
-		}
 		c, err = api.NewClient(api.StaticToken(tok.AccessToken), api.WithBaseURL(fake.APIURL()))
 	}
 	if err != nil {
@@ -124,6 +142,12 @@ func callOp(ctx context.Context, c any, op *apigen.Op) ([]reflect.Value, error) 
 				v.SetString("x")
 			}
 		}
+		if i-1 == len(op.Required()) && op.Body != nil && op.Body.Kind == apigen.BodyMultipart {
+			// A multipart body: a small file in each file part.
+			for _, p := range op.Body.Files() {
+				v.FieldByName(p.GoName).Set(reflect.ValueOf(strings.NewReader("x")))
+			}
+		}
 		in = append(in, v)
 	}
 	out := m.Call(in)
@@ -141,11 +165,7 @@ func TestEveryMethodServesItsExample(t *testing.T) {
 	t.Cleanup(fake.Close)
 	for _, op := range a.Ops {
 		t.Run(op.ID, func(t *testing.T) {
-			var scopes []string
-			if len(op.Security) > 0 {
-				scopes = op.Security[0].Scopes
-			}
-			c := newClientFor(t, fake, op, scopes)
+			c := newClientFor(t, fake, op)
 			out, err := callOp(t.Context(), c, op)
 			if err != nil {
 				t.Fatal(err)

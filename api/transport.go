@@ -80,7 +80,13 @@ type callState struct {
 	// url and rreq live here to save allocations per call.
 	url  url.URL
 	rreq retryablehttp.Request
+	// stream is the call's streamed body (a multipart upload), nil for
+	// none; the retry policy asks it whether it can be sent again.
+	stream *streamBody
 }
+
+// canResend reports whether the call's body, if any, can be sent again.
+func (s *callState) canResend() bool { return s == nil || s.stream == nil || s.stream.canResend() }
 
 type stateKey struct{}
 

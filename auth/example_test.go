@@ -108,7 +108,7 @@ func Example_batchJob() {
 
 	dir, _ := os.MkdirTemp("", "jaccount")
 	defer os.RemoveAll(dir)
-	ts, err := cfg.ClientCredentialsSource([]string{"lessons"},
+	ts, err := cfg.ClientCredentialsSource([]string{"basic"},
 		auth.WithStore(auth.NewFileStore(filepath.Join(dir, "batch-token.json"))),
 		auth.WithExpiryWindow(5*time.Minute))
 	if err != nil {
@@ -119,18 +119,19 @@ func Example_batchJob() {
 		log.Fatal(err)
 	}
 
-	codes := []string{"(2026-2027-1)-CS2501-01", "(2026-2027-1)-MATH1207-02", "(2025-2026-2)-CS2305-01"}
-	names := make([]string, len(codes))
+	// Users' profiles by account: an API that takes client credentials.
+	accounts := []string{jaccounttest.StudentUsername, jaccounttest.FacultyUsername, jaccounttest.FreshmanUsername}
+	names := make([]string, len(accounts))
 	var wg sync.WaitGroup
-	for i, code := range codes {
+	for i, account := range accounts {
 		wg.Go(func() {
-			l, err := c.Lessons.Get(ctx, code)
+			p, err := c.Profile.GetUser(ctx, account)
 			if errors.Is(err, auth.ErrInvalidClient) {
 				log.Fatal("the client was refused: check its id and secret")
 			} else if err != nil {
 				log.Fatal(err)
 			}
-			names[i] = l.Name
+			names[i] = p.Name
 		})
 	}
 	wg.Wait()
@@ -144,6 +145,6 @@ func Example_batchJob() {
 	}
 	fmt.Println("token requests:", tokenRequests)
 	// Output:
-	// [操作系统 概率统计 计算机组成]
+	// [张三 李老师 王小明]
 	// token requests: 1
 }

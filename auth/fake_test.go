@@ -186,7 +186,7 @@ func TestBatchSourcesAgainstFake(t *testing.T) {
 		t.Errorf("the rotated token was not saved: %v", err)
 	}
 
-	cc, err := cfg.ClientCredentialsSource([]string{"lessons"})
+	cc, err := cfg.ClientCredentialsSource([]string{"basic"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +194,9 @@ func TestBatchSourcesAgainstFake(t *testing.T) {
 	if err != nil || tok.AccessToken == "" {
 		t.Fatalf("client credentials: %v", err)
 	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fake.APIURL()+"/v1/lesson/no-such-lesson", nil)
+	// A user's profile by account takes client credentials (a teaching
+	// class, for one, takes the authorization code only).
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fake.APIURL()+"/v1/profile/no-such-user", nil)
 	tok.SetAuthHeader(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

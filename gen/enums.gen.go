@@ -2,6 +2,67 @@
 
 package gen
 
+// CalendarPatternType is how a calendar event repeats (重复事件类型), required when it does
+// (calendar.html). An open set: the constants are the values the page lists, and any other value
+// decodes and encodes back unchanged.
+//
+// Known tells the documented values from others.
+type CalendarPatternType string
+
+// The known values of CalendarPatternType.
+const (
+	// CalendarPatternDaily is "Daily": every day.
+	CalendarPatternDaily CalendarPatternType = "Daily"
+	// CalendarPatternWeekly is "Weekly": every week.
+	CalendarPatternWeekly CalendarPatternType = "Weekly"
+	// CalendarPatternAbsoluteMonthly is "AbsoluteMonthly": every month.
+	CalendarPatternAbsoluteMonthly CalendarPatternType = "AbsoluteMonthly"
+	// CalendarPatternAbsoluteYearly is "AbsoluteYearly": every year.
+	CalendarPatternAbsoluteYearly CalendarPatternType = "AbsoluteYearly"
+)
+
+// Known reports whether v is one of the values the documentation lists.
+func (v CalendarPatternType) Known() bool {
+	switch v {
+	case CalendarPatternDaily, CalendarPatternWeekly, CalendarPatternAbsoluteMonthly, CalendarPatternAbsoluteYearly:
+		return true
+	}
+	return false
+}
+
+// Valid reports the same as Known: whether v is a documented value. (An
+// undocumented value is still a valid one to receive.)
+func (v CalendarPatternType) Valid() bool { return v.Known() }
+
+// CalendarRangeType is how a calendar event's repetitions end (重复事件结束类型), EndDate
+// by default (calendar.html). An open set: the constants are the values the page lists, and any
+// other value decodes and encodes back unchanged.
+//
+// Known tells the documented values from others.
+type CalendarRangeType string
+
+// The known values of CalendarRangeType.
+const (
+	// CalendarRangeEndDate is "EndDate": at endDate.
+	CalendarRangeEndDate CalendarRangeType = "EndDate"
+	// CalendarRangeNumbered is "Numbered": after numberOfOccurrences times (not supported yet, the page
+	// says).
+	CalendarRangeNumbered CalendarRangeType = "Numbered"
+)
+
+// Known reports whether v is one of the values the documentation lists.
+func (v CalendarRangeType) Known() bool {
+	switch v {
+	case CalendarRangeEndDate, CalendarRangeNumbered:
+		return true
+	}
+	return false
+}
+
+// Valid reports the same as Known: whether v is a documented value. (An
+// undocumented value is still a valid one to receive.)
+func (v CalendarRangeType) Valid() bool { return v.Known() }
+
 // IdentityStatus is the status of an identity (身份状态). An open set: the constants are the
 // documented values, and any other value decodes and encodes back unchanged. The documentation
 // advises judging a student's validity by expireDate rather than by 离校.
@@ -39,6 +100,35 @@ func (v IdentityStatus) Known() bool {
 // Valid reports the same as Known: whether v is a documented value. (An
 // undocumented value is still a valid one to receive.)
 func (v IdentityStatus) Valid() bool { return v.Known() }
+
+// UnicodeCodeType is the type of a validated QR code (unicode.html). An open set: the constants are
+// the values the page lists, and any other value decodes and encodes back unchanged.
+//
+// Known tells the documented values from others.
+type UnicodeCodeType string
+
+// The known values of UnicodeCodeType.
+const (
+	// UnicodeCodeTypeSJTU is "SJTU": 思源码.
+	UnicodeCodeTypeSJTU UnicodeCodeType = "SJTU"
+	// UnicodeCodeTypeSJTUGreen is "SJTUGREEN": 多码合一 (the combined code).
+	UnicodeCodeTypeSJTUGreen UnicodeCodeType = "SJTUGREEN"
+	// UnicodeCodeTypeUnknown is "UNKNOWN": a type the service does not support.
+	UnicodeCodeTypeUnknown UnicodeCodeType = "UNKNOWN"
+)
+
+// Known reports whether v is one of the values the documentation lists.
+func (v UnicodeCodeType) Known() bool {
+	switch v {
+	case UnicodeCodeTypeSJTU, UnicodeCodeTypeSJTUGreen, UnicodeCodeTypeUnknown:
+		return true
+	}
+	return false
+}
+
+// Valid reports the same as Known: whether v is a documented value. (An
+// undocumented value is still a valid one to receive.)
+func (v UnicodeCodeType) Valid() bool { return v.Known() }
 
 // UserType is a jAccount user type (身份类型). An open set: the constants are the documented
 // values — those of the open API's profile table and, last, the data-resource APIs' codes — and

@@ -47,9 +47,49 @@ type BirthdayMillis = int64
 // BirthdayParts A birthday as separate string parts, a form seen in some replies.
 type BirthdayParts = wire.BirthdayParts
 
-// CalendarEvent A calendar event (日程安排). **Uncertain:** the documentation available does not give its shape, so every member is kept as
-// raw JSON (a map); no member is modelled.
-type CalendarEvent map[string]interface{}
+// CalendarEvent A calendar event: the Event structure (日程安排 Structure) of https://developer.sjtu.edu.cn/api/calendar.html.
+// The members the page marks required (必填) are required. The stored copy of the page ends within
+// `recurrence`: the members it shows are modelled, and any other member is kept in AdditionalProperties.
+type CalendarEvent struct {
+	// Address Where it takes place (地址).
+	Address string `json:"address,omitempty,omitzero"`
+
+	// ApplicantCode The account of the person who creates it (创建人账号).
+	ApplicantCode string `json:"applicantCode"`
+
+	// ApplicantName The name of the person who creates it (创建人姓名).
+	ApplicantName string `json:"applicantName"`
+
+	// AttendeeList The attendees' accounts, separated by commas.
+	AttendeeList string `json:"attendeeList,omitempty,omitzero"`
+
+	// Content The content (内容).
+	Content string `json:"content,omitempty,omitzero"`
+
+	// Id The event's id (会议id).
+	Id string `json:"id"`
+
+	// Name The title (标题).
+	Name string `json:"name"`
+
+	// Recurrence How an event repeats: `recurrence` of the Event structure of https://developer.sjtu.edu.cn/api/calendar.html.
+	// The stored copy of the page ends after `daysOfWeek`: the members it shows are modelled, and any other member
+	// is kept in AdditionalProperties.
+	Recurrence CalendarRecurrence `json:"recurrence,omitempty,omitzero"`
+
+	// RecurrenceEndtime When a recurring event's repetitions end, UNIX seconds.
+	RecurrenceEndtime int64 `json:"recurrenceEndtime,omitempty,omitzero"`
+
+	// Src The subscription source (同步事件来源), a code agreed with the calendar's operators for each new source.
+	Src string `json:"src"`
+
+	// TimeFrom When it starts, UNIX seconds.
+	TimeFrom int64 `json:"timeFrom"`
+
+	// TimeTo When it ends, UNIX seconds.
+	TimeTo               int64                  `json:"timeTo"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
 
 // CalendarEventList The envelope of a reply whose entities are CalendarEvent values.
 type CalendarEventList struct {
@@ -66,6 +106,29 @@ type CalendarEventList struct {
 
 	// Total For a paged list, the number of entities in the whole result (it may exceed the length of one page); 0 on many replies that are not paged, even with an entity — do not rely on it there.
 	Total int64 `json:"total,omitempty,omitzero"`
+}
+
+// CalendarRecurrence How an event repeats: `recurrence` of the Event structure of https://developer.sjtu.edu.cn/api/calendar.html.
+// The stored copy of the page ends after `daysOfWeek`: the members it shows are modelled, and any other member
+// is kept in AdditionalProperties.
+type CalendarRecurrence struct {
+	// DaysOfWeek The days of the week it repeats on; by default the start's; required with patternType Weekly. The page does not give its form.
+	DaysOfWeek string `json:"daysOfWeek,omitempty,omitzero"`
+
+	// EndDate When the repetitions end; by default a year after the start. Required with rangeType EndDate. The page does not give its unit.
+	EndDate int64 `json:"endDate,omitempty,omitzero"`
+
+	// NumberOfOccurrences How many times the event occurs (a string on the page); 1 by default; required with rangeType Numbered, which the page says is not supported yet.
+	NumberOfOccurrences string `json:"numberOfOccurrences,omitempty,omitzero"`
+
+	// PatternType How a calendar event repeats (重复事件类型), required when it does (calendar.html). An open set: the constants
+	// are the values the page lists, and any other value decodes and encodes back unchanged.
+	PatternType CalendarPatternType `json:"patternType,omitempty,omitzero"`
+
+	// RangeType How a calendar event's repetitions end (重复事件结束类型), EndDate by default (calendar.html). An open set: the
+	// constants are the values the page lists, and any other value decodes and encodes back unchanged.
+	RangeType            CalendarRangeType      `json:"rangeType,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // CardChargePostData The data to post to the payment page. The types of its members are not documented; they are kept as they come.
@@ -828,9 +891,18 @@ type ExaminationList struct {
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// FileInfo A stored file, as the upload and replace operations answer it. **Uncertain:** the documentation available does not give its shape, so every member is kept as
-// raw JSON (a map); no member is modelled.
-type FileInfo map[string]interface{}
+// FileInfo A stored file: the File structure (文件 Structure) of https://developer.sjtu.edu.cn/api/file.html, which the
+// upload answers ("上传一个文件,返回该文件的metadata"). The stored copy of the page ends after `size`: the
+// members it shows are modelled, and any other member (the file's id among them, which the stored part does
+// not show) is kept in AdditionalProperties.
+type FileInfo struct {
+	// Mime The file's type, a MIME type; `application/octet-stream` for an unknown binary type.
+	Mime string `json:"mime,omitempty,omitzero"`
+
+	// Size The file's size (the page's comment on it is past the end of the stored copy).
+	Size                 int64                  `json:"size,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
 
 // FileInfoList The envelope of a reply whose entities are FileInfo values.
 type FileInfoList struct {
@@ -870,13 +942,44 @@ type FileLinkList struct {
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// FileMeta A file's metadata (文件信息). **Uncertain:** the documentation available does not give its shape, so every member is kept as
-// raw JSON (a map); no member is modelled.
-type FileMeta map[string]interface{}
+// FileMeta A file's meta settings: the `meta` object of the security policy (安全策略) of
+// https://developer.sjtu.edu.cn/api/file.html, sent in FileMetaRequest. They set the file's security level
+// (a secure file is downloaded only with a token) and a custom download token, limited to one download or
+// in time.
+type FileMeta struct {
+	// Secure The security level: true, a download needs a token (安全下载类); false or absent, the file id is enough (普通类).
+	Secure bool `json:"secure,omitempty,omitzero"`
 
-// FileMetaList The envelope of a reply whose entities are FileMeta values.
-type FileMetaList struct {
-	Entities []FileMeta `json:"entities"`
+	// Token A custom download token (用户自定义token).
+	Token string `json:"token,omitempty,omitzero"`
+
+	// TokenDisposable Whether the custom token is good for one download (true) or several (false, the default).
+	TokenDisposable bool `json:"tokenDisposable,omitempty,omitzero"`
+
+	// TokenExpire When the custom token expires, a Unix timestamp (seconds); 0 or less, or absent, means never.
+	TokenExpire          int64                  `json:"tokenExpire,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// FileMetaRequest The body of `POST /v1/file/{id}/meta`, as the security policy (安全策略) of
+// https://developer.sjtu.edu.cn/api/file.html shows it: the settings under `meta`.
+type FileMetaRequest struct {
+	// Meta A file's meta settings: the `meta` object of the security policy (安全策略) of
+	// https://developer.sjtu.edu.cn/api/file.html, sent in FileMetaRequest. They set the file's security level
+	// (a secure file is downloaded only with a token) and a custom download token, limited to one download or
+	// in time.
+	Meta                 FileMeta               `json:"meta,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// FileMetaResult What the meta operations (`GET` and `POST /v1/file/{id}/meta`) answer. **Uncertain:** the stored copy of
+// https://developer.sjtu.edu.cn/api/file.html does not show it, so every member is kept as raw JSON (a map);
+// no member is modelled.
+type FileMetaResult map[string]interface{}
+
+// FileMetaResultList The envelope of a reply whose entities are FileMetaResult values.
+type FileMetaResultList struct {
+	Entities []FileMetaResult `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
 	Errno int `json:"errno"`
@@ -1110,9 +1213,37 @@ type Major struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// Notification A sent notification, as the send operation answers it. **Uncertain:** the documentation available does not give its shape, so every member is kept as
-// raw JSON (a map); no member is modelled.
-type Notification map[string]interface{}
+// Notification A notification: the Notification structure (通知 Structure) of
+// https://developer.sjtu.edu.cn/api/notification.html, which the send operation takes as its body (see
+// NotificationRequest) and whose `id` its reply gives back. The stored copy of the page ends after `app`: the
+// members it shows are modelled, and any other member is kept in AdditionalProperties.
+type Notification struct {
+	// Abstract A summary (正文摘要); an SMS notification sends it rather than content.
+	Abstract string `json:"abstract,omitempty,omitzero"`
+
+	// App The application a notification comes from: `app`, a `notification.App`, of the Notification structure of
+	// https://developer.sjtu.edu.cn/api/notification.html. **Uncertain:** its members are past the end of the
+	// stored copy of the page, so every member is kept as raw JSON (a map); no member is modelled.
+	App NotificationApp `json:"app,omitempty,omitzero"`
+
+	// Content The text (正文).
+	Content string `json:"content,omitempty,omitzero"`
+
+	// Html The text as HTML (html格式正文).
+	Html string `json:"html,omitempty,omitzero"`
+
+	// Id The notification's id (a GUID); not needed to send one, it comes back in the reply.
+	Id string `json:"id,omitempty,omitzero"`
+
+	// Name The title (标题).
+	Name                 string                 `json:"name,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// NotificationApp The application a notification comes from: `app`, a `notification.App`, of the Notification structure of
+// https://developer.sjtu.edu.cn/api/notification.html. **Uncertain:** its members are past the end of the
+// stored copy of the page, so every member is kept as raw JSON (a map); no member is modelled.
+type NotificationApp map[string]interface{}
 
 // NotificationList The envelope of a reply whose entities are Notification values. A failure answered with HTTP 200 has no entities.
 type NotificationList struct {
@@ -1131,18 +1262,35 @@ type NotificationList struct {
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// NotificationRequest A notification to send. The members below are those of the documentation's request example; the others its page lists are not in the evidence and go in additionalProperties.
+// NotificationRequest A notification to send: the Notification structure of https://developer.sjtu.edu.cn/api/notification.html
+// (the members its stored copy shows, up to `app`, as in Notification) with `emails` and `channels`, the
+// members of the documentation's request example; any other member (the page's structure goes on past the
+// stored copy) goes in AdditionalProperties.
 type NotificationRequest struct {
+	// Abstract A summary (正文摘要); an SMS notification sends it rather than content.
+	Abstract string `json:"abstract,omitempty,omitzero"`
+
+	// App The application a notification comes from: `app`, a `notification.App`, of the Notification structure of
+	// https://developer.sjtu.edu.cn/api/notification.html. **Uncertain:** its members are past the end of the
+	// stored copy of the page, so every member is kept as raw JSON (a map); no member is modelled.
+	App NotificationApp `json:"app,omitempty,omitzero"`
+
 	// Channels The channels, e.g. email.
 	Channels []string `json:"channels,omitempty,omitzero"`
 
-	// Content The text.
+	// Content The text (正文).
 	Content string `json:"content,omitempty,omitzero"`
 
 	// Emails Recipients of the email channel.
 	Emails []string `json:"emails,omitempty,omitzero"`
 
-	// Name The title.
+	// Html The text as HTML (html格式正文).
+	Html string `json:"html,omitempty,omitzero"`
+
+	// Id The notification's id (a GUID); not needed to send one.
+	Id string `json:"id,omitempty,omitzero"`
+
+	// Name The title (标题).
 	Name                 string                 `json:"name,omitempty,omitzero"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
@@ -1458,9 +1606,57 @@ type UnicodeAdvertisingList struct {
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// UnicodeCheck The result of validating a 思源码. **Uncertain:** the documentation available does not give its shape, so every member is kept as
-// raw JSON (a map); no member is modelled.
-type UnicodeCheck map[string]interface{}
+// UnicodeCheck The result of validating a QR code: the 校验结果 structure of https://developer.sjtu.edu.cn/api/unicode.html
+// (思源码校验). The stored copy of the page ends within the comment on `expired`: the members it shows are
+// modelled, and any other member is kept in AdditionalProperties.
+type UnicodeCheck struct {
+	// Account The jAccount account the code belongs to.
+	Account string `json:"account,omitempty,omitzero"`
+
+	// CreateTime When the code was issued, UNIX seconds.
+	CreateTime int64 `json:"createTime,omitempty,omitzero"`
+
+	// Expired Whether the code has expired; the page asks callers to accept a code only when it is false.
+	Expired bool `json:"expired,omitempty,omitzero"`
+
+	// Identities Every identity of the code's owner (possibly several), whatever its expiry.
+	Identities []UnicodeCheckIdentity `json:"identities,omitempty,omitzero"`
+
+	// Type The type of a validated QR code (unicode.html). An open set: the constants are the values the page lists,
+	// and any other value decodes and encodes back unchanged.
+	Type                 UnicodeCodeType        `json:"type,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// UnicodeCheckIdentity One identity of a validated code's owner, in the 校验结果 structure of
+// https://developer.sjtu.edu.cn/api/unicode.html.
+type UnicodeCheckIdentity struct {
+	// Code The identity's id (学工号).
+	Code string `json:"code,omitempty,omitzero"`
+
+	// Default Whether it is the account's current default identity.
+	Default bool `json:"default,omitempty,omitzero"`
+
+	// ExpireDate When the identity expires, `yyyy-mm-dd`.
+	ExpireDate string `json:"expireDate,omitempty,omitzero"`
+
+	// Organize An organisation (部门/院系). It may be `{}`, and a member may be null.
+	Organize Organize `json:"organize,omitempty,omitzero"`
+
+	// Status The status of an identity (身份状态). An open set: the constants are the documented values, and any
+	// other value decodes and encodes back unchanged. The documentation advises judging a student's
+	// validity by expireDate rather than by 离校.
+	Status IdentityStatus `json:"status,omitempty,omitzero"`
+
+	// TopOrganize An organisation (部门/院系). It may be `{}`, and a member may be null.
+	TopOrganize Organize `json:"topOrganize,omitempty,omitzero"`
+
+	// UserType A jAccount user type (身份类型). An open set: the constants are the documented values — those of the
+	// open API's profile table and, last, the data-resource APIs' codes — and any other value decodes and
+	// encodes back unchanged. `team` is not an identity type: it appears only on a profile.
+	UserType             UserType               `json:"userType,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
 
 // UnicodeCheckList The envelope of a reply whose entities are UnicodeCheck values.
 type UnicodeCheckList struct {
@@ -1691,6 +1887,83 @@ func (a *Avatars) members() []wire.Field {
 		{Name: "uriLarge", Ptr: &a.UriLarge},
 		{Name: "uriNormal", Ptr: &a.UriNormal},
 		{Name: "uriTiny", Ptr: &a.UriTiny},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *CalendarEvent) UnmarshalJSON(b []byte) error {
+	type fields CalendarEvent // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("CalendarEvent: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CalendarEvent) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CalendarEvent) members() []wire.Field {
+	return []wire.Field{
+		{Name: "address", Ptr: &a.Address},
+		{Name: "applicantCode", Ptr: &a.ApplicantCode},
+		{Name: "applicantName", Ptr: &a.ApplicantName},
+		{Name: "attendeeList", Ptr: &a.AttendeeList},
+		{Name: "content", Ptr: &a.Content},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "name", Ptr: &a.Name},
+		{Name: "recurrence", Ptr: &a.Recurrence},
+		{Name: "recurrenceEndtime", Ptr: &a.RecurrenceEndtime},
+		{Name: "src", Ptr: &a.Src},
+		{Name: "timeFrom", Ptr: &a.TimeFrom},
+		{Name: "timeTo", Ptr: &a.TimeTo},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *CalendarRecurrence) UnmarshalJSON(b []byte) error {
+	type fields CalendarRecurrence // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("CalendarRecurrence: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a CalendarRecurrence) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *CalendarRecurrence) members() []wire.Field {
+	return []wire.Field{
+		{Name: "daysOfWeek", Ptr: &a.DaysOfWeek},
+		{Name: "endDate", Ptr: &a.EndDate},
+		{Name: "numberOfOccurrences", Ptr: &a.NumberOfOccurrences},
+		{Name: "patternType", Ptr: &a.PatternType},
+		{Name: "rangeType", Ptr: &a.RangeType},
 	}
 }
 
@@ -2310,6 +2583,103 @@ func (a *Dept) members() []wire.Field {
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
 // the model encodes the same members back.
+func (a *FileInfo) UnmarshalJSON(b []byte) error {
+	type fields FileInfo // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("FileInfo: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a FileInfo) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *FileInfo) members() []wire.Field {
+	return []wire.Field{
+		{Name: "mime", Ptr: &a.Mime},
+		{Name: "size", Ptr: &a.Size},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *FileMeta) UnmarshalJSON(b []byte) error {
+	type fields FileMeta // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("FileMeta: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a FileMeta) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *FileMeta) members() []wire.Field {
+	return []wire.Field{
+		{Name: "secure", Ptr: &a.Secure},
+		{Name: "token", Ptr: &a.Token},
+		{Name: "tokenDisposable", Ptr: &a.TokenDisposable},
+		{Name: "tokenExpire", Ptr: &a.TokenExpire},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *FileMetaRequest) UnmarshalJSON(b []byte) error {
+	type fields FileMetaRequest // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("FileMetaRequest: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a FileMetaRequest) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *FileMetaRequest) members() []wire.Field {
+	return []wire.Field{
+		{Name: "meta", Ptr: &a.Meta},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
 func (a *Identity) UnmarshalJSON(b []byte) error {
 	type fields Identity // the same fields, without these methods
 	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
@@ -2501,6 +2871,42 @@ func (a *Major) members() []wire.Field {
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
 // the model encodes the same members back.
+func (a *Notification) UnmarshalJSON(b []byte) error {
+	type fields Notification // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("Notification: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a Notification) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *Notification) members() []wire.Field {
+	return []wire.Field{
+		{Name: "abstract", Ptr: &a.Abstract},
+		{Name: "app", Ptr: &a.App},
+		{Name: "content", Ptr: &a.Content},
+		{Name: "html", Ptr: &a.Html},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "name", Ptr: &a.Name},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
 func (a *NotificationRequest) UnmarshalJSON(b []byte) error {
 	type fields NotificationRequest // the same fields, without these methods
 	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
@@ -2524,9 +2930,13 @@ func (a NotificationRequest) MarshalJSON() ([]byte, error) {
 // members returns a's fields with their JSON names.
 func (a *NotificationRequest) members() []wire.Field {
 	return []wire.Field{
+		{Name: "abstract", Ptr: &a.Abstract},
+		{Name: "app", Ptr: &a.App},
 		{Name: "channels", Ptr: &a.Channels},
 		{Name: "content", Ptr: &a.Content},
 		{Name: "emails", Ptr: &a.Emails},
+		{Name: "html", Ptr: &a.Html},
+		{Name: "id", Ptr: &a.Id},
 		{Name: "name", Ptr: &a.Name},
 	}
 }
@@ -2788,6 +3198,78 @@ func (a *Unicode) members() []wire.Field {
 		{Name: "slowMessageBackground", Ptr: &a.SlowMessageBackground},
 		{Name: "slowMessageColor", Ptr: &a.SlowMessageColor},
 		{Name: "status", Ptr: &a.Status},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *UnicodeCheck) UnmarshalJSON(b []byte) error {
+	type fields UnicodeCheck // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("UnicodeCheck: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a UnicodeCheck) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *UnicodeCheck) members() []wire.Field {
+	return []wire.Field{
+		{Name: "account", Ptr: &a.Account},
+		{Name: "createTime", Ptr: &a.CreateTime},
+		{Name: "expired", Ptr: &a.Expired},
+		{Name: "identities", Ptr: &a.Identities},
+		{Name: "type", Ptr: &a.Type},
+	}
+}
+
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *UnicodeCheckIdentity) UnmarshalJSON(b []byte) error {
+	type fields UnicodeCheckIdentity // the same fields, without these methods
+	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
+	if err != nil {
+		return fmt.Errorf("UnicodeCheckIdentity: %w", err)
+	}
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = extras
+	} else {
+		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
+	}
+	return nil
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a UnicodeCheckIdentity) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *UnicodeCheckIdentity) members() []wire.Field {
+	return []wire.Field{
+		{Name: "code", Ptr: &a.Code},
+		{Name: "default", Ptr: &a.Default},
+		{Name: "expireDate", Ptr: &a.ExpireDate},
+		{Name: "organize", Ptr: &a.Organize},
+		{Name: "status", Ptr: &a.Status},
+		{Name: "topOrganize", Ptr: &a.TopOrganize},
+		{Name: "userType", Ptr: &a.UserType},
 	}
 }
 

@@ -8,6 +8,24 @@ import (
 	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
+// RecurrenceEndtimeAt returns RecurrenceEndtime (the member recurrenceEndtime, epoch seconds) as a
+// time.Time; ok is false when it is absent or cannot be read.
+func (v CalendarEvent) RecurrenceEndtimeAt() (t time.Time, ok bool) {
+	return wire.EpochSeconds(v.RecurrenceEndtime)
+}
+
+// TimeFromAt returns TimeFrom (the member timeFrom, epoch seconds) as a time.Time; ok is false when
+// it is absent or cannot be read.
+func (v CalendarEvent) TimeFromAt() (t time.Time, ok bool) {
+	return wire.EpochSeconds(v.TimeFrom)
+}
+
+// TimeToAt returns TimeTo (the member timeTo, epoch seconds) as a time.Time; ok is false when it is
+// absent or cannot be read.
+func (v CalendarEvent) TimeToAt() (t time.Time, ok bool) {
+	return wire.EpochSeconds(v.TimeTo)
+}
+
 // ExpireDateAt returns ExpireDate (the member expireDate, 20060102 in China Standard Time) as a
 // time.Time; ok is false when it is absent or cannot be read.
 func (v CardInfo) ExpireDateAt() (t time.Time, ok bool) {
@@ -18,6 +36,12 @@ func (v CardInfo) ExpireDateAt() (t time.Time, ok bool) {
 // when it is absent or cannot be read.
 func (v CardTransaction) DateTimeAt() (t time.Time, ok bool) {
 	return wire.EpochMillis(v.DateTime)
+}
+
+// TokenExpireAt returns TokenExpire (the member tokenExpire, epoch seconds) as a time.Time; ok is
+// false when it is absent or cannot be read.
+func (v FileMeta) TokenExpireAt() (t time.Time, ok bool) {
+	return wire.EpochSeconds(v.TokenExpire)
 }
 
 // AdmissionDateAt returns AdmissionDate (the member admissionDate, 2006-01-02 in China Standard
@@ -54,6 +78,18 @@ func (v Identity) UpdateDateAt() (t time.Time, ok bool) {
 // Standard Time) as a time.Time; ok is false when it is absent or cannot be read.
 func (v Profile) AccountExpireDateAt() (t time.Time, ok bool) {
 	return wire.Date(v.AccountExpireDate)
+}
+
+// CreateTimeAt returns CreateTime (the member createTime, epoch seconds) as a time.Time; ok is
+// false when it is absent or cannot be read.
+func (v UnicodeCheck) CreateTimeAt() (t time.Time, ok bool) {
+	return wire.EpochSeconds(v.CreateTime)
+}
+
+// ExpireDateAt returns ExpireDate (the member expireDate, 2006-01-02 in China Standard Time) as a
+// time.Time; ok is false when it is absent or cannot be read.
+func (v UnicodeCheckIdentity) ExpireDateAt() (t time.Time, ok bool) {
+	return wire.Date(v.ExpireDate)
 }
 
 // OrderTimeAt returns OrderTime (the member orderTime, epoch seconds) as a time.Time; ok is false

@@ -79,13 +79,14 @@ const (
 // The other documented errnos the fake answers with (errnoNames, generated
 // from the spec's catalogue, holds their symbols).
 const (
-	errnoUnknown        = -1    // UNKNOWN_ERROR: no such API, or a method it does not take
-	errnoException      = -2    // EXCEPTION: the fake's own failure
-	errnoBadParameters  = 10001 // BAD_PARAMETERS
-	errnoEntitleFailure = 10003 // ENTITLE_FAILURE: a client token on an API about a user
-	errnoNotFound       = 10008 // GETDATA_NOT_FOUND
-	errnoScopeFailed    = 10010 // AUTHENTICATION_SCOPE_FAILED
-	errnoInvalidClasses = 70001 // INVALID_CLASSES: no such teaching class
+	errnoUnknown         = -1    // UNKNOWN_ERROR: no such API, or a method it does not take
+	errnoException       = -2    // EXCEPTION: the fake's own failure
+	errnoBadParameters   = 10001 // BAD_PARAMETERS
+	errnoEntitleFailure  = 10003 // ENTITLE_FAILURE: an injected 403 (ErrorStatus)
+	errnoInternalFailure = 10004 // INTERNAL_FAILURE: an injected 5xx (ErrorStatus)
+	errnoNotFound        = 10008 // GETDATA_NOT_FOUND
+	errnoScopeFailed     = 10010 // AUTHENTICATION_SCOPE_FAILED
+	errnoInvalidClasses  = 70001 // INVALID_CLASSES: no such teaching class
 )
 
 // rejection is the live API's answer to a bad token: errno, error and total,

@@ -2,6 +2,8 @@ package jaccounttest_test
 
 import (
 	"encoding/json"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -39,7 +41,8 @@ var samples = map[string]string{
 }
 
 // callOf returns op's method, path and a body of the right kind (an empty
-// JSON object, an empty form, or a few bytes) with its content type.
+// JSON object, an empty form, a few bytes, or a multipart form with every
+// part: a small file, or a field's sample value) with its content type.
 func callOf(op *apigen.Op) (method, path, contentType, body string) {
 	method, path = op.Method, pathOf(op)
 	if op.Body != nil {
@@ -49,6 +52,24 @@ func callOf(op *apigen.Op) (method, path, contentType, body string) {
 			body = "{}"
 		case apigen.BodyRaw:
 			body = "bytes"
+		case apigen.BodyMultipart:
+			var b strings.Builder
+			w := multipart.NewWriter(&b)
+			for _, p := range op.Body.Parts {
+				switch {
+				case p.File:
+					fw, _ := w.CreateFormFile(p.Name, "sample.bin")
+					_, _ = io.WriteString(fw, "bytes")
+				case p.Kind == apigen.KindBool:
+					_ = w.WriteField(p.Name, "true")
+				case p.Kind == apigen.KindString:
+					_ = w.WriteField(p.Name, "x")
+				default:
+					_ = w.WriteField(p.Name, "1")
+				}
+			}
+			_ = w.Close()
+			contentType, body = w.FormDataContentType(), b.String()
 		}
 	}
 	return method, path, contentType, body
@@ -111,27 +132,33 @@ type envelope struct {
 func onData(op *apigen.Op) bool { return op.Server.Client == "DataClient" }
 
 // getOp gets the filled path of op where the fake serves it, with a token
-// of the scopes of op's first alternative: a user's, or for the data
-// resources a client's.
+// of op's first alternative that the fake can issue (a user's for the
+// authorization code, the application's for client credentials), holding
+// that alternative's scopes.
 func getOp(t *testing.T, srv *jaccounttest.Server, op *apigen.Op) reply {
 	t.Helper()
-	if !onData(op) {
-		tok := issue(t, srv, jaccounttest.StudentUsername, firstScopes(op)...)
-		return apiCall(t, srv, srv.APIURL(), op, tok.AccessToken)
-	}
-	tok, err := srv.IssueClientToken(firstScopes(op)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return apiCall(t, srv, srv.DataURL(), op, tok.AccessToken)
+	alt := issuable(op)
+	tok, _ := tokenOfGrant(t, srv, alt.Grants[0], alt.Scopes)
+	return apiCall(t, srv, baseOf(srv, op), op, tok)
 }
 
-// firstScopes are the scopes of an operation's first security alternative.
-func firstScopes(op *apigen.Op) []string {
-	if len(op.Security) == 0 {
-		return nil
+// baseOf is the base URL of the listener that serves op.
+func baseOf(srv *jaccounttest.Server, op *apigen.Op) string {
+	if onData(op) {
+		return srv.DataURL()
 	}
-	return op.Security[0].Scopes
+	return srv.APIURL()
+}
+
+// issuable returns op's first security alternative of a grant the fake
+// issues tokens by (not the password grant).
+func issuable(op *apigen.Op) apigen.Requirement {
+	for _, r := range op.Security {
+		if len(r.Grants) > 0 && r.Grants[0] != "password" {
+			return r
+		}
+	}
+	panic(op.ID + ": no alternative of a grant the fake issues")
 }
 
 func TestEveryOperationServed(t *testing.T) {
@@ -227,16 +254,16 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 func TestMissingScopeIsForbidden(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)
-	// openid grants no API access; every operation that names a scope must refuse it.
-	tok := issue(t, srv, jaccounttest.StudentUsername, "openid")
+	// openid grants no API access; every operation that names a scope must
+	// refuse it, to a token of a grant it takes.
 	for _, op := range specOperations(t) {
 		t.Run(op.ID, func(t *testing.T) {
-			open := slices.ContainsFunc(op.Security, func(r apigen.Requirement) bool { return len(r.Scopes) == 0 })
-			base := srv.APIURL()
-			if onData(op) {
-				base = srv.DataURL()
-			}
-			r := apiCall(t, srv, base, op, tok.AccessToken)
+			alt := issuable(op)
+			tok, _ := tokenOfGrant(t, srv, alt.Grants[0], []string{"openid"})
+			open := slices.ContainsFunc(op.Security, func(r apigen.Requirement) bool {
+				return len(r.Scopes) == 0 && slices.Contains(r.Grants, alt.Grants[0])
+			})
+			r := apiCall(t, srv, baseOf(srv, op), op, tok)
 			if open {
 				if r.status == http.StatusForbidden {
 					t.Fatalf("an operation open to any token: %d %s", r.status, r.body)
@@ -244,7 +271,7 @@ func TestMissingScopeIsForbidden(t *testing.T) {
 				return
 			}
 			if r.status != http.StatusForbidden || errno(r) != 10010 || !strings.HasPrefix(r.str("error"), "AUTHENTICATION_SCOPE_FAILED") ||
-				(!onData(op) && !strings.Contains(r.str("error"), op.Security[0].Scopes[0])) {
+				(!onData(op) && !strings.Contains(r.str("error"), alt.Scopes[0])) {
 				t.Fatalf("status %d body %s, want 403 errno 10010 naming the scope", r.status, r.body)
 			}
 		})
@@ -482,11 +509,12 @@ func TestClientCredentialsTokenOnUserAPIs(t *testing.T) {
 	if r := apiGet(t, srv, "/v1/enterprise/user/rights?account="+jaccounttest.FacultyUsername, tok); r.status != 200 {
 		t.Errorf("rights with a client token: %d %s", r.status, r.body)
 	}
-	if r := apiGet(t, srv, "/v1/lesson/bsid-MATH1207", tok); r.status != 200 {
-		t.Errorf("lesson with a client token: %d %s", r.status, r.body)
-	}
-	if r := apiGet(t, srv, "/v1/me/lessons", tok); r.status != 403 {
-		t.Errorf("my lessons with a client token: %d %s, want 403", r.status, r.body)
+	// A teaching class is read with the authorization code only
+	// (education.html), as are the user's own lessons: 403, errno 10010.
+	for _, path := range []string{"/v1/lesson/bsid-MATH1207", "/v1/me/lessons"} {
+		if r := apiGet(t, srv, path, tok); r.status != 403 || errno(r) != 10010 {
+			t.Errorf("%s with a client token: %d %s, want 403 errno 10010", path, r.status, r.body)
+		}
 	}
 }
 
@@ -509,5 +537,72 @@ func TestCustomUsersAndClients(t *testing.T) {
 	r := postToken(t, srv, url.Values{"client_id": {"other"}, "client_secret": {"s3"}, "grant_type": {"client_credentials"}, "scope": {"lessons"}}, false)
 	if r.status != 400 || r.str("error") != "invalid_scope" {
 		t.Errorf("client limited to basic asked for lessons: %d %s", r.status, r.body)
+	}
+}
+
+// tokenOfGrant issues a token of the grant type with scopes: a user's
+// (authorization code) or the application's (client credentials); ok is
+// false for a grant the fake does not issue (password).
+func tokenOfGrant(t *testing.T, srv *jaccounttest.Server, grant string, scopes []string) (tok string, ok bool) {
+	t.Helper()
+	switch grant {
+	case "authorization_code":
+		return issue(t, srv, jaccounttest.StudentUsername, scopes...).AccessToken, true
+	case "client_credentials":
+		tk, err := srv.IssueClientToken(scopes...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk.AccessToken, true
+	}
+	return "", false
+}
+
+// TestGrantsEnforced checks every operation with a token of each grant the
+// fake issues, holding every scope the operation names: an operation whose
+// security has no alternative of that grant refuses it with 403 and errno
+// 10010 (the errno of a wrong grant is not documented; the fake assumes
+// the scope failure's), saying which grant it takes; any other does not.
+func TestGrantsEnforced(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	refused := map[string]int{}
+	for _, op := range specOperations(t) {
+		var scopes []string
+		for _, r := range op.Security {
+			for _, sc := range r.Scopes {
+				if !slices.Contains(scopes, sc) {
+					scopes = append(scopes, sc)
+				}
+			}
+		}
+		base := srv.APIURL()
+		if onData(op) {
+			base = srv.DataURL()
+		}
+		for _, grant := range []string{"authorization_code", "client_credentials"} {
+			tok, ok := tokenOfGrant(t, srv, grant, scopes)
+			if !ok {
+				continue
+			}
+			takes := slices.ContainsFunc(op.Security, func(r apigen.Requirement) bool { return slices.Contains(r.Grants, grant) })
+			r := apiCall(t, srv, base, op, tok)
+			wrongGrant := r.status == http.StatusForbidden && errno(r) == 10010
+			switch {
+			case takes && wrongGrant:
+				t.Errorf("%s with a %s token holding %v: %d %s, want it accepted", op.ID, grant, scopes, r.status, r.body)
+			case !takes && !wrongGrant:
+				t.Errorf("%s with a %s token: %d %s, want 403 errno 10010 (wrong grant)", op.ID, grant, r.status, r.body)
+			case !takes && !strings.Contains(r.str("error"), "grant"):
+				t.Errorf("%s with a %s token: message %q does not name the grant it takes", op.ID, grant, r.str("error"))
+			case !takes:
+				refused[grant]++
+			}
+		}
+	}
+	t.Logf("refused for the wrong grant: %d operations to a user's token, %d to the application's",
+		refused["authorization_code"], refused["client_credentials"])
+	if refused["authorization_code"] == 0 || refused["client_credentials"] == 0 {
+		t.Errorf("no operation refused a grant: %v", refused)
 	}
 }

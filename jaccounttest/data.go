@@ -396,8 +396,10 @@ func badParameter(detail string) reply {
 var dataScopeFailed = fail(http.StatusForbidden, errnoScopeFailed, "")
 
 // dataNeedsClient is the reply to a user's token (authorization-code
-// grant): exchange_data is a client-credentials scope.
-var dataNeedsClient = fail(http.StatusForbidden, errnoScopeFailed, "the data resources need a client-credentials token")
+// grant): exchange_data is a client-credentials scope. The router already
+// refuses it (authorize); this guards the handlers should the spec ever
+// let another grant in.
+var dataNeedsClient = grantFailure([]requirement{{grants: []string{grantClientCredentials}}})
 
 // parseDataTime reads a timestamp parameter: yyyy-MM-dd or yyyy-MM-dd
 // HH:mm:ss, in China Standard Time.
@@ -491,5 +493,5 @@ func (s *Server) IssueClientToken(scopes ...string) (*Token, error) {
 	if err := s.checkScopes(c, scopes); err != nil {
 		return nil, fmt.Errorf("jaccounttest: %w", err)
 	}
-	return s.issueLocked(grant{clientID: c.ID, scopes: scopes}, false, "", false)
+	return s.issueLocked(grant{clientID: c.ID, grantType: grantClientCredentials, scopes: scopes}, false, "", false)
 }

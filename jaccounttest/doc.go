@@ -33,18 +33,25 @@
 //     from the spec (routes.gen.go), so the fake cannot drift from it. The
 //     operations with fixture state (profiles, positions, rights, lessons,
 //     examinations, card and its transactions, 思源码 transactions, circles,
-//     barcode and thumbnail images) are served from the fixtures (see User
+//     barcode and thumbnail images, and the upload, which reads the
+//     multipart/form-data form as it arrives and answers the File structure,
+//     mime and size, of its file part) are served from the fixtures (see User
 //     and DefaultUsers: a freshman whose birthday is an object, a team
 //     account without id and identities, an outside user whose organize is
 //     {}); any other operation serves its spec example, paged in
-//     its paging style when it pages — so an operation added to the spec is
-//     served with no code here. WithSpecExamples serves the examples for
+//     its paging style when it pages, after checking a multipart/form-data
+//     body's parts against the spec (400 BAD_PARAMETERS otherwise) — so an
+//     operation added to the spec is served with no code here. WithSpecExamples serves the examples for
 //     every operation. Replies are the {errno, error, total, entities}
 //     envelope (a file or an image for the operations that answer one).
-//     Each operation's scopes are the spec's security requirements (any one
-//     alternative suffices); a token without them gets 403 with errno 10010
-//     AUTHENTICATION_SCOPE_FAILED, the scopes that would do named after a
-//     blank line. An unknown or revoked token gets what the live API sends,
+//     Each operation's security is the spec's (any one alternative
+//     suffices), grant and scopes alike: a token of a grant no alternative
+//     takes — a user's (authorization code) on a client-credentials API, the
+//     application's (client credentials) on a user's API — gets 403 with
+//     errno 10010 AUTHENTICATION_SCOPE_FAILED, the grants that would do named
+//     after a blank line (the live errno of a wrong grant is not documented:
+//     10010 is an assumption); a token of the right grant without the scopes
+//     gets the same errno with the scopes that would do. An unknown or revoked token gets what the live API sends,
 //     403 {"errno":10002,"error":"Authentication Failed.","total":0}, an
 //     expired one errno 10007. Other failures carry the documented errno
 //     (10001 BAD_PARAMETERS, 10003, 10008, 70001, -1) with the detail after a
@@ -63,7 +70,9 @@
 //
 // Tests steer it with IssueToken (tokens without the authorize flow),
 // ExpireAccessTokens, ExpireAccessToken and RevokeToken, WithClock and the TTL
-// options, and Inject, which adds faults: Latency, ErrorStatus, RateLimit
+// options, and Inject, which adds faults: Latency, ErrorStatus (on the API,
+// the envelope with the catalogue's errno for the status, e.g. 10004
+// INTERNAL_FAILURE for a 5xx, in the documented message form), RateLimit
 // (429 with Retry-After), HTMLPage, DropConnection, TruncateBody and Errno
 // (HTTP 200 with errno != 0), each limited with Times, On (an Endpoint),
 // OnPath, For (a time-bounded outage, by the server's clock) and Probability

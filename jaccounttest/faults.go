@@ -54,12 +54,53 @@ func Latency(d time.Duration) Fault { return Fault{kind: faultLatency, latency: 
 
 // ErrorStatus answers with the HTTP status code and an error body in the
 // endpoint's own shape: RFC 6749 JSON at the token endpoint, the API
-// envelope elsewhere.
+// envelope elsewhere. The envelope carries the errno that the spec's
+// catalogue (x-jaccount-errnos, from the documentation's 错误代码) gives
+// that kind of failure, never the status itself, and the message in the
+// documented form, the errno's symbol, a blank line and the detail
+// ("INTERNAL_FAILURE\n\nMORE_INFORMATION:HTTP 503 Service Unavailable"):
+//
+//   - 5xx: 10004 INTERNAL_FAILURE, the catalogue's failure inside the
+//     service (-1 UNKNOWN_ERROR is for a failure of unknown cause, which
+//     the fake uses for a path or method it does not serve; -2 EXCEPTION
+//     for an exception of the server's own code);
+//   - 400: 10001 BAD_PARAMETERS;
+//   - 401: 10002 AUTHENTICATION_FAILED (the live API answers a bad token
+//     with 403 and 10002);
+//   - 403: 10003 ENTITLE_FAILURE, a refusal that is neither about the token
+//     (10002 and 10007 make the SDK refresh it: use RevokeToken or
+//     ExpireAccessToken for those) nor about a scope (10010, which a token
+//     without the scope gets);
+//   - 404: 10008 GETDATA_NOT_FOUND;
+//   - anything else (429 of RateLimit, 405, …): -1 UNKNOWN_ERROR, the
+//     catalogue having no errno for it.
+//
+// The live service's errno for a gateway's 5xx or a rate limit is not
+// documented; these are the catalogue's nearest entries.
 func ErrorStatus(code int) Fault { return Fault{kind: faultStatus, status: code} }
+
+// statusErrno is the catalogue's errno for an injected error status (see
+// ErrorStatus).
+func statusErrno(status int) int {
+	switch {
+	case status >= 500:
+		return errnoInternalFailure
+	case status == http.StatusBadRequest:
+		return errnoBadParameters
+	case status == http.StatusUnauthorized:
+		return errnoAuthFailed
+	case status == http.StatusForbidden:
+		return errnoEntitleFailure
+	case status == http.StatusNotFound:
+		return errnoNotFound
+	}
+	return errnoUnknown
+}
 
 // RateLimit answers 429 Too Many Requests with a Retry-After header of
 // retryAfter (in whole seconds, rounded up) and an error body like
-// ErrorStatus.
+// ErrorStatus (errno -1 UNKNOWN_ERROR on the API: the catalogue has no
+// errno for a rate limit).
 func RateLimit(retryAfter time.Duration) Fault {
 	return Fault{kind: faultStatus, status: http.StatusTooManyRequests, retryAfter: retryAfter}
 }
@@ -241,7 +282,7 @@ func (f *Fault) serve(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, f.status, oauthError{Error: code, Description: text})
 			return
 		}
-		writeJSON(w, f.status, gen.Envelope{Errno: f.status, Error: text})
+		writeReply(w, fail(f.status, statusErrno(f.status), "HTTP "+strconv.Itoa(f.status)+" "+text))
 	}
 }
 

@@ -3,13 +3,16 @@ package jaccounttest_test
 import (
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/oauth-jaccount/jaccount-go/internal/apigen"
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
+	"github.com/oauth-jaccount/jaccount-go/openapi"
 )
 
 // freshClient has no keep-alive connections, so a dropped connection is
@@ -28,7 +31,7 @@ func TestFaults(t *testing.T) {
 		check func(t *testing.T, resp *http.Response, body string, err error)
 	}{
 		{"error status on the API", jaccounttest.ErrorStatus(503), profile, func(t *testing.T, resp *http.Response, body string, err error) {
-			if err != nil || resp.StatusCode != 503 || !strings.Contains(body, `"errno":503`) {
+			if err != nil || resp.StatusCode != 503 || !strings.Contains(body, `"errno":10004`) {
 				t.Errorf("got %v %v %s", err, resp.StatusCode, body)
 			}
 		}},
@@ -258,5 +261,61 @@ func TestFaultProbability(t *testing.T) {
 	}
 	if faults != count[503]+count[502] {
 		t.Errorf("log shows %d faults, want %d", faults, count[503]+count[502])
+	}
+}
+
+// TestErrorStatusErrno checks that an injected error status on the API
+// carries the errno the spec's catalogue gives that kind of failure, with
+// the message in the documented form (the symbol, a blank line, the
+// detail), never the HTTP status as an errno.
+func TestErrorStatusErrno(t *testing.T) {
+	t.Parallel()
+	catalogue := map[int]string{}
+	a, err := apigen.Load(openapi.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range a.Errnos {
+		catalogue[e.Code] = e.Name
+	}
+	tests := []struct {
+		fault     jaccounttest.Fault
+		status    int
+		wantErrno int
+	}{
+		{jaccounttest.ErrorStatus(500), 500, 10004},
+		{jaccounttest.ErrorStatus(502), 502, 10004},
+		{jaccounttest.ErrorStatus(503), 503, 10004},
+		{jaccounttest.ErrorStatus(504), 504, 10004},
+		{jaccounttest.RateLimit(time.Second), 429, -1},
+		{jaccounttest.ErrorStatus(400), 400, 10001},
+		{jaccounttest.ErrorStatus(401), 401, 10002},
+		{jaccounttest.ErrorStatus(403), 403, 10003},
+		{jaccounttest.ErrorStatus(404), 404, 10008},
+		{jaccounttest.ErrorStatus(405), 405, -1},
+		{jaccounttest.ErrorStatus(418), 418, -1},
+	}
+	srv := newServer(t)
+	tok := issue(t, srv, jaccounttest.StudentUsername, "basic")
+	for _, tt := range tests {
+		// Each fault answers the one request on its own path.
+		path := "/v1/profile/" + strconv.Itoa(tt.status)
+		srv.Inject(tt.fault.OnPath(path).Times(1))
+		r := apiGet(t, srv, path, tok.AccessToken)
+		name, known := catalogue[tt.wantErrno]
+		msg := r.str("error")
+		switch {
+		case r.status != tt.status || errno(r) != tt.wantErrno || !known:
+			t.Errorf("%d: status %d errno %d (%s), want %d errno %d", tt.status, r.status, errno(r), r.body, tt.status, tt.wantErrno)
+		case !strings.HasPrefix(msg, name+"\n\nMORE_INFORMATION:") || !strings.Contains(msg, http.StatusText(tt.status)):
+			t.Errorf("%d: message %q, want %q, a blank line and MORE_INFORMATION: with the status text", tt.status, msg, name)
+		case !strings.HasPrefix(r.header.Get("Content-Type"), "application/json"):
+			t.Errorf("%d: Content-Type %q", tt.status, r.header.Get("Content-Type"))
+		}
+	}
+	// An HTML fault stays an HTML page.
+	srv.Inject(jaccounttest.HTMLPage(503).OnPath("/v1/profile/html").Times(1))
+	if r := apiGet(t, srv, "/v1/profile/html", tok.AccessToken); r.status != 503 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+		t.Errorf("HTML fault: %d %q", r.status, r.header.Get("Content-Type"))
 	}
 }

@@ -1,6 +1,7 @@
 package jaccounttest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -93,9 +94,11 @@ type User struct {
 	Examinations []gen.Examination
 	// Card is served by GET /v1/me/card (its User is filled from Profile).
 	Card gen.CardInfo
-	// Transactions are the card's transactions, oldest first.
+	// Transactions are the card's transactions, oldest first (by
+	// DateTime; the server sorts its copy if they are not).
 	Transactions []gen.CardTransaction
-	// UnicodeTransactions are the 思源码 payments, oldest first.
+	// UnicodeTransactions are the 思源码 payments, oldest first (by
+	// OrderTime; the server sorts its copy if they are not).
 	UnicodeTransactions []gen.UnicodeTransaction
 	// Circles are served by GET /v1/me/circles, paged by token.
 	Circles []gen.Circle
@@ -108,11 +111,24 @@ func (u User) clone() *User {
 	c.Rights = slices.Clone(u.Rights)
 	c.Lessons = maps.Clone(u.Lessons)
 	c.Examinations = slices.Clone(u.Examinations)
-	c.Transactions = slices.Clone(u.Transactions)
-	c.UnicodeTransactions = slices.Clone(u.UnicodeTransactions)
+	// The transactions are served by binary search over their times, so
+	// the server's copy is sorted, oldest first, once.
+	c.Transactions = sortedClone(u.Transactions, func(t gen.CardTransaction) int64 { return t.DateTime })
+	c.UnicodeTransactions = sortedClone(u.UnicodeTransactions, func(t gen.UnicodeTransaction) int64 { return t.OrderTime })
 	c.Circles = slices.Clone(u.Circles)
 	c.Profile.Identities = slices.Clone(u.Profile.Identities)
 	return &c
+}
+
+// sortedClone returns a copy of items sorted by at, oldest first; items at
+// the same time keep their order.
+func sortedClone[T any](items []T, at func(T) int64) []T {
+	c := slices.Clone(items)
+	byTime := func(a, b T) int { return cmp.Compare(at(a), at(b)) }
+	if !slices.IsSortedFunc(c, byTime) {
+		slices.SortStableFunc(c, byTime)
+	}
+	return c
 }
 
 // DefaultClient returns the application registered on every Server.

@@ -316,7 +316,7 @@ func (s *Server) redirectCode(w http.ResponseWriter, r *http.Request, req author
 	code := newSecret()
 	s.mu.Lock()
 	s.codes[code] = &authCode{
-		grant:       grant{clientID: req.client.ID, username: username, scopes: req.scopes},
+		grant:       grant{clientID: req.client.ID, username: username, grantType: grantAuthCode, scopes: req.scopes},
 		redirectURI: req.redirectURI, nonce: req.nonce, expiry: s.now().Add(s.cfg.codeTTL),
 		challenge: req.challenge, method: req.method,
 	}
@@ -442,7 +442,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 		if e := s.checkScopes(c, scopes); e != nil {
 			return nil, &tokenError{http.StatusBadRequest, "invalid_scope", e.Error()}
 		}
-		tok, err = s.issueLocked(grant{clientID: c.ID, scopes: scopes}, false, "", false)
+		tok, err = s.issueLocked(grant{clientID: c.ID, grantType: grantClientCredentials, scopes: scopes}, false, "", false)
 	case "":
 		return nil, &tokenError{http.StatusBadRequest, "invalid_request", "grant_type is missing"}
 	default:

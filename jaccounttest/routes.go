@@ -18,11 +18,13 @@ type operation struct {
 	// operation goes to ("data": the data resources), each served on a
 	// listener of its own.
 	server string
-	// security are the alternatives, each a list of scopes that must all
-	// be granted; an empty alternative needs no scope.
-	security [][]string
+	// security are the alternatives, any one of which suffices.
+	security []requirement
 	// required are the required query parameters.
 	required []string
+	// form are the parts of a multipart/form-data body, nil for an
+	// operation without one.
+	form []formPart
 	// entities is "single", "list" or "none".
 	entities string
 	// paging is nil for an operation that does not page.
@@ -33,6 +35,23 @@ type operation struct {
 	// example is the 200 reply the spec gives, which the default handler
 	// serves: the envelope, or for entities "raw" the body as a JSON string.
 	example string
+}
+
+// requirement is one security alternative of an operation: a token of one
+// of the grant types of the scheme, holding every one of the scopes (none:
+// any token of those grants).
+type requirement struct {
+	scheme string
+	grants []string // authorization_code, client_credentials, password
+	scopes []string
+}
+
+// formPart is one part of an operation's multipart/form-data body: kind is
+// "file" for a file part, else the Go type of a field (string, int, int64,
+// float64, bool).
+type formPart struct {
+	name, kind string
+	required   bool
 }
 
 // paging is an operation's paging style and the names of its parameters.
@@ -156,13 +175,9 @@ func (s *Server) apiRouter(server string) http.Handler {
 			r.SetPathValue(name, values[i])
 		}
 		p := r.Context().Value(principalKey).(*principal)
-		if !allowed(rt.op.security, p.scopes) {
-			s.logRejected(r, http.StatusForbidden, "insufficient scope")
-			if server == dataServer {
-				writeReply(w, dataScopeFailed)
-				return
-			}
-			writeReply(w, scopeFailure(rt.op.security))
+		if rep, refused := authorize(rt.op.security, p, server); refused {
+			s.logRejected(r, http.StatusForbidden, "wrong grant or insufficient scope")
+			writeReply(w, rep)
 			return
 		}
 		h := handlers[rt.op.id]
@@ -186,14 +201,71 @@ func writeReply(w http.ResponseWriter, rep reply) {
 	_, _ = w.Write(data)
 }
 
+// authorize checks a token against an operation's security: its grant
+// type must be one an alternative takes (jaccountAuthCode: the
+// authorization code; jaccountClientCredentials: client credentials;
+// jaccountPassword: the password grant), and it must hold that
+// alternative's scopes. No alternatives at all means any valid token.
+//
+// Both failures are 403 with errno 10010 AUTHENTICATION_SCOPE_FAILED. For a
+// missing scope that is the documented errno; for a token of the wrong
+// grant (a user's token on a client-credentials API, or the other way
+// round) the live errno is not documented, and 10010 is an assumption: the
+// token is valid, so not 10002, and it lacks what the API requires.
+func authorize(alts []requirement, p *principal, server string) (reply, bool) {
+	if len(alts) == 0 {
+		return reply{}, false
+	}
+	var ofGrant []requirement
+	for _, alt := range alts {
+		if slices.Contains(alt.grants, p.grantType) {
+			ofGrant = append(ofGrant, alt)
+		}
+	}
+	if len(ofGrant) == 0 {
+		return grantFailure(alts), true
+	}
+	if allowed(ofGrant, p.scopes) {
+		return reply{}, false
+	}
+	if server == dataServer {
+		return dataScopeFailed, true
+	}
+	return scopeFailure(ofGrant), true
+}
+
+// grantText names a grant type in a failure's detail.
+var grantText = map[string]string{
+	"authorization_code": "authorization-code", "client_credentials": "client-credentials", "password": "password",
+}
+
+// grantFailure is the answer to a token of a grant type the operation does
+// not take: 403 with errno 10010 (assumed; see authorize), the grants that
+// would do named after a blank line.
+func grantFailure(alts []requirement) reply {
+	var names []string
+	for _, alt := range alts {
+		for _, g := range alt.grants {
+			if n := grantText[g]; !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	detail := names[0]
+	if len(names) > 1 {
+		detail = strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	}
+	return fail(http.StatusForbidden, errnoScopeFailed, "this API takes a token of the "+detail+" grant")
+}
+
 // scopeFailure is the answer to a token without the scope an operation
 // needs: 403 with errno 10010, whose message is the symbol (as SJTU-Plus
 // tests for it) followed, after a blank line, by the scopes that would do.
 // The live service's detail, if any, is not recorded; this is the fake's.
-func scopeFailure(alts [][]string) reply {
+func scopeFailure(alts []requirement) reply {
 	var names []string
 	for _, alt := range alts {
-		if n := strings.Join(alt, " and "); !slices.Contains(names, n) {
+		if n := strings.Join(alt.scopes, " and "); !slices.Contains(names, n) {
 			names = append(names, n)
 		}
 	}
@@ -204,14 +276,10 @@ func scopeFailure(alts [][]string) reply {
 	return fail(http.StatusForbidden, errnoScopeFailed, detail+" is required")
 }
 
-// allowed reports whether granted satisfies one of the alternatives. No
-// alternatives at all means the operation is open to any valid token.
-func allowed(alts [][]string, granted []string) bool {
-	if len(alts) == 0 {
-		return true
-	}
+// allowed reports whether granted satisfies one of the alternatives.
+func allowed(alts []requirement, granted []string) bool {
 	for _, alt := range alts {
-		if !slices.ContainsFunc(alt, func(s string) bool { return !slices.Contains(granted, s) }) {
+		if !slices.ContainsFunc(alt.scopes, func(s string) bool { return !slices.Contains(granted, s) }) {
 			return true
 		}
 	}
@@ -266,6 +334,11 @@ func exampleHandler(op *operation) handler {
 				return fail(http.StatusBadRequest, errnoBadParameters, name+" is required")
 			}
 		}
+		if op.form != nil {
+			if _, bad := readForm(op, r); bad != nil {
+				return *bad
+			}
+		}
 		if op.entities == "raw" {
 			return rawExample(op)
 		}
@@ -283,6 +356,16 @@ func exampleHandler(op *operation) handler {
 
 // pageOf answers one page of items as the paging style says.
 func pageOf[T any](pg *paging, q url.Values, items []T, pageSize int) reply {
+	from, end, bad := pageBounds(pg, q, len(items), pageSize)
+	if bad != nil {
+		return *bad
+	}
+	return pageReply(pg, items[from:end], end, len(items))
+}
+
+// pageBounds reads the page a request asks for out of n items, as the
+// paging style says: the items [from, end), or the failure to answer.
+func pageBounds(pg *paging, q url.Values, n, pageSize int) (from, end int, bad *reply) {
 	intParam := func(name string, def int) (int, bool) {
 		if name == "" || q.Get(name) == "" {
 			return def, true
@@ -291,7 +374,6 @@ func pageOf[T any](pg *paging, q url.Values, items []T, pageSize int) reply {
 		return n, err == nil && n >= 0
 	}
 	size, okSize := intParam(pg.limit, pageSize)
-	var from int
 	okFrom := true
 	switch pg.style {
 	case "token":
@@ -306,14 +388,22 @@ func pageOf[T any](pg *paging, q url.Values, items []T, pageSize int) reply {
 		from = first - 1
 	}
 	switch {
-	case !okFrom || from > len(items):
-		return fail(http.StatusBadRequest, errnoBadParameters, "bad page position")
+	case !okFrom || from > n:
+		r := fail(http.StatusBadRequest, errnoBadParameters, "bad page position")
+		return 0, 0, &r
 	case !okSize || size == 0 || (pg.maxPageSize > 0 && size > pg.maxPageSize):
-		return fail(http.StatusBadRequest, errnoBadParameters, "bad page size")
+		r := fail(http.StatusBadRequest, errnoBadParameters, "bad page size")
+		return 0, 0, &r
 	}
-	end := min(from+size, len(items))
-	rep := ok(items[from:end], len(items))
-	if pg.style == "token" && end < len(items) {
+	return from, from + min(size, n-from), nil
+}
+
+// pageReply is the reply holding items, the page that ends at end of n
+// items: with the whole count in total and, paged by token, the token of
+// the next page when one follows.
+func pageReply[T any](pg *paging, items []T, end, n int) reply {
+	rep := ok(items, n)
+	if pg.style == "token" && end < n {
 		rep.body.(*page[T]).NextToken = encodePageToken(end)
 	}
 	return rep

@@ -47,9 +47,19 @@ type Server struct {
 type grant struct {
 	clientID string
 	username string // empty for client credentials
-	scopes   []string
-	family   string // the authorization code the tokens descend from, if any
+	// grantType is how the tokens were obtained: authorization_code (also
+	// through refreshes) or client_credentials; the API checks it against
+	// each operation's security schemes.
+	grantType string
+	scopes    []string
+	family    string // the authorization code the tokens descend from, if any
 }
+
+// The grant types the fake issues tokens by.
+const (
+	grantAuthCode          = "authorization_code"
+	grantClientCredentials = "client_credentials"
+)
 
 type authCode struct {
 	grant
@@ -231,7 +241,7 @@ func (s *Server) IssueToken(username string, scopes ...string) (*Token, error) {
 	if err := s.checkScopes(c, scopes); err != nil {
 		return nil, fmt.Errorf("jaccounttest: %w", err)
 	}
-	g := grant{clientID: c.ID, username: username, scopes: scopes}
+	g := grant{clientID: c.ID, username: username, grantType: grantAuthCode, scopes: scopes}
 	return s.issueLocked(g, slices.Contains(scopes, "openid"), "", true)
 }
 

@@ -504,3 +504,166 @@ func retarget(t *testing.T, cfg, dir string) (committed, copyPath string) {
 	}
 	return committed, copyPath
 }
+
+// storedPageStructures are the structures the stored copies of the
+// documentation's pages give (a copy holds a page's beginning: a structure
+// cut short there is modelled up to the cut), member by member. The spec
+// must model exactly these members, cite the page in the description, keep
+// members it does not know (additionalProperties), and give examples whose
+// entities use no other member.
+var storedPageStructures = []struct {
+	schema, page string
+	members      []string
+}{
+	{"FileInfo", "https://developer.sjtu.edu.cn/api/file.html", []string{"mime", "size"}},
+	{"FileMeta", "https://developer.sjtu.edu.cn/api/file.html", []string{"secure", "token", "tokenDisposable", "tokenExpire"}},
+	{"FileMetaRequest", "https://developer.sjtu.edu.cn/api/file.html", []string{"meta"}},
+	{"Notification", "https://developer.sjtu.edu.cn/api/notification.html", []string{"id", "name", "content", "html", "abstract", "app"}},
+	// The request adds the members of the documented request example.
+	{"NotificationRequest", "https://developer.sjtu.edu.cn/api/notification.html", []string{"id", "name", "content", "html", "abstract", "app", "emails", "channels"}},
+	{"CalendarEvent", "https://developer.sjtu.edu.cn/api/calendar.html", []string{"id", "name", "content", "address", "timeFrom",
+		"timeTo", "applicantCode", "applicantName", "attendeeList", "src", "recurrenceEndtime", "recurrence"}},
+	{"CalendarRecurrence", "https://developer.sjtu.edu.cn/api/calendar.html", []string{"patternType", "rangeType", "endDate",
+		"numberOfOccurrences", "daysOfWeek"}},
+	{"UnicodeCheck", "https://developer.sjtu.edu.cn/api/unicode.html", []string{"type", "account", "identities", "createTime", "expired"}},
+	{"UnicodeCheckIdentity", "https://developer.sjtu.edu.cn/api/unicode.html", []string{"code", "userType", "organize", "topOrganize",
+		"expireDate", "status", "default"}},
+}
+
+func TestStoredPageStructures(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	members := map[string][]string{}
+	for _, st := range storedPageStructures {
+		ref := doc.Components.Schemas[st.schema]
+		if ref == nil || ref.Value == nil {
+			t.Errorf("%s: no such schema (%s documents it)", st.schema, st.page)
+			continue
+		}
+		s := ref.Value
+		got := slices.Sorted(maps.Keys(s.Properties))
+		want := slices.Sorted(slices.Values(st.members))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: members %v, want exactly the documented %v (%s)", st.schema, got, want, st.page)
+		}
+		if !strings.Contains(s.Description, st.page) {
+			t.Errorf("%s: the description does not cite %s", st.schema, st.page)
+		}
+		if a := s.AdditionalProperties.Has; a == nil || !*a {
+			t.Errorf("%s: additionalProperties must stay true", st.schema)
+		}
+		members[st.schema] = st.members
+	}
+	// Examples of these structures use the documented members only.
+	checkEntities := func(where, schema string, entities []any) {
+		allowed, ok := members[schema]
+		if !ok {
+			return
+		}
+		for _, e := range entities {
+			obj, _ := e.(map[string]any)
+			for k := range obj {
+				if !slices.Contains(allowed, k) {
+					t.Errorf("%s: the example's %s has %q, which the page does not document", where, schema, k)
+				}
+			}
+		}
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			where := method + " " + path
+			if r := op.Responses.Status(200); r != nil && r.Value != nil {
+				if m := r.Value.Content.Get("application/json"); m != nil {
+					entity := entityRef(m.Schema)
+					for _, ex := range examplesOf(m) {
+						env, _ := ex.(map[string]any)
+						list, _ := env["entities"].([]any)
+						checkEntities(where+" reply", entity, list)
+					}
+				}
+			}
+			if op.RequestBody != nil {
+				for _, m := range op.RequestBody.Value.Content {
+					if m.Schema == nil {
+						continue
+					}
+					for _, ex := range examplesOf(m) {
+						checkEntities(where+" request", strings.TrimPrefix(m.Schema.Ref, "#/components/schemas/"), []any{ex})
+					}
+				}
+			}
+		}
+	}
+	// GET /v1/unicode takes the page's qrCode, and no undocumented query.
+	v := doc.Paths.Find("/v1/unicode").Get
+	if p := v.Parameters.GetByInAndName("query", "qrCode"); p == nil || !p.Required || !p.Schema.Value.Type.Is("string") {
+		t.Error("GET /v1/unicode must take the required string query parameter qrCode (unicode.html)")
+	}
+	if _, open := v.Extensions["x-jaccount-open-query"]; open {
+		t.Error("GET /v1/unicode: unicode.html lists its parameters; it is not x-jaccount-open-query")
+	}
+}
+
+// examplesOf returns a media type's example and named examples.
+func examplesOf(m *openapi3.MediaType) []any {
+	var out []any
+	if m.Example != nil {
+		out = append(out, m.Example)
+	}
+	for _, name := range slices.Sorted(maps.Keys(m.Examples)) {
+		if ex := m.Examples[name]; ex != nil && ex.Value != nil {
+			out = append(out, ex.Value.Value)
+		}
+	}
+	return out
+}
+
+// entityRef is the schema name of an envelope's entities (walking allOf).
+func entityRef(ref *openapi3.SchemaRef) string {
+	if ref == nil || ref.Value == nil {
+		return ""
+	}
+	if e := ref.Value.Properties["entities"]; e != nil && e.Value != nil && e.Value.Items != nil {
+		return strings.TrimPrefix(e.Value.Items.Ref, "#/components/schemas/")
+	}
+	for _, sub := range ref.Value.AllOf {
+		if name := entityRef(sub); name != "" {
+			return name
+		}
+	}
+	return ""
+}
+
+// TestUploadIsMultipart checks PUT /v1/file against file.html: the request
+// is multipart/form-data with the file part (a binary string) and the
+// secure field, its parameters are the page's (no undocumented query), and
+// the reply is the File structure.
+func TestUploadIsMultipart(t *testing.T) {
+	t.Parallel()
+	doc := loadSpec(t)
+	op := doc.Paths.Find("/v1/file").Put
+	if _, open := op.Extensions["x-jaccount-open-query"]; open {
+		t.Error("PUT /v1/file: file.html lists its parameters (file, secure, access_token); it is not x-jaccount-open-query")
+	}
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		t.Fatal("PUT /v1/file has no request body")
+	}
+	content := op.RequestBody.Value.Content
+	m := content.Get("multipart/form-data")
+	if len(content) != 1 || m == nil || m.Schema == nil || m.Schema.Value == nil {
+		t.Fatalf("PUT /v1/file: request media types %v, want multipart/form-data only", slices.Sorted(maps.Keys(content)))
+	}
+	s := m.Schema.Value
+	if f := s.Properties["file"]; f == nil || !f.Value.Type.Is("string") || f.Value.Format != "binary" || !slices.Contains(s.Required, "file") {
+		t.Error("PUT /v1/file: the form needs the required binary part file")
+	}
+	if sec := s.Properties["secure"]; sec == nil || !sec.Value.Type.Is("boolean") || slices.Contains(s.Required, "secure") {
+		t.Error("PUT /v1/file: the form takes the optional boolean secure")
+	}
+	if got := slices.Sorted(maps.Keys(s.Properties)); !slices.Equal(got, []string{"file", "secure"}) {
+		t.Errorf("PUT /v1/file: form parts %v, want the page's file and secure", got)
+	}
+	if entityRef(op.Responses.Status(200).Value.Content.Get("application/json").Schema) != "FileInfo" {
+		t.Error("PUT /v1/file must answer the File structure (FileInfo)")
+	}
+}

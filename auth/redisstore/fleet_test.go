@@ -169,8 +169,9 @@ func worker() error {
 	window, _ := time.ParseDuration(os.Getenv(envWindow))
 	opts := []auth.SourceOption{auth.WithStore(store), auth.WithExpiryWindow(window), auth.WithRefreshTimeout(2 * time.Minute)}
 	var ts *auth.TokenSource
-	if os.Getenv(envMode) == "client_credentials" {
-		ts, err = cfg.ClientCredentialsSource([]string{"lessons"}, opts...)
+	clientMode := os.Getenv(envMode) == "client_credentials"
+	if clientMode {
+		ts, err = cfg.ClientCredentialsSource([]string{"basic"}, opts...)
 	} else {
 		ts, err = cfg.TokenSource(nil, opts...)
 	}
@@ -200,7 +201,12 @@ func worker() error {
 			case <-time.After(5 * time.Millisecond): // pace the endless mode
 			}
 		}
-		_, err := client.Lessons.Get(ctx, "bsid-CS2501")
+		var err error
+		if clientMode { // a teaching class takes a user's token only: the application reads a profile
+			_, err = client.Profile.GetUser(ctx, jaccounttest.StudentUsername)
+		} else {
+			_, err = client.Lessons.Get(ctx, "bsid-CS2501")
+		}
 		state := "ok"
 		if err != nil {
 			failed++

@@ -46,7 +46,7 @@ func checkOutput(t *testing.T, stdout, stderr string, codes []string) {
 	}
 	for i, code := range codes {
 		if !strings.HasPrefix(lines[i], code+"\t") || strings.Count(lines[i], "\t") != 4 {
-			t.Errorf("line %d = %q, want the class of %s", i, lines[i], code)
+			t.Errorf("line %d = %q, want the line of %s looked up", i, lines[i], code)
 		}
 	}
 	if want := fmt.Sprintf("[%d/%d]", len(codes), len(codes)); !strings.Contains(stderr, want) {
@@ -135,7 +135,8 @@ func TestBatchClientCredentials(t *testing.T) {
 	t.Parallel()
 	fake := newFake(t)
 	path := filepath.Join(t.TempDir(), "cc.json")
-	codes := []string{"bsid-CS2501", "bsid-MATH2701"}
+	// The classes take a user's token: in client mode the job looks up users.
+	codes := []string{jaccounttest.StudentUsername, jaccounttest.FacultyUsername}
 	stdout, stderr, err := runBatch(t, fake, append([]string{"-client-credentials", "-token", path, "-faults=false"}, codes...)...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)

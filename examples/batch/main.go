@@ -23,6 +23,12 @@
 // -client-credentials from jAccount's client mode (saved to -token when
 // given). The codes come from the arguments, else from stdin, one a line.
 //
+// A teaching class is read with a user's token only (the authorization
+// code, scope lessons: https://developer.sjtu.edu.cn/api/education.html), so
+// in client mode the job looks up users instead: each argument is an
+// account (or user id) whose profile it reads (GET /v1/profile/{id}, which
+// takes client credentials, scope basic).
+//
 // With -store redis://… the token is kept in Redis instead (package
 // auth/redisstore, under the keys jaccount-batch:token and
 // jaccount-batch:lock), so the same job can run as several processes on
@@ -65,8 +71,12 @@ import (
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 )
 
-// scope is what the job needs.
-const scope = "lessons"
+// scope is what the job needs: a user's token for the classes; clientScope
+// the application's, for the profiles it looks up in client mode.
+const (
+	scope       = "lessons"
+	clientScope = "basic"
+)
 
 func main() {
 	setup.Main("batch", func(ctx context.Context, env *setup.Env) error {
@@ -132,7 +142,7 @@ func run(ctx context.Context, env *setup.Env, args []string, stdin io.Reader, st
 	}
 	fmt.Fprintf(stderr, "batch against %s\n", env.Where())
 	if len(o.codes) == 0 {
-		if o.codes, err = defaultCodes(env, stdin); err != nil {
+		if o.codes, err = defaultCodes(env, stdin, o.clientCredentials); err != nil {
 			return err
 		}
 	}
@@ -156,7 +166,11 @@ func run(ctx context.Context, env *setup.Env, args []string, stdin io.Reader, st
 		return err
 	}
 
-	lines, failed := lookUp(ctx, client, o.codes, o.concurrency, stderr)
+	get := lesson
+	if o.clientCredentials {
+		get = profile
+	}
+	lines, failed := lookUp(ctx, client, get, o.codes, o.concurrency, stderr)
 	for _, l := range lines {
 		if l != "" {
 			fmt.Fprintln(stdout, l)
@@ -179,11 +193,16 @@ func run(ctx context.Context, env *setup.Env, args []string, stdin io.Reader, st
 }
 
 // defaultCodes reads the codes from stdin, or against the fake, when none
-// are given, takes the fixture classes' codes and bsids.
-func defaultCodes(env *setup.Env, stdin io.Reader) ([]string, error) {
+// are given, takes the fixture classes' codes and bsids (the fixture users'
+// accounts in client mode).
+func defaultCodes(env *setup.Env, stdin io.Reader, clientMode bool) ([]string, error) {
 	if env.Fake != nil {
 		var codes []string
 		for _, u := range jaccounttest.DefaultUsers() {
+			if clientMode {
+				codes = append(codes, u.Username)
+				continue
+			}
 			for _, ls := range u.Lessons {
 				for _, l := range ls {
 					codes = append(codes, l.Code, l.Bsid)
@@ -269,7 +288,7 @@ func tokenSource(ctx context.Context, env *setup.Env, o *options, stderr io.Writ
 	}
 	if o.clientCredentials {
 		fmt.Fprintln(stderr, "token: client credentials (jAccount's client mode)")
-		ts, err := env.Config.ClientCredentialsSource([]string{scope}, opts...)
+		ts, err := env.Config.ClientCredentialsSource([]string{clientScope}, opts...)
 		return ts, store, err
 	}
 	if store == nil {
@@ -326,10 +345,10 @@ func injectFaults(fake *jaccounttest.Server, stderr io.Writer) {
 	fmt.Fprintln(stderr, "faults: the fake expired the access token and will answer 503 twice, 429 once, a 502 HTML page once, and drop a connection")
 }
 
-// lookUp looks up every code with at most concurrency lookups in flight and
-// returns one output line per code (in input order) and the number of
-// failures. Progress goes to stderr.
-func lookUp(ctx context.Context, c *api.Client, codes []string, concurrency int, stderr io.Writer) ([]string, int) {
+// lookUp looks up every code with get, with at most concurrency lookups in
+// flight, and returns one output line per code (in input order) and the
+// number of failures. Progress goes to stderr.
+func lookUp(ctx context.Context, c *api.Client, get lookup, codes []string, concurrency int, stderr io.Writer) ([]string, int) {
 	lines := make([]string, len(codes))
 	var done, failed atomic.Int64
 	var mu sync.Mutex // serialises progress lines
@@ -339,13 +358,13 @@ func lookUp(ctx context.Context, c *api.Client, codes []string, concurrency int,
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			l, err := c.Lessons.Get(ctx, code)
+			line, err := get(ctx, c, code)
 			status := "ok"
 			if err != nil {
 				failed.Add(1)
 				status = "FAILED: " + err.Error()
 			} else {
-				lines[i] = format(code, l)
+				lines[i] = line
 			}
 			n := done.Add(1)
 			mu.Lock()
@@ -357,11 +376,30 @@ func lookUp(ctx context.Context, c *api.Client, codes []string, concurrency int,
 	return lines, int(failed.Load())
 }
 
-// format is one output line: the code asked for, then the class.
-func format(code string, l *api.Lesson) string {
+// lookup looks one item up and returns its output line.
+type lookup func(ctx context.Context, c *api.Client, item string) (string, error)
+
+// lesson looks up a teaching class by code or bsid: the code asked for,
+// then the class's code, name, teachers and credits.
+func lesson(ctx context.Context, c *api.Client, code string) (string, error) {
+	l, err := c.Lessons.Get(ctx, code)
+	if err != nil {
+		return "", err
+	}
 	var teachers []string
 	for _, t := range l.Teachers {
 		teachers = append(teachers, t.Name)
 	}
-	return strings.Join([]string{code, l.Code, l.Name, strings.Join(teachers, ","), fmt.Sprint(l.Credits)}, "\t")
+	return strings.Join([]string{code, l.Code, l.Name, strings.Join(teachers, ","), fmt.Sprint(l.Credits)}, "\t"), nil
+}
+
+// profile looks up a user by account or id, in client mode: the account
+// asked for, then the profile's account, name, kind and id (what scope basic
+// shows).
+func profile(ctx context.Context, c *api.Client, account string) (string, error) {
+	p, err := c.Profile.GetUser(ctx, account)
+	if err != nil {
+		return "", err
+	}
+	return strings.Join([]string{account, p.Account, p.Name, p.Kind, p.Id}, "\t"), nil
 }

@@ -288,6 +288,10 @@ const (
 	BodyForm BodyKind = "form"
 	// BodyRaw: bytes sent as they are, with the spec's media type.
 	BodyRaw BodyKind = "raw"
+	// BodyMultipart: multipart/form-data, from a struct apigen declares in
+	// api (<Service><Method>Body) with a field per part; file parts are
+	// io.Readers, streamed.
+	BodyMultipart BodyKind = "multipart"
 )
 
 // Body is an operation's request body.
@@ -300,6 +304,51 @@ type Body struct {
 	// Required mirrors the spec; Doc is its description.
 	Required bool
 	Doc      string
+	// Parts are a multipart body's parts, by wire name: its scalar fields
+	// and its file parts (the form's inline schema's properties).
+	Parts []*Part
+}
+
+// Part is one part of a multipart/form-data body: a field of the body
+// struct (and, for a file part, two more: its file name and its content
+// type).
+type Part struct {
+	// Name is the wire name; GoName the struct field's name.
+	Name, GoName string
+	// Doc is the property's description; Required whether the form's
+	// schema lists it as required.
+	Doc      string
+	Required bool
+	// File marks a file part (a string of format binary): an io.Reader,
+	// sent with a file name (field <GoName>Name) and a content type (field
+	// <GoName>ContentType, default ContentType).
+	File        bool
+	ContentType string
+	// Kind is a scalar part's Go type (string, int, int64, float64, bool).
+	Kind ParamKind
+}
+
+// NameField and TypeField are the struct fields of a file part's file name
+// and content type.
+func (p *Part) NameField() string { return p.GoName + "Name" }
+
+// TypeField is the struct field of a file part's content type.
+func (p *Part) TypeField() string { return p.GoName + "ContentType" }
+
+// Fields returns a multipart body's scalar parts; Files its file parts.
+func (b *Body) Fields() []*Part { return b.parts(false) }
+
+// Files returns a multipart body's file parts.
+func (b *Body) Files() []*Part { return b.parts(true) }
+
+func (b *Body) parts(files bool) []*Part {
+	var out []*Part
+	for _, p := range b.Parts {
+		if p.File == files {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // PagingStyle names a paging style (x-jaccount-paging style).

@@ -531,6 +531,24 @@ func (l *loader) params(where string, op *Op, item *openapi3.PathItem, o *openap
 	}
 }
 
+// scalarKind is the Go type of a string, integer, number or boolean
+// schema; ok is false for any other.
+func scalarKind(s *openapi3.Schema) (kind ParamKind, ok bool) {
+	switch {
+	case s.Type.Is("string"):
+		return KindString, true
+	case s.Type.Is("integer") && s.Format == "int64":
+		return KindInt64, true
+	case s.Type.Is("integer"):
+		return KindInt, true
+	case s.Type.Is("number"):
+		return KindFloat, true
+	case s.Type.Is("boolean"):
+		return KindBool, true
+	}
+	return "", false
+}
+
 func (l *loader) paramType(where string, prm *Param, p *openapi3.Parameter) {
 	if p.Schema == nil || p.Schema.Value == nil {
 		l.fail("%s: no schema", where)
@@ -543,17 +561,10 @@ func (l *loader) paramType(where string, prm *Param, p *openapi3.Parameter) {
 	}
 	var unit TimeUnit
 	hasTime := l.extension(where, p.Extensions, extTime, &unit)
+	scalar, isScalar := scalarKind(s)
 	switch {
-	case s.Type.Is("string"):
-		prm.Kind = KindString
-	case s.Type.Is("integer") && s.Format == "int64":
-		prm.Kind = KindInt64
-	case s.Type.Is("integer"):
-		prm.Kind = KindInt
-	case s.Type.Is("number"):
-		prm.Kind = KindFloat
-	case s.Type.Is("boolean"):
-		prm.Kind = KindBool
+	case isScalar:
+		prm.Kind = scalar
 	case s.Type.Is("array") && s.Items != nil && s.Items.Value != nil && s.Items.Value.Type.Is("string"):
 		prm.Kind = KindStrings
 	case s.Type.Is("array") && s.Items != nil && s.Items.Value != nil && s.Items.Value.Type.Is("integer"):
@@ -594,6 +605,12 @@ func (l *loader) body(where string, op *Op, o *openapi3.Operation) {
 			b.Kind = BodyJSON
 		case "application/x-www-form-urlencoded":
 			b.Kind = BodyForm
+		case "multipart/form-data":
+			b.Kind = BodyMultipart
+			if l.multipart(where, op, b, media) {
+				op.Body = b
+			}
+			return
 		default:
 			b.Kind = BodyRaw
 		}
@@ -606,6 +623,78 @@ func (l *loader) body(where string, op *Op, o *openapi3.Operation) {
 		}
 		op.Body = b
 	}
+}
+
+// multipart reads a multipart/form-data body: an inline object schema
+// whose properties are the parts, each a binary string (a file part, with
+// the encoding's contentType, application/octet-stream by default) or a
+// scalar (a field). An inline schema keeps the form out of package gen,
+// where oapi-codegen would model a file with its runtime's type.
+func (l *loader) multipart(where string, op *Op, b *Body, media *openapi3.MediaType) bool {
+	if media.Schema == nil || media.Schema.Value == nil {
+		l.fail("%s: the multipart/form-data body has no schema", where)
+		return false
+	}
+	if media.Schema.Ref != "" {
+		l.fail("%s: a multipart/form-data body's schema must be inline (not %s): apigen declares its type in api", where, media.Schema.Ref)
+		return false
+	}
+	s := media.Schema.Value
+	if !s.Type.Is("object") || len(s.Properties) == 0 {
+		l.fail("%s: a multipart/form-data body's schema must be an object with properties (its parts)", where)
+		return false
+	}
+	ok := true
+	goNames := map[string]string{}
+	claim := func(goName, part string) {
+		if prev, dup := goNames[goName]; dup {
+			l.fail("%s: parts %s and %s both need the Go field %s", where, prev, part, goName)
+			ok = false
+		}
+		goNames[goName] = part
+	}
+	for _, name := range sortedKeys(s.Properties) {
+		ref := s.Properties[name]
+		pw := where + ": part " + name
+		if ref == nil || ref.Value == nil {
+			l.fail("%s: no schema", pw)
+			ok = false
+			continue
+		}
+		ps := ref.Value
+		p := &Part{Name: name, GoName: GoName(name), Doc: strings.TrimSpace(ps.Description), Required: slices.Contains(s.Required, name)}
+		claim(p.GoName, name)
+		switch {
+		case ps.Type.Is("string") && ps.Format == "binary":
+			p.File, p.ContentType = true, "application/octet-stream"
+			if enc := media.Encoding[name]; enc != nil && enc.ContentType != "" {
+				p.ContentType = enc.ContentType
+			}
+			if strings.ContainsAny(p.ContentType, ",*") {
+				l.fail("%s: encoding contentType %q: give one content type, the default the part is sent with", pw, p.ContentType)
+				ok = false
+			}
+			claim(p.NameField(), name+" (its file name)")
+			claim(p.TypeField(), name+" (its content type)")
+		default:
+			kind, isScalar := scalarKind(ps)
+			if isScalar {
+				p.Kind = kind
+				break
+			}
+			l.fail("%s: a part must be a binary string (a file) or a string, integer, number or boolean field, not %v", pw, ps.Type)
+			ok = false
+			continue
+		}
+		b.Parts = append(b.Parts, p)
+	}
+	for name := range media.Encoding {
+		if s.Properties[name] == nil {
+			l.fail("%s: encoding names %s, which is not a part", where, name)
+			ok = false
+		}
+	}
+	return ok
 }
 
 func refName(ref string) string {
@@ -826,6 +915,21 @@ func (op *Op) Optional() []*Param {
 		}
 	}
 	return out
+}
+
+// BodyType is the Go type of the request body argument: the model of a
+// JSON or form body, []byte for a raw one, the declared struct
+// (<Service><Method>Body) for a multipart one.
+func (op *Op) BodyType() string {
+	switch {
+	case op.Body == nil:
+		return ""
+	case op.Body.Kind == BodyMultipart:
+		return op.Service.Name + op.Name + "Body"
+	case op.Body.Kind == BodyRaw:
+		return "[]byte"
+	}
+	return op.Body.Model
 }
 
 // HasParamsStruct reports whether the method takes a params struct.

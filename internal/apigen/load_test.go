@@ -1,6 +1,7 @@
 package apigen
 
 import (
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -307,5 +308,107 @@ func TestLoadServersRejects(t *testing.T) {
 		{"one URL, two clients", "  /v1/things/{id}:\n", "  /v1/things/{id}:\n    servers: [{url: \"https://data.example.invalid\", x-jaccount-client: OtherClient}]\n", `x-jaccount-client is "OtherClient", elsewhere "DataClient"`},
 		{"two URLs, one client", "  /v1/things/{id}:\n", "  /v1/things/{id}:\n    servers: [{url: \"https://other.example.invalid\", x-jaccount-client: DataClient}]\n", "are both called DataClient"},
 		{"client on the top-level server", `servers: [{url: "https://api.example.invalid"}]`, `servers: [{url: "https://api.example.invalid", x-jaccount-client: MainClient}]`, "always Client"},
+	})
+}
+
+// multipartSpec is minimal.yaml with PUT /v1/things, whose body is
+// multipart/form-data: a file part with its own content type, and fields.
+func multipartSpec(t *testing.T) string {
+	t.Helper()
+	base, err := os.ReadFile("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Replace(string(base), "paths:\n", `paths:
+  /v1/things:
+    put:
+      operationId: uploadThing
+      tags: [things]
+      summary: Upload a thing
+      externalDocs: {url: "https://docs.example.invalid/things"}
+      x-jaccount-entities: list
+      security: [{auth: [basic]}]
+      requestBody:
+        required: true
+        description: The thing.
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [image, title]
+              properties:
+                image: {type: string, format: binary, description: The image.}
+                title: {type: string}
+                count: {type: integer, format: int64}
+                public: {type: boolean}
+            encoding:
+              image: {contentType: image/png}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: "#/components/schemas/ThingList"}
+              example: {"errno": 0, "error": "success", "total": 0, "entities": []}
+`, 1)
+}
+
+// TestLoadMultipart: a multipart/form-data body becomes a body struct with
+// a field per part, file parts being streamed readers.
+func TestLoadMultipart(t *testing.T) {
+	t.Parallel()
+	a, err := Load([]byte(multipartSpec(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var op *Op
+	for _, o := range a.Ops {
+		if o.ID == "uploadThing" {
+			op = o
+		}
+	}
+	if op == nil || op.Body == nil || op.Body.Kind != BodyMultipart || op.BodyType() != "ThingsUploadBody" {
+		t.Fatalf("uploadThing: %+v", op)
+	}
+	var got []string
+	for _, p := range op.Body.Parts {
+		got = append(got, fmt.Sprintf("%s:%s:%s:%v:%v:%s", p.Name, p.GoName, p.Kind, p.File, p.Required, p.ContentType))
+	}
+	want := []string{"count:Count:int64:false:false:", "image:Image::true:true:image/png", "public:Public:bool:false:false:",
+		"title:Title:string:false:true:"}
+	if !slices.Equal(got, want) {
+		t.Errorf("parts %v, want %v", got, want)
+	}
+	files, err := Render(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(files["api/operations.gen.go"])
+	for _, s := range []string{
+		"type ThingsUploadBody struct {", "\tImage io.Reader\n", "\tImageName string\n", "\tImageContentType string\n",
+		"\tPublic *bool\n", "\tCount int64\n", "\tTitle string\n",
+		"func (s *ThingsService) Upload(ctx context.Context, body ThingsUploadBody) (*List[Thing], error) {",
+		`f := multipartForm{method: "Things.Upload"}`, `f.field("count", body.Count, body.Count != 0)`, `f.field("public", body.Public, body.Public != nil)`,
+		`f.field("title", body.Title, true)`, `f.file("image", body.Image, body.ImageName, body.ImageContentType, "image/png", true)`,
+		"b, err := f.body()",
+	} {
+		if !strings.Contains(src, s) {
+			t.Errorf("api/operations.gen.go lacks %q", s)
+		}
+	}
+	if routes := string(files["jaccounttest/routes.gen.go"]); !strings.Contains(routes,
+		`form:     []formPart{{name: "count", kind: "int64", required: false}, {name: "image", kind: "file", required: true}, {name: "public", kind: "bool", required: false}, {name: "title", kind: "string", required: true}},`) {
+		t.Errorf("jaccounttest/routes.gen.go lacks the form's parts:\n%s", routes)
+	}
+}
+
+func TestLoadMultipartRejects(t *testing.T) {
+	t.Parallel()
+	checkRejects(t, multipartSpec(t), []mutation{
+		{"object part", "count: {type: integer, format: int64}", "count: {type: object}", "a part must be a binary string"},
+		{"several content types", "contentType: image/png", "contentType: \"image/png, image/jpeg\"", "give one content type"},
+		{"encoding of no part", "image: {contentType: image/png}", "picture: {contentType: image/png}", "encoding names picture"},
+		{"referenced schema", "          multipart/form-data:\n            schema:\n", "          multipart/form-data:\n            schema:\n              $ref: \"#/components/schemas/Thing\"\n            x-unused:\n", "must be inline"},
+		{"name clash", "public: {type: boolean}", "public: {type: boolean}\n                imageName: {type: string}", "both need the Go field ImageName"},
 	})
 }

@@ -172,6 +172,11 @@ func methodDoc(op *Op) string {
 	if op.OpenQuery {
 		facts = append(facts, "The documentation available does not list its query parameters: pass them in the params' Query.")
 	}
+	if op.Body != nil && op.Body.Kind == BodyMultipart {
+		facts = append(facts, "The body is multipart/form-data, the fields first, then the file parts, streamed from their "+
+			"readers: the call is retried only when every file part is an io.Seeker or none was read yet, and repeated "+
+			"after a refresh of a rejected token only when every file part is an io.Seeker.")
+	}
 	if op.Deprecated {
 		facts = append(facts, "The documentation marks the operation deprecated.")
 	}
@@ -299,7 +304,7 @@ func args(op *Op) string {
 		as = append(as, p.ArgName+" "+goType(p))
 	}
 	if op.Body != nil {
-		as = append(as, "body "+bodyType(op.Body))
+		as = append(as, "body "+op.BodyType())
 	}
 	if op.HasParamsStruct() {
 		as = append(as, "p "+op.ParamsType())
@@ -326,13 +331,6 @@ func callArgs(op *Op) string {
 		return ""
 	}
 	return ", " + strings.Join(as, ", ")
-}
-
-func bodyType(b *Body) string {
-	if b.Kind == BodyRaw {
-		return "[]byte"
-	}
-	return b.Model
 }
 
 func resultType(op *Op) string {
@@ -514,6 +512,9 @@ func bodyStmts(op *Op) string {
 	if op.Body == nil {
 		return ""
 	}
+	if op.Body.Kind == BodyMultipart {
+		return multipartStmts(op)
+	}
 	var expr string
 	switch op.Body.Kind {
 	case BodyJSON:
@@ -524,6 +525,99 @@ func bodyStmts(op *Op) string {
 		expr = "rawBody(body, " + strconv.Quote(op.Body.MediaType) + ")"
 	}
 	return "\tb, err := " + expr + "\n\tif err != nil {\n\t\t" + zeroReturn(op) + "\n\t}\n"
+}
+
+// multipartStmts build a multipart body: the fields, then the file parts,
+// which the body streams from their readers.
+func multipartStmts(op *Op) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\tf := multipartForm{method: %q}\n", op.Service.Name+"."+op.Name)
+	for _, p := range op.Body.Fields() {
+		v := "body." + p.GoName
+		send := "true"
+		switch {
+		case p.Required:
+		case p.Kind == KindBool:
+			send = v + " != nil"
+		case p.Kind == KindString:
+			send = v + ` != ""`
+		default:
+			send = v + " != 0"
+		}
+		fmt.Fprintf(&b, "\tf.field(%q, %s, %s)\n", p.Name, v, send)
+	}
+	for _, p := range op.Body.Files() {
+		fmt.Fprintf(&b, "\tf.file(%q, body.%s, body.%s, body.%s, %q, %t)\n", p.Name, p.GoName, p.NameField(), p.TypeField(),
+			p.ContentType, p.Required)
+	}
+	return b.String() + "\tb, err := f.body()\n\tif err != nil {\n\t\t" + zeroReturn(op) + "\n\t}\n"
+}
+
+// partType is the Go type of a multipart body's field.
+func partType(p *Part) string {
+	switch {
+	case p.File:
+		return "io.Reader"
+	case p.Kind == KindBool && !p.Required:
+		return "*bool"
+	}
+	return string(p.Kind)
+}
+
+// partDoc is the doc comment of a multipart body's field.
+func partDoc(p *Part) string {
+	var text string
+	if p.File {
+		text = p.GoName + " is the file part " + p.Name
+		if p.Doc != "" {
+			text += ": " + lowerFirst(sentence(p.Doc))
+		} else {
+			text += "."
+		}
+		if p.Required {
+			text += " Required: a nil one fails with ErrInvalidArgument before anything is sent."
+		}
+		text += " It is streamed as it is read: an io.Seeker (an *os.File, a *bytes.Reader) is sent from its " +
+			"position when the call starts, and again, rewound, when the call is retried; any other reader is read " +
+			"once. The call does not close it."
+		return comment(text)
+	}
+	text = p.GoName + " is sent as the field " + p.Name
+	switch {
+	case p.Kind == KindBool && !p.Required:
+		text += " (nil is not sent)"
+	case !p.Required:
+		text += " (a zero value is not sent)"
+	}
+	if p.Doc != "" {
+		text += ": " + lowerFirst(sentence(p.Doc))
+	} else {
+		text += "."
+	}
+	return comment(text)
+}
+
+// partNameDoc and partTypeDoc are the doc comments of a file part's file
+// name and content type fields.
+func partNameDoc(p *Part) string {
+	return comment(p.NameField() + " is the file name the part " + p.Name + " carries; empty sends \"" + p.Name + "\".")
+}
+
+func partTypeDoc(p *Part) string {
+	return comment(p.TypeField() + " is the part " + p.Name + "'s Content-Type; empty sends " + p.ContentType + ".")
+}
+
+// bodyTypeDoc is the doc comment of a multipart body's struct.
+func bodyTypeDoc(op *Op) string {
+	text := op.BodyType() + " is the multipart/form-data body of " + op.Service.Name + "." + op.Name + "."
+	if op.Body.Doc != "" {
+		text += " " + sentence(op.Body.Doc)
+	}
+	return comment(text)
+}
+
+func needsIO(a *API) bool {
+	return slices.ContainsFunc(a.Ops, func(op *Op) bool { return op.Body != nil && op.Body.Kind == BodyMultipart })
 }
 
 // callExpr is the call of the transport for the operation.
@@ -597,17 +691,39 @@ func grantConsts(gs []string) string {
 	return "[]GrantType{" + strings.Join(out, ", ") + "}"
 }
 
-// securityGo is an operation's security as a Go [][]string literal.
+// securityGo is an operation's security as a Go []requirement literal (the
+// fake's type): each alternative's scheme, the grant types it takes and the
+// scopes it needs.
 func securityGo(op *Op) string {
+	quoted := func(xs []string) string {
+		var qs []string
+		for _, x := range xs {
+			qs = append(qs, strconv.Quote(x))
+		}
+		return "[]string{" + strings.Join(qs, ", ") + "}"
+	}
 	var alts []string
 	for _, r := range op.Security {
-		var qs []string
-		for _, s := range r.Scopes {
-			qs = append(qs, strconv.Quote(s))
-		}
-		alts = append(alts, "{"+strings.Join(qs, ", ")+"}")
+		alts = append(alts, "{scheme: "+strconv.Quote(r.Scheme)+", grants: "+quoted(r.Grants)+", scopes: "+quoted(r.Scopes)+"}")
 	}
-	return "[][]string{" + strings.Join(alts, ", ") + "}"
+	return "[]requirement{" + strings.Join(alts, ", ") + "}"
+}
+
+// formGo is a multipart body's parts as a Go []formPart literal (the
+// fake's type), nil for an operation without one.
+func formGo(op *Op) string {
+	if op.Body == nil || op.Body.Kind != BodyMultipart {
+		return "nil"
+	}
+	var parts []string
+	for _, p := range op.Body.Parts {
+		kind := string(p.Kind)
+		if p.File {
+			kind = "file"
+		}
+		parts = append(parts, fmt.Sprintf("{name: %q, kind: %q, required: %t}", p.Name, kind, p.Required))
+	}
+	return "[]formPart{" + strings.Join(parts, ", ") + "}"
 }
 
 func requiredGo(op *Op) string {
@@ -696,4 +812,11 @@ func init() {
 	funcs["exampleGo"] = func(op *Op) string { return strconv.Quote(string(op.Example)) }
 	funcs["timeFieldFunc"] = timeFieldFunc
 	funcs["timeFieldDoc"] = timeFieldDoc
+	funcs["partType"] = partType
+	funcs["partDoc"] = partDoc
+	funcs["partNameDoc"] = partNameDoc
+	funcs["partTypeDoc"] = partTypeDoc
+	funcs["bodyTypeDoc"] = bodyTypeDoc
+	funcs["needsIO"] = needsIO
+	funcs["formGo"] = formGo
 }

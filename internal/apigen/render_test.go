@@ -38,7 +38,7 @@ func TestRenderMinimal(t *testing.T) {
 		"api/scopes.gen.go":          {`ScopeOpenID Scope = "openid"`, "{0, []GrantType{GrantAuthorizationCode, GrantClientCredentials}}"},
 		"api/errnos.gen.go":          {"ErrnoBadParameters Errno = 10001", `return "BAD_PARAMETERS"`},
 		"api/models.gen.go":          {"type Thing = gen.Thing"},
-		"jaccounttest/routes.gen.go": {`id:       "getThing"`, `security: [][]string{{"basic"}}`, `\"name\":\"a\"`},
+		"jaccounttest/routes.gen.go": {`id:       "getThing"`, `security: []requirement{{scheme: "auth", grants: []string{"authorization_code"}, scopes: []string{"basic"}}}`, `\"name\":\"a\"`},
 	}
 	for name, snippets := range want {
 		for _, s := range snippets {

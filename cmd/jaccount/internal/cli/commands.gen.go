@@ -145,7 +145,7 @@ var operations = []operation{
 		security: []requirement{{grants: []string{"authorization_code"}, scopes: []string{"write_card_info"}}}},
 	{id: "uploadFile", method: "PUT", path: "/v1/file", entities: "list",
 		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"storage"}}}},
-	{id: "validateUnicode", method: "GET", path: "/v1/unicode", entities: "list", command: "unicode validate",
+	{id: "validateUnicode", method: "GET", path: "/v1/unicode", entities: "single", command: "unicode validate",
 		security: []requirement{{grants: []string{"client_credentials"}, scopes: []string{"unicode"}}}},
 }
 
@@ -621,7 +621,7 @@ func (a *app) cmdFileGetMeta() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:         "meta",
 		Short:       "Get a file's metadata",
-		Long:        "Get a file's metadata.\n\nReturns the metadata of the file id. Scope storage; grant: client credentials. Uncertain: its shape\nis not in the evidence; it is kept as raw JSON. The example is minimal (no real or documented reply is\navailable): the envelope with one empty entity.\n\nOperation getFileMeta: GET /v1/file/{id}/meta. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes storage` (keep it in a profile of its own, with --profile, beside a user's login).",
+		Long:        "Get a file's metadata.\n\nReturns the metadata of the file id. Scope storage; grant: client credentials. Uncertain: what it\nanswers is not in the stored copy of the page; it is kept as raw JSON (FileMetaResult). The example is\nminimal (no real or documented reply is available): the envelope with one empty entity.\n\nOperation getFileMeta: GET /v1/file/{id}/meta. Scopes: storage. Documentation: https://developer.sjtu.edu.cn/api/file.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes storage` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{annOperation: "getFileMeta"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -1520,13 +1520,13 @@ Operation openUnicode: POST /v1/unicode. Scopes: unicode. Documentation: https:/
 // cmdUnicodeValidate is `jaccount unicode validate` (validateUnicode).
 func (a *app) cmdUnicodeValidate() *cobra.Command {
 	var (
-		format string
-		p      api.UnicodeValidateParams
+		format            string
+		argValidateQRCode string
 	)
 	cmd := &cobra.Command{
 		Use:         "validate",
 		Short:       "Validate a 思源码",
-		Long:        "Validate a 思源码.\n\nValidates and decodes a 思源码 (for access-control systems). Scope unicode; grant: client credentials.\nUncertain: the documentation available gives neither the reply's shape nor the request's parameters, so\nthe entities are kept as raw JSON and further query parameters go in the params' Query. The example is\nminimal (no real or documented reply is available): the envelope with no entity.\n\nOperation validateUnicode: GET /v1/unicode. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes unicode` (keep it in a profile of its own, with --profile, beside a user's login).",
+		Long:        "Validate a 思源码.\n\nValidates and decodes a 思源码 or a 多码合一 code (for access-control systems): its type, its owner's account\nand identities, when it was issued and whether it has expired (accept a code only when expired is false).\nScope unicode; grant: client credentials. The example is built from the page's structure with illustrative\nvalues (no real reply is available).\n\nOperation validateUnicode: GET /v1/unicode. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html\n\nNo user can call it: it needs the application's own login, `jaccount login --client-credentials --scopes unicode` (keep it in a profile of its own, with --profile, beside a user's login).",
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{annOperation: "validateUnicode"},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -1535,12 +1535,13 @@ func (a *app) cmdUnicodeValidate() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			l, err := c.Unicode.Validate(ctx, p)
-			return printList(a, f, l, err)
+			v, err := c.Unicode.Validate(ctx, argValidateQRCode)
+			return printOne(a, f, v, err)
 		},
 	}
 	fs := cmd.Flags()
-	queryFlag(fs, &p.Query)
+	fs.StringVar(&argValidateQRCode, "qr-code", "", "The content of the QR code to check (待校验的二维码内容). It holds characters that cannot travel in a URL as they are; the client URL-encodes it, as the page asks.")
+	_ = cmd.MarkFlagRequired("qr-code")
 	formatFlag(cmd, &format)
 	return cmd
 }

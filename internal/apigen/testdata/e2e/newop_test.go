@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,8 +97,17 @@ func TestFeatures(t *testing.T) {
 	if !slices.Equal(ids, []int64{1, 2, 3, 4, 5}) {
 		t.Errorf("start-limit walk: %v", ids)
 	}
+	// The records take the client-credentials grant: a user's token is refused.
+	if _, err := c.Features.ListRecords(ctx, "student", api.FeaturesListRecordsParams{}); !errors.Is(err, api.ErrForbidden) {
+		t.Errorf("records with a user's token: %v, want ErrForbidden", err)
+	}
+	ctok, err := fake.IssueClientToken("basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := client(t, fake.APIURL(), ctok.AccessToken)
 	var recs []string
-	for r, err := range c.Features.ListRecordsIter(ctx, "student", api.FeaturesListRecordsParams{Offset: 2}) {
+	for r, err := range cc.Features.ListRecordsIter(ctx, "student", api.FeaturesListRecordsParams{Offset: 2}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +116,7 @@ func TestFeatures(t *testing.T) {
 	if !slices.Equal(recs, []string{"r1", "r2", "r3"}) {
 		t.Errorf("first-offset walk: %v", recs)
 	}
-	if _, err := c.Features.ListRecords(ctx, "student", api.FeaturesListRecordsParams{Offset: 201}); !errors.Is(err, api.ErrAPI) {
+	if _, err := cc.Features.ListRecords(ctx, "student", api.FeaturesListRecordsParams{Offset: 201}); !errors.Is(err, api.ErrAPI) {
 		t.Errorf("offset over the maximum: %v", err)
 	}
 	item, err := c.Features.CreateItem(ctx, api.FeatureItem{Name: "x"})
@@ -124,6 +134,16 @@ func TestFeatures(t *testing.T) {
 	}
 	if err := c.Features.DeleteItem(ctx, "", 1); !errors.Is(err, api.ErrInvalidArgument) {
 		t.Errorf("empty path segment: %v", err)
+	}
+	// A multipart/form-data body: a file part streamed from a reader, and
+	// fields; the fake checks the parts before it serves the example.
+	form, err := c.Features.SubmitForm(ctx, api.FeaturesSubmitFormBody{Attachment: strings.NewReader("hello"),
+		AttachmentName: "hello.txt", Note: "a note", Urgent: api.Ptr(true)})
+	if err != nil || len(form.Items) != 1 || form.Items[0].Name != "form" {
+		t.Errorf("SubmitForm: %+v %v", form, err)
+	}
+	if _, err := c.Features.SubmitForm(ctx, api.FeaturesSubmitFormBody{Note: "no attachment"}); !errors.Is(err, api.ErrInvalidArgument) {
+		t.Errorf("SubmitForm without its required file: %v", err)
 	}
 
 	// The exact requests, bodies included.

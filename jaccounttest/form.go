@@ -1,0 +1,112 @@
+package jaccounttest
+
+import (
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/oauth-jaccount/jaccount-go/gen"
+)
+
+// form is what the fake read of a multipart/form-data body: the fields'
+// values and, for each file part, its file name, media type and size. The
+// files are read as they arrive and counted, not kept.
+type form struct {
+	fields map[string]string
+	files  map[string]formFile
+}
+
+// formFile is one file part as the fake read it.
+type formFile struct {
+	filename, mediaType string
+	size                int64
+}
+
+// maxFormField bounds a field's value.
+const maxFormField = 64 << 10
+
+// readForm reads the multipart/form-data body of a request to op, part by
+// part, as a servlet container would: a part with a file name is a file, any
+// other a field. It checks the body against op's parts (the required ones
+// present, a file part a file, the fields of their types); a failure is 400
+// BAD_PARAMETERS with the detail.
+func readForm(op *operation, r *http.Request) (*form, *reply) {
+	bad := func(detail string) (*form, *reply) {
+		rep := fail(http.StatusBadRequest, errnoBadParameters, detail)
+		return nil, &rep
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "multipart/form-data" {
+		return bad("the body must be multipart/form-data")
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return bad("the body must be multipart/form-data: " + err.Error())
+	}
+	f := &form{fields: map[string]string{}, files: map[string]formFile{}}
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return bad("malformed multipart body")
+		}
+		name := p.FormName()
+		if p.FileName() != "" {
+			n, err := io.Copy(io.Discard, p)
+			if err != nil {
+				return bad("malformed multipart body: part " + name)
+			}
+			mt, _, err := mime.ParseMediaType(p.Header.Get("Content-Type"))
+			if err != nil || mt == "" {
+				mt = "application/octet-stream"
+			}
+			f.files[name] = formFile{filename: p.FileName(), mediaType: mt, size: n}
+			continue
+		}
+		v, err := io.ReadAll(io.LimitReader(p, maxFormField+1))
+		if err != nil || len(v) > maxFormField {
+			return bad("field " + name + " is too long or malformed")
+		}
+		f.fields[name] = string(v)
+	}
+	for _, part := range op.form {
+		_, isFile := f.files[part.name]
+		v, isField := f.fields[part.name]
+		switch {
+		case part.kind == "file" && part.required && !isFile:
+			return bad(part.name + " is required (a file part, with a file name)")
+		case part.kind != "file" && part.required && !isField:
+			return bad(part.name + " is required")
+		case !isField || part.kind == "file" || part.kind == "string":
+		case part.kind == "bool":
+			if _, err := strconv.ParseBool(v); err != nil || (v != "true" && v != "false") {
+				return bad(part.name + " must be true or false")
+			}
+		case part.kind == "float64":
+			if _, err := strconv.ParseFloat(v, 64); err != nil {
+				return bad(part.name + " must be a number")
+			}
+		default: // int, int64
+			if _, err := strconv.ParseInt(v, 10, 64); err != nil {
+				return bad(part.name + " must be an integer")
+			}
+		}
+	}
+	return f, nil
+}
+
+// uploadFile stores nothing but answers as file.html says the upload does:
+// the File structure of the file part (its media type and size), after
+// checking the form.
+func (s *Server) uploadFile(r *http.Request, _ *principal) reply {
+	op := operationByID("uploadFile")
+	f, bad := readForm(op, r)
+	if bad != nil {
+		return *bad
+	}
+	file := f.files["file"]
+	return ok([]gen.FileInfo{{Mime: file.mediaType, Size: file.size}}, 1)
+}
