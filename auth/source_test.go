@@ -725,16 +725,28 @@ func (s *fencedStore) counts() (saves, conflicts int) {
 	return s.saves, s.conflicts
 }
 
+// expiredOver logs in, puts the token into st and returns a source over
+// st whose clock has moved past the token's expiry, so its next Token
+// renews.
+func expiredOver(t *testing.T, st interface {
+	TokenStore
+	put(*Token)
+}) (*fakeServer, *fakeClock, *Config, *Token, *TokenSource) {
+	t.Helper()
+	f, clk, cfg, tok := loggedIn(t)
+	st.put(tok)
+	ts := source(t, cfg, tok, WithStore(st))
+	clk.Add(2 * time.Hour)
+	return f, clk, cfg, tok, ts
+}
+
 // TestSaveConflictRereads (DESIGN.md decision 6): when a fenced store
 // refuses the save because another writer stored a newer token, the source
 // re-reads the store and uses that token instead of retrying the save.
 func TestSaveConflictRereads(t *testing.T) {
 	t.Parallel()
-	f, clk, cfg, tok := loggedIn(t)
 	st := &fencedStore{}
-	st.put(tok)
-	ts := source(t, cfg, tok, WithStore(st))
-	clk.Add(2 * time.Hour)
+	f, clk, _, _, ts := expiredOver(t, st)
 	_, other := login(t, f, clk) // what another process stores meanwhile
 	st.mu.Lock()
 	st.beforeSave = func() { st.put(other) }
@@ -885,11 +897,8 @@ func TestWaitEndsWithLastError(t *testing.T) {
 // that token instead of failing every call for the failure TTL.
 func TestInvalidGrantRereadsStore(t *testing.T) {
 	t.Parallel()
-	f, clk, cfg, tok := loggedIn(t)
 	st := &fencedStore{}
-	st.put(tok)
-	ts := source(t, cfg, tok, WithStore(st))
-	clk.Add(2 * time.Hour)
+	f, clk, cfg, tok, ts := expiredOver(t, st)
 	var other *Token
 	var fired atomic.Bool
 	f.override = func(http.ResponseWriter, *http.Request) bool {
@@ -943,11 +952,8 @@ func (s *unreachableStore) Lock(context.Context) (func() error, error) {
 // not remembered for the failure TTL.
 func TestUnreachableStoreIsTemporary(t *testing.T) {
 	t.Parallel()
-	_, clk, cfg, tok := loggedIn(t)
 	st := &unreachableStore{}
-	st.put(tok)
-	ts := source(t, cfg, tok, WithStore(st))
-	clk.Add(2 * time.Hour)
+	_, _, _, _, ts := expiredOver(t, st)
 	_, err := ts.Token()
 	if !errors.Is(err, ErrTemporary) {
 		t.Fatalf("store unreachable: %v, want an error matching ErrTemporary", err)
