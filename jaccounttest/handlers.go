@@ -145,13 +145,25 @@ func withoutClasses(r *http.Request, ls []gen.Lesson) []gen.Lesson {
 	return out
 }
 
-func (s *Server) listMyLessonsBySemester(r *http.Request, p *principal) reply {
+// userSemester is the {semester} of a per-user request, or the reply
+// refusing a malformed semester or a token without a user.
+func userSemester(r *http.Request, p *principal) (string, *reply) {
 	semester := r.PathValue("semester")
 	switch {
 	case !semesterRE.MatchString(semester):
-		return fail(http.StatusBadRequest, errnoBadParameters, "semester must look like 2024-2025-1")
+		bad := fail(http.StatusBadRequest, errnoBadParameters, "semester must look like 2024-2025-1")
+		return "", &bad
 	case p.user == nil:
-		return forbiddenWithoutUser
+		bad := forbiddenWithoutUser
+		return "", &bad
+	}
+	return semester, nil
+}
+
+func (s *Server) listMyLessonsBySemester(r *http.Request, p *principal) reply {
+	semester, bad := userSemester(r, p)
+	if bad != nil {
+		return *bad
 	}
 	return ok(withoutClasses(r, p.user.Lessons[semester]), 0)
 }
@@ -183,12 +195,9 @@ func (s *Server) listMyExaminations(_ *http.Request, p *principal) reply {
 // listMyExaminationsBySemester serves the examinations whose "semester"
 // member (the fixtures' own, the shape being undocumented) is the one asked.
 func (s *Server) listMyExaminationsBySemester(r *http.Request, p *principal) reply {
-	semester := r.PathValue("semester")
-	switch {
-	case !semesterRE.MatchString(semester):
-		return fail(http.StatusBadRequest, errnoBadParameters, "semester must look like 2024-2025-1")
-	case p.user == nil:
-		return forbiddenWithoutUser
+	semester, bad := userSemester(r, p)
+	if bad != nil {
+		return *bad
 	}
 	var out []gen.Examination
 	for _, e := range p.user.Examinations {
