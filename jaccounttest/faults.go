@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
@@ -198,7 +197,7 @@ func (s *Server) take(path string) (delays []time.Duration, answer *Fault) {
 			continue // its time is up: drop it
 		}
 		use := f.matches(path) && (answer == nil || f.kind == faultLatency) &&
-			(f.prob == 0 || rand.Float64() < f.prob)
+			(f.prob == 0 || s.rand.float64() < f.prob)
 		if use {
 			if f.kind == faultLatency {
 				delays = append(delays, f.latency)
