@@ -33,7 +33,9 @@ const AdminPath = "/__admin"
 //	POST   /faults           inject a fault: {"kind": …, …} (see below); 201
 //	DELETE /faults           remove every fault (ClearFaults)
 //	POST   /tokens           issue tokens: {"username", "scopes", "client_id"};
-//	                         without username, of the client-credentials grant
+//	                         without username, of the client-credentials grant;
+//	                         client_id defaults to the client of the last
+//	                         WithClient, else DefaultClientID
 //	POST   /tokens/expire    {"token": t} expires one access token
 //	                         (ExpireAccessToken), {} every one
 //	POST   /tokens/revoke    {"token": t} revokes an access or refresh token
@@ -444,7 +446,7 @@ func (s *Server) adminIssue(body []byte) (int, any, error) {
 		return 0, nil, err
 	}
 	if in.ClientID == "" {
-		in.ClientID = DefaultClientID
+		in.ClientID = s.cfg.clients[len(s.cfg.clients)-1].ID
 	}
 	tok, err := s.issueDirect(in.ClientID, in.Username, in.Scopes)
 	if err != nil {

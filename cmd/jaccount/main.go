@@ -10,6 +10,11 @@
 //
 //	jaccount --fake whoami
 //
+// Test an application in any language against a fake jAccount on this
+// machine:
+//
+//	jaccount fake
+//
 // Run `jaccount --help` for the commands and `jaccount config --help`
 // for the configuration.
 package main
@@ -18,12 +23,16 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/oauth-jaccount/jaccount-go/cmd/jaccount/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM too, so that `jaccount fake` stops gracefully under a
+	// process manager or a container runtime (syscall.SIGTERM exists on
+	// every system Go builds for).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Run(ctx, cli.OSEnv())
 	stop()
 	os.Exit(code)
