@@ -14,12 +14,12 @@ var pages = template.Must(template.New("pages").Parse(`
 <style>
 body{font-family:"Noto Sans CJK SC","Noto Sans SC",sans-serif;background:#f2f4f7;margin:0}
 header{background:#c8161e;color:#fff;padding:14px 24px;font-size:18px}
-main{max-width:520px;margin:40px auto;background:#fff;padding:24px 28px;border-radius:6px;box-shadow:0 1px 4px #0002}
+main{max-width:620px;margin:40px auto;background:#fff;padding:24px 28px;border-radius:6px;box-shadow:0 1px 4px #0002}
 label{display:block;margin-top:12px}input[type=text],input[type=password]{width:100%;padding:8px;box-sizing:border-box}
 button{margin-top:16px;padding:8px 18px;font-size:15px}.error{color:#c8161e}.note{color:#666;font-size:13px}
 h2{font-size:16px;margin-top:28px}table{border-collapse:collapse;font-size:13px;width:100%}
 th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e3e6ea}th{color:#666;font-weight:normal}
-td form{margin:0}button.as{margin:0;padding:3px 10px;font-size:13px}
+td form{margin:0}button.as{margin:0;padding:3px 10px;font-size:13px;white-space:nowrap}td code{white-space:nowrap}
 </style></head><body><header>上海交通大学 jAccount 统一身份认证 · 测试服务器</header><main>
 {{end}}
 {{define "foot"}}<p class="note">This is jaccounttest, a fake jAccount for tests; nothing here is real.</p></main></body></html>
