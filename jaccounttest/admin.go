@@ -452,9 +452,7 @@ func (s *Server) adminIssue(body []byte) (int, any, error) {
 	if err != nil {
 		return 0, nil, badAdminRequest("%s", strings.TrimPrefix(err.Error(), "jaccounttest: "))
 	}
-	return http.StatusOK, tokenResponse{AccessToken: tok.AccessToken, TokenType: tok.TokenType,
-		ExpiresIn: int64(tok.Expiry.Sub(s.now()).Round(time.Second) / time.Second), RefreshToken: tok.RefreshToken,
-		IDToken: tok.IDToken, Scope: strings.Join(tok.Scopes, " ")}, nil
+	return http.StatusOK, s.tokenResponse(tok), nil
 }
 
 // tokenBody is the body of /tokens/expire and /tokens/revoke.

@@ -486,9 +486,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 	if err != nil {
 		return nil, err
 	}
+	return s.tokenResponse(tok), nil
+}
+
+// tokenResponse is the token endpoint's reply carrying tok.
+func (s *Server) tokenResponse(tok *Token) *tokenResponse {
 	return &tokenResponse{AccessToken: tok.AccessToken, TokenType: tok.TokenType,
 		ExpiresIn: int64(tok.Expiry.Sub(s.now()).Round(time.Second) / time.Second), RefreshToken: tok.RefreshToken,
-		IDToken: tok.IDToken, Scope: strings.Join(tok.Scopes, " ")}, nil
+		IDToken: tok.IDToken, Scope: strings.Join(tok.Scopes, " ")}
 }
 
 func (s *Server) exchangeCodeLocked(c Client, code, redirectURI, verifier string) (*Token, error) {
