@@ -104,7 +104,10 @@ type fakeProcess struct {
 	text   string // stdout up to and with the JSON line
 	cmd    *exec.Cmd
 	stderr *lockedBuffer
-	exited chan error
+	// exited is closed once the process has exited and been waited for,
+	// with waitErr set.
+	exited  chan struct{}
+	waitErr error
 }
 
 // lockedBuffer is a bytes.Buffer safe for the process's writes and the
@@ -132,7 +135,7 @@ func startFake(t *testing.T, args ...string) *fakeProcess {
 	t.Helper()
 	bin := jaccountBinary(t)
 	cmd := exec.Command(bin, append([]string{"fake", "--addr", "127.0.0.1:0"}, args...)...)
-	p := &fakeProcess{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	p := &fakeProcess{cmd: cmd, stderr: &lockedBuffer{}, exited: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -142,7 +145,9 @@ func startFake(t *testing.T, args ...string) *fakeProcess {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
+		select {
+		case <-p.exited:
+		default:
 			_ = cmd.Process.Kill()
 			<-p.exited
 		}
@@ -156,7 +161,16 @@ func startFake(t *testing.T, args ...string) *fakeProcess {
 		}
 		close(lines)
 		_, _ = io.Copy(io.Discard, stdout)
-		p.exited <- cmd.Wait()
+		p.waitErr = cmd.Wait()
+		close(p.exited)
+	}()
+	// However this returns (t.Fatalf included), the rest of stdout is
+	// drained, so that the process never blocks on it and is waited for.
+	defer func() {
+		go func() {
+			for range lines {
+			}
+		}()
 	}()
 	var text strings.Builder
 	timeout := time.After(time.Minute)
@@ -174,10 +188,6 @@ func startFake(t *testing.T, args ...string) *fakeProcess {
 				t.Fatalf("the JSON line %q: %v", l, err)
 			}
 			p.text = text.String()
-			go func() { // drain the rest
-				for range lines {
-				}
-			}()
 			return p
 		case <-timeout:
 			t.Fatalf("no JSON line from jaccount fake within a minute:\n%s\n%s", text.String(), p.stderr)
@@ -192,14 +202,13 @@ func (p *fakeProcess) stop(t *testing.T, sig os.Signal) int {
 		t.Fatalf("signal %v: %v", sig, err)
 	}
 	select {
-	case err := <-p.exited:
-		p.exited <- err
+	case <-p.exited:
 		var ee *exec.ExitError
-		if errors.As(err, &ee) {
+		if errors.As(p.waitErr, &ee) {
 			return ee.ExitCode()
 		}
-		if err != nil {
-			t.Fatal(err)
+		if p.waitErr != nil {
+			t.Fatal(p.waitErr)
 		}
 		return 0
 	case <-time.After(30 * time.Second):
