@@ -415,12 +415,12 @@ func (s *Server) adminInject(body []byte) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	// Described before it is injected: a request may spend it at once.
+	desc := f.describe()
 	s.Inject(f)
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	return http.StatusCreated, struct {
 		Fault faultJSON `json:"fault"`
-	}{s.faults[len(s.faults)-1].describe()}, nil
+	}{desc}, nil
 }
 
 func (s *Server) adminClearFaults(body []byte) (int, any, error) {
@@ -468,9 +468,8 @@ func (s *Server) adminExpire(body []byte) (int, any, error) {
 	n := 0
 	if in.Token == nil {
 		s.mu.Lock()
-		n = len(s.access)
+		n = s.expireAllLocked()
 		s.mu.Unlock()
-		s.ExpireAccessTokens()
 	} else if s.ExpireAccessToken(*in.Token) {
 		n = 1
 	} else {

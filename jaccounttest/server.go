@@ -261,9 +261,16 @@ func (s *Server) issueDirect(clientID, username string, scopes []string) (*Token
 func (s *Server) ExpireAccessTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireAllLocked()
+}
+
+// expireAllLocked expires every access token and returns how many there
+// are; s.mu must be held.
+func (s *Server) expireAllLocked() int {
 	for _, t := range s.access {
 		t.expiry = s.now().Add(-time.Second)
 	}
+	return len(s.access)
 }
 
 // ExpireAccessToken makes one access token expired and reports whether it
