@@ -7,8 +7,9 @@
 // One listener serves both halves:
 //
 //   - OAuth 2.0 / OpenID Connect under /oauth2/ (AuthURL, TokenURL,
-//     LogoutURL; ID tokens carry Issuer as iss, which WithIssuer may set to
-//     jAccount's own). The authorize endpoint shows an HTML login page for
+//     LogoutURL, and DiscoveryURL, the discovery document of the live
+//     service's members; ID tokens carry Issuer as iss, which WithIssuer may
+//     set to jAccount's own). The authorize endpoint shows an HTML login page for
 //     the fixture users (StudentUsername, FacultyUsername, FreshmanUsername,
 //     TeamUsername, OutsideUsername and their passwords) and a consent page,
 //     and keeps a

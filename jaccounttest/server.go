@@ -118,6 +118,7 @@ func New(opts ...Option) *Server {
 	mux.HandleFunc("POST /oauth2/authorize", s.handleAuthorizeForm)
 	mux.HandleFunc("POST /oauth2/token", s.handleToken)
 	mux.HandleFunc("GET /oauth2/logout", s.handleLogout)
+	mux.HandleFunc("GET "+discoveryPath, s.handleDiscovery)
 	api := s.apiHandler("")
 	mux.Handle("/v1/", api)
 	mux.Handle("/v2/", api) // the task centre's message API is /v2/task/message

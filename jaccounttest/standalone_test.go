@@ -245,3 +245,27 @@ func TestAuthorizeErrorDetails(t *testing.T) {
 		t.Errorf("unknown client page: %d %s", r.status, r.body)
 	}
 }
+
+// TestDiscovery: the discovery document has the live one's members, with
+// the fake's issuer and endpoints, where the live one is (under /oauth2/).
+func TestDiscovery(t *testing.T) {
+	t.Parallel()
+	for _, opts := range [][]jaccounttest.Option{nil, {jaccounttest.WithIssuer("https://jaccount.sjtu.edu.cn/oauth2/")}} {
+		srv := newServer(t, opts...)
+		r := get(t, srv.HTTPClient(), srv.DiscoveryURL())
+		if r.status != 200 || r.str("issuer") != srv.Issuer() || r.str("authorization_endpoint") != srv.AuthURL() ||
+			r.str("token_endpoint") != srv.TokenURL() || len(r.json) != 7 {
+			t.Errorf("discovery: %d %s", r.status, r.body)
+		}
+		if algs, _ := r.json["id_token_signing_alg_values_supported"].([]any); len(algs) != 1 || algs[0] != "HS256" {
+			t.Errorf("id_token_signing_alg_values_supported = %v", r.json["id_token_signing_alg_values_supported"])
+		}
+		if _, ok := r.json["jwks_uri"]; ok {
+			t.Error("the discovery document names a jwks_uri, which jAccount's does not")
+		}
+	}
+	srv := newServer(t)
+	if r := get(t, srv.HTTPClient(), srv.URL+"/.well-known/openid-configuration"); r.status != 404 {
+		t.Errorf("discovery at the root: %d, want 404 as on jAccount", r.status)
+	}
+}

@@ -84,6 +84,7 @@ func jaccountBinary(t *testing.T) string {
 // fakeInfo is the JSON line of `jaccount fake`, as a client reads it.
 type fakeInfo struct {
 	Issuer       string   `json:"issuer"`
+	DiscoveryURL string   `json:"discovery_url"`
 	AuthorizeURL string   `json:"authorize_url"`
 	TokenURL     string   `json:"token_url"`
 	LogoutURL    string   `json:"logout_url"`
@@ -411,7 +412,7 @@ func TestFakeOutsideCodeFlow(t *testing.T) {
 	t.Parallel()
 	p := startFake(t, "--admin")
 	in := p.info
-	for _, u := range []string{in.Issuer, in.AuthorizeURL, in.TokenURL, in.LogoutURL, in.APIURL, in.DataURL, in.AdminURL} {
+	for _, u := range []string{in.Issuer, in.DiscoveryURL, in.AuthorizeURL, in.TokenURL, in.LogoutURL, in.APIURL, in.DataURL, in.AdminURL} {
 		if !strings.HasPrefix(u, "http://127.0.0.1:") {
 			t.Fatalf("the JSON line has %q, want loopback URLs: %+v", u, in)
 		}
@@ -423,6 +424,17 @@ func TestFakeOutsideCodeFlow(t *testing.T) {
 		if !strings.Contains(strings.TrimSuffix(p.text, "\n"), want) {
 			t.Errorf("the text lacks %q", want)
 		}
+	}
+	// An OIDC client library starts from the discovery document.
+	disc := decode[struct {
+		Issuer                string   `json:"issuer"`
+		AuthorizationEndpoint string   `json:"authorization_endpoint"`
+		TokenEndpoint         string   `json:"token_endpoint"`
+		Algs                  []string `json:"id_token_signing_alg_values_supported"`
+	}](t, send(t, http.DefaultClient, "GET", in.DiscoveryURL, nil))
+	if disc.Issuer != in.Issuer || disc.AuthorizationEndpoint != in.AuthorizeURL || disc.TokenEndpoint != in.TokenURL ||
+		len(disc.Algs) != 1 || disc.Algs[0] != "HS256" {
+		t.Errorf("discovery document %+v, want the printed endpoints and HS256", disc)
 	}
 	const redirectURI = "http://127.0.0.1:3000/callback" // registered without a port: any port matches
 	student := in.Users[0]

@@ -193,6 +193,9 @@ func TestFakeTranscript(t *testing.T) {
 		"scope": {"openid essential"}, "state": {state}, "nonce": {nonce},
 		"code_challenge": {challenge}, "code_challenge_method": {"S256"}}
 
+	tr.comment("0. An OIDC client library reads the discovery document (the members of jAccount's own).")
+	tr.curl(curl{path: "/oauth2/.well-known/openid-configuration"})
+
 	tr.comment("1. The app sends the browser to the authorize URL (state, nonce, PKCE S256); the login page has a form ticket.")
 	out := tr.curl(curl{path: "/oauth2/authorize?" + q.Encode(), jar: true, grep: `name="ticket" value="[^"]*"`})
 	ticket := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(out), `name="ticket" value="`), `"`)

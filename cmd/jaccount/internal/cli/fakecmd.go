@@ -73,7 +73,9 @@ envelope, errnos and scope checks, and the data resources at data_url for
 client-credentials tokens with scope exchange_data.
 
 On start it prints, as text and then as one JSON line on stdout, what a
-client needs: the issuer, the authorize, token and logout URLs, api_url,
+client needs: the issuer, the OpenID Connect discovery document's URL (the
+live service's members: authorize and token endpoints, HS256), the
+authorize, token and logout URLs, api_url,
 data_url, admin_url (with --admin), the client id and secret, the redirect
 URIs it accepts and the test accounts with their passwords. A loopback
 redirect URI registered without a port (the defaults) matches any port.
@@ -153,6 +155,7 @@ docs/fake.md in the repository walks through the code flow with curl.`,
 // fakeInfo is what `jaccount fake` prints as its JSON line.
 type fakeInfo struct {
 	Issuer       string         `json:"issuer"`
+	DiscoveryURL string         `json:"discovery_url"`
 	AuthorizeURL string         `json:"authorize_url"`
 	TokenURL     string         `json:"token_url"`
 	LogoutURL    string         `json:"logout_url"`
@@ -266,7 +269,7 @@ func (a *app) runFake(ctx context.Context, o *fakeOptions) error {
 	add(o.specExamples, jaccounttest.WithSpecExamples())
 	srv := jaccounttest.New(opts...)
 
-	info := fakeInfo{Issuer: srv.Issuer(), AuthorizeURL: srv.AuthURL(), TokenURL: srv.TokenURL(),
+	info := fakeInfo{Issuer: srv.Issuer(), DiscoveryURL: srv.DiscoveryURL(), AuthorizeURL: srv.AuthURL(), TokenURL: srv.TokenURL(),
 		LogoutURL: srv.LogoutURL(), APIURL: srv.APIURL(), DataURL: srv.DataURL(), AdminURL: srv.AdminURL(),
 		ClientID: client.ID, ClientSecret: client.Secret, RedirectURIs: client.RedirectURIs,
 		IDTokenAlg: "HS256", PKCEMethods: []string{"S256", "plain"}, Seed: seed, AutoApprove: o.autoApprove}
@@ -374,6 +377,7 @@ func (a *app) printFake(info *fakeInfo) error {
 	fmt.Fprintf(&b, "jaccount fake: a fake jAccount for tests, serving until interrupted (Ctrl-C).\n\n")
 	row := func(k, v string) { fmt.Fprintf(&b, "  %-15s %s\n", k, v) }
 	row("issuer", info.Issuer)
+	row("discovery", info.DiscoveryURL)
 	row("authorize", info.AuthorizeURL)
 	row("token", info.TokenURL)
 	row("logout", info.LogoutURL)
