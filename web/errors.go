@@ -135,18 +135,31 @@ h1{font-size:20px}.en{color:#555}a{display:inline-block;margin-top:16px;padding:
 </style></head><body><main>
 <h1>登录出错 / Sign-in error</h1>
 <div id="error" data-kind="{{.Kind}}"><p lang="zh-CN">{{.ZH}}</p><p lang="en" class="en">{{.EN}}</p></div>
-<a id="login" href="{{.Login}}">重新登录 / Sign in again</a>
+{{if .Retry}}<a id="retry" href="{{.Link}}">重试 / Try again</a>{{else}}<a id="login" href="{{.Link}}">重新登录 / Sign in again</a>{{end}}
 </main></body></html>
 `))
 
-// defaultErrorPage is the ErrorHandler used without WithErrorHandler.
+// defaultErrorPage is the ErrorHandler used without WithErrorHandler. Its
+// link signs in again, or, when a store is unavailable (nothing about the
+// sign-in changed), tries the same page again ("" is the page's own URL,
+// which is not written into the page) or, after a POST, the landing page.
 func (h *Handler) defaultErrorPage(w http.ResponseWriter, r *http.Request, status int, err error) {
 	zh, en := DefaultErrorText(err)
+	retry, link := false, h.loginPath
+	if errors.Is(err, ErrStoreUnavailable) {
+		retry, link = true, h.landing
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			link = ""
+		}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_ = errorPage.Execute(w, struct{ Kind, ZH, EN, Login string }{errorKind(err), zh, en, h.loginPath})
+	_ = errorPage.Execute(w, struct {
+		Kind, ZH, EN, Link string
+		Retry              bool
+	}{errorKind(err), zh, en, link, retry})
 }
 
 const redacted = "[REDACTED]"

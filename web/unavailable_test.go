@@ -126,8 +126,12 @@ func TestStoreUnavailable(t *testing.T) {
 			unavailable := func(name string, p page) {
 				t.Helper()
 				if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") == "" ||
-					!strings.Contains(p.body, `data-kind="unavailable"`) || !strings.Contains(p.body, "temporarily unavailable") {
+					!strings.Contains(p.body, `data-kind="unavailable"`) || !strings.Contains(p.body, "temporarily unavailable") ||
+					!strings.Contains(p.body, `<a id="retry" href="`) || strings.Contains(p.body, `id="login"`) {
 					t.Errorf("%s while the store is down: %d Retry-After=%q: %s", name, p.status, p.header.Get("Retry-After"), p.body)
+				}
+				if strings.Contains(p.body, "code=") || strings.Contains(p.body, "state=") {
+					t.Errorf("%s: the page repeats the URL's code or state: %s", name, p.body)
 				}
 				if strings.Contains(p.body, "store-down-3f9a") || strings.Contains(p.body, "goroutine") || strings.Contains(p.body, csrf) {
 					t.Errorf("%s: the page shows an error's text or a secret: %s", name, p.body)
