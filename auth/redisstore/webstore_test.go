@@ -295,11 +295,7 @@ func TestWebStoreTokens(t *testing.T) {
 // make a signed-in user anonymous), and names no ID.
 func TestWebStoreUnreachable(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	srv.Stop()
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
-	t.Cleanup(func() { _ = rdb.Close() })
-	w := newWebStore(t, rdb)
+	w := newWebStore(t, stoppedRedis(t))
 	ctx := testContext(t)
 	_, errLoad := w.Load(ctx, secretSessionID)
 	errSave := w.Save(ctx, testSession(secretSessionID, time.Hour))
