@@ -455,7 +455,7 @@ func printCall(op *Op, c *CLICommand) string {
 	case op.Entities == EntitySingle:
 		return fmt.Sprintf("v, err := %s\nreturn printOne(a, f, v, err)\n", callOf(c, op, false))
 	}
-	return fmt.Sprintf("_ = f // nothing to print but the error, if any\nreturn a.apiErr(%s)\n", callOf(c, op, false))
+	return fmt.Sprintf("_ = f // nothing to print but the error, if any\nreturn %s\n", callOf(c, op, false))
 }
 
 // CLIOps are every operation of the spec, whichever its server, for

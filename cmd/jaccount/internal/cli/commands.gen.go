@@ -356,7 +356,7 @@ Operation addEnterprisePositionUser: PUT /v1/enterprise/position/{dept}:{post}/u
 				return err
 			}
 			_ = f // nothing to print but the error, if any
-			return a.apiErr(c.Enterprise.AddPositionUser(ctx, argAddPositionUserDept, argAddPositionUserPost, argAddPositionUserCode))
+			return c.Enterprise.AddPositionUser(ctx, argAddPositionUserDept, argAddPositionUserPost, argAddPositionUserCode)
 		},
 	}
 	fs := cmd.Flags()
@@ -570,7 +570,7 @@ Operation removeEnterprisePositionUser: DELETE /v1/enterprise/position/{dept}:{p
 				return err
 			}
 			_ = f // nothing to print but the error, if any
-			return a.apiErr(c.Enterprise.RemovePositionUser(ctx, argRemovePositionUserDept, argRemovePositionUserPost, argRemovePositionUserCode))
+			return c.Enterprise.RemovePositionUser(ctx, argRemovePositionUserDept, argRemovePositionUserPost, argRemovePositionUserCode)
 		},
 	}
 	fs := cmd.Flags()
@@ -793,7 +793,7 @@ func (a *app) cmdFinanceCancelAppointment() *cobra.Command {
 				return err
 			}
 			_ = f // nothing to print but the error, if any
-			return a.apiErr(c.Finance.CancelAppointment(ctx, argCancelAppointmentBusinessType, argCancelAppointmentBusinessNo))
+			return c.Finance.CancelAppointment(ctx, argCancelAppointmentBusinessType, argCancelAppointmentBusinessNo)
 		},
 	}
 	fs := cmd.Flags()
@@ -1565,7 +1565,7 @@ func (a *app) cmdCalendarDeleteEvent() *cobra.Command {
 				return err
 			}
 			_ = f // nothing to print but the error, if any
-			return a.apiErr(c.Calendar.DeleteEvent(ctx, argDeleteEventID))
+			return c.Calendar.DeleteEvent(ctx, argDeleteEventID)
 		},
 	}
 	fs := cmd.Flags()

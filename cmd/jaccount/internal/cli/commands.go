@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -93,7 +92,7 @@ login (username, name, code, user type) and the profile the API returns.`,
 			}
 			tok, err := a.ts.AuthToken(ctx)
 			if err != nil {
-				return a.needLogin(err)
+				return err
 			}
 			w := whoami{Profile: a.settings.profile.v, Grant: a.info.Grant, ClientID: a.info.ClientID,
 				Scopes: strings.Fields(tok.Scope), Expiry: tok.Expiry.UTC(), Claims: tok.Claims}
@@ -103,9 +102,8 @@ login (username, name, code, user type) and the profile the API returns.`,
 			var apiErr error
 			if w.Grant != grantClientCredentials {
 				w.User, apiErr = c.Profile.Get(ctx)
-				var le *loginError
-				if errors.As(a.needLogin(apiErr), &le) {
-					return le
+				if a.loginNeeded(apiErr) != nil {
+					return apiErr // nothing to show: the login is no good
 				}
 			}
 			if f == formatTable {
@@ -169,7 +167,7 @@ and nothing else, for curl and other scripts. Treat it as a password.`,
 			}
 			tok, err := ts.TokenContext(cmd.Context())
 			if err != nil {
-				return a.needLogin(err)
+				return err
 			}
 			_, err = fmt.Fprintln(a.env.Stdout, tok.AccessToken)
 			return err

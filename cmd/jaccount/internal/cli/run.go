@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"net/url"
@@ -42,19 +41,10 @@ func (a *app) dataStart(ctx context.Context, id, format string) (*api.DataClient
 	return c, f, err
 }
 
-// apiErr turns an SDK error into the command's error: those a login cures
-// say so, and an argument the SDK refuses before sending is a usage error.
-func (a *app) apiErr(err error) error {
-	if errors.Is(err, api.ErrInvalidArgument) {
-		return &usageError{err}
-	}
-	return a.needLogin(err)
-}
-
 // printOne writes the single entity an operation returned.
 func printOne[T any](a *app, format string, v *T, err error) error {
 	if err != nil {
-		return a.apiErr(err)
+		return err
 	}
 	return writeOne(format, a.env.Stdout, v, a.env.Width)
 }
@@ -62,7 +52,7 @@ func printOne[T any](a *app, format string, v *T, err error) error {
 // printList writes the entities of one reply of a list operation.
 func printList[T any](a *app, format string, l *api.List[T], err error) error {
 	if err != nil {
-		return a.apiErr(err)
+		return err
 	}
 	lw := newListWriter(format, a.env.Stdout, a.env.Width)
 	for i := range l.Items {
@@ -85,7 +75,7 @@ func printSeq[T any](a *app, format, what string, limit int, seq iter.Seq2[T, er
 		if err != nil {
 			// What was written so far stays valid output.
 			_ = lw.Close()
-			return a.apiErr(err)
+			return err
 		}
 		if err := lw.Item(&v); err != nil {
 			return err
