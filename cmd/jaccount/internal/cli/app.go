@@ -258,8 +258,11 @@ func (a *app) completeProfiles(*cobra.Command, []string, string) ([]cobra.Comple
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
-// formatFlag adds --format to cmd.
-func formatFlag(cmd *cobra.Command, p *string) {
+// formatFlag adds --format to cmd, and --time-format, whose value is the
+// run's (only one command runs).
+func (a *app) formatFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVar(p, "format", "", "output format: json, jsonl, csv or table (default table on a terminal, json otherwise)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().StringVar(&a.flags.timeFormat, "time-format", timeFormatAuto, timeFormatUsage)
+	_ = cmd.RegisterFlagCompletionFunc("time-format", cobra.FixedCompletions(timeFormats, cobra.ShellCompDirectiveNoFileComp))
 }

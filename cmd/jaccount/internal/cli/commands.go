@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -81,7 +82,7 @@ func (a *app) whoamiCommand() *cobra.Command {
 login (username, name, code, user type) and the profile the API returns.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := resolveFormat(format, a.env.StdoutTTY)
+			o, err := a.output(format)
 			if err != nil {
 				return err
 			}
@@ -106,10 +107,10 @@ login (username, name, code, user type) and the profile the API returns.`,
 					return apiErr // nothing to show: the login is no good
 				}
 			}
-			if f == formatTable {
+			if o.format == formatTable {
 				err = a.printWhoami(&w)
 			} else {
-				err = writeOne(f, a.env.Stdout, &w, a.env.Width)
+				err = writeOne(o, a.env.Stdout, &w)
 			}
 			if apiErr != nil {
 				return apiErr
@@ -117,7 +118,7 @@ login (username, name, code, user type) and the profile the API returns.`,
 			return err
 		},
 	}
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -210,7 +211,7 @@ The configuration directory is $` + EnvConfigDir + `, or "jaccount" in the user'
 configuration directory; saved logins are under its profiles/ directory.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			f, err := resolveFormat(format, a.env.StdoutTTY)
+			o, err := a.output(format)
 			if err != nil {
 				return err
 			}
@@ -231,7 +232,7 @@ configuration directory; saved logins are under its profiles/ directory.`,
 				{"config_file", s.configFile, ""},
 				{"token_file", s.tokenStore().Path(), ""},
 			}
-			lw := newListWriter(f, a.env.Stdout, a.env.Width)
+			lw := newListWriter(o, a.env.Stdout, reflect.TypeFor[configEntry]())
 			for i := range entries {
 				if err := lw.Item(&entries[i]); err != nil {
 					return err
@@ -240,6 +241,6 @@ configuration directory; saved logins are under its profiles/ directory.`,
 			return lw.Close()
 		},
 	}
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
