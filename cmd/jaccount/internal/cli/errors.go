@@ -176,16 +176,25 @@ func (e *loginError) Error() string {
 
 func (e *loginError) Unwrap() error { return e.err }
 
-// corruptLoginError is a saved login that cannot be read: its token file or
-// its login record is not what jaccount wrote. It names the file, never
-// what the file holds (a token, perhaps).
+// corruptLoginError is a saved login that cannot be used: its token file
+// or its login record is not what jaccount wrote, or the token file is
+// missing beside the record. It names the file, never what the file holds
+// (a token, perhaps).
 type corruptLoginError struct {
-	file string
-	err  error
+	file    string
+	missing bool // the file is missing or empty
+	err     error
 }
 
-func (e *corruptLoginError) Error() string { return e.file + " is corrupt" }
+func (e *corruptLoginError) Error() string { return e.file + " " + e.what() }
 func (e *corruptLoginError) Unwrap() error { return e.err }
+
+func (e *corruptLoginError) what() string {
+	if e.missing {
+		return "is missing or empty"
+	}
+	return "is corrupt"
+}
 
 // loginNeeded returns, as a *loginError naming the login to run, an error
 // that a new login cures: a *loginError (with the hint's flags if it has
@@ -209,7 +218,7 @@ func (a *app) loginNeeded(err error) *loginError {
 	var why string
 	switch {
 	case errors.As(err, &ce):
-		why = fmt.Sprintf("the saved login of profile %s is corrupt (%s)", profile, ce.file)
+		why = fmt.Sprintf("the saved login of profile %s is unusable (%s %s)", profile, ce.file, ce.what())
 	case errors.Is(err, auth.ErrInvalidGrant):
 		why = "the saved login has expired or was revoked (invalid_grant)"
 	case errors.Is(err, auth.ErrNoToken) && a.info == nil:

@@ -74,24 +74,31 @@ func TestExitCodes(t *testing.T) {
 			want: []string{"the API rejected the saved token: run `jaccount login`"}},
 		{name: "login: a corrupt token file, whoami", code: ExitLogin, args: []string{"whoami"},
 			setup: corruptToken("default"),
-			want:  []string{"the saved login of profile default is corrupt (", "token.json): run `jaccount login`"}},
+			want:  []string{"the saved login of profile default is unusable (", "token.json is corrupt): run `jaccount login`"}},
 		{name: "login: a corrupt token file, token", code: ExitLogin, args: []string{"token"},
 			setup: corruptToken("default"),
-			want:  []string{"is corrupt (", "token.json): run `jaccount login`"}},
+			want:  []string{"is unusable (", "token.json is corrupt): run `jaccount login`"}},
 		{name: "login: a corrupt token file, profile get", code: ExitLogin, args: []string{"profile", "get"},
 			setup: corruptToken("default"),
-			want:  []string{"is corrupt (", "token.json): run `jaccount login`"}},
+			want:  []string{"is unusable (", "token.json is corrupt): run `jaccount login`"}},
 		{name: "login: a corrupt login record", code: ExitLogin, args: []string{"lessons", "list"},
 			setup: func(t *testing.T, h *harness) {
 				writeFile(t, filepath.Join(h.dir, "profiles", "default", "login.json"), "{")
 			},
-			want: []string{"is corrupt (", "login.json): run `jaccount login`"}},
+			want: []string{"is unusable (", "login.json is corrupt): run `jaccount login`"}},
 		{name: "login: a corrupt application's login: the same kind again", code: ExitLogin, args: []string{"--profile", "data", "token"},
 			setup: func(t *testing.T, h *harness) {
 				h.mustRun(append(dataLogin, "--profile", "data")...)
 				corruptToken("data")(t, h)
 			},
-			want: []string{"is corrupt (", "token.json): run `jaccount login --profile data --client-credentials --scopes exchange_data`"}},
+			want: []string{"is unusable (", "token.json is corrupt): run `jaccount login --profile data --client-credentials --scopes exchange_data`"}},
+		{name: "login: a login record without its token", code: ExitLogin, args: []string{"whoami"},
+			setup: func(t *testing.T, h *harness) {
+				if err := os.Remove(tokenFile(h, "default")); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: []string{"is unusable (", "token.json is missing or empty): run `jaccount login`"}},
 
 		{name: "the API refuses (errno at HTTP 200)", code: ExitAPI, args: []string{"profile", "get"},
 			setup: func(_ *testing.T, h *harness) { h.fake.Inject(jaccounttest.Errno(10008, "GETDATA_NOT_FOUND")) },

@@ -80,17 +80,20 @@ func (s *settings) loadLogin() (*loginInfo, error) {
 	return &info, nil
 }
 
-// checkToken reads the profile's token file and reports a file that is
-// there but not a token jaccount saved as a *corruptLoginError, before the
-// token source meets it (in the middle of an API call). A missing or empty
-// token gives an error matching auth.ErrNoToken; a file that cannot be read
-// (permissions), the reading's error.
+// checkToken reads the token file of the profile, which has a login record,
+// and reports one that is not a token jaccount saved, or none, as a
+// *corruptLoginError, before the token source meets it (in the middle of an
+// API call). A file that cannot be read (permissions) gives the reading's
+// error.
 func (s *settings) checkToken(ctx context.Context) error {
 	store := s.tokenStore()
 	_, err := store.Load(ctx)
 	var pe *fs.PathError
-	if err == nil || errors.Is(err, auth.ErrNoToken) || errors.As(err, &pe) {
+	switch {
+	case err == nil || errors.As(err, &pe):
 		return err
+	case errors.Is(err, auth.ErrNoToken):
+		return &corruptLoginError{file: store.Path(), missing: true, err: err}
 	}
 	return &corruptLoginError{file: store.Path(), err: err}
 }
