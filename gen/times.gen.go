@@ -38,6 +38,24 @@ func (v CardTransaction) DateTimeAt() (t time.Time, ok bool) {
 	return wire.EpochMillis(v.DateTime)
 }
 
+// IdentityExpireDateAt returns IdentityExpireDate (the member identityExpireDate, 2006-01-02 in
+// China Standard Time) as a time.Time; ok is false when it is absent or cannot be read.
+func (v DataAccount) IdentityExpireDateAt() (t time.Time, ok bool) {
+	return wire.Date(v.IdentityExpireDate)
+}
+
+// TimestampAt returns Timestamp (the member timestamp, 2006-01-02 15:04:05 in China Standard Time)
+// as a time.Time; ok is false when it is absent or cannot be read.
+func (v DataAccount) TimestampAt() (t time.Time, ok bool) {
+	return wire.DateTime(v.Timestamp)
+}
+
+// ExpireDateAt returns ExpireDate (the member expireDate, 2006-01-02 in China Standard Time) as a
+// time.Time; ok is false when it is absent or cannot be read.
+func (v DataAccountRelation) ExpireDateAt() (t time.Time, ok bool) {
+	return wire.Date(v.ExpireDate)
+}
+
 // TokenExpireAt returns TokenExpire (the member tokenExpire, epoch seconds) as a time.Time; ok is
 // false when it is absent or cannot be read.
 func (v FileMeta) TokenExpireAt() (t time.Time, ok bool) {

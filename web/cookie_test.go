@@ -59,12 +59,12 @@ func FuzzCookieDecoder(f *testing.F) {
 			if value != fuzzSealed || name != "jaccount_session" {
 				t.Fatalf("opened %q under %q, which this process never sealed", value, name)
 			}
-			if s := h.sessionFrom(t.Context(), p); s == nil {
+			if s, _ := h.sessionFrom(t.Context(), p); s == nil {
 				t.Fatal("fuzzSealed's session was refused")
 			}
 		}
 		// What a cookie may decrypt to is checked before it is trusted.
-		if s := h.sessionFrom(t.Context(), plaintext); s != nil && (s.ID == "" || s.Claims.Subject == "" || !time.Now().Before(s.ExpiresAt)) {
+		if s, _ := h.sessionFrom(t.Context(), plaintext); s != nil && (s.ID == "" || s.Claims.Subject == "" || !time.Now().Before(s.ExpiresAt)) {
 			t.Fatalf("sessionFrom accepted %q as %v", plaintext, s)
 		}
 		_, _ = h.openLogin(name, value)

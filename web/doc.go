@@ -61,10 +61,19 @@
 // auth.TokenStore per user, and User.API calls the API as the user; the
 // browser never holds a token.
 //
+// Shared stores. The module github.com/oauth-jaccount/jaccount-go/auth/redisstore
+// implements all three stores in Redis (redisstore.NewWebStore), for
+// applications with several instances. A store that fails (its server is
+// down) fails closed: the requests that need it get a 503 error page with
+// Retry-After (ErrStoreUnavailable), never an anonymous page for a
+// signed-in user, and nothing changes for the user, so the same requests
+// succeed once the store is back.
+//
 // Errors. A declined consent (auth.ErrAccessDenied), a state that matches
 // no attempt of this browser or was used already (auth.ErrStateMismatch),
-// an expired attempt (ErrLoginExpired), a failed exchange (ErrLoginFailed)
-// and a logout without the CSRF token (ErrCSRF) each get an error page,
+// an expired attempt (ErrLoginExpired), a failed exchange (ErrLoginFailed),
+// a logout without the CSRF token (ErrCSRF) and a store that cannot be
+// reached (ErrStoreUnavailable, 503) each get an error page,
 // replaceable with WithErrorHandler; the default one explains the problem
 // in Chinese and English and never shows a secret or an error's text.
 //

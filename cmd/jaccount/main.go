@@ -22,17 +22,15 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/oauth-jaccount/jaccount-go/cmd/jaccount/internal/cli"
 )
 
 func main() {
-	// SIGTERM too, so that `jaccount fake` stops gracefully under a
-	// process manager or a container runtime (syscall.SIGTERM exists on
-	// every system Go builds for).
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Ctrl-C or SIGTERM cancels the command's context: it stops, cleans up
+	// and exits 130 or 143 (`jaccount fake`, whose job is to serve until
+	// then, exits 0); a second one exits at once.
+	ctx, stop := cli.SignalContext(context.Background())
 	code := cli.Run(ctx, cli.OSEnv())
 	stop()
 	os.Exit(code)

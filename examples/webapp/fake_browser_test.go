@@ -90,8 +90,8 @@ func standaloneFake(t *testing.T, args ...string) string {
 // does.
 func TestBrowserStandaloneFake(t *testing.T) {
 	t.Parallel()
-	ctx := newChromium(t)
-	dir := artifactDir(t)
+	c := newChromium(t)
+	tb := c.tab()
 	fake := standaloneFake(t, "--users", filepath.Join("..", "..", "cmd", "jaccount", "testdata", "fake-users.yaml"),
 		"--client-id", jaccounttest.DefaultClientID, "--client-secret", jaccounttest.DefaultClientSecret,
 		"--redirect-uri", "http://127.0.0.1/jaccount/auth")
@@ -111,57 +111,45 @@ func TestBrowserStandaloneFake(t *testing.T) {
 
 	// The app sends the browser to the fake's login page, which lists the
 	// file's accounts beside the fake's own.
-	err = chromedp.Do(ctx, chromedp.Navigate(base+"/profile"), chromedp.WaitVisible(chromedp.ID("accounts")))
-	if err != nil {
-		t.Fatalf("open /profile: %v", err)
-	}
-	screenshot(ctx, t, dir, "standalone-1-login.png")
+	tb.do("open /profile anonymously", chromedp.Navigate(base+"/profile"), chromedp.WaitVisible(chromedp.ID("accounts")))
+	tb.screenshot("standalone-login")
 	for _, user := range []string{"alice", "bob-staff", "lab-account", jaccounttest.StudentUsername} {
-		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('button[data-user="`+user+`"]').length`))
-		if err != nil || n != 1 {
-			t.Errorf("the login page has %d buttons for %s (%v)", n, user, err)
+		n := get(tb, "count the buttons of "+user,
+			chromedp.Evaluate[int](`document.querySelectorAll('button[data-user="`+user+`"]').length`))
+		if n != 1 {
+			t.Errorf("the login page has %d buttons for %s", n, user)
 		}
 	}
 
 	// Alice's button: the consent asks for profile (she approved openid,
 	// basic and essential before); allowing brings her profile.
-	err = chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[data-user="alice"]`)), chromedp.WaitVisible(chromedp.ID("approve")))
-	if err != nil {
-		t.Fatalf("sign in as alice: %v", err)
-	}
-	if who, scopes := text(ctx, t, "who"), text(ctx, t, "scopes"); who != "爱丽丝" || !strings.Contains(scopes, "profile") {
+	tb.do("sign in as alice with her button", chromedp.Click(chromedp.CSS(`button[data-user="alice"]`)),
+		chromedp.WaitVisible(chromedp.ID("approve")))
+	if who, scopes := tb.text("who"), tb.text("scopes"); who != "爱丽丝" || !strings.Contains(scopes, "profile") {
 		t.Errorf("the consent page greets %q and asks for %q", who, scopes)
 	}
-	screenshot(ctx, t, dir, "standalone-2-consent.png")
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.ID("email"))); err != nil {
-		t.Fatalf("allow: %v", err)
-	}
-	if name, account := text(ctx, t, "name"), text(ctx, t, "account"); name != "爱丽丝" || account != "alice" {
+	tb.screenshot("standalone-consent")
+	tb.do("allow", chromedp.Click(chromedp.ID("approve")), chromedp.WaitVisible(chromedp.ID("email")))
+	if name, account := tb.text("name"), tb.text("account"); name != "爱丽丝" || account != "alice" {
 		t.Errorf("the app's profile page shows %q (%q), want 爱丽丝 (alice)", name, account)
 	}
-	screenshot(ctx, t, dir, "standalone-3-profile.png")
+	tb.screenshot("standalone-profile")
 
 	// Logout: through the fake's logout and back to the app; the fake asks
-	// for a password again.
-	err = chromedp.Do(ctx, chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")),
-		chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login")))
-	if err != nil {
-		t.Fatalf("logout: %v", err)
-	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/profile"), chromedp.WaitVisible(chromedp.ID("accounts"))); err != nil {
-		t.Fatalf("after logout the fake did not ask to sign in again: %v", err)
-	}
+	// to sign in again.
+	tb.do("open the home page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.ID("logout")))
+	tb.do("log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login")))
+	tb.do("open /profile after logout", chromedp.Navigate(base+"/profile"), chromedp.WaitVisible(chromedp.ID("accounts")))
 
 	// A redirect URI the fake does not know: a page that names it and the
 	// registered ones.
 	q := url.Values{"response_type": {"code"}, "client_id": {jaccounttest.DefaultClientID},
 		"redirect_uri": {"http://localhost:3000/auth/callback"}, "scope": {"basic"}}
-	if err := chromedp.Do(ctx, chromedp.Navigate(fake+"/oauth2/authorize?"+q.Encode()), chromedp.WaitVisible(chromedp.ID("details"))); err != nil {
-		t.Fatalf("unregistered redirect URI: %v", err)
-	}
-	if details := text(ctx, t, "details"); !strings.Contains(details, "http://localhost:3000/auth/callback") ||
+	tb.do("authorize with an unregistered redirect URI", chromedp.Navigate(fake+"/oauth2/authorize?"+q.Encode()),
+		chromedp.WaitVisible(chromedp.ID("details")))
+	if details := tb.text("details"); !strings.Contains(details, "http://localhost:3000/auth/callback") ||
 		!strings.Contains(details, "http://127.0.0.1/jaccount/auth") {
 		t.Errorf("the error page says %q", details)
 	}
-	screenshot(ctx, t, dir, "standalone-4-unknown-redirect.png")
+	tb.screenshot("standalone-unknown-redirect")
 }

@@ -3,10 +3,30 @@
 package cli
 
 import (
+	"reflect"
+
 	"github.com/spf13/cobra"
 
 	"github.com/oauth-jaccount/jaccount-go/api"
+	"github.com/oauth-jaccount/jaccount-go/gen"
 )
+
+// timeFields are the units of the models' dates and instants
+// (x-jaccount-time), by model and JSON member: tables and CSV write them
+// as times in China Standard Time (see --time-format).
+var timeFields = map[reflect.Type]map[string]timeUnit{
+	reflect.TypeFor[gen.CalendarEvent]():        {"recurrenceEndtime": timeEpochSeconds, "timeFrom": timeEpochSeconds, "timeTo": timeEpochSeconds},
+	reflect.TypeFor[gen.CardInfo]():             {"expireDate": timeCompactDate},
+	reflect.TypeFor[gen.CardTransaction]():      {"dateTime": timeEpochMillis},
+	reflect.TypeFor[gen.DataAccount]():          {"identityExpireDate": timeDate, "timestamp": timeDateTime},
+	reflect.TypeFor[gen.DataAccountRelation]():  {"expireDate": timeDate},
+	reflect.TypeFor[gen.FileMeta]():             {"tokenExpire": timeEpochSeconds},
+	reflect.TypeFor[gen.Identity]():             {"admissionDate": timeDate, "createDate": timeEpochSeconds, "expireDate": timeDate, "graduateDate": timeDate, "updateDate": timeEpochSeconds},
+	reflect.TypeFor[gen.Profile]():              {"accountExpireDate": timeDate},
+	reflect.TypeFor[gen.UnicodeCheck]():         {"createTime": timeEpochSeconds},
+	reflect.TypeFor[gen.UnicodeCheckIdentity](): {"expireDate": timeDate},
+	reflect.TypeFor[gen.UnicodeTransaction]():   {"orderTime": timeEpochSeconds, "payTime": timeEpochSeconds},
+}
 
 // operations are the spec's operations, for `jaccount api` and for the
 // login check of every command.
@@ -291,7 +311,7 @@ Operation getMyProfile: GET /v1/me/profile. Scopes: basic, essential, profile, p
 			return printOne(a, f, v, err)
 		},
 	}
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -325,7 +345,7 @@ Operation getUserProfile: GET /v1/profile/{id}. Scopes: basic, essential, profil
 	fs := cmd.Flags()
 	fs.StringVar(&argGetUserID, "id", "", "The jAccount username (jaccount) or the user id (userId).")
 	_ = cmd.MarkFlagRequired("id")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -356,7 +376,7 @@ Operation addEnterprisePositionUser: PUT /v1/enterprise/position/{dept}:{post}/u
 				return err
 			}
 			_ = f // nothing to print but the error, if any
-			return a.apiErr(c.Enterprise.AddPositionUser(ctx, argAddPositionUserDept, argAddPositionUserPost, argAddPositionUserCode))
+			return c.Enterprise.AddPositionUser(ctx, argAddPositionUserDept, argAddPositionUserPost, argAddPositionUserCode)
 		},
 	}
 	fs := cmd.Flags()
@@ -366,7 +386,7 @@ Operation addEnterprisePositionUser: PUT /v1/enterprise/position/{dept}:{post}/u
 	_ = cmd.MarkFlagRequired("post")
 	fs.StringVar(&argAddPositionUserCode, "code", "", "The user's code (学工号).")
 	_ = cmd.MarkFlagRequired("code")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -402,7 +422,7 @@ Operation getEnterpriseCalendar: GET /v1/enterprise/calendar. Documentation: htt
 	fs := cmd.Flags()
 	fs.StringVar(&p.From, "from", "", "Start of the period (format not documented).")
 	fs.StringVar(&p.To, "to", "", "End of the period (format not documented).")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -433,7 +453,7 @@ Operation getUserPositions: GET /v1/enterprise/user/positions. Scopes: basic, es
 			return printOne(a, f, v, err)
 		},
 	}
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -469,7 +489,7 @@ Operation getUserRights: GET /v1/enterprise/user/rights. Scopes: basic, essentia
 	fs := cmd.Flags()
 	fs.StringVar(&argGetUserRightsAccount, "account", "", "The jAccount username whose rights are requested.")
 	_ = cmd.MarkFlagRequired("account")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -505,7 +525,7 @@ Operation listEnterpriseDepartments: GET /v1/enterprise/organizes. Documentation
 	}
 	fs := cmd.Flags()
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -540,7 +560,7 @@ func (a *app) cmdEnterpriseListPositionUsers() *cobra.Command {
 	_ = cmd.MarkFlagRequired("post")
 	fs.StringVar(&argListPositionUsersBiz, "biz", "", "The business type.")
 	_ = cmd.MarkFlagRequired("biz")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -570,7 +590,7 @@ Operation removeEnterprisePositionUser: DELETE /v1/enterprise/position/{dept}:{p
 				return err
 			}
 			_ = f // nothing to print but the error, if any
-			return a.apiErr(c.Enterprise.RemovePositionUser(ctx, argRemovePositionUserDept, argRemovePositionUserPost, argRemovePositionUserCode))
+			return c.Enterprise.RemovePositionUser(ctx, argRemovePositionUserDept, argRemovePositionUserPost, argRemovePositionUserCode)
 		},
 	}
 	fs := cmd.Flags()
@@ -580,7 +600,7 @@ Operation removeEnterprisePositionUser: DELETE /v1/enterprise/position/{dept}:{p
 	_ = cmd.MarkFlagRequired("post")
 	fs.StringVar(&argRemovePositionUserCode, "code", "", "The user's code (学工号).")
 	_ = cmd.MarkFlagRequired("code")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -608,7 +628,7 @@ func (a *app) cmdFileGetEdit() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -637,7 +657,7 @@ func (a *app) cmdFileGetMeta() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&argGetMetaID, "id", "", "The file id.")
 	_ = cmd.MarkFlagRequired("id")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -665,7 +685,7 @@ func (a *app) cmdFileGetPreview() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -694,7 +714,7 @@ func (a *app) cmdNotificationGetStatus() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&argGetStatusID, "id", "", "The notification id.")
 	_ = cmd.MarkFlagRequired("id")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -729,7 +749,7 @@ Operation listMails: GET /v1/mails. Scopes: read_mails. Documentation: https://d
 	}
 	fs := cmd.Flags()
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -769,7 +789,7 @@ Operation listMailsByState: GET /v1/mails/{state}. Scopes: read_mails. Documenta
 	_ = cmd.MarkFlagRequired("state")
 	_ = cmd.RegisterFlagCompletionFunc("state", cobra.FixedCompletions([]string{"unread", "read"}, cobra.ShellCompDirectiveNoFileComp))
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -793,7 +813,7 @@ func (a *app) cmdFinanceCancelAppointment() *cobra.Command {
 				return err
 			}
 			_ = f // nothing to print but the error, if any
-			return a.apiErr(c.Finance.CancelAppointment(ctx, argCancelAppointmentBusinessType, argCancelAppointmentBusinessNo))
+			return c.Finance.CancelAppointment(ctx, argCancelAppointmentBusinessType, argCancelAppointmentBusinessNo)
 		},
 	}
 	fs := cmd.Flags()
@@ -801,7 +821,7 @@ func (a *app) cmdFinanceCancelAppointment() *cobra.Command {
 	_ = cmd.MarkFlagRequired("business-type")
 	fs.StringVar(&argCancelAppointmentBusinessNo, "business-no", "", "The business number.")
 	_ = cmd.MarkFlagRequired("business-no")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -833,7 +853,7 @@ func (a *app) cmdFinanceGetAppointment() *cobra.Command {
 	_ = cmd.MarkFlagRequired("business-type")
 	fs.StringVar(&argGetAppointmentBusinessNo, "business-no", "", "The business number.")
 	_ = cmd.MarkFlagRequired("business-no")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -864,7 +884,7 @@ func (a *app) cmdFinanceListAppointments() *cobra.Command {
 	fs.StringVar(&argListAppointmentsBusinessType, "business-type", "", "The business type.")
 	_ = cmd.MarkFlagRequired("business-type")
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -898,7 +918,7 @@ Operation getLesson: GET /v1/lesson/{code}. Scopes: lessons. Documentation: http
 	fs := cmd.Flags()
 	fs.StringVar(&argGetCode, "code", "", "The teaching class's code (教学班代码) or its bsid.")
 	_ = cmd.MarkFlagRequired("code")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -945,7 +965,7 @@ Operation listMyLessonsBySemester: GET /v1/me/lessons/{semester}. Scopes: lesson
 	fs := cmd.Flags()
 	fs.StringVar(&argListBySemesterSemester, "semester", "", "The semester as <startYear>-<endYear>-<term>, for example 2024-2025-1 (term 1 autumn, 2 spring, 3 summer); the documentation calls it term; selects listMyLessonsBySemester")
 	boolPtrFlag(fs, &pListBySemester.Classes, "classes", "false leaves out each lesson's classes (its meetings), as jCourse and SJTU-Plus ask for; not sent by default, when the reply includes them (with --semester)")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -993,7 +1013,7 @@ Operation listMyExaminationsBySemester: GET /v1/me/examinations/{semester}. Scop
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&argListBySemesterSemester, "semester", "", "The semester as <startYear>-<endYear>-<term>, for example 2024-2025-1 (term 1 autumn, 2 spring, 3 summer); the documentation calls it term; selects listMyExaminationsBySemester")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1024,7 +1044,7 @@ Operation getMyGPA: GET /v1/gpa. Scopes: scores. Documentation: https://develope
 			return printOne(a, f, v, err)
 		},
 	}
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1052,7 +1072,7 @@ func (a *app) cmdCardFind() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1084,7 +1104,7 @@ Operation getMyCard: GET /v1/me/card. Scopes: card_info. Documentation: https://
 			return printOne(a, f, v, err)
 		},
 	}
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1119,7 +1139,7 @@ Operation getMyCardPhoto: GET /v1/me/card/photo. Scopes: privacy. Documentation:
 	fs := cmd.Flags()
 	fs.StringVar(&p.CardNo, "card-no", "", "The card number (卡号, a CardInfo's cardNo); a user may have several cards. Optional: a call without it works.")
 	boolPtrFlag(fs, &p.URLOnly, "url-only", "true asks for the URL of the photo only.")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1154,7 +1174,7 @@ Operation getMyCardRecharge: GET /v1/me/card/recharge/{id}. Scopes: write_card_i
 	fs := cmd.Flags()
 	fs.StringVar(&argGetRechargeID, "id", "", "The top-up request id.")
 	_ = cmd.MarkFlagRequired("id")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1189,7 +1209,7 @@ Operation getMyCardTransfer: GET /v1/me/card/transfer. Scopes: write_card_info. 
 	}
 	fs := cmd.Flags()
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1220,7 +1240,7 @@ Operation getMyCardUser: GET /v1/me/card/user. Scopes: manage_card, card_info. D
 			return printOne(a, f, v, err)
 		},
 	}
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1255,7 +1275,7 @@ Operation listMyCardRecharges: GET /v1/me/card/recharge. Scopes: write_card_info
 	fs := cmd.Flags()
 	fs.StringVar(&p.CardNo, "card-no", "", "The card number (卡号, a CardInfo's cardNo); a user may have several cards. Optional: a call without it works.")
 	fs.Int64Var(&p.ID, "id", 0, "The top-up request id.")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1295,7 +1315,7 @@ The command walks every page and writes the items as they come; --limit stops ea
 	timeFlag(fs, &p.Begin, "since", "Start of the period (inclusive): a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339", false)
 	timeFlag(fs, &p.End, "until", "End of the period: a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339; a date alone means the end of that day", true)
 	limitFlag(fs, &limit)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1330,7 +1350,7 @@ Operation getUnicodeAdvertising: GET /v1/unicode/identity/advertising. Scopes: u
 	}
 	fs := cmd.Flags()
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1366,7 +1386,7 @@ Operation getUnicodeIdentity: GET /v1/unicode/identity. Scopes: unicode, card_in
 	fs := cmd.Flags()
 	boolPtrFlag(fs, &p.CheckSupplier, "check-supplier", "The Java client sends false.")
 	boolPtrFlag(fs, &p.CheckUpgrade, "check-upgrade", "The Java client sends false.")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1401,7 +1421,7 @@ Operation getUnicodeParameters: GET /v1/unicode/parameters. Scopes: unicode. Doc
 	}
 	fs := cmd.Flags()
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1436,7 +1456,7 @@ Operation getUnicodePay: GET /v1/unicode/pay. Scopes: unicode. Documentation: ht
 	}
 	fs := cmd.Flags()
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1478,7 +1498,7 @@ The command walks every page and writes the items as they come; --limit stops ea
 	fs.StringVar(&p.Channel, "channel", "", "The payment channel (values not documented; SJTU Annual-Eat sends it empty).")
 	fs.StringVar(&p.Status, "status", "", "The order status (values not documented; SJTU Annual-Eat sends it empty).")
 	limitFlag(fs, &limit)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1513,7 +1533,7 @@ Operation openUnicode: POST /v1/unicode. Scopes: unicode. Documentation: https:/
 	}
 	fs := cmd.Flags()
 	queryFlag(fs, &p.Query)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1542,7 +1562,7 @@ func (a *app) cmdUnicodeValidate() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&argValidateQRCode, "qr-code", "", "The content of the QR code to check (待校验的二维码内容). It holds characters that cannot travel in a URL as they are; the client URL-encodes it, as the page asks.")
 	_ = cmd.MarkFlagRequired("qr-code")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1565,13 +1585,13 @@ func (a *app) cmdCalendarDeleteEvent() *cobra.Command {
 				return err
 			}
 			_ = f // nothing to print but the error, if any
-			return a.apiErr(c.Calendar.DeleteEvent(ctx, argDeleteEventID))
+			return c.Calendar.DeleteEvent(ctx, argDeleteEventID)
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&argDeleteEventID, "id", "", "The event id.")
 	_ = cmd.MarkFlagRequired("id")
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1607,7 +1627,7 @@ The command walks every page and writes the items as they come; --limit stops ea
 	}
 	fs := cmd.Flags()
 	limitFlag(fs, &limit)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1641,7 +1661,7 @@ func (a *app) cmdStudentsList() *cobra.Command {
 	_ = cmd.RegisterFlagCompletionFunc("left-school", cobra.FixedCompletions([]string{"N", "Y"}, cobra.ShellCompDirectiveNoFileComp))
 	timeFlag(fs, &p.UpdatedSince, "updated-since", "Only records updated at or after this time (≥): a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339", false)
 	limitFlag(fs, &limit)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1674,7 +1694,7 @@ func (a *app) cmdFacultyList() *cobra.Command {
 	fs.StringVar(&p.OrganizeID, "organize-id", "", "Third-level unit code (三级单位代码).")
 	timeFlag(fs, &p.UpdatedSince, "updated-since", "Only records updated at or after this time (≥): a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339", false)
 	limitFlag(fs, &limit)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1710,7 +1730,7 @@ func (a *app) cmdAccountsList() *cobra.Command {
 	fs.StringVar(&p.AccountStatus, "account-status", "", "Account status (账号状态); the documentation lists 正常, 过期 and 冻结.")
 	timeFlag(fs, &p.UpdatedSince, "updated-since", "Only records updated at or after this time (≥): a date (2024-09-01), a date and time (2024-09-01 08:00) in China Standard Time, or RFC 3339", false)
 	limitFlag(fs, &limit)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -1739,6 +1759,6 @@ func (a *app) cmdPapersList() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&p.UserID, "user-id", "", "Student or staff number (学工号) of the author.")
 	limitFlag(fs, &limit)
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }

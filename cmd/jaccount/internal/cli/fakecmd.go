@@ -59,9 +59,10 @@ func (a *app) fakeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "fake",
 		Short: "Run a fake jAccount that any app's tests can use",
-		Long: `Run a fake jAccount on this machine until interrupted (Ctrl-C, SIGTERM), for
-testing an application written in any language without the real jAccount, a
-registered application or a student account.
+		Long: `Run a fake jAccount on this machine until interrupted (Ctrl-C, SIGTERM; it
+then finishes the requests under way and exits 0), for testing an application
+written in any language without the real jAccount, a registered application
+or a student account.
 
 It is the fake of the Go package jaccounttest: the login and consent pages
 (its test accounts listed, with their passwords, and a button to sign in as
