@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 )
 
 // UnmarshalObject decodes the JSON object b into a model. fields are the
@@ -94,7 +95,9 @@ func exactName(name []byte, fields []Field) bool {
 // scanObject calls fn with each member of the JSON object b, its name
 // unescaped and its raw value, in order, and reports whether b is an object
 // it could read. It does not validate the values (the decoder does); it
-// never reads past b.
+// never reads past b. A name is what encoding/json makes of it, escapes
+// resolved and each byte of invalid UTF-8 replaced by U+FFFD, so that a
+// member is filed under the name the decoder and the encoder use.
 func scanObject(b []byte, fn func(name, value []byte)) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
@@ -113,7 +116,7 @@ func scanObject(b []byte, fn func(name, value []byte)) bool {
 			return false
 		}
 		name := b[i+1 : end-1]
-		if escaped {
+		if escaped || !utf8.Valid(name) {
 			var s string
 			if json.Unmarshal(b[i:end], &s) != nil {
 				return false
