@@ -76,14 +76,16 @@ func (c *codec) seal(name string, plaintext []byte) string {
 }
 
 // cookieEncoding is unpadded base64url, strict: the unused bits of the
-// last character must be zero, so each value has exactly one spelling.
+// last character must be zero. Go's decoders skip \r and \n even in strict
+// mode, so open refuses values holding them before decoding: each value
+// has exactly one spelling.
 var cookieEncoding = base64.RawURLEncoding.Strict()
 
 // open decrypts a value of the cookie called name. It reports the index of
 // the key that opened it: anything but 0 means the value should be sealed
 // again with the current key.
 func (c *codec) open(name, value string) (plaintext []byte, key int, err error) {
-	if len(value) > maxCookieBytes*maxChunks {
+	if len(value) > maxCookieBytes*maxChunks || strings.ContainsAny(value, "\r\n") {
 		return nil, 0, errBadCookie
 	}
 	buf, err := cookieEncoding.DecodeString(value)

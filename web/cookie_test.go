@@ -89,6 +89,13 @@ func FuzzCookieDecoder(f *testing.F) {
 				t.Fatalf("%q with character %d changed to %q opened", sealed, i, r)
 			}
 		}
+		// Only the canonical spelling opens: no character added anywhere,
+		// not even the line breaks base64 decoders skip.
+		for _, r := range []string{"\n", "\r", "=", " "} {
+			if _, _, err := c.open(name, sealed[:i]+r+sealed[i:]); err == nil {
+				t.Fatalf("%q with %q inserted at %d opened", sealed, r, i)
+			}
+		}
 	})
 }
 
@@ -106,7 +113,8 @@ func TestCodec(t *testing.T) {
 	if _, key, err := c.open("n", old.seal("n", []byte("x"))); err != nil || key != 1 {
 		t.Errorf("a value of the second key: key %d, %v", key, err)
 	}
-	for _, v := range []string{"", "AQ", "Ag" + fuzzSealed[2:], fuzzSealed + "=", strings.Repeat("A", maxCookieBytes*maxChunks+1)} {
+	for _, v := range []string{"", "AQ", "Ag" + fuzzSealed[2:], fuzzSealed + "=", strings.Repeat("A", maxCookieBytes*maxChunks+1),
+		fuzzSealed[:100] + "\n" + fuzzSealed[100:], fuzzSealed[:100] + "\r\n" + fuzzSealed[100:], fuzzSealed + "\n", "\r" + fuzzSealed} {
 		if _, _, err := c.open("jaccount_session", v); !errors.Is(err, errBadCookie) {
 			t.Errorf("open(%.20q…): %v", v, err)
 		}
