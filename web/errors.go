@@ -27,6 +27,12 @@ var (
 	// ErrNotSignedIn is a request other than GET or HEAD that RequireUser
 	// refused for want of a session.
 	ErrNotSignedIn = errors.New("web: not signed in")
+	// ErrCookieConflict is a login refused because the browser sends the
+	// session cookie more than once (another site under a parent domain
+	// set one of that name): every request is anonymous then, since none
+	// can be told to be this site's, and a new login would not change
+	// that. The user must clear the site's cookies.
+	ErrCookieConflict = errors.New("web: the browser sends several session cookies")
 )
 
 // refuse reports a request the Handler turned down (a client's mistake or
@@ -69,6 +75,9 @@ func DefaultErrorText(err error) (zh, en string) {
 		return "退出请求无效：请使用页面上的“退出”按钮。", "The sign-out request was not valid: use the sign-out button on the page."
 	case errors.Is(err, ErrNotSignedIn):
 		return "请先登录。", "Please sign in first."
+	case errors.Is(err, ErrCookieConflict):
+		return "浏览器为本站发送了多个同名的登录 cookie（可能是同一域名下的其他网站设置的），因此无法登录。请清除本站的 cookie 后重试。",
+			"Your browser sends this site several sign-in cookies of the same name (another site under the same domain may have set one), so you cannot sign in. Clear this site's cookies and try again."
 	}
 	return "服务器出错了。请稍后再试。", "Something went wrong on the server. Please try again later."
 }
@@ -92,6 +101,8 @@ func errorKind(err error) string {
 		return "csrf"
 	case errors.Is(err, ErrNotSignedIn):
 		return "signin"
+	case errors.Is(err, ErrCookieConflict):
+		return "cookies"
 	}
 	return "internal"
 }

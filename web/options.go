@@ -211,7 +211,7 @@ func WithTokenStore(store func(subject string) auth.TokenStore) Option {
 // the HTTP status the Handler suggests; err matches (errors.Is) one of
 // auth.ErrAccessDenied (the user declined; also an *auth.AuthorizeError),
 // another *auth.AuthorizeError, auth.ErrStateMismatch, ErrLoginExpired,
-// ErrLoginFailed, ErrCSRF or ErrNotSignedIn. err is for logs and
+// ErrLoginFailed, ErrCSRF, ErrNotSignedIn or ErrCookieConflict. err is for logs and
 // decisions, not for the page: DefaultErrorText gives the text to show.
 type ErrorHandler func(w http.ResponseWriter, r *http.Request, status int, err error)
 

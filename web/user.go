@@ -117,7 +117,7 @@ func UserFrom(ctx context.Context) *User {
 // user returns the request's user, or nil. A session sealed with an old
 // key is sealed again with the current one.
 func (h *Handler) user(w http.ResponseWriter, r *http.Request) *User {
-	s, oldKey := h.loadSession(r)
+	s, oldKey, _ := h.loadSession(r)
 	if s == nil {
 		return nil
 	}

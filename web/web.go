@@ -150,14 +150,19 @@ func (h *Handler) sessionCookie(r *http.Request) http.Cookie {
 	return c
 }
 
-// loginCookie is the template of the pending-login cookies for r: scoped
-// to the directory holding the login and callback paths, so other pages
-// do not carry them.
+// loginCookie is the template of the pending-login cookies for r. Secure
+// ones take the __Host- prefix, as the session cookie does: a sibling
+// subdomain can set a __Secure- cookie for the parent domain, and so could
+// plant a login attempt the attacker started here, for the callback to
+// finish in the victim's browser with the attacker's code (a login CSRF);
+// it cannot set a __Host- one. The prefix requires Path=/. Plain-HTTP ones
+// (which no prefix protects) are scoped to the directory holding the login
+// and callback paths, so other pages do not carry them.
 func (h *Handler) loginCookie(r *http.Request) http.Cookie {
 	c := http.Cookie{Name: h.cookieName + "_login_", Path: commonDir(h.loginPath, h.callback), HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(2 * h.loginTTL / time.Second)}
 	if h.secure(r) {
-		c.Name, c.Secure = "__Secure-"+c.Name, true
+		c.Name, c.Path, c.Secure = "__Host-"+c.Name, "/", true
 	}
 	return c
 }
@@ -203,8 +208,16 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		next = h.landing
 	}
-	if s, _ := h.loadSession(r); s != nil {
+	s, _, err := h.loadSession(r)
+	switch {
+	case s != nil:
 		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	case err != nil:
+		// The session the login would set could not be told from the
+		// other cookie either: the browser would come back anonymous and
+		// be sent to log in again, round and round.
+		h.refuse(w, r, http.StatusBadRequest, err)
 		return
 	}
 	h.dropOldLogins(w, r)
@@ -285,13 +298,16 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	if states := q["state"]; len(states) == 1 && validState(states[0]) {
 		base := h.loginCookie(r)
 		name := base.Name + states[0]
-		for _, c := range r.CookiesNamed(name) {
-			if p, _ = h.openLogin(name, c.Value); p != nil {
-				break
-			}
-		}
-		if len(r.CookiesNamed(name)) > 0 {
+		switch cs := r.CookiesNamed(name); len(cs) {
+		case 0:
+		case 1:
+			p, _ = h.openLogin(name, cs[0].Value)
 			deleteCookie(w, base, name) // single use in the browser
+		default: // one of them planted: neither is trusted
+			h.logConflict(r, base.Name+"<state>", len(cs))
+			deleteCookie(w, base, name)
+			h.refuse(w, r, http.StatusBadRequest, fmt.Errorf("%w: %d cookies of this login attempt", auth.ErrStateMismatch, len(cs)))
+			return
 		}
 	}
 	if p == nil {
@@ -333,7 +349,7 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadGateway, fmt.Errorf("%w: %w", ErrLoginFailed, err))
 		return
 	}
-	if old, _ := h.loadSession(r); old != nil {
+	if old, _, _ := h.loadSession(r); old != nil {
 		if old.Claims.Subject == s.Claims.Subject {
 			// The same user again (a second tab, say): keep the session's
 			// ID and CSRF token, so the forms of open pages still work.
@@ -411,19 +427,34 @@ func (h *Handler) writeSession(w http.ResponseWriter, r *http.Request, s *Sessio
 }
 
 // loadSession returns the request's valid session, or nil, and whether
-// its cookie was sealed with an old key.
-func (h *Handler) loadSession(r *http.Request) (*Session, bool) {
+// its cookie was sealed with an old key. When the session cookie arrives
+// more than once the request is anonymous and the error is
+// ErrCookieConflict: taking the first that opens would let a cookie
+// planted by a sibling host (a session of the attacker's own) pick the
+// account.
+func (h *Handler) loadSession(r *http.Request) (*Session, bool, error) {
 	c := h.sessionCookie(r)
-	for _, v := range readChunks(r, c.Name) {
-		b, key, err := h.codec.open(c.Name, v)
-		if err != nil {
-			continue
-		}
-		if s := h.sessionFrom(r.Context(), b); s != nil {
-			return s, key != 0
-		}
+	v, extra := readChunks(r, c.Name)
+	if extra > 0 {
+		h.logConflict(r, c.Name, extra+1)
+		return nil, false, ErrCookieConflict
 	}
-	return nil, false
+	if v == "" {
+		return nil, false, nil
+	}
+	b, key, err := h.codec.open(c.Name, v)
+	if err != nil {
+		return nil, false, nil
+	}
+	s := h.sessionFrom(r.Context(), b)
+	return s, s != nil && key != 0, nil
+}
+
+// logConflict says at debug level why a request's cookies called name
+// were not used; never their values.
+func (h *Handler) logConflict(r *http.Request, name string, n int) {
+	h.log.DebugContext(r.Context(), "web: the browser sent several cookies of one name (another site under a parent domain may have set one); none is used, the request is anonymous",
+		slog.String("cookie", name), slog.Int("count", n), slog.String("path", r.URL.Path))
 }
 
 // sessionFrom checks a decrypted session cookie: not expired, and not
@@ -500,7 +531,7 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	noStore(w)
 	ctx := r.Context()
-	if s, _ := h.loadSession(r); s != nil {
+	if s, _, _ := h.loadSession(r); s != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 		token := r.Header.Get("X-CSRF-Token")
 		if token == "" {
