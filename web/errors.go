@@ -39,14 +39,14 @@ var (
 // an attack) at warn level and shows the error page.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
 	h.log.WarnContext(r.Context(), "web: refused", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
-	h.errorPage(w, r, status, err)
+	h.errorPage(&framingGuard{ResponseWriter: w}, r, status, err)
 }
 
 // fail reports a failure of the Handler or of jAccount at error level and
 // shows the error page.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
 	h.log.ErrorContext(r.Context(), "web: failed", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
-	h.errorPage(w, r, status, err)
+	h.errorPage(&framingGuard{ResponseWriter: w}, r, status, err)
 }
 
 // DefaultErrorText returns the message the default error page shows for

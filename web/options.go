@@ -216,7 +216,10 @@ func WithTokenStore(store func(subject string) auth.TokenStore) Option {
 type ErrorHandler func(w http.ResponseWriter, r *http.Request, status int, err error)
 
 // WithErrorHandler replaces the default error pages (HTML, in Chinese and
-// English, with a link to log in again). Nil keeps the default.
+// English, with a link to log in again). Nil keeps the default. Whatever
+// headers f sets, the page is sent with X-Frame-Options: DENY and
+// Content-Security-Policy: frame-ancestors 'none', as a policy of its own
+// next to any f sets.
 func WithErrorHandler(f ErrorHandler) Option {
 	return func(h *Handler) error {
 		if f != nil {

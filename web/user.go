@@ -45,7 +45,10 @@ var logoutForm = template.Must(template.New("logout").Parse(
 // LogoutForm returns a form that logs the user out: a POST to the logout
 // path carrying the CSRF token, with a button labelled label ("退出 / Log
 // out" when empty) whose element id is "logout". Put it in a page with
-// html/template, which keeps it unescaped.
+// html/template, which keeps it unescaped. Send that page with
+// X-Frame-Options: DENY and Content-Security-Policy: frame-ancestors
+// 'none', as the Handler's own pages are, so that another site cannot
+// frame it and trick the user into clicking the button.
 func (u *User) LogoutForm(label string) template.HTML {
 	if label == "" {
 		label = "退出 / Log out"
@@ -138,6 +141,7 @@ func (h *Handler) RequireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := h.user(w, r)
 		if u == nil {
+			forbidFraming(w.Header()) // the answer is the Handler's, not the application's page
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				noStore(w)
 				http.Redirect(w, r, h.LoginURL(r.URL.RequestURI()), http.StatusSeeOther)

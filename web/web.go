@@ -116,6 +116,7 @@ func New(cfg *auth.Config, opts ...Option) (*Handler, error) {
 // is 404. Mount the Handler on the paths themselves, without StripPrefix:
 // mux.Handle("/jaccount/", h) for the default paths.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	forbidFraming(w.Header())
 	switch r.URL.Path {
 	case h.loginPath:
 		h.serveLogin(w, r)
