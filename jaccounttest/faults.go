@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,9 +74,10 @@ type Fault struct {
 // argument (Fault.Err), which Inject panics with.
 var ErrInvalidFault = errors.New("jaccounttest: invalid fault")
 
-// refuse records the first invalid argument of f.
-func (f Fault) refuse(format string, args ...any) Fault {
-	if f.err == nil {
+// check returns f, with its error set to the text of format when bad and
+// f had no error yet: the first invalid argument is the one reported.
+func (f Fault) check(bad bool, format string, args ...any) Fault {
+	if bad && f.err == nil {
 		f.err = fmt.Errorf("%w: "+format, append([]any{ErrInvalidFault}, args...)...)
 	}
 	return f
@@ -95,11 +97,7 @@ func (f Fault) Err() error {
 // Latency delays matching responses by d (or until the request's context
 // ends).
 func Latency(d time.Duration) Fault {
-	f := Fault{kind: faultLatency, latency: d}
-	if d < 0 {
-		return f.refuse("Latency(%v): negative", d)
-	}
-	return f
+	return Fault{kind: faultLatency, latency: d}.check(d < 0, "Latency(%v): negative", d)
 }
 
 // ErrorStatus answers with the HTTP status code and an error body in the
@@ -131,11 +129,8 @@ func Latency(d time.Duration) Fault {
 // A code outside 400–599 is refused: use HTMLPage or Errno for an error
 // that claims success.
 func ErrorStatus(code int) Fault {
-	f := Fault{kind: faultStatus, status: code}
-	if code < 400 || code > 599 {
-		return f.refuse("ErrorStatus(%d): not an HTTP error status (400–599)", code)
-	}
-	return f
+	return Fault{kind: faultStatus, status: code}.
+		check(code < 400 || code > 599, "ErrorStatus(%d): not an HTTP error status (400–599)", code)
 }
 
 // statusErrno is the catalogue's errno for an injected error status (see
@@ -162,22 +157,16 @@ func statusErrno(status int) int {
 // catalogue has no errno for a rate limit). A negative retryAfter is
 // refused.
 func RateLimit(retryAfter time.Duration) Fault {
-	f := Fault{kind: faultStatus, status: http.StatusTooManyRequests, retryAfter: retryAfter}
-	if retryAfter < 0 {
-		return f.refuse("RateLimit(%v): negative Retry-After", retryAfter)
-	}
-	return f
+	return Fault{kind: faultStatus, status: http.StatusTooManyRequests, retryAfter: retryAfter}.
+		check(retryAfter < 0, "RateLimit(%v): negative Retry-After", retryAfter)
 }
 
 // HTMLPage answers with an HTML error page and the status code, the way a
 // gateway in front of jAccount does. HTMLPage(200) is an error page that
 // claims success. A code outside 200–599 is refused.
 func HTMLPage(code int) Fault {
-	f := Fault{kind: faultHTML, status: code}
-	if code < 200 || code > 599 {
-		return f.refuse("HTMLPage(%d): not a status a page can have (200–599)", code)
-	}
-	return f
+	return Fault{kind: faultHTML, status: code}.
+		check(code < 200 || code > 599, "HTMLPage(%d): not a status a page can have (200–599)", code)
 }
 
 // DropConnection closes the connection without any response. Note that
@@ -201,11 +190,8 @@ func Errno(errno int, message string) Fault {
 // n < 1 is refused: a fault that answers no request is no fault (leave Times
 // off for no limit).
 func (f Fault) Times(n int) Fault {
-	if n < 1 {
-		return f.refuse("Times(%d): n must be at least 1; leave Times off for no limit", n)
-	}
 	f.times = n
-	return f
+	return f.check(n < 1, "Times(%d): n must be at least 1; leave Times off for no limit", n)
 }
 
 // For limits the fault to the d after Inject, by the server's clock
@@ -213,11 +199,8 @@ func (f Fault) Times(n int) Fault {
 // ErrorStatus(503).On(EndpointToken).For(time.Second). A d <= 0 is refused:
 // the fault would end before any request (leave For off for no limit).
 func (f Fault) For(d time.Duration) Fault {
-	if d <= 0 {
-		return f.refuse("For(%v): d must be positive; leave For off for no time limit", d)
-	}
 	f.dur = d
-	return f
+	return f.check(d <= 0, "For(%v): d must be positive; leave For off for no time limit", d)
 }
 
 // Probability makes the fault answer each matching request with
@@ -226,11 +209,8 @@ func (f Fault) For(d time.Duration) Fault {
 // answers, Probability(1) always does, as a fault without Probability
 // does. A p outside [0, 1], or NaN, is refused.
 func (f Fault) Probability(p float64) Fault {
-	if !(p >= 0 && p <= 1) { // NaN fails both
-		return f.refuse("Probability(%v): p must be in [0, 1]", p)
-	}
 	f.sampled, f.prob = true, p
-	return f
+	return f.check(!(p >= 0 && p <= 1), "Probability(%v): p must be in [0, 1]", p) // NaN fails both
 }
 
 // fires reports whether the fault answers a matching request, given u
@@ -240,23 +220,17 @@ func (f *Fault) fires(u float64) bool { return !f.sampled || u < f.prob }
 // On limits the fault to requests to endpoint e; "" means every endpoint.
 // Any other value must be one of the Endpoint constants.
 func (f Fault) On(e Endpoint) Fault {
-	switch e {
-	case "", EndpointAuthorize, EndpointToken, EndpointLogout, EndpointAPI, EndpointOther:
-		f.endpoint = e
-		return f
-	}
-	return f.refuse("On(%q): not an Endpoint of the fake", e)
+	f.endpoint = e
+	known := []Endpoint{"", EndpointAuthorize, EndpointToken, EndpointLogout, EndpointAPI, EndpointOther}
+	return f.check(!slices.Contains(known, e), "On(%q): not an Endpoint of the fake", e)
 }
 
 // OnPath limits the fault to requests whose path is p or, when p ends in
 // "/", starts with p; "" means every path. A p that does not start with
 // "/" would match no request and is refused.
 func (f Fault) OnPath(p string) Fault {
-	if p != "" && !strings.HasPrefix(p, "/") {
-		return f.refuse("OnPath(%q): a path starts with /", p)
-	}
 	f.path = p
-	return f
+	return f.check(p != "" && !strings.HasPrefix(p, "/"), "OnPath(%q): a path starts with /", p)
 }
 
 func (f *Fault) matches(path string) bool {
