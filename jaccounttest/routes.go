@@ -414,6 +414,9 @@ func encodePageToken(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(offset)))
 }
 
+// decodePageToken accepts only a token encodePageToken makes: not one
+// with a line break (which base64 decoders skip), other unused bits, or an
+// offset spelled "+20" or "020", so that one page has one token.
 func decodePageToken(tok string) (int, bool) {
 	if tok == "" {
 		return 0, true
@@ -423,7 +426,7 @@ func decodePageToken(tok string) (int, bool) {
 		return 0, false
 	}
 	n, err := strconv.Atoi(strings.TrimPrefix(string(b), "offset:"))
-	if err != nil || n < 0 || !strings.HasPrefix(string(b), "offset:") {
+	if err != nil || n < 0 || encodePageToken(n) != tok {
 		return 0, false
 	}
 	return n, true
