@@ -1,7 +1,10 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -99,5 +102,50 @@ func checkClean(t *testing.T, s string, limit int) {
 	}
 	if strings.Contains(s, fuzzToken) {
 		t.Fatalf("text holds the token: %q", s)
+	}
+}
+
+// FuzzNestsWithin checks the depth scan that guards the replies of models
+// that contain themselves against encoding/json's own reading of the same
+// text: for valid JSON, nestsWithin(b, d) holds exactly when d is at least
+// the depth of its arrays and objects; for anything else it must not panic.
+func FuzzNestsWithin(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `[]`, `"[[{{"`, `{"a":"\"[","b":[[{}]]}`, `[1,[2,[3,[4]]]]`, `{"p":{"p":{"p":{}}}}`,
+		`"\\"`, `["\\\"]"]`, `[`, `]]]`, `{"a":"é\u00e9"}`, ``, `null`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		depth, valid := jsonDepth(b)
+		for _, limit := range []int{0, 1, 2, 3, 8, maxNesting} {
+			got := nestsWithin(b, limit)
+			if valid && got != (depth <= limit) {
+				t.Fatalf("%q (depth %d): nestsWithin(%d) = %v", b, depth, limit, got)
+			}
+		}
+	})
+}
+
+// jsonDepth is the nesting depth of the JSON text b as encoding/json reads
+// it; valid is false when b is not one JSON value.
+func jsonDepth(b []byte) (depth int, valid bool) {
+	if !json.Valid(b) {
+		return 0, false
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	cur := 0
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return depth, errors.Is(err, io.EOF)
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			cur++
+			depth = max(depth, cur)
+		case json.Delim('}'), json.Delim(']'):
+			cur--
+		}
 	}
 }

@@ -7,6 +7,12 @@ import "github.com/oauth-jaccount/jaccount-go/gen"
 // The models of openapi/jaccount.yaml, generated into package gen, under
 // the same names here, so that callers import api (and auth) only.
 
+// nestsItself reports whether T is a model that contains itself (none): a reply of such entities is
+// checked for depth before it is decoded (call.go).
+func nestsItself[T any]() bool {
+	return false
+}
+
 // Avatars is gen.Avatars. Avatar image URLs (头像) in three sizes; may be `{}`.
 type Avatars = gen.Avatars
 

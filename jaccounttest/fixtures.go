@@ -74,6 +74,17 @@ type Client struct {
 	RedirectURIs []string
 	// Scopes, when not empty, limits the scopes the client may request.
 	Scopes []string
+	// Jiaowoban marks the application as 交我办, the university's own app:
+	// jAccount opens the 思源码 APIs but validation to 交我办 only (the
+	// spec's x-jaccount-only-app). The fake refuses any other application
+	// there with 403 and errno 10003 ENTITLE_FAILURE; the live errno is not
+	// documented, so that is an assumption. A test acts as 交我办 by
+	// registering its client so, e.g. the default one:
+	//
+	//	c := jaccounttest.DefaultClient()
+	//	c.Jiaowoban = true
+	//	srv := jaccounttest.New(jaccounttest.WithClient(c))
+	Jiaowoban bool
 }
 
 // User is a fixture jAccount account with everything the API serves about it.
