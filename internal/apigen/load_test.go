@@ -115,6 +115,32 @@ func TestLoadRealSpec(t *testing.T) {
 	if d := byID["downloadFile"]; d.Entities != EntityRaw || d.MediaType != "application/octet-stream" || !d.OpenQuery {
 		t.Errorf("downloadFile: %s %s open query %v", d.Entities, d.MediaType, d.OpenQuery)
 	}
+	// Evidence round 3: the calendar needs no token (E3), the 思源码 family
+	// but validation admits 交我办 only (E6), a right contains a right (E2),
+	// the card's transactions page by at most 100 (E8).
+	var anonymous, onlyApp []string
+	for _, op := range a.Ops {
+		if op.Anonymous {
+			anonymous = append(anonymous, op.ID)
+		}
+		if op.OnlyApp == "交我办" {
+			onlyApp = append(onlyApp, op.ID)
+		}
+	}
+	if !slices.Equal(anonymous, []string{"getEnterpriseCalendar"}) || len(onlyApp) != 6 || slices.Contains(onlyApp, "validateUnicode") {
+		t.Errorf("no token: %v; 交我办 only: %v", anonymous, onlyApp)
+	}
+	for _, m := range a.Models {
+		if m.Recursive != (m.Name == "UserRight") {
+			t.Errorf("%s: recursive %v", m.Name, m.Recursive)
+		}
+	}
+	if tx.Paging.MaxPageSize != 100 || !strings.Contains(pagingText(tx), "page size ≤ 100") {
+		t.Errorf("transactions paging %+v: %s", tx.Paging, pagingText(tx))
+	}
+	if p := byID["getUserRights"].param("account"); p == nil || p.Required {
+		t.Errorf("rights' account: %+v, want optional (E1)", p)
+	}
 	if len(a.Scopes) != 40 {
 		t.Errorf("%d scopes, want the 40 of the registry", len(a.Scopes))
 	}
