@@ -286,27 +286,34 @@ const maxNesting = 32
 
 // nestsWithin reports whether the JSON text b nests its arrays and objects
 // no deeper than limit (brackets inside strings do not count). It reads b
-// once and allocates nothing.
+// once, skipping strings with bytes.IndexByte, and allocates nothing.
 func nestsWithin(b []byte, limit int) bool {
-	depth, inString, escaped := 0, false, false
-	for _, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			// The string ends at the next quote that an even run of
+			// backslashes (none included) precedes; the opening quote
+			// stops the count.
+			for {
+				j := bytes.IndexByte(b[i+1:], '"')
+				if j < 0 {
+					return true // unterminated: not deeper than seen so far
+				}
+				i += 1 + j
+				k := i - 1
+				for b[k] == '\\' {
+					k--
+				}
+				if (i-1-k)%2 == 0 {
+					break
+				}
 			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
+		case '{', '[':
 			if depth++; depth > limit {
 				return false
 			}
-		case c == '}' || c == ']':
+		case '}', ']':
 			depth--
 		}
 	}
