@@ -94,6 +94,32 @@ func TestAdminFaults(t *testing.T) {
 	}
 }
 
+// TestAdminProbability: probability 0 never fires and 1 always does, as
+// the Go knob; the list shows the probability given.
+func TestAdminProbability(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, jaccounttest.WithAdmin())
+	tok := issue(t, srv, jaccounttest.StudentUsername, "essential")
+	if r := admin(t, srv, http.MethodPost, "/faults", `{"kind":"status","status":500,"probability":0}`); r.status != 201 || !strings.Contains(r.body, `"probability":0`) {
+		t.Fatalf("probability 0: %d %s", r.status, r.body)
+	}
+	for range 20 {
+		if r := apiGet(t, srv, "/v1/me/profile", tok.AccessToken); r.status != 200 {
+			t.Fatalf("a fault of probability 0 fired: %d", r.status)
+		}
+	}
+	admin(t, srv, http.MethodDelete, "/faults", "")
+	admin(t, srv, http.MethodPost, "/faults", `{"kind":"status","status":500,"probability":1,"times":3}`)
+	for i := range 3 {
+		if r := apiGet(t, srv, "/v1/me/profile", tok.AccessToken); r.status != 500 {
+			t.Fatalf("request %d: a fault of probability 1 did not fire: %d", i, r.status)
+		}
+	}
+	if r := apiGet(t, srv, "/v1/me/profile", tok.AccessToken); r.status != 200 {
+		t.Errorf("after times 3: %d", r.status)
+	}
+}
+
 // TestAdminFaultScope: a fault on an endpoint leaves the others alone, and
 // the admin API itself is never subject to faults nor logged.
 func TestAdminFaultScope(t *testing.T) {
@@ -139,26 +165,26 @@ func TestAdminRefusals(t *testing.T) {
 		code, message      string
 	}{
 		{"POST", "/faults", ``, 400, "invalid_request", "describe the fault"},
-		{"POST", "/faults", `{"kind":"status"}`, 400, "invalid_request", "status from 400 to 599"},
-		{"POST", "/faults", `{"kind":"status","status":200}`, 400, "invalid_request", "status from 400 to 599"},
+		{"POST", "/faults", `{"kind":"status"}`, 400, "invalid_request", "a status fault needs status"},
+		{"POST", "/faults", `{"kind":"status","status":200}`, 400, "invalid_request", "ErrorStatus(200): not an HTTP error status (400–599)"},
 		{"POST", "/faults", `{"kind":"boom"}`, 400, "invalid_request", `unknown kind "boom"`},
 		{"POST", "/faults", `{"status":503}`, 400, "invalid_request", "kind is missing"},
 		{"POST", "/faults", `{"kind":"drop","status":503}`, 400, "invalid_request", "a drop fault takes no status"},
 		{"POST", "/faults", `{"kind":"status","status":503,"colour":"red"}`, 400, "invalid_request", `unknown field "colour"`},
 		{"POST", "/faults", `{"kind":"status","status":503} {}`, 400, "invalid_request", "one JSON object"},
 		{"POST", "/faults", `[1]`, 400, "invalid_request", "JSON object"},
-		{"POST", "/faults", `{"kind":"status","status":503,"times":0}`, 400, "invalid_request", "times must be at least 1"},
-		{"POST", "/faults", `{"kind":"status","status":503,"probability":0}`, 400, "invalid_request", "probability must be above 0"},
-		{"POST", "/faults", `{"kind":"status","status":503,"probability":1.5}`, 400, "invalid_request", "probability must be above 0"},
-		{"POST", "/faults", `{"kind":"status","status":503,"endpoint":"graphql"}`, 400, "invalid_request", `unknown endpoint "graphql"`},
-		{"POST", "/faults", `{"kind":"status","status":503,"path":"v1"}`, 400, "invalid_request", "path must start with /"},
-		{"POST", "/faults", `{"kind":"latency","latency_ms":-5}`, 400, "invalid_request", "latency_ms above 0"},
-		{"POST", "/faults", `{"kind":"rate_limit","retry_after_ms":-1}`, 400, "invalid_request", "must not be negative"},
+		{"POST", "/faults", `{"kind":"status","status":503,"times":0}`, 400, "invalid_request", "Times(0): n must be at least 1"},
+		{"POST", "/faults", `{"kind":"status","status":503,"probability":1.5}`, 400, "invalid_request", "Probability(1.5): p must be in [0, 1]"},
+		{"POST", "/faults", `{"kind":"status","status":503,"endpoint":"graphql"}`, 400, "invalid_request", `On("graphql"): not an Endpoint of the fake`},
+		{"POST", "/faults", `{"kind":"status","status":503,"path":"v1"}`, 400, "invalid_request", `OnPath("v1"): a path starts with /`},
+		{"POST", "/faults", `{"kind":"latency","latency_ms":-5}`, 400, "invalid_request", "Latency(-5ms): negative"},
+		{"POST", "/faults", `{"kind":"rate_limit","retry_after_ms":-1}`, 400, "invalid_request", "RateLimit(-1ms): negative Retry-After"},
 		{"POST", "/faults", `{"kind":"errno","errno":0}`, 400, "invalid_request", "errno other than 0"},
-		{"POST", "/faults", `{"kind":"status","status":503,"for_ms":0}`, 400, "invalid_request", "for_ms must be above 0"},
+		{"POST", "/faults", `{"kind":"status","status":503,"for_ms":0}`, 400, "invalid_request", "For(0s): d must be positive"},
 		{"POST", "/faults", `{"kind":"status","status":503,"until":"2030-01-01T00:00:00Z"}`, 400, "invalid_request", "until is set by the server"},
 		{"POST", "/faults", `{"kind":"status","status":503,"message":"x"}`, 400, "invalid_request", "a status fault takes no message"},
-		{"POST", "/faults", `{"kind":"html","status":99}`, 400, "invalid_request", "status from 100 to 599"},
+		{"POST", "/faults", `{"kind":"html","status":99}`, 400, "invalid_request", "HTMLPage(99): not a status a page can have (200–599)"},
+		{"POST", "/faults", `{"kind":"latency"}`, 400, "invalid_request", "a latency fault needs latency_ms"},
 		{"POST", "/faults", strings.Repeat(" ", 70<<10) + `{}`, 413, "too_large", "larger than"},
 		{"GET", "/faults", `{}`, 400, "invalid_request", "takes no body"},
 		{"PUT", "/faults", ``, 405, "method_not_allowed", "takes GET or POST or DELETE, not PUT"},

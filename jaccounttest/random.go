@@ -4,13 +4,15 @@ import (
 	crand "crypto/rand"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"math/rand/v2"
 	"sync"
 )
 
 // WithSeed makes every random draw of the server come from one source
 // seeded with seed: authorization codes, access and refresh tokens, login
-// sessions, login-form tickets and the draws of faults with a Probability.
+// sessions, login-form tickets, the ids of uploaded files and the draws of
+// faults with a Probability.
 // A client that makes its requests one at a time then gets the same codes
 // and tokens on every run, which lets a test compare them with a golden
 // file. Requests made at the same time still get distinct values, in an
@@ -56,14 +58,29 @@ func (e *entropy) restart() {
 // for codes, tokens, session ids and tickets.
 func (e *entropy) secret() string {
 	b := make([]byte, 24)
+	e.read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// read fills b with random bytes.
+func (e *entropy) read(b []byte) {
 	if e.seeded == nil {
 		_, _ = crand.Read(b) // crypto/rand.Read never fails
-	} else {
-		e.mu.Lock()
-		_, _ = e.seeded.Read(b) // ChaCha8.Read never fails
-		e.mu.Unlock()
+		return
 	}
-	return base64.RawURLEncoding.EncodeToString(b)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	_, _ = e.seeded.Read(b) // ChaCha8.Read never fails
+}
+
+// uuid returns a fresh random (version 4) UUID, for the ids the fake gives
+// out.
+func (e *entropy) uuid() string {
+	b := make([]byte, 16)
+	e.read(b)
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // float64 returns a number in [0, 1).

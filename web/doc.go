@@ -18,9 +18,11 @@
 // Login. GET on the login path (RequireUser sends anonymous GETs there)
 // starts an attempt with a fresh state, OIDC nonce and PKCE S256 verifier.
 // They are kept in an encrypted, HttpOnly cookie of their own, named after
-// the state and scoped to the login and callback paths, so the browser
-// cannot read them and several tabs can log in at once (up to
-// WithMaxPendingLogins; a new attempt beyond that drops the oldest). The
+// the state, so the browser cannot read them and several tabs can log in
+// at once (up to WithMaxPendingLogins; a new attempt beyond that drops the
+// oldest). Over TLS the cookie is Secure with the __Host- name prefix, so
+// a sibling subdomain cannot plant an attempt of its own; over plain HTTP
+// it is scoped to the login and callback paths. The
 // callback accepts an attempt only once (the state is recorded in the
 // RevocationStore until the attempt would have expired anyway) and only
 // within WithLoginTimeout, then lets auth.Config.HandleCallback check the
@@ -39,7 +41,12 @@
 // its encrypted ID. Several keys may be given: the first seals, all open,
 // and a cookie sealed with an older key is sealed again with the first.
 // A cookie that was tampered with, sealed with an unknown key, expired,
-// or logged out is ignored: the request is anonymous.
+// or logged out is ignored: the request is anonymous. So is a request that
+// carries the session cookie twice (another site under a parent domain
+// set one, which the __Host- prefix prevents over TLS): the first that
+// opens would let a planted session pick the account. The debug log says
+// why, and the login path then shows an error page (ErrCookieConflict)
+// instead of starting a login that could not stick.
 //
 // Logout. Only a POST carrying the session's CSRF token (User.LogoutForm
 // writes the form) logs out. It ends the session server-side — deleted

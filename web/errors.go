@@ -35,6 +35,12 @@ var (
 	// the same request succeeds once the store is back. The wrapped error
 	// says which store call failed.
 	ErrStoreUnavailable = errors.New("web: a session store is unavailable")
+	// ErrCookieConflict is a login refused because the browser sends the
+	// session cookie more than once (another site under a parent domain
+	// set one of that name): every request is anonymous then, since none
+	// can be told to be this site's, and a new login would not change
+	// that. The user must clear the site's cookies.
+	ErrCookieConflict = errors.New("web: the browser sends several session cookies")
 )
 
 // retryAfter is what a 503 for ErrStoreUnavailable suggests, in seconds.
@@ -57,14 +63,14 @@ func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error)
 // an attack) at warn level and shows the error page.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
 	h.log.WarnContext(r.Context(), "web: refused", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
-	h.errorPage(w, r, status, err)
+	h.errorPage(&framingGuard{ResponseWriter: w}, r, status, err)
 }
 
 // fail reports a failure of the Handler or of jAccount at error level and
 // shows the error page.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
 	h.log.ErrorContext(r.Context(), "web: failed", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
-	h.errorPage(w, r, status, err)
+	h.errorPage(&framingGuard{ResponseWriter: w}, r, status, err)
 }
 
 // DefaultErrorText returns the message the default error page shows for
@@ -96,6 +102,9 @@ func DefaultErrorText(err error) (zh, en string) {
 	case errors.Is(err, ErrStoreUnavailable):
 		return "登录服务暂时不可用，你的登录状态没有改变。请稍后刷新本页。",
 			"Sign-in is temporarily unavailable; nothing about your sign-in has changed. Please reload this page in a moment."
+	case errors.Is(err, ErrCookieConflict):
+		return "浏览器为本站发送了多个同名的登录 cookie（可能是同一域名下的其他网站设置的），因此无法登录。请清除本站的 cookie 后重试。",
+			"Your browser sends this site several sign-in cookies of the same name (another site under the same domain may have set one), so you cannot sign in. Clear this site's cookies and try again."
 	}
 	return "服务器出错了。请稍后再试。", "Something went wrong on the server. Please try again later."
 }
@@ -121,6 +130,8 @@ func errorKind(err error) string {
 		return "signin"
 	case errors.Is(err, ErrStoreUnavailable):
 		return "unavailable"
+	case errors.Is(err, ErrCookieConflict):
+		return "cookies"
 	}
 	return "internal"
 }

@@ -45,7 +45,10 @@ var logoutForm = template.Must(template.New("logout").Parse(
 // LogoutForm returns a form that logs the user out: a POST to the logout
 // path carrying the CSRF token, with a button labelled label ("退出 / Log
 // out" when empty) whose element id is "logout". Put it in a page with
-// html/template, which keeps it unescaped.
+// html/template, which keeps it unescaped. Send that page with
+// X-Frame-Options: DENY and Content-Security-Policy: frame-ancestors
+// 'none', as the Handler's own pages are, so that another site cannot
+// frame it and trick the user into clicking the button.
 func (u *User) LogoutForm(label string) template.HTML {
 	if label == "" {
 		label = "退出 / Log out"
@@ -116,10 +119,14 @@ func UserFrom(ctx context.Context) *User {
 
 // user returns the request's user, or nil. A session sealed with an old
 // key is sealed again with the current one. The error (ErrStoreUnavailable)
-// says the session could not be checked.
+// says the session could not be checked; a session cookie sent twice
+// (ErrCookieConflict) is an anonymous request, not an error.
 func (h *Handler) user(w http.ResponseWriter, r *http.Request) (*User, error) {
 	s, oldKey, err := h.loadSession(r)
 	if s == nil {
+		if errors.Is(err, ErrCookieConflict) {
+			err = nil
+		}
 		return nil, err
 	}
 	if oldKey {
@@ -144,6 +151,7 @@ func (h *Handler) RequireUser(next http.Handler) http.Handler {
 			return
 		}
 		if u == nil {
+			forbidFraming(w.Header()) // the answer is the Handler's, not the application's page
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				noStore(w)
 				http.Redirect(w, r, h.LoginURL(r.URL.RequestURI()), http.StatusSeeOther)

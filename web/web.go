@@ -116,6 +116,7 @@ func New(cfg *auth.Config, opts ...Option) (*Handler, error) {
 // is 404. Mount the Handler on the paths themselves, without StripPrefix:
 // mux.Handle("/jaccount/", h) for the default paths.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	forbidFraming(w.Header())
 	switch r.URL.Path {
 	case h.loginPath:
 		h.serveLogin(w, r)
@@ -150,14 +151,19 @@ func (h *Handler) sessionCookie(r *http.Request) http.Cookie {
 	return c
 }
 
-// loginCookie is the template of the pending-login cookies for r: scoped
-// to the directory holding the login and callback paths, so other pages
-// do not carry them.
+// loginCookie is the template of the pending-login cookies for r. Secure
+// ones take the __Host- prefix, as the session cookie does: a sibling
+// subdomain can set a __Secure- cookie for the parent domain, and so could
+// plant a login attempt the attacker started here, for the callback to
+// finish in the victim's browser with the attacker's code (a login CSRF);
+// it cannot set a __Host- one. The prefix requires Path=/. Plain-HTTP ones
+// (which no prefix protects) are scoped to the directory holding the login
+// and callback paths, so other pages do not carry them.
 func (h *Handler) loginCookie(r *http.Request) http.Cookie {
 	c := http.Cookie{Name: h.cookieName + "_login_", Path: commonDir(h.loginPath, h.callback), HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(2 * h.loginTTL / time.Second)}
 	if h.secure(r) {
-		c.Name, c.Secure = "__Secure-"+c.Name, true
+		c.Name, c.Path, c.Secure = "__Host-"+c.Name, "/", true
 	}
 	return c
 }
@@ -204,12 +210,18 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 		next = h.landing
 	}
 	s, _, err := h.loadSession(r)
-	if err != nil {
+	switch {
+	case s != nil:
+		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	case errors.Is(err, ErrStoreUnavailable):
 		h.unavailable(w, r, err)
 		return
-	}
-	if s != nil {
-		http.Redirect(w, r, next, http.StatusSeeOther)
+	case err != nil:
+		// The session the login would set could not be told from the
+		// other cookie either: the browser would come back anonymous and
+		// be sent to log in again, round and round.
+		h.refuse(w, r, http.StatusBadRequest, err)
 		return
 	}
 	h.dropOldLogins(w, r)
@@ -290,13 +302,16 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	if states := q["state"]; len(states) == 1 && validState(states[0]) {
 		base := h.loginCookie(r)
 		name := base.Name + states[0]
-		for _, c := range r.CookiesNamed(name) {
-			if p, _ = h.openLogin(name, c.Value); p != nil {
-				break
-			}
-		}
-		if len(r.CookiesNamed(name)) > 0 {
+		switch cs := r.CookiesNamed(name); len(cs) {
+		case 0:
+		case 1:
+			p, _ = h.openLogin(name, cs[0].Value)
 			deleteCookie(w, base, name) // single use in the browser
+		default: // one of them planted: neither is trusted
+			h.logConflict(r, base.Name+"<state>", len(cs))
+			deleteCookie(w, base, name)
+			h.refuse(w, r, http.StatusBadRequest, fmt.Errorf("%w: %d cookies of this login attempt", auth.ErrStateMismatch, len(cs)))
+			return
 		}
 	}
 	if p == nil {
@@ -345,8 +360,10 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, http.StatusBadGateway, fmt.Errorf("%w: %w", ErrLoginFailed, err))
 		return
 	}
+	// A session cookie sent twice (ErrCookieConflict) is no old session:
+	// the new one replaces it.
 	old, _, err := h.loadSession(r)
-	if err != nil {
+	if errors.Is(err, ErrStoreUnavailable) {
 		h.unavailable(w, r, err)
 		return
 	}
@@ -432,24 +449,40 @@ func (h *Handler) writeSession(w http.ResponseWriter, r *http.Request, s *Sessio
 }
 
 // loadSession returns the request's valid session, or nil, and whether
-// its cookie was sealed with an old key. The error, which matches
-// ErrStoreUnavailable, says a store could not be asked whether the session
-// is valid: the request is then neither signed in nor anonymous.
+// its cookie was sealed with an old key. The error says why there is no
+// session although the request brought a cookie for one:
+//   - ErrCookieConflict: the session cookie arrived more than once, and the
+//     request is anonymous, since taking the first that opens would let a
+//     cookie planted by a sibling host (a session of the attacker's own)
+//     pick the account;
+//   - ErrStoreUnavailable: a store could not be asked whether the session
+//     is valid, so the request is neither signed in nor anonymous.
 func (h *Handler) loadSession(r *http.Request) (*Session, bool, error) {
 	c := h.sessionCookie(r)
-	var failed error
-	for _, v := range readChunks(r, c.Name) {
-		b, key, err := h.codec.open(c.Name, v)
-		if err != nil {
-			continue
-		}
-		s, err := h.sessionFrom(r.Context(), b)
-		if s != nil {
-			return s, key != 0, nil
-		}
-		failed = cmp.Or(failed, err)
+	v, extra := readChunks(r, c.Name)
+	if extra > 0 {
+		h.logConflict(r, c.Name, extra+1)
+		return nil, false, ErrCookieConflict
 	}
-	return nil, false, failed
+	if v == "" {
+		return nil, false, nil
+	}
+	b, key, err := h.codec.open(c.Name, v)
+	if err != nil {
+		return nil, false, nil
+	}
+	s, err := h.sessionFrom(r.Context(), b)
+	if s == nil {
+		return nil, false, err
+	}
+	return s, key != 0, nil
+}
+
+// logConflict says at debug level why a request's cookies called name
+// were not used; never their values.
+func (h *Handler) logConflict(r *http.Request, name string, n int) {
+	h.log.DebugContext(r.Context(), "web: the browser sent several cookies of one name (another site under a parent domain may have set one); none is used, the request is anonymous",
+		slog.String("cookie", name), slog.Int("count", n), slog.String("path", r.URL.Path))
 }
 
 // sessionFrom checks a decrypted session cookie: not expired, and not
@@ -527,7 +560,7 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	ctx := r.Context()
 	s, _, err := h.loadSession(r)
-	if err != nil {
+	if errors.Is(err, ErrStoreUnavailable) {
 		h.unavailable(w, r, err)
 		return
 	}

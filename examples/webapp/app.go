@@ -121,6 +121,10 @@ form.jaccount-logout{display:inline}
 func render(w http.ResponseWriter, code int, d pageData) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	// The page holds the logout button: no other site may frame it and
+	// trick the user into clicking it (package web's own pages say the same).
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "frame-ancestors 'none'")
 	w.WriteHeader(code)
 	_ = page.Execute(w, d)
 }

@@ -288,6 +288,10 @@ func (c *CLICommand) Long() string {
 			fmt.Fprintf(&b, " Documentation: %s", op.DocURL)
 		}
 	}
+	if c.Op.Anonymous {
+		b.WriteString("\n\nNo login is needed: without one, the command calls it without a token; with one, it sends " +
+			"the login's token.")
+	}
 	if l := c.Op.LoginFlags(); l != "" {
 		fmt.Fprintf(&b, "\n\nNo user can call it: it needs the application's own login, `jaccount login %s` "+
 			"(keep it in a profile of its own, with --profile, beside a user's login).", l)

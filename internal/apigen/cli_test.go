@@ -48,9 +48,9 @@ func TestCLIView(t *testing.T) {
 		return strings.Join(out, " ")
 	}
 	for path, want := range map[string]string{
-		"card transactions":      "card-no since until", // start and limit are the iterator's
-		"lessons list":           "semester classes",    // listMyLessonsBySemester and its classes
-		"mail list":              "",                    // and --query (x-jaccount-open-query)
+		"card transactions":      "card-no since until order-by", // start and limit are the iterator's
+		"lessons list":           "semester classes",             // listMyLessonsBySemester and its classes
+		"mail list":              "",                             // and --query (x-jaccount-open-query)
 		"lessons get":            "code",
 		"enterprise user-rights": "account",
 		"profile get":            "",

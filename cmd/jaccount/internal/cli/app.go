@@ -218,8 +218,22 @@ func (a *app) clientOptions(opts ...api.Option) []api.Option {
 }
 
 // apiClient returns the open API's client over the profile's stored token,
-// which must be able to call op (nil: any).
+// which must be able to call op (nil: any). For an operation that needs no
+// token (the school calendar) and a profile without a login, it is a client
+// without credentials (api.NoToken); with a login, the token is sent as to
+// any operation. With --fake, that is the case until a command logs in.
 func (a *app) apiClient(ctx context.Context, op *operation) (*api.Client, error) {
+	if op != nil && op.anonymous && a.client == nil {
+		if _, err := a.settings.loadLogin(); errors.Is(err, auth.ErrNoToken) {
+			a.op = op
+			c, err := api.NewClient(api.NoToken(), a.clientOptions(api.WithBaseURL(a.settings.apiURL.v))...)
+			if err != nil {
+				return nil, err
+			}
+			a.client = c
+			return c, nil
+		}
+	}
 	return lazyClient(ctx, a, op, &a.client, func(ts *auth.TokenSource) (*api.Client, error) {
 		return api.NewClient(ts, a.clientOptions(api.WithBaseURL(a.settings.apiURL.v))...)
 	})

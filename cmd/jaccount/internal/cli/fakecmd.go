@@ -104,11 +104,11 @@ request gets a 4xx status and {"error": code, "message": text}):
   POST   /faults          inject a fault, e.g. {"kind":"status","status":503,
                           "endpoint":"api","times":1}; kinds: latency
                           (latency_ms), status (400-599), rate_limit
-                          (retry_after_ms), html (status), drop, truncate,
+                          (retry_after_ms), html (status 200-599), drop, truncate,
                           errno (errno, message; HTTP 200); narrowed by
                           endpoint (authorize, token, logout, api, other),
                           path (a trailing / matches below it), times,
-                          probability (0 < p <= 1) and for_ms
+                          probability (0 never to 1 always) and for_ms
   DELETE /faults          remove every fault
   POST   /tokens          issue tokens without the login: {"username":
                           "zhangsan","scopes":["essential"]}; without a

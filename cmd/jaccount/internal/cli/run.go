@@ -159,6 +159,10 @@ type operation struct {
 	// security are the alternatives the operation accepts, any one of
 	// which suffices.
 	security []requirement
+	// anonymous reports that the operation needs no token (the spec lists
+	// the empty requirement: the school calendar): without a login, the
+	// command calls it without one.
+	anonymous bool
 }
 
 // requirement is one security alternative: a token of one of the grants,

@@ -4,6 +4,8 @@ import (
 	"encoding/csv"
 	"strings"
 	"testing"
+
+	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 )
 
 // TestTimesByUnit runs the commands against the built-in fake and checks
@@ -20,15 +22,18 @@ func TestTimesByUnit(t *testing.T) {
 		want map[string]string
 		has  []string
 		not  []string
+		// jiaowoban runs the command as 交我办 (the 思源码 operations are
+		// open to it only), logged in to a fake of its own, not --fake.
+		jiaowoban bool
 	}{
 		{name: "epoch milliseconds, CSV", args: []string{"card", "transactions", "--format", "csv"},
 			want: map[string]string{"dateTime": "2026-09-16T14:10:00+08:00", "amount": "-14.5"}},
 		{name: "epoch milliseconds, table", args: []string{"card", "transactions", "--format", "table"},
 			has: []string{"DATETIME", "2026-09-16 14:10 "}, not: []string{"1789539000000"}},
 		{name: "UNIX seconds, CSV (思源码: the column names end in Time, the unit is not milliseconds)", args: []string{"unicode", "transactions", "--format", "csv"},
-			want: map[string]string{"orderTime": "2026-09-12T11:50:00+08:00", "payTime": "2026-09-12T11:50:03+08:00"}},
+			want: map[string]string{"orderTime": "2026-09-12T11:50:00+08:00", "payTime": "2026-09-12T11:50:03+08:00"}, jiaowoban: true},
 		{name: "UNIX seconds, table", args: []string{"unicode", "transactions", "--format", "table"},
-			has: []string{"2026-09-12 11:50  2026-09-12 11:50"}, not: []string{"1789185000"}},
+			has: []string{"2026-09-12 11:50  2026-09-12 11:50"}, not: []string{"1789185000"}, jiaowoban: true},
 		{name: "yyyyMMdd, CSV", args: []string{"card", "get", "--format", "csv"},
 			want: map[string]string{"expireDate": "2027-07-31"}},
 		{name: "yyyyMMdd, table", args: []string{"card", "get", "--format", "table"},
@@ -38,7 +43,7 @@ func TestTimesByUnit(t *testing.T) {
 		{name: "wire, CSV", args: []string{"card", "transactions", "--format", "csv", "--time-format", "wire"},
 			want: map[string]string{"dateTime": "1789539000000"}},
 		{name: "wire, table", args: []string{"unicode", "transactions", "--format", "table", "--time-format", "wire"},
-			has: []string{"1789185000  1789185003"}},
+			has: []string{"1789185000  1789185003"}, jiaowoban: true},
 		{name: "iso, table", args: []string{"card", "transactions", "--format", "table", "--time-format", "iso"},
 			has: []string{"2026-09-16T14:10:00+08:00"}},
 		{name: "JSON keeps the wire values", args: []string{"card", "transactions", "--format", "json"},
@@ -53,8 +58,17 @@ func TestTimesByUnit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := &harness{t: t, vars: map[string]string{}}
-			r := h.mustRun(append([]string{"--fake"}, tt.args...)...)
+			var r result
+			if tt.jiaowoban {
+				app := jaccounttest.DefaultClient()
+				app.Jiaowoban = true
+				h := newHarness(t, jaccounttest.WithClient(app))
+				h.mustRun("login", "--scopes", "openid unicode")
+				r = h.mustRun(tt.args...)
+			} else {
+				h := &harness{t: t, vars: map[string]string{}}
+				r = h.mustRun(append([]string{"--fake"}, tt.args...)...)
+			}
 			for _, s := range tt.has {
 				if !strings.Contains(r.stdout, s) {
 					t.Errorf("output lacks %q:\n%s", s, r.stdout)
@@ -87,14 +101,14 @@ func TestTimesByUnit(t *testing.T) {
 // JSON lines.
 func TestEmptyResult(t *testing.T) {
 	t.Parallel()
-	const header = "amount,cardBalance,dateTime,description,merchant,merchantNo,system\n"
+	const header = "amount,cardBalance,dateTimAccount,dateTime,description,merchant,merchantNo,system\n"
 	for _, tt := range []struct {
 		args []string
 		want string
 	}{
 		{[]string{"card", "transactions", "--since", "2030-01-01", "--format", "csv"}, header},
 		{[]string{"card", "transactions", "--since", "2030-01-01", "--format", "table"},
-			"AMOUNT  CARDBALANCE  DATETIME  DESCRIPTION  MERCHANT  MERCHANTNO  SYSTEM\n"},
+			"AMOUNT  CARDBALANCE  DATETIMACCOUNT  DATETIME  DESCRIPTION  MERCHANT  MERCHANTNO  SYSTEM\n"},
 		{[]string{"card", "transactions", "--since", "2030-01-01", "--format", "json"}, "[]\n"},
 		{[]string{"card", "transactions", "--since", "2030-01-01", "--format", "jsonl"}, ""},
 		// A list operation (not paged) with no entity.

@@ -232,9 +232,9 @@ func TestEmptyLists(t *testing.T) {
 		{formatCSV, reflect.TypeFor[gen.UnicodeTransaction](), "amount,channel,deviceNo,merchant,merchantNo,orderNo,orderTime,payTime,status\n"},
 		{formatCSV, reflect.TypeFor[configEntry](), "key,value,source\n"},
 		{formatTable, reflect.TypeFor[configEntry](), "KEY  VALUE  SOURCE\n"},
-		{formatCSV, reflect.TypeFor[gen.UserRight](), ""},
+		{formatCSV, reflect.TypeFor[gen.Examination](), ""},
 		{formatCSV, reflect.TypeFor[json.RawMessage](), ""},
-		{formatTable, reflect.TypeFor[gen.UserRight](), ""},
+		{formatTable, reflect.TypeFor[gen.Examination](), ""},
 	} {
 		var b bytes.Buffer
 		o, _ := resolveOutput(tt.format, "", false, 80)
