@@ -2,6 +2,7 @@ package jaccounttest_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -267,5 +268,34 @@ func TestDiscovery(t *testing.T) {
 	srv := newServer(t)
 	if r := get(t, srv.HTTPClient(), srv.URL+"/.well-known/openid-configuration"); r.status != 404 {
 		t.Errorf("discovery at the root: %d, want 404 as on jAccount", r.status)
+	}
+}
+
+// TestWithSeedUploadIDs: the ids the fake gives uploaded files come from
+// the seeded source too.
+func TestWithSeedUploadIDs(t *testing.T) {
+	t.Parallel()
+	upload := func(srv *jaccounttest.Server) string {
+		tok, err := srv.IssueClientToken("storage")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct, body := multipartBody(t, formPart{name: "file", filename: "a.txt", value: "x"})
+		req, err := http.NewRequestWithContext(testContext(t), http.MethodPut, srv.APIURL()+"/v1/file", strings.NewReader(string(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", ct)
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		r := do(t, srv.HTTPClient(), req)
+		var env struct{ Entities []struct{ Id string } }
+		if err := json.Unmarshal([]byte(r.body), &env); err != nil || len(env.Entities) != 1 || env.Entities[0].Id == "" {
+			t.Fatalf("upload: %d %s", r.status, r.body)
+		}
+		return env.Entities[0].Id
+	}
+	a, b := upload(newServer(t, jaccounttest.WithSeed(3))), upload(newServer(t, jaccounttest.WithSeed(3)))
+	if a != b || a == upload(newServer(t)) {
+		t.Errorf("upload ids %s and %s from the same seed (want equal, and unlike an unseeded server's)", a, b)
 	}
 }
