@@ -43,10 +43,11 @@ func GetList[T any](ctx context.Context, c *Client, path string, query url.Value
 // url.Values, as it is with Content-Type application/octet-stream when it is
 // a []byte or an io.Reader, and as JSON otherwise; nil sends no body.
 //
-// out receives the entities array when it points to a slice or to a
-// json.RawMessage, and the first entity when it points to anything else
-// (the reply must then carry one, or Do fails with ErrNoEntity); with out
-// nil the entities are not read.
+// out receives the entities array when it points to a slice, an array or a
+// json.RawMessage (an empty array gives an empty, non-nil slice, or the
+// RawMessage []), and the first entity when it points to anything else (the
+// reply must then carry one, or Do fails with ErrNoEntity); with out nil the
+// entities are not read.
 //
 // Requests other than GET, HEAD, PUT, DELETE, OPTIONS and TRACE are retried
 // only when the connection was never made.
@@ -87,7 +88,8 @@ func (c *core) do(ctx context.Context, method, path string, query url.Values, bo
 		return fmt.Errorf("jaccount api: Do: out must be a non-nil pointer, not %T: %w", out, ErrInvalidArgument)
 	}
 	_, raw := out.(*json.RawMessage)
-	single := !raw && rv.Elem().Kind() != reflect.Slice
+	k := rv.Elem().Kind()
+	single := !raw && k != reflect.Slice && k != reflect.Array
 	want := resultList
 	if single {
 		want = resultSingle
@@ -96,12 +98,12 @@ func (c *core) do(ctx context.Context, method, path string, query url.Values, bo
 	if err != nil {
 		return err
 	}
-	data := env.Entities[0]
-	if !single {
-		data, err = json.Marshal(env.Entities)
-		if err != nil {
-			return err
-		}
+	var data []byte
+	if single {
+		// call checked that there is one: resultSingle fails on none.
+		data = env.Entities[0]
+	} else if data, err = json.Marshal(env.Entities); err != nil {
+		return err
 	}
 	d := json.NewDecoder(bytes.NewReader(data))
 	if err := d.Decode(out); err != nil {
