@@ -27,7 +27,7 @@ type core struct {
 
 // NewClient returns a client that authenticates with ts. Use StaticToken for
 // a fixed access token. If ts implements Refresher, a rejected token (401,
-// or 403 with errno 10002/10007) forces one refresh; if it implements
+// or errno 10002/10007 at any status) forces one refresh; if it implements
 // ContextTokenSource, it is asked for tokens with the call's context.
 func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	co, err := newClientCore("NewClient", "", DefaultBaseURL, ts, opts)

@@ -57,8 +57,9 @@
 // refresh. The token is sent as "Authorization: Bearer" by default;
 // WithQueryAuth selects the legacy form that the Python client uses
 // (access_token and client_id query parameters). When the server rejects the
-// token — 401, or 403 with errno 10002 or 10007, which is what the live API
-// sends — and the TokenSource implements Refresher, the client forces one
+// token — 401, or errno 10002 or 10007 at any status, which is what the live
+// API sends (403 for a missing token, 200 for an invalid one) — and the
+// TokenSource implements Refresher, the client forces one
 // refresh per distinct rejected token and repeats the request once. Errors
 // from the TokenSource are never retried and reach the caller through %w, so
 // errors.Is and errors.As see the token source's own error values; a

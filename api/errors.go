@@ -18,8 +18,9 @@ import (
 // envelope.
 var (
 	// ErrUnauthorized matches a rejected token (and a forced refresh did not
-	// help): a 401, or a 403 with errno 10002 (authentication failed) or
-	// 10007 (access token expired), which is how the live API answers.
+	// help): a 401, or errno 10002 (authentication failed) or 10007 (access
+	// token expired) at any status, which is how the live API answers (403
+	// for a missing token, 200 for an invalid one).
 	ErrUnauthorized = errors.New("jaccount api: unauthorized")
 	// ErrForbidden matches any other 403, and errno 10010
 	// (AUTHENTICATION_SCOPE_FAILED) whatever the status: the token lacks
@@ -144,13 +145,13 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Is reports whether the error's status matches one of the status sentinels
 // (ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited,
-// ErrServerError), errno != 0 for ErrAPI, errno 10010 for ErrForbidden, or
-// the error's errno for an Errno.
+// ErrServerError), errno 10002 or 10007 for ErrUnauthorized, errno 10010 for
+// ErrForbidden, errno != 0 for ErrAPI, or the error's errno for an Errno.
 func (e *Error) Is(target error) bool {
 	if n, ok := target.(Errno); ok {
 		return n != 0 && e.Errno == n
 	}
-	authErrno := e.StatusCode == http.StatusForbidden && isAuthErrno(int(e.Errno))
+	authErrno := isAuthErrno(int(e.Errno))
 	switch target {
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized || authErrno

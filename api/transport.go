@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -218,9 +217,9 @@ type authHeader struct {
 
 // authTransport is the innermost layer: it asks the TokenSource for a token
 // on every attempt, with the attempt's context when the source takes one,
-// applies it per auth mode, and when the token is rejected (401, or 403 with
-// errno 10002/10007) forces one refresh per distinct rejected token and
-// repeats the request once.
+// applies it per auth mode, and when the token is rejected (401, or errno
+// 10002/10007 at any status) forces one refresh per distinct rejected token
+// and repeats the request once.
 type authTransport struct {
 	next      http.RoundTripper
 	src       oauth2.TokenSource
@@ -396,32 +395,31 @@ func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.
 	}
 }
 
-// Errnos with which the API rejects the token itself, with HTTP 403
-// (jaccount-api.md §0): authentication failed, and access token expired.
+// Errnos with which the API rejects the token itself (jaccount-api.md §0):
+// authentication failed, and access token expired. They come with HTTP 403,
+// or with 200 (evidence E11), or any other status.
 const (
 	errnoAuthFailed   = 10002
 	errnoTokenExpired = 10007
 )
 
 // tokenRejected reports whether resp rejects the access token: a 401, or a
-// 403 whose envelope carries errno 10002 or 10007, which is how the live API
-// answers a bad or expired token. (errno 10010, a missing scope, is not:
-// a new token would not have it either.) The body is already buffered.
+// reply of any status whose envelope carries errno 10002 or 10007, which is
+// how the live API answers a bad or expired token (HTTP 403 for a missing
+// one, 200 for an invalid one). (errno 10010, a missing scope, is not: a new
+// token would not have it either.) The body is already buffered; its errno
+// is found by a scan (envelopeErrno), not a decode, since this runs on every
+// reply of a client that can refresh.
 func tokenRejected(resp *http.Response) (errno int, rejected bool) {
-	switch resp.StatusCode {
-	case http.StatusUnauthorized:
+	if resp.StatusCode == http.StatusUnauthorized {
 		return 0, true
-	case http.StatusForbidden:
-		b, ok := resp.Body.(*body)
-		if !ok {
-			return 0, false
-		}
-		var env struct {
-			Errno int `json:"errno"`
-		}
-		if json.Unmarshal(b.buf.Bytes(), &env) == nil && isAuthErrno(env.Errno) {
-			return env.Errno, true
-		}
+	}
+	b, ok := resp.Body.(*body)
+	if !ok {
+		return 0, false
+	}
+	if n, ok := envelopeErrno(b.buf.Bytes()); ok && isAuthErrno(n) {
+		return n, true
 	}
 	return 0, false
 }
