@@ -49,6 +49,16 @@ var (
 	// ErrNoEntity matches a successful reply of a single-entity operation
 	// whose entities array is empty.
 	ErrNoEntity = errors.New("jaccount api: no entity in response")
+	// ErrOutcomeUnknown matches the error of a call that is not idempotent
+	// (a send, a create, a payment: every jAccount PUT and POST, as the
+	// spec marks them) and failed after its request may have reached the
+	// server: a 5xx, a timeout, a connection lost after the request was
+	// written, a reply that could not be read. The service may have acted
+	// on it: check its state before calling again. Such a call is never
+	// repeated by the client; a refusal (a 4xx, an errno in an envelope, a
+	// rejected token) is not unknown, nor is a failure before any
+	// connection was made, after which the client does repeat the call.
+	ErrOutcomeUnknown = errors.New("jaccount api: outcome unknown")
 )
 
 // Errno is a jAccount errno, the envelope's error number (0 is success);
@@ -90,6 +100,10 @@ type Error struct {
 	RetryAfter time.Duration
 	// Attempts is the number of attempts made.
 	Attempts int
+	// OutcomeUnknown is set when the call is not idempotent and failed
+	// after its request may have reached the server: the service may have
+	// acted on it (see ErrOutcomeUnknown, which the error then matches).
+	OutcomeUnknown bool
 	// Err is the underlying cause, if any: a sentinel such as
 	// ErrInvalidResponse, a decoding error, a transport error, or the error
 	// of the TokenSource.
@@ -123,6 +137,10 @@ func (e *Error) Error() string {
 		b.WriteString(": body ")
 		b.WriteString(strconv.Quote(e.Body))
 	}
+	if e.OutcomeUnknown {
+		b.WriteString("; ")
+		b.WriteString(outcomeUnknownText)
+	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
@@ -146,7 +164,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // Is reports whether the error's status matches one of the status sentinels
 // (ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited,
 // ErrServerError), errno 10002 or 10007 for ErrUnauthorized, errno 10010 for
-// ErrForbidden, errno != 0 for ErrAPI, or the error's errno for an Errno.
+// ErrForbidden, errno != 0 for ErrAPI, OutcomeUnknown for ErrOutcomeUnknown,
+// or the error's errno for an Errno.
 func (e *Error) Is(target error) bool {
 	if n, ok := target.(Errno); ok {
 		return n != 0 && e.Errno == n
@@ -165,6 +184,8 @@ func (e *Error) Is(target error) bool {
 		return e.StatusCode >= 500 && e.StatusCode <= 599
 	case ErrAPI:
 		return e.Errno != 0
+	case ErrOutcomeUnknown:
+		return e.OutcomeUnknown
 	}
 	return false
 }

@@ -24,7 +24,7 @@ func Get[T any](ctx context.Context, c *Client, path string, query url.Values) (
 	if err := checkPath("Get", path); err != nil {
 		return nil, err
 	}
-	return callOne[T](ctx, &c.core, "GET", path, query.Encode(), nil)
+	return callOne[T](ctx, &c.core, "GET", idempotent, path, query.Encode(), nil)
 }
 
 // GetList calls GET path?query and returns the reply's entities as Ts, with
@@ -33,7 +33,7 @@ func GetList[T any](ctx context.Context, c *Client, path string, query url.Value
 	if err := checkPath("GetList", path); err != nil {
 		return nil, err
 	}
-	return callList[T](ctx, &c.core, "GET", path, query.Encode(), nil)
+	return callList[T](ctx, &c.core, "GET", idempotent, path, query.Encode(), nil)
 }
 
 // Do sends method path?query with body through the same stack as the typed
@@ -49,8 +49,13 @@ func GetList[T any](ctx context.Context, c *Client, path string, query url.Value
 // reply must then carry one, or Do fails with ErrNoEntity); with out nil the
 // entities are not read.
 //
-// Requests other than GET, HEAD, PUT, DELETE, OPTIONS and TRACE are retried
-// only when the connection was never made.
+// A request that is not idempotent is repeated only when it provably never
+// reached the server, and a failure after it may have matches
+// ErrOutcomeUnknown (see the package documentation, Retries): method and
+// path take their idempotency from the operation of the spec whose path
+// template path matches (PathNotificationSend with PUT is not idempotent),
+// else from the method: GET, HEAD, OPTIONS, TRACE and DELETE are, PUT, POST
+// and PATCH are not.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	return c.do(ctx, method, path, query, body, out)
 }
@@ -80,8 +85,9 @@ func (c *core) do(ctx context.Context, method, path string, query url.Values, bo
 	if err != nil {
 		return err
 	}
+	safety := retrySafetyOf(c.server, method, path)
 	if out == nil {
-		return callNone(ctx, c, method, path, query.Encode(), b)
+		return callNone(ctx, c, method, safety, path, query.Encode(), b)
 	}
 	rv := reflect.ValueOf(out)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -94,7 +100,7 @@ func (c *core) do(ctx context.Context, method, path string, query url.Values, bo
 	if single {
 		want = resultSingle
 	}
-	env, err := call[json.RawMessage](ctx, c, method, path, query.Encode(), b, want)
+	env, err := call[json.RawMessage](ctx, c, method, safety, path, query.Encode(), b, want)
 	if err != nil {
 		return err
 	}

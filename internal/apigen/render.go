@@ -27,6 +27,7 @@ var Outputs = map[string]string{
 	"api/client.gen.go":          "api_client.tmpl",
 	"api/operations.gen.go":      "api_operations.tmpl",
 	"api/paths.gen.go":           "api_paths.tmpl",
+	"api/retry.gen.go":           "api_retry.tmpl",
 	"api/scopes.gen.go":          "api_scopes.tmpl",
 	"api/errnos.gen.go":          "api_errnos.tmpl",
 	"api/models.gen.go":          "api_models.tmpl",
@@ -97,6 +98,7 @@ var funcs = template.FuncMap{
 	"paramDoc":    paramDoc,
 	"patterns":    patterns,
 	"pagerExpr":   pagerExpr,
+	"retryGo":     retryGo,
 	"scopeDoc":    scopeDoc,
 	"grantConsts": grantConsts,
 	"securityGo":  securityGo,
@@ -176,6 +178,10 @@ func methodDoc(op *Op) string {
 		facts = append(facts, "The body is multipart/form-data, the fields first, then the file parts, streamed from their "+
 			"readers: the call is retried only when every file part is an io.Seeker or none was read yet, and repeated "+
 			"after a refresh of a rejected token only when every file part is an io.Seeker.")
+	}
+	if !op.Idempotent {
+		facts = append(facts, "The client does not repeat it once the request may have reached the server (it is not "+
+			"idempotent); a failure after that point matches ErrOutcomeUnknown: check the state before calling it again.")
 	}
 	if op.Deprecated {
 		facts = append(facts, "The documentation marks the operation deprecated.")
@@ -637,7 +643,15 @@ func callExpr(op *Op) string {
 	if op.Entities == EntityRaw {
 		extra = ", " + strconv.Quote(op.MediaType)
 	}
-	return fn + "(ctx, &s.c.core, " + method + ", " + pathExpr(op) + ", " + query + ", " + body + extra + ")"
+	return fn + "(ctx, &s.c.core, " + method + ", " + retryGo(op) + ", " + pathExpr(op) + ", " + query + ", " + body + extra + ")"
+}
+
+// retryGo is an operation's idempotency as package api's constant.
+func retryGo(op *Op) string {
+	if op.Idempotent {
+		return "idempotent"
+	}
+	return "notIdempotent"
 }
 
 // pagerExpr is the body of an operation's iterator.

@@ -346,6 +346,9 @@ Gives the user code the post post of the department dept. Scope profile; grant: 
 The reply's entities, if any, are not read. The example is minimal (no real or documented reply is
 available): the envelope alone.
 
+Not idempotent (x-jaccount-idempotent): enterprise.html (为用户配置岗位) does not say what assigning a post the
+user already holds does (a second assignment, or a refusal).
+
 Operation addEnterprisePositionUser: PUT /v1/enterprise/position/{dept}:{post}/users. Scopes: profile. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{annOperation: "addEnterprisePositionUser"},
@@ -1497,6 +1500,9 @@ Opens (开通) the user's 思源码. Scope unicode; grant: authorization code. U
 available gives neither the reply's shape nor the request's parameters, so the entities are kept as raw JSON
 and further query parameters go in the params' Query. The example is minimal (no real or documented reply
 is available): the envelope with no entity.
+
+Not idempotent (x-jaccount-idempotent): unicode.html (开通思源码) does not say what opening a 思源码 that is open
+already does.
 
 Operation openUnicode: POST /v1/unicode. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
 		Args:        cobra.NoArgs,
