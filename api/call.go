@@ -147,6 +147,9 @@ func call[T any](ctx context.Context, c *core, method string, safety retrySafety
 	if err := decode(resp, b.buf.Bytes(), env, st, want); err != nil {
 		return nil, err
 	}
+	if want == resultList {
+		notePage(ctx, b.buf.Bytes()) // for a walk (paging.go)
+	}
 	return env, nil
 }
 

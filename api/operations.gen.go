@@ -1122,9 +1122,10 @@ func (s *CardService) ListTransactions(ctx context.Context, p CardListTransactio
 // ListTransactionsIter walks every page of ListTransactions, starting from p, and yields each
 // CardTransaction. It stops at the first error, which it yields, and when ctx is done; p is copied,
 // so the caller's value is not changed. Pages: start (0-based) and limit (page size), with the
-// reply's total.
+// reply's total. A server that sends a page token again or repeats the previous page ends the walk
+// with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages).
 func (s *CardService) ListTransactionsIter(ctx context.Context, p CardListTransactionsParams) iter.Seq2[CardTransaction, error] {
-	return startLimitPages(ctx, p, func(ctx context.Context, p CardListTransactionsParams) (*List[CardTransaction], error) {
+	return startLimitPages(ctx, s.c.walk("Card.ListTransactionsIter"), p, func(ctx context.Context, p CardListTransactionsParams) (*List[CardTransaction], error) {
 		return s.ListTransactions(ctx, p)
 	}, func(p *CardListTransactionsParams) (start, limit *int) { return &p.Start, &p.Limit })
 }
@@ -1448,9 +1449,10 @@ func (s *UnicodeService) ListTransactions(ctx context.Context, p UnicodeListTran
 // ListTransactionsIter walks every page of ListTransactions, starting from p, and yields each
 // UnicodeTransaction. It stops at the first error, which it yields, and when ctx is done; p is
 // copied, so the caller's value is not changed. Pages: start (0-based) and limit (page size), with
-// the reply's total.
+// the reply's total. A server that sends a page token again or repeats the previous page ends the
+// walk with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages).
 func (s *UnicodeService) ListTransactionsIter(ctx context.Context, p UnicodeListTransactionsParams) iter.Seq2[UnicodeTransaction, error] {
-	return startLimitPages(ctx, p, func(ctx context.Context, p UnicodeListTransactionsParams) (*List[UnicodeTransaction], error) {
+	return startLimitPages(ctx, s.c.walk("Unicode.ListTransactionsIter"), p, func(ctx context.Context, p UnicodeListTransactionsParams) (*List[UnicodeTransaction], error) {
 		return s.ListTransactions(ctx, p)
 	}, func(p *UnicodeListTransactionsParams) (start, limit *int) { return &p.Start, &p.Limit })
 }
@@ -1674,9 +1676,11 @@ func (s *CirclesService) List(ctx context.Context, p CirclesListParams) (*List[C
 
 // ListIter walks every page of List, starting from p, and yields each Circle. It stops at the first
 // error, which it yields, and when ctx is done; p is copied, so the caller's value is not changed.
-// Pages: the reply's nextToken, sent back as pageToken (page size limit).
+// Pages: the reply's nextToken, sent back as pageToken (page size limit). A server that sends a
+// page token again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages
+// caps it (ErrTooManyPages).
 func (s *CirclesService) ListIter(ctx context.Context, p CirclesListParams) iter.Seq2[Circle, error] {
-	return tokenPages(ctx, p, func(ctx context.Context, p CirclesListParams) (*List[Circle], error) {
+	return tokenPages(ctx, s.c.walk("Circles.ListIter"), p, func(ctx context.Context, p CirclesListParams) (*List[Circle], error) {
 		return s.List(ctx, p)
 	}, func(p *CirclesListParams) *string { return &p.PageToken })
 }
@@ -1739,9 +1743,11 @@ func (s *StudentsService) List(ctx context.Context, p StudentsListParams) (*List
 
 // ListIter walks every page of List, starting from p, and yields each DataStudent. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
-// changed. Pages: first (1-based) and offset (page size ≤ 200).
+// changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
+// again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
+// (ErrTooManyPages).
 func (s *StudentsService) ListIter(ctx context.Context, p StudentsListParams) iter.Seq2[DataStudent, error] {
-	return firstOffsetPages(ctx, p, func(ctx context.Context, p StudentsListParams) (*List[DataStudent], error) {
+	return firstOffsetPages(ctx, s.c.walk("Students.ListIter"), p, func(ctx context.Context, p StudentsListParams) (*List[DataStudent], error) {
 		return s.List(ctx, p)
 	}, func(p *StudentsListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }
@@ -1797,9 +1803,11 @@ func (s *FacultyService) List(ctx context.Context, p FacultyListParams) (*List[D
 
 // ListIter walks every page of List, starting from p, and yields each DataFaculty. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
-// changed. Pages: first (1-based) and offset (page size ≤ 200).
+// changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
+// again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
+// (ErrTooManyPages).
 func (s *FacultyService) ListIter(ctx context.Context, p FacultyListParams) iter.Seq2[DataFaculty, error] {
-	return firstOffsetPages(ctx, p, func(ctx context.Context, p FacultyListParams) (*List[DataFaculty], error) {
+	return firstOffsetPages(ctx, s.c.walk("Faculty.ListIter"), p, func(ctx context.Context, p FacultyListParams) (*List[DataFaculty], error) {
 		return s.List(ctx, p)
 	}, func(p *FacultyListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }
@@ -1870,9 +1878,11 @@ func (s *AccountsService) List(ctx context.Context, p AccountsListParams) (*List
 
 // ListIter walks every page of List, starting from p, and yields each DataAccount. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
-// changed. Pages: first (1-based) and offset (page size ≤ 200).
+// changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
+// again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
+// (ErrTooManyPages).
 func (s *AccountsService) ListIter(ctx context.Context, p AccountsListParams) iter.Seq2[DataAccount, error] {
-	return firstOffsetPages(ctx, p, func(ctx context.Context, p AccountsListParams) (*List[DataAccount], error) {
+	return firstOffsetPages(ctx, s.c.walk("Accounts.ListIter"), p, func(ctx context.Context, p AccountsListParams) (*List[DataAccount], error) {
 		return s.List(ctx, p)
 	}, func(p *AccountsListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }
@@ -1913,9 +1923,11 @@ func (s *PapersService) List(ctx context.Context, p PapersListParams) (*List[Dat
 
 // ListIter walks every page of List, starting from p, and yields each DataPaper. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
-// changed. Pages: first (1-based) and offset (page size ≤ 200).
+// changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
+// again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
+// (ErrTooManyPages).
 func (s *PapersService) ListIter(ctx context.Context, p PapersListParams) iter.Seq2[DataPaper, error] {
-	return firstOffsetPages(ctx, p, func(ctx context.Context, p PapersListParams) (*List[DataPaper], error) {
+	return firstOffsetPages(ctx, s.c.walk("Papers.ListIter"), p, func(ctx context.Context, p PapersListParams) (*List[DataPaper], error) {
 		return s.List(ctx, p)
 	}, func(p *PapersListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }

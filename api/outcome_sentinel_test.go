@@ -7,3 +7,6 @@ import "github.com/oauth-jaccount/jaccount-go/api"
 // also builds against the code before the fix, where this one file defines
 // a stand-in (that is how their failure before the fix was recorded).
 var errOutcomeUnknown = api.ErrOutcomeUnknown
+
+// errPagingLoop is api.ErrPagingLoop, for the same reason.
+var errPagingLoop = api.ErrPagingLoop

@@ -261,7 +261,8 @@ func pagingText(op *Op) string {
 func iterDoc(op *Op) string {
 	text := op.Name + "Iter walks every page of " + op.Name + ", starting from p, and yields each " + op.Entity +
 		". It stops at the first error, which it yields, and when ctx is done; p is copied, so the caller's value " +
-		"is not changed. Pages: " + pagingText(op) + "."
+		"is not changed. Pages: " + pagingText(op) + ". A server that sends a page token again or repeats the " +
+		"previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages)."
 	return comment(text)
 }
 
@@ -666,14 +667,15 @@ func pagerExpr(op *Op) string {
 		}
 		return "&p." + op.param(name).GoName
 	}
+	w := "s.c.walk(" + strconv.Quote(op.Service.Name+"."+op.Name+"Iter") + ")"
 	switch pg.Style {
 	case PagingToken:
-		return "tokenPages(ctx, p, " + page + ", func(p *" + pt + ") *string { return " + field(pg.Token) + " })"
+		return "tokenPages(ctx, " + w + ", p, " + page + ", func(p *" + pt + ") *string { return " + field(pg.Token) + " })"
 	case PagingStartLimit:
-		return "startLimitPages(ctx, p, " + page + ", func(p *" + pt + ") (start, limit *int) { return " +
+		return "startLimitPages(ctx, " + w + ", p, " + page + ", func(p *" + pt + ") (start, limit *int) { return " +
 			field(pg.Start) + ", " + field(pg.Limit) + " })"
 	default:
-		return "firstOffsetPages(ctx, p, " + page + ", func(p *" + pt + ") (first, offset *int) { return " +
+		return "firstOffsetPages(ctx, " + w + ", p, " + page + ", func(p *" + pt + ") (first, offset *int) { return " +
 			field(pg.First) + ", " + field(pg.Offset) + " }, " + strconv.Itoa(pg.MaxPageSize) + ")"
 	}
 }

@@ -1,10 +1,9 @@
 package api
 
 // envelopeErrno finds the errno member of the JSON object in data without
-// decoding it: it walks the top-level members, skipping each value
-// unparsed, and stops at the first member named errno (in any case, as
-// encoding/json matches it). It reports false when data is not an object, has
-// no such member before a syntax error, or its value is not an integer.
+// decoding it (envelopeMember) and reads it as an integer. It reports false
+// when data is not an object, has no such member before a syntax error, or
+// its value is not an integer.
 //
 // It exists so that the transport can tell a rejected token in a reply of
 // any status (jAccount answers an invalid token with HTTP 200 and errno
@@ -13,62 +12,81 @@ package api
 // scan. A reply with errno twice is read by its first here and by its last
 // in decode; the worst that can do is one refresh too many or too few.
 func envelopeErrno(data []byte) (int, bool) {
-	b := errnoScan(data)
+	v, ok := envelopeMember(data, "errno")
+	if !ok {
+		return 0, false
+	}
+	return jsonScan(v).integer(0)
+}
+
+// envelopeMember returns the raw value of the first member of the JSON
+// object in data named name (in any ASCII case, as encoding/json matches
+// it; name is lower case), without decoding anything: it walks the
+// top-level members, skipping each value unparsed. It reports false when
+// data is not an object or has no such member before a syntax error. It
+// checks brackets and strings only: whatever else is malformed, decode
+// reports.
+func envelopeMember(data []byte, name string) ([]byte, bool) {
+	b := jsonScan(data)
 	i := b.space(0)
 	if i >= len(b) || b[i] != '{' {
-		return 0, false
+		return nil, false
 	}
 	i++
 	for {
 		i = b.space(i)
 		if i >= len(b) || b[i] != '"' {
-			return 0, false // '}' (no errno), or not JSON
+			return nil, false // '}' (no such member), or not JSON
 		}
 		start := i + 1
 		end := b.str(i)
 		if end < 0 {
-			return 0, false
+			return nil, false
 		}
-		name := b[start : end-1]
+		key := b[start : end-1]
 		i = b.space(end)
 		if i >= len(b) || b[i] != ':' {
-			return 0, false
+			return nil, false
 		}
 		i = b.space(i + 1)
-		if isErrnoName(name) {
-			return b.integer(i)
+		vend := b.value(i)
+		if vend < 0 {
+			return nil, false
 		}
-		if i = b.value(i); i < 0 {
-			return 0, false
+		if asciiFold(key, name) {
+			return data[i:vend], true
 		}
-		i = b.space(i)
+		i = b.space(vend)
 		if i >= len(b) || b[i] != ',' {
-			return 0, false
+			return nil, false
 		}
 		i++
 	}
 }
 
-// errnoScan is a reply body that envelopeErrno walks.
-type errnoScan []byte
+// jsonScan is a reply body that envelopeMember walks.
+type jsonScan []byte
 
-// isErrnoName reports whether a member name (as written, escapes not
-// decoded) is "errno" in any case.
-func isErrnoName(name []byte) bool {
-	if len(name) != len("errno") {
+// asciiFold reports whether a member name (as written, escapes not
+// decoded) is lower, a lower-case ASCII name, in any case.
+func asciiFold(key []byte, lower string) bool {
+	if len(key) != len(lower) {
 		return false
 	}
-	for k, c := range name {
-		if c|0x20 != "errno"[k] {
+	for k, c := range key {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[k] {
 			return false
 		}
 	}
 	return true
 }
 
-// integer reads the JSON integer at b[i:]; the value must end there (at a
-// separator, white space or the end of b).
-func (b errnoScan) integer(i int) (int, bool) {
+// integer reads b[i:], all of it, as a JSON integer of at most 18 digits
+// (beyond any errno, and no overflow).
+func (b jsonScan) integer(i int) (int, bool) {
 	neg := i < len(b) && b[i] == '-'
 	if neg {
 		i++
@@ -76,11 +94,11 @@ func (b errnoScan) integer(i int) (int, bool) {
 	n, digits := 0, 0
 	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
 		if digits++; digits > 18 {
-			return 0, false // beyond any errno; and no overflow
+			return 0, false
 		}
 		n = n*10 + int(b[i]-'0')
 	}
-	if digits == 0 || (i < len(b) && b[i] != ',' && b[i] != '}' && !jsonSpace(b[i])) {
+	if digits == 0 || i != len(b) {
 		return 0, false
 	}
 	if neg {
@@ -92,7 +110,7 @@ func (b errnoScan) integer(i int) (int, bool) {
 // value returns the index just past the JSON value at b[i:], or -1 when
 // it does not end. It checks brackets and strings only: whatever else is
 // malformed in a value, decode reports.
-func (b errnoScan) value(i int) int {
+func (b jsonScan) value(i int) int {
 	if i >= len(b) {
 		return -1
 	}
@@ -128,7 +146,7 @@ func (b errnoScan) value(i int) int {
 
 // str returns the index just past the string whose opening quote is
 // at b[i], or -1 when it does not end.
-func (b errnoScan) str(i int) int {
+func (b jsonScan) str(i int) int {
 	for i++; i < len(b); i++ {
 		switch b[i] {
 		case '\\':
@@ -142,7 +160,7 @@ func (b errnoScan) str(i int) int {
 
 // space returns the index of the first byte at or after i that is not
 // JSON white space.
-func (b errnoScan) space(i int) int {
+func (b jsonScan) space(i int) int {
 	for i < len(b) && jsonSpace(b[i]) {
 		i++
 	}

@@ -150,3 +150,23 @@ func BenchmarkEnvelopeErrno(b *testing.B) {
 		})
 	}
 }
+
+func TestEnvelopeMember(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		body, name, want string
+		ok               bool
+	}{
+		{`{"errno":0,"entities":[{"a":1},{"b":"]"}]}`, "entities", `[{"a":1},{"b":"]"}]`, true},
+		{`{"errno":0, "Entities" : [] , "total":0}`, "entities", `[]`, true},
+		{`{"errno":0,"entities":null}`, "entities", `null`, true},
+		{`{"errno":0,"error":"x"}`, "entities", ``, false},
+		{`{"errno":0,"entities":[1,2`, "entities", ``, false},
+		{`{"nextToken":"a\"b","errno":0}`, "nexttoken", `"a\"b"`, true},
+	} {
+		got, ok := envelopeMember([]byte(tt.body), tt.name)
+		if string(got) != tt.want || ok != tt.ok {
+			t.Errorf("envelopeMember(%s, %s) = %s, %v; want %s, %v", tt.body, tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+}
