@@ -74,7 +74,7 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 		}
 		// A request that is not idempotent is repeated only when it
 		// provably never reached the server.
-		if st != nil && st.safety == notIdempotent && st.outcomeUnknown(err) {
+		if st.outcomeUnknown(err) {
 			return false, err
 		}
 	}
