@@ -42,6 +42,9 @@ const AdminPath = "/__admin"
 //	DELETE /requests         empty it (ResetRequests)
 //	POST   /reset            {"faults", "tokens", "requests": bool}; {} or no
 //	                         body resets all three
+//	GET    /settings         the settings below
+//	PATCH  /settings         change them: {"token_rejection_status": 200}
+//	                         (WithTokenRejectionStatus; 0: the default, 403)
 //
 // A fault is {"kind": k} with, by kind, "latency" (latency_ms), "status"
 // (an error status 400–599, ErrorStatus), "rate_limit" (429,
@@ -90,6 +93,8 @@ func init() {
 		{http.MethodGet, "/requests", "the request log, secrets redacted", (*Server).adminRequests},
 		{http.MethodDelete, "/requests", "empty the request log", (*Server).adminClearRequests},
 		{http.MethodPost, "/reset", `reset {"faults":true,"tokens":true,"requests":true}; {} resets all three`, (*Server).adminReset},
+		{http.MethodGet, "/settings", "the settings the admin API may change", (*Server).adminSettings},
+		{http.MethodPatch, "/settings", `change settings: {"token_rejection_status":200} answers a refused token with HTTP 200 (0: the default, 403)`, (*Server).adminChangeSettings},
 	}
 }
 
@@ -553,6 +558,47 @@ func (s *Server) adminReset(body []byte) (int, any, error) {
 	return http.StatusOK, struct {
 		Reset []string `json:"reset"`
 	}{reset}, nil
+}
+
+// settingsJSON are the server's settings that the admin API may change
+// while it runs.
+type settingsJSON struct {
+	// TokenRejectionStatus is WithTokenRejectionStatus's: the status of the
+	// answer to a refused access token (0 in a change: the default, 403).
+	TokenRejectionStatus *int `json:"token_rejection_status,omitempty"`
+}
+
+func (s *Server) settingsLocked() settingsJSON {
+	status := s.cfg.rejectStatus
+	if status == 0 {
+		status = http.StatusForbidden
+	}
+	return settingsJSON{TokenRejectionStatus: &status}
+}
+
+func (s *Server) adminSettings(body []byte) (int, any, error) {
+	if err := noBody(body); err != nil {
+		return 0, nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return http.StatusOK, s.settingsLocked(), nil
+}
+
+func (s *Server) adminChangeSettings(body []byte) (int, any, error) {
+	var in settingsJSON
+	if err := decodeAdmin(body, &in); err != nil {
+		return 0, nil, err
+	}
+	if st := in.TokenRejectionStatus; st != nil && *st != 0 && (*st < 200 || *st > 599) {
+		return 0, nil, badAdminRequest("token_rejection_status %d: a status from 200 to 599, or 0 for the default (403)", *st)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in.TokenRejectionStatus != nil {
+		s.cfg.rejectStatus = *in.TokenRejectionStatus
+	}
+	return http.StatusOK, s.settingsLocked(), nil
 }
 
 // resetGrantsLocked forgets every code, token, login session and pending

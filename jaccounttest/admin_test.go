@@ -185,6 +185,7 @@ func TestAdminRefusals(t *testing.T) {
 		{"POST", "/faults", `{"kind":"status","status":503,"message":"x"}`, 400, "invalid_request", "a status fault takes no message"},
 		{"POST", "/faults", `{"kind":"html","status":99}`, 400, "invalid_request", "HTMLPage(99): not a status a page can have (200–599)"},
 		{"POST", "/faults", `{"kind":"latency"}`, 400, "invalid_request", "a latency fault needs latency_ms"},
+		{"PATCH", "/settings", `{"token_rejection_status":"200"}`, 400, "invalid_request", "cannot unmarshal string"},
 		{"POST", "/faults", strings.Repeat(" ", 70<<10) + `{}`, 413, "too_large", "larger than"},
 		{"GET", "/faults", `{}`, 400, "invalid_request", "takes no body"},
 		{"PUT", "/faults", ``, 405, "method_not_allowed", "takes GET or POST or DELETE, not PUT"},
@@ -385,4 +386,36 @@ func TestAdminConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestAdminSettings: the admin API switches the answer to a refused token
+// to the 200 style the live API has used (WithTokenRejectionStatus) and
+// back, while the server runs.
+func TestAdminSettings(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, jaccounttest.WithAdmin())
+	if r := admin(t, srv, http.MethodGet, "/settings", ""); r.status != 200 || r.json["token_rejection_status"] != float64(403) {
+		t.Fatalf("GET /settings: %d %s", r.status, r.body)
+	}
+	if r := admin(t, srv, http.MethodPatch, "/settings", `{"token_rejection_status":200}`); r.status != 200 || r.json["token_rejection_status"] != float64(200) {
+		t.Fatalf("PATCH /settings: %d %s", r.status, r.body)
+	}
+	if r := apiGet(t, srv, "/v1/me/profile", "no-such-token"); r.status != 200 || errno(r) != 10002 || r.str("error") != "Authentication Failed" {
+		t.Errorf("a refused token in the 200 style: %d %s", r.status, r.body)
+	}
+	if r := apiGet(t, srv, "/v1/me/profile", ""); r.status != 403 {
+		t.Errorf("no token at all: %d, want 403 whatever the setting", r.status)
+	}
+	if r := admin(t, srv, http.MethodPatch, "/settings", `{"token_rejection_status":700}`); r.status != 400 || !strings.Contains(r.str("message"), "from 200 to 599") {
+		t.Errorf("PATCH 700: %d %s", r.status, r.body)
+	}
+	if r := admin(t, srv, http.MethodPatch, "/settings", `{"token_rejection_status":0}`); r.status != 200 || r.json["token_rejection_status"] != float64(403) {
+		t.Errorf("PATCH 0: %d %s", r.status, r.body)
+	}
+	if r := apiGet(t, srv, "/v1/me/profile", "no-such-token"); r.status != 403 || errno(r) != 10002 {
+		t.Errorf("after the default is back: %d %s", r.status, r.body)
+	}
+	if r := admin(t, srv, http.MethodPatch, "/settings", `{"colour":1}`); r.status != 400 {
+		t.Errorf("PATCH an unknown setting: %d %s", r.status, r.body)
+	}
 }

@@ -44,6 +44,7 @@ func (s *Server) apiHandler(server string) http.Handler {
 		}
 		tok, cred := bearerToken(r)
 		s.mu.Lock()
+		rejectStatus := s.cfg.rejectStatus // the admin API may change it
 		at, ok := s.access[tok]
 		var p *principal
 		reason, errno := "", errnoAuthFailed
@@ -67,8 +68,12 @@ func (s *Server) apiHandler(server string) http.Handler {
 			note(r, cred, r.URL.Query().Get("client_id"))
 		}
 		if p == nil {
-			s.logRejected(r, http.StatusForbidden, reason)
-			rejectToken(w, errno)
+			status := http.StatusForbidden
+			if tok != "" && rejectStatus != 0 {
+				status = rejectStatus
+			}
+			s.logRejected(r, status, reason)
+			rejectToken(w, status, errno)
 			return
 		}
 		mux.ServeHTTP(w, withValue(r, principalKey, p))
@@ -117,13 +122,18 @@ type rejection struct {
 }
 
 // rejectToken answers as the live API does when it refuses the access
-// token: HTTP 403 with {"errno":10002,"error":"Authentication Failed.",
-// "total":0}; an expired token gets errno 10007 (its message is the
-// errno's symbolic name, the live text being unrecorded).
-func rejectToken(w http.ResponseWriter, errno int) {
+// token: {"errno":10002,"error":"Authentication Failed.","total":0} with
+// status (403, or what WithTokenRejectionStatus says); an expired token gets
+// errno 10007 (its message is the errno's symbolic name, the live text being
+// unrecorded). The live API answered an invalid token with HTTP 200 and the
+// message without the full stop (evidence E11): so does the fake at 200.
+func rejectToken(w http.ResponseWriter, status, errno int) {
 	msg := "Authentication Failed."
-	if errno == errnoTokenExpired {
+	switch {
+	case errno == errnoTokenExpired:
 		msg = "ACCESS_TOKEN_EXPIRED"
+	case status == http.StatusOK:
+		msg = "Authentication Failed"
 	}
-	writeJSON(w, http.StatusForbidden, rejection{Errno: errno, Error: msg})
+	writeJSON(w, status, rejection{Errno: errno, Error: msg})
 }

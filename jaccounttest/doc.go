@@ -64,7 +64,9 @@
 //     10010 is an assumption); a token of the right grant without the scopes
 //     gets the same errno with the scopes that would do. An unknown or revoked token gets what the live API sends,
 //     403 {"errno":10002,"error":"Authentication Failed.","total":0}, an
-//     expired one errno 10007. Other failures carry the documented errno
+//     expired one errno 10007 (WithTokenRejectionStatus(http.StatusOK)
+//     answers them with HTTP 200 instead, as the live API answered an
+//     invalid token once). Other failures carry the documented errno
 //     (10001 BAD_PARAMETERS, 10003, 10008, 70001, -1) with the detail after a
 //     blank line. The token may come as Authorization: Bearer or as the
 //     access_token query parameter. Lists page in the documented styles:

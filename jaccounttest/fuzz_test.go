@@ -140,6 +140,7 @@ func FuzzAdminAPI(f *testing.F) {
 	f.Add("POST", "/reset", `{"faults":true}`)
 	f.Add("GET", "/requests", ``)
 	f.Add("PATCH", "/", `[]`)
+	f.Add("PATCH", "/settings", `{"token_rejection_status":200}`)
 	srv := New(WithAdmin())
 	defer srv.Close()
 	h := srv.ts.Config.Handler

@@ -258,7 +258,8 @@ func (s *Server) issueDirect(clientID, username string, scopes []string) (*Token
 }
 
 // ExpireAccessTokens makes every access token issued so far expired; the
-// API then answers 403 with errno 10007 until the client refreshes.
+// API then answers 403 (see WithTokenRejectionStatus) with errno 10007 until
+// the client refreshes.
 func (s *Server) ExpireAccessTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -287,8 +288,9 @@ func (s *Server) ExpireAccessToken(token string) bool {
 }
 
 // RevokeToken revokes an access token or a refresh token and reports
-// whether it was known. A revoked access token gets 403 with errno 10002
-// from the API, as the live API answers any bad token; a revoked refresh
+// whether it was known. A revoked access token gets 403 (see
+// WithTokenRejectionStatus) with errno 10002 from the API, as the live API
+// answers a bad token; a revoked refresh
 // token gets invalid_grant from the token endpoint.
 func (s *Server) RevokeToken(token string) bool {
 	s.mu.Lock()

@@ -210,6 +210,12 @@ type Op struct {
 	OpenQuery bool
 	// Deprecated mirrors the spec's deprecated flag.
 	Deprecated bool
+	// Idempotent says whether sending the operation twice has the effect of
+	// sending it once (x-jaccount-idempotent; without it, true for GET, HEAD
+	// and DELETE): the client repeats an operation that is not only when
+	// the request provably never reached the server. IdempotentMarked says
+	// the spec states it.
+	Idempotent, IdempotentMarked bool
 }
 
 // Requirement is one security alternative.

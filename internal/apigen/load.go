@@ -32,6 +32,7 @@ const (
 	extGoName   = "x-go-name" // oapi-codegen's, honoured for parameters too
 	extCLIFlag  = "x-jaccount-cli-flag"
 	extOnlyApp  = "x-jaccount-only-app"
+	extIdem     = "x-jaccount-idempotent"
 )
 
 // Load reads an OpenAPI 3.0 document into the intermediate representation,
@@ -425,6 +426,7 @@ func (l *loader) operation(where, method, path string, item *openapi3.PathItem, 
 	l.onlyApp(where, op, o)
 	l.params(where, op, item, o)
 	l.extension(where, o.Extensions, extOpenQ, &op.OpenQuery)
+	l.idempotent(where, op, o)
 	l.body(where, op, o)
 	l.result(where, op, o)
 	l.paging(where, op, o)
@@ -437,6 +439,25 @@ func (l *loader) operation(where, method, path string, item *openapi3.PathItem, 
 		}
 	}
 	return op
+}
+
+// idempotent reads x-jaccount-idempotent: whether sending the operation
+// twice has the effect of sending it once, so that the client may repeat it
+// after it may have reached the server. Without the extension GET, HEAD and
+// DELETE are idempotent and PUT, POST and PATCH are not: jAccount's PUTs
+// create and send, so RFC 9110's idempotent PUT does not hold.
+func (l *loader) idempotent(where string, op *Op, o *openapi3.Operation) {
+	op.Idempotent = op.Method == "GET" || op.Method == "HEAD" || op.Method == "DELETE"
+	v, ok := o.Extensions[extIdem]
+	if !ok {
+		return
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		l.fail("%s: %s must be true or false, not %v (%T)", where, extIdem, v, v)
+		return
+	}
+	op.Idempotent, op.IdempotentMarked = b, true
 }
 
 func (l *loader) security(where string, op *Op, o *openapi3.Operation) {

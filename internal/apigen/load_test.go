@@ -202,6 +202,8 @@ func TestLoadRejects(t *testing.T) {
 		{"operation server without a client", "      operationId: getThing\n", "      operationId: getThing\n      servers: [{url: \"https://data.example.invalid\"}]\n", "needs x-jaccount-client"},
 		{"invalid example", `"entities": [{"name": "a"}]}`, `"entities": [{"name": 7}]}`, "does not validate"},
 		{"errno twice", "x-jaccount-errnos:\n", "x-jaccount-errnos:\n  - {errno: 10001, name: BAD_PARAMETERS}\n", "listed twice"},
+		{"idempotent not a boolean", "x-jaccount-entities: single", "x-jaccount-entities: single\n      x-jaccount-idempotent: \"yes\"", "x-jaccount-idempotent must be true or false, not yes (string)"},
+		{"idempotent a number", "x-jaccount-entities: single", "x-jaccount-entities: single\n      x-jaccount-idempotent: 1", "x-jaccount-idempotent must be true or false"},
 		{"shared bit", "  - {name: basic, bit: 0,", "  - {name: openid2, bit: 0}\n  - {name: basic, bit: 0,", "share bit 0"},
 		{"empty requirement twice", "security: [{auth: [basic]}]", "security: [{}, {auth: [basic]}, {}]", "{} is listed twice"},
 		{"only app undescribed", "x-jaccount-entities: single", "x-jaccount-entities: single\n      x-jaccount-only-app: 交我办", "which the description does not name"},

@@ -31,7 +31,7 @@ func TestRenderMinimal(t *testing.T) {
 			"func (s *ThingsService) Get(ctx context.Context, id string, p ThingsGetParams) (*Thing, error) {",
 			`checkString("Things.Get", "id", id, 1, nil)`,
 			`q = q.time("since", p.Since, timeEpochSeconds, false)`,
-			`return callOne[Thing](ctx, &s.c.core, http.MethodGet, "/v1/things/"+pathString(id), q.encode(), nil)`,
+			`return callOne[Thing](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/things/"+pathString(id), q.encode(), nil)`,
 			"// Since is sent as since, written as epoch seconds.",
 		},
 		"api/client.gen.go":          {"Things *ThingsService", "c.Things = (*ThingsService)(&c.common)"},
@@ -137,7 +137,7 @@ func TestRenderServers(t *testing.T) {
 		},
 		"api/operations.gen.go": {
 			"func (s *RecordsService) List(ctx context.Context, p RecordsListParams) (*List[Thing], error) {",
-			`return callList[Thing](ctx, &s.c.core, http.MethodGet, PathRecordsList, q.encode(), nil)`,
+			`return callList[Thing](ctx, &s.c.core, http.MethodGet, idempotent, PathRecordsList, q.encode(), nil)`,
 			"Operation listRecords: GET /v1/records on https://data.example.invalid\n// (DataClient).",
 			"func (s *RecordsService) ListIter(ctx context.Context, p RecordsListParams) iter.Seq2[Thing, error] {",
 		},

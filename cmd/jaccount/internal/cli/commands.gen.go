@@ -370,6 +370,9 @@ account, not the 学工号, so code may be the account here too; by analogy only
 unchanged. The reply's entities, if any, are not read. The example is minimal (no real or documented reply
 is available): the envelope alone.
 
+Not idempotent (x-jaccount-idempotent): enterprise.html (为用户配置岗位) does not say what assigning a post the
+user already holds does (a second assignment, or a refusal).
+
 Operation addEnterprisePositionUser: PUT /v1/enterprise/position/{dept}:{post}/users. Scopes: profile. Documentation: https://developer.sjtu.edu.cn/api/enterprise.html`,
 		Args:        cobra.NoArgs,
 		Annotations: map[string]string{annOperation: "addEnterprisePositionUser"},
@@ -1588,6 +1591,9 @@ Open to 交我办 only (E6, from N9: unicode.html says "除校验接口外,其�
 jAccount refuses any other application. How it refuses is not documented: HTTP 403 with errno 10003
 ENTITLE_FAILURE, the catalogue's "the application is not entitled to the API", is an assumption (the fake
 answers so).
+
+Not idempotent (x-jaccount-idempotent): unicode.html (开通思源码) does not say what opening a 思源码 that is open
+already does.
 
 Operation openUnicode: POST /v1/unicode. Scopes: unicode. Documentation: https://developer.sjtu.edu.cn/api/unicode.html`,
 		Args:        cobra.NoArgs,

@@ -170,22 +170,6 @@ func TestExitCodeTable(t *testing.T) {
 	}
 }
 
-// TestSDKPanicIsOneLine: `jaccount api` on a semester without lessons (an
-// empty entities array) crashed with a Go stack trace and exit 2 while
-// api's Do panicked on it. Whatever the SDK does, the command prints either
-// the empty array or one line.
-func TestSDKPanicIsOneLine(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t)
-	h.mustRun("login")
-	r := h.run("api", "listMyLessonsBySemester", "-f", "semester=2030-2031-1")
-	ok := r.code == ExitOK && r.stdout == "[]\n" ||
-		r.code == ExitError && strings.Count(r.stderr, "\n") == 1 && strings.Contains(r.stderr, "internal error")
-	if !ok {
-		t.Errorf("a semester without lessons: %s", r)
-	}
-}
-
 // closedURL is an http URL on which nothing listens.
 func closedURL(t *testing.T) string {
 	t.Helper()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"slices"
@@ -47,6 +48,7 @@ type fakeOptions struct {
 	refreshIDToken   bool
 	noRefreshRotate  bool
 	specExamples     bool
+	rejectStatus     int
 	verbose          bool
 	shutdownDeadline time.Duration // tests shorten it
 	// seedSet and dataAddrSet tell whether --seed and --data-addr were
@@ -119,6 +121,10 @@ request gets a 4xx status and {"error": code, "message": text}):
   DELETE /requests        forget them
   POST   /reset           {"faults":true,"tokens":true,"requests":true};
                           {} resets all three
+  GET    /settings        the settings below
+  PATCH  /settings        {"token_rejection_status":200}: a refused token
+                          gets HTTP 200 with errno 10002, as the live API
+                          has answered (0: the default, 403)
 
 docs/fake.md in the repository walks through the code flow with curl.`,
 		Example: `  jaccount fake
@@ -149,6 +155,7 @@ docs/fake.md in the repository walks through the code flow with curl.`,
 	f.BoolVar(&o.refreshIDToken, "refresh-id-token", false, "refresh replies carry a new ID token")
 	f.BoolVar(&o.noRefreshRotate, "no-refresh-rotation", false, "refresh tokens stay valid after use")
 	f.BoolVar(&o.specExamples, "spec-examples", false, "serve the spec's examples instead of the fixtures")
+	f.IntVar(&o.rejectStatus, "token-rejection-status", 403, "the HTTP `status` of the API's answer to a refused token (errno 10002 or 10007); the live API has also answered 200")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every request on stderr (refused ones are always logged)")
 	return cmd
 }
@@ -240,6 +247,8 @@ func (a *app) runFake(ctx context.Context, o *fakeOptions) error {
 		return usagef("--access-token-ttl must be above 0")
 	case o.codeTTL <= 0:
 		return usagef("--code-ttl must be above 0")
+	case o.rejectStatus < 200 || o.rejectStatus > 599:
+		return usagef("--token-rejection-status %d: a status from 200 to 599", o.rejectStatus)
 	}
 
 	ln, dln, err := a.fakeListeners(o)
@@ -268,6 +277,7 @@ func (a *app) runFake(ctx context.Context, o *fakeOptions) error {
 	add(o.refreshIDToken, jaccounttest.WithRefreshIDToken())
 	add(o.noRefreshRotate, jaccounttest.WithoutRefreshRotation())
 	add(o.specExamples, jaccounttest.WithSpecExamples())
+	add(o.rejectStatus != http.StatusForbidden, jaccounttest.WithTokenRejectionStatus(o.rejectStatus))
 	srv := jaccounttest.New(opts...)
 
 	info := fakeInfo{Issuer: srv.Issuer(), DiscoveryURL: srv.DiscoveryURL(), AuthorizeURL: srv.AuthURL(), TokenURL: srv.TokenURL(),

@@ -154,7 +154,8 @@ func call200(t *testing.T, in fakeInfo, grant string, form url.Values) string {
 func TestFakeCommandConfigured(t *testing.T) {
 	t.Parallel()
 	rf := startFakeCmd(t, "--users", exampleUsersFile, "--client-secret", "flag-secret", "--admin",
-		"--redirect-uri", "http://localhost:3000/cb", "--seed", "5", "--auto-approve", "alice", "-v")
+		"--redirect-uri", "http://localhost:3000/cb", "--seed", "5", "--auto-approve", "alice", "-v",
+		"--token-rejection-status", "200")
 	in := rf.info
 	if in.ClientID != "my-app" || in.ClientSecret != "flag-secret" || len(in.RedirectURIs) != 1 ||
 		in.Seed == nil || *in.Seed != 5 || in.AdminURL != in.APIURL+"/__admin" || in.AutoApprove != "alice" {
@@ -176,6 +177,11 @@ func TestFakeCommandConfigured(t *testing.T) {
 	code, _, body = call(t, http.DefaultClient, "GET", in.APIURL+"/v1/me/profile", nil, "Authorization", "Bearer "+tok)
 	if code != 200 || !strings.Contains(body, `"account":"alice"`) || !strings.Contains(body, "爱丽丝") {
 		t.Errorf("alice's profile: %d %s", code, body)
+	}
+	// --token-rejection-status 200: a refused token gets the 200 style.
+	code, _, body = call(t, http.DefaultClient, "GET", in.APIURL+"/v1/me/profile", nil, "Authorization", "Bearer nope")
+	if code != 200 || !strings.Contains(body, `"errno":10002`) {
+		t.Errorf("a refused token: %d %s, want 200 with errno 10002", code, body)
 	}
 	// The admin API issues to the configured client by default.
 	code, _, body = call(t, http.DefaultClient, "POST", in.AdminURL+"/tokens", nil)
@@ -228,6 +234,7 @@ func TestFakeCommandRefused(t *testing.T) {
 		{[]string{"--redirect-uri", "callback"}, 2, `--redirect-uri "callback"`},
 		{[]string{"--auto-approve", "nobody"}, 2, "--auto-approve nobody: no such test account"},
 		{[]string{"--access-token-ttl", "0s"}, 2, "--access-token-ttl must be above 0"},
+		{[]string{"--token-rejection-status", "99"}, 2, "--token-rejection-status 99: a status from 200 to 599"},
 		{[]string{"--seed", "-1"}, 2, "invalid argument"},
 		{[]string{"extra"}, 2, "unknown command"},
 	}
