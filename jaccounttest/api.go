@@ -44,6 +44,7 @@ func (s *Server) apiHandler(server string) http.Handler {
 		}
 		tok, cred := bearerToken(r)
 		s.mu.Lock()
+		rejectStatus := s.cfg.rejectStatus // the admin API may change it
 		at, ok := s.access[tok]
 		var p *principal
 		reason, errno := "", errnoAuthFailed
@@ -68,8 +69,8 @@ func (s *Server) apiHandler(server string) http.Handler {
 		}
 		if p == nil {
 			status := http.StatusForbidden
-			if tok != "" && s.cfg.rejectStatus != 0 {
-				status = s.cfg.rejectStatus
+			if tok != "" && rejectStatus != 0 {
+				status = rejectStatus
 			}
 			s.logRejected(r, status, reason)
 			rejectToken(w, status, errno)

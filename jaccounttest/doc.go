@@ -7,8 +7,9 @@
 // One listener serves both halves:
 //
 //   - OAuth 2.0 / OpenID Connect under /oauth2/ (AuthURL, TokenURL,
-//     LogoutURL; ID tokens carry Issuer as iss, which WithIssuer may set to
-//     jAccount's own). The authorize endpoint shows an HTML login page for
+//     LogoutURL, and DiscoveryURL, the discovery document of the live
+//     service's members; ID tokens carry Issuer as iss, which WithIssuer may
+//     set to jAccount's own). The authorize endpoint shows an HTML login page for
 //     the fixture users (StudentUsername, FacultyUsername, FreshmanUsername,
 //     TeamUsername, OutsideUsername and their passwords) and a consent page,
 //     and keeps a
@@ -93,5 +94,18 @@
 // (HTTP 200 with errno != 0), each limited with Times, On (an Endpoint),
 // OnPath, For (a time-bounded outage, by the server's clock) and Probability
 // (faults spread over a run). Requests returns the request log: method, path, endpoint, which
-// credential was used, client id and status — never a token or secret.
+// credential was used, client id, status, and the query and form
+// parameters with every secret redacted — never a token or secret.
+//
+// The login page lists the fixture accounts with their passwords and a
+// button that signs in as each, for a developer clicking through; a user's
+// Consented scopes skip the consent page. A refused client_id or
+// redirect_uri shows what was sent and what is registered.
+//
+// For a program that runs the fake for other processes (the `jaccount
+// fake` command does), WithListener and WithDataListener choose where it
+// listens, WithSeed makes its codes and tokens reproducible, WithAdmin
+// serves an admin HTTP API under AdminPath that steers it from any
+// language as the methods above do from Go, and Shutdown stops it
+// gracefully.
 package jaccounttest

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"html/template"
 	"math"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strconv"
@@ -282,7 +281,7 @@ func (s *Server) take(path string) (delays []time.Duration, answer *Fault) {
 		if !f.until.IsZero() && !now.Before(f.until) {
 			continue // its time is up: drop it
 		}
-		use := f.matches(path) && (answer == nil || f.kind == faultLatency) && f.fires(rand.Float64())
+		use := f.matches(path) && (answer == nil || f.kind == faultLatency) && f.fires(s.rand.float64())
 		if use {
 			if f.kind == faultLatency {
 				delays = append(delays, f.latency)

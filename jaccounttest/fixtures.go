@@ -118,6 +118,10 @@ type User struct {
 	UnicodeTransactions []gen.UnicodeTransaction
 	// Circles are served by GET /v1/me/circles, paged by token.
 	Circles []gen.Circle
+	// Consented are scopes the user has approved before, for every
+	// application: an authorize request that asks for none but these (and
+	// those approved in the login session) skips the consent page.
+	Consented []string
 }
 
 // clone returns a deep enough copy of u that the server can own it.
@@ -132,6 +136,7 @@ func (u User) clone() *User {
 	c.Transactions = sortedClone(u.Transactions, func(t gen.CardTransaction) int64 { return t.DateTime })
 	c.UnicodeTransactions = sortedClone(u.UnicodeTransactions, func(t gen.UnicodeTransaction) int64 { return t.OrderTime })
 	c.Circles = slices.Clone(u.Circles)
+	c.Consented = slices.Clone(u.Consented)
 	c.Profile.Identities = slices.Clone(u.Profile.Identities)
 	return &c
 }

@@ -116,7 +116,7 @@ func (s *Server) uploadFile(r *http.Request, _ *principal) reply {
 		return *bad
 	}
 	file := f.files["file"]
-	id := newUUID()
+	id := s.rand.uuid()
 	return ok([]gen.FileInfo{{Id: id, Name: file.filename, Uri: s.APIURL() + "/v1/file/" + id, Mime: file.mediaType,
 		Size: file.size, Sha1Hash: file.sha1}}, 1)
 }

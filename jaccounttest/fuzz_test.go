@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -124,4 +125,60 @@ func FuzzParsers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzAdminAPI feeds arbitrary paths, methods and bodies to the admin API:
+// it answers JSON, a 4xx with {"error", "message"} for what it refuses, and
+// whatever it accepts leaves the server serving.
+func FuzzAdminAPI(f *testing.F) {
+	f.Add("POST", "/faults", `{"kind":"status","status":503,"endpoint":"api","times":1}`)
+	f.Add("POST", "/faults", `{"kind":"latency","latency_ms":1,"probability":0.5,"for_ms":10}`)
+	f.Add("POST", "/faults", `{"kind":"errno","errno":-1,"message":"","path":"/v1/"}`)
+	f.Add("POST", "/faults", `{"kind":"status","status":1e400}`)
+	f.Add("POST", "/tokens", `{"username":"zhangsan","scopes":["openid"],"client_id":"jaccounttest"}`)
+	f.Add("POST", "/tokens/expire", `{"token":null}`)
+	f.Add("POST", "/reset", `{"faults":true}`)
+	f.Add("GET", "/requests", ``)
+	f.Add("PATCH", "/", `[]`)
+	f.Add("PATCH", "/settings", `{"token_rejection_status":200}`)
+	srv := New(WithAdmin())
+	defer srv.Close()
+	h := srv.ts.Config.Handler
+	f.Fuzz(func(t *testing.T, method, path, body string) {
+		if !validMethod(method) || !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?# \t\r\n") {
+			return
+		}
+		if _, err := url.ParseRequestURI(AdminPath + path); err != nil {
+			return // not a request line a client could send
+		}
+		req := httptest.NewRequest(method, AdminPath+path, strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var out map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatalf("%s %s: status %d, body is not a JSON object: %q", method, path, rec.Code, rec.Body)
+		}
+		switch {
+		case rec.Code >= 400 && rec.Code < 500:
+			if _, ok := out["error"].(string); !ok {
+				t.Fatalf("%s %s: %d without error: %s", method, path, rec.Code, rec.Body)
+			}
+		case rec.Code != 200 && rec.Code != 201:
+			t.Fatalf("%s %s: status %d: %s", method, path, rec.Code, rec.Body)
+		}
+		srv.ClearFaults() // a latency or drop fault would slow or break the next inputs
+	})
+}
+
+// validMethod reports whether m is an HTTP method token httptest accepts.
+func validMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for _, r := range m {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -77,6 +78,39 @@ type Request struct {
 	Status int
 	// Fault reports whether an injected fault produced the response.
 	Fault bool
+	// Query is the URL's query, and Form the form fields of a request whose
+	// body the fake read as a form (token requests, the login and consent
+	// forms), both URL-encoded with their keys sorted, and with the value of
+	// every parameter that carries a secret (code, access_token,
+	// refresh_token, id_token, client_secret, code_verifier, password,
+	// ticket, …) replaced by [REDACTED].
+	Query, Form string
+}
+
+// secretParams are the parameters whose values the request log redacts.
+var secretParams = map[string]bool{
+	"code": true, "access_token": true, "refresh_token": true, "id_token": true, "id_token_hint": true,
+	"client_secret": true, "client_assertion": true, "code_verifier": true, "password": true, "ticket": true,
+	"token": true, "assertion": true,
+}
+
+// redactedValue replaces a secret in the request log.
+const redactedValue = "[REDACTED]"
+
+// redactParams encodes vs, keys sorted, with the values of secretParams
+// (whatever their case) redacted; "" for none.
+func redactParams(vs url.Values) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	out := make(url.Values, len(vs))
+	for k, v := range vs {
+		if secretParams[strings.ToLower(k)] {
+			v = slices.Repeat([]string{redactedValue}, len(v))
+		}
+		out[k] = v
+	}
+	return out.Encode()
 }
 
 // Requests returns a copy of the request log, oldest first.
@@ -128,8 +162,10 @@ func (s *Server) record(next http.Handler) http.Handler {
 		rec := &Request{Time: s.now(), Method: r.Method, Path: r.URL.Path,
 			Endpoint: endpointOf(r.URL.Path), Credential: CredentialNone}
 		sw := &statusWriter{ResponseWriter: w}
+		r = withValue(r, recordKey, rec)
 		defer func() {
 			rec.Status = sw.status
+			rec.Query, rec.Form = redactParams(r.URL.Query()), redactParams(r.PostForm)
 			s.mu.Lock()
 			s.log = append(s.log, *rec)
 			s.mu.Unlock()
@@ -137,6 +173,6 @@ func (s *Server) record(next http.Handler) http.Handler {
 				slog.String("path", rec.Path), slog.String("credential", string(rec.Credential)),
 				slog.String("client_id", rec.ClientID), slog.Int("status", rec.Status), slog.Bool("fault", rec.Fault))
 		}()
-		next.ServeHTTP(sw, withValue(r, recordKey, rec))
+		next.ServeHTTP(sw, r)
 	})
 }

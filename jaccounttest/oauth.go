@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -172,7 +173,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errCode != "" && !redirect:
 		s.logRejected(r, http.StatusBadRequest, errCode)
-		renderError(w, http.StatusBadRequest, errCode)
+		renderError(w, http.StatusBadRequest, errCode, authorizeDetails(req, r.URL.Query())...)
 		return
 	case errCode != "":
 		s.redirectError(w, r, req, errCode)
@@ -191,10 +192,7 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	if sess := s.sessionOf(r); sess != nil {
 		note(r, CredentialSession, req.client.ID)
-		s.mu.Lock()
-		granted := sess.consented[req.client.ID]
-		s.mu.Unlock()
-		if !slices.ContainsFunc(req.scopes, func(sc string) bool { return !slices.Contains(granted, sc) }) {
+		if !s.needsConsent(sess, req) {
 			s.redirectCode(w, r, req, sess.username)
 			return
 		}
@@ -202,6 +200,20 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderLogin(w, req, s.newTicket(req), "")
+}
+
+// authorizeDetails explains an authorize request refused without a
+// redirect, for the developer who looks at the page: what was sent and
+// what is registered (neither is a secret).
+func authorizeDetails(req authorizeRequest, q url.Values) []string {
+	if req.client.ID == "" {
+		return []string{"client_id: " + strconv.Quote(q.Get("client_id")) + " is not a registered application"}
+	}
+	return []string{
+		"redirect_uri: " + strconv.Quote(q.Get("redirect_uri")),
+		"registered: " + strings.Join(req.client.RedirectURIs, ", ") +
+			" (a loopback URI registered without a port matches any port)",
+	}
 }
 
 // handleAuthorizeForm serves the login and consent forms' POST.
@@ -237,12 +249,20 @@ func (s *Server) handleAuthorizeForm(w http.ResponseWriter, r *http.Request) {
 			s.renderLogin(w, req, id, "用户名或密码错误 / wrong username or password")
 			return
 		}
-		sid := newSecret()
+		sid := s.rand.secret()
+		sess := &session{username: username, consented: map[string][]string{}}
 		s.mu.Lock()
-		s.sessions[sid] = &session{username: username, consented: map[string][]string{}}
+		s.sessions[sid] = sess
 		s.mu.Unlock()
 		http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sid, Path: "/oauth2/",
 			HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		if !s.needsConsent(sess, req) {
+			s.mu.Lock()
+			delete(s.tickets, id)
+			s.mu.Unlock()
+			s.redirectCode(w, r, req, username)
+			return
+		}
 		s.renderConsent(w, req, id, username)
 	case "approve":
 		sess := s.sessionOf(r)
@@ -266,8 +286,23 @@ func (s *Server) handleAuthorizeForm(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// needsConsent reports whether req asks for a scope that the user of sess
+// has approved neither in the session nor before (User.Consented).
+func (s *Server) needsConsent(sess *session, req authorizeRequest) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	granted := sess.consented[req.client.ID]
+	var before []string
+	if u := s.users[sess.username]; u != nil {
+		before = u.Consented
+	}
+	return slices.ContainsFunc(req.scopes, func(sc string) bool {
+		return !slices.Contains(granted, sc) && !slices.Contains(before, sc)
+	})
+}
+
 func (s *Server) newTicket(req authorizeRequest) string {
-	id := newSecret()
+	id := s.rand.secret()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tickets[id] = &ticket{authorizeRequest: req, expiry: s.now().Add(ticketTTL)}
@@ -276,12 +311,12 @@ func (s *Server) newTicket(req authorizeRequest) string {
 
 func (s *Server) renderLogin(w http.ResponseWriter, req authorizeRequest, ticketID, errMsg string) {
 	s.mu.Lock()
-	users := make([]string, 0, len(s.users))
-	for name := range s.users {
-		users = append(users, name)
+	users := make([]loginUser, 0, len(s.users))
+	for _, u := range s.users {
+		users = append(users, loginUser{u.Username, u.Password, u.Profile.Name, string(u.Profile.UserType)})
 	}
 	s.mu.Unlock()
-	slices.Sort(users)
+	slices.SortFunc(users, func(a, b loginUser) int { return strings.Compare(a.Username, b.Username) })
 	renderPage(w, http.StatusOK, "login", pageData{Title: "登录", Ticket: ticketID, ClientID: req.client.ID,
 		Error: errMsg, Users: users})
 }
@@ -313,7 +348,7 @@ func (s *Server) sessionOf(r *http.Request) *session {
 }
 
 func (s *Server) redirectCode(w http.ResponseWriter, r *http.Request, req authorizeRequest, username string) {
-	code := newSecret()
+	code := s.rand.secret()
 	s.mu.Lock()
 	s.codes[code] = &authCode{
 		grant:       grant{clientID: req.client.ID, username: username, grantType: grantAuthCode, scopes: req.scopes},
@@ -451,9 +486,14 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) (*tokenResponse, 
 	if err != nil {
 		return nil, err
 	}
+	return s.tokenResponse(tok), nil
+}
+
+// tokenResponse is the token endpoint's reply carrying tok.
+func (s *Server) tokenResponse(tok *Token) *tokenResponse {
 	return &tokenResponse{AccessToken: tok.AccessToken, TokenType: tok.TokenType,
 		ExpiresIn: int64(tok.Expiry.Sub(s.now()).Round(time.Second) / time.Second), RefreshToken: tok.RefreshToken,
-		IDToken: tok.IDToken, Scope: strings.Join(tok.Scopes, " ")}, nil
+		IDToken: tok.IDToken, Scope: strings.Join(tok.Scopes, " ")}
 }
 
 func (s *Server) exchangeCodeLocked(c Client, code, redirectURI, verifier string) (*Token, error) {
@@ -546,10 +586,10 @@ func (s *Server) refreshLocked(c Client, refresh, scope string) (*Token, error) 
 // issueLocked stores and returns new tokens for g; s.mu must be held.
 func (s *Server) issueLocked(g grant, idToken bool, nonce string, withRefresh bool) (*Token, error) {
 	now := s.now()
-	tok := &Token{AccessToken: newSecret(), TokenType: "bearer", Expiry: now.Add(s.cfg.accessTTL), Scopes: g.scopes}
+	tok := &Token{AccessToken: s.rand.secret(), TokenType: "bearer", Expiry: now.Add(s.cfg.accessTTL), Scopes: g.scopes}
 	s.access[tok.AccessToken] = &accessToken{grant: g, expiry: tok.Expiry}
 	if withRefresh {
-		tok.RefreshToken = newSecret()
+		tok.RefreshToken = s.rand.secret()
 		s.refresh[tok.RefreshToken] = &refreshToken{grant: g}
 	}
 	if idToken && g.username != "" {

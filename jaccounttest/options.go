@@ -2,6 +2,7 @@ package jaccounttest
 
 import (
 	"log/slog"
+	"net"
 	"time"
 )
 
@@ -28,6 +29,13 @@ type config struct {
 	refreshIDToken bool
 	keepRefresh    bool
 	data           dataConfig // the data resources' records (data.go)
+	// seed seeds every random draw (WithSeed); nil: crypto/rand.
+	seed *uint64
+	// listener and dataListener are where the server and the data
+	// resources listen (WithListener, WithDataListener); nil: a loopback
+	// port of httptest's choosing.
+	listener, dataListener net.Listener
+	admin                  bool // serve the admin API (WithAdmin)
 
 	// rejectStatus is the status of the answer to a refused access token;
 	// 0 means 403 (WithTokenRejectionStatus).

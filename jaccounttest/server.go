@@ -2,12 +2,10 @@ package jaccounttest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -42,6 +40,7 @@ type Server struct {
 	tickets  map[string]*ticket
 	faults   []*Fault
 	log      []Request
+	rand     *entropy // every random draw (WithSeed)
 }
 
 // grant is what a code or token was issued for.
@@ -101,6 +100,7 @@ func New(opts ...Option) *Server {
 		clients: map[string]Client{}, users: map[string]*User{},
 		codes: map[string]*authCode{}, access: map[string]*accessToken{}, refresh: map[string]*refreshToken{},
 		sessions: map[string]*session{}, tickets: map[string]*ticket{},
+		rand: newEntropy(cfg.seed),
 	}
 	for _, c := range cfg.clients {
 		s.clients[c.ID] = c
@@ -118,13 +118,14 @@ func New(opts ...Option) *Server {
 	mux.HandleFunc("POST /oauth2/authorize", s.handleAuthorizeForm)
 	mux.HandleFunc("POST /oauth2/token", s.handleToken)
 	mux.HandleFunc("GET /oauth2/logout", s.handleLogout)
+	mux.HandleFunc("GET "+discoveryPath, s.handleDiscovery)
 	api := s.apiHandler("")
 	mux.Handle("/v1/", api)
 	mux.Handle("/v2/", api) // the task centre's message API is /v2/task/message
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "404 page not found", http.StatusNotFound)
 	})
-	s.ts = httptest.NewServer(s.record(s.injectFaults(mux)))
+	s.ts = startListener(s.withAdmin(s.record(s.injectFaults(mux))), cfg.listener)
 	s.URL = s.ts.URL
 	s.others = map[string]*httptest.Server{}
 	for key := range routes {
@@ -136,7 +137,11 @@ func New(opts ...Option) *Server {
 		other.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "404 page not found", http.StatusNotFound)
 		})
-		s.others[key] = httptest.NewServer(s.record(s.injectFaults(other)))
+		var ln net.Listener
+		if key == dataServer {
+			ln = cfg.dataListener
+		}
+		s.others[key] = startListener(s.record(s.injectFaults(other)), ln)
 	}
 	return s
 }
@@ -192,24 +197,6 @@ func (s *Server) ClientSecret() string {
 // httptest.Server.Client.
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 
-// newUUID returns a fresh random (version 4) UUID, for the ids the fake
-// gives out.
-func newUUID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-// newSecret returns a fresh random opaque string for codes, tokens and
-// session ids.
-func newSecret() string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 func (s *Server) now() time.Time { return s.cfg.now() }
 
 // parseScopes splits a scope parameter. Spaces are the standard separator;
@@ -239,18 +226,32 @@ func (s *Server) checkScopes(c Client, scopes []string) error {
 // user had granted scopes. With "openid" among the scopes an ID token is
 // issued too.
 func (s *Server) IssueToken(username string, scopes ...string) (*Token, error) {
+	if username == "" {
+		return nil, errors.New(`jaccounttest: no user ""`)
+	}
+	return s.issueDirect(DefaultClientID, username, scopes)
+}
+
+// issueDirect issues tokens to the client clientID without the authorize
+// flow: for username as if the user had granted scopes (with an ID token
+// when "openid" is among them), or, for username "", of the
+// client-credentials grant (no refresh token).
+func (s *Server) issueDirect(clientID, username string, scopes []string) (*Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.clients[DefaultClientID]
+	c, ok := s.clients[clientID]
 	if !ok {
-		return nil, errors.New("jaccounttest: no client " + DefaultClientID)
+		return nil, fmt.Errorf("jaccounttest: no client %q", clientID)
 	}
-	if _, ok := s.users[username]; !ok {
+	if _, ok := s.users[username]; !ok && username != "" {
 		return nil, fmt.Errorf("jaccounttest: no user %q", username)
 	}
 	scopes = parseScopes(strings.Join(scopes, " "))
 	if err := s.checkScopes(c, scopes); err != nil {
 		return nil, fmt.Errorf("jaccounttest: %w", err)
+	}
+	if username == "" {
+		return s.issueLocked(grant{clientID: c.ID, grantType: grantClientCredentials, scopes: scopes}, false, "", false)
 	}
 	g := grant{clientID: c.ID, username: username, grantType: grantAuthCode, scopes: scopes}
 	return s.issueLocked(g, slices.Contains(scopes, "openid"), "", true)
@@ -262,9 +263,16 @@ func (s *Server) IssueToken(username string, scopes ...string) (*Token, error) {
 func (s *Server) ExpireAccessTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.expireAllLocked()
+}
+
+// expireAllLocked expires every access token and returns how many there
+// are; s.mu must be held.
+func (s *Server) expireAllLocked() int {
 	for _, t := range s.access {
 		t.expiry = s.now().Add(-time.Second)
 	}
+	return len(s.access)
 }
 
 // ExpireAccessToken makes one access token expired and reports whether it

@@ -10,6 +10,11 @@
 //
 //	jaccount --fake whoami
 //
+// Test an application in any language against a fake jAccount on this
+// machine:
+//
+//	jaccount fake
+//
 // Run `jaccount --help` for the commands and `jaccount config --help`
 // for the configuration.
 package main
@@ -23,7 +28,8 @@ import (
 
 func main() {
 	// Ctrl-C or SIGTERM cancels the command's context: it stops, cleans up
-	// and exits 130 or 143; a second one exits at once.
+	// and exits 130 or 143 (`jaccount fake`, whose job is to serve until
+	// then, exits 0); a second one exits at once.
 	ctx, stop := cli.SignalContext(context.Background())
 	code := cli.Run(ctx, cli.OSEnv())
 	stop()

@@ -143,7 +143,8 @@ jAccount with "--fake", which needs no registration).
 	_ = root.RegisterFlagCompletionFunc("profile", a.completeProfiles)
 
 	root.AddGroup(&cobra.Group{ID: "auth", Title: "Setup commands:"},
-		&cobra.Group{ID: "api", Title: "API commands:"})
+		&cobra.Group{ID: "api", Title: "API commands:"},
+		&cobra.Group{ID: "test", Title: "Testing commands:"})
 	for _, c := range []*cobra.Command{a.loginCommand(), a.logoutCommand(), a.whoamiCommand(), a.tokenCommand(), a.configCommand()} {
 		c.GroupID = "auth"
 		root.AddCommand(c)
@@ -152,6 +153,9 @@ jAccount with "--fake", which needs no registration).
 		c.GroupID = "api"
 		root.AddCommand(c)
 	}
+	fake := a.fakeCommand()
+	fake.GroupID = "test"
+	root.AddCommand(fake)
 	return root
 }
 
@@ -164,6 +168,9 @@ func (a *app) prepare(cmd *cobra.Command) error {
 	}
 	if err := cmd.ValidateFlagGroups(); err != nil {
 		return &usageError{err}
+	}
+	if cmd.Annotations[annStandalone] != "" {
+		return nil
 	}
 	if a.flags.fake {
 		return a.startFake(cmd.Context())
