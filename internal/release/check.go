@@ -113,14 +113,19 @@ func check(dir, version string, keep bool, out io.Writer) (err error) {
 	if st, _ := src.git.output("git", "status", "--porcelain"); st != "" {
 		fmt.Fprintln(out, "note: the work tree has changes; the check releases HEAD, without them")
 	}
+	// Two module caches of its own: the versions it releases are not the
+	// real ones, and must never reach the user's module cache.
 	modcache := filepath.Join(c.tmp, "modcache")
+	prepCache := filepath.Join(c.tmp, "prepare-modcache")
 	defer func() {
 		if keep {
 			fmt.Fprintf(out, "kept %s\n", c.tmp)
 			return
 		}
-		// The module cache is read-only; the go command removes it.
-		_, _ = command{env: []string{"GOMODCACHE=" + modcache}}.output("go", "clean", "-modcache")
+		// Module caches are read-only; the go command removes them.
+		for _, mc := range []string{modcache, prepCache} {
+			_, _ = command{env: []string{"GOMODCACHE=" + mc}}.output("go", "clean", "-modcache")
+		}
 		if rerr := os.RemoveAll(c.tmp); err == nil && rerr != nil {
 			err = rerr
 		}
@@ -130,6 +135,13 @@ func check(dir, version string, keep bool, out io.Writer) (err error) {
 	r, err := c.clone(src, head, filepath.Join(c.tmp, "repo"))
 	if err != nil {
 		return err
+	}
+	// prepare's go mod tidy gets the other modules from the user's module
+	// cache (read as a proxy), so that it needs the network only for what
+	// that cache lacks.
+	r.goEnv = []string{"GOMODCACHE=" + prepCache}
+	if mc := goEnv("GOMODCACHE"); mc != "" {
+		r.upstream = fileURL(filepath.Join(mc, "cache", "download")) + "," + goEnv("GOPROXY")
 	}
 	rels, err := r.releases()
 	if err != nil {

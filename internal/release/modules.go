@@ -46,6 +46,8 @@ type repo struct {
 	others    []repoModule // the go.work modules that are not published (examples)
 	git       command
 	ident     []string  // environment of the commits and tags it makes (none: git's configuration)
+	goEnv     []string  // environment of the go commands it runs (go mod tidy)
+	upstream  string    // the proxies behind its local proxies ("": the configured GOPROXY)
 	out       io.Writer // the report
 }
 

@@ -206,7 +206,7 @@ func (r *repo) requireVersion(version string, dep func(repoModule) bool, commit 
 		if err != nil {
 			return err
 		}
-		tidy := command{dir: r.path(m.Dir), env: append(p.env(), "GOWORK=off")}
+		tidy := command{dir: r.path(m.Dir), env: slices.Concat(p.env(), []string{"GOWORK=off"}, r.goEnv)}
 		if err := tidy.run(r.out, r.show, "go", "mod", "tidy"); err != nil {
 			return err
 		}

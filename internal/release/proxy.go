@@ -100,26 +100,26 @@ func goModHash(data []byte) (string, error) {
 type proxy struct {
 	dir      string
 	root     string     // the SDK's module path
+	upstream string     // the proxies after it ("": the configured GOPROXY)
 	releases []*release // what it serves, with Hash set to the zip's hash
 }
 
 // env returns the go command's settings that put the proxy in front of the
-// configured one and keep the checksum database out of the SDK's modules,
-// whose hashes go.sum files pin (the database cannot know a version that
-// only this proxy serves).
+// configured one (or the repository's upstream) and keep the checksum
+// database out of the SDK's modules, whose hashes go.sum files pin (the
+// database cannot know a version that only this proxy serves).
 func (p *proxy) env() []string {
-	return proxyEnv(p.dir, p.root)
-}
-
-// proxyEnv is proxy.env for a proxy in dir serving the modules of root.
-func proxyEnv(dir, root string) []string {
-	goproxy := fileURL(dir)
-	if next := goEnv("GOPROXY"); next != "" {
+	next := p.upstream
+	if next == "" {
+		next = goEnv("GOPROXY")
+	}
+	goproxy := fileURL(p.dir)
+	if next != "" {
 		goproxy += "," + next
 	}
-	nosumdb := root
+	nosumdb := p.root
 	if prev := goEnv("GONOSUMDB"); prev != "" {
-		nosumdb = prev + "," + root
+		nosumdb = prev + "," + p.root
 	}
 	return []string{"GOPROXY=" + goproxy, "GONOSUMDB=" + nosumdb}
 }
@@ -153,7 +153,7 @@ func (r *repo) writeProxy(a *archiver, dir string, rels map[string]*release) (*p
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	p := &proxy{dir: dir, root: r.root.Path}
+	p := &proxy{dir: dir, root: r.root.Path, upstream: r.upstream}
 	lists := map[string][]string{}
 	sums, err := r.pinnedHashes()
 	if err != nil {
