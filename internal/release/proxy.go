@@ -161,9 +161,15 @@ func (r *repo) writeProxy(a *archiver, dir string, rels map[string]*release) (*p
 	}
 	for _, tag := range slices.Sorted(maps.Keys(rels)) {
 		rel := rels[tag]
-		hash, err := writeVersion(a, dir, rel)
+		hash, modHash, err := writeVersion(a, dir, rel)
 		if err != nil {
 			return nil, fmt.Errorf("%s@%s (%s, %s): %w", rel.Module.Path, rel.Version, rel.Commit, rel.Source, err)
+		}
+		for _, pin := range sums[rel.Module.Path+" "+rel.Version+"/go.mod"] {
+			if pin.hash != modHash {
+				return nil, fmt.Errorf("%s pins %s %s/go.mod %s, but its go.mod at %s (%s) is %s",
+					pin.goSum, rel.Module.Path, rel.Version, pin.hash, rel.Commit, rel.Source, modHash)
+			}
 		}
 		if rel.Hash != "" && rel.Hash != hash {
 			return nil, fmt.Errorf("%s: %s lists %s, but the zip built from its commit %s is %s", tag, manifestPath, rel.Hash, rel.Commit, hash)
@@ -202,60 +208,67 @@ func (r *repo) writeProxy(a *archiver, dir string, rels map[string]*release) (*p
 }
 
 // writeVersion writes rel's .info, .mod and .zip into the proxy in dir and
-// returns the zip's hash.
-func writeVersion(a *archiver, dir string, rel *release) (string, error) {
+// returns the hashes of the zip and of the go.mod.
+func writeVersion(a *archiver, dir string, rel *release) (zipHash, modHash string, err error) {
 	esc, err := module.EscapePath(rel.Module.Path)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	vdir := filepath.Join(dir, esc, "@v")
 	if err := os.MkdirAll(vdir, 0o755); err != nil {
-		return "", err
+		return "", "", err
 	}
 	ct, err := a.git.output("git", "show", "--no-patch", "--format=%ct", rel.Commit)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	secs, err := strconv.ParseInt(ct, 10, 64)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	info, err := json.Marshal(struct {
 		Version string
 		Time    time.Time
 	}{rel.Version, time.Unix(secs, 0).UTC()})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	goMod, ok, err := a.file(rel.Commit, rel.Module.goMod())
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if !ok {
-		return "", fmt.Errorf("no %s at %s", rel.Module.goMod(), rel.Commit)
+		return "", "", fmt.Errorf("no %s at %s", rel.Module.goMod(), rel.Commit)
 	}
 	base := filepath.Join(vdir, rel.Version)
 	if err := os.WriteFile(base+".info", info, 0o644); err != nil {
-		return "", err
+		return "", "", err
 	}
 	if err := os.WriteFile(base+".mod", goMod, 0o644); err != nil {
-		return "", err
+		return "", "", err
 	}
 	var zipData bytes.Buffer
 	if err := a.moduleZip(&zipData, rel.Module, rel.Version, rel.Commit); err != nil {
-		return "", err
+		return "", "", err
 	}
 	if err := os.WriteFile(base+".zip", zipData.Bytes(), 0o644); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return dirhash.HashZip(base+".zip", dirhash.Hash1)
+	if zipHash, err = dirhash.HashZip(base+".zip", dirhash.Hash1); err != nil {
+		return "", "", err
+	}
+	if modHash, err = goModHash(goMod); err != nil {
+		return "", "", err
+	}
+	return zipHash, modHash, nil
 }
 
 // pin is a go.sum line's hash.
 type pin struct{ goSum, hash string }
 
 // pinnedHashes returns the hashes that the go.sum files of the go.work
-// modules pin for versions of published modules, by "path version".
+// modules pin for versions of published modules, by "path version" (the
+// zip's) and "path version/go.mod".
 func (r *repo) pinnedHashes() (map[string][]pin, error) {
 	pins := map[string][]pin{}
 	for _, m := range slices.Concat(r.published, r.others) {
@@ -272,7 +285,7 @@ func (r *repo) pinnedHashes() (map[string][]pin, error) {
 			if len(f) != 3 {
 				continue
 			}
-			if _, ok := r.publishedByPath(f[0]); ok && !strings.HasSuffix(f[1], "/go.mod") {
+			if _, ok := r.publishedByPath(f[0]); ok {
 				pins[f[0]+" "+f[1]] = append(pins[f[0]+" "+f[1]], pin{goSum, f[2]})
 			}
 		}

@@ -281,6 +281,11 @@ func TestReleaseCycle(t *testing.T) {
 	if err := r.tag("v0.2.0"); err == nil || !strings.Contains(err.Error(), "sub/go.sum pins "+testRoot+" v0.2.0") {
 		t.Errorf("tag of a commit edited after prepare = %v; want the go.sum mismatch", err)
 	}
+	write(t, dir, map[string]string{"go.mod": "module " + testRoot + "\n\n// A comment added after prepare.\n\ngo 1.25.0\n"})
+	sh(t, dir, "git", "commit", "--quiet", "--all", "--amend", "--no-edit")
+	if err := r.tag("v0.2.0"); err == nil || !strings.Contains(err.Error(), "sub/go.sum pins "+testRoot+" v0.2.0/go.mod") {
+		t.Errorf("tag of a commit whose go.mod was edited after prepare = %v; want the go.sum mismatch of go.mod", err)
+	}
 	if tags := sh(t, dir, "git", "tag", "--list", "*v0.2.0"); tags != "" {
 		t.Errorf("tag made %q after failing", tags)
 	}
