@@ -65,7 +65,8 @@ func shellQuote(s string) string {
 // alternates), so that nothing is written into the real repository: not
 // the snapshot commits of prepare, and not the attributes file below.
 type archiver struct {
-	dir string // the scratch repository (bare)
+	tmp string // a scratch directory, removed by close, for the caller's use too
+	dir string // the scratch repository (bare), in tmp
 	git command
 }
 
@@ -76,18 +77,24 @@ var identity = []string{
 	"GIT_COMMITTER_NAME=jaccount-go release", "GIT_COMMITTER_EMAIL=release@jaccount-go.invalid",
 }
 
-// newArchiver makes a scratch repository in a new directory under tmp over
-// the objects of the repository whose work tree is top.
-func newArchiver(top, tmp string) (*archiver, error) {
+// newArchiver makes a scratch directory and in it a scratch repository over
+// the objects of the repository whose work tree is top. Close removes them.
+func newArchiver(top string) (a *archiver, err error) {
 	objects, err := command{dir: top}.output("git", "rev-parse", "--path-format=absolute", "--git-common-dir")
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp(tmp, "archive-")
+	tmp, err := os.MkdirTemp("", "jaccount-release-")
 	if err != nil {
 		return nil, err
 	}
-	a := &archiver{dir: dir, git: command{dir: dir, env: append([]string{"GIT_DIR=" + dir}, identity...)}}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	dir := filepath.Join(tmp, "archive.git")
+	a = &archiver{tmp: tmp, dir: dir, git: command{dir: tmp, env: append([]string{"GIT_DIR=" + dir}, identity...)}}
 	if _, err := a.git.output("git", "init", "--quiet", "--bare", dir); err != nil {
 		return nil, err
 	}
@@ -102,6 +109,9 @@ func newArchiver(top, tmp string) (*archiver, error) {
 	}
 	return a, nil
 }
+
+// close removes the scratch directory.
+func (a *archiver) close() error { return os.RemoveAll(a.tmp) }
 
 // snapshot returns a commit, child of parent, of what `git commit -a` would
 // commit in the work tree top: its index, with the tracked files as they

@@ -139,15 +139,11 @@ func cutChangelog(data []byte, v, day string) (out []byte, empty bool, err error
 // of the next that depends on it). The modules are tidied dependencies
 // first.
 func (r *repo) requireVersion(version string, dep func(repoModule) bool, commit func(*archiver) (string, error)) error {
-	tmp, err := os.MkdirTemp("", "jaccount-release-")
+	a, err := newArchiver(r.top)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	a, err := newArchiver(r.top, tmp)
-	if err != nil {
-		return err
-	}
+	defer a.close()
 	order, err := r.dependencyOrder()
 	if err != nil {
 		return err
@@ -202,7 +198,7 @@ func (r *repo) requireVersion(version string, dep func(repoModule) bool, commit 
 			}
 		}
 		fmt.Fprintf(r.out, "module proxy for %s:\n", m.Dir)
-		p, err := r.writeProxy(a, filepath.Join(tmp, fmt.Sprintf("proxy-%d", i)), rels)
+		p, err := r.writeProxy(a, filepath.Join(a.tmp, fmt.Sprintf("proxy-%d", i)), rels)
 		if err != nil {
 			return err
 		}
@@ -321,21 +317,17 @@ func (r *repo) tag(v string) error {
 			}
 		}
 	}
-	tmp, err := os.MkdirTemp("", "jaccount-release-")
+	a, err := newArchiver(r.top)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	a, err := newArchiver(r.top, tmp)
-	if err != nil {
-		return err
-	}
+	defer a.close()
 	fmt.Fprintf(r.out, "==> %s at HEAD (%s): the modules' zips against the hashes the go.sum files pin\n", v, head)
 	now := map[string]*release{}
 	for _, m := range r.published {
 		now[m.tag(v)] = &release{Module: m, Version: v, Commit: head, Source: "HEAD"}
 	}
-	if _, err := r.writeProxy(a, filepath.Join(tmp, "proxy"), now); err != nil {
+	if _, err := r.writeProxy(a, filepath.Join(a.tmp, "proxy"), now); err != nil {
 		return err
 	}
 	for _, m := range pending {
@@ -378,17 +370,13 @@ func (r *repo) record(args []string) error {
 		fmt.Fprintf(r.out, "%s lists every release tag already\n", manifestPath)
 		return nil
 	}
-	tmp, err := os.MkdirTemp("", "jaccount-release-")
+	a, err := newArchiver(r.top)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	a, err := newArchiver(r.top, tmp)
-	if err != nil {
-		return err
-	}
+	defer a.close()
 	fmt.Fprintf(r.out, "==> recording in %s:\n", manifestPath)
-	p, err := r.writeProxy(a, filepath.Join(tmp, "proxy"), todo)
+	p, err := r.writeProxy(a, filepath.Join(a.tmp, "proxy"), todo)
 	if err != nil {
 		return err
 	}

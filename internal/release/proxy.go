@@ -326,15 +326,11 @@ func (r *repo) buildProxy(dir string) (*proxy, error) {
 			delete(rels, tag)
 		}
 	}
-	tmp, err := os.MkdirTemp("", "jaccount-release-")
+	a, err := newArchiver(r.top)
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
-	a, err := newArchiver(r.top, tmp)
-	if err != nil {
-		return nil, err
-	}
+	defer a.close()
 	fmt.Fprintf(r.out, "module proxy %s (GOPROXY=%s):\n", dir, fileURL(dir))
 	return r.writeProxy(a, dir, rels)
 }
