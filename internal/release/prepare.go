@@ -87,15 +87,25 @@ func (r *repo) prepare(v, day string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(r.out, "\nchanged:\n%s\n\nnext:\n", st)
-	fmt.Fprintf(r.out, "  git commit -a -m \"Release %s\"\n  go run ./internal/release tag %s\n", v, v)
+	fmt.Fprintf(r.out, "\nchanged (staged):\n%s\n", st)
+	r.nextSteps(v, false)
+	return nil
+}
+
+// nextSteps prints the commands of the release of v that follow prepare
+// (tagged false) or tag (tagged true).
+func (r *repo) nextSteps(v string, tagged bool) {
 	var tags []string
 	for _, m := range r.published {
 		tags = append(tags, m.tag(v))
 	}
+	fmt.Fprintln(r.out, "\nnext:")
+	if !tagged {
+		fmt.Fprintf(r.out, "  git diff --cached\n  git commit -a -m \"Release %s\"\n  go run ./internal/release tag %s\n", v, v)
+	}
 	fmt.Fprintf(r.out, "  git push origin HEAD %s\n", strings.Join(tags, " "))
 	fmt.Fprintf(r.out, "  go run ./internal/release record %s && git commit -m \"release manifest: %s\" %s\n", v, v, manifestPath)
-	return nil
+	fmt.Fprintf(r.out, "  go run ./internal/release dist %s dist/\n", v)
 }
 
 // unreleasedRE matches the [Unreleased] heading of CHANGELOG.md.
@@ -335,12 +345,7 @@ func (r *repo) tag(v string) error {
 			return err
 		}
 	}
-	var tags []string
-	for _, m := range r.published {
-		tags = append(tags, m.tag(v))
-	}
-	fmt.Fprintf(r.out, "\nnext:\n  git push origin HEAD %s\n", strings.Join(tags, " "))
-	fmt.Fprintf(r.out, "  go run ./internal/release record %s && git commit -m \"release manifest: %s\" %s\n", v, v, manifestPath)
+	r.nextSteps(v, true)
 	return nil
 }
 
