@@ -51,7 +51,8 @@ type repo struct {
 	out       io.Writer // the report
 }
 
-// openRepo finds the repository of dir and its modules.
+// openRepo finds the repository of dir and its modules: the root module
+// and the modules go.work uses.
 func openRepo(dir string, out io.Writer) (*repo, error) {
 	top, err := command{dir: dir}.output("git", "rev-parse", "--show-toplevel")
 	if err != nil {
@@ -65,8 +66,11 @@ func openRepo(dir string, out io.Writer) (*repo, error) {
 	r.root = repoModule{Path: rootPath}
 	r.published = []repoModule{r.root}
 	data, err := os.ReadFile(filepath.Join(top, "go.work"))
+	if os.IsNotExist(err) {
+		return r, nil // no workspace, no nested modules
+	}
 	if err != nil {
-		return nil, fmt.Errorf("the nested modules are those of go.work: %w", err)
+		return nil, err
 	}
 	work, err := modfile.ParseWork("go.work", data, nil)
 	if err != nil {
