@@ -197,7 +197,7 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 			}},
 		{"rights",
 			func(ctx context.Context) error {
-				l, err := c.Enterprise.GetUserRights(ctx, "alice")
+				l, err := c.Enterprise.GetUserRights(ctx, api.EnterpriseGetUserRightsParams{Account: "alice"})
 				if err != nil {
 					return err
 				}

@@ -23,8 +23,8 @@ type Blob struct {
 // envelope: a failure (errno != 0, or a non-2xx status) is an *Error as for
 // any call, and a successful envelope is returned as the Blob it is.
 // mediaType is what the spec says the reply is; it is asked for first.
-func callRaw(ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, mediaType string) (*Blob, error) {
-	resp, b, st, err := send(ctx, c, method, path, rawQuery, rb, mediaType+", application/json;q=0.5")
+func callRaw(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, mediaType string) (*Blob, error) {
+	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, mediaType+", application/json;q=0.5")
 	if err != nil {
 		return nil, err
 	}

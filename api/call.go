@@ -110,8 +110,8 @@ func rawBody(b []byte, contentType string) (*reqBody, error) {
 }
 
 // callOne returns the single entity of an operation that yields one.
-func callOne[T any](ctx context.Context, c *core, method, path, rawQuery string, body *reqBody) (*T, error) {
-	env, err := call[T](ctx, c, method, path, rawQuery, body, resultSingle)
+func callOne[T any](ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, body *reqBody) (*T, error) {
+	env, err := call[T](ctx, c, method, safety, path, rawQuery, body, resultSingle)
 	if err != nil {
 		return nil, err
 	}
@@ -119,8 +119,8 @@ func callOne[T any](ctx context.Context, c *core, method, path, rawQuery string,
 }
 
 // callList returns the entities of a list operation.
-func callList[T any](ctx context.Context, c *core, method, path, rawQuery string, body *reqBody) (*List[T], error) {
-	env, err := call[T](ctx, c, method, path, rawQuery, body, resultList)
+func callList[T any](ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, body *reqBody) (*List[T], error) {
+	env, err := call[T](ctx, c, method, safety, path, rawQuery, body, resultList)
 	if err != nil {
 		return nil, err
 	}
@@ -128,16 +128,16 @@ func callList[T any](ctx context.Context, c *core, method, path, rawQuery string
 }
 
 // callNone runs an operation whose reply carries nothing of use.
-func callNone(ctx context.Context, c *core, method, path, rawQuery string, body *reqBody) error {
-	_, err := call[json.RawMessage](ctx, c, method, path, rawQuery, body, resultNone)
+func callNone(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, body *reqBody) error {
+	_, err := call[json.RawMessage](ctx, c, method, safety, path, rawQuery, body, resultNone)
 	return err
 }
 
 // call sends method path?rawQuery with the body rb (nil: none) through the retrying,
 // authenticating stack and decodes the envelope of a 2xx reply; every other
-// outcome is an *Error.
-func call[T any](ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, want result) (*envelope[T], error) {
-	resp, b, st, err := send(ctx, c, method, path, rawQuery, rb, "")
+// outcome is an *Error. safety is the operation's idempotency.
+func call[T any](ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, want result) (*envelope[T], error) {
+	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, "")
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +147,9 @@ func call[T any](ctx context.Context, c *core, method, path, rawQuery string, rb
 	if err := decode(resp, b.buf.Bytes(), env, st, want); err != nil {
 		return nil, err
 	}
+	if want == resultList {
+		notePage(ctx, b.buf.Bytes()) // for a walk (paging.go)
+	}
 	return env, nil
 }
 
@@ -154,12 +157,13 @@ func call[T any](ctx context.Context, c *core, method, path, rawQuery string, rb
 // retrying, authenticating stack and returns the buffered reply, whatever
 // its status; the caller closes resp.Body. A failure without a usable reply
 // is an *Error. accept, when not empty, replaces the Accept header
-// (application/json).
-func send(ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, accept string) (*http.Response, *body, *callState, error) {
+// (application/json). safety says whether the request may be repeated once
+// it may have reached the server.
+func send(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, accept string) (*http.Response, *body, *callState, error) {
 	if ctx == nil {
 		return nil, nil, nil, errors.New("jaccount api: nil Context")
 	}
-	st := newCallState(ctx, method, path)
+	st := newCallState(ctx, method, path, safety)
 	st.typed = true
 	req, err := c.newRequest(st, &st.url, path, rawQuery)
 	if err != nil {
@@ -226,6 +230,11 @@ func setBody(st *callState, rb *reqBody) error {
 // want is resultNone, an entities array, not empty for resultSingle;
 // anything else fails and nothing partial is returned.
 func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callState, want result) error {
+	if nestsItself[T]() && !nestsWithin(data, maxNesting) {
+		return &Error{Method: st.method, Path: st.path, StatusCode: resp.StatusCode, Attempts: st.attempts,
+			Err: ErrInvalidResponse, Message: fmt.Sprintf("reply nests deeper than %d levels", maxNesting),
+			Body: sanitize(string(data), maxSnippet, st.secrets()...)}
+	}
 	jsonErr := json.Unmarshal(data, env)
 	ok2xx := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	isEnvelope := jsonErr == nil && env.Errno != errnoMissing
@@ -233,7 +242,8 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 	if ok2xx && isEnvelope && env.Errno == 0 && hasEntities {
 		return nil
 	}
-	e := &Error{Method: st.method, Path: st.path, StatusCode: resp.StatusCode, Attempts: st.attempts}
+	e := &Error{Method: st.method, Path: st.path, StatusCode: resp.StatusCode, Attempts: st.attempts,
+		OutcomeUnknown: st.unknownReply(resp.StatusCode, isEnvelope)}
 	if d, ok := retryAfter(resp); ok {
 		e.RetryAfter = d
 	}
@@ -267,7 +277,56 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 		e.Message = "reply has no entity"
 		e.Err = ErrNoEntity
 	}
+	if ok2xx && isEnvelope && env.Errno == 0 && st.safety == notIdempotent {
+		// The service says it did it: a caller must not do it again.
+		e.Message += ", though errno 0 says the request was carried out"
+	}
 	return e
+}
+
+// maxNesting bounds how deeply a reply of entities that contain themselves
+// (a UserRight's parent is a UserRight) may nest its arrays and objects:
+// the envelope, its entities and 29 levels of parents. Real rights are a
+// few levels deep; a deeper reply is refused as invalid before it is
+// decoded, since decoding such models costs time in proportion to a
+// reply's size times its depth, which a reply nesting thousands of levels
+// (encoding/json allows 10,000) would turn into minutes of CPU.
+const maxNesting = 32
+
+// nestsWithin reports whether the JSON text b nests its arrays and objects
+// no deeper than limit (brackets inside strings do not count). It reads b
+// once, skipping strings with bytes.IndexByte, and allocates nothing.
+func nestsWithin(b []byte, limit int) bool {
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			// The string ends at the next quote that an even run of
+			// backslashes (none included) precedes; the opening quote
+			// stops the count.
+			for {
+				j := bytes.IndexByte(b[i+1:], '"')
+				if j < 0 {
+					return true // unterminated: not deeper than seen so far
+				}
+				i += 1 + j
+				k := i - 1
+				for b[k] == '\\' {
+					k--
+				}
+				if (i-1-k)%2 == 0 {
+					break
+				}
+			}
+		case '{', '[':
+			if depth++; depth > limit {
+				return false
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return true
 }
 
 // transportError turns a failure without a usable response into an *Error
@@ -289,9 +348,11 @@ func transportError(st *callState, err error) error {
 		e.Err = ErrResponseTooLarge
 		e.Message = fmt.Sprintf("reply exceeds the %d-byte size cap", tl.limit)
 		e.Body = sanitize(string(tl.head), maxSnippet, st.secrets()...)
+		e.OutcomeUnknown = st.unknownReply(tl.status, false)
 	default:
 		e.Err = err
 		e.Message = sanitize(err.Error(), 4*maxSnippet, st.secrets()...)
+		e.OutcomeUnknown = st.outcomeUnknown(err)
 	}
 	return e
 }

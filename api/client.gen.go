@@ -44,7 +44,8 @@ type Client struct {
 	// Card is the card API: the campus card (校园卡): information, transactions, photo, top-up,
 	// transfer, freezing.
 	Card *CardService
-	// Unicode is the unicode API: 思源码 (Siyuan code), the campus identity and payment QR code.
+	// Unicode is the unicode API: 思源码 (Siyuan code), the campus identity and payment QR code; all
+	// but validation are open to 交我办 only.
 	Unicode *UnicodeService
 	// Barcode is the barcode API: barcode and QR-code images (条形码、二维码).
 	Barcode *BarcodeService
@@ -106,7 +107,7 @@ type GPAService service
 type CardService service
 
 // UnicodeService holds the operations of the unicode API: 思源码 (Siyuan code), the campus
-// identity and payment QR code.
+// identity and payment QR code; all but validation are open to 交我办 only.
 type UnicodeService service
 
 // BarcodeService holds the operations of the barcode API: barcode and QR-code images
@@ -206,9 +207,9 @@ const DefaultDataBaseURL = "https://graphql.sjtu.edu.cn"
 // NewDataClient returns a DataClient that authenticates with ts, configured by the same options as
 // NewClient; its base URL is DefaultDataBaseURL unless WithDataBaseURL gives another (WithBaseURL
 // sets Client's, not this one's, so one option list can configure both clients). Use StaticToken
-// for a fixed access token. If ts implements Refresher, a rejected token (401, or 403 with errno
-// 10002/10007) forces one refresh; if it implements ContextTokenSource, it is asked for tokens with
-// the call's context.
+// for a fixed access token. If ts implements Refresher, a rejected token (401, or errno 10002/10007
+// at any status) forces one refresh; if it implements ContextTokenSource, it is asked for tokens
+// with the call's context.
 func NewDataClient(ts oauth2.TokenSource, opts ...Option) (*DataClient, error) {
 	co, err := newClientCore("NewDataClient", "DataClient", DefaultDataBaseURL, ts, opts)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 // service sends through. Client (client.gen.go) embeds it.
 type core struct {
 	settings settings // what NewClient was given, for WithTokenSource
+	server   string   // the client type of a server other than the open API's; "" for Client
 	base     string   // base URL without a trailing slash
 	baseURL  *url.URL
 	maxBody  int64
@@ -27,7 +28,7 @@ type core struct {
 
 // NewClient returns a client that authenticates with ts. Use StaticToken for
 // a fixed access token. If ts implements Refresher, a rejected token (401,
-// or 403 with errno 10002/10007) forces one refresh; if it implements
+// or errno 10002/10007 at any status) forces one refresh; if it implements
 // ContextTokenSource, it is asked for tokens with the call's context.
 func NewClient(ts oauth2.TokenSource, opts ...Option) (*Client, error) {
 	co, err := newClientCore("NewClient", "", DefaultBaseURL, ts, opts)
@@ -69,12 +70,13 @@ func newClientCore(fn, server, def string, ts oauth2.TokenSource, opts []Option)
 	if s.transport == nil {
 		s.transport = defaultTransport()
 	}
-	return newCore(s, base, u, ts, nil), nil
+	return newCore(s, server, base, u, ts, nil), nil
 }
 
-// newCore builds the stack for ts over the settings' transport. The header
-// values of shared, if not nil, are reused: they never change.
-func newCore(s settings, base string, u *url.URL, ts oauth2.TokenSource, shared *authTransport) core {
+// newCore builds the stack of the client of server (as newClientCore) for
+// ts over the settings' transport. The header values of shared, if not nil,
+// are reused: they never change.
+func newCore(s settings, server, base string, u *url.URL, ts oauth2.TokenSource, shared *authTransport) core {
 	at := &authTransport{
 		next:      bufferTransport{next: s.transport, limit: s.maxBody},
 		src:       ts,
@@ -82,6 +84,7 @@ func newCore(s settings, base string, u *url.URL, ts oauth2.TokenSource, shared 
 		clientID:  s.clientID,
 		logger:    s.logger,
 		timeout:   s.attemptTimeout,
+		traced:    isNetHTTP(s.transport),
 		budget:    s.retry.Budget,
 	}
 	switch {
@@ -94,6 +97,7 @@ func newCore(s settings, base string, u *url.URL, ts oauth2.TokenSource, shared 
 		}
 	}
 	at.refresher, _ = ts.(Refresher)
+	_, at.anonymous = ts.(noToken)
 	// One attempt: never follow a redirect, since the token would follow it.
 	// at has no CloseIdleConnections on purpose: retryablehttp calls it on
 	// this client whenever it gives up, which would otherwise drop the idle
@@ -103,19 +107,28 @@ func newCore(s settings, base string, u *url.URL, ts oauth2.TokenSource, shared 
 	rc := r.client(attempt)
 	return core{
 		settings: s,
+		server:   server,
 		base:     base,
 		baseURL:  u,
 		maxBody:  s.maxBody,
 		auth:     at,
 		retry:    rc,
 		http: &http.Client{
-			Transport:     stateTransport{next: &retryablehttp.RoundTripper{Client: rc}},
+			Transport:     stateTransport{next: &retryablehttp.RoundTripper{Client: rc}, server: server, prefix: u.EscapedPath()},
 			CheckRedirect: noRedirect,
 		},
 	}
 }
 
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// isNetHTTP reports whether rt is net/http's transport, which reports every
+// connection to an httptrace.ClientTrace: then a request whose trace saw no
+// connection provably never reached the server.
+func isNetHTTP(rt http.RoundTripper) bool {
+	_, ok := rt.(*http.Transport)
+	return ok
+}
 
 // WithTokenSource returns a copy of c that authenticates with ts and shares
 // everything else with c: options, retry policy, and the transport with its
@@ -127,7 +140,7 @@ func (c *Client) WithTokenSource(ts oauth2.TokenSource) *Client {
 	if ts == nil {
 		ts = c.auth.src
 	}
-	c2 := &Client{core: newCore(c.settings, c.base, c.baseURL, ts, c.auth)}
+	c2 := &Client{core: newCore(c.settings, c.server, c.base, c.baseURL, ts, c.auth)}
 	c2.initServices()
 	return c2
 }
@@ -146,8 +159,11 @@ func (c *Client) HTTPClient() *http.Client { return c.http }
 // auth mode says (header or query), plus the client's User-Agent; req itself
 // is not modified. Use it to get an operation's request without sending it.
 // The request's context bounds the wait for the token when the source is a
-// ContextTokenSource.
+// ContextTokenSource. A NoToken client's request carries no token.
 func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
+	if c.auth.anonymous {
+		return c.auth.authorize(req.Context(), req, nil), nil
+	}
 	tok, err := c.auth.token(req.Context())
 	if err != nil {
 		var te *tokenError

@@ -346,11 +346,19 @@ func isZeroJSON(v any) bool {
 
 // TestDataClientSharesTheStack: one option list configures both clients
 // (each takes its own base URL), and the data client renews a
-// client-credentials token the server rejects, as Client does: 403 with
-// errno 10002 forces one refresh, then the call succeeds.
+// client-credentials token the server rejects, as Client does: errno
+// 10002, with HTTP 403 or 200, forces one refresh, then the call succeeds.
 func TestDataClientSharesTheStack(t *testing.T) {
 	t.Parallel()
-	fake := startFake(t)
+	for _, style := range rejectionStyles {
+		t.Run(style.name, func(t *testing.T) {
+			t.Parallel()
+			testDataClientSharesTheStack(t, startFake(t, style.opt))
+		})
+	}
+}
+
+func testDataClientSharesTheStack(t *testing.T, fake *jaccounttest.Server) {
 	ts, err := fakeAuth(fake).ClientCredentialsSource(api.ScopeStrings(api.ScopeExchangeData))
 	if err != nil {
 		t.Fatal(err)
@@ -391,7 +399,7 @@ func TestDataClientSharesTheStack(t *testing.T) {
 		t.Fatalf("after revocation: %v", err)
 	}
 	if n, m := tokenCalls(fake), apiCalls(fake, api.PathStudentsList); n != 1 || m != 2 {
-		t.Errorf("after revocation: %d token requests and %d API requests, want 1 and 2 (403/10002, refresh, retry)", n, m)
+		t.Errorf("after revocation: %d token requests and %d API requests, want 1 and 2 (errno 10002, refresh, retry)", n, m)
 	}
 }
 

@@ -57,35 +57,59 @@
 // refresh. The token is sent as "Authorization: Bearer" by default;
 // WithQueryAuth selects the legacy form that the Python client uses
 // (access_token and client_id query parameters). When the server rejects the
-// token — 401, or 403 with errno 10002 or 10007, which is what the live API
-// sends — and the TokenSource implements Refresher, the client forces one
+// token — 401, or errno 10002 or 10007 at any status, which is what the live
+// API sends (403 for a missing token, 200 for an invalid one) — and the
+// TokenSource implements Refresher, the client forces one
 // refresh per distinct rejected token and repeats the request once. Errors
 // from the TokenSource are never retried and reach the caller through %w, so
 // errors.Is and errors.As see the token source's own error values; a
 // temporary failure of the token endpoint after a rejection does not match
 // ErrUnauthorized. WithTokenSource derives, cheaply, a client for another
-// user's token that shares the transport.
+// user's token that shares the transport. NoToken is the source of a client
+// without credentials, for the operations the spec lets anyone call (the
+// school calendar): it sends no token at all.
 //
 // # Retries
 //
-// GET requests are retried on connection errors, on 429 and on 5xx except 501,
-// with exponential backoff and jitter; PUT and DELETE likewise, and other
-// methods (POST) only when the connection was never made. Retry-After is
-// honoured up to the policy's maximum wait; a longer one, or any wait that
-// would end after the call's deadline or retry budget, returns the last
-// answer at once (with Error.RetryAfter set) instead of a bare deadline error
-// later. Attempts and total time are bounded (see RetryPolicy), context
-// cancellation stops at once, and when retries run out the last response's
-// status and body reach the caller's *Error.
+// An operation is retried on connection errors, on 429 and on 5xx except
+// 501, with exponential backoff and jitter, when it is idempotent: sending it
+// twice has the effect of sending it once. The spec says which are
+// (x-jaccount-idempotent, generated into each method): every GET and DELETE,
+// and none of jAccount's PUTs and POSTs, which send (Notification.Send,
+// Mail.Send), create (File.Upload, Card.Open, Finance.SubmitAppointment,
+// Enterprise.AddPositionUser) and pay (Card.Recharge) — RFC 9110 calls PUT
+// idempotent, and jAccount's are not. Client.Do, DataClient.Do and the
+// clients' HTTPClient take the flag of the operation whose path template
+// their method and path match, else the method's (a PUT the spec does not
+// describe is not idempotent, like a POST).
+//
+// A call that is not idempotent is repeated only when its request provably
+// never reached the server: no connection was made (net/http's transport
+// reports each connection; with another transport, the error must be a
+// failure to dial or resolve). When it fails after its request may have
+// reached the server — a 5xx, a timeout, a connection lost after the
+// request was written, a reply that could not be read — the *Error says so
+// (Error.OutcomeUnknown) and matches ErrOutcomeUnknown: the service may have
+// acted, so check its state before calling again. A refusal is not unknown:
+// a 4xx, an errno in an envelope, a rejected token. The service
+// authenticates before it acts, so a request whose token it rejected is
+// sent again, once, after the forced refresh, whatever its idempotency.
+//
+// Retry-After is honoured up to the policy's maximum wait; a longer one, or
+// any wait that would end after the call's deadline or retry budget, returns
+// the last answer at once (with Error.RetryAfter set) instead of a bare
+// deadline error later. Attempts and total time are bounded (see
+// RetryPolicy), context cancellation stops at once, and when retries run out
+// the last response's status and body reach the caller's *Error.
 //
 // A multipart/form-data body (File.Upload's FileUploadBody) is streamed from
 // the caller's io.Reader, never buffered whole. A reader that is an
-// io.Seeker (an *os.File, a *bytes.Reader) is rewound for every attempt,
-// so the call is retried as above and repeated after a refresh of a
-// rejected token; any other reader is read once: the call is retried only
-// if nothing of it was read yet (the connection was never made), and not
-// repeated after a rejected token. Once the call returns, the reader is not
-// read any more.
+// io.Seeker (an *os.File, a *bytes.Reader) is rewound for every attempt, so
+// the call is retried as above (an upload only when it never reached the
+// server) and repeated after a refresh of a rejected token; any other reader
+// is read once: the call is retried only if nothing of it was read yet (the
+// connection was never made), and not repeated after a rejected token. Once
+// the call returns, the reader is not read any more.
 //
 // # Secrets
 //

@@ -18,8 +18,9 @@ import (
 // envelope.
 var (
 	// ErrUnauthorized matches a rejected token (and a forced refresh did not
-	// help): a 401, or a 403 with errno 10002 (authentication failed) or
-	// 10007 (access token expired), which is how the live API answers.
+	// help): a 401, or errno 10002 (authentication failed) or 10007 (access
+	// token expired) at any status, which is how the live API answers (403
+	// for a missing token, 200 for an invalid one).
 	ErrUnauthorized = errors.New("jaccount api: unauthorized")
 	// ErrForbidden matches any other 403, and errno 10010
 	// (AUTHENTICATION_SCOPE_FAILED) whatever the status: the token lacks
@@ -48,6 +49,16 @@ var (
 	// ErrNoEntity matches a successful reply of a single-entity operation
 	// whose entities array is empty.
 	ErrNoEntity = errors.New("jaccount api: no entity in response")
+	// ErrOutcomeUnknown matches the error of a call that is not idempotent
+	// (a send, a create, a payment: every jAccount PUT and POST, as the
+	// spec marks them) and failed after its request may have reached the
+	// server: a 5xx, a timeout, a connection lost after the request was
+	// written, a reply that could not be read. The service may have acted
+	// on it: check its state before calling again. Such a call is never
+	// repeated by the client; a refusal (a 4xx, an errno in an envelope, a
+	// rejected token) is not unknown, nor is a failure before any
+	// connection was made, after which the client does repeat the call.
+	ErrOutcomeUnknown = errors.New("jaccount api: outcome unknown")
 )
 
 // Errno is a jAccount errno, the envelope's error number (0 is success);
@@ -89,6 +100,10 @@ type Error struct {
 	RetryAfter time.Duration
 	// Attempts is the number of attempts made.
 	Attempts int
+	// OutcomeUnknown is set when the call is not idempotent and failed
+	// after its request may have reached the server: the service may have
+	// acted on it (see ErrOutcomeUnknown, which the error then matches).
+	OutcomeUnknown bool
 	// Err is the underlying cause, if any: a sentinel such as
 	// ErrInvalidResponse, a decoding error, a transport error, or the error
 	// of the TokenSource.
@@ -122,6 +137,10 @@ func (e *Error) Error() string {
 		b.WriteString(": body ")
 		b.WriteString(strconv.Quote(e.Body))
 	}
+	if e.OutcomeUnknown {
+		b.WriteString("; ")
+		b.WriteString(outcomeUnknownText)
+	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
@@ -144,13 +163,14 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Is reports whether the error's status matches one of the status sentinels
 // (ErrUnauthorized, ErrForbidden, ErrNotFound, ErrRateLimited,
-// ErrServerError), errno != 0 for ErrAPI, errno 10010 for ErrForbidden, or
-// the error's errno for an Errno.
+// ErrServerError), errno 10002 or 10007 for ErrUnauthorized, errno 10010 for
+// ErrForbidden, errno != 0 for ErrAPI, OutcomeUnknown for ErrOutcomeUnknown,
+// or the error's errno for an Errno.
 func (e *Error) Is(target error) bool {
 	if n, ok := target.(Errno); ok {
 		return n != 0 && e.Errno == n
 	}
-	authErrno := e.StatusCode == http.StatusForbidden && isAuthErrno(int(e.Errno))
+	authErrno := isAuthErrno(int(e.Errno))
 	switch target {
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized || authErrno
@@ -164,6 +184,8 @@ func (e *Error) Is(target error) bool {
 		return e.StatusCode >= 500 && e.StatusCode <= 599
 	case ErrAPI:
 		return e.Errno != 0
+	case ErrOutcomeUnknown:
+		return e.OutcomeUnknown
 	}
 	return false
 }

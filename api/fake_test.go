@@ -26,9 +26,9 @@ import (
 // allScopes covers every operation of the open API.
 var allScopes = []string{"essential", "profile", "lessons", "exams", "card_info", "card_transactions"}
 
-func startFake(t *testing.T) *jaccounttest.Server {
+func startFake(t *testing.T, opts ...jaccounttest.Option) *jaccounttest.Server {
 	t.Helper()
-	fake := jaccounttest.New()
+	fake := jaccounttest.New(opts...)
 	t.Cleanup(fake.Close)
 	return fake
 }
@@ -101,7 +101,7 @@ func TestEveryMethodAgainstFake(t *testing.T) {
 			check("Profile.Get", err, err == nil && p.Account == stu.Username && p.Name == stu.Profile.Name)
 			pos, err := c.Enterprise.GetUserPositions(ctx)
 			check("Enterprise.GetUserPositions", err, err == nil && len(pos.Positions) == len(stu.Positions))
-			rights, err := c.Enterprise.GetUserRights(ctx, stu.Username)
+			rights, err := c.Enterprise.GetUserRights(ctx, api.EnterpriseGetUserRightsParams{Account: stu.Username})
 			check("Enterprise.GetUserRights", err, err == nil && len(rights.Items) == len(stu.Rights))
 			cur, err := c.Lessons.List(ctx)
 			check("Lessons.List", err, err == nil && len(cur.Items) == len(stu.Lessons[jaccounttest.CurrentSemester]))
@@ -118,7 +118,8 @@ func TestEveryMethodAgainstFake(t *testing.T) {
 			check("Card.ListTransactions", err, err == nil && page.Total == int64(len(stu.Transactions)) &&
 				len(page.Items) > 0 && len(page.Items) < len(stu.Transactions))
 			var walked []api.CardTransaction
-			for tx, err := range c.Card.ListTransactionsIter(ctx, api.CardListTransactionsParams{}) {
+			// Ordered by posting time, the transactions carry it (dateTimAccount).
+			for tx, err := range c.Card.ListTransactionsIter(ctx, api.CardListTransactionsParams{OrderBy: "dateTimeAccount"}) {
 				if err != nil {
 					t.Fatalf("ListTransactionsIter after %d: %v", len(walked), err)
 				}
@@ -232,40 +233,46 @@ func refreshingClient(t *testing.T, fake *jaccounttest.Server, issued *jaccountt
 }
 
 // TestFakeRefreshOn401 revokes tokens on the server while the client still
-// holds them as valid: a 401 forces one refresh for any number of callers,
-// and a revoked refresh token ends in auth.ErrInvalidGrant without retries.
+// holds them as valid: a rejection (in either style the live API has used)
+// forces one refresh for any number of callers, and a revoked refresh token
+// ends in auth.ErrInvalidGrant without retries.
 func TestFakeRefreshOn401(t *testing.T) {
 	t.Parallel()
-	fake := startFake(t)
-	issued, err := fake.IssueToken(jaccounttest.StudentUsername, "basic")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, c := refreshingClient(t, fake, issued)
-	ctx := t.Context()
+	for _, style := range rejectionStyles {
+		t.Run(style.name, func(t *testing.T) {
+			t.Parallel()
+			fake := startFake(t, style.opt)
+			issued, err := fake.IssueToken(jaccounttest.StudentUsername, "basic")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts, c := refreshingClient(t, fake, issued)
+			ctx := t.Context()
 
-	fake.ExpireAccessTokens() // the server no longer accepts a token the client thinks valid
-	const callers = 32
-	for _, err := range getProfiles(ctx, c, callers) {
-		t.Errorf("Get after expiry: %v", err)
-	}
-	if n := tokenCalls(fake); n != 1 {
-		t.Errorf("%d callers caused %d refreshes, want 1", callers, n)
-	}
+			fake.ExpireAccessTokens() // the server no longer accepts a token the client thinks valid
+			const callers = 32
+			for _, err := range getProfiles(ctx, c, callers) {
+				t.Errorf("Get after expiry: %v", err)
+			}
+			if n := tokenCalls(fake); n != 1 {
+				t.Errorf("%d callers caused %d refreshes, want 1", callers, n)
+			}
 
-	cur, err := ts.AuthToken(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fake.RevokeToken(cur.AccessToken)
-	fake.RevokeToken(cur.RefreshToken)
-	fake.ResetRequests()
-	_, err = c.Profile.Get(ctx)
-	if !errors.Is(err, auth.ErrInvalidGrant) {
-		t.Fatalf("err = %v, want auth.ErrInvalidGrant", err)
-	}
-	if n, m := tokenCalls(fake), apiCalls(fake, "/v1/me/profile"); n != 1 || m != 1 {
-		t.Errorf("after revocation: %d token requests and %d API requests, want 1 and 1 (no retries)", n, m)
+			cur, err := ts.AuthToken(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fake.RevokeToken(cur.AccessToken)
+			fake.RevokeToken(cur.RefreshToken)
+			fake.ResetRequests()
+			_, err = c.Profile.Get(ctx)
+			if !errors.Is(err, auth.ErrInvalidGrant) {
+				t.Fatalf("err = %v, want auth.ErrInvalidGrant", err)
+			}
+			if n, m := tokenCalls(fake), apiCalls(fake, "/v1/me/profile"); n != 1 || m != 1 {
+				t.Errorf("after revocation: %d token requests and %d API requests, want 1 and 1 (no retries)", n, m)
+			}
+		})
 	}
 }
 
@@ -337,14 +344,23 @@ func TestFakeSlowRefreshKeepsDeadline(t *testing.T) {
 // ErrUnauthorized.
 func TestFakeTokenEndpointBlip(t *testing.T) {
 	t.Parallel()
+	for _, style := range rejectionStyles {
+		t.Run(style.name, func(t *testing.T) {
+			t.Parallel()
+			testTokenEndpointBlip(t, style.opt)
+		})
+	}
+}
+
+func testTokenEndpointBlip(t *testing.T, style jaccounttest.Option) {
 	t.Run("blip", func(t *testing.T) {
 		t.Parallel()
-		fake := startFake(t)
+		fake := startFake(t, style)
 		ts := expiredSource(t, fake)
 		if _, err := ts.Token(); err != nil { // the source holds a fresh token the API accepts
 			t.Fatal(err)
 		}
-		fake.ExpireAccessTokens() // the API now answers 403 errno 10007
+		fake.ExpireAccessTokens() // the API now answers errno 10007
 		fake.Inject(jaccounttest.ErrorStatus(503).On(jaccounttest.EndpointToken).Times(3))
 		c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()), fakeRetries)
 		if err != nil {
@@ -360,7 +376,7 @@ func TestFakeTokenEndpointBlip(t *testing.T) {
 	})
 	t.Run("down", func(t *testing.T) {
 		t.Parallel()
-		fake := startFake(t)
+		fake := startFake(t, style)
 		fake.Inject(jaccounttest.ErrorStatus(503).On(jaccounttest.EndpointToken))
 		ts := expiredSource(t, fake, auth.WithRefreshTimeout(300*time.Millisecond))
 		c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()), fakeRetries)
@@ -387,55 +403,62 @@ func TestFakeTokenEndpointBlip(t *testing.T) {
 }
 
 // TestRevokedTokenRefreshesOnce: the fake revokes the access token the
-// client holds as valid. The API answers it as the live service does, 403
-// with {"errno":10002,"error":"Authentication Failed.","total":0}; the next
-// call through the client gets that 403, refreshes once and succeeds, in
-// three requests: the rejected call, one token request, the retried call.
+// client holds as valid. The API answers it as the live service has: 403
+// with {"errno":10002,"error":"Authentication Failed.","total":0}, or 200
+// with {"errno":10002,"error":"Authentication Failed","total":0} (evidence
+// E11); the next call through the client gets that answer, refreshes once
+// and succeeds, in three requests: the rejected call, one token request,
+// the retried call.
 func TestRevokedTokenRefreshesOnce(t *testing.T) {
 	t.Parallel()
-	fake := startFake(t)
-	issued, err := fake.IssueToken(jaccounttest.StudentUsername, "essential")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, c := refreshingClient(t, fake, issued)
-	if _, err := c.Profile.Get(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if !fake.RevokeToken(issued.AccessToken) {
-		t.Fatal("the fake does not know the token")
-	}
+	for _, style := range rejectionStyles {
+		t.Run(style.name, func(t *testing.T) {
+			t.Parallel()
+			fake := startFake(t, style.opt)
+			issued, err := fake.IssueToken(jaccounttest.StudentUsername, "essential")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ts, c := refreshingClient(t, fake, issued)
+			if _, err := c.Profile.Get(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if !fake.RevokeToken(issued.AccessToken) {
+				t.Fatal("the fake does not know the token")
+			}
 
-	// What the server answers the revoked token.
-	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, fake.APIURL()+api.PathProfileGet, nil)
-	req.Header.Set("Authorization", "Bearer "+issued.AccessToken)
-	resp, err := fake.HTTPClient().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusForbidden || string(bytes.TrimSpace(body)) != `{"errno":10002,"error":"Authentication Failed.","total":0}` {
-		t.Fatalf("revoked token: %d %s, want 403 errno 10002", resp.StatusCode, body)
-	}
-	t.Logf("revoked token: HTTP %d %s", resp.StatusCode, bytes.TrimSpace(body))
+			// What the server answers the revoked token.
+			req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, fake.APIURL()+api.PathProfileGet, nil)
+			req.Header.Set("Authorization", "Bearer "+issued.AccessToken)
+			resp, err := fake.HTTPClient().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != style.status || string(bytes.TrimSpace(body)) != style.body {
+				t.Fatalf("revoked token: %d %s, want %d %s", resp.StatusCode, body, style.status, style.body)
+			}
+			t.Logf("revoked token: HTTP %d %s", resp.StatusCode, bytes.TrimSpace(body))
 
-	fake.ResetRequests()
-	p, err := c.Profile.Get(t.Context())
-	if err != nil || p.Account != jaccounttest.StudentUsername {
-		t.Fatalf("the call after the revocation: %v, want the profile after one refresh", err)
+			fake.ResetRequests()
+			p, err := c.Profile.Get(t.Context())
+			if err != nil || p.Account != jaccounttest.StudentUsername {
+				t.Fatalf("the call after the revocation: %v, want the profile after one refresh", err)
+			}
+			var seen []string
+			for _, r := range fake.Requests() {
+				seen = append(seen, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
+			}
+			want := []string{fmt.Sprintf("GET /v1/me/profile %d", style.status), "POST /oauth2/token 200", "GET /v1/me/profile 200"}
+			if !slices.Equal(seen, want) {
+				t.Errorf("requests %q, want %q", seen, want)
+			}
+			cur, err := ts.AuthToken(t.Context())
+			if err != nil || cur.AccessToken == issued.AccessToken || cur.RefreshToken == issued.RefreshToken {
+				t.Errorf("after the refresh the source holds the revoked token or the spent refresh token (%v)", err)
+			}
+			t.Logf("next call: %q, then succeeded", seen)
+		})
 	}
-	var seen []string
-	for _, r := range fake.Requests() {
-		seen = append(seen, fmt.Sprintf("%s %s %d", r.Method, r.Path, r.Status))
-	}
-	want := []string{"GET /v1/me/profile 403", "POST /oauth2/token 200", "GET /v1/me/profile 200"}
-	if !slices.Equal(seen, want) {
-		t.Errorf("requests %q, want %q", seen, want)
-	}
-	cur, err := ts.AuthToken(t.Context())
-	if err != nil || cur.AccessToken == issued.AccessToken || cur.RefreshToken == issued.RefreshToken {
-		t.Errorf("after the refresh the source holds the revoked token or the spent refresh token (%v)", err)
-	}
-	t.Logf("next call: %q, then succeeded", seen)
 }

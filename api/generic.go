@@ -24,7 +24,7 @@ func Get[T any](ctx context.Context, c *Client, path string, query url.Values) (
 	if err := checkPath("Get", path); err != nil {
 		return nil, err
 	}
-	return callOne[T](ctx, &c.core, "GET", path, query.Encode(), nil)
+	return callOne[T](ctx, &c.core, "GET", idempotent, path, query.Encode(), nil)
 }
 
 // GetList calls GET path?query and returns the reply's entities as Ts, with
@@ -33,7 +33,7 @@ func GetList[T any](ctx context.Context, c *Client, path string, query url.Value
 	if err := checkPath("GetList", path); err != nil {
 		return nil, err
 	}
-	return callList[T](ctx, &c.core, "GET", path, query.Encode(), nil)
+	return callList[T](ctx, &c.core, "GET", idempotent, path, query.Encode(), nil)
 }
 
 // Do sends method path?query with body through the same stack as the typed
@@ -43,13 +43,19 @@ func GetList[T any](ctx context.Context, c *Client, path string, query url.Value
 // url.Values, as it is with Content-Type application/octet-stream when it is
 // a []byte or an io.Reader, and as JSON otherwise; nil sends no body.
 //
-// out receives the entities array when it points to a slice or to a
-// json.RawMessage, and the first entity when it points to anything else
-// (the reply must then carry one, or Do fails with ErrNoEntity); with out
-// nil the entities are not read.
+// out receives the entities array when it points to a slice, an array or a
+// json.RawMessage (an empty array gives an empty, non-nil slice, or the
+// RawMessage []), and the first entity when it points to anything else (the
+// reply must then carry one, or Do fails with ErrNoEntity); with out nil the
+// entities are not read.
 //
-// Requests other than GET, HEAD, PUT, DELETE, OPTIONS and TRACE are retried
-// only when the connection was never made.
+// A request that is not idempotent is repeated only when it provably never
+// reached the server, and a failure after it may have matches
+// ErrOutcomeUnknown (see the package documentation, Retries): method and
+// path take their idempotency from the operation of the spec whose path
+// template path matches (PathNotificationSend with PUT is not idempotent),
+// else from the method: GET, HEAD, OPTIONS, TRACE and DELETE are, PUT, POST
+// and PATCH are not.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	return c.do(ctx, method, path, query, body, out)
 }
@@ -79,29 +85,31 @@ func (c *core) do(ctx context.Context, method, path string, query url.Values, bo
 	if err != nil {
 		return err
 	}
+	safety := retrySafetyOf(c.server, method, path)
 	if out == nil {
-		return callNone(ctx, c, method, path, query.Encode(), b)
+		return callNone(ctx, c, method, safety, path, query.Encode(), b)
 	}
 	rv := reflect.ValueOf(out)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return fmt.Errorf("jaccount api: Do: out must be a non-nil pointer, not %T: %w", out, ErrInvalidArgument)
 	}
 	_, raw := out.(*json.RawMessage)
-	single := !raw && rv.Elem().Kind() != reflect.Slice
+	k := rv.Elem().Kind()
+	single := !raw && k != reflect.Slice && k != reflect.Array
 	want := resultList
 	if single {
 		want = resultSingle
 	}
-	env, err := call[json.RawMessage](ctx, c, method, path, query.Encode(), b, want)
+	env, err := call[json.RawMessage](ctx, c, method, safety, path, query.Encode(), b, want)
 	if err != nil {
 		return err
 	}
-	data := env.Entities[0]
-	if !single {
-		data, err = json.Marshal(env.Entities)
-		if err != nil {
-			return err
-		}
+	var data []byte
+	if single {
+		// call checked that there is one: resultSingle fails on none.
+		data = env.Entities[0]
+	} else if data, err = json.Marshal(env.Entities); err != nil {
+		return err
 	}
 	d := json.NewDecoder(bytes.NewReader(data))
 	if err := d.Decode(out); err != nil {

@@ -116,14 +116,15 @@ func TestDoOut(t *testing.T) {
 	}
 }
 
-// TestDoRetries: a POST is not sent again after a 503, a PUT is; a body is
-// sent again, whole, with the refreshed token after a 401.
+// TestDoRetries: a POST or a PUT is not sent again after a 503 (jAccount's
+// PUTs create and send: issue 17), a DELETE is; a body is sent again, whole,
+// with the refreshed token after a 401.
 func TestDoRetries(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		method string
 		want   int64
-	}{{"POST", 1}, {"PUT", 4}} {
+	}{{"POST", 1}, {"PUT", 1}, {"DELETE", 4}} {
 		s := newServer(t, reply(503, "", ""))
 		c := newClient(t, s)
 		if err := c.Do(t.Context(), tc.method, "/v1/x", nil, url.Values{"a": {"b"}}, nil); !errors.Is(err, api.ErrServerError) {

@@ -33,7 +33,7 @@ var (
 //
 // Documentation: https://developer.sjtu.edu.cn/api/profile.html
 func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
-	return callOne[Profile](ctx, &s.c.core, http.MethodGet, PathProfileGet, "", nil)
+	return callOne[Profile](ctx, &s.c.core, http.MethodGet, idempotent, PathProfileGet, "", nil)
 }
 
 // GetUser gets a user's profile by account or id.
@@ -50,7 +50,7 @@ func (s *ProfileService) GetUser(ctx context.Context, id string) (*Profile, erro
 	if err := checkString("Profile.GetUser", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[Profile](ctx, &s.c.core, http.MethodGet, "/v1/profile/"+pathString(id), "", nil)
+	return callOne[Profile](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/profile/"+pathString(id), "", nil)
 }
 
 // SendMessage sends a task update message.
@@ -61,7 +61,13 @@ func (s *ProfileService) GetUser(ctx context.Context, id string) (*Profile, erro
 // 60001 TASK_EXIST is the documented failure). The example is minimal (no real or documented reply
 // is available): the envelope with no entity.
 //
-// Scopes: tasks. Grant: client credentials. Operation sendTaskMessage: POST /v2/task/message.
+// Not idempotent (x-jaccount-idempotent): it sends a message to the task centre (list.html,
+// 发送任务更新消息), and the page does not say that a repeated request is recognised: a
+// repeat may deliver it twice.
+//
+// Scopes: tasks. Grant: client credentials. The client does not repeat it once the request may have
+// reached the server (it is not idempotent); a failure after that point matches ErrOutcomeUnknown:
+// check the state before calling it again. Operation sendTaskMessage: POST /v2/task/message.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
 func (s *TaskService) SendMessage(ctx context.Context, body TaskMessage) (*List[TaskResult], error) {
@@ -69,17 +75,24 @@ func (s *TaskService) SendMessage(ctx context.Context, body TaskMessage) (*List[
 	if err != nil {
 		return nil, err
 	}
-	return callList[TaskResult](ctx, &s.c.core, http.MethodPost, PathTaskSendMessage, "", b)
+	return callList[TaskResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathTaskSendMessage, "", b)
 }
 
 // AddPositionUser calls addEnterprisePositionUser: Assign a post to a user.
 //
 // Gives the user `code` the post `post` of the department `dept`. Scope `profile`; grant:
-// authorization code. The reply's entities, if any, are not read. The example is minimal (no real
-// or documented reply is available): the envelope alone.
+// authorization code. Uncertain (E12, from N3, confidence L): the same vendor's Infoplus API names
+// with `code` a user's account, not the 学工号, so `code` may be the account here too; by
+// analogy only, so the parameter is unchanged. The reply's entities, if any, are not read. The
+// example is minimal (no real or documented reply is available): the envelope alone.
 //
-// Scopes: profile. Grant: authorization code. Operation addEnterprisePositionUser: PUT
-// /v1/enterprise/position/{dept}:{post}/users.
+// Not idempotent (x-jaccount-idempotent): enterprise.html (为用户配置岗位) does not say what
+// assigning a post the user already holds does (a second assignment, or a refusal).
+//
+// Scopes: profile. Grant: authorization code. The client does not repeat it once the request may
+// have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation addEnterprisePositionUser:
+// PUT /v1/enterprise/position/{dept}:{post}/users.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
 func (s *EnterpriseService) AddPositionUser(ctx context.Context, dept string, post string, code string) error {
@@ -95,35 +108,42 @@ func (s *EnterpriseService) AddPositionUser(ctx context.Context, dept string, po
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("code", code, true)
-	return callNone(ctx, &s.c.core, http.MethodPut, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil)
+	return callNone(ctx, &s.c.core, http.MethodPut, notIdempotent, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil)
 }
 
 // EnterpriseGetCalendarParams holds the optional parameters of Enterprise.GetCalendar. A zero field
 // is not sent.
 type EnterpriseGetCalendarParams struct {
-	// From is sent as from. Start of the period (format not documented).
-	From string
-	// To is sent as to. End of the period (format not documented).
-	To string
+	// From is sent as from, written as 2006-01-02 in China Standard Time. Start of the period; the
+	// recorded call sends a date, `yyyy-MM-dd` (E3).
+	From time.Time
+	// To is sent as to, written as 2006-01-02 in China Standard Time. End of the period; the recorded
+	// call sends a date, `yyyy-MM-dd` (E3). Whether the day is included is not recorded.
+	To time.Time
 }
 
 // GetCalendar gets the school calendar (校历).
 //
-// Returns the school calendar between `from` and `to`. The documentation available names neither a
-// scope nor a grant, nor the format of `from` and `to`, so any token is tried and both are sent as
-// given. Uncertain: the entities' shape is not documented; they are kept as raw JSON. The example
-// is minimal (no real or documented reply is available): the envelope with no entity.
+// Returns the days of the school calendar between `from` and `to`, each a SchoolCalendar: `day`
+// (`yyyy-MM-dd`) and `type` (an integer whose values the evidence does not explain). E3 (from N4,
+// confidence M): a program called this operation with `from` and `to` as `yyyy-MM-dd` and no token
+// at all, and recorded the reply (`errno` 0, `"Succeed."`, `total` 0, days of `day` and `type`). So
+// no token is needed: the security's empty requirement `{}` says so. A client that has a token
+// sends it (the documentation names neither a scope nor a grant, so any token is accepted as well);
+// a client without one (jaccount-go's `api.NoToken()`) sends none. Uncertain: whether `to` is
+// inclusive, and what `type` means. The example is N4's reply shape with placeholder values.
 //
-// Scopes (any one): none or none. Grant: authorization code or client credentials. Operation
-// getEnterpriseCalendar: GET /v1/enterprise/calendar.
+// Scopes (any one): none or none. Grant: authorization code or client credentials. No token is
+// needed (the spec lists the empty requirement): a client built with NoToken sends none, any other
+// sends its token. Operation getEnterpriseCalendar: GET /v1/enterprise/calendar.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
 func (s *EnterpriseService) GetCalendar(ctx context.Context, p EnterpriseGetCalendarParams) (*List[SchoolCalendar], error) {
 	var qb [256]byte
 	q := query(qb[:0])
-	q = q.str("from", p.From, false)
-	q = q.str("to", p.To, false)
-	return callList[SchoolCalendar](ctx, &s.c.core, http.MethodGet, PathEnterpriseGetCalendar, q.encode(), nil)
+	q = q.time("from", p.From, timeDate, false)
+	q = q.time("to", p.To, timeDate, false)
+	return callList[SchoolCalendar](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseGetCalendar, q.encode(), nil)
 }
 
 // GetUserPositions gets the signed-in user's positions (岗位).
@@ -138,7 +158,7 @@ func (s *EnterpriseService) GetCalendar(ctx context.Context, p EnterpriseGetCale
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
 func (s *EnterpriseService) GetUserPositions(ctx context.Context) (*UserPositions, error) {
-	return callOne[UserPositions](ctx, &s.c.core, http.MethodGet, PathEnterpriseGetUserPositions, "", nil)
+	return callOne[UserPositions](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseGetUserPositions, "", nil)
 }
 
 // Positions is the former name of GetUserPositions.
@@ -148,33 +168,43 @@ func (s *EnterpriseService) Positions(ctx context.Context) (*UserPositions, erro
 	return s.GetUserPositions(ctx)
 }
 
+// EnterpriseGetUserRightsParams holds the optional parameters of Enterprise.GetUserRights. A zero
+// field is not sent.
+type EnterpriseGetUserRightsParams struct {
+	// Account is sent as account. The jAccount username whose rights are requested. Optional (E1):
+	// without it, presumably the signed-in user's rights; a client-credentials call names it.
+	Account string
+}
+
 // GetUserRights gets a user's rights (权限).
 //
-// Returns the rights held by the account named in `account`. Uncertain: the shape of a right entity
-// is not in the available documentation, so each entity is kept as raw JSON. Scopes: any of basic,
-// essential, privacy, profile; grants: authorization code and client credentials. The example is
-// minimal (no real or documented reply is available): the envelope with no entity.
+// Returns the rights held by the account named in `account`. Each right is a UserRight: `id`,
+// `name`, `code`, `description` and `parent`, the right it belongs under (a UserRight itself), as
+// an SJTU department's system reads them (E2, from N2, confidence M); that system uses `code` as a
+// role name. `account` is optional (E1, from N2, M): the same system calls this operation with a
+// user's token (authorization code, scopes `openid basic`) and no `account`, and checks `errno ==
+// 0`. Uncertain: whose rights such a call returns is not shown; the signed-in user's is the plain
+// reading (the fake answers so), and a client-credentials call, which has no user, should name
+// `account`. Scopes: any of basic, essential, privacy, profile; grants: authorization code and
+// client credentials. The example is the evidence's shape (N2) with placeholder values.
 //
 // Scopes (any one): basic, essential, privacy, profile, basic, essential, privacy or profile.
 // Grant: authorization code or client credentials. Operation getUserRights: GET
 // /v1/enterprise/user/rights.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
-func (s *EnterpriseService) GetUserRights(ctx context.Context, account string) (*List[UserRight], error) {
-	if err := checkString("Enterprise.GetUserRights", "account", account, 1, nil); err != nil {
-		return nil, err
-	}
+func (s *EnterpriseService) GetUserRights(ctx context.Context, p EnterpriseGetUserRightsParams) (*List[UserRight], error) {
 	var qb [256]byte
 	q := query(qb[:0])
-	q = q.str("account", account, true)
-	return callList[UserRight](ctx, &s.c.core, http.MethodGet, PathEnterpriseGetUserRights, q.encode(), nil)
+	q = q.str("account", p.Account, false)
+	return callList[UserRight](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseGetUserRights, q.encode(), nil)
 }
 
 // Rights is the former name of GetUserRights.
 //
 // Deprecated: Use GetUserRights.
-func (s *EnterpriseService) Rights(ctx context.Context, account string) (*List[UserRight], error) {
-	return s.GetUserRights(ctx, account)
+func (s *EnterpriseService) Rights(ctx context.Context, p EnterpriseGetUserRightsParams) (*List[UserRight], error) {
+	return s.GetUserRights(ctx, p)
 }
 
 // EnterpriseListDepartmentsParams holds the optional parameters of Enterprise.ListDepartments. A
@@ -202,7 +232,7 @@ func (s *EnterpriseService) ListDepartments(ctx context.Context, p EnterpriseLis
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[Department](ctx, &s.c.core, http.MethodGet, PathEnterpriseListDepartments, q.encode(), nil)
+	return callList[Department](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseListDepartments, q.encode(), nil)
 }
 
 // ListPositionUsers lists the users holding a post.
@@ -226,13 +256,15 @@ func (s *EnterpriseService) ListPositionUsers(ctx context.Context, dept string, 
 	if err := checkString("Enterprise.ListPositionUsers", "biz", biz, 1, nil); err != nil {
 		return nil, err
 	}
-	return callList[PositionUser](ctx, &s.c.core, http.MethodGet, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+":"+pathString(biz)+"/users", "", nil)
+	return callList[PositionUser](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+":"+pathString(biz)+"/users", "", nil)
 }
 
 // RemovePositionUser removes a user's post.
 //
 // Takes the post `post` of the department `dept` from the user `code`. Scope `profile`; grant:
-// authorization code. The example is minimal (no real or documented reply is available): the
+// authorization code. Uncertain (E12, from N3, confidence L): `code` may be the user's account
+// rather than the 学工号, as in the same vendor's Infoplus API; by analogy only, so the
+// parameter is unchanged. The example is minimal (no real or documented reply is available): the
 // envelope alone.
 //
 // Scopes: profile. Grant: authorization code. Operation removeEnterprisePositionUser: DELETE
@@ -252,7 +284,7 @@ func (s *EnterpriseService) RemovePositionUser(ctx context.Context, dept string,
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("code", code, true)
-	return callNone(ctx, &s.c.core, http.MethodDelete, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil)
+	return callNone(ctx, &s.c.core, http.MethodDelete, idempotent, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil)
 }
 
 // FileDownloadParams holds the optional parameters of File.Download. A zero field is not sent.
@@ -281,7 +313,7 @@ func (s *FileService) Download(ctx context.Context, id string, p FileDownloadPar
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, &s.c.core, http.MethodGet, "/v1/file/"+pathString(id), q.encode(), nil, "application/octet-stream")
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id), q.encode(), nil, "application/octet-stream")
 }
 
 // FileGetEditParams holds the optional parameters of File.GetEdit. A zero field is not sent.
@@ -307,7 +339,7 @@ func (s *FileService) GetEdit(ctx context.Context, p FileGetEditParams) (*List[F
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[FileLink](ctx, &s.c.core, http.MethodGet, PathFileGetEdit, q.encode(), nil)
+	return callList[FileLink](ctx, &s.c.core, http.MethodGet, idempotent, PathFileGetEdit, q.encode(), nil)
 }
 
 // GetMeta gets a file's metadata.
@@ -324,7 +356,7 @@ func (s *FileService) GetMeta(ctx context.Context, id string) (*FileMetaResult, 
 	if err := checkString("File.GetMeta", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[FileMetaResult](ctx, &s.c.core, http.MethodGet, "/v1/file/"+pathString(id)+"/meta", "", nil)
+	return callOne[FileMetaResult](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id)+"/meta", "", nil)
 }
 
 // FileGetPreviewParams holds the optional parameters of File.GetPreview. A zero field is not sent.
@@ -350,7 +382,7 @@ func (s *FileService) GetPreview(ctx context.Context, p FileGetPreviewParams) (*
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[FileLink](ctx, &s.c.core, http.MethodGet, PathFileGetPreview, q.encode(), nil)
+	return callList[FileLink](ctx, &s.c.core, http.MethodGet, idempotent, PathFileGetPreview, q.encode(), nil)
 }
 
 // GetThumbnail downloads a file's thumbnail.
@@ -371,7 +403,7 @@ func (s *FileService) GetThumbnail(ctx context.Context, id string, size string) 
 	if err := checkString("File.GetThumbnail", "size", size, 1, patternFileGetThumbnailSize); err != nil {
 		return nil, err
 	}
-	return callRaw(ctx, &s.c.core, http.MethodGet, "/v1/file/"+pathString(id)+"/thumb/"+pathString(size), "", nil, "image/*")
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id)+"/thumb/"+pathString(size), "", nil, "image/*")
 }
 
 // Replace replaces a file's content.
@@ -382,7 +414,13 @@ func (s *FileService) GetThumbnail(ctx context.Context, id string, size string) 
 // answers. The example is minimal (no real or documented reply is available): the envelope with no
 // entity.
 //
-// Scopes: storage. Grant: client credentials. Operation replaceFile: POST /v1/file/{id}.
+// Not idempotent (x-jaccount-idempotent): the stored copy of file.html (修改文件) does not
+// describe this operation, so nothing shows that sending it twice is harmless.
+//
+// Scopes: storage. Grant: client credentials. The client does not repeat it once the request may
+// have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation replaceFile: POST
+// /v1/file/{id}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
 func (s *FileService) Replace(ctx context.Context, id string, body []byte) (*List[FileInfo], error) {
@@ -393,7 +431,7 @@ func (s *FileService) Replace(ctx context.Context, id string, body []byte) (*Lis
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileInfo](ctx, &s.c.core, http.MethodPost, "/v1/file/"+pathString(id), "", b)
+	return callList[FileInfo](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/file/"+pathString(id), "", b)
 }
 
 // SetMeta sets a file's metadata.
@@ -405,7 +443,14 @@ func (s *FileService) Replace(ctx context.Context, id string, body []byte) (*Lis
 // JSON (FileMetaResult). The example is minimal (no real or documented reply is available): the
 // envelope with no entity.
 //
-// Scopes: storage. Grant: client credentials. Operation setFileMeta: POST /v1/file/{id}/meta.
+// Not idempotent (x-jaccount-idempotent): it can set a download token limited to one download
+// (file.html, 修改文件信息, 安全策略): sent again, it may issue the token anew after it
+// was used.
+//
+// Scopes: storage. Grant: client credentials. The client does not repeat it once the request may
+// have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation setFileMeta: POST
+// /v1/file/{id}/meta.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
 func (s *FileService) SetMeta(ctx context.Context, id string, body FileMetaRequest) (*List[FileMetaResult], error) {
@@ -416,7 +461,7 @@ func (s *FileService) SetMeta(ctx context.Context, id string, body FileMetaReque
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileMetaResult](ctx, &s.c.core, http.MethodPost, "/v1/file/"+pathString(id)+"/meta", "", b)
+	return callList[FileMetaResult](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/file/"+pathString(id)+"/meta", "", b)
 }
 
 // FileUploadBody is the multipart/form-data body of File.Upload. The file and its security level
@@ -438,16 +483,23 @@ type FileUploadBody struct {
 
 // Upload uploads a file.
 //
-// Stores a file and returns its File structure (`mime`, `size`). The request is
-// multipart/form-data, as the page says: the part `file` holds the file, the field `secure` sets
-// whether downloading it needs a token (true) or only its id (false). Scope `storage`; grant:
-// client credentials. The example is minimal (no real or documented reply is available): the
-// envelope with no entity.
+// Stores a file and returns its File structure: `mime` and `size` (file.html), and `id`, `name`,
+// `kind`, `uri`, `sha1Hash`, `createTime` and `lastModified`, the members a vendor's client reads
+// from this reply (E7, from N3, confidence M; the unit of the two times is not shown, so they are
+// not converted). The request is multipart/form-data, as the page says: the part `file` holds the
+// file, the field `secure` sets whether downloading it needs a token (true) or only its id (false).
+// Scope `storage`; grant: client credentials. The example is the evidence's reply shape (N3) with
+// placeholder values.
+//
+// Not idempotent (x-jaccount-idempotent): each upload stores a new file under a new id (file.html,
+// 上传文件): a repeat stores the file twice.
 //
 // Scopes: storage. Grant: client credentials. The body is multipart/form-data, the fields first,
 // then the file parts, streamed from their readers: the call is retried only when every file part
 // is an io.Seeker or none was read yet, and repeated after a refresh of a rejected token only when
-// every file part is an io.Seeker. Operation uploadFile: PUT /v1/file.
+// every file part is an io.Seeker. The client does not repeat it once the request may have reached
+// the server (it is not idempotent); a failure after that point matches ErrOutcomeUnknown: check
+// the state before calling it again. Operation uploadFile: PUT /v1/file.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
 func (s *FileService) Upload(ctx context.Context, body FileUploadBody) (*List[FileInfo], error) {
@@ -458,7 +510,7 @@ func (s *FileService) Upload(ctx context.Context, body FileUploadBody) (*List[Fi
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileInfo](ctx, &s.c.core, http.MethodPut, PathFileUpload, "", b)
+	return callList[FileInfo](ctx, &s.c.core, http.MethodPut, notIdempotent, PathFileUpload, "", b)
 }
 
 // GetStatus gets a notification's status.
@@ -478,7 +530,7 @@ func (s *NotificationService) GetStatus(ctx context.Context, id string) (*List[N
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("id", id, true)
-	return callList[NotificationStatus](ctx, &s.c.core, http.MethodGet, PathNotificationGetStatus, q.encode(), nil)
+	return callList[NotificationStatus](ctx, &s.c.core, http.MethodGet, idempotent, PathNotificationGetStatus, q.encode(), nil)
 }
 
 // MarkStatus marks a notification's status.
@@ -488,8 +540,13 @@ func (s *NotificationService) GetStatus(ctx context.Context, id string) (*List[N
 // entities are kept as raw JSON. The example is minimal (no real or documented reply is available):
 // the envelope with no entity.
 //
-// Scopes: modify_notification. Grant: client credentials. Operation markNotificationStatus: POST
-// /v1/notification/status.
+// Not idempotent (x-jaccount-idempotent): notification.html (标记通知状态) documents neither
+// the body nor what a repeated change of status does.
+//
+// Scopes: modify_notification. Grant: client credentials. The client does not repeat it once the
+// request may have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation markNotificationStatus:
+// POST /v1/notification/status.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/notification.html
 func (s *NotificationService) MarkStatus(ctx context.Context, body NotificationStatus) (*List[NotificationStatus], error) {
@@ -497,7 +554,7 @@ func (s *NotificationService) MarkStatus(ctx context.Context, body NotificationS
 	if err != nil {
 		return nil, err
 	}
-	return callList[NotificationStatus](ctx, &s.c.core, http.MethodPost, PathNotificationMarkStatus, "", b)
+	return callList[NotificationStatus](ctx, &s.c.core, http.MethodPost, notIdempotent, PathNotificationMarkStatus, "", b)
 }
 
 // Send sends a notification.
@@ -508,10 +565,19 @@ func (s *NotificationService) MarkStatus(ctx context.Context, body NotificationS
 // HTTP 200 with errno 10001 and detail after a blank line (the `badParameters` example). The body
 // is the page's Notification structure; the reply's entities are read as Notification, whose `id`
 // the page says the reply gives back (the reply itself is not in the stored copy of the page). The
-// success example is minimal.
+// success example is minimal. Uncertain (E14, from N3, confidence L): a vendor's client sends
+// `contentAbstract`, `body` and `users` (`[{id, name, account, email, phone}]`) and the channel
+// `duanxin` (SMS), where the stored notification.html's structure has `abstract` and `content` and
+// the documented example `emails`; checked against the page, the body keeps the page's members, and
+// a member the page does not list can be sent in the body's AdditionalProperties.
+//
+// Not idempotent (x-jaccount-idempotent): each request sends the notification through its channels
+// (notification.html, 发送通知): a repeat sends it again.
 //
 // Scopes (any one): send_notification or send_app_notification. Grant: password or client
-// credentials. Operation sendNotification: PUT /v1/notification.
+// credentials. The client does not repeat it once the request may have reached the server (it is
+// not idempotent); a failure after that point matches ErrOutcomeUnknown: check the state before
+// calling it again. Operation sendNotification: PUT /v1/notification.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/notification.html
 func (s *NotificationService) Send(ctx context.Context, body NotificationRequest) (*List[Notification], error) {
@@ -519,7 +585,7 @@ func (s *NotificationService) Send(ctx context.Context, body NotificationRequest
 	if err != nil {
 		return nil, err
 	}
-	return callList[Notification](ctx, &s.c.core, http.MethodPut, PathNotificationSend, "", b)
+	return callList[Notification](ctx, &s.c.core, http.MethodPut, notIdempotent, PathNotificationSend, "", b)
 }
 
 // MailListParams holds the optional parameters of Mail.List. A zero field is not sent.
@@ -544,7 +610,7 @@ func (s *MailService) List(ctx context.Context, p MailListParams) (*List[Mail], 
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[Mail](ctx, &s.c.core, http.MethodGet, PathMailList, q.encode(), nil)
+	return callList[Mail](ctx, &s.c.core, http.MethodGet, idempotent, PathMailList, q.encode(), nil)
 }
 
 // MailListByStateParams holds the optional parameters of Mail.ListByState. A zero field is not
@@ -575,7 +641,7 @@ func (s *MailService) ListByState(ctx context.Context, state string, p MailListB
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[Mail](ctx, &s.c.core, http.MethodGet, "/v1/mails/"+pathString(state), q.encode(), nil)
+	return callList[Mail](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/mails/"+pathString(state), q.encode(), nil)
 }
 
 // Mark marks a mail's state.
@@ -585,7 +651,12 @@ func (s *MailService) ListByState(ctx context.Context, state string, p MailListB
 // entities are kept as raw JSON. The example is minimal (no real or documented reply is available):
 // the envelope with no entity.
 //
-// Scopes (any one): send_mail or send_mail. Grant: authorization code or password. Operation
+// Not idempotent (x-jaccount-idempotent): list.html (标记邮件状态) does not document the
+// body, so nothing shows that a repeat sets the same state rather than another.
+//
+// Scopes (any one): send_mail or send_mail. Grant: authorization code or password. The client does
+// not repeat it once the request may have reached the server (it is not idempotent); a failure
+// after that point matches ErrOutcomeUnknown: check the state before calling it again. Operation
 // markMail: POST /v1/mail/{mailId}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
@@ -597,7 +668,7 @@ func (s *MailService) Mark(ctx context.Context, mailID string, body Mail) (*List
 	if err != nil {
 		return nil, err
 	}
-	return callList[Mail](ctx, &s.c.core, http.MethodPost, "/v1/mail/"+pathString(mailID), "", b)
+	return callList[Mail](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/mail/"+pathString(mailID), "", b)
 }
 
 // Send sends mail.
@@ -607,7 +678,12 @@ func (s *MailService) Mark(ctx context.Context, mailID string, body Mail) (*List
 // the entities are kept as raw JSON. The example is minimal (no real or documented reply is
 // available): the envelope with no entity.
 //
-// Scopes (any one): send_mail or send_mail. Grant: authorization code or password. Operation
+// Not idempotent (x-jaccount-idempotent): each request sends a mail (list.html, 发邮件): a
+// repeat sends it again.
+//
+// Scopes (any one): send_mail or send_mail. Grant: authorization code or password. The client does
+// not repeat it once the request may have reached the server (it is not idempotent); a failure
+// after that point matches ErrOutcomeUnknown: check the state before calling it again. Operation
 // sendMail: PUT /v1/mail.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
@@ -616,7 +692,7 @@ func (s *MailService) Send(ctx context.Context, body Mail) (*List[Mail], error) 
 	if err != nil {
 		return nil, err
 	}
-	return callList[Mail](ctx, &s.c.core, http.MethodPut, PathMailSend, "", b)
+	return callList[Mail](ctx, &s.c.core, http.MethodPut, notIdempotent, PathMailSend, "", b)
 }
 
 // CancelAppointment cancels a finance appointment.
@@ -636,7 +712,7 @@ func (s *FinanceService) CancelAppointment(ctx context.Context, businessType str
 	if err := checkString("Finance.CancelAppointment", "businessNo", businessNo, 1, nil); err != nil {
 		return err
 	}
-	return callNone(ctx, &s.c.core, http.MethodDelete, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil)
+	return callNone(ctx, &s.c.core, http.MethodDelete, idempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil)
 }
 
 // CompleteAppointment marks a finance appointment complete.
@@ -646,8 +722,13 @@ func (s *FinanceService) CancelAppointment(ctx context.Context, businessType str
 // free-form object and the entities are kept as raw JSON. The example is minimal (no real or
 // documented reply is available): the envelope with no entity.
 //
-// Scopes: connect_finance. Grant: client credentials. Operation completeFinanceAppointment: POST
-// /v1/finance/appointments/{businessType}/{businessNo}.
+// Not idempotent (x-jaccount-idempotent): list.html (标记业务处理完成) does not say what
+// completing an appointment twice does.
+//
+// Scopes: connect_finance. Grant: client credentials. The client does not repeat it once the
+// request may have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation completeFinanceAppointment:
+// POST /v1/finance/appointments/{businessType}/{businessNo}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
 func (s *FinanceService) CompleteAppointment(ctx context.Context, businessType string, businessNo string, body FinanceAppointment) (*List[FinanceAppointment], error) {
@@ -661,7 +742,7 @@ func (s *FinanceService) CompleteAppointment(ctx context.Context, businessType s
 	if err != nil {
 		return nil, err
 	}
-	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodPost, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b)
+	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b)
 }
 
 // GetAppointment gets a finance appointment.
@@ -682,7 +763,7 @@ func (s *FinanceService) GetAppointment(ctx context.Context, businessType string
 	if err := checkString("Finance.GetAppointment", "businessNo", businessNo, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[FinanceAppointment](ctx, &s.c.core, http.MethodGet, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil)
+	return callOne[FinanceAppointment](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil)
 }
 
 // FinanceListAppointmentsParams holds the optional parameters of Finance.ListAppointments. A zero
@@ -713,7 +794,7 @@ func (s *FinanceService) ListAppointments(ctx context.Context, businessType stri
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodGet, "/v1/finance/appointments/"+pathString(businessType), q.encode(), nil)
+	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/finance/appointments/"+pathString(businessType), q.encode(), nil)
 }
 
 // SubmitAppointment calls submitFinanceAppointment: Submit a finance appointment.
@@ -723,8 +804,14 @@ func (s *FinanceService) ListAppointments(ctx context.Context, businessType stri
 // and the entities are kept as raw JSON. The example is minimal (no real or documented reply is
 // available): the envelope with no entity.
 //
-// Scopes: connect_finance. Grant: client credentials. Operation submitFinanceAppointment: PUT
-// /v1/finance/appointments/{businessType}/{businessNo}.
+// Not idempotent (x-jaccount-idempotent): it submits a new appointment (list.html,
+// 提交新的业务), and the page does not say that a second submission of the same businessNo is
+// refused or merged.
+//
+// Scopes: connect_finance. Grant: client credentials. The client does not repeat it once the
+// request may have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation submitFinanceAppointment:
+// PUT /v1/finance/appointments/{businessType}/{businessNo}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
 func (s *FinanceService) SubmitAppointment(ctx context.Context, businessType string, businessNo string, body FinanceAppointment) (*List[FinanceAppointment], error) {
@@ -738,7 +825,7 @@ func (s *FinanceService) SubmitAppointment(ctx context.Context, businessType str
 	if err != nil {
 		return nil, err
 	}
-	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodPut, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b)
+	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodPut, notIdempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b)
 }
 
 // Get gets one teaching class.
@@ -754,7 +841,7 @@ func (s *LessonsService) Get(ctx context.Context, code string) (*Lesson, error) 
 	if err := checkString("Lessons.Get", "code", code, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[Lesson](ctx, &s.c.core, http.MethodGet, "/v1/lesson/"+pathString(code), "", nil)
+	return callOne[Lesson](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/lesson/"+pathString(code), "", nil)
 }
 
 // List lists the signed-in user's lessons in the current semester.
@@ -767,7 +854,7 @@ func (s *LessonsService) Get(ctx context.Context, code string) (*Lesson, error) 
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
 func (s *LessonsService) List(ctx context.Context) (*List[Lesson], error) {
-	return callList[Lesson](ctx, &s.c.core, http.MethodGet, PathLessonsList, "", nil)
+	return callList[Lesson](ctx, &s.c.core, http.MethodGet, idempotent, PathLessonsList, "", nil)
 }
 
 // LessonsListBySemesterParams holds the optional parameters of Lessons.ListBySemester. A zero field
@@ -794,7 +881,7 @@ func (s *LessonsService) ListBySemester(ctx context.Context, semester string, p 
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.boolPtr("classes", p.Classes)
-	return callList[Lesson](ctx, &s.c.core, http.MethodGet, "/v1/me/lessons/"+pathString(semester), q.encode(), nil)
+	return callList[Lesson](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/me/lessons/"+pathString(semester), q.encode(), nil)
 }
 
 // List lists the signed-in user's examinations.
@@ -809,7 +896,7 @@ func (s *LessonsService) ListBySemester(ctx context.Context, semester string, p 
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
 func (s *ExaminationsService) List(ctx context.Context) (*List[Examination], error) {
-	return callList[Examination](ctx, &s.c.core, http.MethodGet, PathExaminationsList, "", nil)
+	return callList[Examination](ctx, &s.c.core, http.MethodGet, idempotent, PathExaminationsList, "", nil)
 }
 
 // ListBySemester lists the signed-in user's examinations in a given semester.
@@ -828,7 +915,7 @@ func (s *ExaminationsService) ListBySemester(ctx context.Context, semester strin
 	if err := checkString("Examinations.ListBySemester", "semester", semester, 1, patternExaminationsListBySemesterSemester); err != nil {
 		return nil, err
 	}
-	return callList[Examination](ctx, &s.c.core, http.MethodGet, "/v1/me/examinations/"+pathString(semester), "", nil)
+	return callList[Examination](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/me/examinations/"+pathString(semester), "", nil)
 }
 
 // Get gets the signed-in user's GPA.
@@ -841,7 +928,7 @@ func (s *ExaminationsService) ListBySemester(ctx context.Context, semester strin
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
 func (s *GPAService) Get(ctx context.Context) (*GPA, error) {
-	return callOne[GPA](ctx, &s.c.core, http.MethodGet, PathGPAGet, "", nil)
+	return callOne[GPA](ctx, &s.c.core, http.MethodGet, idempotent, PathGPAGet, "", nil)
 }
 
 // CardFindParams holds the optional parameters of Card.Find. A zero field is not sent.
@@ -867,7 +954,7 @@ func (s *CardService) Find(ctx context.Context, p CardFindParams) (*List[CardRec
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[CardRecord](ctx, &s.c.core, http.MethodGet, PathCardFind, q.encode(), nil)
+	return callList[CardRecord](ctx, &s.c.core, http.MethodGet, idempotent, PathCardFind, q.encode(), nil)
 }
 
 // Freeze freezes or unfreeze a campus card.
@@ -877,7 +964,12 @@ func (s *CardService) Find(ctx context.Context, p CardFindParams) (*List[CardRec
 // like the documented top-up), and the entities are kept as raw JSON. The example is minimal (no
 // real or documented reply is available): the envelope with no entity.
 //
-// Scopes: write_card_info. Grant: client credentials. Operation freezeCard: POST /v1/card.
+// Not idempotent (x-jaccount-idempotent): card.html (冻结解冻校园卡) does not document the
+// fields, so a repeat is not shown to be harmless.
+//
+// Scopes: write_card_info. Grant: client credentials. The client does not repeat it once the
+// request may have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation freezeCard: POST /v1/card.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
 func (s *CardService) Freeze(ctx context.Context, body CardForm) (*List[CardRecord], error) {
@@ -885,7 +977,7 @@ func (s *CardService) Freeze(ctx context.Context, body CardForm) (*List[CardReco
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardRecord](ctx, &s.c.core, http.MethodPost, PathCardFreeze, "", b)
+	return callList[CardRecord](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardFreeze, "", b)
 }
 
 // Get gets the signed-in user's campus card.
@@ -899,7 +991,7 @@ func (s *CardService) Freeze(ctx context.Context, body CardForm) (*List[CardReco
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
 func (s *CardService) Get(ctx context.Context) (*CardInfo, error) {
-	return callOne[CardInfo](ctx, &s.c.core, http.MethodGet, PathCardGet, "", nil)
+	return callOne[CardInfo](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGet, "", nil)
 }
 
 // CardGetPhotoParams holds the optional parameters of Card.GetPhoto. A zero field is not sent.
@@ -925,7 +1017,7 @@ func (s *CardService) GetPhoto(ctx context.Context, p CardGetPhotoParams) (*Card
 	q := query(qb[:0])
 	q = q.str("cardNo", p.CardNo, false)
 	q = q.boolPtr("urlOnly", p.URLOnly)
-	return callOne[CardPhoto](ctx, &s.c.core, http.MethodGet, PathCardGetPhoto, q.encode(), nil)
+	return callOne[CardPhoto](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGetPhoto, q.encode(), nil)
 }
 
 // GetRecharge gets a top-up request.
@@ -942,7 +1034,7 @@ func (s *CardService) GetRecharge(ctx context.Context, id string) (*CardChargeSt
 	if err := checkString("Card.GetRecharge", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[CardChargeStatus](ctx, &s.c.core, http.MethodGet, "/v1/me/card/recharge/"+pathString(id), "", nil)
+	return callOne[CardChargeStatus](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/me/card/recharge/"+pathString(id), "", nil)
 }
 
 // CardGetTransferParams holds the optional parameters of Card.GetTransfer. A zero field is not
@@ -970,21 +1062,34 @@ func (s *CardService) GetTransfer(ctx context.Context, p CardGetTransferParams) 
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[CardTransfer](ctx, &s.c.core, http.MethodGet, PathCardGetTransfer, q.encode(), nil)
+	return callList[CardTransfer](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGetTransfer, q.encode(), nil)
+}
+
+// CardGetUserParams holds the optional parameters of Card.GetUser. A zero field is not sent.
+type CardGetUserParams struct {
+	// UserCode is sent as userCode. The student or staff number (学工号) whose card identity is
+	// looked up (E10).
+	UserCode string
 }
 
 // GetUser gets the card holder's identity.
 //
-// Returns the identity the campus card is opened for. Scopes: manage_card or card_info; grant:
-// authorization code. Uncertain: its shape is not documented; it is kept as raw JSON. The example
-// is minimal (no real or documented reply is available): the envelope with one empty entity.
+// Returns the identity a campus card is opened for (校园卡身份信息), looked up by the
+// 学工号 in `userCode` (E10, from N5's reading of the live card.html, confidence M-L; whether
+// `userCode` is required is not recorded, so it is optional here). Scopes: manage_card or
+// card_info; grant: authorization code. Uncertain: its shape is not documented; it is kept as raw
+// JSON. The example is minimal (no real or documented reply is available): the envelope with one
+// empty entity.
 //
 // Scopes (any one): manage_card or card_info. Grant: authorization code. Operation getMyCardUser:
 // GET /v1/me/card/user.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) GetUser(ctx context.Context) (*CardUser, error) {
-	return callOne[CardUser](ctx, &s.c.core, http.MethodGet, PathCardGetUser, "", nil)
+func (s *CardService) GetUser(ctx context.Context, p CardGetUserParams) (*CardUser, error) {
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("userCode", p.UserCode, false)
+	return callOne[CardUser](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGetUser, q.encode(), nil)
 }
 
 // CardListRechargesParams holds the optional parameters of Card.ListRecharges. A zero field is not
@@ -1012,7 +1117,7 @@ func (s *CardService) ListRecharges(ctx context.Context, p CardListRechargesPara
 	q := query(qb[:0])
 	q = q.str("cardNo", p.CardNo, false)
 	q = q.int("id", p.ID, false)
-	return callList[CardChargeStatus](ctx, &s.c.core, http.MethodGet, PathCardListRecharges, q.encode(), nil)
+	return callList[CardChargeStatus](ctx, &s.c.core, http.MethodGet, idempotent, PathCardListRecharges, q.encode(), nil)
 }
 
 // CardListTransactionsParams holds the optional parameters of Card.ListTransactions. A zero field
@@ -1021,14 +1126,21 @@ type CardListTransactionsParams struct {
 	// CardNo is sent as cardNo. The card number (卡号, a CardInfo's cardNo); a user may have several
 	// cards. Optional: a call without it works.
 	CardNo string
-	// Begin is sent as beginDate, written as epoch milliseconds. Start of the period (inclusive).
+	// Begin is sent as beginDate, written as epoch milliseconds. Start of the period (inclusive);
+	// 1970-01-01 when not sent (E8).
 	Begin time.Time
-	// End is sent as endDate, written as epoch milliseconds. End of the period.
+	// End is sent as endDate, written as epoch milliseconds. End of the period; today when not sent
+	// (E8).
 	End time.Time
-	// Start is sent as start. The 0-based index of the page's first transaction.
+	// Start is sent as start. The 0-based index of the page's first transaction, a multiple of limit
+	// (E8).
 	Start int
-	// Limit is sent as limit. The page size.
+	// Limit is sent as limit. The page size, at most 100 (E8); 0, which turns paging off and needs
+	// beginDate, is not sent: an unset limit is the service's page size.
 	Limit int
+	// OrderBy is sent as orderBy. The order: dateTime (the default) or dateTimeAccount, which adds each
+	// transaction's dateTimAccount (E8). One of: dateTime, dateTimeAccount.
+	OrderBy string
 }
 
 // ListTransactions lists the signed-in user's campus-card transactions.
@@ -1038,8 +1150,18 @@ type CardListTransactionsParams struct {
 // with only `beginDate` works. `amount` is signed: negative for spending. The example is a real
 // reply (beancount-sjtu). Scope `card_transactions`; grant: authorization code.
 //
-// Scopes: card_transactions. Grant: authorization code. Pages: start (0-based) and limit (page
-// size), with the reply's total; ListTransactionsIter walks every page. Operation
+// E8 (from N5's reading of the live card.html, confidence M-L): `orderBy` orders by `dateTime` (the
+// default) or by `dateTimeAccount`, when each transaction also carries `dateTimAccount` (the
+// posting time, spelled without the "e" as the live service spells it); `limit` is 0 to 100, and
+// `limit=0` turns paging off and then needs `beginDate`; `start` is a multiple of `limit`;
+// `beginDate` defaults to 1970-01-01 and `endDate` to today; `cardNo` is optional. jaccount-go
+// checks none of this itself (the service decides; its fake enforces it) and leaves `limit` out
+// unless it is set, so it never turns paging off; its iterator walks the pages instead, moving
+// `start` by the items each full page holds, which keeps it a multiple of the page size when it
+// starts at one.
+//
+// Scopes: card_transactions. Grant: authorization code. Pages: start (0-based) and limit (page size
+// ≤ 100), with the reply's total; ListTransactionsIter walks every page. Operation
 // listMyCardTransactions: GET /v1/me/card/transactions.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
@@ -1051,15 +1173,17 @@ func (s *CardService) ListTransactions(ctx context.Context, p CardListTransactio
 	q = q.time("endDate", p.End, timeEpochMillis, false)
 	q = q.int("start", int64(p.Start), false)
 	q = q.int("limit", int64(p.Limit), false)
-	return callList[CardTransaction](ctx, &s.c.core, http.MethodGet, PathCardListTransactions, q.encode(), nil)
+	q = q.str("orderBy", p.OrderBy, false)
+	return callList[CardTransaction](ctx, &s.c.core, http.MethodGet, idempotent, PathCardListTransactions, q.encode(), nil)
 }
 
 // ListTransactionsIter walks every page of ListTransactions, starting from p, and yields each
 // CardTransaction. It stops at the first error, which it yields, and when ctx is done; p is copied,
-// so the caller's value is not changed. Pages: start (0-based) and limit (page size), with the
-// reply's total.
+// so the caller's value is not changed. Pages: start (0-based) and limit (page size ≤ 100), with
+// the reply's total. A server that sends a page token again or repeats the previous page ends the
+// walk with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages).
 func (s *CardService) ListTransactionsIter(ctx context.Context, p CardListTransactionsParams) iter.Seq2[CardTransaction, error] {
-	return startLimitPages(ctx, p, func(ctx context.Context, p CardListTransactionsParams) (*List[CardTransaction], error) {
+	return startLimitPages(ctx, s.c.walk("Card.ListTransactionsIter"), p, func(ctx context.Context, p CardListTransactionsParams) (*List[CardTransaction], error) {
 		return s.ListTransactions(ctx, p)
 	}, func(p *CardListTransactionsParams) (start, limit *int) { return &p.Start, &p.Limit })
 }
@@ -1090,7 +1214,13 @@ type TransactionsParams = CardListTransactionsParams
 // are sent as a form, like the documented top-up), and the entities are kept as raw JSON. The
 // example is minimal (no real or documented reply is available): the envelope with no entity.
 //
-// Scopes: manage_card. Grant: authorization code. Operation openMyCard: PUT /v1/me/card.
+// Not idempotent (x-jaccount-idempotent): it opens a campus-card account (card.html,
+// 校园卡开户), and the page does not say what a second request does.
+//
+// Scopes: manage_card. Grant: authorization code. The client does not repeat it once the request
+// may have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation openMyCard: PUT
+// /v1/me/card.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
 func (s *CardService) Open(ctx context.Context, body CardForm) (*List[CardResult], error) {
@@ -1098,7 +1228,7 @@ func (s *CardService) Open(ctx context.Context, body CardForm) (*List[CardResult
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardResult](ctx, &s.c.core, http.MethodPut, PathCardOpen, "", b)
+	return callList[CardResult](ctx, &s.c.core, http.MethodPut, notIdempotent, PathCardOpen, "", b)
 }
 
 // Recharge calls rechargeMyCard: Top up the campus card.
@@ -1108,7 +1238,12 @@ func (s *CardService) Open(ctx context.Context, body CardForm) (*List[CardResult
 // lists `write_card_info`. The example is minimal (no real or documented reply is available): the
 // envelope with one empty entity.
 //
-// Scopes: write_card_info. Grant: authorization code. Operation rechargeMyCard: POST
+// Not idempotent (x-jaccount-idempotent): each request asks for a top-up and answers a new charge
+// (card.html, 提交充值请求): a repeat may create a second charge.
+//
+// Scopes: write_card_info. Grant: authorization code. The client does not repeat it once the
+// request may have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation rechargeMyCard: POST
 // /v1/me/card/recharge.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
@@ -1117,7 +1252,7 @@ func (s *CardService) Recharge(ctx context.Context, body CardRechargeRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	return callOne[CardChargeResponse](ctx, &s.c.core, http.MethodPost, PathCardRecharge, "", b)
+	return callOne[CardChargeResponse](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardRecharge, "", b)
 }
 
 // ReportFoundLost reports a found lost card.
@@ -1127,7 +1262,12 @@ func (s *CardService) Recharge(ctx context.Context, body CardRechargeRequest) (*
 // as a form, like the documented top- up), and the entities are kept as raw JSON. The example is
 // minimal (no real or documented reply is available): the envelope with no entity.
 //
-// Scopes: card_info. Grant: client credentials. Operation reportFoundLostCard: POST
+// Not idempotent (x-jaccount-idempotent): each request submits a report of a found card (card.html,
+// 提交拾卡信息): a repeat reports it twice.
+//
+// Scopes: card_info. Grant: client credentials. The client does not repeat it once the request may
+// have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation reportFoundLostCard: POST
 // /v1/card/foundLostCard.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
@@ -1136,7 +1276,7 @@ func (s *CardService) ReportFoundLost(ctx context.Context, body CardForm) (*List
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardRecord](ctx, &s.c.core, http.MethodPost, PathCardReportFoundLost, "", b)
+	return callList[CardRecord](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardReportFoundLost, "", b)
 }
 
 // Set sets the card's information and state.
@@ -1146,7 +1286,13 @@ func (s *CardService) ReportFoundLost(ctx context.Context, body CardForm) (*List
 // (they are sent as a form, like the documented top-up), and the entities are kept as raw JSON. The
 // example is minimal (no real or documented reply is available): the envelope with no entity.
 //
-// Scopes: write_card_info. Grant: authorization code. Operation setMyCard: POST /v1/me/card.
+// Not idempotent (x-jaccount-idempotent): card.html (设置卡信息和状态) does not document
+// the fields, and a change of state such as a loss report is not shown to be safe to send twice.
+//
+// Scopes: write_card_info. Grant: authorization code. The client does not repeat it once the
+// request may have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation setMyCard: POST
+// /v1/me/card.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
 func (s *CardService) Set(ctx context.Context, body CardForm) (*List[CardResult], error) {
@@ -1154,7 +1300,7 @@ func (s *CardService) Set(ctx context.Context, body CardForm) (*List[CardResult]
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardResult](ctx, &s.c.core, http.MethodPost, PathCardSet, "", b)
+	return callList[CardResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardSet, "", b)
 }
 
 // SetPhoto updates the card's photo.
@@ -1164,7 +1310,12 @@ func (s *CardService) Set(ctx context.Context, body CardForm) (*List[CardResult]
 // (application/octet- stream); the entities are kept as raw JSON. The example is minimal (no real
 // or documented reply is available): the envelope with no entity.
 //
-// Scopes: write_card_info. Grant: authorization code. Operation setMyCardPhoto: POST
+// Not idempotent (x-jaccount-idempotent): card.html (更新校园卡照片) documents neither how
+// the photo is sent nor what a repeat does.
+//
+// Scopes: write_card_info. Grant: authorization code. The client does not repeat it once the
+// request may have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation setMyCardPhoto: POST
 // /v1/me/card/photo.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
@@ -1173,7 +1324,7 @@ func (s *CardService) SetPhoto(ctx context.Context, body []byte) (*List[CardResu
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardResult](ctx, &s.c.core, http.MethodPost, PathCardSetPhoto, "", b)
+	return callList[CardResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardSetPhoto, "", b)
 }
 
 // Transfer transfers the card's balance.
@@ -1183,7 +1334,12 @@ func (s *CardService) SetPhoto(ctx context.Context, body []byte) (*List[CardResu
 // like the documented top-up), and the entities are kept as raw JSON. The example is minimal (no
 // real or documented reply is available): the envelope with no entity.
 //
-// Scopes: write_card_info. Grant: authorization code. Operation transferMyCard: POST
+// Not idempotent (x-jaccount-idempotent): it moves the card's balance (card.html,
+// 校园卡余额转结): a repeat may move money again.
+//
+// Scopes: write_card_info. Grant: authorization code. The client does not repeat it once the
+// request may have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation transferMyCard: POST
 // /v1/me/card/transfer.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
@@ -1192,7 +1348,7 @@ func (s *CardService) Transfer(ctx context.Context, body CardForm) (*List[CardTr
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardTransfer](ctx, &s.c.core, http.MethodPost, PathCardTransfer, "", b)
+	return callList[CardTransfer](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardTransfer, "", b)
 }
 
 // UnicodeGetAdvertisingParams holds the optional parameters of Unicode.GetAdvertising. A zero field
@@ -1211,36 +1367,49 @@ type UnicodeGetAdvertisingParams struct {
 // go in the params' `Query`. The example is minimal (no real or documented reply is available): the
 // envelope with no entity.
 //
-// Scopes: unicode. Grant: authorization code. The documentation available does not list its query
-// parameters: pass them in the params' Query. Operation getUnicodeAdvertising: GET
-// /v1/unicode/identity/advertising.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Scopes: unicode. Grant: authorization code. Only 交我办 may call it: jAccount refuses any
+// other application. The documentation available does not list its query parameters: pass them in
+// the params' Query. Operation getUnicodeAdvertising: GET /v1/unicode/identity/advertising.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
 func (s *UnicodeService) GetAdvertising(ctx context.Context, p UnicodeGetAdvertisingParams) (*List[UnicodeAdvertising], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[UnicodeAdvertising](ctx, &s.c.core, http.MethodGet, PathUnicodeGetAdvertising, q.encode(), nil)
+	return callList[UnicodeAdvertising](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetAdvertising, q.encode(), nil)
 }
 
 // UnicodeGetIdentityParams holds the optional parameters of Unicode.GetIdentity. A zero field is
 // not sent.
 type UnicodeGetIdentityParams struct {
-	// CheckSupplier is sent as checkSupplier (nil is not sent). The Java client sends false.
+	// CheckSupplier is sent as checkSupplier (nil is not sent). The Java client and N1 send false.
 	CheckSupplier *bool
-	// CheckUpgrade is sent as checkUpgrade (nil is not sent). The Java client sends false.
+	// CheckUpgrade is sent as checkUpgrade (nil is not sent). The Java client and N1 send false.
 	CheckUpgrade *bool
 }
 
 // GetIdentity gets the signed-in user's 思源码.
 //
-// Returns the user's identity code and whether the 思源码 is open, with its display colours (as
-// MySJTU reads it). The Java client sends `checkSupplier=false&checkUpgrade=false`. Scopes: unicode
-// or card_info; grant: authorization code. The example is minimal (no real or documented reply is
-// available): the envelope with one empty entity.
+// Returns the user's identity code and whether the 思源码 is open, with what to show beside it
+// (its message, icon, action and colours). The entity's members are those of an Android client's
+// model (E4, from N1, confidence H), which fails on a member it does not know, so for the replies
+// its author saw the list is complete: `status` an integer, `showIcon` a boolean, every other
+// member a string. The Java client and N1 send `checkSupplier=false&checkUpgrade=false`. Scopes:
+// unicode or card_info; grant: authorization code. The example is built from that member list with
+// placeholder values (no real reply is available).
 //
-// Scopes (any one): unicode or card_info. Grant: authorization code. Operation getUnicodeIdentity:
-// GET /v1/unicode/identity.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Scopes (any one): unicode or card_info. Grant: authorization code. Only 交我办 may call it:
+// jAccount refuses any other application. Operation getUnicodeIdentity: GET /v1/unicode/identity.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
 func (s *UnicodeService) GetIdentity(ctx context.Context, p UnicodeGetIdentityParams) (*Unicode, error) {
@@ -1248,7 +1417,7 @@ func (s *UnicodeService) GetIdentity(ctx context.Context, p UnicodeGetIdentityPa
 	q := query(qb[:0])
 	q = q.boolPtr("checkSupplier", p.CheckSupplier)
 	q = q.boolPtr("checkUpgrade", p.CheckUpgrade)
-	return callOne[Unicode](ctx, &s.c.core, http.MethodGet, PathUnicodeGetIdentity, q.encode(), nil)
+	return callOne[Unicode](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetIdentity, q.encode(), nil)
 }
 
 // UnicodeGetParametersParams holds the optional parameters of Unicode.GetParameters. A zero field
@@ -1267,20 +1436,34 @@ type UnicodeGetParametersParams struct {
 // go in the params' `Query`. The example is minimal (no real or documented reply is available): the
 // envelope with no entity.
 //
-// Scopes: unicode. Grant: authorization code. The documentation available does not list its query
-// parameters: pass them in the params' Query. Operation getUnicodeParameters: GET
-// /v1/unicode/parameters.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Scopes: unicode. Grant: authorization code. Only 交我办 may call it: jAccount refuses any
+// other application. The documentation available does not list its query parameters: pass them in
+// the params' Query. Operation getUnicodeParameters: GET /v1/unicode/parameters.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
 func (s *UnicodeService) GetParameters(ctx context.Context, p UnicodeGetParametersParams) (*List[UnicodeParameters], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[UnicodeParameters](ctx, &s.c.core, http.MethodGet, PathUnicodeGetParameters, q.encode(), nil)
+	return callList[UnicodeParameters](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetParameters, q.encode(), nil)
 }
 
 // UnicodeGetPayParams holds the optional parameters of Unicode.GetPay. A zero field is not sent.
 type UnicodeGetPayParams struct {
+	// Supplier is sent as supplier. Who provides the payment: weixiao (WeChat Pay), wallet (the
+	// 思源码 wallet) or boc (Bank of China), the values N1 sends; an open set (UnicodePaySupplier).
+	Supplier string
+	// UserCode is sent as userCode. The user's student or staff number, the profile's code (N1 sends
+	// it).
+	UserCode string
+	// Offline is sent as offline (nil is not sent). true asks for offline codes too (offlineCodes,
+	// offlineCodesExp), as N1 asks.
+	Offline *bool
 	// Query holds further query parameters, sent as they are after the
 	// others: the documentation available does not list this operation's.
 	Query url.Values
@@ -1288,20 +1471,33 @@ type UnicodeGetPayParams struct {
 
 // GetPay gets a payment code.
 //
-// Returns a payment code (支付码). Scope `unicode`; grant: authorization code. Uncertain: the
-// documentation available gives neither the reply's shape nor the request's parameters, so the
-// entities are kept as raw JSON and further query parameters go in the params' `Query`. The example
-// is minimal (no real or documented reply is available): the envelope with no entity.
+// Returns a payment code (支付码): the code to show, a message, whether to show an icon, a
+// status (0 is usable; otherwise show the message) and codes for paying offline with their expiry.
+// The parameters and the entity's members are an Android client's (E5, from N1, confidence M-H; its
+// model fails on a member it does not know, so the member list is complete for the replies its
+// author saw): `supplier` (`weixiao`, `wallet` or `boc`, an open set), `userCode` (the profile's
+// `code`) and `offline=true`. Other query parameters, which the documentation available does not
+// list, go in the params' `Query`. Scope `unicode`; grant: authorization code. The example is N1's
+// reply shape with placeholder values.
 //
-// Scopes: unicode. Grant: authorization code. The documentation available does not list its query
-// parameters: pass them in the params' Query. Operation getUnicodePay: GET /v1/unicode/pay.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Scopes: unicode. Grant: authorization code. Only 交我办 may call it: jAccount refuses any
+// other application. The documentation available does not list its query parameters: pass them in
+// the params' Query. Operation getUnicodePay: GET /v1/unicode/pay.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
-func (s *UnicodeService) GetPay(ctx context.Context, p UnicodeGetPayParams) (*List[UnicodePay], error) {
+func (s *UnicodeService) GetPay(ctx context.Context, p UnicodeGetPayParams) (*UnicodePay, error) {
 	var qb [256]byte
 	q := query(qb[:0])
+	q = q.str("supplier", p.Supplier, false)
+	q = q.str("userCode", p.UserCode, false)
+	q = q.boolPtr("offline", p.Offline)
 	q = q.values(p.Query)
-	return callList[UnicodePay](ctx, &s.c.core, http.MethodGet, PathUnicodeGetPay, q.encode(), nil)
+	return callOne[UnicodePay](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetPay, q.encode(), nil)
 }
 
 // UnicodeListTransactionsParams holds the optional parameters of Unicode.ListTransactions. A zero
@@ -1329,11 +1525,19 @@ type UnicodeListTransactionsParams struct {
 // and `limit` with `total`. `orderTime` and `payTime` are UNIX seconds (`payTime` 0: unpaid);
 // `amount` is negative for spending. The documentation lists scope `card_transactions`; MySJTU asks
 // with `unicode`. Grant: authorization code. The example is minimal (no real or documented reply is
-// available): the envelope with no entity.
+// available): the envelope with no entity. The public clients that call it (MySJTU, SJTU
+// Annual-Eat) do not show under which application they log in; Annual-Eat's empty `scope` is how N1
+// logs in as 交我办, so they do not contradict E6.
 //
-// Scopes (any one): card_transactions or unicode. Grant: authorization code. Pages: start (0-based)
-// and limit (page size), with the reply's total; ListTransactionsIter walks every page. Operation
-// listUnicodeTransactions: GET /v1/unicode/transactions.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Scopes (any one): card_transactions or unicode. Grant: authorization code. Only 交我办 may
+// call it: jAccount refuses any other application. Pages: start (0-based) and limit (page size),
+// with the reply's total; ListTransactionsIter walks every page. Operation listUnicodeTransactions:
+// GET /v1/unicode/transactions.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
 func (s *UnicodeService) ListTransactions(ctx context.Context, p UnicodeListTransactionsParams) (*List[UnicodeTransaction], error) {
@@ -1345,15 +1549,16 @@ func (s *UnicodeService) ListTransactions(ctx context.Context, p UnicodeListTran
 	q = q.int("limit", int64(p.Limit), false)
 	q = q.str("channel", p.Channel, false)
 	q = q.str("status", p.Status, false)
-	return callList[UnicodeTransaction](ctx, &s.c.core, http.MethodGet, PathUnicodeListTransactions, q.encode(), nil)
+	return callList[UnicodeTransaction](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeListTransactions, q.encode(), nil)
 }
 
 // ListTransactionsIter walks every page of ListTransactions, starting from p, and yields each
 // UnicodeTransaction. It stops at the first error, which it yields, and when ctx is done; p is
 // copied, so the caller's value is not changed. Pages: start (0-based) and limit (page size), with
-// the reply's total.
+// the reply's total. A server that sends a page token again or repeats the previous page ends the
+// walk with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages).
 func (s *UnicodeService) ListTransactionsIter(ctx context.Context, p UnicodeListTransactionsParams) iter.Seq2[UnicodeTransaction, error] {
-	return startLimitPages(ctx, p, func(ctx context.Context, p UnicodeListTransactionsParams) (*List[UnicodeTransaction], error) {
+	return startLimitPages(ctx, s.c.walk("Unicode.ListTransactionsIter"), p, func(ctx context.Context, p UnicodeListTransactionsParams) (*List[UnicodeTransaction], error) {
 		return s.ListTransactions(ctx, p)
 	}, func(p *UnicodeListTransactionsParams) (start, limit *int) { return &p.Start, &p.Limit })
 }
@@ -1372,15 +1577,26 @@ type UnicodeOpenParams struct {
 // entities are kept as raw JSON and further query parameters go in the params' `Query`. The example
 // is minimal (no real or documented reply is available): the envelope with no entity.
 //
-// Scopes: unicode. Grant: authorization code. The documentation available does not list its query
-// parameters: pass them in the params' Query. Operation openUnicode: POST /v1/unicode.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Not idempotent (x-jaccount-idempotent): unicode.html (开通思源码) does not say what opening
+// a 思源码 that is open already does.
+//
+// Scopes: unicode. Grant: authorization code. Only 交我办 may call it: jAccount refuses any
+// other application. The documentation available does not list its query parameters: pass them in
+// the params' Query. The client does not repeat it once the request may have reached the server (it
+// is not idempotent); a failure after that point matches ErrOutcomeUnknown: check the state before
+// calling it again. Operation openUnicode: POST /v1/unicode.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
 func (s *UnicodeService) Open(ctx context.Context, p UnicodeOpenParams) (*List[UnicodeResult], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[UnicodeResult](ctx, &s.c.core, http.MethodPost, PathUnicodeOpen, q.encode(), nil)
+	return callList[UnicodeResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathUnicodeOpen, q.encode(), nil)
 }
 
 // Validate validates a 思源码.
@@ -1400,7 +1616,7 @@ func (s *UnicodeService) Validate(ctx context.Context, qrCode string) (*UnicodeC
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("qrCode", qrCode, true)
-	return callOne[UnicodeCheck](ctx, &s.c.core, http.MethodGet, PathUnicodeValidate, q.encode(), nil)
+	return callOne[UnicodeCheck](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeValidate, q.encode(), nil)
 }
 
 // BarcodeGetParams holds the optional parameters of Barcode.Get. A zero field is not sent.
@@ -1435,7 +1651,7 @@ func (s *BarcodeService) Get(ctx context.Context, typeArg string, value string, 
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, &s.c.core, http.MethodGet, "/v1/barcode/"+pathString(typeArg)+"/"+pathString(value)+"."+pathString(imageType), q.encode(), nil, "image/*")
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/barcode/"+pathString(typeArg)+"/"+pathString(value)+"."+pathString(imageType), q.encode(), nil, "image/*")
 }
 
 // BarcodeGetQRParams holds the optional parameters of Barcode.GetQR. A zero field is not sent.
@@ -1467,7 +1683,7 @@ func (s *BarcodeService) GetQR(ctx context.Context, fileName string, imageType s
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, &s.c.core, http.MethodGet, "/v1/barcode/qr/"+pathString(fileName)+"."+pathString(imageType), q.encode(), nil, "image/*")
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/barcode/qr/"+pathString(fileName)+"."+pathString(imageType), q.encode(), nil, "image/*")
 }
 
 // CreateEvent creates a calendar event.
@@ -1481,7 +1697,13 @@ func (s *BarcodeService) GetQR(ctx context.Context, fileName string, imageType s
 // the reply example is minimal (no real or documented reply is available): the envelope with no
 // entity.
 //
-// Scopes: calendar. Grant: client credentials. Operation createCalendarEvent: POST
+// Not idempotent (x-jaccount-idempotent): the event carries the caller's own id, but calendar.html
+// (创建日程安排) does not say that a second request with the same id replaces the event
+// rather than adding another.
+//
+// Scopes: calendar. Grant: client credentials. The client does not repeat it once the request may
+// have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation createCalendarEvent: POST
 // /v1/calendar/event.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/calendar.html
@@ -1490,7 +1712,7 @@ func (s *CalendarService) CreateEvent(ctx context.Context, body CalendarEvent) (
 	if err != nil {
 		return nil, err
 	}
-	return callList[CalendarEvent](ctx, &s.c.core, http.MethodPost, PathCalendarCreateEvent, "", b)
+	return callList[CalendarEvent](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCalendarCreateEvent, "", b)
 }
 
 // DeleteEvent deletes a calendar event.
@@ -1506,7 +1728,7 @@ func (s *CalendarService) DeleteEvent(ctx context.Context, id string) error {
 	if err := checkString("Calendar.DeleteEvent", "id", id, 1, nil); err != nil {
 		return err
 	}
-	return callNone(ctx, &s.c.core, http.MethodDelete, "/v1/calendar/event/"+pathString(id), "", nil)
+	return callNone(ctx, &s.c.core, http.MethodDelete, idempotent, "/v1/calendar/event/"+pathString(id), "", nil)
 }
 
 // Sign calls signSignature: Sign a document.
@@ -1516,7 +1738,12 @@ func (s *CalendarService) DeleteEvent(ctx context.Context, id string) error {
 // the body is a free-form object and the entities are kept as raw JSON. The example is minimal (no
 // real or documented reply is available): the envelope with no entity.
 //
-// Scopes: signature. Grant: client credentials. Operation signSignature: POST
+// Not idempotent (x-jaccount-idempotent): each request seals a document (list.html, 签章文件):
+// a repeat may seal it twice.
+//
+// Scopes: signature. Grant: client credentials. The client does not repeat it once the request may
+// have reached the server (it is not idempotent); a failure after that point matches
+// ErrOutcomeUnknown: check the state before calling it again. Operation signSignature: POST
 // /v1/signature/{eSignCode}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
@@ -1528,7 +1755,7 @@ func (s *SignatureService) Sign(ctx context.Context, eSignCode string, body Sign
 	if err != nil {
 		return nil, err
 	}
-	return callList[SignatureResult](ctx, &s.c.core, http.MethodPost, "/v1/signature/"+pathString(eSignCode), "", b)
+	return callList[SignatureResult](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/signature/"+pathString(eSignCode), "", b)
 }
 
 // CirclesListParams holds the optional parameters of Circles.List. A zero field is not sent.
@@ -1555,14 +1782,16 @@ func (s *CirclesService) List(ctx context.Context, p CirclesListParams) (*List[C
 	q := query(qb[:0])
 	q = q.str("pageToken", p.PageToken, false)
 	q = q.int("limit", int64(p.Limit), false)
-	return callList[Circle](ctx, &s.c.core, http.MethodGet, PathCirclesList, q.encode(), nil)
+	return callList[Circle](ctx, &s.c.core, http.MethodGet, idempotent, PathCirclesList, q.encode(), nil)
 }
 
 // ListIter walks every page of List, starting from p, and yields each Circle. It stops at the first
 // error, which it yields, and when ctx is done; p is copied, so the caller's value is not changed.
-// Pages: the reply's nextToken, sent back as pageToken (page size limit).
+// Pages: the reply's nextToken, sent back as pageToken (page size limit). A server that sends a
+// page token again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages
+// caps it (ErrTooManyPages).
 func (s *CirclesService) ListIter(ctx context.Context, p CirclesListParams) iter.Seq2[Circle, error] {
-	return tokenPages(ctx, p, func(ctx context.Context, p CirclesListParams) (*List[Circle], error) {
+	return tokenPages(ctx, s.c.walk("Circles.ListIter"), p, func(ctx context.Context, p CirclesListParams) (*List[Circle], error) {
 		return s.List(ctx, p)
 	}, func(p *CirclesListParams) *string { return &p.PageToken })
 }
@@ -1620,14 +1849,16 @@ func (s *StudentsService) List(ctx context.Context, p StudentsListParams) (*List
 	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
 	q = q.int("first", int64(p.First), false)
 	q = q.int("offset", int64(p.Offset), false)
-	return callList[DataStudent](ctx, &s.c.core, http.MethodGet, PathStudentsList, q.encode(), nil)
+	return callList[DataStudent](ctx, &s.c.core, http.MethodGet, idempotent, PathStudentsList, q.encode(), nil)
 }
 
 // ListIter walks every page of List, starting from p, and yields each DataStudent. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
-// changed. Pages: first (1-based) and offset (page size ≤ 200).
+// changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
+// again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
+// (ErrTooManyPages).
 func (s *StudentsService) ListIter(ctx context.Context, p StudentsListParams) iter.Seq2[DataStudent, error] {
-	return firstOffsetPages(ctx, p, func(ctx context.Context, p StudentsListParams) (*List[DataStudent], error) {
+	return firstOffsetPages(ctx, s.c.walk("Students.ListIter"), p, func(ctx context.Context, p StudentsListParams) (*List[DataStudent], error) {
 		return s.List(ctx, p)
 	}, func(p *StudentsListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }
@@ -1678,14 +1909,16 @@ func (s *FacultyService) List(ctx context.Context, p FacultyListParams) (*List[D
 	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
 	q = q.int("first", int64(p.First), false)
 	q = q.int("offset", int64(p.Offset), false)
-	return callList[DataFaculty](ctx, &s.c.core, http.MethodGet, PathFacultyList, q.encode(), nil)
+	return callList[DataFaculty](ctx, &s.c.core, http.MethodGet, idempotent, PathFacultyList, q.encode(), nil)
 }
 
 // ListIter walks every page of List, starting from p, and yields each DataFaculty. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
-// changed. Pages: first (1-based) and offset (page size ≤ 200).
+// changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
+// again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
+// (ErrTooManyPages).
 func (s *FacultyService) ListIter(ctx context.Context, p FacultyListParams) iter.Seq2[DataFaculty, error] {
-	return firstOffsetPages(ctx, p, func(ctx context.Context, p FacultyListParams) (*List[DataFaculty], error) {
+	return firstOffsetPages(ctx, s.c.walk("Faculty.ListIter"), p, func(ctx context.Context, p FacultyListParams) (*List[DataFaculty], error) {
 		return s.List(ctx, p)
 	}, func(p *FacultyListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }
@@ -1751,14 +1984,16 @@ func (s *AccountsService) List(ctx context.Context, p AccountsListParams) (*List
 	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
 	q = q.int("first", int64(p.First), false)
 	q = q.int("offset", int64(p.Offset), false)
-	return callList[DataAccount](ctx, &s.c.core, http.MethodGet, PathAccountsList, q.encode(), nil)
+	return callList[DataAccount](ctx, &s.c.core, http.MethodGet, idempotent, PathAccountsList, q.encode(), nil)
 }
 
 // ListIter walks every page of List, starting from p, and yields each DataAccount. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
-// changed. Pages: first (1-based) and offset (page size ≤ 200).
+// changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
+// again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
+// (ErrTooManyPages).
 func (s *AccountsService) ListIter(ctx context.Context, p AccountsListParams) iter.Seq2[DataAccount, error] {
-	return firstOffsetPages(ctx, p, func(ctx context.Context, p AccountsListParams) (*List[DataAccount], error) {
+	return firstOffsetPages(ctx, s.c.walk("Accounts.ListIter"), p, func(ctx context.Context, p AccountsListParams) (*List[DataAccount], error) {
 		return s.List(ctx, p)
 	}, func(p *AccountsListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }
@@ -1794,14 +2029,16 @@ func (s *PapersService) List(ctx context.Context, p PapersListParams) (*List[Dat
 	q = q.str("userId", p.UserID, false)
 	q = q.int("first", int64(p.First), false)
 	q = q.int("offset", int64(p.Offset), false)
-	return callList[DataPaper](ctx, &s.c.core, http.MethodGet, PathPapersList, q.encode(), nil)
+	return callList[DataPaper](ctx, &s.c.core, http.MethodGet, idempotent, PathPapersList, q.encode(), nil)
 }
 
 // ListIter walks every page of List, starting from p, and yields each DataPaper. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
-// changed. Pages: first (1-based) and offset (page size ≤ 200).
+// changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
+// again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
+// (ErrTooManyPages).
 func (s *PapersService) ListIter(ctx context.Context, p PapersListParams) iter.Seq2[DataPaper, error] {
-	return firstOffsetPages(ctx, p, func(ctx context.Context, p PapersListParams) (*List[DataPaper], error) {
+	return firstOffsetPages(ctx, s.c.walk("Papers.ListIter"), p, func(ctx context.Context, p PapersListParams) (*List[DataPaper], error) {
 		return s.List(ctx, p)
 	}, func(p *PapersListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }

@@ -95,6 +95,7 @@ type settings struct {
 	queryAuth      bool
 	clientID       string
 	maxBody        int64
+	maxPages       int
 }
 
 func defaultSettings() settings {
@@ -196,7 +197,7 @@ func WithAttemptTimeout(d time.Duration) Option {
 
 // positive sets a field to v unless v is zero (the default) and rejects a
 // negative v.
-func positive[T int64 | time.Duration](name string, v T, field func(*settings) *T) Option {
+func positive[T int | int64 | time.Duration](name string, v T, field func(*settings) *T) Option {
 	return optionFunc(func(s *settings) error {
 		switch {
 		case v < 0:
@@ -223,4 +224,12 @@ func WithQueryAuth(clientID string) Option {
 // DefaultMaxResponseSize and a negative n is invalid.
 func WithMaxResponseSize(n int64) Option {
 	return positive("WithMaxResponseSize", n, func(s *settings) *int64 { return &s.maxBody })
+}
+
+// WithMaxPages caps the pages one walk (an XxxIter method) fetches: one
+// that would need more ends with a *PagingError matching ErrTooManyPages
+// after yielding the items of the first n pages. Zero means
+// DefaultMaxPages; a negative n is invalid.
+func WithMaxPages(n int) Option {
+	return positive("WithMaxPages", n, func(s *settings) *int { return &s.maxPages })
 }

@@ -72,11 +72,13 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 		if errors.As(err, &te) || errors.As(err, &tl) {
 			return false, err
 		}
-		if st != nil && !idempotent(st.method) && !neverSent(err) {
+		// A request that is not idempotent is repeated only when it
+		// provably never reached the server.
+		if st.outcomeUnknown(err) {
 			return false, err
 		}
 	}
-	if st != nil && !idempotent(st.method) && resp != nil {
+	if st != nil && st.safety == notIdempotent && resp != nil {
 		return false, nil
 	}
 	retry, _ := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
@@ -135,14 +137,6 @@ func causeText(err error) string {
 		return ue.Err.Error()
 	}
 	return err.Error()
-}
-
-func idempotent(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	return false
 }
 
 // neverSent reports whether err shows that the request cannot have reached

@@ -3,14 +3,15 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -67,8 +68,20 @@ func (s staticToken) LogValue() slog.Value { return slog.StringValue(s.String())
 type callState struct {
 	context.Context
 	method, path string
-	start        time.Time
-	attempts     int
+	// safety says whether the call may be repeated once it may have
+	// reached the server (retrySafety).
+	safety   retrySafety
+	start    time.Time
+	attempts int
+	// connected is set when a request of a call that is not idempotent got
+	// a connection (httptrace's GotConn): from then on it may have reached
+	// the server. A request the server refused as a rejected token clears
+	// it before the request is sent again.
+	connected atomic.Bool
+	// traced says that connected is reliable: the transport is net/http's,
+	// which reports every connection to the trace. tracer is the trace.
+	traced bool
+	tracer *httptrace.ClientTrace
 	// rejected lists the access tokens the server rejected during the call
 	// that were refreshed: each distinct one is refreshed once.
 	rejected []string
@@ -90,8 +103,8 @@ func (s *callState) canResend() bool { return s == nil || s.stream == nil || s.s
 
 type stateKey struct{}
 
-func newCallState(ctx context.Context, method, path string) *callState {
-	return &callState{Context: ctx, method: method, path: path, start: time.Now()}
+func newCallState(ctx context.Context, method, path string, safety retrySafety) *callState {
+	return &callState{Context: ctx, method: method, path: path, safety: safety, start: time.Now()}
 }
 
 // Value implements context.Context.
@@ -124,14 +137,30 @@ func (s *callState) secrets() []string {
 }
 
 // stateTransport gives requests that do not come from the typed methods (the
-// Raw client's) a callState, so the retry policy sees them alike.
-type stateTransport struct{ next http.RoundTripper }
+// HTTPClient's) a callState, so the retry policy sees them alike: their
+// idempotency is the operation's whose template the path (below the base
+// URL's path) matches, else the method's (retrySafetyOf). A failure of one
+// that is not idempotent after it may have reached the server matches
+// ErrOutcomeUnknown.
+type stateTransport struct {
+	next   http.RoundTripper
+	server string // the client's, for retrySafetyOf
+	prefix string // the base URL's path
+}
 
 func (t stateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if stateFrom(req.Context()) == nil {
-		req = req.WithContext(newCallState(req.Context(), req.Method, req.URL.Path))
+	st := stateFrom(req.Context())
+	if st == nil {
+		path := req.URL.EscapedPath()
+		safety := retrySafetyOf(t.server, req.Method, strings.TrimPrefix(path, t.prefix))
+		st = newCallState(req.Context(), req.Method, req.URL.Path, safety)
+		req = req.WithContext(st)
 	}
-	return t.next.RoundTrip(req)
+	resp, err := t.next.RoundTrip(req)
+	if err != nil && st.outcomeUnknown(err) {
+		err = &outcomeUnknownError{err: err}
+	}
+	return resp, err
 }
 
 // tokenError marks an error of the TokenSource so that the retry policy never
@@ -218,19 +247,21 @@ type authHeader struct {
 
 // authTransport is the innermost layer: it asks the TokenSource for a token
 // on every attempt, with the attempt's context when the source takes one,
-// applies it per auth mode, and when the token is rejected (401, or 403 with
-// errno 10002/10007) forces one refresh per distinct rejected token and
-// repeats the request once.
+// applies it per auth mode, and when the token is rejected (401, or errno
+// 10002/10007 at any status) forces one refresh per distinct rejected token
+// and repeats the request once.
 type authTransport struct {
 	next      http.RoundTripper
 	src       oauth2.TokenSource
 	refresher Refresher // nil when src cannot force a refresh
+	anonymous bool      // src is NoToken: no credential is sent (notoken.go)
 	queryAuth bool
 	clientID  string
 	userAgent []string
 	accept    []string
 	logger    *slog.Logger
 	timeout   time.Duration // per attempt; 0 means none
+	traced    bool          // next ends in an *http.Transport (callState.traced)
 	budget    time.Duration // per call, from its callState's start
 	cached    atomic.Pointer[authHeader]
 }
@@ -255,8 +286,8 @@ func (t *authTransport) token(ctx context.Context) (*oauth2.Token, error) {
 	return tok, nil
 }
 
-// authorize returns a shallow copy of req with context ctx, carrying tok;
-// req is not modified.
+// authorize returns a shallow copy of req with context ctx, carrying tok
+// (nothing for a nil tok: a NoToken client); req is not modified.
 func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *oauth2.Token) *http.Request {
 	r2 := req.WithContext(ctx)
 	h := make(http.Header, len(req.Header)+3)
@@ -269,7 +300,9 @@ func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *o
 	if _, ok := h["Accept"]; !ok {
 		h["Accept"] = t.accept
 	}
-	if t.queryAuth {
+	switch {
+	case tok == nil:
+	case t.queryAuth:
 		u := new(url.URL)
 		*u = *req.URL
 		q := "access_token=" + url.QueryEscape(tok.AccessToken)
@@ -281,7 +314,7 @@ func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *o
 		}
 		u.RawQuery = q
 		r2.URL = u
-	} else {
+	default:
 		h["Authorization"] = t.headerValue(tok)
 	}
 	r2.Header = h
@@ -316,6 +349,10 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ctx, cancel = context.WithTimeout(ctx, d)
 		defer cancel()
 	}
+	if st != nil && st.safety == notIdempotent {
+		st.traced = t.traced
+		ctx = httptrace.WithClientTrace(ctx, st.trace())
+	}
 	resp, err := t.roundTrip(ctx, st, req)
 	if err != nil && ctx.Err() != nil && req.Context().Err() == nil {
 		err = &attemptTimeoutError{d: d, err: err}
@@ -340,6 +377,9 @@ func (e *attemptTimeoutError) Unwrap() error { return e.err }
 const maxForcedRefreshes = 3
 
 func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request) (*http.Response, error) {
+	if t.anonymous {
+		return t.next.RoundTrip(t.authorize(ctx, req, nil))
+	}
 	tok, err := t.token(ctx)
 	if err != nil {
 		return nil, err
@@ -377,6 +417,11 @@ func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.
 			return resp, nil // nothing new to try
 		}
 		resp.Body.Close()
+		if st != nil {
+			// The service authenticates before it acts: the rejected
+			// request did nothing.
+			st.connected.Store(false)
+		}
 		if t.logger != nil && st != nil {
 			t.logger.LogAttrs(ctx, slog.LevelDebug, "jaccount api: token rejected, repeating the request with a refreshed token",
 				slog.String("method", st.method), slog.String("path", st.path))
@@ -396,32 +441,31 @@ func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.
 	}
 }
 
-// Errnos with which the API rejects the token itself, with HTTP 403
-// (jaccount-api.md §0): authentication failed, and access token expired.
+// Errnos with which the API rejects the token itself (jaccount-api.md §0):
+// authentication failed, and access token expired. They come with HTTP 403,
+// or with 200 (evidence E11), or any other status.
 const (
 	errnoAuthFailed   = 10002
 	errnoTokenExpired = 10007
 )
 
 // tokenRejected reports whether resp rejects the access token: a 401, or a
-// 403 whose envelope carries errno 10002 or 10007, which is how the live API
-// answers a bad or expired token. (errno 10010, a missing scope, is not:
-// a new token would not have it either.) The body is already buffered.
+// reply of any status whose envelope carries errno 10002 or 10007, which is
+// how the live API answers a bad or expired token (HTTP 403 for a missing
+// one, 200 for an invalid one). (errno 10010, a missing scope, is not: a new
+// token would not have it either.) The body is already buffered; its errno
+// is found by a scan (envelopeErrno), not a decode, since this runs on every
+// reply of a client that can refresh.
 func tokenRejected(resp *http.Response) (errno int, rejected bool) {
-	switch resp.StatusCode {
-	case http.StatusUnauthorized:
+	if resp.StatusCode == http.StatusUnauthorized {
 		return 0, true
-	case http.StatusForbidden:
-		b, ok := resp.Body.(*body)
-		if !ok {
-			return 0, false
-		}
-		var env struct {
-			Errno int `json:"errno"`
-		}
-		if json.Unmarshal(b.buf.Bytes(), &env) == nil && isAuthErrno(env.Errno) {
-			return env.Errno, true
-		}
+	}
+	b, ok := resp.Body.(*body)
+	if !ok {
+		return 0, false
+	}
+	if n, ok := envelopeErrno(b.buf.Bytes()); ok && isAuthErrno(n) {
+		return n, true
 	}
 	return 0, false
 }

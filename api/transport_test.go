@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -195,62 +196,70 @@ const (
 	scopeFailed  = `{"errno":10010,"error":"AUTHENTICATION_SCOPE_FAILED","total":0}`
 )
 
-// TestRejectedTokenRefresh: a rejection is a 401, or a 403 with errno 10002
-// (authentication failed) or 10007 (token expired), as the live API
-// answers (issue 9); each distinct rejected token gets one forced refresh
-// (finding 6), so a call that meets a second rejection within its own
-// retries, or whose refreshed token is rejected at once (the soak found
-// this), refreshes again.
+// TestRejectedTokenRefresh: a rejection is a 401, or errno 10002
+// (authentication failed) or 10007 (token expired) at any status: 403, as
+// the live API answers a missing token (issue 9), 200, as it answered an
+// invalid one (evidence E11, issue 17), or 401; each distinct rejected
+// token gets one forced refresh (finding 6), so a call that meets a second
+// rejection within its own retries, or whose refreshed token is rejected at
+// once (the soak found this), refreshes again. Every case runs with the
+// rejection at each status.
 func TestRejectedTokenRefresh(t *testing.T) {
 	t.Parallel()
 	ok := answer(200, okProfile)
-	cases := []struct {
-		name      string
-		steps     []func(http.ResponseWriter, string)
-		is        error // nil: success
-		notIs     error
-		sent      []string
-		refreshes int64
-	}{
-		{name: "403 errno 10002", steps: []func(http.ResponseWriter, string){answer(403, authFailed), ok},
-			sent: []string{"t1", "t2"}, refreshes: 1},
-		{name: "403 errno 10007", steps: []func(http.ResponseWriter, string){answer(403, tokenExpired), ok},
-			sent: []string{"t1", "t2"}, refreshes: 1},
-		{name: "403 errno 10010 is a scope problem", steps: []func(http.ResponseWriter, string){answer(403, scopeFailed)},
-			is: api.ErrForbidden, notIs: api.ErrUnauthorized, sent: []string{"t1"}},
-		{name: "every token rejected", steps: []func(http.ResponseWriter, string){answer(403, authFailed)},
-			is: api.ErrUnauthorized, notIs: api.ErrForbidden, sent: []string{"t1", "t2", "t3"}, refreshes: 2},
-		{name: "the repeated request's connection breaks", steps: []func(http.ResponseWriter, string){
-			answer(401, `{"errno":401,"error":"expired"}`), func(w http.ResponseWriter, _ string) { hangUp(w, nil) }, ok},
-			sent: []string{"t1", "t2", "t2"}, refreshes: 1},
-		{name: "the refreshed token rejected at once", steps: []func(http.ResponseWriter, string){
-			answer(403, tokenExpired), answer(403, tokenExpired), ok},
-			sent: []string{"t1", "t2", "t3"}, refreshes: 2},
-		{name: "a second rejection in the call's retries", steps: []func(http.ResponseWriter, string){
-			answer(401, `{"errno":401,"error":"expired"}`), answer(503, `{"errno":503,"error":"busy"}`), answer(403, tokenExpired), ok},
-			sent: []string{"t1", "t2", "t2", "t3"}, refreshes: 2},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			sc := &script{steps: tc.steps}
-			s := &server{Server: httptest.NewServer(sc)} // the script checks no token
-			t.Cleanup(s.Close)
-			src := &rotatingSource{tokens: []string{"t1", "t2", "t3"}}
-			c := newClientTS(t, s, src)
-			p, err := c.Profile.Get(t.Context())
-			switch {
-			case tc.is == nil && (err != nil || p.Account != "alice"):
-				t.Errorf("Get = %v, %v", p, err)
-			case tc.is != nil && (!errors.Is(err, tc.is) || errors.Is(err, tc.notIs)):
-				t.Errorf("err = %v, want %v and not %v", err, tc.is, tc.notIs)
+	for _, status := range []int{http.StatusForbidden, http.StatusOK, http.StatusUnauthorized} {
+		failed, expired := answer(status, authFailed), answer(status, tokenExpired)
+		cases := []struct {
+			name      string
+			steps     []func(http.ResponseWriter, string)
+			is        error // nil: success
+			notIs     error
+			sent      []string
+			refreshes int64
+		}{
+			{name: "errno 10002", steps: []func(http.ResponseWriter, string){failed, ok},
+				sent: []string{"t1", "t2"}, refreshes: 1},
+			{name: "errno 10007", steps: []func(http.ResponseWriter, string){expired, ok},
+				sent: []string{"t1", "t2"}, refreshes: 1},
+			{name: "errno 10010 is a scope problem", steps: []func(http.ResponseWriter, string){answer(status, scopeFailed)},
+				is: api.ErrForbidden, notIs: api.ErrUnauthorized, sent: []string{"t1"}},
+			{name: "every token rejected", steps: []func(http.ResponseWriter, string){failed},
+				is: api.ErrUnauthorized, notIs: api.ErrForbidden, sent: []string{"t1", "t2", "t3"}, refreshes: 2},
+			{name: "the repeated request's connection breaks", steps: []func(http.ResponseWriter, string){
+				answer(401, `{"errno":401,"error":"expired"}`), func(w http.ResponseWriter, _ string) { hangUp(w, nil) }, ok},
+				sent: []string{"t1", "t2", "t2"}, refreshes: 1},
+			{name: "the refreshed token rejected at once", steps: []func(http.ResponseWriter, string){
+				expired, expired, ok},
+				sent: []string{"t1", "t2", "t3"}, refreshes: 2},
+			{name: "a second rejection in the call's retries", steps: []func(http.ResponseWriter, string){
+				answer(401, `{"errno":401,"error":"expired"}`), answer(503, `{"errno":503,"error":"busy"}`), expired, ok},
+				sent: []string{"t1", "t2", "t2", "t3"}, refreshes: 2},
+		}
+		for _, tc := range cases {
+			if status == http.StatusUnauthorized && tc.is == api.ErrForbidden {
+				continue // a 401 rejects the token whatever its errno
 			}
-			if got := sc.sent(); strings.Join(got, ",") != strings.Join(tc.sent, ",") {
-				t.Errorf("tokens sent %q, want %q", got, tc.sent)
-			}
-			if n := src.refreshes.Load(); n != tc.refreshes {
-				t.Errorf("%d forced refreshes, want %d", n, tc.refreshes)
-			}
-		})
+			t.Run(fmt.Sprintf("HTTP %d/%s", status, tc.name), func(t *testing.T) {
+				t.Parallel()
+				sc := &script{steps: tc.steps}
+				s := &server{Server: httptest.NewServer(sc)} // the script checks no token
+				t.Cleanup(s.Close)
+				src := &rotatingSource{tokens: []string{"t1", "t2", "t3"}}
+				c := newClientTS(t, s, src)
+				p, err := c.Profile.Get(t.Context())
+				switch {
+				case tc.is == nil && (err != nil || p.Account != "alice"):
+					t.Errorf("Get = %v, %v", p, err)
+				case tc.is != nil && (!errors.Is(err, tc.is) || errors.Is(err, tc.notIs)):
+					t.Errorf("err = %v, want %v and not %v", err, tc.is, tc.notIs)
+				}
+				if got := sc.sent(); strings.Join(got, ",") != strings.Join(tc.sent, ",") {
+					t.Errorf("tokens sent %q, want %q", got, tc.sent)
+				}
+				if n := src.refreshes.Load(); n != tc.refreshes {
+					t.Errorf("%d forced refreshes, want %d", n, tc.refreshes)
+				}
+			})
+		}
 	}
 }

@@ -227,10 +227,20 @@ func webLogin(t *testing.T, fake *jaccounttest.Server, cfg *auth.Config, usernam
 // TestSourceNeverSwitchesUser (finding 2): a source built from zhangsan's
 // token over a file holding lilaoshi's used to answer Profile.Get as
 // lilaoshi once the API rejected zhangsan's token. It must refuse with
-// ErrSubjectMismatch instead.
+// ErrSubjectMismatch instead, whether the API rejects the token with HTTP
+// 403 or, as it did once, 200 (both with errno 10002).
 func TestSourceNeverSwitchesUser(t *testing.T) {
 	t.Parallel()
-	fake := jaccounttest.New()
+	for _, status := range []int{http.StatusForbidden, http.StatusOK} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			t.Parallel()
+			testSourceNeverSwitchesUser(t, jaccounttest.WithTokenRejectionStatus(status))
+		})
+	}
+}
+
+func testSourceNeverSwitchesUser(t *testing.T, style jaccounttest.Option) {
+	fake := jaccounttest.New(style)
 	t.Cleanup(fake.Close)
 	cfg := fakeConfig(fake, auth.AuthStyleInParams)
 	zhangsan := webLogin(t, fake, cfg, jaccounttest.StudentUsername, jaccounttest.StudentPassword)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -191,6 +192,16 @@ func (s *Server) ClientSecret() string {
 // httptest.Server.Client.
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
 
+// newUUID returns a fresh random (version 4) UUID, for the ids the fake
+// gives out.
+func newUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
 // newSecret returns a fresh random opaque string for codes, tokens and
 // session ids.
 func newSecret() string {
@@ -246,7 +257,8 @@ func (s *Server) IssueToken(username string, scopes ...string) (*Token, error) {
 }
 
 // ExpireAccessTokens makes every access token issued so far expired; the
-// API then answers 403 with errno 10007 until the client refreshes.
+// API then answers 403 (see WithTokenRejectionStatus) with errno 10007 until
+// the client refreshes.
 func (s *Server) ExpireAccessTokens() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -268,8 +280,9 @@ func (s *Server) ExpireAccessToken(token string) bool {
 }
 
 // RevokeToken revokes an access token or a refresh token and reports
-// whether it was known. A revoked access token gets 403 with errno 10002
-// from the API, as the live API answers any bad token; a revoked refresh
+// whether it was known. A revoked access token gets 403 (see
+// WithTokenRejectionStatus) with errno 10002 from the API, as the live API
+// answers a bad token; a revoked refresh
 // token gets invalid_grant from the token endpoint.
 func (s *Server) RevokeToken(token string) bool {
 	s.mu.Lock()

@@ -41,7 +41,13 @@ type app struct {
 
 func newApp(t *testing.T, opts ...Option) *app {
 	t.Helper()
-	a := &app{fake: jaccounttest.New(jaccounttest.WithPKCE()), logs: &syncBuffer{}}
+	return newAppFake(t, nil, opts...)
+}
+
+// newAppFake is newApp over a fake with fakeOpts.
+func newAppFake(t *testing.T, fakeOpts []jaccounttest.Option, opts ...Option) *app {
+	t.Helper()
+	a := &app{fake: jaccounttest.New(append([]jaccounttest.Option{jaccounttest.WithPKCE()}, fakeOpts...)...), logs: &syncBuffer{}}
 	t.Cleanup(a.fake.Close)
 	var mux http.ServeMux
 	srv := httptest.NewServer(&mux)

@@ -175,8 +175,16 @@ type Op struct {
 	Summary, Description string
 	// DocURL and DocTitle come from externalDocs.
 	DocURL, DocTitle string
-	// Security are the alternatives, any one of which suffices.
+	// Security are the alternatives that take a token, any one of which
+	// suffices.
 	Security []Requirement
+	// Anonymous reports that the spec lists the empty requirement ({}) among
+	// the alternatives: a call with no token at all is answered too. A
+	// client with a token still sends it (an alternative above takes it).
+	Anonymous bool
+	// OnlyApp names the one application jAccount admits to the operation
+	// (x-jaccount-only-app, e.g. 交我办), "" when any may call it.
+	OnlyApp string
 	// Params are the path parameters in path order, then the query
 	// parameters in spec order.
 	Params []*Param
@@ -202,6 +210,12 @@ type Op struct {
 	OpenQuery bool
 	// Deprecated mirrors the spec's deprecated flag.
 	Deprecated bool
+	// Idempotent says whether sending the operation twice has the effect of
+	// sending it once (x-jaccount-idempotent; without it, true for GET, HEAD
+	// and DELETE): the client repeats an operation that is not only when
+	// the request provably never reached the server. IdempotentMarked says
+	// the spec states it.
+	Idempotent, IdempotentMarked bool
 }
 
 // Requirement is one security alternative.
@@ -422,4 +436,9 @@ type Model struct {
 	Doc string
 	// Consts are the gen constants of the model's type (enum values).
 	Consts []string
+	// Recursive reports a model that contains itself through its members
+	// (UserRight's parent is a UserRight): its values may nest without
+	// bound, so package api checks the depth of a reply before decoding one
+	// (gen's decoding costs time in proportion to size times depth).
+	Recursive bool
 }

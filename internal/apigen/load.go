@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"go/token"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -30,6 +31,8 @@ const (
 	extClient   = "x-jaccount-client"
 	extGoName   = "x-go-name" // oapi-codegen's, honoured for parameters too
 	extCLIFlag  = "x-jaccount-cli-flag"
+	extOnlyApp  = "x-jaccount-only-app"
+	extIdem     = "x-jaccount-idempotent"
 )
 
 // Load reads an OpenAPI 3.0 document into the intermediate representation,
@@ -420,8 +423,10 @@ func (l *loader) operation(where, method, path string, item *openapi3.PathItem, 
 		op.DocURL, op.DocTitle = o.ExternalDocs.URL, o.ExternalDocs.Description
 	}
 	l.security(where, op, o)
+	l.onlyApp(where, op, o)
 	l.params(where, op, item, o)
 	l.extension(where, o.Extensions, extOpenQ, &op.OpenQuery)
+	l.idempotent(where, op, o)
 	l.body(where, op, o)
 	l.result(where, op, o)
 	l.paging(where, op, o)
@@ -436,6 +441,25 @@ func (l *loader) operation(where, method, path string, item *openapi3.PathItem, 
 	return op
 }
 
+// idempotent reads x-jaccount-idempotent: whether sending the operation
+// twice has the effect of sending it once, so that the client may repeat it
+// after it may have reached the server. Without the extension GET, HEAD and
+// DELETE are idempotent and PUT, POST and PATCH are not: jAccount's PUTs
+// create and send, so RFC 9110's idempotent PUT does not hold.
+func (l *loader) idempotent(where string, op *Op, o *openapi3.Operation) {
+	op.Idempotent = op.Method == "GET" || op.Method == "HEAD" || op.Method == "DELETE"
+	v, ok := o.Extensions[extIdem]
+	if !ok {
+		return
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		l.fail("%s: %s must be true or false, not %v (%T)", where, extIdem, v, v)
+		return
+	}
+	op.Idempotent, op.IdempotentMarked = b, true
+}
+
 func (l *loader) security(where string, op *Op, o *openapi3.Operation) {
 	reqs := l.doc.Security
 	if o.Security != nil {
@@ -445,6 +469,15 @@ func (l *loader) security(where string, op *Op, o *openapi3.Operation) {
 		l.fail("%s: no security requirement", where)
 	}
 	for _, req := range reqs {
+		if len(req) == 0 {
+			// OpenAPI's empty requirement: the operation may be called
+			// without a token.
+			if op.Anonymous {
+				l.fail("%s: the empty security requirement {} is listed twice", where)
+			}
+			op.Anonymous = true
+			continue
+		}
 		if len(req) != 1 {
 			l.fail("%s: a security alternative must name exactly one scheme, has %d", where, len(req))
 			continue
@@ -470,6 +503,24 @@ func (l *loader) security(where string, op *Op, o *openapi3.Operation) {
 			}
 			op.Security = append(op.Security, r)
 		}
+	}
+}
+
+// onlyApp reads x-jaccount-only-app: the name of the one application
+// jAccount admits to the operation. The description must say so (it is
+// what the method's doc comment and the CLI's help show), and an operation
+// nobody but that application can call must still take a token.
+func (l *loader) onlyApp(where string, op *Op, o *openapi3.Operation) {
+	if !l.extension(where, o.Extensions, extOnlyApp, &op.OnlyApp) {
+		return
+	}
+	switch {
+	case strings.TrimSpace(op.OnlyApp) == "":
+		l.fail("%s: %s is empty; name the application, or leave the extension out", where, extOnlyApp)
+	case !strings.Contains(op.Description, op.OnlyApp):
+		l.fail("%s: %s is %q, which the description does not name: say there who may call it", where, extOnlyApp, op.OnlyApp)
+	case op.Anonymous:
+		l.fail("%s: %s and the empty security requirement {}: an application is known by its token", where, extOnlyApp)
 	}
 }
 
@@ -963,7 +1014,8 @@ func (l *loader) models() {
 		}
 		s := ref.Value
 		doc, _, _ := strings.Cut(strings.TrimSpace(s.Description), "\n\n")
-		l.api.Models = append(l.api.Models, &Model{Name: name, Doc: strings.Join(strings.Fields(doc), " ")})
+		l.api.Models = append(l.api.Models, &Model{Name: name, Doc: strings.Join(strings.Fields(doc), " "),
+			Recursive: reaches(schemas, s, name, map[string]bool{})})
 		where := "schema " + name
 		if _, ok := s.Extensions[extOpenEnum]; ok {
 			l.fail("%s: %s is replaced by %s (and no enum: the set is open)", where, extOpenEnum, extKnown)
@@ -977,6 +1029,42 @@ func (l *loader) models() {
 			l.timeField(where, name, prop, s.Properties[prop])
 		}
 	}
+}
+
+// reaches reports whether schema s refers, through its members, items,
+// compositions or additional properties, at any depth, to the component
+// schema target: a model that reaches itself is recursive.
+func reaches(schemas openapi3.Schemas, s *openapi3.Schema, target string, seen map[string]bool) bool {
+	if s == nil {
+		return false
+	}
+	refs := slices.Concat(s.AllOf, s.OneOf, s.AnyOf, slices.Collect(maps.Values(s.Properties)))
+	if s.Items != nil {
+		refs = append(refs, s.Items)
+	}
+	if s.AdditionalProperties.Schema != nil {
+		refs = append(refs, s.AdditionalProperties.Schema)
+	}
+	for _, r := range refs {
+		if r == nil {
+			continue
+		}
+		name := refName(r.Ref)
+		switch {
+		case name == target:
+			return true
+		case name == "":
+			if reaches(schemas, r.Value, target, seen) {
+				return true
+			}
+		case !seen[name]:
+			seen[name] = true
+			if c := schemas[name]; c != nil && reaches(schemas, c.Value, target, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func hasAdditional(s *openapi3.Schema) bool {

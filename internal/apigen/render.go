@@ -27,6 +27,7 @@ var Outputs = map[string]string{
 	"api/client.gen.go":          "api_client.tmpl",
 	"api/operations.gen.go":      "api_operations.tmpl",
 	"api/paths.gen.go":           "api_paths.tmpl",
+	"api/retry.gen.go":           "api_retry.tmpl",
 	"api/scopes.gen.go":          "api_scopes.tmpl",
 	"api/errnos.gen.go":          "api_errnos.tmpl",
 	"api/models.gen.go":          "api_models.tmpl",
@@ -97,6 +98,7 @@ var funcs = template.FuncMap{
 	"paramDoc":    paramDoc,
 	"patterns":    patterns,
 	"pagerExpr":   pagerExpr,
+	"retryGo":     retryGo,
 	"scopeDoc":    scopeDoc,
 	"grantConsts": grantConsts,
 	"securityGo":  securityGo,
@@ -163,6 +165,13 @@ func methodDoc(op *Op) string {
 	}
 	var facts []string
 	facts = append(facts, securityText(op))
+	if op.Anonymous {
+		facts = append(facts, "No token is needed (the spec lists the empty requirement): a client built with NoToken "+
+			"sends none, any other sends its token.")
+	}
+	if op.OnlyApp != "" {
+		facts = append(facts, "Only "+op.OnlyApp+" may call it: jAccount refuses any other application.")
+	}
 	if op.Paging != nil {
 		facts = append(facts, "Pages: "+pagingText(op)+"; "+op.Name+"Iter walks every page.")
 	}
@@ -176,6 +185,10 @@ func methodDoc(op *Op) string {
 		facts = append(facts, "The body is multipart/form-data, the fields first, then the file parts, streamed from their "+
 			"readers: the call is retried only when every file part is an io.Seeker or none was read yet, and repeated "+
 			"after a refresh of a rejected token only when every file part is an io.Seeker.")
+	}
+	if !op.Idempotent {
+		facts = append(facts, "The client does not repeat it once the request may have reached the server (it is not "+
+			"idempotent); a failure after that point matches ErrOutcomeUnknown: check the state before calling it again.")
 	}
 	if op.Deprecated {
 		facts = append(facts, "The documentation marks the operation deprecated.")
@@ -242,7 +255,11 @@ func pagingText(op *Op) string {
 		}
 		return s
 	case PagingStartLimit:
-		return pg.Start + " (0-based) and " + pg.Limit + " (page size), with the reply's total"
+		s := pg.Start + " (0-based) and " + pg.Limit + " (page size"
+		if pg.MaxPageSize > 0 {
+			s += " ≤ " + strconv.Itoa(pg.MaxPageSize)
+		}
+		return s + "), with the reply's total"
 	default:
 		s := pg.First + " (1-based) and " + pg.Offset + " (page size"
 		if pg.MaxPageSize > 0 {
@@ -255,7 +272,8 @@ func pagingText(op *Op) string {
 func iterDoc(op *Op) string {
 	text := op.Name + "Iter walks every page of " + op.Name + ", starting from p, and yields each " + op.Entity +
 		". It stops at the first error, which it yields, and when ctx is done; p is copied, so the caller's value " +
-		"is not changed. Pages: " + pagingText(op) + "."
+		"is not changed. Pages: " + pagingText(op) + ". A server that sends a page token again or repeats the " +
+		"previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages)."
 	return comment(text)
 }
 
@@ -637,7 +655,15 @@ func callExpr(op *Op) string {
 	if op.Entities == EntityRaw {
 		extra = ", " + strconv.Quote(op.MediaType)
 	}
-	return fn + "(ctx, &s.c.core, " + method + ", " + pathExpr(op) + ", " + query + ", " + body + extra + ")"
+	return fn + "(ctx, &s.c.core, " + method + ", " + retryGo(op) + ", " + pathExpr(op) + ", " + query + ", " + body + extra + ")"
+}
+
+// retryGo is an operation's idempotency as package api's constant.
+func retryGo(op *Op) string {
+	if op.Idempotent {
+		return "idempotent"
+	}
+	return "notIdempotent"
 }
 
 // pagerExpr is the body of an operation's iterator.
@@ -652,14 +678,15 @@ func pagerExpr(op *Op) string {
 		}
 		return "&p." + op.param(name).GoName
 	}
+	w := "s.c.walk(" + strconv.Quote(op.Service.Name+"."+op.Name+"Iter") + ")"
 	switch pg.Style {
 	case PagingToken:
-		return "tokenPages(ctx, p, " + page + ", func(p *" + pt + ") *string { return " + field(pg.Token) + " })"
+		return "tokenPages(ctx, " + w + ", p, " + page + ", func(p *" + pt + ") *string { return " + field(pg.Token) + " })"
 	case PagingStartLimit:
-		return "startLimitPages(ctx, p, " + page + ", func(p *" + pt + ") (start, limit *int) { return " +
+		return "startLimitPages(ctx, " + w + ", p, " + page + ", func(p *" + pt + ") (start, limit *int) { return " +
 			field(pg.Start) + ", " + field(pg.Limit) + " })"
 	default:
-		return "firstOffsetPages(ctx, p, " + page + ", func(p *" + pt + ") (first, offset *int) { return " +
+		return "firstOffsetPages(ctx, " + w + ", p, " + page + ", func(p *" + pt + ") (first, offset *int) { return " +
 			field(pg.First) + ", " + field(pg.Offset) + " }, " + strconv.Itoa(pg.MaxPageSize) + ")"
 	}
 }
@@ -819,4 +846,23 @@ func init() {
 	funcs["bodyTypeDoc"] = bodyTypeDoc
 	funcs["needsIO"] = needsIO
 	funcs["formGo"] = formGo
+	funcs["nestsItselfDoc"] = func(a *API) string {
+		var names []string
+		for _, m := range a.Models {
+			if m.Recursive {
+				names = append(names, m.Name)
+			}
+		}
+		return "nestsItself reports whether T is a model that contains itself (" + orList(names) +
+			"): a reply of such entities is checked for depth before it is decoded (call.go)."
+	}
+	funcs["recursiveModels"] = func(a *API) []*Model {
+		var out []*Model
+		for _, m := range a.Models {
+			if m.Recursive {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
 }

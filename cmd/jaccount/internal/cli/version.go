@@ -181,7 +181,7 @@ It reads no configuration and needs no login.`,
 		RunE: func(*cobra.Command, []string) error {
 			v := readBuildVersion(debug.ReadBuildInfo())
 			if asJSON {
-				return writeOne(formatJSON, a.env.Stdout, &v, a.env.Width)
+				return writeOne(output{format: formatJSON}, a.env.Stdout, &v)
 			}
 			return writeVersion(a.env.Stdout, &v)
 		},
