@@ -4,10 +4,6 @@
 package gen
 
 import (
-	"encoding/json"
-	"fmt"
-	"maps"
-
 	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
@@ -1857,24 +1853,6 @@ type Forbidden = Envelope
 // `error`, whatever the HTTP status. An error reply carries no `entities`.
 type NotFound = Envelope
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Avatars) UnmarshalJSON(b []byte) error {
-	type fields Avatars // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Avatars: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Avatars) MarshalJSON() ([]byte, error) {
@@ -1888,24 +1866,6 @@ func (a *Avatars) members() []wire.Field {
 		{Name: "uriNormal", Ptr: &a.UriNormal},
 		{Name: "uriTiny", Ptr: &a.UriTiny},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CalendarEvent) UnmarshalJSON(b []byte) error {
-	type fields CalendarEvent // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CalendarEvent: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -1932,24 +1892,6 @@ func (a *CalendarEvent) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CalendarRecurrence) UnmarshalJSON(b []byte) error {
-	type fields CalendarRecurrence // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CalendarRecurrence: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CalendarRecurrence) MarshalJSON() ([]byte, error) {
@@ -1967,24 +1909,6 @@ func (a *CalendarRecurrence) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardChargePostData) UnmarshalJSON(b []byte) error {
-	type fields CardChargePostData // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardChargePostData: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardChargePostData) MarshalJSON() ([]byte, error) {
@@ -1999,24 +1923,6 @@ func (a *CardChargePostData) members() []wire.Field {
 		{Name: "subsysid", Ptr: &a.Subsysid},
 		{Name: "sysid", Ptr: &a.Sysid},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardChargeResponse) UnmarshalJSON(b []byte) error {
-	type fields CardChargeResponse // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardChargeResponse: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2040,24 +1946,6 @@ func (a *CardChargeResponse) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardChargeState) UnmarshalJSON(b []byte) error {
-	type fields CardChargeState // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardChargeState: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardChargeState) MarshalJSON() ([]byte, error) {
@@ -2070,24 +1958,6 @@ func (a *CardChargeState) members() []wire.Field {
 		{Name: "code", Ptr: &a.Code},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardChargeStatus) UnmarshalJSON(b []byte) error {
-	type fields CardChargeStatus // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardChargeStatus: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2112,24 +1982,6 @@ func (a *CardChargeStatus) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardInfo) UnmarshalJSON(b []byte) error {
-	type fields CardInfo // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardInfo: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardInfo) MarshalJSON() ([]byte, error) {
@@ -2151,24 +2003,6 @@ func (a *CardInfo) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardPhoto) UnmarshalJSON(b []byte) error {
-	type fields CardPhoto // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardPhoto: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardPhoto) MarshalJSON() ([]byte, error) {
@@ -2183,24 +2017,6 @@ func (a *CardPhoto) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardRechargeRequest) UnmarshalJSON(b []byte) error {
-	type fields CardRechargeRequest // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardRechargeRequest: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardRechargeRequest) MarshalJSON() ([]byte, error) {
@@ -2213,24 +2029,6 @@ func (a *CardRechargeRequest) members() []wire.Field {
 		{Name: "amount", Ptr: &a.Amount},
 		{Name: "cardNo", Ptr: &a.CardNo},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardTransaction) UnmarshalJSON(b []byte) error {
-	type fields CardTransaction // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardTransaction: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2252,24 +2050,6 @@ func (a *CardTransaction) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Circle) UnmarshalJSON(b []byte) error {
-	type fields Circle // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Circle: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Circle) MarshalJSON() ([]byte, error) {
@@ -2282,24 +2062,6 @@ func (a *Circle) members() []wire.Field {
 		{Name: "id", Ptr: &a.Id},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Classroom) UnmarshalJSON(b []byte) error {
-	type fields Classroom // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Classroom: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2316,24 +2078,6 @@ func (a *Classroom) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Course) UnmarshalJSON(b []byte) error {
-	type fields Course // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Course: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Course) MarshalJSON() ([]byte, error) {
@@ -2348,24 +2092,6 @@ func (a *Course) members() []wire.Field {
 		{Name: "kind", Ptr: &a.Kind},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *DataAccount) UnmarshalJSON(b []byte) error {
-	type fields DataAccount // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("DataAccount: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2395,24 +2121,6 @@ func (a *DataAccount) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *DataAccountRelation) UnmarshalJSON(b []byte) error {
-	type fields DataAccountRelation // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("DataAccountRelation: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a DataAccountRelation) MarshalJSON() ([]byte, error) {
@@ -2430,24 +2138,6 @@ func (a *DataAccountRelation) members() []wire.Field {
 		{Name: "userId", Ptr: &a.UserId},
 		{Name: "userStyle", Ptr: &a.UserStyle},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *DataFaculty) UnmarshalJSON(b []byte) error {
-	type fields DataFaculty // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("DataFaculty: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2486,24 +2176,6 @@ func (a *DataFaculty) members() []wire.Field {
 		{Name: "zzmm", Ptr: &a.Zzmm},
 		{Name: "zzmmm", Ptr: &a.Zzmmm},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *DataStudent) UnmarshalJSON(b []byte) error {
-	type fields DataStudent // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("DataStudent: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2545,24 +2217,6 @@ func (a *DataStudent) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Dept) UnmarshalJSON(b []byte) error {
-	type fields Dept // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Dept: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Dept) MarshalJSON() ([]byte, error) {
@@ -2579,24 +2233,6 @@ func (a *Dept) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *FileInfo) UnmarshalJSON(b []byte) error {
-	type fields FileInfo // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("FileInfo: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a FileInfo) MarshalJSON() ([]byte, error) {
@@ -2609,24 +2245,6 @@ func (a *FileInfo) members() []wire.Field {
 		{Name: "mime", Ptr: &a.Mime},
 		{Name: "size", Ptr: &a.Size},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *FileMeta) UnmarshalJSON(b []byte) error {
-	type fields FileMeta // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("FileMeta: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2645,24 +2263,6 @@ func (a *FileMeta) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *FileMetaRequest) UnmarshalJSON(b []byte) error {
-	type fields FileMetaRequest // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("FileMetaRequest: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a FileMetaRequest) MarshalJSON() ([]byte, error) {
@@ -2674,24 +2274,6 @@ func (a *FileMetaRequest) members() []wire.Field {
 	return []wire.Field{
 		{Name: "meta", Ptr: &a.Meta},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Identity) UnmarshalJSON(b []byte) error {
-	type fields Identity // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Identity: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2729,24 +2311,6 @@ func (a *Identity) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *IdentityType) UnmarshalJSON(b []byte) error {
-	type fields IdentityType // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("IdentityType: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a IdentityType) MarshalJSON() ([]byte, error) {
@@ -2759,24 +2323,6 @@ func (a *IdentityType) members() []wire.Field {
 		{Name: "id", Ptr: &a.Id},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Lesson) UnmarshalJSON(b []byte) error {
-	type fields Lesson // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Lesson: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2803,24 +2349,6 @@ func (a *Lesson) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *LessonClass) UnmarshalJSON(b []byte) error {
-	type fields LessonClass // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("LessonClass: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a LessonClass) MarshalJSON() ([]byte, error) {
@@ -2835,24 +2363,6 @@ func (a *LessonClass) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Major) UnmarshalJSON(b []byte) error {
-	type fields Major // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Major: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Major) MarshalJSON() ([]byte, error) {
@@ -2865,24 +2375,6 @@ func (a *Major) members() []wire.Field {
 		{Name: "id", Ptr: &a.Id},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Notification) UnmarshalJSON(b []byte) error {
-	type fields Notification // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Notification: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2901,24 +2393,6 @@ func (a *Notification) members() []wire.Field {
 		{Name: "id", Ptr: &a.Id},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *NotificationRequest) UnmarshalJSON(b []byte) error {
-	type fields NotificationRequest // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("NotificationRequest: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2941,24 +2415,6 @@ func (a *NotificationRequest) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Organize) UnmarshalJSON(b []byte) error {
-	type fields Organize // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Organize: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Organize) MarshalJSON() ([]byte, error) {
@@ -2971,24 +2427,6 @@ func (a *Organize) members() []wire.Field {
 		{Name: "id", Ptr: &a.Id},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Position) UnmarshalJSON(b []byte) error {
-	type fields Position // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Position: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3005,24 +2443,6 @@ func (a *Position) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Post) UnmarshalJSON(b []byte) error {
-	type fields Post // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Post: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Post) MarshalJSON() ([]byte, error) {
@@ -3037,24 +2457,6 @@ func (a *Post) members() []wire.Field {
 		{Name: "postCode", Ptr: &a.PostCode},
 		{Name: "postName", Ptr: &a.PostName},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Profile) UnmarshalJSON(b []byte) error {
-	type fields Profile // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Profile: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3091,24 +2493,6 @@ func (a *Profile) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Schedule) UnmarshalJSON(b []byte) error {
-	type fields Schedule // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Schedule: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Schedule) MarshalJSON() ([]byte, error) {
@@ -3127,24 +2511,6 @@ func (a *Schedule) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Teacher) UnmarshalJSON(b []byte) error {
-	type fields Teacher // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Teacher: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Teacher) MarshalJSON() ([]byte, error) {
@@ -3158,24 +2524,6 @@ func (a *Teacher) members() []wire.Field {
 		{Name: "kind", Ptr: &a.Kind},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Unicode) UnmarshalJSON(b []byte) error {
-	type fields Unicode // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Unicode: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3201,24 +2549,6 @@ func (a *Unicode) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *UnicodeCheck) UnmarshalJSON(b []byte) error {
-	type fields UnicodeCheck // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("UnicodeCheck: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a UnicodeCheck) MarshalJSON() ([]byte, error) {
@@ -3234,24 +2564,6 @@ func (a *UnicodeCheck) members() []wire.Field {
 		{Name: "identities", Ptr: &a.Identities},
 		{Name: "type", Ptr: &a.Type},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *UnicodeCheckIdentity) UnmarshalJSON(b []byte) error {
-	type fields UnicodeCheckIdentity // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("UnicodeCheckIdentity: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3273,24 +2585,6 @@ func (a *UnicodeCheckIdentity) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *UnicodeTransaction) UnmarshalJSON(b []byte) error {
-	type fields UnicodeTransaction // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("UnicodeTransaction: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a UnicodeTransaction) MarshalJSON() ([]byte, error) {
@@ -3310,24 +2604,6 @@ func (a *UnicodeTransaction) members() []wire.Field {
 		{Name: "payTime", Ptr: &a.PayTime},
 		{Name: "status", Ptr: &a.Status},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *UserPositions) UnmarshalJSON(b []byte) error {
-	type fields UserPositions // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("UserPositions: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
