@@ -12,6 +12,8 @@ import (
 	"strconv"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
 // List is one reply of a list operation: the entities with the envelope's
@@ -226,7 +228,7 @@ func setBody(st *callState, rb *reqBody) error {
 // want is resultNone, an entities array, not empty for resultSingle;
 // anything else fails and nothing partial is returned.
 func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callState, want result) error {
-	jsonErr := json.Unmarshal(data, env)
+	jsonErr := decodeEnvelope(&st.dec, data, env, want)
 	ok2xx := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	isEnvelope := jsonErr == nil && env.Errno != errnoMissing
 	hasEntities := want == resultNone || (env.Entities != nil && (want != resultSingle || len(env.Entities) > 0))
@@ -268,6 +270,72 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 		e.Err = ErrNoEntity
 	}
 	return e
+}
+
+// decodeEnvelope decodes data into env, a new envelope, as json.Unmarshal
+// does, in one pass when T decodes itself (gen's models and maps, and
+// json.RawMessage); the entities are not read for resultNone. Anything the
+// pass does not read (malformed JSON, a value of the wrong type) is decoded
+// again by json.Unmarshal, whose result and error are the call's.
+func decodeEnvelope[T any](d *wire.Decoder, data []byte, env *envelope[T], want result) error {
+	switch any((*T)(nil)).(type) {
+	case wire.Model, *json.RawMessage, *map[string]any:
+	default:
+		return json.Unmarshal(data, env)
+	}
+	d.Reset(data)
+	if wire.BeginObject(d, env) {
+		for {
+			name, ok := d.Next()
+			if !ok {
+				break
+			}
+			switch wire.Member(name, "errno", "error", "total", "nextToken", "entities") {
+			case 0:
+				wire.Int(d, &env.Errno)
+			case 1:
+				wire.String(d, &env.Error)
+			case 2:
+				wire.Int64(d, &env.Total)
+			case 3:
+				wire.String(d, &env.NextToken)
+			case 4:
+				if want == resultNone {
+					d.Skip()
+				} else {
+					decodeEntities(d, &env.Entities)
+				}
+			default:
+				d.Skip()
+			}
+		}
+	}
+	if d.Finish() == nil {
+		return nil
+	}
+	*env = envelope[T]{Errno: errnoMissing}
+	return json.Unmarshal(data, env)
+}
+
+// decodeEntities decodes the entities array at d's position into *p, as
+// encoding/json does.
+func decodeEntities[T any](d *wire.Decoder, p *[]T) {
+	if !wire.BeginArray(d, p) {
+		return
+	}
+	s, n := *p, 0
+	for ; d.More(); n++ {
+		s = wire.Grow(s, n)
+		switch e := any(&s[n]).(type) {
+		case wire.Model:
+			e.DecodeJSON(d)
+		case *map[string]any:
+			wire.Map(d, e)
+		case *json.RawMessage:
+			*e = append((*e)[:0], d.Skip()...)
+		}
+	}
+	*p = wire.Trunc(s, n)
 }
 
 // transportError turns a failure without a usable response into an *Error

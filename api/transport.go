@@ -17,6 +17,8 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
+
+	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
 // Refresher is implemented by token sources that can replace a token the
@@ -83,6 +85,8 @@ type callState struct {
 	// stream is the call's streamed body (a multipart upload), nil for
 	// none; the retry policy asks it whether it can be sent again.
 	stream *streamBody
+	// dec decodes the reply, here to save an allocation per call.
+	dec wire.Decoder
 }
 
 // canResend reports whether the call's body, if any, can be sent again.

@@ -202,6 +202,53 @@ func (a *CalendarEvent) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *CalendarEventList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("CalendarEventList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *CalendarEventList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
@@ -454,6 +501,53 @@ func (a *CardChargeResponse) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *CardChargeResponseList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("CardChargeResponseList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *CardChargeResponseList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
@@ -622,6 +716,53 @@ func (a *CardChargeStatus) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *CardChargeStatusList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("CardChargeStatusList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *CardChargeStatusList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *CardForm) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
@@ -731,6 +872,53 @@ func (a *CardInfo) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *CardInfoList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("CardInfoList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *CardInfoList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
@@ -785,6 +973,53 @@ func (a *CardPhoto) isZero() bool {
 	return a.Url == "" &&
 		a.UserId == "" &&
 		a.AdditionalProperties == nil
+}
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *CardPhotoList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("CardPhotoList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *CardPhotoList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
@@ -847,9 +1082,103 @@ func (a *CardRechargeRequest) isZero() bool {
 // into a map: numbers as float64; null sets m to nil.
 func (m *CardRecord) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *CardRecordList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("CardRecordList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *CardRecordList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *CardResult) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *CardResultList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("CardResultList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *CardResultList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -942,13 +1271,154 @@ func (a *CardTransaction) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *CardTransactionList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("CardTransactionList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *CardTransactionList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *CardTransfer) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *CardTransferList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("CardTransferList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *CardTransferList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *CardUser) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *CardUserList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("CardUserList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *CardUserList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -1004,6 +1474,53 @@ func (a *Circle) isZero() bool {
 	return a.Id == "" &&
 		a.Name == "" &&
 		a.AdditionalProperties == nil
+}
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *CircleList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("CircleList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *CircleList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
@@ -1284,6 +1801,53 @@ func (a *DataAccount) isZero() bool {
 		a.UserId == "" &&
 		a.UserStyle == "" &&
 		a.AdditionalProperties == nil
+}
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *DataAccountList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("DataAccountList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *DataAccountList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
 }
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
@@ -1601,9 +2165,103 @@ func (a *DataFaculty) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *DataFacultyList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("DataFacultyList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *DataFacultyList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *DataPaper) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *DataPaperList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("DataPaperList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *DataPaperList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -1836,9 +2494,103 @@ func (a *DataStudent) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *DataStudentList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("DataStudentList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *DataStudentList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *Department) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *DepartmentList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("DepartmentList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *DepartmentList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -1910,9 +2662,94 @@ func (a *Dept) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *Envelope) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("Envelope: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *Envelope) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "errno", "error", "nextToken", "total") {
+		case 0:
+			wire.Int(d, &a.Errno)
+		case 1:
+			wire.String(d, &a.Error)
+		case 2:
+			wire.String(d, &a.NextToken)
+		case 3:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *Examination) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *ExaminationList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("ExaminationList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *ExaminationList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -1970,9 +2807,103 @@ func (a *FileInfo) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *FileInfoList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("FileInfoList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *FileInfoList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *FileLink) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *FileLinkList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("FileLinkList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *FileLinkList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -2097,13 +3028,154 @@ func (a *FileMetaRequest) isZero() bool {
 // into a map: numbers as float64; null sets m to nil.
 func (m *FileMetaResult) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *FileMetaResultList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("FileMetaResultList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *FileMetaResultList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *FinanceAppointment) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *FinanceAppointmentList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("FinanceAppointmentList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *FinanceAppointmentList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *GPA) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *GPAList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("GPAList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *GPAList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -2567,9 +3639,103 @@ func (a *LessonClass) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *LessonList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("LessonList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *LessonList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *Mail) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *MailList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("MailList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *MailList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -2715,6 +3881,53 @@ func (a *Notification) isZero() bool {
 // into a map: numbers as float64; null sets m to nil.
 func (m *NotificationApp) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *NotificationList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("NotificationList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *NotificationList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
@@ -2831,6 +4044,53 @@ func (a *NotificationRequest) isZero() bool {
 // into a map: numbers as float64; null sets m to nil.
 func (m *NotificationStatus) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *NotificationStatusList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("NotificationStatusList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *NotificationStatusList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
@@ -2946,6 +4206,53 @@ func (a *Position) isZero() bool {
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *PositionUser) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *PositionUserList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("PositionUserList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *PositionUserList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -3227,6 +4534,53 @@ func (a *Profile) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *ProfileList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("ProfileList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *ProfileList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
@@ -3315,9 +4669,103 @@ func (a *Schedule) isZero() bool {
 // into a map: numbers as float64; null sets m to nil.
 func (m *SchoolCalendar) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *SchoolCalendarList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("SchoolCalendarList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *SchoolCalendarList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *SignatureRequest) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *SignatureResultList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("SignatureResultList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *SignatureResultList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
@@ -3326,6 +4774,53 @@ func (m *TaskMessage) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *TaskResult) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *TaskResultList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("TaskResultList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *TaskResultList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -3513,6 +5008,53 @@ func (a *Unicode) isZero() bool {
 // into a map: numbers as float64; null sets m to nil.
 func (m *UnicodeAdvertising) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *UnicodeAdvertisingList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("UnicodeAdvertisingList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *UnicodeAdvertisingList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
@@ -3688,17 +5230,252 @@ func (a *UnicodeCheckIdentity) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *UnicodeCheckList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("UnicodeCheckList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *UnicodeCheckList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *UnicodeList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("UnicodeList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *UnicodeList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *UnicodeParameters) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *UnicodeParametersList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("UnicodeParametersList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *UnicodeParametersList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *UnicodePay) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *UnicodePayList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("UnicodePayList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *UnicodePayList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *UnicodeResult) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *UnicodeResultList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("UnicodeResultList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *UnicodeResultList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -3805,6 +5582,53 @@ func (a *UnicodeTransaction) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *UnicodeTransactionList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("UnicodeTransactionList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *UnicodeTransactionList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
@@ -3875,6 +5699,100 @@ func (a *UserPositions) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *UserPositionsList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("UserPositionsList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *UserPositionsList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					s[n].DecodeJSON(d)
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}
+
 // DecodeJSON decodes the object at d's position as encoding/json decodes
 // into a map: numbers as float64; null sets m to nil.
 func (m *UserRight) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+
+// UnmarshalJSON decodes the object as encoding/json decodes it into a
+// struct of these fields, in one pass.
+func (a *UserRightList) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("UserRightList: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *UserRightList) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		switch wire.Member(name, "entities", "errno", "error", "nextToken", "total") {
+		case 0:
+			if wire.BeginArray(d, &a.Entities) {
+				s, n := a.Entities, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.Map(d, &s[n])
+				}
+				a.Entities = wire.Trunc(s, n)
+			}
+		case 1:
+			wire.Int(d, &a.Errno)
+		case 2:
+			wire.String(d, &a.Error)
+		case 3:
+			wire.String(d, &a.NextToken)
+		case 4:
+			wire.Int64(d, &a.Total)
+		default:
+			d.Skip()
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -268,6 +269,24 @@ func (d *Decoder) Next() ([]byte, bool) {
 	d.name = name
 	d.skipSpace()
 	return name, true
+}
+
+// Member returns the index of the field named name among names, the member
+// names of a struct's fields in order, as encoding/json matches them: the
+// field of that exact name, else the first whose name equals it ignoring
+// case; -1 for none.
+func Member(name []byte, names ...string) int {
+	for i, n := range names {
+		if string(name) == n {
+			return i
+		}
+	}
+	for i, n := range names {
+		if bytes.EqualFold(name, []byte(n)) {
+			return i
+		}
+	}
+	return -1
 }
 
 // BeginArray starts reading the array at d's position into *p: true for

@@ -90,6 +90,8 @@ var models = []func() any{
 	func() any { return new(gen.Lesson) }, func() any { return new(gen.CardTransaction) },
 	func() any { return new(gen.CardChargeResponse) }, func() any { return new(gen.UnicodeCheck) },
 	func() any { return new(gen.CalendarEvent) }, func() any { return new(gen.DataFaculty) },
+	func() any { return new(gen.ProfileList) }, func() any { return new(gen.CardTransactionList) },
+	func() any { return new(gen.UserRightList) },
 }
 
 // FuzzModelDecoder checks the generated decoders against encoding/json
@@ -106,6 +108,8 @@ func FuzzModelDecoder(f *testing.F) {
 		`{"postData":{"data":[1,{"a":null}],"sign":1.5},"status":{"code":1},"applyAmount":"1"}`,
 		`{"identities":[{"code":"1"}],"identities":[{"kind":"k"},{}]}`, `{"timeZone":1.5}`, `{"account":1}`,
 		`{"organize":"x"}`, `{"identities":{}}`, `{}`, `null`, `[]`, `{"a":1,}`,
+		`{"errno":0,"error":"success","total":1,"entities":[{"account":"a","amount":1,"x":[1.5]}],"nextToken":"n"}`,
+		`{"errno":"0","entities":[1]}`, `{"entities":[{}],"entities":[{"a":1}]}`,
 	} {
 		for i := range models {
 			f.Add([]byte(s), byte(i))
@@ -140,7 +144,7 @@ func shadow(t reflect.Type) reflect.Type {
 			return reflect.SliceOf(e)
 		}
 	case reflect.Struct:
-		if _, ok := t.FieldByName("AdditionalProperties"); !ok {
+		if t.PkgPath() != reflect.TypeFor[gen.Profile]().PkgPath() {
 			return t
 		}
 		var fields []reflect.StructField
@@ -243,6 +247,15 @@ func foldedName(b []byte) bool {
 		return false
 	}
 	return walk(v)
+}
+
+func TestEnvelopeNamesFold(t *testing.T) {
+	t.Parallel()
+	var l gen.CardTransactionList
+	in := `{"ERRNO":5,"Error":"x","error":"y","eNTITIES":[{"amount":1}],"other":[1,{"a":2}]}`
+	if err := json.Unmarshal([]byte(in), &l); err != nil || l.Errno != 5 || l.Error != "y" || len(l.Entities) != 1 {
+		t.Errorf("decoded %+v, %v", l, err)
+	}
 }
 
 func TestModelTypeErrors(t *testing.T) {

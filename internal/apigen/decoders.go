@@ -21,9 +21,12 @@ import (
 // others in one pass over package wire's Decoder; a map type gets
 // DecodeJSON, so that package api decodes its replies in one pass too.
 type Decoded struct {
-	Name   string
-	Map    bool
-	Fields []*DecodedField
+	Name string
+	// Map is set for a map type; Plain for a struct that does not keep
+	// its JSON (a reply's envelope), decoded as encoding/json decodes it:
+	// unknown members are dropped, names match fields whatever their case.
+	Map, Plain bool
+	Fields     []*DecodedField
 }
 
 // DecodedField is one field of a Decoded struct.
@@ -99,10 +102,11 @@ func AddDecoders(a *API, genDir string) error {
 	a.Decoders = nil
 	for _, name := range slices.Sorted(mapKeys(specs)) {
 		ts := specs[name]
+		st, isStruct := ts.Type.(*ast.StructType)
 		switch {
-		case r.isModel(name):
-			d := &Decoded{Name: name}
-			for _, f := range ts.Type.(*ast.StructType).Fields.List {
+		case isStruct && ts.Assign == 0:
+			d := &Decoded{Name: name, Plain: !r.isModel(name)}
+			for _, f := range st.Fields.List {
 				if len(f.Names) != 1 || f.Names[0].Name == "AdditionalProperties" {
 					continue
 				}
@@ -291,10 +295,15 @@ func decoderSrc(d *Decoded) string {
 		p("func (m *%s) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }", d.Name)
 		return b.String()
 	}
-	p("// UnmarshalJSON decodes the object's members into the fields and keeps the")
-	p("// rest in AdditionalProperties (numbers as json.Number): members the spec")
-	p("// does not know, and those whose value is the field's zero value, so that")
-	p("// the model encodes the same members back.")
+	if d.Plain {
+		p("// UnmarshalJSON decodes the object as encoding/json decodes it into a")
+		p("// struct of these fields, in one pass.")
+	} else {
+		p("// UnmarshalJSON decodes the object's members into the fields and keeps the")
+		p("// rest in AdditionalProperties (numbers as json.Number): members the spec")
+		p("// does not know, and those whose value is the field's zero value, so that")
+		p("// the model encodes the same members back.")
+	}
 	p("func (a *%s) UnmarshalJSON(b []byte) error {", d.Name)
 	p("var d wire.Decoder")
 	p("d.Reset(b)")
@@ -316,6 +325,23 @@ func decoderSrc(d *Decoded) string {
 	p("if !ok {")
 	p("return")
 	p("}")
+	if d.Plain {
+		var names []string
+		for _, f := range d.Fields {
+			names = append(names, strconv.Quote(f.JSON))
+		}
+		p("switch wire.Member(name, %s) {", strings.Join(names, ", "))
+		for i, f := range d.Fields {
+			p("case %d:", i)
+			b.WriteString(decodeStmt("a."+f.GoName, f.Kind, f.Elem))
+		}
+		p("default:")
+		p("d.Skip()")
+		p("}")
+		p("}")
+		p("}")
+		return b.String()
+	}
 	if len(d.Fields) > 0 {
 		p("start := d.Pos()")
 		p("switch string(name) {")
