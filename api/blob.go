@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"mime"
+	"net/http"
 	"strings"
+	"sync"
 )
 
 // Blob is the reply of an operation that answers a file or an image
@@ -24,7 +26,7 @@ type Blob struct {
 // any call, and a successful envelope is returned as the Blob it is.
 // mediaType is what the spec says the reply is; it is asked for first.
 func callRaw(ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, mediaType string) (*Blob, error) {
-	resp, b, st, err := send(ctx, c, method, path, rawQuery, rb, mediaType+", application/json;q=0.5")
+	resp, b, st, err := send(ctx, c, method, path, rawQuery, rb, acceptHeader(mediaType))
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +40,23 @@ func callRaw(ctx context.Context, c *core, method, path, rawQuery string, rb *re
 			return nil, err
 		}
 	}
-	return &Blob{ContentType: ct, Data: bytes.Clone(data)}, nil
+	// The caller gets the buffer itself: it leaves the pool.
+	b.pooled = false
+	return &Blob{ContentType: ct, Data: data}, nil
+}
+
+// acceptHeaders holds the Accept header of each media type that callRaw
+// asks for, built once: a http.Header that is never written.
+var acceptHeaders sync.Map // media type -> http.Header
+
+// acceptHeader returns the request header asking for mediaType first and
+// the JSON envelope second.
+func acceptHeader(mediaType string) http.Header {
+	if h, ok := acceptHeaders.Load(mediaType); ok {
+		return h.(http.Header)
+	}
+	h, _ := acceptHeaders.LoadOrStore(mediaType, http.Header{"Accept": {mediaType + ", application/json;q=0.5"}})
+	return h.(http.Header)
 }
 
 // isJSON reports whether a reply is JSON: by its Content-Type, or, without

@@ -139,7 +139,7 @@ func callNone(ctx context.Context, c *core, method, path, rawQuery string, body 
 // authenticating stack and decodes the envelope of a 2xx reply; every other
 // outcome is an *Error.
 func call[T any](ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, want result) (*envelope[T], error) {
-	resp, b, st, err := send(ctx, c, method, path, rawQuery, rb, "")
+	resp, b, st, err := send(ctx, c, method, path, rawQuery, rb, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -155,9 +155,10 @@ func call[T any](ctx context.Context, c *core, method, path, rawQuery string, rb
 // send sends method path?rawQuery with the body rb (nil: none) through the
 // retrying, authenticating stack and returns the buffered reply, whatever
 // its status; the caller closes resp.Body. A failure without a usable reply
-// is an *Error. accept, when not empty, replaces the Accept header
-// (application/json).
-func send(ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, accept string) (*http.Response, *body, *callState, error) {
+// is an *Error. header, when not nil, is the request's header (an Accept
+// other than application/json), shared by the calls of an operation and
+// never written.
+func send(ctx context.Context, c *core, method, path, rawQuery string, rb *reqBody, header http.Header) (*http.Response, *body, *callState, error) {
 	if ctx == nil {
 		return nil, nil, nil, errors.New("jaccount api: nil Context")
 	}
@@ -168,14 +169,16 @@ func send(ctx context.Context, c *core, method, path, rawQuery string, rb *reqBo
 		return nil, nil, nil, err
 	}
 	st.rreq.Request = req
-	if method != http.MethodGet || rb != nil || accept != "" {
+	if header != nil {
+		req.Header = header // authTransport copies it into each attempt's own
+	}
+	if method != http.MethodGet || rb != nil {
 		req.Method = method
-		req.Header = http.Header{}
-		if accept != "" {
-			req.Header["Accept"] = []string{accept}
-		}
 		if rb != nil {
-			req.Header["Content-Type"] = []string{rb.contentType}
+			req.Header = http.Header{"Content-Type": {rb.contentType}}
+			if header != nil {
+				req.Header["Accept"] = header["Accept"]
+			}
 			if err := setBody(st, rb); err != nil {
 				return nil, nil, nil, err
 			}

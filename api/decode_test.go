@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/oauth-jaccount/jaccount-go/api"
@@ -42,5 +44,30 @@ func TestEnvelopeDecoding(t *testing.T) {
 				t.Fatalf("err = %v, want %T and ErrInvalidResponse in its chain", err, tt.errAs)
 			}
 		})
+	}
+}
+
+// TestBlobKeepsItsBytes checks that a Blob's Data, handed over without a
+// copy, is not a buffer that a later call reuses.
+func TestBlobKeepsItsBytes(t *testing.T) {
+	t.Parallel()
+	n := 0
+	c := newClient(t, newServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n++
+		w.Header().Set("Content-Type", "image/png")
+		_, _ = w.Write(bytes.Repeat([]byte{byte(n)}, 1000*n))
+	})))
+	var blobs []*api.Blob
+	for range 5 {
+		b, err := c.File.GetThumbnail(t.Context(), "f", "10x10")
+		if err != nil {
+			t.Fatal(err)
+		}
+		blobs = append(blobs, b)
+	}
+	for i, b := range blobs {
+		if want := bytes.Repeat([]byte{byte(i + 1)}, 1000*(i+1)); !bytes.Equal(b.Data, want) || b.ContentType != "image/png" {
+			t.Errorf("blob %d changed: %d bytes starting %v", i, len(b.Data), b.Data[:min(len(b.Data), 4)])
+		}
 	}
 }

@@ -457,6 +457,11 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	st := stateFrom(req.Context())
 	b := newBody(st.ownsBodies())
+	if cl := resp.ContentLength; cl > 0 && cl <= t.limit {
+		// Room for the body and the read that finds its end: one
+		// allocation, where a new buffer would grow step by step.
+		b.buf.Grow(int(cl) + bytes.MinRead)
+	}
 	b.lr = io.LimitedReader{R: resp.Body, N: t.limit + 1}
 	_, err = b.buf.ReadFrom(&b.lr)
 	b.lr.R = nil
