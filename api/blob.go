@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"mime"
 	"net/http"
 	"strings"
 	"sync"
@@ -40,8 +39,15 @@ func callRaw(ctx context.Context, c *core, method, path, rawQuery string, rb *re
 			return nil, err
 		}
 	}
-	// The caller gets the buffer itself: it leaves the pool.
-	b.pooled = false
+	if resp.ContentLength != int64(len(data)) {
+		// A body of unannounced length grew in a pooled buffer: it is
+		// copied out once, exactly.
+		data = bytes.Clone(data)
+	} else {
+		// bufferTransport read it into a buffer of its announced size:
+		// the caller gets that buffer, which leaves the pool.
+		b.pooled = false
+	}
 	return &Blob{ContentType: ct, Data: data}, nil
 }
 
@@ -66,6 +72,9 @@ func isJSON(contentType string, data []byte) bool {
 		d := bytes.TrimSpace(data)
 		return len(d) > 0 && d[0] == '{'
 	}
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+	// The media type, without parameters and in any case, as
+	// mime.ParseMediaType would give it, without its allocations.
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.TrimSpace(mt)
+	return strings.EqualFold(mt, "application/json") || len(mt) > len("+json") && strings.EqualFold(mt[len(mt)-len("+json"):], "+json")
 }

@@ -457,10 +457,11 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	st := stateFrom(req.Context())
 	b := newBody(st.ownsBodies())
-	if cl := resp.ContentLength; cl > 0 && cl <= t.limit {
-		// Room for the body and the read that finds its end: one
-		// allocation, where a new buffer would grow step by step.
-		b.buf.Grow(int(cl) + bytes.MinRead)
+	if cl := resp.ContentLength; cl > 0 && cl <= t.limit && b.buf.Cap() < int(cl)+bytes.MinRead {
+		// A buffer of the announced size, and room for the read that
+		// finds the end: one allocation, where the buffer would grow
+		// step by step. (A blob takes this buffer: see callRaw.)
+		b.buf = *bytes.NewBuffer(make([]byte, 0, int(cl)+bytes.MinRead))
 	}
 	b.lr = io.LimitedReader{R: resp.Body, N: t.limit + 1}
 	_, err = b.buf.ReadFrom(&b.lr)
