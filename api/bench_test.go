@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -105,10 +106,12 @@ func rawGet[E any](ctx context.Context, hc *http.Client, url string) (*E, error)
 
 func parallelism() int { return max(1, 64/runtime.GOMAXPROCS(0)) }
 
-// benchOp is one operation called through the SDK and through the baseline.
+// benchOp is one operation called through the SDK and through the
+// baselines: raw decodes into the same models, plain into plain structs of
+// their known fields (plainType), the way the other Go clients decode.
 type benchOp struct {
-	name     string
-	sdk, raw func(ctx context.Context) error
+	name            string
+	sdk, raw, plain func(ctx context.Context) error
 }
 
 // benchSetup returns the benchmarked operations, over an SDK client and a
@@ -133,6 +136,9 @@ func benchSetup(b *testing.B) []benchOp {
 				if err := op.raw(ctx); err != nil {
 					b.Error(err)
 				}
+				if err := op.plain(ctx); err != nil {
+					b.Error(err)
+				}
 			})
 		}
 		wg.Wait()
@@ -148,6 +154,14 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 		return nil
 	}
 	begin, end := time.UnixMilli(1623800000000), time.UnixMilli(1623900000000)
+	// The baselines build their URLs per call, as the SDK does.
+	fixed := func(u string) func() string { return func() string { return u } }
+	transactionsURL := func() string {
+		q := url.Values{"cardNo": {"123456"}, "beginDate": {fmt.Sprint(begin.UnixMilli())}, "endDate": {fmt.Sprint(end.UnixMilli())}}
+		return base + "/v1/me/card/transactions?" + q.Encode()
+	}
+	rightsURL := func() string { return base + "/v1/enterprise/user/rights?" + url.Values{"account": {"alice"}}.Encode() }
+	length := func(n int) func(reflect.Value) bool { return func(e reflect.Value) bool { return e.Len() == n } }
 	return []benchOp{
 		{"profile",
 			func(ctx context.Context) error {
@@ -163,7 +177,9 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 					return err
 				}
 				return check(len(env.Entities) == 1 && env.Entities[0].Account == "alice")
-			}},
+			},
+			rawEnvelope(hc, fixed(base+"/v1/me/profile"), plainType(reflect.TypeFor[gen.Profile]()),
+				func(e reflect.Value) bool { return e.Len() == 1 && e.Index(0).FieldByName("Account").String() == "alice" })},
 		{"lessons",
 			func(ctx context.Context) error {
 				l, err := c.Lessons.List(ctx)
@@ -178,7 +194,8 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 					return err
 				}
 				return check(len(env.Entities) == 6)
-			}},
+			},
+			rawEnvelope(hc, fixed(base+"/v1/me/lessons"), plainType(reflect.TypeFor[gen.Lesson]()), length(6))},
 		{"transactions",
 			func(ctx context.Context) error {
 				l, err := c.Card.ListTransactions(ctx, api.CardListTransactionsParams{CardNo: "123456", Begin: begin, End: end})
@@ -188,13 +205,13 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 				return check(len(l.Items) == 20)
 			},
 			func(ctx context.Context) error {
-				q := url.Values{"cardNo": {"123456"}, "beginDate": {fmt.Sprint(begin.UnixMilli())}, "endDate": {fmt.Sprint(end.UnixMilli())}}
-				env, err := rawGet[gen.CardTransactionList](ctx, hc, base+"/v1/me/card/transactions?"+q.Encode())
+				env, err := rawGet[gen.CardTransactionList](ctx, hc, transactionsURL())
 				if err != nil {
 					return err
 				}
 				return check(len(env.Entities) == 20)
-			}},
+			},
+			rawEnvelope(hc, transactionsURL, plainType(reflect.TypeFor[gen.CardTransaction]()), length(20))},
 		{"rights",
 			func(ctx context.Context) error {
 				l, err := c.Enterprise.GetUserRights(ctx, "alice")
@@ -204,12 +221,13 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 				return check(len(l.Items) == 4)
 			},
 			func(ctx context.Context) error {
-				env, err := rawGet[gen.UserRightList](ctx, hc, base+"/v1/enterprise/user/rights?"+url.Values{"account": {"alice"}}.Encode())
+				env, err := rawGet[gen.UserRightList](ctx, hc, rightsURL())
 				if err != nil {
 					return err
 				}
 				return check(len(env.Entities) == 4)
-			}},
+			},
+			rawEnvelope(hc, rightsURL, plainType(reflect.TypeFor[gen.UserRight]()), length(4))},
 	}
 }
 
@@ -223,7 +241,7 @@ func BenchmarkAPI(b *testing.B) {
 		impls := []struct {
 			name string
 			call func(context.Context) error
-		}{{"raw", op.raw}, {"sdk", op.sdk}}
+		}{{"plain", op.plain}, {"raw", op.raw}, {"sdk", op.sdk}}
 		for _, im := range impls {
 			b.Run("op="+op.name+"/impl="+im.name+"/goroutines=1", func(b *testing.B) {
 				b.ReportAllocs()
@@ -252,62 +270,58 @@ func BenchmarkAPI(b *testing.B) {
 }
 
 // BenchmarkAPIPaired measures the same calls as BenchmarkAPI, but each
-// iteration (each goroutine's, with 64) makes one baseline call and one SDK
-// call, alternating which goes first, and times each: both sides see the
-// same moments of a shared machine's load, so their ratio holds even when
-// the absolute times drift. It reports raw-ns/call, sdk-ns/call and
-// throughput, the SDK's throughput over the baseline's (raw time over SDK
-// time).
+// iteration (each goroutine's, with 64) makes one call of each baseline and
+// one SDK call, rotating which goes first, and times each: all see the same
+// moments of a shared machine's load, so their ratios hold even when the
+// absolute times drift. It reports raw-ns/call, plain-ns/call, sdk-ns/call
+// and throughput-sdk/raw and throughput-sdk/plain, the SDK's throughput over
+// each baseline's (the baseline's time over the SDK's).
 func BenchmarkAPIPaired(b *testing.B) {
 	ctx := context.Background()
 	for _, op := range benchSetup(b) {
+		calls := [3]func(context.Context) error{op.sdk, op.raw, op.plain}
 		for _, g := range []int{1, 64} {
 			b.Run("op="+op.name+"/goroutines="+fmt.Sprint(g), func(b *testing.B) {
 				var mu sync.Mutex
-				var rawNS, sdkNS, calls int64
-				pair := func(i int64) (raw, sdk int64) {
-					first, second := op.raw, op.sdk
-					if i%2 == 1 {
-						first, second = second, first
+				var ns [3]int64
+				var n int64
+				round := func(i int64, acc *[3]int64) {
+					for k := range int64(3) {
+						j := (i + k) % 3
+						t0 := time.Now()
+						if err := calls[j](ctx); err != nil {
+							b.Error(err)
+						}
+						acc[j] += time.Since(t0).Nanoseconds()
 					}
-					t0 := time.Now()
-					if err := first(ctx); err != nil {
-						b.Error(err)
-					}
-					t1 := time.Now()
-					if err := second(ctx); err != nil {
-						b.Error(err)
-					}
-					d1, d2 := t1.Sub(t0).Nanoseconds(), time.Since(t1).Nanoseconds()
-					if i%2 == 1 {
-						return d2, d1
-					}
-					return d1, d2
 				}
 				if g == 1 {
-					var i int64
 					for b.Loop() {
-						r, s := pair(i)
-						rawNS, sdkNS, calls = rawNS+r, sdkNS+s, calls+1
-						i++
+						round(n, &ns)
+						n++
 					}
 				} else {
 					b.SetParallelism(max(1, g/runtime.GOMAXPROCS(0)))
 					b.RunParallel(func(pb *testing.PB) {
-						var r, s, n int64
-						for pb.Next() {
-							dr, ds := pair(n)
-							r, s, n = r+dr, s+ds, n+1
+						var acc [3]int64
+						var i int64
+						for ; pb.Next(); i++ {
+							round(i, &acc)
 						}
 						mu.Lock()
-						rawNS, sdkNS, calls = rawNS+r, sdkNS+s, calls+n
+						for k := range ns {
+							ns[k] += acc[k]
+						}
+						n += i
 						mu.Unlock()
 					})
 				}
-				if calls > 0 && sdkNS > 0 {
-					b.ReportMetric(float64(rawNS)/float64(calls), "raw-ns/call")
-					b.ReportMetric(float64(sdkNS)/float64(calls), "sdk-ns/call")
-					b.ReportMetric(float64(rawNS)/float64(sdkNS), "throughput-sdk/raw")
+				if n > 0 && ns[0] > 0 {
+					b.ReportMetric(float64(ns[1])/float64(n), "raw-ns/call")
+					b.ReportMetric(float64(ns[2])/float64(n), "plain-ns/call")
+					b.ReportMetric(float64(ns[0])/float64(n), "sdk-ns/call")
+					b.ReportMetric(float64(ns[1])/float64(ns[0]), "throughput-sdk/raw")
+					b.ReportMetric(float64(ns[2])/float64(ns[0]), "throughput-sdk/plain")
 				}
 			})
 		}

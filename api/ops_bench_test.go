@@ -130,8 +130,9 @@ func getOps(b *testing.B) []getOp {
 					entity = entity.Field(0).Type.Elem() // List[T].Items
 				}
 			}
-			g.same = reflect.ValueOf(rawEnvelope(hc, url, entity))
-			g.plain = reflect.ValueOf(rawEnvelope(hc, url, plainType(entity)))
+			at := func() string { return url }
+			g.same = reflect.ValueOf(rawEnvelope(hc, at, entity, nil))
+			g.plain = reflect.ValueOf(rawEnvelope(hc, at, plainType(entity), nil))
 		}
 		for _, f := range []func() error{g.callSDK, g.callSame, g.callPlain} {
 			if err := f(); err != nil {
@@ -159,10 +160,11 @@ func (g getOp) callPlain() error {
 	return err
 }
 
-// rawEnvelope returns the baseline's call: a GET decoded with
+// rawEnvelope returns the baseline's call: a GET of url() decoded with
 // json.NewDecoder into the envelope {errno, error, total, nextToken,
-// entities []entity}, checked as a hand-written client would.
-func rawEnvelope(hc *http.Client, url string, entity reflect.Type) func(context.Context) error {
+// entities []entity}, checked as a hand-written client would; want, when
+// not nil, checks the entities.
+func rawEnvelope(hc *http.Client, url func() string, entity reflect.Type, want func(entities reflect.Value) bool) func(context.Context) error {
 	env := reflect.StructOf([]reflect.StructField{
 		{Name: "Errno", Type: reflect.TypeFor[int](), Tag: `json:"errno"`},
 		{Name: "Error", Type: reflect.TypeFor[string](), Tag: `json:"error"`},
@@ -171,7 +173,7 @@ func rawEnvelope(hc *http.Client, url string, entity reflect.Type) func(context.
 		{Name: "Entities", Type: reflect.SliceOf(entity), Tag: `json:"entities"`},
 	})
 	return func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url(), nil)
 		if err != nil {
 			return err
 		}
@@ -185,7 +187,7 @@ func rawEnvelope(hc *http.Client, url string, entity reflect.Type) func(context.
 		if err := json.NewDecoder(resp.Body).Decode(v.Interface()); err != nil {
 			return err
 		}
-		if v.Elem().Field(0).Int() != 0 || resp.StatusCode != http.StatusOK {
+		if v.Elem().Field(0).Int() != 0 || resp.StatusCode != http.StatusOK || want != nil && !want(v.Elem().Field(4)) {
 			return errors.New("not a success")
 		}
 		return nil

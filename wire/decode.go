@@ -69,12 +69,19 @@ func (d *Decoder) Reset(data []byte) {
 func (d *Decoder) Err() error { return d.err }
 
 // Finish returns the first error, or, if the value read was followed by
-// anything but white space, a syntax error.
+// anything but white space, a syntax error. A syntax error is
+// encoding/json's own for the input, a *json.SyntaxError.
 func (d *Decoder) Finish() error {
 	if !d.stop {
 		d.skipSpace()
 		if d.pos < len(d.data) {
 			d.syntaxError("after top-level value")
+		}
+	}
+	if _, ok := d.err.(*syntaxError); ok {
+		var v any
+		if err := json.Unmarshal(d.data, &v); err != nil {
+			return err
 		}
 	}
 	return d.err
@@ -83,14 +90,11 @@ func (d *Decoder) Finish() error {
 // Pos returns the offset of the next byte to read.
 func (d *Decoder) Pos() int { return d.pos }
 
-// SyntaxError reports malformed JSON at an offset. Package api replaces it
-// with encoding/json's own error for the same input.
-type SyntaxError struct {
-	msg    string
-	Offset int64 // where it was found
-}
+// syntaxError reports malformed JSON (Finish gives encoding/json's own
+// error instead).
+type syntaxError struct{ msg string }
 
-func (e *SyntaxError) Error() string { return "json: " + e.msg }
+func (e *syntaxError) Error() string { return "json: " + e.msg }
 
 func (d *Decoder) syntaxError(context string) {
 	if d.stop {
@@ -100,7 +104,7 @@ func (d *Decoder) syntaxError(context string) {
 	if d.pos < len(d.data) {
 		msg = "invalid character " + quoteChar(d.data[d.pos]) + " " + context
 	}
-	d.fail(&SyntaxError{msg: msg, Offset: int64(d.pos)})
+	d.fail(&syntaxError{msg: msg})
 }
 
 func (d *Decoder) fail(err error) {
@@ -190,7 +194,7 @@ func (d *Decoder) literal(lit string) bool {
 func (d *Decoder) enter() bool {
 	d.depth++
 	if d.depth > maxDepth {
-		d.fail(&SyntaxError{msg: "exceeded max depth", Offset: int64(d.pos)})
+		d.fail(&syntaxError{msg: "exceeded max depth"})
 		return false
 	}
 	return true

@@ -270,7 +270,8 @@ func TestModelTypeErrors(t *testing.T) {
 		}
 	}
 	var p gen.Profile
-	if err := p.UnmarshalJSON([]byte(`{"account":"a"`)); err == nil {
-		t.Error("truncated object decoded")
+	var se *json.SyntaxError
+	if err := p.UnmarshalJSON([]byte(`{"account":"a"`)); !errors.As(err, &se) {
+		t.Errorf("truncated object: err = %v, want a *json.SyntaxError", err)
 	}
 }
