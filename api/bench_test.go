@@ -179,7 +179,9 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 				return check(len(env.Entities) == 1 && env.Entities[0].Account == "alice")
 			},
 			rawEnvelope(hc, fixed(base+"/v1/me/profile"), plainType(reflect.TypeFor[gen.Profile]()),
-				func(e reflect.Value) bool { return e.Len() == 1 && e.Index(0).FieldByName("Account").String() == "alice" })},
+				func(e reflect.Value) bool {
+					return e.Len() == 1 && e.Index(0).FieldByName("Account").String() == "alice"
+				})},
 		{"lessons",
 			func(ctx context.Context) error {
 				l, err := c.Lessons.List(ctx)
