@@ -87,12 +87,7 @@ func benchTransport() *http.Transport {
 // rawGet is the baseline: plain net/http and encoding/json doing the same
 // request and decode into the envelope type a hand-written client would use.
 func rawGet[E any](ctx context.Context, hc *http.Client, url string) (*E, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	resp, err := hc.Do(req)
+	resp, err := authGet(ctx, hc, url)
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +97,16 @@ func rawGet[E any](ctx context.Context, hc *http.Client, url string) (*E, error)
 		return nil, err
 	}
 	return &env, nil
+}
+
+// authGet sends the baselines' GET of url with the test token.
+func authGet(ctx context.Context, hc *http.Client, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	return hc.Do(req)
 }
 
 func parallelism() int { return max(1, 64/runtime.GOMAXPROCS(0)) }

@@ -173,12 +173,7 @@ func rawEnvelope(hc *http.Client, url func() string, entity reflect.Type, want f
 		{Name: "Entities", Type: reflect.SliceOf(entity), Tag: `json:"entities"`},
 	})
 	return func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url(), nil)
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Authorization", "Bearer "+testToken)
-		resp, err := hc.Do(req)
+		resp, err := authGet(ctx, hc, url())
 		if err != nil {
 			return err
 		}
@@ -196,12 +191,7 @@ func rawEnvelope(hc *http.Client, url func() string, entity reflect.Type, want f
 
 // rawRead is the baselines' call of a binary reply: a GET read whole.
 func rawRead(ctx context.Context, hc *http.Client, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	resp, err := hc.Do(req)
+	resp, err := authGet(ctx, hc, url)
 	if err != nil {
 		return err
 	}
