@@ -214,39 +214,25 @@ var knownNames = func() map[string]bool {
 	return names
 }()
 
-// foldedName reports whether b holds a member name that differs from a
-// known one only in case.
+// foldedName reports whether b holds a member name (or any string: the
+// tokens do not tell names from values) that differs from a known name only
+// in case. Every occurrence counts, those of a duplicate name too.
 func foldedName(b []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	var v any
-	if dec.Decode(&v) != nil {
-		return false
-	}
-	var walk func(any) bool
-	walk = func(v any) bool {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				for n := range knownNames {
-					if k != n && strings.EqualFold(k, n) {
-						return true
-					}
-				}
-				if walk(e) {
-					return true
-				}
-			}
-		case []any:
-			for _, e := range x {
-				if walk(e) {
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if k, ok := tok.(string); ok {
+			for n := range knownNames {
+				if k != n && strings.EqualFold(k, n) {
 					return true
 				}
 			}
 		}
-		return false
 	}
-	return walk(v)
 }
 
 func TestEnvelopeNamesFold(t *testing.T) {
