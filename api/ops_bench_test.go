@@ -208,52 +208,54 @@ func rawRead(ctx context.Context, hc *http.Client, url string) error {
 // the known fields), sequentially and with 64 goroutines. Each iteration
 // (each goroutine's) makes one call of each, rotating their order, and
 // times each, so all three see the same moments of a shared machine's
-// load. All three are called through reflect.Value.Call alike. It reports
-// same/sdk and plain/sdk, the SDK's throughput over each baseline's (≥ 1:
-// the SDK is as fast), and allocs-sdk/same and allocs-sdk/plain, the SDK's
-// allocations per call over each baseline's (counted sequentially).
+// load; all three are called through reflect.Value.Call alike. It reports
+// same/sdk and plain/sdk, the medians over the iterations of each
+// baseline's time over the SDK's (the SDK's throughput over the
+// baseline's: ≥ 1, the SDK is as fast), and allocs-sdk/same and
+// allocs-sdk/plain, the SDK's allocations per call over each baseline's
+// (counted sequentially).
 func BenchmarkGetOps(b *testing.B) {
 	for _, op := range getOps(b) {
 		calls := [3]func() error{op.callSDK, op.callSame, op.callPlain}
 		for _, g := range []int{1, 64} {
 			b.Run(fmt.Sprintf("op=%s/goroutines=%d", op.id, g), func(b *testing.B) {
-				var mu sync.Mutex
-				var total [3]time.Duration
-				round := func(i int, acc *[3]time.Duration) {
+				var toSame, toPlain ratios
+				round := func(i int, same, plain *[]float64) {
+					var d [3]time.Duration
 					for k := range 3 {
 						j := (i + k) % 3
 						t0 := time.Now()
 						if err := calls[j](); err != nil {
 							b.Error(err)
 						}
-						acc[j] += time.Since(t0)
+						d[j] = time.Since(t0)
 					}
+					*same = append(*same, float64(d[1])/float64(d[0]))
+					*plain = append(*plain, float64(d[2])/float64(d[0]))
 				}
 				if g == 1 {
+					var same, plain []float64
 					i := 0
 					for b.Loop() {
-						round(i, &total)
+						round(i, &same, &plain)
 						i++
 					}
+					toSame.add(same)
+					toPlain.add(plain)
 				} else {
 					b.SetParallelism(max(1, g/runtime.GOMAXPROCS(0)))
 					b.RunParallel(func(pb *testing.PB) {
-						var acc [3]time.Duration
+						var same, plain []float64
 						for i := 0; pb.Next(); i++ {
-							round(i, &acc)
+							round(i, &same, &plain)
 						}
-						mu.Lock()
-						for k := range total {
-							total[k] += acc[k]
-						}
-						mu.Unlock()
+						toSame.add(same)
+						toPlain.add(plain)
 					})
 				}
 				b.StopTimer()
-				if total[0] > 0 {
-					b.ReportMetric(float64(total[1])/float64(total[0]), "same/sdk")
-					b.ReportMetric(float64(total[2])/float64(total[0]), "plain/sdk")
-				}
+				b.ReportMetric(toSame.median(), "same/sdk")
+				b.ReportMetric(toPlain.median(), "plain/sdk")
 				if g == 1 {
 					allocs := func(f func() error) float64 { return testing.AllocsPerRun(50, func() { _ = f() }) }
 					sdk := allocs(op.callSDK)
