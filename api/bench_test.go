@@ -245,7 +245,7 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 			rawEnvelope(hc, transactionsURL, plainType(reflect.TypeFor[gen.CardTransaction]()), length(20))},
 		{"rights",
 			func(ctx context.Context) error {
-				l, err := c.Enterprise.GetUserRights(ctx, "alice")
+				l, err := c.Enterprise.GetUserRights(ctx, api.EnterpriseGetUserRightsParams{Account: "alice"})
 				if err != nil {
 					return err
 				}

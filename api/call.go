@@ -231,6 +231,11 @@ func setBody(st *callState, rb *reqBody) error {
 // want is resultNone, an entities array, not empty for resultSingle;
 // anything else fails and nothing partial is returned.
 func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callState, want result) error {
+	if nestsItself[T]() && !nestsWithin(data, maxNesting) {
+		return &Error{Method: st.method, Path: st.path, StatusCode: resp.StatusCode, Attempts: st.attempts,
+			Err: ErrInvalidResponse, Message: fmt.Sprintf("reply nests deeper than %d levels", maxNesting),
+			Body: sanitize(string(data), maxSnippet, st.secrets()...)}
+	}
 	jsonErr := decodeEnvelope(&st.dec, data, env, want)
 	ok2xx := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	isEnvelope := jsonErr == nil && env.Errno != errnoMissing
@@ -339,6 +344,54 @@ func decodeEntities[T any](d *wire.Decoder, p *[]T) {
 		}
 	}
 	*p = wire.Trunc(s, n)
+}
+
+// maxNesting bounds how deeply a reply of entities that contain themselves
+// (a UserRight's parent is a UserRight) may nest its arrays and objects:
+// the envelope, its entities and 29 levels of parents. Real rights are a
+// few levels deep; a deeper reply is refused as invalid before it is
+// decoded. Decoding is one pass (gen's generated decoders), but encoding
+// such models again (MarshalJSON, which the CLI and users' code do) costs
+// time in proportion to a reply's size times its depth, since
+// encoding/json checks each level's output again, which a reply nesting
+// thousands of levels (encoding/json allows 10,000) would turn into
+// minutes of CPU.
+const maxNesting = 32
+
+// nestsWithin reports whether the JSON text b nests its arrays and objects
+// no deeper than limit (brackets inside strings do not count). It reads b
+// once, skipping strings with bytes.IndexByte, and allocates nothing.
+func nestsWithin(b []byte, limit int) bool {
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			// The string ends at the next quote that an even run of
+			// backslashes (none included) precedes; the opening quote
+			// stops the count.
+			for {
+				j := bytes.IndexByte(b[i+1:], '"')
+				if j < 0 {
+					return true // unterminated: not deeper than seen so far
+				}
+				i += 1 + j
+				k := i - 1
+				for b[k] == '\\' {
+					k--
+				}
+				if (i-1-k)%2 == 0 {
+					break
+				}
+			}
+		case '{', '[':
+			if depth++; depth > limit {
+				return false
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return true
 }
 
 // transportError turns a failure without a usable response into an *Error

@@ -44,7 +44,8 @@ type Client struct {
 	// Card is the card API: the campus card (校园卡): information, transactions, photo, top-up,
 	// transfer, freezing.
 	Card *CardService
-	// Unicode is the unicode API: 思源码 (Siyuan code), the campus identity and payment QR code.
+	// Unicode is the unicode API: 思源码 (Siyuan code), the campus identity and payment QR code; all
+	// but validation are open to 交我办 only.
 	Unicode *UnicodeService
 	// Barcode is the barcode API: barcode and QR-code images (条形码、二维码).
 	Barcode *BarcodeService
@@ -106,7 +107,7 @@ type GPAService service
 type CardService service
 
 // UnicodeService holds the operations of the unicode API: 思源码 (Siyuan code), the campus
-// identity and payment QR code.
+// identity and payment QR code; all but validation are open to 交我办 only.
 type UnicodeService service
 
 // BarcodeService holds the operations of the barcode API: barcode and QR-code images

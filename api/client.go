@@ -94,6 +94,7 @@ func newCore(s settings, base string, u *url.URL, ts oauth2.TokenSource, shared 
 		}
 	}
 	at.refresher, _ = ts.(Refresher)
+	_, at.anonymous = ts.(noToken)
 	// One attempt: never follow a redirect, since the token would follow it.
 	// at has no CloseIdleConnections on purpose: retryablehttp calls it on
 	// this client whenever it gives up, which would otherwise drop the idle
@@ -146,8 +147,11 @@ func (c *Client) HTTPClient() *http.Client { return c.http }
 // auth mode says (header or query), plus the client's User-Agent; req itself
 // is not modified. Use it to get an operation's request without sending it.
 // The request's context bounds the wait for the token when the source is a
-// ContextTokenSource.
+// ContextTokenSource. A NoToken client's request carries no token.
 func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
+	if c.auth.anonymous {
+		return c.auth.authorize(req.Context(), req, nil), nil
+	}
 	tok, err := c.auth.token(req.Context())
 	if err != nil {
 		var te *tokenError

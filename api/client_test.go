@@ -46,11 +46,12 @@ var operations = map[string]operation{
 	},
 	"getUserRights": {
 		call: func(ctx context.Context, c *api.Client) (any, error) {
-			return c.Enterprise.GetUserRights(ctx, "bob & co")
+			return c.Enterprise.GetUserRights(ctx, api.EnterpriseGetUserRightsParams{Account: "bob & co"})
 		},
 		want: "GET /v1/enterprise/user/rights?account=bob+%26+co",
 		check: func(t *testing.T, v any) {
-			if l := v.(*api.List[api.UserRight]); l.Total != 1 || len(l.Items) != 1 || l.Items[0]["account"] != "bob & co" {
+			if l := v.(*api.List[api.UserRight]); l.Total != 1 || len(l.Items) != 1 || l.Items[0].Name != "bob & co" ||
+				l.Items[0].Parent == nil || l.Items[0].Parent.Code != "root" {
 				t.Errorf("rights = %+v", l)
 			}
 		},
@@ -159,7 +160,7 @@ func TestDeprecatedNames(t *testing.T) {
 	if err != nil || pos.Account != "alice" {
 		t.Errorf("Positions: %+v %v", pos, err)
 	}
-	rights, err := c.Enterprise.Rights(ctx, "bob")
+	rights, err := c.Enterprise.Rights(ctx, api.EnterpriseGetUserRightsParams{Account: "bob"})
 	if err != nil || len(rights.Items) != 1 {
 		t.Errorf("Rights: %+v %v", rights, err)
 	}
@@ -184,7 +185,7 @@ func TestQueryAuth(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, nil)
 	c := newClient(t, s, api.WithQueryAuth(testClientID), api.WithUserAgent("ua/1"))
-	if _, err := c.Enterprise.GetUserRights(t.Context(), "bob"); err != nil {
+	if _, err := c.Enterprise.GetUserRights(t.Context(), api.EnterpriseGetUserRightsParams{Account: "bob"}); err != nil {
 		t.Fatal(err)
 	}
 	r := s.lastRequest()
@@ -227,7 +228,6 @@ func TestInvalidArguments(t *testing.T) {
 	s := newServer(t, nil)
 	c := newClient(t, s)
 	calls := map[string]func() error{
-		"empty account": func() error { _, err := c.Enterprise.GetUserRights(t.Context(), ""); return err },
 		"bad semester": func() error {
 			_, err := c.Lessons.ListBySemester(t.Context(), "2024/1", api.LessonsListBySemesterParams{})
 			return err

@@ -64,7 +64,9 @@
 // errors.Is and errors.As see the token source's own error values; a
 // temporary failure of the token endpoint after a rejection does not match
 // ErrUnauthorized. WithTokenSource derives, cheaply, a client for another
-// user's token that shares the transport.
+// user's token that shares the transport. NoToken is the source of a client
+// without credentials, for the operations the spec lets anyone call (the
+// school calendar): it sends no token at all.
 //
 // # Retries
 //

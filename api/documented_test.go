@@ -116,8 +116,8 @@ func TestDocumentedBodies(t *testing.T) {
 	}
 	// The File structure and the event decode into their fields.
 	var f api.FileInfo
-	if err := json.Unmarshal([]byte(`{"mime":"application/pdf","size":12345,"id":"kept"}`), &f); err != nil ||
-		f.Mime != "application/pdf" || f.Size != 12345 || f.AdditionalProperties["id"] != "kept" {
+	if err := json.Unmarshal([]byte(`{"mime":"application/pdf","size":12345,"id":"f1","etag":"kept"}`), &f); err != nil ||
+		f.Mime != "application/pdf" || f.Size != 12345 || f.Id != "f1" || f.AdditionalProperties["etag"] != "kept" {
 		t.Errorf("FileInfo %+v, %v", f, err)
 	}
 }

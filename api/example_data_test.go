@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,4 +39,31 @@ func ExampleStudentsService_ListIter() {
 	// Output:
 	// first: stu0240 523030900340
 	// 10 students updated since 2026-09-03 00:00:00
+}
+
+// The school calendar needs no token, so a program without a login reads it
+// with a client built on NoToken; any other call of that client is refused
+// as a missing token is.
+func ExampleNoToken() {
+	fake := jaccounttest.New() // stands in for https://api.sjtu.edu.cn
+	defer fake.Close()
+
+	c, err := api.NewClient(api.NoToken(), api.WithBaseURL(fake.APIURL()))
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	from := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	days, err := c.Enterprise.GetCalendar(ctx, api.EnterpriseGetCalendarParams{From: from, To: from.AddDate(0, 1, 0)})
+	if err != nil {
+		panic(err)
+	}
+	for _, d := range days.Items {
+		fmt.Println(d.Day, d.Type)
+	}
+	_, err = c.Profile.Get(ctx)
+	fmt.Println(errors.Is(err, api.ErrUnauthorized))
+	// Output:
+	// 2000-01-01 0
+	// true
 }

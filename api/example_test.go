@@ -118,7 +118,7 @@ func ExampleGet() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(rights.Items[0]["account"])
+	fmt.Println(rights.Items[0]["name"])
 	// Output:
 	// alice
 	// bob

@@ -101,7 +101,7 @@ func TestEveryMethodAgainstFake(t *testing.T) {
 			check("Profile.Get", err, err == nil && p.Account == stu.Username && p.Name == stu.Profile.Name)
 			pos, err := c.Enterprise.GetUserPositions(ctx)
 			check("Enterprise.GetUserPositions", err, err == nil && len(pos.Positions) == len(stu.Positions))
-			rights, err := c.Enterprise.GetUserRights(ctx, stu.Username)
+			rights, err := c.Enterprise.GetUserRights(ctx, api.EnterpriseGetUserRightsParams{Account: stu.Username})
 			check("Enterprise.GetUserRights", err, err == nil && len(rights.Items) == len(stu.Rights))
 			cur, err := c.Lessons.List(ctx)
 			check("Lessons.List", err, err == nil && len(cur.Items) == len(stu.Lessons[jaccounttest.CurrentSemester]))
@@ -118,7 +118,8 @@ func TestEveryMethodAgainstFake(t *testing.T) {
 			check("Card.ListTransactions", err, err == nil && page.Total == int64(len(stu.Transactions)) &&
 				len(page.Items) > 0 && len(page.Items) < len(stu.Transactions))
 			var walked []api.CardTransaction
-			for tx, err := range c.Card.ListTransactionsIter(ctx, api.CardListTransactionsParams{}) {
+			// Ordered by posting time, the transactions carry it (dateTimAccount).
+			for tx, err := range c.Card.ListTransactionsIter(ctx, api.CardListTransactionsParams{OrderBy: "dateTimeAccount"}) {
 				if err != nil {
 					t.Fatalf("ListTransactionsIter after %d: %v", len(walked), err)
 				}

@@ -19,23 +19,39 @@ func FuzzModelRoundTrip(f *testing.F) {
 		`{"name":"x","bsid":"","credits":2.5,"hours":32,"organize":{"id":null,"name":null},"teachers":[{"name":"高","code":"1"}]}`,
 		`{"dateTime":1623835790000,"amount":-18,"merchantNo":"","cardBalance":1.68,"n":12345678901234567890}`,
 		`{}`, `null`, `[]`, `{"id":1}`,
+		// The shapes of evidence round 3 (placeholders), a right's parent a
+		// right itself.
+		`{"id":"R1","name":"Right name","code":"RIGHT_CODE","description":"","parent":{"id":"R0","code":"P","parent":null,"x":[]}}`,
+		`{"day":"2000-01-01","type":0}`,
+		`{"code":"PAYCODE","message":"","showIcon":false,"status":0,"offlineCodes":["CODE1","CODE2"],"offlineCodesExp":946684800}`,
+		`{"status":0,"code":"C","ec":"","icon":"I","actionUrl":"https://example.invalid/","showIcon":true,"slowMessage":"m"}`,
+		`{"id":"00000000-0000-0000-0000-000000000000","name":"file.pdf","kind":"KIND","sha1Hash":"00","createTime":0,"lastModified":1}`,
 	} {
-		f.Add([]byte(s), byte(0))
-		f.Add([]byte(s), byte(1))
-		f.Add([]byte(s), byte(2))
-		f.Add([]byte(s), byte(3))
+		for which := range byte(9) {
+			f.Add([]byte(s), which)
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte, which byte) {
 		var v any
-		switch which % 4 {
+		switch which % 9 {
 		case 0:
 			v = new(api.Profile)
 		case 1:
 			v = new(api.CardInfo)
 		case 2:
 			v = new(api.Lesson)
-		default:
+		case 3:
 			v = new(api.CardTransaction)
+		case 4:
+			v = new(api.UserRight)
+		case 5:
+			v = new(api.SchoolCalendar)
+		case 6:
+			v = new(api.UnicodePay)
+		case 7:
+			v = new(api.Unicode)
+		default:
+			v = new(api.FileInfo)
 		}
 		if json.Unmarshal(data, v) != nil {
 			return

@@ -44,7 +44,7 @@ func fakeAPI() http.Handler {
 		reply(w, 1, "", []gen.UserPositions{{Account: "alice", Positions: []gen.Position{{Post: gen.Post{PostCode: "BuiltInStudent"}}}}})
 	})
 	mux.HandleFunc("GET /v1/enterprise/user/rights", func(w http.ResponseWriter, r *http.Request) {
-		reply(w, 1, "", []gen.UserRight{{"account": r.URL.Query().Get("account"), "right": "admin"}})
+		reply(w, 1, "", []gen.UserRight{{Code: "admin", Name: r.URL.Query().Get("account"), Parent: &gen.UserRight{Code: "root"}}})
 	})
 	mux.HandleFunc("GET /v1/me/lessons", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 1, "", []gen.Lesson{testLesson})

@@ -7,6 +7,16 @@ import "github.com/oauth-jaccount/jaccount-go/gen"
 // The models of openapi/jaccount.yaml, generated into package gen, under
 // the same names here, so that callers import api (and auth) only.
 
+// nestsItself reports whether T is a model that contains itself (UserRight): a reply of such
+// entities is checked for depth before it is decoded (call.go).
+func nestsItself[T any]() bool {
+	switch any((*T)(nil)).(type) {
+	case *UserRight:
+		return true
+	}
+	return false
+}
+
 // Avatars is gen.Avatars. Avatar image URLs (头像) in three sizes; may be `{}`.
 type Avatars = gen.Avatars
 
@@ -167,8 +177,9 @@ type Examination = gen.Examination
 // FileInfo is gen.FileInfo. A stored file: the File structure (文件 Structure) of
 // https://developer.sjtu.edu.cn/api/file.html, which the upload answers
 // ("上传一个文件,返回该文件的metadata"). The stored copy of the page ends after `size`:
-// the members it shows are modelled, and any other member (the file's id among them, which the
-// stored part does not show) is kept in AdditionalProperties.
+// the members it shows (`mime`, `size`) are modelled, with those a vendor's client reads from the
+// upload's reply (E7, from N3, confidence M: `id`, `name`, `kind`, `uri`, `sha1Hash`, `createTime`,
+// `lastModified`); any other member is kept in AdditionalProperties.
 type FileInfo = gen.FileInfo
 
 // FileLink is gen.FileLink. A WPS preview or edit link to a file. Uncertain: the documentation
@@ -297,9 +308,9 @@ type Profile = gen.Profile
 // samples.
 type Schedule = gen.Schedule
 
-// SchoolCalendar is gen.SchoolCalendar. An entry of the school calendar (校历). Uncertain: the
-// documentation available does not give its shape, so every member is kept as raw JSON (a map); no
-// member is modelled.
+// SchoolCalendar is gen.SchoolCalendar. A day of the school calendar (校历): the members of the
+// reply N4 recorded (E3, confidence M), `day` and `type`. Any other member is kept in
+// AdditionalProperties.
 type SchoolCalendar = gen.SchoolCalendar
 
 // SignatureRequest is gen.SignatureRequest. A document to sign. Uncertain: the documentation
@@ -325,8 +336,11 @@ type TaskResult = gen.TaskResult
 // Teacher is gen.Teacher. A teacher, a subset of a profile (姓名, and 工号 when needed).
 type Teacher = gen.Teacher
 
-// Unicode is gen.Unicode. The user's 思源码 state, as MySJTU reads it. The types of the members
-// it reads as optional are not documented; they are kept as they come.
+// Unicode is gen.Unicode. The user's 思源码 (identity code) and what to show with it: the
+// members of an Android client's model (E4, from N1, confidence H; its JSON mapper fails on unknown
+// members, so the list is complete for the replies its author saw), as MySJTU reads them too.
+// `status` is an integer and `showIcon` a boolean; every other member is a string. What the values
+// mean is not documented. Any other member is kept in AdditionalProperties.
 type Unicode = gen.Unicode
 
 // UnicodeAdvertising is gen.UnicodeAdvertising. The promotional slot (运营位) of the 思源码
@@ -361,9 +375,22 @@ const (
 // member is kept as raw JSON (a map); no member is modelled.
 type UnicodeParameters = gen.UnicodeParameters
 
-// UnicodePay is gen.UnicodePay. A payment code (支付码). Uncertain: the documentation available
-// does not give its shape, so every member is kept as raw JSON (a map); no member is modelled.
+// UnicodePay is gen.UnicodePay. A payment code (支付码): the members of an Android client's
+// model (E5, from N1, confidence M-H; its JSON mapper fails on unknown members, so the list is
+// complete for the replies its author saw). Any other member is kept in AdditionalProperties.
 type UnicodePay = gen.UnicodePay
+
+// UnicodePaySupplier is gen.UnicodePaySupplier. Who provides a payment code (`supplier` of GET
+// /v1/unicode/pay). An open set: the constants are the values an Android client sends (E5, from
+// N1), and any other value is sent as it is.
+type UnicodePaySupplier = gen.UnicodePaySupplier
+
+// The values of UnicodePaySupplier.
+const (
+	UnicodePaySupplierBOC     = gen.UnicodePaySupplierBOC
+	UnicodePaySupplierWallet  = gen.UnicodePaySupplierWallet
+	UnicodePaySupplierWeixiao = gen.UnicodePaySupplierWeixiao
+)
 
 // UnicodeResult is gen.UnicodeResult. The reply to opening a 思源码. Uncertain: the
 // documentation available does not give its shape, so every member is kept as raw JSON (a map); no
@@ -377,8 +404,10 @@ type UnicodeTransaction = gen.UnicodeTransaction
 // UserPositions is gen.UserPositions. A user and the positions they hold.
 type UserPositions = gen.UserPositions
 
-// UserRight is gen.UserRight. One right (权限) of a user. Uncertain: the documentation available
-// does not give its shape, so every member is kept as raw JSON (a map); no member is modelled.
+// UserRight is gen.UserRight. One right (权限) of a user, as an SJTU department's system reads it
+// (E2, from N2, confidence M): an id, a name, a code (which that system uses as a role name), a
+// description, and the right it belongs under (`parent`, a UserRight itself, so a right is the end
+// of a chain of parents). Any other member is kept in AdditionalProperties.
 type UserRight = gen.UserRight
 
 // UserType is gen.UserType. A jAccount user type (身份类型). An open set: the constants are the

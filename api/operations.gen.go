@@ -75,8 +75,10 @@ func (s *TaskService) SendMessage(ctx context.Context, body TaskMessage) (*List[
 // AddPositionUser calls addEnterprisePositionUser: Assign a post to a user.
 //
 // Gives the user `code` the post `post` of the department `dept`. Scope `profile`; grant:
-// authorization code. The reply's entities, if any, are not read. The example is minimal (no real
-// or documented reply is available): the envelope alone.
+// authorization code. Uncertain (E12, from N3, confidence L): the same vendor's Infoplus API names
+// with `code` a user's account, not the 学工号, so `code` may be the account here too; by
+// analogy only, so the parameter is unchanged. The reply's entities, if any, are not read. The
+// example is minimal (no real or documented reply is available): the envelope alone.
 //
 // Scopes: profile. Grant: authorization code. Operation addEnterprisePositionUser: PUT
 // /v1/enterprise/position/{dept}:{post}/users.
@@ -101,28 +103,35 @@ func (s *EnterpriseService) AddPositionUser(ctx context.Context, dept string, po
 // EnterpriseGetCalendarParams holds the optional parameters of Enterprise.GetCalendar. A zero field
 // is not sent.
 type EnterpriseGetCalendarParams struct {
-	// From is sent as from. Start of the period (format not documented).
-	From string
-	// To is sent as to. End of the period (format not documented).
-	To string
+	// From is sent as from, written as 2006-01-02 in China Standard Time. Start of the period; the
+	// recorded call sends a date, `yyyy-MM-dd` (E3).
+	From time.Time
+	// To is sent as to, written as 2006-01-02 in China Standard Time. End of the period; the recorded
+	// call sends a date, `yyyy-MM-dd` (E3). Whether the day is included is not recorded.
+	To time.Time
 }
 
 // GetCalendar gets the school calendar (校历).
 //
-// Returns the school calendar between `from` and `to`. The documentation available names neither a
-// scope nor a grant, nor the format of `from` and `to`, so any token is tried and both are sent as
-// given. Uncertain: the entities' shape is not documented; they are kept as raw JSON. The example
-// is minimal (no real or documented reply is available): the envelope with no entity.
+// Returns the days of the school calendar between `from` and `to`, each a SchoolCalendar: `day`
+// (`yyyy-MM-dd`) and `type` (an integer whose values the evidence does not explain). E3 (from N4,
+// confidence M): a program called this operation with `from` and `to` as `yyyy-MM-dd` and no token
+// at all, and recorded the reply (`errno` 0, `"Succeed."`, `total` 0, days of `day` and `type`). So
+// no token is needed: the security's empty requirement `{}` says so. A client that has a token
+// sends it (the documentation names neither a scope nor a grant, so any token is accepted as well);
+// a client without one (jaccount-go's `api.NoToken()`) sends none. Uncertain: whether `to` is
+// inclusive, and what `type` means. The example is N4's reply shape with placeholder values.
 //
-// Scopes (any one): none or none. Grant: authorization code or client credentials. Operation
-// getEnterpriseCalendar: GET /v1/enterprise/calendar.
+// Scopes (any one): none or none. Grant: authorization code or client credentials. No token is
+// needed (the spec lists the empty requirement): a client built with NoToken sends none, any other
+// sends its token. Operation getEnterpriseCalendar: GET /v1/enterprise/calendar.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
 func (s *EnterpriseService) GetCalendar(ctx context.Context, p EnterpriseGetCalendarParams) (*List[SchoolCalendar], error) {
 	var qb [256]byte
 	q := query(qb[:0])
-	q = q.str("from", p.From, false)
-	q = q.str("to", p.To, false)
+	q = q.time("from", p.From, timeDate, false)
+	q = q.time("to", p.To, timeDate, false)
 	return callList[SchoolCalendar](ctx, &s.c.core, http.MethodGet, PathEnterpriseGetCalendar, q.encode(), nil)
 }
 
@@ -148,33 +157,43 @@ func (s *EnterpriseService) Positions(ctx context.Context) (*UserPositions, erro
 	return s.GetUserPositions(ctx)
 }
 
+// EnterpriseGetUserRightsParams holds the optional parameters of Enterprise.GetUserRights. A zero
+// field is not sent.
+type EnterpriseGetUserRightsParams struct {
+	// Account is sent as account. The jAccount username whose rights are requested. Optional (E1):
+	// without it, presumably the signed-in user's rights; a client-credentials call names it.
+	Account string
+}
+
 // GetUserRights gets a user's rights (权限).
 //
-// Returns the rights held by the account named in `account`. Uncertain: the shape of a right entity
-// is not in the available documentation, so each entity is kept as raw JSON. Scopes: any of basic,
-// essential, privacy, profile; grants: authorization code and client credentials. The example is
-// minimal (no real or documented reply is available): the envelope with no entity.
+// Returns the rights held by the account named in `account`. Each right is a UserRight: `id`,
+// `name`, `code`, `description` and `parent`, the right it belongs under (a UserRight itself), as
+// an SJTU department's system reads them (E2, from N2, confidence M); that system uses `code` as a
+// role name. `account` is optional (E1, from N2, M): the same system calls this operation with a
+// user's token (authorization code, scopes `openid basic`) and no `account`, and checks `errno ==
+// 0`. Uncertain: whose rights such a call returns is not shown; the signed-in user's is the plain
+// reading (the fake answers so), and a client-credentials call, which has no user, should name
+// `account`. Scopes: any of basic, essential, privacy, profile; grants: authorization code and
+// client credentials. The example is the evidence's shape (N2) with placeholder values.
 //
 // Scopes (any one): basic, essential, privacy, profile, basic, essential, privacy or profile.
 // Grant: authorization code or client credentials. Operation getUserRights: GET
 // /v1/enterprise/user/rights.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
-func (s *EnterpriseService) GetUserRights(ctx context.Context, account string) (*List[UserRight], error) {
-	if err := checkString("Enterprise.GetUserRights", "account", account, 1, nil); err != nil {
-		return nil, err
-	}
+func (s *EnterpriseService) GetUserRights(ctx context.Context, p EnterpriseGetUserRightsParams) (*List[UserRight], error) {
 	var qb [256]byte
 	q := query(qb[:0])
-	q = q.str("account", account, true)
+	q = q.str("account", p.Account, false)
 	return callList[UserRight](ctx, &s.c.core, http.MethodGet, PathEnterpriseGetUserRights, q.encode(), nil)
 }
 
 // Rights is the former name of GetUserRights.
 //
 // Deprecated: Use GetUserRights.
-func (s *EnterpriseService) Rights(ctx context.Context, account string) (*List[UserRight], error) {
-	return s.GetUserRights(ctx, account)
+func (s *EnterpriseService) Rights(ctx context.Context, p EnterpriseGetUserRightsParams) (*List[UserRight], error) {
+	return s.GetUserRights(ctx, p)
 }
 
 // EnterpriseListDepartmentsParams holds the optional parameters of Enterprise.ListDepartments. A
@@ -232,7 +251,9 @@ func (s *EnterpriseService) ListPositionUsers(ctx context.Context, dept string, 
 // RemovePositionUser removes a user's post.
 //
 // Takes the post `post` of the department `dept` from the user `code`. Scope `profile`; grant:
-// authorization code. The example is minimal (no real or documented reply is available): the
+// authorization code. Uncertain (E12, from N3, confidence L): `code` may be the user's account
+// rather than the 学工号, as in the same vendor's Infoplus API; by analogy only, so the
+// parameter is unchanged. The example is minimal (no real or documented reply is available): the
 // envelope alone.
 //
 // Scopes: profile. Grant: authorization code. Operation removeEnterprisePositionUser: DELETE
@@ -438,11 +459,13 @@ type FileUploadBody struct {
 
 // Upload uploads a file.
 //
-// Stores a file and returns its File structure (`mime`, `size`). The request is
-// multipart/form-data, as the page says: the part `file` holds the file, the field `secure` sets
-// whether downloading it needs a token (true) or only its id (false). Scope `storage`; grant:
-// client credentials. The example is minimal (no real or documented reply is available): the
-// envelope with no entity.
+// Stores a file and returns its File structure: `mime` and `size` (file.html), and `id`, `name`,
+// `kind`, `uri`, `sha1Hash`, `createTime` and `lastModified`, the members a vendor's client reads
+// from this reply (E7, from N3, confidence M; the unit of the two times is not shown, so they are
+// not converted). The request is multipart/form-data, as the page says: the part `file` holds the
+// file, the field `secure` sets whether downloading it needs a token (true) or only its id (false).
+// Scope `storage`; grant: client credentials. The example is the evidence's reply shape (N3) with
+// placeholder values.
 //
 // Scopes: storage. Grant: client credentials. The body is multipart/form-data, the fields first,
 // then the file parts, streamed from their readers: the call is retried only when every file part
@@ -508,7 +531,11 @@ func (s *NotificationService) MarkStatus(ctx context.Context, body NotificationS
 // HTTP 200 with errno 10001 and detail after a blank line (the `badParameters` example). The body
 // is the page's Notification structure; the reply's entities are read as Notification, whose `id`
 // the page says the reply gives back (the reply itself is not in the stored copy of the page). The
-// success example is minimal.
+// success example is minimal. Uncertain (E14, from N3, confidence L): a vendor's client sends
+// `contentAbstract`, `body` and `users` (`[{id, name, account, email, phone}]`) and the channel
+// `duanxin` (SMS), where the stored notification.html's structure has `abstract` and `content` and
+// the documented example `emails`; checked against the page, the body keeps the page's members, and
+// a member the page does not list can be sent in the body's AdditionalProperties.
 //
 // Scopes (any one): send_notification or send_app_notification. Grant: password or client
 // credentials. Operation sendNotification: PUT /v1/notification.
@@ -973,18 +1000,31 @@ func (s *CardService) GetTransfer(ctx context.Context, p CardGetTransferParams) 
 	return callList[CardTransfer](ctx, &s.c.core, http.MethodGet, PathCardGetTransfer, q.encode(), nil)
 }
 
+// CardGetUserParams holds the optional parameters of Card.GetUser. A zero field is not sent.
+type CardGetUserParams struct {
+	// UserCode is sent as userCode. The student or staff number (学工号) whose card identity is
+	// looked up (E10).
+	UserCode string
+}
+
 // GetUser gets the card holder's identity.
 //
-// Returns the identity the campus card is opened for. Scopes: manage_card or card_info; grant:
-// authorization code. Uncertain: its shape is not documented; it is kept as raw JSON. The example
-// is minimal (no real or documented reply is available): the envelope with one empty entity.
+// Returns the identity a campus card is opened for (校园卡身份信息), looked up by the
+// 学工号 in `userCode` (E10, from N5's reading of the live card.html, confidence M-L; whether
+// `userCode` is required is not recorded, so it is optional here). Scopes: manage_card or
+// card_info; grant: authorization code. Uncertain: its shape is not documented; it is kept as raw
+// JSON. The example is minimal (no real or documented reply is available): the envelope with one
+// empty entity.
 //
 // Scopes (any one): manage_card or card_info. Grant: authorization code. Operation getMyCardUser:
 // GET /v1/me/card/user.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) GetUser(ctx context.Context) (*CardUser, error) {
-	return callOne[CardUser](ctx, &s.c.core, http.MethodGet, PathCardGetUser, "", nil)
+func (s *CardService) GetUser(ctx context.Context, p CardGetUserParams) (*CardUser, error) {
+	var qb [256]byte
+	q := query(qb[:0])
+	q = q.str("userCode", p.UserCode, false)
+	return callOne[CardUser](ctx, &s.c.core, http.MethodGet, PathCardGetUser, q.encode(), nil)
 }
 
 // CardListRechargesParams holds the optional parameters of Card.ListRecharges. A zero field is not
@@ -1021,14 +1061,21 @@ type CardListTransactionsParams struct {
 	// CardNo is sent as cardNo. The card number (卡号, a CardInfo's cardNo); a user may have several
 	// cards. Optional: a call without it works.
 	CardNo string
-	// Begin is sent as beginDate, written as epoch milliseconds. Start of the period (inclusive).
+	// Begin is sent as beginDate, written as epoch milliseconds. Start of the period (inclusive);
+	// 1970-01-01 when not sent (E8).
 	Begin time.Time
-	// End is sent as endDate, written as epoch milliseconds. End of the period.
+	// End is sent as endDate, written as epoch milliseconds. End of the period; today when not sent
+	// (E8).
 	End time.Time
-	// Start is sent as start. The 0-based index of the page's first transaction.
+	// Start is sent as start. The 0-based index of the page's first transaction, a multiple of limit
+	// (E8).
 	Start int
-	// Limit is sent as limit. The page size.
+	// Limit is sent as limit. The page size, at most 100 (E8); 0, which turns paging off and needs
+	// beginDate, is not sent: an unset limit is the service's page size.
 	Limit int
+	// OrderBy is sent as orderBy. The order: dateTime (the default) or dateTimeAccount, which adds each
+	// transaction's dateTimAccount (E8). One of: dateTime, dateTimeAccount.
+	OrderBy string
 }
 
 // ListTransactions lists the signed-in user's campus-card transactions.
@@ -1038,8 +1085,18 @@ type CardListTransactionsParams struct {
 // with only `beginDate` works. `amount` is signed: negative for spending. The example is a real
 // reply (beancount-sjtu). Scope `card_transactions`; grant: authorization code.
 //
-// Scopes: card_transactions. Grant: authorization code. Pages: start (0-based) and limit (page
-// size), with the reply's total; ListTransactionsIter walks every page. Operation
+// E8 (from N5's reading of the live card.html, confidence M-L): `orderBy` orders by `dateTime` (the
+// default) or by `dateTimeAccount`, when each transaction also carries `dateTimAccount` (the
+// posting time, spelled without the "e" as the live service spells it); `limit` is 0 to 100, and
+// `limit=0` turns paging off and then needs `beginDate`; `start` is a multiple of `limit`;
+// `beginDate` defaults to 1970-01-01 and `endDate` to today; `cardNo` is optional. jaccount-go
+// checks none of this itself (the service decides; its fake enforces it) and leaves `limit` out
+// unless it is set, so it never turns paging off; its iterator walks the pages instead, moving
+// `start` by the items each full page holds, which keeps it a multiple of the page size when it
+// starts at one.
+//
+// Scopes: card_transactions. Grant: authorization code. Pages: start (0-based) and limit (page size
+// ≤ 100), with the reply's total; ListTransactionsIter walks every page. Operation
 // listMyCardTransactions: GET /v1/me/card/transactions.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
@@ -1051,13 +1108,14 @@ func (s *CardService) ListTransactions(ctx context.Context, p CardListTransactio
 	q = q.time("endDate", p.End, timeEpochMillis, false)
 	q = q.int("start", int64(p.Start), false)
 	q = q.int("limit", int64(p.Limit), false)
+	q = q.str("orderBy", p.OrderBy, false)
 	return callList[CardTransaction](ctx, &s.c.core, http.MethodGet, PathCardListTransactions, q.encode(), nil)
 }
 
 // ListTransactionsIter walks every page of ListTransactions, starting from p, and yields each
 // CardTransaction. It stops at the first error, which it yields, and when ctx is done; p is copied,
-// so the caller's value is not changed. Pages: start (0-based) and limit (page size), with the
-// reply's total.
+// so the caller's value is not changed. Pages: start (0-based) and limit (page size ≤ 100), with
+// the reply's total.
 func (s *CardService) ListTransactionsIter(ctx context.Context, p CardListTransactionsParams) iter.Seq2[CardTransaction, error] {
 	return startLimitPages(ctx, p, func(ctx context.Context, p CardListTransactionsParams) (*List[CardTransaction], error) {
 		return s.ListTransactions(ctx, p)
@@ -1211,9 +1269,14 @@ type UnicodeGetAdvertisingParams struct {
 // go in the params' `Query`. The example is minimal (no real or documented reply is available): the
 // envelope with no entity.
 //
-// Scopes: unicode. Grant: authorization code. The documentation available does not list its query
-// parameters: pass them in the params' Query. Operation getUnicodeAdvertising: GET
-// /v1/unicode/identity/advertising.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Scopes: unicode. Grant: authorization code. Only 交我办 may call it: jAccount refuses any
+// other application. The documentation available does not list its query parameters: pass them in
+// the params' Query. Operation getUnicodeAdvertising: GET /v1/unicode/identity/advertising.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
 func (s *UnicodeService) GetAdvertising(ctx context.Context, p UnicodeGetAdvertisingParams) (*List[UnicodeAdvertising], error) {
@@ -1226,21 +1289,29 @@ func (s *UnicodeService) GetAdvertising(ctx context.Context, p UnicodeGetAdverti
 // UnicodeGetIdentityParams holds the optional parameters of Unicode.GetIdentity. A zero field is
 // not sent.
 type UnicodeGetIdentityParams struct {
-	// CheckSupplier is sent as checkSupplier (nil is not sent). The Java client sends false.
+	// CheckSupplier is sent as checkSupplier (nil is not sent). The Java client and N1 send false.
 	CheckSupplier *bool
-	// CheckUpgrade is sent as checkUpgrade (nil is not sent). The Java client sends false.
+	// CheckUpgrade is sent as checkUpgrade (nil is not sent). The Java client and N1 send false.
 	CheckUpgrade *bool
 }
 
 // GetIdentity gets the signed-in user's 思源码.
 //
-// Returns the user's identity code and whether the 思源码 is open, with its display colours (as
-// MySJTU reads it). The Java client sends `checkSupplier=false&checkUpgrade=false`. Scopes: unicode
-// or card_info; grant: authorization code. The example is minimal (no real or documented reply is
-// available): the envelope with one empty entity.
+// Returns the user's identity code and whether the 思源码 is open, with what to show beside it
+// (its message, icon, action and colours). The entity's members are those of an Android client's
+// model (E4, from N1, confidence H), which fails on a member it does not know, so for the replies
+// its author saw the list is complete: `status` an integer, `showIcon` a boolean, every other
+// member a string. The Java client and N1 send `checkSupplier=false&checkUpgrade=false`. Scopes:
+// unicode or card_info; grant: authorization code. The example is built from that member list with
+// placeholder values (no real reply is available).
 //
-// Scopes (any one): unicode or card_info. Grant: authorization code. Operation getUnicodeIdentity:
-// GET /v1/unicode/identity.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Scopes (any one): unicode or card_info. Grant: authorization code. Only 交我办 may call it:
+// jAccount refuses any other application. Operation getUnicodeIdentity: GET /v1/unicode/identity.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
 func (s *UnicodeService) GetIdentity(ctx context.Context, p UnicodeGetIdentityParams) (*Unicode, error) {
@@ -1267,9 +1338,14 @@ type UnicodeGetParametersParams struct {
 // go in the params' `Query`. The example is minimal (no real or documented reply is available): the
 // envelope with no entity.
 //
-// Scopes: unicode. Grant: authorization code. The documentation available does not list its query
-// parameters: pass them in the params' Query. Operation getUnicodeParameters: GET
-// /v1/unicode/parameters.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Scopes: unicode. Grant: authorization code. Only 交我办 may call it: jAccount refuses any
+// other application. The documentation available does not list its query parameters: pass them in
+// the params' Query. Operation getUnicodeParameters: GET /v1/unicode/parameters.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
 func (s *UnicodeService) GetParameters(ctx context.Context, p UnicodeGetParametersParams) (*List[UnicodeParameters], error) {
@@ -1281,6 +1357,15 @@ func (s *UnicodeService) GetParameters(ctx context.Context, p UnicodeGetParamete
 
 // UnicodeGetPayParams holds the optional parameters of Unicode.GetPay. A zero field is not sent.
 type UnicodeGetPayParams struct {
+	// Supplier is sent as supplier. Who provides the payment: weixiao (WeChat Pay), wallet (the
+	// 思源码 wallet) or boc (Bank of China), the values N1 sends; an open set (UnicodePaySupplier).
+	Supplier string
+	// UserCode is sent as userCode. The user's student or staff number, the profile's code (N1 sends
+	// it).
+	UserCode string
+	// Offline is sent as offline (nil is not sent). true asks for offline codes too (offlineCodes,
+	// offlineCodesExp), as N1 asks.
+	Offline *bool
 	// Query holds further query parameters, sent as they are after the
 	// others: the documentation available does not list this operation's.
 	Query url.Values
@@ -1288,20 +1373,33 @@ type UnicodeGetPayParams struct {
 
 // GetPay gets a payment code.
 //
-// Returns a payment code (支付码). Scope `unicode`; grant: authorization code. Uncertain: the
-// documentation available gives neither the reply's shape nor the request's parameters, so the
-// entities are kept as raw JSON and further query parameters go in the params' `Query`. The example
-// is minimal (no real or documented reply is available): the envelope with no entity.
+// Returns a payment code (支付码): the code to show, a message, whether to show an icon, a
+// status (0 is usable; otherwise show the message) and codes for paying offline with their expiry.
+// The parameters and the entity's members are an Android client's (E5, from N1, confidence M-H; its
+// model fails on a member it does not know, so the member list is complete for the replies its
+// author saw): `supplier` (`weixiao`, `wallet` or `boc`, an open set), `userCode` (the profile's
+// `code`) and `offline=true`. Other query parameters, which the documentation available does not
+// list, go in the params' `Query`. Scope `unicode`; grant: authorization code. The example is N1's
+// reply shape with placeholder values.
 //
-// Scopes: unicode. Grant: authorization code. The documentation available does not list its query
-// parameters: pass them in the params' Query. Operation getUnicodePay: GET /v1/unicode/pay.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Scopes: unicode. Grant: authorization code. Only 交我办 may call it: jAccount refuses any
+// other application. The documentation available does not list its query parameters: pass them in
+// the params' Query. Operation getUnicodePay: GET /v1/unicode/pay.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
-func (s *UnicodeService) GetPay(ctx context.Context, p UnicodeGetPayParams) (*List[UnicodePay], error) {
+func (s *UnicodeService) GetPay(ctx context.Context, p UnicodeGetPayParams) (*UnicodePay, error) {
 	var qb [256]byte
 	q := query(qb[:0])
+	q = q.str("supplier", p.Supplier, false)
+	q = q.str("userCode", p.UserCode, false)
+	q = q.boolPtr("offline", p.Offline)
 	q = q.values(p.Query)
-	return callList[UnicodePay](ctx, &s.c.core, http.MethodGet, PathUnicodeGetPay, q.encode(), nil)
+	return callOne[UnicodePay](ctx, &s.c.core, http.MethodGet, PathUnicodeGetPay, q.encode(), nil)
 }
 
 // UnicodeListTransactionsParams holds the optional parameters of Unicode.ListTransactions. A zero
@@ -1329,11 +1427,19 @@ type UnicodeListTransactionsParams struct {
 // and `limit` with `total`. `orderTime` and `payTime` are UNIX seconds (`payTime` 0: unpaid);
 // `amount` is negative for spending. The documentation lists scope `card_transactions`; MySJTU asks
 // with `unicode`. Grant: authorization code. The example is minimal (no real or documented reply is
-// available): the envelope with no entity.
+// available): the envelope with no entity. The public clients that call it (MySJTU, SJTU
+// Annual-Eat) do not show under which application they log in; Annual-Eat's empty `scope` is how N1
+// logs in as 交我办, so they do not contradict E6.
 //
-// Scopes (any one): card_transactions or unicode. Grant: authorization code. Pages: start (0-based)
-// and limit (page size), with the reply's total; ListTransactionsIter walks every page. Operation
-// listUnicodeTransactions: GET /v1/unicode/transactions.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Scopes (any one): card_transactions or unicode. Grant: authorization code. Only 交我办 may
+// call it: jAccount refuses any other application. Pages: start (0-based) and limit (page size),
+// with the reply's total; ListTransactionsIter walks every page. Operation listUnicodeTransactions:
+// GET /v1/unicode/transactions.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
 func (s *UnicodeService) ListTransactions(ctx context.Context, p UnicodeListTransactionsParams) (*List[UnicodeTransaction], error) {
@@ -1372,8 +1478,14 @@ type UnicodeOpenParams struct {
 // entities are kept as raw JSON and further query parameters go in the params' `Query`. The example
 // is minimal (no real or documented reply is available): the envelope with no entity.
 //
-// Scopes: unicode. Grant: authorization code. The documentation available does not list its query
-// parameters: pass them in the params' Query. Operation openUnicode: POST /v1/unicode.
+// Open to 交我办 only (E6, from N9: unicode.html says
+// "除校验接口外,其余接口仅对交我办开放", confidence H): jAccount refuses any other
+// application. How it refuses is not documented: HTTP 403 with errno 10003 ENTITLE_FAILURE, the
+// catalogue's "the application is not entitled to the API", is an assumption (the fake answers so).
+//
+// Scopes: unicode. Grant: authorization code. Only 交我办 may call it: jAccount refuses any
+// other application. The documentation available does not list its query parameters: pass them in
+// the params' Query. Operation openUnicode: POST /v1/unicode.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
 func (s *UnicodeService) Open(ctx context.Context, p UnicodeOpenParams) (*List[UnicodeResult], error) {

@@ -90,7 +90,9 @@ const (
 	// ScopeWriteCardInfo is the scope "write_card_info": Change campus card settings (query password,
 	// loss report, top-up from a bank card). Bit 41. Grants: authorization code.
 	ScopeWriteCardInfo Scope = "write_card_info"
-	// ScopeIncome is the scope "income": Income information. Bit 42. The registry names no grant.
+	// ScopeIncome is the scope "income": Income information. No operation of it is modelled: `GET
+	// /v1/income/content/{year}` appears only in a vendor's commented-out code (E13, from N3,
+	// confidence L). Bit 42. The registry names no grant.
 	ScopeIncome Scope = "income"
 	// ScopeCreateJaccount is the scope "create_jaccount": Create jAccount accounts. Bit 43. Grants:
 	// client credentials.

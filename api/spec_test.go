@@ -161,7 +161,11 @@ func callOp(ctx context.Context, c any, op *apigen.Op) ([]reflect.Value, error) 
 func TestEveryMethodServesItsExample(t *testing.T) {
 	t.Parallel()
 	a := specAPI(t)
-	fake := jaccounttest.New(jaccounttest.WithSpecExamples())
+	// The default application is 交我办, which the 思源码 operations but
+	// validation admit alone.
+	app := jaccounttest.DefaultClient()
+	app.Jiaowoban = true
+	fake := jaccounttest.New(jaccounttest.WithSpecExamples(), jaccounttest.WithClient(app))
 	t.Cleanup(fake.Close)
 	for _, op := range a.Ops {
 		t.Run(op.ID, func(t *testing.T) {

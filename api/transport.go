@@ -229,6 +229,7 @@ type authTransport struct {
 	next      http.RoundTripper
 	src       oauth2.TokenSource
 	refresher Refresher // nil when src cannot force a refresh
+	anonymous bool      // src is NoToken: no credential is sent (notoken.go)
 	queryAuth bool
 	clientID  string
 	userAgent []string
@@ -259,8 +260,8 @@ func (t *authTransport) token(ctx context.Context) (*oauth2.Token, error) {
 	return tok, nil
 }
 
-// authorize returns a shallow copy of req with context ctx, carrying tok;
-// req is not modified.
+// authorize returns a shallow copy of req with context ctx, carrying tok
+// (nothing for a nil tok: a NoToken client); req is not modified.
 func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *oauth2.Token) *http.Request {
 	r2 := req.WithContext(ctx)
 	h := make(http.Header, len(req.Header)+3)
@@ -273,7 +274,9 @@ func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *o
 	if _, ok := h["Accept"]; !ok {
 		h["Accept"] = t.accept
 	}
-	if t.queryAuth {
+	switch {
+	case tok == nil:
+	case t.queryAuth:
 		u := new(url.URL)
 		*u = *req.URL
 		q := "access_token=" + url.QueryEscape(tok.AccessToken)
@@ -285,7 +288,7 @@ func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *o
 		}
 		u.RawQuery = q
 		r2.URL = u
-	} else {
+	default:
 		h["Authorization"] = t.headerValue(tok)
 	}
 	r2.Header = h
@@ -344,6 +347,9 @@ func (e *attemptTimeoutError) Unwrap() error { return e.err }
 const maxForcedRefreshes = 3
 
 func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request) (*http.Response, error) {
+	if t.anonymous {
+		return t.next.RoundTrip(t.authorize(ctx, req, nil))
+	}
 	tok, err := t.token(ctx)
 	if err != nil {
 		return nil, err

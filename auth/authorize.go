@@ -90,7 +90,10 @@ func WithScopes(scopes ...string) AuthCodeOption {
 }
 
 // WithNonce adds a fresh random OIDC nonce; it is returned in
-// AuthRequest.Nonce and must be checked on exchange.
+// AuthRequest.Nonce and must be checked on exchange. The exchange then needs
+// an ID token to check it against: jAccount returns one for scopes such as
+// basic or openid, but none for an empty scope (which it accepts, granting
+// the application's registered scopes), so ask for a scope with a nonce.
 func WithNonce() AuthCodeOption {
 	return func(p *authCodeParams) { p.nonce = true }
 }

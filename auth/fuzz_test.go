@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -96,6 +97,14 @@ func FuzzIDToken(f *testing.F) {
 		}
 		if p, _, err := jwt.NewParser().ParseUnverified(raw, jwt.MapClaims{}); err != nil || p.Method.Alg() != "HS256" {
 			t.Fatalf("accepted a token not signed HS256: %v", err)
+		}
+		// Only the canonical spelling: each segment is what its bytes
+		// encode to, with nothing added (such as a line break).
+		for _, seg := range strings.Split(raw, ".") {
+			b, err := base64.RawURLEncoding.DecodeString(seg)
+			if err != nil || base64.RawURLEncoding.EncodeToString(b) != seg {
+				t.Fatalf("accepted %q, whose segment %q is not canonical base64url", raw, seg)
+			}
 		}
 	})
 }

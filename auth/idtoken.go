@@ -63,10 +63,13 @@ func (c *Config) VerifyIDToken(raw, nonce string) (*IDTokenClaims, error) {
 // handed to IDTokenOptions.Verifier.
 //
 // Checked, all of them, with the Config's IDToken options:
-//   - the signature: by IDToken.Verifier when set; otherwise the JWS is well
-//     formed (three strictly base64url-encoded segments holding JSON), its
-//     "alg" is one of IDToken.Algorithms (default HS256; HMAC only; never
-//     "none") and the HMAC verifies with ClientSecret;
+//   - the form, before anything else (also with a Verifier): a compact JWS,
+//     three segments of unpadded base64url, each in its one canonical
+//     spelling (no padding, no other character, not even a line break,
+//     which Go's base64 decoders would skip);
+//   - the signature: by IDToken.Verifier when set; otherwise the segments
+//     hold JSON, the "alg" is one of IDToken.Algorithms (default HS256;
+//     HMAC only; never "none") and the HMAC verifies with ClientSecret;
 //   - iss equals Endpoint.Issuer exactly (trailing slash included);
 //   - aud contains ClientID (a string or an array);
 //   - azp, when present, equals ClientID, and it must be present when aud
@@ -113,6 +116,9 @@ func idTokenError(err error) error {
 }
 
 func (c *Config) verifyIDToken(ctx context.Context, raw, nonce string) (*IDTokenClaims, error) {
+	if !compactJWS(raw) {
+		return nil, fmt.Errorf("%w: not a compact JWS of three canonical base64url segments", jwt.ErrTokenMalformed)
+	}
 	payload, err := c.verifySignature(ctx, raw)
 	if err != nil {
 		return nil, err
@@ -191,13 +197,35 @@ func (c *Config) verifySignature(ctx context.Context, raw string) ([]byte, error
 	return payloadOf(raw)
 }
 
+// jwsEncoding is a JWS segment's: unpadded base64url (RFC 7515 §2),
+// strict, so that the unused bits of the last character are zero.
+var jwsEncoding = base64.RawURLEncoding.Strict()
+
+// compactJWS reports whether raw is spelled as a compact JWS: three
+// segments separated by dots, each unpadded base64url in its one canonical
+// spelling. Go's base64 decoders (golang-jwt's among them) skip \r and \n
+// even in strict mode, so those are refused first; without that a token
+// with a line break in its signature verified as the token itself.
+func compactJWS(raw string) bool {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 || strings.ContainsAny(raw, "\r\n") {
+		return false
+	}
+	for _, p := range parts {
+		if _, err := jwsEncoding.DecodeString(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
 // payloadOf decodes the middle segment of a JWS that was parsed already.
 func payloadOf(raw string) ([]byte, error) {
 	parts := strings.Split(raw, ".")
 	if len(parts) != 3 {
 		return nil, jwt.ErrTokenMalformed
 	}
-	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	b, err := jwsEncoding.DecodeString(parts[1])
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", jwt.ErrTokenMalformed, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -318,3 +319,45 @@ func TestIDTokenVerifierHook(t *testing.T) {
 
 // errHookRefused marks cases the hook itself refuses (any error will do).
 var errHookRefused = errors.New("refused by the hook")
+
+// TestIDTokenCanonicalSpelling: a token is accepted in its one spelling
+// only, whatever checks the signature. Go's base64 decoders skip line
+// breaks, so a line break in the signature used to verify, and one in the
+// payload passed with InsecureSkipSignatureCheck; padding and non-zero
+// trailing bits are other spellings of the same bytes.
+func TestIDTokenCanonicalSpelling(t *testing.T) {
+	t.Parallel()
+	raw := signIDToken(t, baseClaims(), testSecret, hs256)
+	parts := strings.Split(raw, ".")
+	insert := func(seg int, s string) string {
+		p := slices.Clone(parts)
+		p[seg] = p[seg][:8] + s + p[seg][8:]
+		return strings.Join(p, ".")
+	}
+	last := parts[2][len(parts[2])-1] // a signature of 32 bytes ends in 4 bits of data and 2 unused
+	variants := map[string]string{
+		"LF in the signature":   insert(2, "\n"),
+		"CRLF in the signature": insert(2, "\r\n"),
+		"CR in the payload":     insert(1, "\r"),
+		"LF in the header":      insert(0, "\n"),
+		"LF at the end":         raw + "\n",
+		"padded signature":      raw + "=",
+		"non-zero unused bits":  raw[:len(raw)-1] + string(last+1),
+	}
+	insecure := fuzzConfig()
+	insecure.IDToken.InsecureSkipSignatureCheck = true
+	lenient := fuzzConfig()
+	lenient.IDToken.Verifier = IDTokenVerifierFunc(func(_ context.Context, raw string) ([]byte, error) {
+		return base64.RawURLEncoding.DecodeString(strings.Split(raw, ".")[1])
+	})
+	for cname, cfg := range map[string]*Config{"HMAC": fuzzConfig(), "insecure": insecure, "verifier": lenient} {
+		if _, err := cfg.VerifyIDToken(raw, ""); err != nil {
+			t.Fatalf("%s: the token itself: %v", cname, err)
+		}
+		for name, v := range variants {
+			if c, err := cfg.VerifyIDToken(v, ""); !errors.Is(err, ErrInvalidIDToken) {
+				t.Errorf("%s, %s: accepted (%v, %v)", cname, name, c, err)
+			}
+		}
+	}
+}

@@ -261,7 +261,7 @@ type tokenJSON struct {
 	AccessToken      string      `json:"access_token"`
 	TokenType        string      `json:"token_type"`
 	RefreshToken     string      `json:"refresh_token"`
-	ExpiresIn        json.Number `json:"expires_in"` // number or numeric string
+	ExpiresIn        json.Number `json:"expires_in"` // number or numeric string (one client declares it a string)
 	Scope            string      `json:"scope"`
 	IDToken          string      `json:"id_token"`
 	Error            string      `json:"error"`

@@ -221,6 +221,40 @@ func TestTokenResponseParsing(t *testing.T) {
 	}
 }
 
+// TestTokenReplyOfEmptyScope parses the token replies of evidence round 3's
+// OAuth notes: the 交我办 client with an empty scope gets, on the code
+// exchange and on refresh alike, exactly access_token, expires_in,
+// refresh_token and token_type (N1) — no id_token, no scope — and
+// expires_in may be a numeric string (N5: the documentation's sample is
+// 1800; a client declares it a string). Both forms give 30 minutes; the
+// reply is a token without claims, unless a nonce was sent, which needs an
+// ID token to check.
+func TestTokenReplyOfEmptyScope(t *testing.T) {
+	t.Parallel()
+	cfg := &Config{ClientID: testClientID, ClientSecret: testSecret, Now: func() time.Time { return testNow }}
+	prev := &Token{AccessToken: "old", RefreshToken: "old-rt"}
+	for _, body := range []string{
+		`{"access_token":"a","expires_in":"1800","refresh_token":"r","token_type":"bearer"}`,
+		`{"access_token":"a","expires_in":1800,"refresh_token":"r","token_type":"bearer"}`,
+	} {
+		for name, g := range map[string]Grant{"exchange": AuthCodeGrant("c"), "refresh": RefreshGrant(prev)} {
+			resp := &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body))}
+			tok, err := cfg.ParseTokenResponse(resp, g)
+			if err != nil {
+				t.Fatalf("%s %s: %v", name, body, err)
+			}
+			if tok.Expiry.Sub(testNow) != 30*time.Minute || tok.RefreshToken != "r" || tok.IDToken != "" || tok.Claims != nil ||
+				tok.Scope != "" || tok.TokenType != "bearer" {
+				t.Errorf("%s %s: %v", name, body, tok)
+			}
+		}
+		resp := &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body))}
+		if _, err := cfg.ParseTokenResponse(resp, AuthCodeGrant("c", WithExpectedNonce("n-1"))); !errors.Is(err, ErrInvalidIDToken) {
+			t.Errorf("a nonce sent and no ID token back: %v, want ErrInvalidIDToken", err)
+		}
+	}
+}
+
 func TestRefreshCarriesOver(t *testing.T) {
 	t.Parallel()
 	prevClaims := &IDTokenClaims{Subject: testUser}

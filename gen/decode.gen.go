@@ -824,6 +824,18 @@ func (a *CardInfo) DecodeJSON(d *wire.Decoder) {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
+		case "faceSubType":
+			wire.String(d, &a.FaceSubType)
+			if a.FaceSubType == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "faceType":
+			wire.String(d, &a.FaceType)
+			if a.FaceType == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
 		case "frozen":
 			wire.Bool(d, &a.Frozen)
 			if !a.Frozen {
@@ -865,6 +877,8 @@ func (a *CardInfo) isZero() bool {
 		a.CardId == "" &&
 		a.CardNo == "" &&
 		a.ExpireDate == "" &&
+		a.FaceSubType == "" &&
+		a.FaceType == "" &&
 		!a.Frozen &&
 		!a.Lost &&
 		wire.IsZeroFloat(float64(a.TransBalance)) &&
@@ -1219,6 +1233,12 @@ func (a *CardTransaction) DecodeJSON(d *wire.Decoder) {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
+		case "dateTimAccount":
+			wire.Int64(d, &a.DateTimeAccount)
+			if a.DateTimeAccount == 0 {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
 		case "dateTime":
 			wire.Int64(d, &a.DateTime)
 			if a.DateTime == 0 {
@@ -1263,6 +1283,7 @@ func (a *CardTransaction) DecodeJSON(d *wire.Decoder) {
 func (a *CardTransaction) isZero() bool {
 	return wire.IsZeroFloat(float64(a.Amount)) &&
 		wire.IsZeroFloat(float64(a.CardBalance)) &&
+		a.DateTimeAccount == 0 &&
 		a.DateTime == 0 &&
 		a.Description == "" &&
 		a.Merchant == "" &&
@@ -2778,15 +2799,57 @@ func (a *FileInfo) DecodeJSON(d *wire.Decoder) {
 		}
 		start := d.Pos()
 		switch string(name) {
+		case "createTime":
+			wire.Int64(d, &a.CreateTime)
+			if a.CreateTime == 0 {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "id":
+			wire.String(d, &a.Id)
+			if a.Id == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "kind":
+			wire.String(d, &a.Kind)
+			if a.Kind == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "lastModified":
+			wire.Int64(d, &a.LastModified)
+			if a.LastModified == 0 {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
 		case "mime":
 			wire.String(d, &a.Mime)
 			if a.Mime == "" {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
+		case "name":
+			wire.String(d, &a.Name)
+			if a.Name == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "sha1Hash":
+			wire.String(d, &a.Sha1Hash)
+			if a.Sha1Hash == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
 		case "size":
 			wire.Int64(d, &a.Size)
 			if a.Size == 0 {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "uri":
+			wire.String(d, &a.Uri)
+			if a.Uri == "" {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
@@ -2802,8 +2865,15 @@ func (a *FileInfo) DecodeJSON(d *wire.Decoder) {
 
 // isZero reports whether a is FileInfo{}, as reflect.Value.IsZero does.
 func (a *FileInfo) isZero() bool {
-	return a.Mime == "" &&
+	return a.CreateTime == 0 &&
+		a.Id == "" &&
+		a.Kind == "" &&
+		a.LastModified == 0 &&
+		a.Mime == "" &&
+		a.Name == "" &&
+		a.Sha1Hash == "" &&
 		a.Size == 0 &&
+		a.Uri == "" &&
 		a.AdditionalProperties == nil
 }
 
@@ -4665,9 +4735,61 @@ func (a *Schedule) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *SchoolCalendar) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *SchoolCalendar) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("SchoolCalendar: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *SchoolCalendar) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		start := d.Pos()
+		switch string(name) {
+		case "day":
+			wire.String(d, &a.Day)
+			if a.Day == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "type":
+			wire.Int(d, &a.Type)
+			if a.Type == 0 {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		default:
+			d.Keep(&a.AdditionalProperties, name)
+			continue
+		}
+		if a.AdditionalProperties != nil {
+			delete(a.AdditionalProperties, string(name)) // a member of this name kept before
+		}
+	}
+}
+
+// isZero reports whether a is SchoolCalendar{}, as reflect.Value.IsZero does.
+func (a *SchoolCalendar) isZero() bool {
+	return a.Day == "" &&
+		a.Type == 0 &&
+		a.AdditionalProperties == nil
+}
 
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
@@ -4698,7 +4820,7 @@ func (a *SchoolCalendarList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					wire.Map(d, &s[n])
+					s[n].DecodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -4912,33 +5034,63 @@ func (a *Unicode) DecodeJSON(d *wire.Decoder) {
 		}
 		start := d.Pos()
 		switch string(name) {
+		case "action":
+			wire.String(d, &a.Action)
+			if a.Action == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "actionColor":
+			wire.String(d, &a.ActionColor)
+			if a.ActionColor == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "actionUrl":
+			wire.String(d, &a.ActionUrl)
+			if a.ActionUrl == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
 		case "backgroundColor":
-			wire.Any(d, &a.BackgroundColor)
-			if a.BackgroundColor == nil {
+			wire.String(d, &a.BackgroundColor)
+			if a.BackgroundColor == "" {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "code":
-			wire.Any(d, &a.Code)
-			if a.Code == nil {
+			wire.String(d, &a.Code)
+			if a.Code == "" {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "ec":
-			wire.Any(d, &a.Ec)
-			if a.Ec == nil {
+			wire.String(d, &a.Ec)
+			if a.Ec == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "icon":
+			wire.String(d, &a.Icon)
+			if a.Icon == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "message":
+			wire.String(d, &a.Message)
+			if a.Message == "" {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "messageBackground":
-			wire.Any(d, &a.MessageBackground)
-			if a.MessageBackground == nil {
+			wire.String(d, &a.MessageBackground)
+			if a.MessageBackground == "" {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "messageColor":
-			wire.Any(d, &a.MessageColor)
-			if a.MessageColor == nil {
+			wire.String(d, &a.MessageColor)
+			if a.MessageColor == "" {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
@@ -4949,26 +5101,26 @@ func (a *Unicode) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "slowIcon":
-			wire.Any(d, &a.SlowIcon)
-			if a.SlowIcon == nil {
+			wire.String(d, &a.SlowIcon)
+			if a.SlowIcon == "" {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "slowMessage":
-			wire.Any(d, &a.SlowMessage)
-			if a.SlowMessage == nil {
+			wire.String(d, &a.SlowMessage)
+			if a.SlowMessage == "" {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "slowMessageBackground":
-			wire.Any(d, &a.SlowMessageBackground)
-			if a.SlowMessageBackground == nil {
+			wire.String(d, &a.SlowMessageBackground)
+			if a.SlowMessageBackground == "" {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "slowMessageColor":
-			wire.Any(d, &a.SlowMessageColor)
-			if a.SlowMessageColor == nil {
+			wire.String(d, &a.SlowMessageColor)
+			if a.SlowMessageColor == "" {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
@@ -4990,16 +5142,21 @@ func (a *Unicode) DecodeJSON(d *wire.Decoder) {
 
 // isZero reports whether a is Unicode{}, as reflect.Value.IsZero does.
 func (a *Unicode) isZero() bool {
-	return a.BackgroundColor == nil &&
-		a.Code == nil &&
-		a.Ec == nil &&
-		a.MessageBackground == nil &&
-		a.MessageColor == nil &&
+	return a.Action == "" &&
+		a.ActionColor == "" &&
+		a.ActionUrl == "" &&
+		a.BackgroundColor == "" &&
+		a.Code == "" &&
+		a.Ec == "" &&
+		a.Icon == "" &&
+		a.Message == "" &&
+		a.MessageBackground == "" &&
+		a.MessageColor == "" &&
 		!a.ShowIcon &&
-		a.SlowIcon == nil &&
-		a.SlowMessage == nil &&
-		a.SlowMessageBackground == nil &&
-		a.SlowMessageColor == nil &&
+		a.SlowIcon == "" &&
+		a.SlowMessage == "" &&
+		a.SlowMessageBackground == "" &&
+		a.SlowMessageColor == "" &&
 		a.Status == 0 &&
 		a.AdditionalProperties == nil
 }
@@ -5375,9 +5532,96 @@ func (a *UnicodeParametersList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *UnicodePay) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *UnicodePay) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("UnicodePay: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *UnicodePay) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		start := d.Pos()
+		switch string(name) {
+		case "code":
+			wire.String(d, &a.Code)
+			if a.Code == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "message":
+			wire.String(d, &a.Message)
+			if a.Message == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "offlineCodes":
+			if wire.BeginArray(d, &a.OfflineCodes) {
+				s, n := a.OfflineCodes, 0
+				for ; d.More(); n++ {
+					s = wire.Grow(s, n)
+					wire.String(d, &s[n])
+				}
+				a.OfflineCodes = wire.Trunc(s, n)
+			}
+			if len(a.OfflineCodes) == 0 {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "offlineCodesExp":
+			wire.Int64(d, &a.OfflineCodesExp)
+			if a.OfflineCodesExp == 0 {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "showIcon":
+			wire.Bool(d, &a.ShowIcon)
+			if !a.ShowIcon {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "status":
+			wire.Int(d, &a.Status)
+			if a.Status == 0 {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		default:
+			d.Keep(&a.AdditionalProperties, name)
+			continue
+		}
+		if a.AdditionalProperties != nil {
+			delete(a.AdditionalProperties, string(name)) // a member of this name kept before
+		}
+	}
+}
+
+// isZero reports whether a is UnicodePay{}, as reflect.Value.IsZero does.
+func (a *UnicodePay) isZero() bool {
+	return a.Code == "" &&
+		a.Message == "" &&
+		a.OfflineCodes == nil &&
+		a.OfflineCodesExp == 0 &&
+		!a.ShowIcon &&
+		a.Status == 0 &&
+		a.AdditionalProperties == nil
+}
 
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
@@ -5408,7 +5652,7 @@ func (a *UnicodePayList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					wire.Map(d, &s[n])
+					s[n].DecodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -5746,9 +5990,89 @@ func (a *UserPositionsList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *UserRight) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
+// UnmarshalJSON decodes the object's members into the fields and keeps the
+// rest in AdditionalProperties (numbers as json.Number): members the spec
+// does not know, and those whose value is the field's zero value, so that
+// the model encodes the same members back.
+func (a *UserRight) UnmarshalJSON(b []byte) error {
+	var d wire.Decoder
+	d.Reset(b)
+	a.DecodeJSON(&d)
+	if err := d.Finish(); err != nil {
+		return fmt.Errorf("UserRight: %w", err)
+	}
+	return nil
+}
+
+// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// one pass; errors are d's.
+func (a *UserRight) DecodeJSON(d *wire.Decoder) {
+	if !wire.BeginObject(d, a) {
+		return
+	}
+	for {
+		name, ok := d.Next()
+		if !ok {
+			return
+		}
+		start := d.Pos()
+		switch string(name) {
+		case "code":
+			wire.String(d, &a.Code)
+			if a.Code == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "description":
+			wire.String(d, &a.Description)
+			if a.Description == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "id":
+			wire.String(d, &a.Id)
+			if a.Id == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "name":
+			wire.String(d, &a.Name)
+			if a.Name == "" {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		case "parent":
+			if d.Null() {
+				a.Parent = nil
+			} else {
+				if a.Parent == nil {
+					a.Parent = new(UserRight)
+				}
+				a.Parent.DecodeJSON(d)
+			}
+			if a.Parent == nil {
+				d.KeepFrom(&a.AdditionalProperties, name, start)
+				continue
+			}
+		default:
+			d.Keep(&a.AdditionalProperties, name)
+			continue
+		}
+		if a.AdditionalProperties != nil {
+			delete(a.AdditionalProperties, string(name)) // a member of this name kept before
+		}
+	}
+}
+
+// isZero reports whether a is UserRight{}, as reflect.Value.IsZero does.
+func (a *UserRight) isZero() bool {
+	return a.Code == "" &&
+		a.Description == "" &&
+		a.Id == "" &&
+		a.Name == "" &&
+		a.Parent == nil &&
+		a.AdditionalProperties == nil
+}
 
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
@@ -5779,7 +6103,7 @@ func (a *UserRightList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					wire.Map(d, &s[n])
+					s[n].DecodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}

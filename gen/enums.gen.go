@@ -130,6 +130,36 @@ func (v UnicodeCodeType) Known() bool {
 // undocumented value is still a valid one to receive.)
 func (v UnicodeCodeType) Valid() bool { return v.Known() }
 
+// UnicodePaySupplier is who provides a payment code (`supplier` of GET /v1/unicode/pay). An open
+// set: the constants are the values an Android client sends (E5, from N1), and any other value is
+// sent as it is.
+//
+// Known tells the documented values from others.
+type UnicodePaySupplier string
+
+// The known values of UnicodePaySupplier.
+const (
+	// UnicodePaySupplierWeixiao is "weixiao": WeChat Pay (微校).
+	UnicodePaySupplierWeixiao UnicodePaySupplier = "weixiao"
+	// UnicodePaySupplierWallet is "wallet": the 思源码 wallet.
+	UnicodePaySupplierWallet UnicodePaySupplier = "wallet"
+	// UnicodePaySupplierBOC is "boc": Bank of China.
+	UnicodePaySupplierBOC UnicodePaySupplier = "boc"
+)
+
+// Known reports whether v is one of the values the documentation lists.
+func (v UnicodePaySupplier) Known() bool {
+	switch v {
+	case UnicodePaySupplierWeixiao, UnicodePaySupplierWallet, UnicodePaySupplierBOC:
+		return true
+	}
+	return false
+}
+
+// Valid reports the same as Known: whether v is a documented value. (An
+// undocumented value is still a valid one to receive.)
+func (v UnicodePaySupplier) Valid() bool { return v.Known() }
+
 // UserType is a jAccount user type (身份类型). An open set: the constants are the documented
 // values — those of the open API's profile table and, last, the data-resource APIs' codes — and
 // any other value decodes and encodes back unchanged. `team` is not an identity type: it appears

@@ -254,6 +254,12 @@ type CardInfo struct {
 	// ExpireDate When the card expires, `yyyyMMdd` (校园卡有效期).
 	ExpireDate string `json:"expireDate,omitempty,omitzero"`
 
+	// FaceSubType The card's face subtype (E9, M-L); see faceType.
+	FaceSubType string `json:"faceSubType,omitempty,omitzero"`
+
+	// FaceType The card's face type (E9, from N5's reading of the live card.html, confidence M-L). The evidence gives 硕士研究生 as an example value without saying whether of this member or of faceSubType.
+	FaceType string `json:"faceType,omitempty,omitzero"`
+
 	// Frozen Whether the card is frozen (冻结).
 	Frozen bool `json:"frozen,omitempty,omitzero"`
 
@@ -370,6 +376,9 @@ type CardTransaction struct {
 
 	// CardBalance Card balance after the transaction, in yuan.
 	CardBalance float64 `json:"cardBalance,omitempty,omitzero"`
+
+	// DateTimeAccount When it was posted to the card account (入账), epoch milliseconds; present with orderBy=dateTimeAccount. The member is spelled dateTimAccount, without the "e", as the live service spells it (E8, M-L).
+	DateTimeAccount int64 `json:"dateTimAccount,omitempty,omitzero"`
 
 	// DateTime When it happened, epoch milliseconds.
 	DateTime int64 `json:"dateTime,omitempty,omitzero"`
@@ -889,14 +898,36 @@ type ExaminationList struct {
 
 // FileInfo A stored file: the File structure (文件 Structure) of https://developer.sjtu.edu.cn/api/file.html, which the
 // upload answers ("上传一个文件,返回该文件的metadata"). The stored copy of the page ends after `size`: the
-// members it shows are modelled, and any other member (the file's id among them, which the stored part does
-// not show) is kept in AdditionalProperties.
+// members it shows (`mime`, `size`) are modelled, with those a vendor's client reads from the upload's reply
+// (E7, from N3, confidence M: `id`, `name`, `kind`, `uri`, `sha1Hash`, `createTime`, `lastModified`); any other
+// member is kept in AdditionalProperties.
 type FileInfo struct {
+	// CreateTime When the file was created (E7). **Uncertain:** an integer whose unit (seconds or milliseconds) the evidence does not show, so it is not converted.
+	CreateTime int64 `json:"createTime,omitempty,omitzero"`
+
+	// Id The file's id, which the other file operations take (E7; a UUID in the evidence's shape).
+	Id string `json:"id,omitempty,omitzero"`
+
+	// Kind The object kind (E7); its values are not documented.
+	Kind string `json:"kind,omitempty,omitzero"`
+
+	// LastModified When the file was last changed (E7). **Uncertain:** an integer whose unit the evidence does not show, so it is not converted.
+	LastModified int64 `json:"lastModified,omitempty,omitzero"`
+
 	// Mime The file's type, a MIME type; `application/octet-stream` for an unknown binary type.
 	Mime string `json:"mime,omitempty,omitzero"`
 
+	// Name The file's name (E7).
+	Name string `json:"name,omitempty,omitzero"`
+
+	// Sha1Hash The SHA-1 of the file's content, in hex (E7).
+	Sha1Hash string `json:"sha1Hash,omitempty,omitzero"`
+
 	// Size The file's size (the page's comment on it is past the end of the stored copy).
-	Size                 int64                  `json:"size,omitempty,omitzero"`
+	Size int64 `json:"size,omitempty,omitzero"`
+
+	// Uri The file's address, `https://api.sjtu.edu.cn/v1/file/<id>` in the evidence's shape (E7).
+	Uri                  string                 `json:"uri,omitempty,omitzero"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1464,9 +1495,16 @@ type Schedule struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// SchoolCalendar An entry of the school calendar (校历). **Uncertain:** the documentation available does not give its shape, so every member is kept as
-// raw JSON (a map); no member is modelled.
-type SchoolCalendar map[string]interface{}
+// SchoolCalendar A day of the school calendar (校历): the members of the reply N4 recorded (E3, confidence M), `day` and
+// `type`. Any other member is kept in AdditionalProperties.
+type SchoolCalendar struct {
+	// Day The day, `yyyy-MM-dd`.
+	Day string `json:"day,omitempty,omitzero"`
+
+	// Type The kind of day. **Uncertain:** its values and their meaning are not documented (the recorded reply shows 0).
+	Type                 int                    `json:"type,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
 
 // SchoolCalendarList The envelope of a reply whose entities are SchoolCalendar values.
 type SchoolCalendarList struct {
@@ -1546,35 +1584,56 @@ type Teacher struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// Unicode The user's 思源码 state, as MySJTU reads it. The types of the members it reads as optional are not documented; they are kept as they come.
+// Unicode The user's 思源码 (identity code) and what to show with it: the members of an Android client's model (E4,
+// from N1, confidence H; its JSON mapper fails on unknown members, so the list is complete for the replies
+// its author saw), as MySJTU reads them too. `status` is an integer and `showIcon` a boolean; every other
+// member is a string. What the values mean is not documented. Any other member is kept in
+// AdditionalProperties.
 type Unicode struct {
-	// BackgroundColor Type not documented.
-	BackgroundColor interface{} `json:"backgroundColor,omitempty,omitzero"`
+	// Action An action to offer.
+	Action string `json:"action,omitempty,omitzero"`
 
-	// Code The code to show (type not documented).
-	Code interface{} `json:"code,omitempty,omitzero"`
+	// ActionColor The action's colour.
+	ActionColor string `json:"actionColor,omitempty,omitzero"`
 
-	// Ec Type not documented.
-	Ec interface{} `json:"ec,omitempty,omitzero"`
+	// ActionUrl Where the action leads.
+	ActionUrl string `json:"actionUrl,omitempty,omitzero"`
 
-	// MessageBackground Type not documented.
-	MessageBackground interface{} `json:"messageBackground,omitempty,omitzero"`
+	// BackgroundColor The background colour.
+	BackgroundColor string `json:"backgroundColor,omitempty,omitzero"`
 
-	// MessageColor Type not documented.
-	MessageColor interface{} `json:"messageColor,omitempty,omitzero"`
-	ShowIcon     bool        `json:"showIcon,omitempty,omitzero"`
+	// Code The code to show.
+	Code string `json:"code,omitempty,omitzero"`
 
-	// SlowIcon Type not documented.
-	SlowIcon interface{} `json:"slowIcon,omitempty,omitzero"`
+	// Ec Not documented (a string, E4).
+	Ec string `json:"ec,omitempty,omitzero"`
 
-	// SlowMessage Type not documented.
-	SlowMessage interface{} `json:"slowMessage,omitempty,omitzero"`
+	// Icon The icon to show.
+	Icon string `json:"icon,omitempty,omitzero"`
 
-	// SlowMessageBackground Type not documented.
-	SlowMessageBackground interface{} `json:"slowMessageBackground,omitempty,omitzero"`
+	// Message A message to show.
+	Message string `json:"message,omitempty,omitzero"`
 
-	// SlowMessageColor Type not documented.
-	SlowMessageColor interface{} `json:"slowMessageColor,omitempty,omitzero"`
+	// MessageBackground The message's background.
+	MessageBackground string `json:"messageBackground,omitempty,omitzero"`
+
+	// MessageColor The message's colour.
+	MessageColor string `json:"messageColor,omitempty,omitzero"`
+
+	// ShowIcon Whether to show the icon.
+	ShowIcon bool `json:"showIcon,omitempty,omitzero"`
+
+	// SlowIcon The icon to show when the code is slow to come (E4; meaning not documented).
+	SlowIcon string `json:"slowIcon,omitempty,omitzero"`
+
+	// SlowMessage The message to show then.
+	SlowMessage string `json:"slowMessage,omitempty,omitzero"`
+
+	// SlowMessageBackground That message's background.
+	SlowMessageBackground string `json:"slowMessageBackground,omitempty,omitzero"`
+
+	// SlowMessageColor That message's colour.
+	SlowMessageColor string `json:"slowMessageColor,omitempty,omitzero"`
 
 	// Status Whether the code is open, and how (values not documented).
 	Status               int                    `json:"status,omitempty,omitzero"`
@@ -1709,9 +1768,29 @@ type UnicodeParametersList struct {
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// UnicodePay A payment code (支付码). **Uncertain:** the documentation available does not give its shape, so every member is kept as
-// raw JSON (a map); no member is modelled.
-type UnicodePay map[string]interface{}
+// UnicodePay A payment code (支付码): the members of an Android client's model (E5, from N1, confidence M-H; its JSON
+// mapper fails on unknown members, so the list is complete for the replies its author saw). Any other member
+// is kept in AdditionalProperties.
+type UnicodePay struct {
+	// Code The payment code to show.
+	Code string `json:"code,omitempty,omitzero"`
+
+	// Message A message, to show when status is not 0.
+	Message string `json:"message,omitempty,omitzero"`
+
+	// OfflineCodes Codes for paying offline (with offline=true).
+	OfflineCodes []string `json:"offlineCodes,omitempty,omitzero"`
+
+	// OfflineCodesExp When the offline codes expire, UNIX seconds.
+	OfflineCodesExp int64 `json:"offlineCodesExp,omitempty,omitzero"`
+
+	// ShowIcon Whether to show the icon.
+	ShowIcon bool `json:"showIcon,omitempty,omitzero"`
+
+	// Status 0 when the code is usable; otherwise show message.
+	Status               int                    `json:"status,omitempty,omitzero"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
 
 // UnicodePayList The envelope of a reply whose entities are UnicodePay values.
 type UnicodePayList struct {
@@ -1816,9 +1895,30 @@ type UserPositionsList struct {
 	Total int64 `json:"total,omitempty,omitzero"`
 }
 
-// UserRight One right (权限) of a user. **Uncertain:** the documentation available does not give its shape, so every member is kept as
-// raw JSON (a map); no member is modelled.
-type UserRight map[string]interface{}
+// UserRight One right (权限) of a user, as an SJTU department's system reads it (E2, from N2, confidence M): an id, a
+// name, a code (which that system uses as a role name), a description, and the right it belongs under
+// (`parent`, a UserRight itself, so a right is the end of a chain of parents). Any other member is kept in
+// AdditionalProperties.
+type UserRight struct {
+	// Code The right's code; N2 uses it as a role name.
+	Code string `json:"code,omitempty,omitzero"`
+
+	// Description What the right is for.
+	Description string `json:"description,omitempty,omitzero"`
+
+	// Id The right's id.
+	Id string `json:"id,omitempty,omitzero"`
+
+	// Name The right's name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// Parent One right (权限) of a user, as an SJTU department's system reads it (E2, from N2, confidence M): an id, a
+	// name, a code (which that system uses as a role name), a description, and the right it belongs under
+	// (`parent`, a UserRight itself, so a right is the end of a chain of parents). Any other member is kept in
+	// AdditionalProperties.
+	Parent               *UserRight             `json:"parent,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
 
 // UserRightList The envelope of a reply whose entities are UserRight values.
 type UserRightList struct {
@@ -1996,6 +2096,8 @@ func (a *CardInfo) members() []wire.Field {
 		{Name: "cardId", Ptr: &a.CardId},
 		{Name: "cardNo", Ptr: &a.CardNo},
 		{Name: "expireDate", Ptr: &a.ExpireDate},
+		{Name: "faceSubType", Ptr: &a.FaceSubType},
+		{Name: "faceType", Ptr: &a.FaceType},
 		{Name: "frozen", Ptr: &a.Frozen},
 		{Name: "lost", Ptr: &a.Lost},
 		{Name: "transBalance", Ptr: &a.TransBalance},
@@ -2042,6 +2144,7 @@ func (a *CardTransaction) members() []wire.Field {
 	return []wire.Field{
 		{Name: "amount", Ptr: &a.Amount},
 		{Name: "cardBalance", Ptr: &a.CardBalance},
+		{Name: "dateTimAccount", Ptr: &a.DateTimeAccount},
 		{Name: "dateTime", Ptr: &a.DateTime},
 		{Name: "description", Ptr: &a.Description},
 		{Name: "merchant", Ptr: &a.Merchant},
@@ -2242,8 +2345,15 @@ func (a FileInfo) MarshalJSON() ([]byte, error) {
 // members returns a's fields with their JSON names.
 func (a *FileInfo) members() []wire.Field {
 	return []wire.Field{
+		{Name: "createTime", Ptr: &a.CreateTime},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "kind", Ptr: &a.Kind},
+		{Name: "lastModified", Ptr: &a.LastModified},
 		{Name: "mime", Ptr: &a.Mime},
+		{Name: "name", Ptr: &a.Name},
+		{Name: "sha1Hash", Ptr: &a.Sha1Hash},
 		{Name: "size", Ptr: &a.Size},
+		{Name: "uri", Ptr: &a.Uri},
 	}
 }
 
@@ -2513,6 +2623,20 @@ func (a *Schedule) members() []wire.Field {
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
+func (a SchoolCalendar) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *SchoolCalendar) members() []wire.Field {
+	return []wire.Field{
+		{Name: "day", Ptr: &a.Day},
+		{Name: "type", Ptr: &a.Type},
+	}
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
 func (a Teacher) MarshalJSON() ([]byte, error) {
 	return wire.MarshalObject(a.members(), a.AdditionalProperties)
 }
@@ -2535,9 +2659,14 @@ func (a Unicode) MarshalJSON() ([]byte, error) {
 // members returns a's fields with their JSON names.
 func (a *Unicode) members() []wire.Field {
 	return []wire.Field{
+		{Name: "action", Ptr: &a.Action},
+		{Name: "actionColor", Ptr: &a.ActionColor},
+		{Name: "actionUrl", Ptr: &a.ActionUrl},
 		{Name: "backgroundColor", Ptr: &a.BackgroundColor},
 		{Name: "code", Ptr: &a.Code},
 		{Name: "ec", Ptr: &a.Ec},
+		{Name: "icon", Ptr: &a.Icon},
+		{Name: "message", Ptr: &a.Message},
 		{Name: "messageBackground", Ptr: &a.MessageBackground},
 		{Name: "messageColor", Ptr: &a.MessageColor},
 		{Name: "showIcon", Ptr: &a.ShowIcon},
@@ -2587,6 +2716,24 @@ func (a *UnicodeCheckIdentity) members() []wire.Field {
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
+func (a UnicodePay) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *UnicodePay) members() []wire.Field {
+	return []wire.Field{
+		{Name: "code", Ptr: &a.Code},
+		{Name: "message", Ptr: &a.Message},
+		{Name: "offlineCodes", Ptr: &a.OfflineCodes},
+		{Name: "offlineCodesExp", Ptr: &a.OfflineCodesExp},
+		{Name: "showIcon", Ptr: &a.ShowIcon},
+		{Name: "status", Ptr: &a.Status},
+	}
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
 func (a UnicodeTransaction) MarshalJSON() ([]byte, error) {
 	return wire.MarshalObject(a.members(), a.AdditionalProperties)
 }
@@ -2618,5 +2765,22 @@ func (a *UserPositions) members() []wire.Field {
 		{Name: "account", Ptr: &a.Account},
 		{Name: "name", Ptr: &a.Name},
 		{Name: "positions", Ptr: &a.Positions},
+	}
+}
+
+// MarshalJSON encodes the fields that are not zero, then the members kept
+// in AdditionalProperties that no field took.
+func (a UserRight) MarshalJSON() ([]byte, error) {
+	return wire.MarshalObject(a.members(), a.AdditionalProperties)
+}
+
+// members returns a's fields with their JSON names.
+func (a *UserRight) members() []wire.Field {
+	return []wire.Field{
+		{Name: "code", Ptr: &a.Code},
+		{Name: "description", Ptr: &a.Description},
+		{Name: "id", Ptr: &a.Id},
+		{Name: "name", Ptr: &a.Name},
+		{Name: "parent", Ptr: &a.Parent},
 	}
 }

@@ -32,10 +32,34 @@ func (v CardInfo) ExpireDateAt() (t time.Time, ok bool) {
 	return wire.CompactDate(v.ExpireDate)
 }
 
+// DateTimeAccountAt returns DateTimeAccount (the member dateTimAccount, epoch milliseconds) as a
+// time.Time; ok is false when it is absent or cannot be read.
+func (v CardTransaction) DateTimeAccountAt() (t time.Time, ok bool) {
+	return wire.EpochMillis(v.DateTimeAccount)
+}
+
 // DateTimeAt returns DateTime (the member dateTime, epoch milliseconds) as a time.Time; ok is false
 // when it is absent or cannot be read.
 func (v CardTransaction) DateTimeAt() (t time.Time, ok bool) {
 	return wire.EpochMillis(v.DateTime)
+}
+
+// IdentityExpireDateAt returns IdentityExpireDate (the member identityExpireDate, 2006-01-02 in
+// China Standard Time) as a time.Time; ok is false when it is absent or cannot be read.
+func (v DataAccount) IdentityExpireDateAt() (t time.Time, ok bool) {
+	return wire.Date(v.IdentityExpireDate)
+}
+
+// TimestampAt returns Timestamp (the member timestamp, 2006-01-02 15:04:05 in China Standard Time)
+// as a time.Time; ok is false when it is absent or cannot be read.
+func (v DataAccount) TimestampAt() (t time.Time, ok bool) {
+	return wire.DateTime(v.Timestamp)
+}
+
+// ExpireDateAt returns ExpireDate (the member expireDate, 2006-01-02 in China Standard Time) as a
+// time.Time; ok is false when it is absent or cannot be read.
+func (v DataAccountRelation) ExpireDateAt() (t time.Time, ok bool) {
+	return wire.Date(v.ExpireDate)
 }
 
 // TokenExpireAt returns TokenExpire (the member tokenExpire, epoch seconds) as a time.Time; ok is
@@ -80,6 +104,12 @@ func (v Profile) AccountExpireDateAt() (t time.Time, ok bool) {
 	return wire.Date(v.AccountExpireDate)
 }
 
+// DayAt returns Day (the member day, 2006-01-02 in China Standard Time) as a time.Time; ok is false
+// when it is absent or cannot be read.
+func (v SchoolCalendar) DayAt() (t time.Time, ok bool) {
+	return wire.Date(v.Day)
+}
+
 // CreateTimeAt returns CreateTime (the member createTime, epoch seconds) as a time.Time; ok is
 // false when it is absent or cannot be read.
 func (v UnicodeCheck) CreateTimeAt() (t time.Time, ok bool) {
@@ -90,6 +120,12 @@ func (v UnicodeCheck) CreateTimeAt() (t time.Time, ok bool) {
 // time.Time; ok is false when it is absent or cannot be read.
 func (v UnicodeCheckIdentity) ExpireDateAt() (t time.Time, ok bool) {
 	return wire.Date(v.ExpireDate)
+}
+
+// OfflineCodesExpAt returns OfflineCodesExp (the member offlineCodesExp, epoch seconds) as a
+// time.Time; ok is false when it is absent or cannot be read.
+func (v UnicodePay) OfflineCodesExpAt() (t time.Time, ok bool) {
+	return wire.EpochSeconds(v.OfflineCodesExp)
 }
 
 // OrderTimeAt returns OrderTime (the member orderTime, epoch seconds) as a time.Time; ok is false

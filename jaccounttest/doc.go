@@ -26,7 +26,9 @@
 //     PKCE when WithPKCE asks it to (jAccount does not document PKCE), answers
 //     errors in RFC 6749 shape, and signs ID tokens with HS256 keyed by the
 //     client secret, with the claims iss, sub, aud, nonce, iat, exp, name,
-//     code and type.
+//     code and type. (An empty scope is read as basic, so it gets an ID
+//     token; jAccount grants the application's registered scopes to an
+//     empty one and then returns none, as the 交我办 client's replies show.)
 //
 //   - The open REST API under /v1/ (APIURL): every operation of
 //     openapi/jaccount.yaml, routed and scope-checked from a table generated
@@ -34,8 +36,10 @@
 //     operations with fixture state (profiles, positions, rights, lessons,
 //     examinations, card and its transactions, 思源码 transactions, circles,
 //     barcode and thumbnail images, and the upload, which reads the
-//     multipart/form-data form as it arrives and answers the File structure,
-//     mime and size, of its file part) are served from the fixtures (see User
+//     multipart/form-data form as it arrives and answers the File structure
+//     of its file part: mime and size, and a fresh id, its name, uri and
+//     sha1Hash, as a vendor's client reads the reply) are served from the
+//     fixtures (see User
 //     and DefaultUsers: a freshman whose birthday is an object, a team
 //     account without id and identities, an outside user whose organize is
 //     {}); any other operation serves its spec example, paged in
@@ -44,7 +48,13 @@
 //     operation added to the spec is served with no code here. WithSpecExamples serves the examples for
 //     every operation. Replies are the {errno, error, total, entities}
 //     envelope (a file or an image for the operations that answer one).
-//     Each operation's security is the spec's (any one alternative
+//     The school calendar, whose security lists the empty requirement,
+//     answers a request with no credential at all, as the live one did
+//     (evidence E3). The 思源码 operations but validation admit 交我办 only
+//     (x-jaccount-only-app): another application's token gets 403 with
+//     errno 10003 ENTITLE_FAILURE — the live refusal is not documented, so
+//     that is an assumption — and Client.Jiaowoban registers an application
+//     as 交我办. Each operation's security is the spec's (any one alternative
 //     suffices), grant and scopes alike: a token of a grant no alternative
 //     takes — a user's (authorization code) on a client-credentials API, the
 //     application's (client credentials) on a user's API — gets 403 with
@@ -58,7 +68,11 @@
 //     blank line. The token may come as Authorization: Bearer or as the
 //     access_token query parameter. Lists page in the documented styles:
 //     card and 思源码 transactions by start and limit with total, circles by
-//     nextToken sent back as pageToken (WithPageSize).
+//     nextToken sent back as pageToken (WithPageSize); the card's
+//     transactions keep card.html's rules (evidence E8: limit at most 100,
+//     limit=0 unpaged with beginDate, start a multiple of the page size,
+//     orderBy=dateTimeAccount adding dateTimAccount). Rights without an
+//     account are the token's user's (E1).
 //
 // A second listener (DataURL) serves the data resources, which the real
 // jAccount serves on another host (graphql.sjtu.edu.cn): the spec's

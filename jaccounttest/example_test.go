@@ -3,6 +3,7 @@ package jaccounttest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -119,4 +120,31 @@ func ExampleServer_Inject() {
 	// 200 Retry-After=""
 	// /v1/me/profile none 429 true
 	// /v1/me/profile query 200 false
+}
+
+// The 思源码 operations but validation are open to 交我办 only: a test acts
+// as 交我办 by registering its application so.
+func ExampleClient_jiaowoban() {
+	app := jaccounttest.DefaultClient()
+	app.Jiaowoban = true
+	fake := jaccounttest.New(jaccounttest.WithClient(app))
+	defer fake.Close()
+	tok, _ := fake.IssueToken(jaccounttest.StudentUsername, "unicode")
+
+	c, _ := api.NewClient(api.StaticToken(tok.AccessToken), api.WithBaseURL(fake.APIURL()))
+	pay, err := c.Unicode.GetPay(context.Background(), api.UnicodeGetPayParams{Supplier: string(api.UnicodePaySupplierWallet)})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(pay.Status, len(pay.OfflineCodes))
+
+	other := jaccounttest.New() // its application is not 交我办
+	defer other.Close()
+	tok, _ = other.IssueToken(jaccounttest.StudentUsername, "unicode")
+	c, _ = api.NewClient(api.StaticToken(tok.AccessToken), api.WithBaseURL(other.APIURL()))
+	_, err = c.Unicode.GetPay(context.Background(), api.UnicodeGetPayParams{})
+	fmt.Println(errors.Is(err, api.ErrnoEntitleFailure))
+	// Output:
+	// 0 2
+	// true
 }

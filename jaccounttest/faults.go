@@ -2,11 +2,13 @@ package jaccounttest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +19,7 @@ import (
 type faultKind int
 
 const (
-	faultLatency faultKind = iota
+	faultLatency faultKind = iota + 1 // the zero Fault has no kind: Inject refuses it
 	faultStatus
 	faultHTML
 	faultDrop
@@ -27,12 +29,30 @@ const (
 
 // Fault is a failure the server injects into its responses, made by one of
 // Latency, ErrorStatus, RateLimit, HTMLPage, DropConnection, TruncateBody or
-// Errno and narrowed with Times, On, OnPath, For and Probability. A fault
-// applies to every matching request until ClearFaults unless Times or For
-// limits it. Faults are
+// Errno and narrowed with Times, On, OnPath, For and Probability. Faults are
 // checked in the order they were injected: all matching Latency faults
 // delay the response, then the first other matching fault answers instead
 // of the server.
+//
+// Each narrowing knob left alone keeps its zero value, which is the widest:
+//
+//   - Times: no limit, the fault answers every matching request until
+//     ClearFaults; Times(n) needs n >= 1.
+//   - For: no time limit; For(d) needs d > 0.
+//   - Probability: 1, every matching request; Probability(p) needs p in
+//     [0, 1]: 0 never fires, 1 always does.
+//   - On: every endpoint (Errno's default is EndpointAPI); On("") restores
+//     that, any other value must be one of the Endpoint constants.
+//   - OnPath: every path; OnPath(p) needs p to start with "/".
+//
+// The constructors refuse what cannot be served: a negative Latency or
+// RateLimit, an ErrorStatus outside 400–599, an HTMLPage outside 200–599.
+// The zero Fault (Fault{}) is no fault at all and is refused too.
+//
+// A knob or constructor given an invalid value does not fail at once (so
+// that faults chain); the fault carries the error, Err reports it, and
+// Inject panics with it: a fault a test meant to inject and did not would
+// let the test pass without the failure it was written to survive.
 type Fault struct {
 	kind       faultKind
 	latency    time.Duration
@@ -45,12 +65,40 @@ type Fault struct {
 	endpoint   Endpoint
 	dur        time.Duration // For; 0 means no time limit
 	until      time.Time     // set by Inject from dur
-	prob       float64       // Probability; 0 means every matching request
+	sampled    bool          // Probability was set: answer with probability prob
+	prob       float64
+	err        error // the first invalid argument, reported by Err and Inject
+}
+
+// ErrInvalidFault matches the error of a Fault built with an invalid
+// argument (Fault.Err), which Inject panics with.
+var ErrInvalidFault = errors.New("jaccounttest: invalid fault")
+
+// check returns f, with its error set to the text of format when bad and
+// f had no error yet: the first invalid argument is the one reported.
+func (f Fault) check(bad bool, format string, args ...any) Fault {
+	if bad && f.err == nil {
+		f.err = fmt.Errorf("%w: "+format, append([]any{ErrInvalidFault}, args...)...)
+	}
+	return f
+}
+
+// Err reports why Inject would refuse f (an error matching
+// ErrInvalidFault that names the knob and its value), or nil. A program
+// that builds faults from its input checks them with it; tests need not,
+// since Inject panics with the same error.
+func (f Fault) Err() error {
+	if f.err == nil && f.kind == 0 {
+		return fmt.Errorf("%w: the zero Fault; make one with Latency, ErrorStatus, RateLimit, HTMLPage, DropConnection, TruncateBody or Errno", ErrInvalidFault)
+	}
+	return f.err
 }
 
 // Latency delays matching responses by d (or until the request's context
 // ends).
-func Latency(d time.Duration) Fault { return Fault{kind: faultLatency, latency: d} }
+func Latency(d time.Duration) Fault {
+	return Fault{kind: faultLatency, latency: d}.check(d < 0, "Latency(%v): negative", d)
+}
 
 // ErrorStatus answers with the HTTP status code and an error body in the
 // endpoint's own shape: RFC 6749 JSON at the token endpoint, the API
@@ -77,7 +125,13 @@ func Latency(d time.Duration) Fault { return Fault{kind: faultLatency, latency: 
 //
 // The live service's errno for a gateway's 5xx or a rate limit is not
 // documented; these are the catalogue's nearest entries.
-func ErrorStatus(code int) Fault { return Fault{kind: faultStatus, status: code} }
+//
+// A code outside 400–599 is refused: use HTMLPage or Errno for an error
+// that claims success.
+func ErrorStatus(code int) Fault {
+	return Fault{kind: faultStatus, status: code}.
+		check(code < 400 || code > 599, "ErrorStatus(%d): not an HTTP error status (400–599)", code)
+}
 
 // statusErrno is the catalogue's errno for an injected error status (see
 // ErrorStatus).
@@ -98,17 +152,22 @@ func statusErrno(status int) int {
 }
 
 // RateLimit answers 429 Too Many Requests with a Retry-After header of
-// retryAfter (in whole seconds, rounded up) and an error body like
-// ErrorStatus (errno -1 UNKNOWN_ERROR on the API: the catalogue has no
-// errno for a rate limit).
+// retryAfter (in whole seconds, rounded up; none when retryAfter is 0) and
+// an error body like ErrorStatus (errno -1 UNKNOWN_ERROR on the API: the
+// catalogue has no errno for a rate limit). A negative retryAfter is
+// refused.
 func RateLimit(retryAfter time.Duration) Fault {
-	return Fault{kind: faultStatus, status: http.StatusTooManyRequests, retryAfter: retryAfter}
+	return Fault{kind: faultStatus, status: http.StatusTooManyRequests, retryAfter: retryAfter}.
+		check(retryAfter < 0, "RateLimit(%v): negative Retry-After", retryAfter)
 }
 
 // HTMLPage answers with an HTML error page and the status code, the way a
 // gateway in front of jAccount does. HTMLPage(200) is an error page that
-// claims success.
-func HTMLPage(code int) Fault { return Fault{kind: faultHTML, status: code} }
+// claims success. A code outside 200–599 is refused.
+func HTMLPage(code int) Fault {
+	return Fault{kind: faultHTML, status: code}.
+		check(code < 200 || code > 599, "HTMLPage(%d): not a status a page can have (200–599)", code)
+}
 
 // DropConnection closes the connection without any response. Note that
 // net/http's Transport silently retries an idempotent request once when a
@@ -127,33 +186,52 @@ func Errno(errno int, message string) Fault {
 	return Fault{kind: faultErrno, errno: errno, message: message, endpoint: EndpointAPI}
 }
 
-// Times limits the fault to the next n matching requests.
-func (f Fault) Times(n int) Fault { f.times = max(n, 1); return f }
+// Times limits the fault to the next n matching requests it answers. An
+// n < 1 is refused: a fault that answers no request is no fault (leave Times
+// off for no limit).
+func (f Fault) Times(n int) Fault {
+	f.times = n
+	return f.check(n < 1, "Times(%d): n must be at least 1; leave Times off for no limit", n)
+}
 
 // For limits the fault to the d after Inject, by the server's clock
 // (WithClock): a time-bounded outage, e.g.
-// ErrorStatus(503).On(EndpointToken).For(time.Second). A d <= 0 means no
-// limit.
-func (f Fault) For(d time.Duration) Fault { f.dur = max(d, 0); return f }
+// ErrorStatus(503).On(EndpointToken).For(time.Second). A d <= 0 is refused:
+// the fault would end before any request (leave For off for no limit).
+func (f Fault) For(d time.Duration) Fault {
+	f.dur = d
+	return f.check(d <= 0, "For(%v): d must be positive; leave For off for no time limit", d)
+}
 
 // Probability makes the fault answer each matching request with
 // probability p, independently, so that faults are spread over a run
-// (Times then counts the requests it answered). A p <= 0 or >= 1 means
-// every matching request, the default.
+// (Times then counts the requests it answered). Probability(0) never
+// answers, Probability(1) always does, as a fault without Probability
+// does. A p outside [0, 1], or NaN, is refused.
 func (f Fault) Probability(p float64) Fault {
-	if p <= 0 || p >= 1 {
-		p = 0
-	}
-	f.prob = p
-	return f
+	f.sampled, f.prob = true, p
+	return f.check(!(p >= 0 && p <= 1), "Probability(%v): p must be in [0, 1]", p) // NaN fails both
 }
 
-// On limits the fault to requests to endpoint e.
-func (f Fault) On(e Endpoint) Fault { f.endpoint = e; return f }
+// fires reports whether the fault answers a matching request, given u
+// drawn uniformly from [0, 1).
+func (f *Fault) fires(u float64) bool { return !f.sampled || u < f.prob }
+
+// On limits the fault to requests to endpoint e; "" means every endpoint.
+// Any other value must be one of the Endpoint constants.
+func (f Fault) On(e Endpoint) Fault {
+	f.endpoint = e
+	known := []Endpoint{"", EndpointAuthorize, EndpointToken, EndpointLogout, EndpointAPI, EndpointOther}
+	return f.check(!slices.Contains(known, e), "On(%q): not an Endpoint of the fake", e)
+}
 
 // OnPath limits the fault to requests whose path is p or, when p ends in
-// "/", starts with p.
-func (f Fault) OnPath(p string) Fault { f.path = p; return f }
+// "/", starts with p; "" means every path. A p that does not start with
+// "/" would match no request and is refused.
+func (f Fault) OnPath(p string) Fault {
+	f.path = p
+	return f.check(p != "" && !strings.HasPrefix(p, "/"), "OnPath(%q): a path starts with /", p)
+}
 
 func (f *Fault) matches(path string) bool {
 	if f.endpoint != "" && f.endpoint != endpointOf(path) {
@@ -165,8 +243,15 @@ func (f *Fault) matches(path string) bool {
 	return strings.HasSuffix(f.path, "/") && strings.HasPrefix(path, f.path)
 }
 
-// Inject adds faults; see Fault.
+// Inject adds faults; see Fault. It adds all of them or, when one of them
+// is invalid (Fault.Err), none: it then panics with an error matching
+// ErrInvalidFault that names the fault, the knob and the value.
 func (s *Server) Inject(faults ...Fault) {
+	for i, f := range faults {
+		if err := f.Err(); err != nil {
+			panic(fmt.Errorf("%w (Inject's fault %d of %d)", err, i+1, len(faults)))
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -197,8 +282,7 @@ func (s *Server) take(path string) (delays []time.Duration, answer *Fault) {
 		if !f.until.IsZero() && !now.Before(f.until) {
 			continue // its time is up: drop it
 		}
-		use := f.matches(path) && (answer == nil || f.kind == faultLatency) &&
-			(f.prob == 0 || rand.Float64() < f.prob)
+		use := f.matches(path) && (answer == nil || f.kind == faultLatency) && f.fires(rand.Float64())
 		if use {
 			if f.kind == faultLatency {
 				delays = append(delays, f.latency)

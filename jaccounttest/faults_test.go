@@ -1,7 +1,9 @@
 package jaccounttest_test
 
 import (
+	"errors"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -317,5 +319,108 @@ func TestErrorStatusErrno(t *testing.T) {
 	srv.Inject(jaccounttest.HTMLPage(503).OnPath("/v1/profile/html").Times(1))
 	if r := apiGet(t, srv, "/v1/profile/html", tok.AccessToken); r.status != 503 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
 		t.Errorf("HTML fault: %d %q", r.status, r.header.Get("Content-Type"))
+	}
+}
+
+// TestFaultProbabilityBounds: Probability(0) never answers and
+// Probability(1) always does, like a fault without Probability.
+func TestFaultProbabilityBounds(t *testing.T) {
+	t.Parallel()
+	const n = 20
+	for _, tt := range []struct {
+		name   string
+		fault  jaccounttest.Fault
+		faults int
+	}{
+		{"Probability(0)", jaccounttest.ErrorStatus(503).Probability(0), 0},
+		{"Probability(1)", jaccounttest.ErrorStatus(503).Probability(1), n},
+		{"no Probability", jaccounttest.ErrorStatus(503), n},
+		{"Probability(0).Times(3)", jaccounttest.ErrorStatus(503).Probability(0).Times(3), 0},
+		{"Probability(1).Times(3)", jaccounttest.ErrorStatus(503).Probability(1).Times(3), 3},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newServer(t)
+			tok := issue(t, srv, jaccounttest.StudentUsername, "basic").AccessToken
+			srv.Inject(tt.fault)
+			faults := 0
+			for range n {
+				if apiGet(t, srv, "/v1/me/profile", tok).status == 503 {
+					faults++
+				}
+			}
+			if faults != tt.faults {
+				t.Errorf("%d of %d requests faulted, want %d", faults, n, tt.faults)
+			}
+		})
+	}
+}
+
+// TestFaultInvalid: a knob or constructor given a value outside its range
+// makes a fault that Err reports and Inject refuses by panicking, adding
+// none of the faults it was given; the edges of each range are accepted.
+func TestFaultInvalid(t *testing.T) {
+	t.Parallel()
+	invalid := []struct {
+		fault jaccounttest.Fault
+		names string // what the error must name
+	}{
+		{jaccounttest.ErrorStatus(503).Times(0), "Times(0)"},
+		{jaccounttest.ErrorStatus(503).Times(-1), "Times(-1)"},
+		{jaccounttest.ErrorStatus(503).For(0), "For(0s)"},
+		{jaccounttest.ErrorStatus(503).For(-time.Second), "For(-1s)"},
+		{jaccounttest.ErrorStatus(503).Probability(-0.1), "Probability(-0.1)"},
+		{jaccounttest.ErrorStatus(503).Probability(1.5), "Probability(1.5)"},
+		{jaccounttest.ErrorStatus(503).Probability(math.NaN()), "Probability(NaN)"},
+		{jaccounttest.ErrorStatus(503).Probability(math.Inf(1)), "Probability(+Inf)"},
+		{jaccounttest.ErrorStatus(503).On("API"), `On("API")`},
+		{jaccounttest.ErrorStatus(503).OnPath("v1/me/profile"), `OnPath("v1/me/profile")`},
+		{jaccounttest.Latency(-time.Millisecond), "Latency(-1ms)"},
+		{jaccounttest.RateLimit(-time.Second), "RateLimit(-1s)"},
+		{jaccounttest.ErrorStatus(200), "ErrorStatus(200)"},
+		{jaccounttest.ErrorStatus(0), "ErrorStatus(0)"},
+		{jaccounttest.ErrorStatus(600), "ErrorStatus(600)"},
+		{jaccounttest.HTMLPage(100), "HTMLPage(100)"},
+		{jaccounttest.HTMLPage(1000), "HTMLPage(1000)"},
+		{jaccounttest.Fault{}, "zero Fault"},
+		// The first invalid value is the one reported.
+		{jaccounttest.ErrorStatus(503).Times(0).For(-1), "Times(0)"},
+		// A later valid knob does not clear the error.
+		{jaccounttest.ErrorStatus(503).Times(0).Times(2), "Times(0)"},
+	}
+	srv := newServer(t)
+	tok := issue(t, srv, jaccounttest.StudentUsername, "basic").AccessToken
+	for _, tt := range invalid {
+		err := tt.fault.Err()
+		if !errors.Is(err, jaccounttest.ErrInvalidFault) || !strings.Contains(err.Error(), tt.names) {
+			t.Errorf("Err() = %v, want ErrInvalidFault naming %s", err, tt.names)
+		}
+		got := func() (v any) {
+			defer func() { v = recover() }()
+			srv.Inject(jaccounttest.ErrorStatus(502), tt.fault)
+			return nil
+		}()
+		perr, _ := got.(error)
+		if !errors.Is(perr, jaccounttest.ErrInvalidFault) || !strings.Contains(perr.Error(), tt.names) ||
+			!strings.Contains(perr.Error(), "fault 2 of 2") {
+			t.Errorf("Inject(valid, %s) panicked with %v, want an ErrInvalidFault naming it", tt.names, got)
+		}
+	}
+	// None of the refused calls added a fault, not even the valid first one.
+	if r := apiGet(t, srv, "/v1/me/profile", tok); r.status != 200 {
+		t.Fatalf("after refused Injects: %d, want 200", r.status)
+	}
+	valid := []jaccounttest.Fault{
+		jaccounttest.ErrorStatus(503).Times(1), jaccounttest.ErrorStatus(503).For(time.Nanosecond),
+		jaccounttest.ErrorStatus(503).Probability(0), jaccounttest.ErrorStatus(503).Probability(1),
+		jaccounttest.ErrorStatus(400), jaccounttest.ErrorStatus(599), jaccounttest.HTMLPage(200), jaccounttest.HTMLPage(599),
+		jaccounttest.Latency(0), jaccounttest.RateLimit(0), jaccounttest.DropConnection(), jaccounttest.TruncateBody(),
+		jaccounttest.Errno(10004, "x").On(""), jaccounttest.ErrorStatus(503).OnPath(""),
+		jaccounttest.ErrorStatus(503).On(jaccounttest.EndpointOther).OnPath("/v1/"),
+	}
+	for _, f := range valid {
+		if err := f.Err(); err != nil {
+			t.Errorf("a valid fault: %v", err)
+		}
 	}
 }

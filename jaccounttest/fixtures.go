@@ -74,6 +74,17 @@ type Client struct {
 	RedirectURIs []string
 	// Scopes, when not empty, limits the scopes the client may request.
 	Scopes []string
+	// Jiaowoban marks the application as 交我办, the university's own app:
+	// jAccount opens the 思源码 APIs but validation to 交我办 only (the
+	// spec's x-jaccount-only-app). The fake refuses any other application
+	// there with 403 and errno 10003 ENTITLE_FAILURE; the live errno is not
+	// documented, so that is an assumption. A test acts as 交我办 by
+	// registering its client so, e.g. the default one:
+	//
+	//	c := jaccounttest.DefaultClient()
+	//	c.Jiaowoban = true
+	//	srv := jaccounttest.New(jaccounttest.WithClient(c))
+	Jiaowoban bool
 }
 
 // User is a fixture jAccount account with everything the API serves about it.
@@ -86,7 +97,9 @@ type User struct {
 	Profile gen.Profile
 	// Positions are served by GET /v1/enterprise/user/positions.
 	Positions []gen.Position
-	// Rights are served by GET /v1/enterprise/user/rights?account=Username.
+	// Rights are served by GET /v1/enterprise/user/rights?account=Username,
+	// and without account to the user's own token. A right's Parent is the
+	// right it belongs under (evidence E2).
 	Rights []gen.UserRight
 	// Lessons maps a semester such as "2026-2027-1" to its teaching classes.
 	Lessons map[string][]gen.Lesson
@@ -95,7 +108,10 @@ type User struct {
 	// Card is served by GET /v1/me/card (its User is filled from Profile).
 	Card gen.CardInfo
 	// Transactions are the card's transactions, oldest first (by
-	// DateTime; the server sorts its copy if they are not).
+	// DateTime; the server sorts its copy if they are not). Their
+	// DateTimeAccount (dateTimAccount) is served with orderBy=dateTimeAccount;
+	// the fake orders by DateTime either way, so give posting times in the
+	// same order.
 	Transactions []gen.CardTransaction
 	// UnicodeTransactions are the 思源码 payments, oldest first (by
 	// OrderTime; the server sorts its copy if they are not).
@@ -204,8 +220,8 @@ func studentUser() User {
 			Dept: gen.Dept{OrganizeId: seiee.Id, OrganizeName: seiee.Name, ParentOrganizeId: "00000"},
 		}},
 		Rights: []gen.UserRight{
-			{"code": "library.borrow", "name": "图书借阅", "enabled": true},
-			{"code": "net.access", "name": "校园网接入", "enabled": true},
+			right("R1101", "library.borrow", "图书借阅", "借阅图书馆的图书", libraryRight()),
+			right("R1201", "net.access", "校园网接入", "", networkRight()),
 		},
 		Lessons: map[string][]gen.Lesson{
 			CurrentSemester: {
@@ -225,7 +241,7 @@ func studentUser() User {
 				"location": "东上院305", "seat": "42"},
 		},
 		Card: gen.CardInfo{CardNo: "2023000001", CardId: "C2023000001", BankNo: "6222000000000001",
-			ExpireDate: "20270731", CardBalance: 86.5, TransBalance: 0},
+			ExpireDate: "20270731", CardBalance: 86.5, TransBalance: 0, FaceType: "学生", FaceSubType: "本科生"},
 		Transactions:        transactions(45, epochMillis(2026, 9, 1, 7, 30), 500),
 		UnicodeTransactions: unicodeTransactions(12, epochSeconds(2026, 9, 1, 11, 50), 1440),
 		Circles: []gen.Circle{
@@ -233,6 +249,24 @@ func studentUser() User {
 			{Id: "100004", Name: "操作系统课程群"}, {Id: "100005", Name: "校园跑团"},
 		},
 	}
+}
+
+// right is a fixture right (a placeholder, as every fixture value) under
+// parent (nil: a top one).
+func right(id, code, name, description string, parent *gen.UserRight) gen.UserRight {
+	return gen.UserRight{Id: id, Code: code, Name: name, Description: description, Parent: parent}
+}
+
+// The top rights of the fixtures; each call builds a fresh one, so that no
+// two users (nor two servers) share a parent.
+func libraryRight() *gen.UserRight  { r := right("R1100", "library", "图书馆", "", nil); return &r }
+func networkRight() *gen.UserRight  { r := right("R1200", "net", "网络服务", "", nil); return &r }
+func teachingRight() *gen.UserRight { r := right("R1000", "jwc", "教务", "", nil); return &r }
+
+// gradesRight is a right two levels deep: under teachingRight.
+func gradesRight() *gen.UserRight {
+	r := right("R1300", "jwc.grade", "成绩管理", "", teachingRight())
+	return &r
 }
 
 // FacultyName is the real name of FacultyUsername, the teacher of one of the
@@ -260,8 +294,8 @@ func facultyUser() User {
 				Dept: gen.Dept{OrganizeId: mathSchool.Id, OrganizeName: mathSchool.Name, ParentOrganizeId: "00000", Independent: true}},
 		},
 		Rights: []gen.UserRight{
-			{"code": "jwc.grade.entry", "name": "成绩录入", "enabled": true},
-			{"code": "library.borrow", "name": "图书借阅", "enabled": true},
+			right("R1302", "jwc.grade.entry", "成绩录入", "录入所授课程的成绩", gradesRight()),
+			right("R1101", "library.borrow", "图书借阅", "借阅图书馆的图书", libraryRight()),
 		},
 		Lessons: map[string][]gen.Lesson{
 			CurrentSemester: {
@@ -273,7 +307,7 @@ func facultyUser() User {
 		},
 		Examinations: []gen.Examination{},
 		Card: gen.CardInfo{CardNo: "1998000086", CardId: "C1998000086", BankNo: "6222000000000086",
-			ExpireDate: "20401231", CardBalance: 312.2, TransBalance: 20},
+			ExpireDate: "20401231", CardBalance: 312.2, TransBalance: 20, FaceType: "教工", FaceSubType: "教工"},
 		Transactions: transactions(6, epochMillis(2026, 9, 2, 11, 45), 1200),
 		Circles:      []gen.Circle{{Id: "100001", Name: "网络信息中心"}},
 	}
@@ -369,7 +403,8 @@ var merchants = []struct{ system, merchant, description string }{
 }
 
 // transactions builds n deterministic card transactions, oldest first, every
-// stepMinutes minutes from start (epoch ms).
+// stepMinutes minutes from start (epoch ms), each posted a minute or two
+// after it happened.
 func transactions(n int, start int64, stepMinutes int64) []gen.CardTransaction {
 	out := make([]gen.CardTransaction, 0, n)
 	balance := 500.0
@@ -381,9 +416,13 @@ func transactions(n int, start int64, stepMinutes int64) []gen.CardTransaction {
 			m = struct{ system, merchant, description string }{"充值", "圈存机", "银行卡圈存"}
 		}
 		balance += amount
+		at := start + int64(i)*stepMinutes*60_000
 		out = append(out, gen.CardTransaction{
-			DateTime: start + int64(i)*stepMinutes*60_000, System: m.system, Merchant: m.merchant,
+			DateTime: at, System: m.system, Merchant: m.merchant,
 			Description: fmt.Sprintf("%s #%d", m.description, i+1), Amount: amount, CardBalance: balance,
+			// Posted to the account a minute or two later (dateTimAccount,
+			// evidence E8); stepMinutes is far longer, so both orders agree.
+			DateTimeAccount: at + int64(1+i%2)*60_000,
 		})
 	}
 	return out

@@ -1,6 +1,8 @@
 package jaccounttest
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"errors"
 	"io"
 	"mime"
@@ -18,10 +20,11 @@ type form struct {
 	files  map[string]formFile
 }
 
-// formFile is one file part as the fake read it.
+// formFile is one file part as the fake read it: its SHA-1 is what the
+// upload's reply carries as sha1Hash (evidence E7).
 type formFile struct {
-	filename, mediaType string
-	size                int64
+	filename, mediaType, sha1 string
+	size                      int64
 }
 
 // maxFormField bounds a field's value.
@@ -55,7 +58,8 @@ func readForm(op *operation, r *http.Request) (*form, *reply) {
 		}
 		name := p.FormName()
 		if p.FileName() != "" {
-			n, err := io.Copy(io.Discard, p)
+			h := sha1.New()
+			n, err := io.Copy(h, p)
 			if err != nil {
 				return bad("malformed multipart body: part " + name)
 			}
@@ -63,7 +67,7 @@ func readForm(op *operation, r *http.Request) (*form, *reply) {
 			if err != nil || mt == "" {
 				mt = "application/octet-stream"
 			}
-			f.files[name] = formFile{filename: p.FileName(), mediaType: mt, size: n}
+			f.files[name] = formFile{filename: p.FileName(), mediaType: mt, size: n, sha1: hex.EncodeToString(h.Sum(nil))}
 			continue
 		}
 		v, err := io.ReadAll(io.LimitReader(p, maxFormField+1))
@@ -98,9 +102,13 @@ func readForm(op *operation, r *http.Request) (*form, *reply) {
 	return f, nil
 }
 
-// uploadFile stores nothing but answers as file.html says the upload does:
-// the File structure of the file part (its media type and size), after
-// checking the form.
+// uploadFile stores nothing but answers as file.html says the upload does,
+// after checking the form: the File structure of the file part, its media
+// type and size, with the members a vendor's client reads from the reply
+// (evidence E7): a fresh id, the file name, the uri under the fake's API
+// and the SHA-1 of the content. The reply's kind, createTime and
+// lastModified are left out: the evidence shows neither kind's values nor
+// the times' unit, and the fake does not guess them.
 func (s *Server) uploadFile(r *http.Request, _ *principal) reply {
 	op := operationByID("uploadFile")
 	f, bad := readForm(op, r)
@@ -108,5 +116,7 @@ func (s *Server) uploadFile(r *http.Request, _ *principal) reply {
 		return *bad
 	}
 	file := f.files["file"]
-	return ok([]gen.FileInfo{{Mime: file.mediaType, Size: file.size}}, 1)
+	id := newUUID()
+	return ok([]gen.FileInfo{{Id: id, Name: file.filename, Uri: s.APIURL() + "/v1/file/" + id, Mime: file.mediaType,
+		Size: file.size, Sha1Hash: file.sha1}}, 1)
 }

@@ -118,6 +118,9 @@ func FuzzParsers(f *testing.F) {
 				if m, ok := decodePageToken(encodePageToken(n)); !ok || m != n {
 					t.Fatalf("page token round trip %d -> %d", n, m)
 				}
+				if encodePageToken(n) != page {
+					t.Fatalf("page token %q accepted for offset %d, whose token is %q", page, n, encodePageToken(n))
+				}
 			}
 		}
 	})

@@ -107,11 +107,17 @@ func (s *Server) getUserPositions(_ *http.Request, p *principal) reply {
 }
 
 // getUserRights serves any account's rights, for user and
-// client-credentials tokens alike.
-func (s *Server) getUserRights(r *http.Request, _ *principal) reply {
+// client-credentials tokens alike. Without account it serves the token's
+// user's, as a call with a user's token and no account succeeds (evidence
+// E1; whose rights it returns is not shown, the user's is the plain
+// reading); a client-credentials token has no user, so it must name one.
+func (s *Server) getUserRights(r *http.Request, p *principal) reply {
 	account := r.URL.Query().Get("account")
 	if account == "" {
-		return fail(http.StatusBadRequest, errnoBadParameters, "account is required")
+		if p.user == nil {
+			return fail(http.StatusBadRequest, errnoBadParameters, "account is required with a client-credentials token")
+		}
+		account = p.user.Username
 	}
 	s.mu.Lock()
 	u, found := s.users[account]
@@ -238,11 +244,12 @@ func dateRange(q url.Values) (begin, end int64, okRange bool) {
 
 // transactionsPage serves one page of the operation opID: the items (oldest
 // first, sorted by at) whose time is between the request's beginDate and
-// endDate (both inclusive), newest first, paged as the spec says. The date
-// range is found by binary search and only the page is copied, so a page
-// costs O(log n + page), not O(n): a client walking a long history page by
-// page does not cost the fake rows² ÷ page size.
-func transactionsPage[T any](s *Server, r *http.Request, opID string, items []T, at func(T) int64) reply {
+// endDate (both inclusive), newest first, paged as the spec says, or all of
+// them when unpaged. each, if not nil, adjusts every item served (a copy).
+// The date range is found by binary search and only the page is copied, so
+// a page costs O(log n + page), not O(n): a client walking a long history
+// page by page does not cost the fake rows² ÷ page size.
+func transactionsPage[T any](s *Server, r *http.Request, opID string, items []T, at func(T) int64, unpaged bool, each func(*T)) reply {
 	q := r.URL.Query()
 	begin, end, okRange := dateRange(q)
 	if !okRange {
@@ -256,29 +263,62 @@ func transactionsPage[T any](s *Server, r *http.Request, opID string, items []T,
 	}
 	n := max(hi-lo, 0)
 	pg := operationByID(opID).paging
-	from, to, bad := pageBounds(pg, q, n, s.cfg.pageSize)
-	if bad != nil {
-		return *bad
+	from, to := 0, n
+	if !unpaged {
+		var bad *reply
+		if from, to, bad = pageBounds(pg, q, n, s.cfg.pageSize); bad != nil {
+			return *bad
+		}
 	}
 	// Newest first: the k-th item of the range is items[hi-1-k].
 	out := make([]T, to-from)
 	for k := range out {
 		out[k] = items[hi-1-from-k]
+		if each != nil {
+			each(&out[k])
+		}
 	}
 	return pageReply(pg, out, to, n)
 }
 
 // listMyCardTransactions serves the card's transactions (beginDate and
 // endDate in epoch ms), paged by start and limit with the whole count in
-// total.
+// total, with the rules card.html gives (evidence E8, read second-hand from
+// the live page): limit is 0 to 100 (the spec's maxPageSize), and limit=0
+// turns paging off and then needs beginDate; start is a multiple of the
+// page size; orderBy is dateTime (the default) or dateTimeAccount, which
+// adds each transaction's dateTimAccount. The fake orders by dateTime
+// either way: its fixtures' posting times follow their transaction times.
 func (s *Server) listMyCardTransactions(r *http.Request, p *principal) reply {
+	q := r.URL.Query()
 	switch {
 	case p.user == nil:
 		return forbiddenWithoutUser
-	case r.URL.Query().Get("cardNo") != "" && r.URL.Query().Get("cardNo") != p.user.Card.CardNo:
+	case q.Get("cardNo") != "" && q.Get("cardNo") != p.user.Card.CardNo:
 		return fail(http.StatusBadRequest, errnoBadParameters, "unknown cardNo")
 	}
-	return transactionsPage(s, r, "listMyCardTransactions", p.user.Transactions, func(t gen.CardTransaction) int64 { return t.DateTime })
+	var each func(*gen.CardTransaction)
+	switch q.Get("orderBy") {
+	case "", "dateTime":
+		each = func(t *gen.CardTransaction) { t.DateTimeAccount = 0 }
+	case "dateTimeAccount":
+	default:
+		return fail(http.StatusBadRequest, errnoBadParameters, "orderBy must be dateTime or dateTimeAccount")
+	}
+	size := s.cfg.pageSize
+	if l, err := strconv.Atoi(q.Get("limit")); err == nil && l >= 0 {
+		size = l
+	}
+	unpaged := q.Get("limit") != "" && size == 0
+	start, _ := strconv.Atoi(q.Get("start"))
+	switch {
+	case unpaged && q.Get("beginDate") == "":
+		return fail(http.StatusBadRequest, errnoBadParameters, "beginDate is required with limit=0")
+	case !unpaged && size > 0 && start%size != 0:
+		return fail(http.StatusBadRequest, errnoBadParameters, "start must be a multiple of limit")
+	}
+	return transactionsPage(s, r, "listMyCardTransactions", p.user.Transactions,
+		func(t gen.CardTransaction) int64 { return t.DateTime }, unpaged, each)
 }
 
 // listUnicodeTransactions serves the 思源码 payments (beginDate and endDate
@@ -287,7 +327,8 @@ func (s *Server) listUnicodeTransactions(r *http.Request, p *principal) reply {
 	if p.user == nil {
 		return forbiddenWithoutUser
 	}
-	return transactionsPage(s, r, "listUnicodeTransactions", p.user.UnicodeTransactions, func(t gen.UnicodeTransaction) int64 { return t.OrderTime })
+	return transactionsPage(s, r, "listUnicodeTransactions", p.user.UnicodeTransactions,
+		func(t gen.UnicodeTransaction) int64 { return t.OrderTime }, false, nil)
 }
 
 // listMyCircles serves the user's circles, paged by token: a reply's

@@ -24,6 +24,16 @@ func newServer(t *testing.T, opts ...jaccounttest.Option) *jaccounttest.Server {
 	return srv
 }
 
+// jiaowobanServer is newServer whose default application is 交我办, which
+// the 思源码 operations but validation admit alone (x-jaccount-only-app):
+// for the tests of every operation's grants, scopes and replies.
+func jiaowobanServer(t *testing.T, opts ...jaccounttest.Option) *jaccounttest.Server {
+	t.Helper()
+	c := jaccounttest.DefaultClient()
+	c.Jiaowoban = true
+	return newServer(t, append([]jaccounttest.Option{jaccounttest.WithClient(c)}, opts...)...)
+}
+
 func testContext(t *testing.T) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)

@@ -16,6 +16,26 @@ func TestHandlersAreOperations(t *testing.T) {
 	}
 }
 
+// TestOnlyAppsKnown: every application an operation admits alone
+// (x-jaccount-only-app) is one the fake can tell (onlyApps); another would
+// be refused to every client.
+func TestOnlyAppsKnown(t *testing.T) {
+	t.Parallel()
+	n := 0
+	for _, op := range operations {
+		if op.onlyApp == "" {
+			continue
+		}
+		n++
+		if onlyApps[op.onlyApp] == nil {
+			t.Errorf("%s: admits only %q, which the fake cannot tell from other applications", op.id, op.onlyApp)
+		}
+	}
+	if n == 0 {
+		t.Error("no operation admits one application only; the 思源码 family should (x-jaccount-only-app)")
+	}
+}
+
 func TestRouteMatching(t *testing.T) {
 	t.Parallel()
 	ops := []operation{

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -190,6 +191,16 @@ func (s *Server) ClientSecret() string {
 // HTTPClient returns an *http.Client for the server's listener, like
 // httptest.Server.Client.
 func (s *Server) HTTPClient() *http.Client { return s.ts.Client() }
+
+// newUUID returns a fresh random (version 4) UUID, for the ids the fake
+// gives out.
+func newUUID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
 
 // newSecret returns a fresh random opaque string for codes, tokens and
 // session ids.

@@ -1,10 +1,12 @@
 package jaccounttest
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/oauth-jaccount/jaccount-go/gen"
@@ -83,9 +85,17 @@ func TestTransactionsPageOrderAndRange(t *testing.T) {
 				want = append(want, all[i])
 			}
 		}
-		for start := 0; start <= len(want); start++ {
-			for _, limit := range []int{1, 2, 5, 30} {
+		// start is a multiple of limit (evidence E8); limit 0 is every item.
+		for _, limit := range []int{1, 2, 5, 30, 0} {
+			step := limit
+			if step == 0 {
+				step = len(want) + 1 // one request
+			}
+			for start := 0; start <= len(want); start += step {
 				q := "start=" + strconv.Itoa(start) + "&limit=" + strconv.Itoa(limit)
+				if limit == 0 && rng.begin == 0 {
+					q += "&beginDate=0" // limit=0 needs beginDate
+				}
 				if rng.begin != 0 {
 					q += "&beginDate=" + strconv.FormatInt(rng.begin, 10)
 				}
@@ -97,7 +107,10 @@ func TestTransactionsPageOrderAndRange(t *testing.T) {
 				if rep.status != http.StatusOK || !isPage {
 					t.Fatalf("%s: status %d %v", q, rep.status, rep.body)
 				}
-				end := min(start+limit, len(want))
+				end := len(want)
+				if limit > 0 {
+					end = min(start+limit, len(want))
+				}
 				if pg.Total != int64(len(want)) || len(pg.Entities) != end-start {
 					t.Fatalf("%s: total %d, %d entities; want %d and %d", q, pg.Total, len(pg.Entities), len(want), end-start)
 				}
@@ -106,6 +119,68 @@ func TestTransactionsPageOrderAndRange(t *testing.T) {
 						t.Fatalf("%s: entity %d is %q, want %q", q, i, tx.Description, want[start+i].Description)
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestCardTransactionsRules checks the rules card.html gives (evidence E8,
+// read second-hand from the live page): start is a multiple of the page
+// size, limit is at most 100 and 0 turns paging off but needs beginDate,
+// orderBy takes dateTime or dateTimeAccount, and only the latter carries
+// dateTimAccount.
+func TestCardTransactionsRules(t *testing.T) {
+	t.Parallel()
+	s := New(WithPageSize(10))
+	t.Cleanup(s.Close)
+	p := &principal{grant: grant{username: StudentUsername}, user: s.users[StudentUsername]}
+	n := len(s.users[StudentUsername].Transactions)
+	for _, tt := range []struct {
+		query    string
+		status   int
+		entities int
+		detail   string
+	}{
+		{"start=40&limit=5", 200, 5, ""},
+		{"start=40", 200, 5, ""}, // the default page size, 10: the last page
+		{"start=41&limit=5", 400, 0, "start must be a multiple of limit"},
+		{"start=5", 400, 0, "start must be a multiple of limit"},
+		{"limit=100", 200, n, ""},
+		{"limit=101", 400, 0, "bad page size"},
+		{"limit=0", 400, 0, "beginDate is required with limit=0"},
+		{"limit=0&beginDate=0", 200, n, ""},
+		{"limit=0&start=7&beginDate=0", 200, n, ""}, // no paging, so any start
+		{"orderBy=dateTime&limit=3", 200, 3, ""},
+		{"orderBy=dateTimeAccount&limit=3", 200, 3, ""},
+		{"orderBy=amount", 400, 0, "orderBy"},
+	} {
+		rep := s.listMyCardTransactions(httptest.NewRequest(http.MethodGet, "/v1/me/card/transactions?"+tt.query, nil), p)
+		if rep.status != tt.status {
+			t.Errorf("%s: status %d %v, want %d", tt.query, rep.status, rep.body, tt.status)
+			continue
+		}
+		if tt.status != 200 {
+			b, _ := json.Marshal(rep.body)
+			if !strings.Contains(string(b), tt.detail) {
+				t.Errorf("%s: %s, want it to say %q", tt.query, b, tt.detail)
+			}
+			continue
+		}
+		pg := rep.body.(*page[gen.CardTransaction])
+		if len(pg.Entities) != tt.entities || pg.Total != int64(n) {
+			t.Errorf("%s: %d entities, total %d; want %d and %d", tt.query, len(pg.Entities), pg.Total, tt.entities, n)
+		}
+		byAccount := strings.Contains(tt.query, "orderBy=dateTimeAccount")
+		for _, tx := range pg.Entities {
+			if (tx.DateTimeAccount != 0) != byAccount || (byAccount && tx.DateTimeAccount < tx.DateTime) {
+				t.Errorf("%s: dateTimAccount %d beside dateTime %d", tt.query, tx.DateTimeAccount, tx.DateTime)
+				break
+			}
+		}
+		if byAccount {
+			b, _ := json.Marshal(pg.Entities[0])
+			if !strings.Contains(string(b), `"dateTimAccount":`) {
+				t.Errorf("%s: %s lacks the member dateTimAccount, spelled as the live service spells it", tt.query, b)
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package jaccounttest_test
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"mime/multipart"
 	"net/http"
@@ -95,6 +97,15 @@ func TestUploadMultipart(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.body), &env); err != nil || len(env.Entities) != 1 ||
 			env.Entities[0].Mime != tt.mime || env.Entities[0].Size != int64(len(file)) {
 			t.Errorf("%s: %s, want one File with mime %q and size %d", tt.name, r.body, tt.mime, len(file))
+			continue
+		}
+		// The members a vendor's client reads from the reply (evidence E7);
+		// not the times, whose unit the evidence does not show.
+		fi := env.Entities[0]
+		sum := sha1.Sum([]byte(file))
+		if len(fi.Id) != 36 || fi.Name != tt.parts[len(tt.parts)-1].filename && fi.Name != tt.parts[0].filename ||
+			fi.Uri != srv.APIURL()+"/v1/file/"+fi.Id || fi.Sha1Hash != hex.EncodeToString(sum[:]) || fi.CreateTime != 0 {
+			t.Errorf("%s: %+v, want the id, the file name, the uri and the SHA-1 of the content", tt.name, fi)
 		}
 	}
 	// The upload of the old spec, the bytes as the body, is not what the page describes.

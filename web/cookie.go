@@ -76,14 +76,16 @@ func (c *codec) seal(name string, plaintext []byte) string {
 }
 
 // cookieEncoding is unpadded base64url, strict: the unused bits of the
-// last character must be zero, so each value has exactly one spelling.
+// last character must be zero. Go's decoders skip \r and \n even in strict
+// mode, so open refuses values holding them before decoding: each value
+// has exactly one spelling.
 var cookieEncoding = base64.RawURLEncoding.Strict()
 
 // open decrypts a value of the cookie called name. It reports the index of
 // the key that opened it: anything but 0 means the value should be sealed
 // again with the current key.
 func (c *codec) open(name, value string) (plaintext []byte, key int, err error) {
-	if len(value) > maxCookieBytes*maxChunks {
+	if len(value) > maxCookieBytes*maxChunks || strings.ContainsAny(value, "\r\n") {
 		return nil, 0, errBadCookie
 	}
 	buf, err := cookieEncoding.DecodeString(value)
@@ -121,27 +123,22 @@ func chunkName(name string, i int) string {
 	return name + "_" + strconv.Itoa(i)
 }
 
-// readChunks joins the chunks of the cookie name from r. A chunk sent
-// several times (a cookie set for a parent domain as well) makes each
-// combination a candidate; the caller tries them in order.
-func readChunks(r *http.Request, name string) []string {
-	firsts := r.CookiesNamed(name)
-	if len(firsts) == 0 {
-		return nil
-	}
-	var rest strings.Builder
-	for i := 1; i < maxChunks; i++ {
+// readChunks joins the chunks of the cookie name from r. It also reports
+// how many cookies arrived for those chunk names beyond one each: a
+// browser sends two cookies of one name when another site set one for a
+// parent domain (or for a path below ours), and nothing in the request
+// tells which one is ours, so the caller must use neither.
+func readChunks(r *http.Request, name string) (value string, extra int) {
+	var b strings.Builder
+	for i := range maxChunks {
 		c := r.CookiesNamed(chunkName(name, i))
 		if len(c) == 0 {
 			break
 		}
-		rest.WriteString(c[0].Value)
+		extra += len(c) - 1
+		b.WriteString(c[0].Value)
 	}
-	out := make([]string, 0, len(firsts))
-	for _, c := range firsts {
-		out = append(out, c.Value+rest.String())
-	}
-	return out
+	return b.String(), extra
 }
 
 // writeChunks sets the cookie name to value, split into chunks, and

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,12 +60,12 @@ func FuzzCookieDecoder(f *testing.F) {
 			if value != fuzzSealed || name != "jaccount_session" {
 				t.Fatalf("opened %q under %q, which this process never sealed", value, name)
 			}
-			if s := h.sessionFrom(t.Context(), p); s == nil {
+			if s, _ := h.sessionFrom(t.Context(), p); s == nil {
 				t.Fatal("fuzzSealed's session was refused")
 			}
 		}
 		// What a cookie may decrypt to is checked before it is trusted.
-		if s := h.sessionFrom(t.Context(), plaintext); s != nil && (s.ID == "" || s.Claims.Subject == "" || !time.Now().Before(s.ExpiresAt)) {
+		if s, _ := h.sessionFrom(t.Context(), plaintext); s != nil && (s.ID == "" || s.Claims.Subject == "" || !time.Now().Before(s.ExpiresAt)) {
 			t.Fatalf("sessionFrom accepted %q as %v", plaintext, s)
 		}
 		_, _ = h.openLogin(name, value)
@@ -89,6 +90,13 @@ func FuzzCookieDecoder(f *testing.F) {
 				t.Fatalf("%q with character %d changed to %q opened", sealed, i, r)
 			}
 		}
+		// Only the canonical spelling opens: no character added anywhere,
+		// not even the line breaks base64 decoders skip.
+		for _, r := range []string{"\n", "\r", "=", " "} {
+			if _, _, err := c.open(name, sealed[:i]+r+sealed[i:]); err == nil {
+				t.Fatalf("%q with %q inserted at %d opened", sealed, r, i)
+			}
+		}
 	})
 }
 
@@ -106,7 +114,8 @@ func TestCodec(t *testing.T) {
 	if _, key, err := c.open("n", old.seal("n", []byte("x"))); err != nil || key != 1 {
 		t.Errorf("a value of the second key: key %d, %v", key, err)
 	}
-	for _, v := range []string{"", "AQ", "Ag" + fuzzSealed[2:], fuzzSealed + "=", strings.Repeat("A", maxCookieBytes*maxChunks+1)} {
+	for _, v := range []string{"", "AQ", "Ag" + fuzzSealed[2:], fuzzSealed + "=", strings.Repeat("A", maxCookieBytes*maxChunks+1),
+		fuzzSealed[:100] + "\n" + fuzzSealed[100:], fuzzSealed[:100] + "\r\n" + fuzzSealed[100:], fuzzSealed + "\n", "\r" + fuzzSealed} {
 		if _, _, err := c.open("jaccount_session", v); !errors.Is(err, errBadCookie) {
 			t.Errorf("open(%.20q…): %v", v, err)
 		}
@@ -161,5 +170,72 @@ func TestLargeSessionIsChunked(t *testing.T) {
 	s.Claims.Name = strings.Repeat("张", 8000)
 	if err := a.h.writeSession(httptest.NewRecorder(), request(t, a.url+"/", nil), s); !errors.Is(err, errTooLarge) {
 		t.Errorf("a %d-byte session: %v", len(s.Claims.Name), err)
+	}
+}
+
+// TestDuplicateCookies: a request carrying the session cookie twice is
+// anonymous, whichever comes first and even when both are genuine, and
+// the debug log says why without a cookie's value; the login then shows
+// the cookie-conflict page instead of a login that could not stick. Two
+// cookies of one login attempt are refused at the callback.
+func TestDuplicateCookies(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	seal := func(sub string) []*http.Cookie {
+		t.Helper()
+		s := &Session{ID: "id-" + sub, Claims: auth.IDTokenClaims{Subject: sub}, CSRFToken: "c",
+			CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+		rec := httptest.NewRecorder()
+		if err := a.h.writeSession(rec, request(t, a.url+"/", nil), s); err != nil {
+			t.Fatal(err)
+		}
+		return rec.Result().Cookies()
+	}
+	mine, planted := seal("zhangsan"), seal("attacker")
+	if p := serve(a.h.OptionalUser(whoami()), request(t, a.url+"/", mine)); p.body != "hello zhangsan" {
+		t.Fatalf("one session cookie: %q", p.body)
+	}
+	for name, cookies := range map[string][]*http.Cookie{
+		"planted first":   append(slices.Clone(planted), mine...),
+		"planted second":  append(slices.Clone(mine), planted...),
+		"the same twice":  append(slices.Clone(mine), mine...),
+		"one of them bad": append(slices.Clone(mine), &http.Cookie{Name: "jaccount_session", Value: "AQ"}),
+	} {
+		if p := serve(a.h.OptionalUser(whoami()), request(t, a.url+"/", cookies)); p.body != "anonymous" {
+			t.Errorf("%s: %q, want anonymous", name, p.body)
+		}
+		if p := serve(a.h.RequireUser(whoami()), request(t, a.url+"/private", cookies)); p.status != http.StatusSeeOther {
+			t.Errorf("%s: RequireUser answered %d, want the redirect to the login", name, p.status)
+		}
+		login := serve(a.h, request(t, a.url+"/jaccount/login", cookies))
+		if login.status != http.StatusBadRequest || !strings.Contains(login.body, `data-kind="cookies"`) || len(login.cookies) != 0 {
+			t.Errorf("%s: the login answered %d, cookies %v: %s", name, login.status, login.cookies, login.body)
+		}
+	}
+	logs := a.logs.String()
+	if !strings.Contains(logs, "level=DEBUG") || !strings.Contains(logs, "several cookies of one name") || !strings.Contains(logs, "cookie=jaccount_session") {
+		t.Errorf("the debug log does not say why: %s", logs)
+	}
+	for _, c := range append(mine, planted...) {
+		if strings.Contains(logs, c.Value) {
+			t.Errorf("the log shows a cookie's value")
+		}
+	}
+
+	// A pending login's cookie sent twice: the callback trusts neither.
+	b := newBrowser()
+	authorize := a.toJAccount(t, b, a.url+"/private")
+	pending := a.pendingCookies(b)
+	if len(pending) != 1 {
+		t.Fatalf("%d pending logins", len(pending))
+	}
+	cb := a.atJAccount(t, b, authorize)
+	twice := request(t, cb, []*http.Cookie{pending[0], pending[0]})
+	if p := serve(a.h, twice); p.status != http.StatusBadRequest || !strings.Contains(p.body, `data-kind="state"`) {
+		t.Errorf("a login attempt's cookie twice: %d %s", p.status, p.body)
+	}
+	state := mustURL(t, cb).Query().Get("state")
+	if logs := a.logs.String(); !strings.Contains(logs, "jaccount_login_<state>") || strings.Contains(logs, state) {
+		t.Errorf("the debug log does not name the login attempt's cookie, or shows its state: %s", logs)
 	}
 }

@@ -18,9 +18,11 @@
 // Login. GET on the login path (RequireUser sends anonymous GETs there)
 // starts an attempt with a fresh state, OIDC nonce and PKCE S256 verifier.
 // They are kept in an encrypted, HttpOnly cookie of their own, named after
-// the state and scoped to the login and callback paths, so the browser
-// cannot read them and several tabs can log in at once (up to
-// WithMaxPendingLogins; a new attempt beyond that drops the oldest). The
+// the state, so the browser cannot read them and several tabs can log in
+// at once (up to WithMaxPendingLogins; a new attempt beyond that drops the
+// oldest). Over TLS the cookie is Secure with the __Host- name prefix, so
+// a sibling subdomain cannot plant an attempt of its own; over plain HTTP
+// it is scoped to the login and callback paths. The
 // callback accepts an attempt only once (the state is recorded in the
 // RevocationStore until the attempt would have expired anyway) and only
 // within WithLoginTimeout, then lets auth.Config.HandleCallback check the
@@ -39,7 +41,12 @@
 // its encrypted ID. Several keys may be given: the first seals, all open,
 // and a cookie sealed with an older key is sealed again with the first.
 // A cookie that was tampered with, sealed with an unknown key, expired,
-// or logged out is ignored: the request is anonymous.
+// or logged out is ignored: the request is anonymous. So is a request that
+// carries the session cookie twice (another site under a parent domain
+// set one, which the __Host- prefix prevents over TLS): the first that
+// opens would let a planted session pick the account. The debug log says
+// why, and the login path then shows an error page (ErrCookieConflict)
+// instead of starting a login that could not stick.
 //
 // Logout. Only a POST carrying the session's CSRF token (User.LogoutForm
 // writes the form) logs out. It ends the session server-side — deleted
@@ -61,10 +68,19 @@
 // auth.TokenStore per user, and User.API calls the API as the user; the
 // browser never holds a token.
 //
+// Shared stores. The module github.com/oauth-jaccount/jaccount-go/auth/redisstore
+// implements all three stores in Redis (redisstore.NewWebStore), for
+// applications with several instances. A store that fails (its server is
+// down) fails closed: the requests that need it get a 503 error page with
+// Retry-After (ErrStoreUnavailable), never an anonymous page for a
+// signed-in user, and nothing changes for the user, so the same requests
+// succeed once the store is back.
+//
 // Errors. A declined consent (auth.ErrAccessDenied), a state that matches
 // no attempt of this browser or was used already (auth.ErrStateMismatch),
-// an expired attempt (ErrLoginExpired), a failed exchange (ErrLoginFailed)
-// and a logout without the CSRF token (ErrCSRF) each get an error page,
+// an expired attempt (ErrLoginExpired), a failed exchange (ErrLoginFailed),
+// a logout without the CSRF token (ErrCSRF) and a store that cannot be
+// reached (ErrStoreUnavailable, 503) each get an error page,
 // replaceable with WithErrorHandler; the default one explains the problem
 // in Chinese and English and never shows a secret or an error's text.
 //

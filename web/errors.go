@@ -27,20 +27,50 @@ var (
 	// ErrNotSignedIn is a request other than GET or HEAD that RequireUser
 	// refused for want of a session.
 	ErrNotSignedIn = errors.New("web: not signed in")
+	// ErrStoreUnavailable is a request that a store the Handler relies on
+	// could not serve: the SessionStore, the RevocationStore or the
+	// per-user token store returned an error other than "no such
+	// session" (its Redis is down, say). The request gets a 503 page with
+	// Retry-After; nothing is changed or forgotten on the user's side, so
+	// the same request succeeds once the store is back. The wrapped error
+	// says which store call failed.
+	ErrStoreUnavailable = errors.New("web: a session store is unavailable")
+	// ErrCookieConflict is a login refused because the browser sends the
+	// session cookie more than once (another site under a parent domain
+	// set one of that name): every request is anonymous then, since none
+	// can be told to be this site's, and a new login would not change
+	// that. The user must clear the site's cookies.
+	ErrCookieConflict = errors.New("web: the browser sends several session cookies")
 )
+
+// retryAfter is what a 503 for ErrStoreUnavailable suggests, in seconds.
+const retryAfter = "5"
+
+// storeError wraps the error of a store call what.
+func storeError(what string, err error) error {
+	return fmt.Errorf("%w: %s: %w", ErrStoreUnavailable, what, err)
+}
+
+// unavailable reports a store failure (ErrStoreUnavailable) and shows the
+// 503 error page.
+func (h *Handler) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	noStore(w)
+	w.Header().Set("Retry-After", retryAfter)
+	h.fail(w, r, http.StatusServiceUnavailable, err)
+}
 
 // refuse reports a request the Handler turned down (a client's mistake or
 // an attack) at warn level and shows the error page.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, status int, err error) {
 	h.log.WarnContext(r.Context(), "web: refused", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
-	h.errorPage(w, r, status, err)
+	h.errorPage(&framingGuard{ResponseWriter: w}, r, status, err)
 }
 
 // fail reports a failure of the Handler or of jAccount at error level and
 // shows the error page.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, status int, err error) {
 	h.log.ErrorContext(r.Context(), "web: failed", slog.String("path", r.URL.Path), slog.Int("status", status), slog.Any("err", err))
-	h.errorPage(w, r, status, err)
+	h.errorPage(&framingGuard{ResponseWriter: w}, r, status, err)
 }
 
 // DefaultErrorText returns the message the default error page shows for
@@ -69,6 +99,12 @@ func DefaultErrorText(err error) (zh, en string) {
 		return "退出请求无效：请使用页面上的“退出”按钮。", "The sign-out request was not valid: use the sign-out button on the page."
 	case errors.Is(err, ErrNotSignedIn):
 		return "请先登录。", "Please sign in first."
+	case errors.Is(err, ErrStoreUnavailable):
+		return "登录服务暂时不可用，你的登录状态没有改变。请稍后刷新本页。",
+			"Sign-in is temporarily unavailable; nothing about your sign-in has changed. Please reload this page in a moment."
+	case errors.Is(err, ErrCookieConflict):
+		return "浏览器为本站发送了多个同名的登录 cookie（可能是同一域名下的其他网站设置的），因此无法登录。请清除本站的 cookie 后重试。",
+			"Your browser sends this site several sign-in cookies of the same name (another site under the same domain may have set one), so you cannot sign in. Clear this site's cookies and try again."
 	}
 	return "服务器出错了。请稍后再试。", "Something went wrong on the server. Please try again later."
 }
@@ -92,6 +128,10 @@ func errorKind(err error) string {
 		return "csrf"
 	case errors.Is(err, ErrNotSignedIn):
 		return "signin"
+	case errors.Is(err, ErrStoreUnavailable):
+		return "unavailable"
+	case errors.Is(err, ErrCookieConflict):
+		return "cookies"
 	}
 	return "internal"
 }
@@ -106,18 +146,31 @@ h1{font-size:20px}.en{color:#555}a{display:inline-block;margin-top:16px;padding:
 </style></head><body><main>
 <h1>登录出错 / Sign-in error</h1>
 <div id="error" data-kind="{{.Kind}}"><p lang="zh-CN">{{.ZH}}</p><p lang="en" class="en">{{.EN}}</p></div>
-<a id="login" href="{{.Login}}">重新登录 / Sign in again</a>
+{{if .Retry}}<a id="retry" href="{{.Link}}">重试 / Try again</a>{{else}}<a id="login" href="{{.Link}}">重新登录 / Sign in again</a>{{end}}
 </main></body></html>
 `))
 
-// defaultErrorPage is the ErrorHandler used without WithErrorHandler.
+// defaultErrorPage is the ErrorHandler used without WithErrorHandler. Its
+// link signs in again, or, when a store is unavailable (nothing about the
+// sign-in changed), tries the same page again ("" is the page's own URL,
+// which is not written into the page) or, after a POST, the landing page.
 func (h *Handler) defaultErrorPage(w http.ResponseWriter, r *http.Request, status int, err error) {
 	zh, en := DefaultErrorText(err)
+	retry, link := false, h.loginPath
+	if errors.Is(err, ErrStoreUnavailable) {
+		retry, link = true, h.landing
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			link = ""
+		}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	_ = errorPage.Execute(w, struct{ Kind, ZH, EN, Login string }{errorKind(err), zh, en, h.loginPath})
+	_ = errorPage.Execute(w, struct {
+		Kind, ZH, EN, Link string
+		Retry              bool
+	}{errorKind(err), zh, en, link, retry})
 }
 
 const redacted = "[REDACTED]"

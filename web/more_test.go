@@ -18,8 +18,9 @@ import (
 )
 
 // TestSecureCookies: cookies are HttpOnly and SameSite=Lax always, and
-// Secure with the __Host- (session) or __Secure- (pending login) prefix
-// when the request came over TLS or the app says it is behind TLS.
+// Secure with the __Host- prefix (and so Path=/) when the request came
+// over TLS or the app says it is behind TLS; over plain HTTP the pending
+// login's cookie is scoped to the login and callback directory.
 func TestSecureCookies(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -41,7 +42,11 @@ func TestSecureCookies(t *testing.T) {
 				t.Fatalf("login set %d cookies", len(login.cookies))
 			}
 			pending := login.cookies[0]
-			checkCookie(t, pending, tt.secure, "__Secure-jaccount_login_", "jaccount_login_", "/jaccount/")
+			loginPath := "/jaccount/"
+			if tt.secure {
+				loginPath = "/"
+			}
+			checkCookie(t, pending, tt.secure, "__Host-jaccount_login_", "jaccount_login_", loginPath)
 			// Complete the login to see the session cookie.
 			cb, err := a.fake.Login(t.Context(), nil, login.location, jaccounttest.StudentUsername, jaccounttest.StudentPassword)
 			if err != nil {

@@ -211,12 +211,17 @@ func WithTokenStore(store func(subject string) auth.TokenStore) Option {
 // the HTTP status the Handler suggests; err matches (errors.Is) one of
 // auth.ErrAccessDenied (the user declined; also an *auth.AuthorizeError),
 // another *auth.AuthorizeError, auth.ErrStateMismatch, ErrLoginExpired,
-// ErrLoginFailed, ErrCSRF or ErrNotSignedIn. err is for logs and
-// decisions, not for the page: DefaultErrorText gives the text to show.
+// ErrLoginFailed, ErrCSRF, ErrNotSignedIn, ErrCookieConflict or
+// ErrStoreUnavailable (with status 503 and a Retry-After header already
+// set). err is for logs and decisions, not for the page: DefaultErrorText
+// gives the text to show.
 type ErrorHandler func(w http.ResponseWriter, r *http.Request, status int, err error)
 
 // WithErrorHandler replaces the default error pages (HTML, in Chinese and
-// English, with a link to log in again). Nil keeps the default.
+// English, with a link to log in again). Nil keeps the default. Whatever
+// headers f sets, the page is sent with X-Frame-Options: DENY and
+// Content-Security-Policy: frame-ancestors 'none', as a policy of its own
+// next to any f sets.
 func WithErrorHandler(f ErrorHandler) Option {
 	return func(h *Handler) error {
 		if f != nil {

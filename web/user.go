@@ -45,7 +45,10 @@ var logoutForm = template.Must(template.New("logout").Parse(
 // LogoutForm returns a form that logs the user out: a POST to the logout
 // path carrying the CSRF token, with a button labelled label ("退出 / Log
 // out" when empty) whose element id is "logout". Put it in a page with
-// html/template, which keeps it unescaped.
+// html/template, which keeps it unescaped. Send that page with
+// X-Frame-Options: DENY and Content-Security-Policy: frame-ancestors
+// 'none', as the Handler's own pages are, so that another site cannot
+// frame it and trick the user into clicking the button.
 func (u *User) LogoutForm(label string) template.HTML {
 	if label == "" {
 		label = "退出 / Log out"
@@ -115,29 +118,40 @@ func UserFrom(ctx context.Context) *User {
 }
 
 // user returns the request's user, or nil. A session sealed with an old
-// key is sealed again with the current one.
-func (h *Handler) user(w http.ResponseWriter, r *http.Request) *User {
-	s, oldKey := h.loadSession(r)
+// key is sealed again with the current one. The error (ErrStoreUnavailable)
+// says the session could not be checked; a session cookie sent twice
+// (ErrCookieConflict) is an anonymous request, not an error.
+func (h *Handler) user(w http.ResponseWriter, r *http.Request) (*User, error) {
+	s, oldKey, err := h.loadSession(r)
 	if s == nil {
-		return nil
+		if errors.Is(err, ErrCookieConflict) {
+			err = nil
+		}
+		return nil, err
 	}
 	if oldKey {
 		if err := h.writeSession(w, r, s); err != nil {
 			h.log.ErrorContext(r.Context(), "web: re-sealing the session with the current key", slog.Any("err", err))
 		}
 	}
-	return &User{Claims: s.Claims, Profile: s.Profile, ExpiresAt: s.ExpiresAt, csrf: s.CSRFToken, h: h}
+	return &User{Claims: s.Claims, Profile: s.Profile, ExpiresAt: s.ExpiresAt, csrf: s.CSRFToken, h: h}, nil
 }
 
 // RequireUser lets only signed-in users through to next, with the user in
 // the request's context (UserFrom). An anonymous GET or HEAD is sent to
 // the login, which comes back to the same page (a path on this site, never
 // elsewhere); other methods get the 401 error page, since their body
-// cannot survive the detour.
+// cannot survive the detour. When a store cannot tell whether the session
+// is valid, the request gets the 503 error page (ErrStoreUnavailable).
 func (h *Handler) RequireUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u := h.user(w, r)
+		u, err := h.user(w, r)
+		if err != nil {
+			h.unavailable(w, r, err)
+			return
+		}
 		if u == nil {
+			forbidFraming(w.Header()) // the answer is the Handler's, not the application's page
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				noStore(w)
 				http.Redirect(w, r, h.LoginURL(r.URL.RequestURI()), http.StatusSeeOther)
@@ -151,10 +165,18 @@ func (h *Handler) RequireUser(next http.Handler) http.Handler {
 }
 
 // OptionalUser passes every request to next, with the user in the
-// request's context (UserFrom) when signed in.
+// request's context (UserFrom) when signed in. When a store cannot tell
+// whether the session is valid, the request gets the 503 error page
+// (ErrStoreUnavailable) instead: showing a signed-in user the anonymous
+// page would be as wrong as the reverse.
 func (h *Handler) OptionalUser(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u := h.user(w, r); u != nil {
+		u, err := h.user(w, r)
+		if err != nil {
+			h.unavailable(w, r, err)
+			return
+		}
+		if u != nil {
 			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
 		}
 		next.ServeHTTP(w, r)

@@ -116,6 +116,7 @@ func New(cfg *auth.Config, opts ...Option) (*Handler, error) {
 // is 404. Mount the Handler on the paths themselves, without StripPrefix:
 // mux.Handle("/jaccount/", h) for the default paths.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	forbidFraming(w.Header())
 	switch r.URL.Path {
 	case h.loginPath:
 		h.serveLogin(w, r)
@@ -150,14 +151,19 @@ func (h *Handler) sessionCookie(r *http.Request) http.Cookie {
 	return c
 }
 
-// loginCookie is the template of the pending-login cookies for r: scoped
-// to the directory holding the login and callback paths, so other pages
-// do not carry them.
+// loginCookie is the template of the pending-login cookies for r. Secure
+// ones take the __Host- prefix, as the session cookie does: a sibling
+// subdomain can set a __Secure- cookie for the parent domain, and so could
+// plant a login attempt the attacker started here, for the callback to
+// finish in the victim's browser with the attacker's code (a login CSRF);
+// it cannot set a __Host- one. The prefix requires Path=/. Plain-HTTP ones
+// (which no prefix protects) are scoped to the directory holding the login
+// and callback paths, so other pages do not carry them.
 func (h *Handler) loginCookie(r *http.Request) http.Cookie {
 	c := http.Cookie{Name: h.cookieName + "_login_", Path: commonDir(h.loginPath, h.callback), HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(2 * h.loginTTL / time.Second)}
 	if h.secure(r) {
-		c.Name, c.Secure = "__Secure-"+c.Name, true
+		c.Name, c.Path, c.Secure = "__Host-"+c.Name, "/", true
 	}
 	return c
 }
@@ -203,8 +209,19 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		next = h.landing
 	}
-	if s, _ := h.loadSession(r); s != nil {
+	s, _, err := h.loadSession(r)
+	switch {
+	case s != nil:
 		http.Redirect(w, r, next, http.StatusSeeOther)
+		return
+	case errors.Is(err, ErrStoreUnavailable):
+		h.unavailable(w, r, err)
+		return
+	case err != nil:
+		// The session the login would set could not be told from the
+		// other cookie either: the browser would come back anonymous and
+		// be sent to log in again, round and round.
+		h.refuse(w, r, http.StatusBadRequest, err)
 		return
 	}
 	h.dropOldLogins(w, r)
@@ -285,13 +302,16 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	if states := q["state"]; len(states) == 1 && validState(states[0]) {
 		base := h.loginCookie(r)
 		name := base.Name + states[0]
-		for _, c := range r.CookiesNamed(name) {
-			if p, _ = h.openLogin(name, c.Value); p != nil {
-				break
-			}
-		}
-		if len(r.CookiesNamed(name)) > 0 {
+		switch cs := r.CookiesNamed(name); len(cs) {
+		case 0:
+		case 1:
+			p, _ = h.openLogin(name, cs[0].Value)
 			deleteCookie(w, base, name) // single use in the browser
+		default: // one of them planted: neither is trusted
+			h.logConflict(r, base.Name+"<state>", len(cs))
+			deleteCookie(w, base, name)
+			h.refuse(w, r, http.StatusBadRequest, fmt.Errorf("%w: %d cookies of this login attempt", auth.ErrStateMismatch, len(cs)))
+			return
 		}
 	}
 	if p == nil {
@@ -307,7 +327,11 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 	used, err := h.revoke.Revoke(ctx, "login:"+p.Request.State, until)
 	switch {
 	case err != nil:
-		h.fail(w, r, http.StatusInternalServerError, fmt.Errorf("%w: recording the login attempt: %w", ErrLoginFailed, err))
+		// The attempt was not used: keep its cookie (drop the deletion
+		// set above), so that reloading the page completes the login
+		// once the store is back.
+		w.Header().Del("Set-Cookie")
+		h.unavailable(w, r, storeError("recording the login attempt", err))
 		return
 	case used:
 		h.refuse(w, r, http.StatusBadRequest, fmt.Errorf("%w: this login attempt was already used", auth.ErrStateMismatch))
@@ -329,20 +353,34 @@ func (h *Handler) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s, err := h.newSession(ctx, tok)
-	if err != nil {
+	if errors.Is(err, ErrStoreUnavailable) {
+		h.unavailable(w, r, err)
+		return
+	} else if err != nil {
 		h.fail(w, r, http.StatusBadGateway, fmt.Errorf("%w: %w", ErrLoginFailed, err))
 		return
 	}
-	if old, _ := h.loadSession(r); old != nil {
+	// A session cookie sent twice (ErrCookieConflict) is no old session:
+	// the new one replaces it.
+	old, _, err := h.loadSession(r)
+	if errors.Is(err, ErrStoreUnavailable) {
+		h.unavailable(w, r, err)
+		return
+	}
+	if old != nil {
 		if old.Claims.Subject == s.Claims.Subject {
 			// The same user again (a second tab, say): keep the session's
 			// ID and CSRF token, so the forms of open pages still work.
 			s.ID, s.CSRFToken = old.ID, old.CSRFToken
-		} else {
-			h.endSession(ctx, old)
+		} else if err := h.endSession(ctx, old); err != nil {
+			h.log.ErrorContext(ctx, "web: ending the previous user's session: a copy of its cookie stays valid until it expires",
+				slog.String("sub", old.Claims.Subject), slog.Time("expires", old.ExpiresAt), slog.Any("err", err))
 		}
 	}
-	if err := h.writeSession(w, r, s); err != nil {
+	if err := h.writeSession(w, r, s); errors.Is(err, ErrStoreUnavailable) {
+		h.unavailable(w, r, err)
+		return
+	} else if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, fmt.Errorf("%w: %w", ErrLoginFailed, err))
 		return
 	}
@@ -379,7 +417,7 @@ func (h *Handler) newSession(ctx context.Context, tok *auth.Token) (*Session, er
 	}
 	if h.tokens != nil {
 		if err := h.tokens(s.Claims.Subject).Save(ctx, tok); err != nil {
-			return nil, fmt.Errorf("keeping the token: %w", err)
+			return nil, storeError("keeping the token", err)
 		}
 		h.sources.drop(s.Claims.Subject)
 	}
@@ -397,7 +435,7 @@ func (h *Handler) writeSession(w http.ResponseWriter, r *http.Request, s *Sessio
 	var v any = s
 	if h.store != nil {
 		if err := h.store.Save(r.Context(), s); err != nil {
-			return fmt.Errorf("saving the session: %w", err)
+			return storeError("saving the session", err)
 		}
 		v = cookieRef{ID: s.ID, Expires: s.ExpiresAt}
 	}
@@ -411,61 +449,82 @@ func (h *Handler) writeSession(w http.ResponseWriter, r *http.Request, s *Sessio
 }
 
 // loadSession returns the request's valid session, or nil, and whether
-// its cookie was sealed with an old key.
-func (h *Handler) loadSession(r *http.Request) (*Session, bool) {
+// its cookie was sealed with an old key. The error says why there is no
+// session although the request brought a cookie for one:
+//   - ErrCookieConflict: the session cookie arrived more than once, and the
+//     request is anonymous, since taking the first that opens would let a
+//     cookie planted by a sibling host (a session of the attacker's own)
+//     pick the account;
+//   - ErrStoreUnavailable: a store could not be asked whether the session
+//     is valid, so the request is neither signed in nor anonymous.
+func (h *Handler) loadSession(r *http.Request) (*Session, bool, error) {
 	c := h.sessionCookie(r)
-	for _, v := range readChunks(r, c.Name) {
-		b, key, err := h.codec.open(c.Name, v)
-		if err != nil {
-			continue
-		}
-		if s := h.sessionFrom(r.Context(), b); s != nil {
-			return s, key != 0
-		}
+	v, extra := readChunks(r, c.Name)
+	if extra > 0 {
+		h.logConflict(r, c.Name, extra+1)
+		return nil, false, ErrCookieConflict
 	}
-	return nil, false
+	if v == "" {
+		return nil, false, nil
+	}
+	b, key, err := h.codec.open(c.Name, v)
+	if err != nil {
+		return nil, false, nil
+	}
+	s, err := h.sessionFrom(r.Context(), b)
+	if s == nil {
+		return nil, false, err
+	}
+	return s, key != 0, nil
+}
+
+// logConflict says at debug level why a request's cookies called name
+// were not used; never their values.
+func (h *Handler) logConflict(r *http.Request, name string, n int) {
+	h.log.DebugContext(r.Context(), "web: the browser sent several cookies of one name (another site under a parent domain may have set one); none is used, the request is anonymous",
+		slog.String("cookie", name), slog.Int("count", n), slog.String("path", r.URL.Path))
 }
 
 // sessionFrom checks a decrypted session cookie: not expired, and not
-// revoked (without a store) or still in the store.
-func (h *Handler) sessionFrom(ctx context.Context, b []byte) *Session {
+// revoked (without a store) or still in the store. It fails (closed) with
+// an error matching ErrStoreUnavailable when the store cannot answer.
+func (h *Handler) sessionFrom(ctx context.Context, b []byte) (*Session, error) {
 	now := h.now()
 	if h.store != nil {
 		var ref cookieRef
 		if json.Unmarshal(b, &ref) != nil || ref.ID == "" || !now.Before(ref.Expires) {
-			return nil
+			return nil, nil
 		}
 		s, err := h.store.Load(ctx, ref.ID)
-		if err != nil {
-			if !errors.Is(err, ErrNoSession) {
-				h.log.ErrorContext(ctx, "web: loading the session", slog.Any("err", err))
-			}
-			return nil
+		if errors.Is(err, ErrNoSession) {
+			return nil, nil
+		} else if err != nil {
+			return nil, storeError("loading the session", err)
 		}
 		if s.ID != ref.ID || s.Claims.Subject == "" || !now.Before(s.ExpiresAt) {
-			return nil
+			return nil, nil
 		}
-		return s
+		return s, nil
 	}
 	var s Session
 	if json.Unmarshal(b, &s) != nil || s.ID == "" || s.Claims.Subject == "" || !now.Before(s.ExpiresAt) {
-		return nil
+		return nil, nil
 	}
 	revoked, err := h.revoke.Revoked(ctx, "session:"+s.ID)
 	if err != nil {
-		// Fail closed: a session that cannot be checked is not trusted.
-		h.log.ErrorContext(ctx, "web: checking the session's revocation", slog.Any("err", err))
-		return nil
+		return nil, storeError("checking the session's revocation", err)
 	}
 	if revoked {
-		return nil
+		return nil, nil
 	}
-	return &s
+	return &s, nil
 }
 
 // endSession makes s unusable: deleted from the store, or revoked until it
-// expires; the user's kept token is deleted when the store can.
-func (h *Handler) endSession(ctx context.Context, s *Session) {
+// expires; the user's kept token is deleted when the store can. It fails
+// (ErrStoreUnavailable) when the session could not be ended, and then
+// leaves the token alone.
+func (h *Handler) endSession(ctx context.Context, s *Session) error {
 	var err error
 	if h.store != nil {
 		err = h.store.Delete(ctx, s.ID)
@@ -473,8 +532,7 @@ func (h *Handler) endSession(ctx context.Context, s *Session) {
 		_, err = h.revoke.Revoke(ctx, "session:"+s.ID, s.ExpiresAt)
 	}
 	if err != nil {
-		h.log.ErrorContext(ctx, "web: ending the session: a copy of its cookie stays valid until it expires",
-			slog.String("sub", s.Claims.Subject), slog.Time("expires", s.ExpiresAt), slog.Any("err", err))
+		return storeError("ending the session", err)
 	}
 	if h.tokens != nil {
 		if d, ok := h.tokens(s.Claims.Subject).(TokenDeleter); ok {
@@ -484,6 +542,7 @@ func (h *Handler) endSession(ctx context.Context, s *Session) {
 		}
 		h.sources.drop(s.Claims.Subject)
 	}
+	return nil
 }
 
 // CSRFField is the form field (and X-CSRF-Token the header) that carries
@@ -500,7 +559,12 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	noStore(w)
 	ctx := r.Context()
-	if s, _ := h.loadSession(r); s != nil {
+	s, _, err := h.loadSession(r)
+	if errors.Is(err, ErrStoreUnavailable) {
+		h.unavailable(w, r, err)
+		return
+	}
+	if s != nil {
 		r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 		token := r.Header.Get("X-CSRF-Token")
 		if token == "" {
@@ -510,7 +574,12 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) {
 			h.refuse(w, r, http.StatusForbidden, ErrCSRF)
 			return
 		}
-		h.endSession(ctx, s)
+		// A logout that did not happen must not look as if it had: the
+		// cookie stays, and the user can try again.
+		if err := h.endSession(ctx, s); err != nil {
+			h.unavailable(w, r, err)
+			return
+		}
 		h.log.InfoContext(ctx, "web: logout", slog.String("sub", s.Claims.Subject))
 	}
 	// Without a session there is nothing to protect: the browser is sent

@@ -191,6 +191,15 @@ func (d *Decoder) literal(lit string) bool {
 	return false
 }
 
+// Null reads null if it comes next, and reports whether it did.
+func (d *Decoder) Null() bool {
+	if d.stop || d.peek() != 'n' {
+		return false
+	}
+	d.literal("null")
+	return true
+}
+
 func (d *Decoder) enter() bool {
 	d.depth++
 	if d.depth > maxDepth {

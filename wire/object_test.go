@@ -2,6 +2,9 @@ package wire
 
 import (
 	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -129,6 +132,46 @@ func FuzzScanObject(f *testing.F) {
 					t.Fatalf("%s: scanned member %q is not the decoder's", b, n)
 				}
 			}
+			for n := range m {
+				if !slices.Contains(names, n) {
+					t.Fatalf("%s: the decoder's member %q was not scanned", b, n)
+				}
+			}
 		}
 	})
+}
+
+// TestUnmarshalObjectNames: a member is kept under the name encoding/json
+// gives it, also when its name is not valid UTF-8 (each bad byte is
+// U+FFFD), so the kept members are the decoder's, and a model encodes
+// back, and decodes again, to the same members.
+func TestUnmarshalObjectNames(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		"{\"\x8a\":null}",
+		"{\"a\x8ab\":1,\"c\":\"\xff\"}",
+		"{\"\x8a\":1,\"\xef\xbf\xbd\":2}", // one name to the decoder; the last wins
+		"{\"\\u00e9\xc3\":true}",
+		"{\"\xc3\xa9\":[]}",
+	} {
+		var want map[string]any
+		d := json.NewDecoder(strings.NewReader(in))
+		d.UseNumber()
+		if err := d.Decode(&want); err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		extras, err := UnmarshalObject([]byte(in), nil, func([]byte) error { return nil })
+		if err != nil || !reflect.DeepEqual(extras, want) {
+			t.Errorf("%q: kept %#v (%v), want the decoder's %#v", in, extras, err, want)
+			continue
+		}
+		out, err := MarshalObject(nil, extras)
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		again, err := UnmarshalObject(out, nil, func([]byte) error { return nil })
+		if err != nil || !reflect.DeepEqual(again, want) {
+			t.Errorf("%q encoded as %q decodes to %#v (%v), want %#v", in, out, again, err, want)
+		}
+	}
 }

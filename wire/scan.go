@@ -94,7 +94,9 @@ func exactName(name []byte, fields []Field) bool {
 // scanObject calls fn with each member of the JSON object b, its name
 // unescaped and its raw value, in order, and reports whether b is an object
 // it could read. It does not validate the values (the decoder does); it
-// never reads past b.
+// never reads past b. A name is what encoding/json makes of it, escapes
+// resolved and each byte of invalid UTF-8 replaced by U+FFFD, so that a
+// member is filed under the name the decoder and the encoder use.
 func scanObject(b []byte, fn func(name, value []byte)) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
@@ -113,7 +115,7 @@ func scanObject(b []byte, fn func(name, value []byte)) bool {
 			return false
 		}
 		name := b[i+1 : end-1]
-		if escaped {
+		if escaped || !ascii(name) { // unquoted as encoding/json does: U+FFFD for invalid UTF-8
 			var s string
 			if json.Unmarshal(b[i:end], &s) != nil {
 				return false
@@ -140,6 +142,18 @@ func scanObject(b []byte, fn func(name, value []byte)) bool {
 			return false
 		}
 	}
+}
+
+// ascii reports whether b is all ASCII: the cheap test for a name that
+// needs no unquoting. On a profile, scanObject took about 8% more CPU time
+// with it and 25% more with utf8.Valid (paired runs, thread CPU time).
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func skipSpace(b []byte, i int) int {

@@ -79,8 +79,13 @@ func (k *keyring) seal(plain []byte, tokenKey string) (string, error) {
 		return "", err
 	}
 	sealed := cur.aead.Seal(nonce, nonce, plain, []byte(aadLabel+tokenKey))
-	return encPrefix + cur.id + ":" + base64.RawStdEncoding.EncodeToString(sealed), nil
+	return encPrefix + cur.id + ":" + envelopeEncoding.EncodeToString(sealed), nil
 }
+
+// envelopeEncoding is unpadded standard base64, strict: the unused bits of
+// the last character must be zero. Go's decoders skip \r and \n even in
+// strict mode, so open refuses them first: an envelope has one spelling.
+var envelopeEncoding = base64.RawStdEncoding.Strict()
 
 // open reverses seal. Errors match ErrDecrypt and never show the data.
 func (k *keyring) open(data []byte, tokenKey string) ([]byte, error) {
@@ -101,8 +106,8 @@ func (k *keyring) open(data []byte, tokenKey string) ([]byte, error) {
 		if key.id != string(id) {
 			continue
 		}
-		sealed, err := base64.RawStdEncoding.DecodeString(string(b64))
-		if err != nil || len(sealed) < key.aead.NonceSize() {
+		sealed, err := envelopeEncoding.DecodeString(string(b64))
+		if err != nil || bytes.ContainsAny(b64, "\r\n") || len(sealed) < key.aead.NonceSize() {
 			return nil, fmt.Errorf("%w: malformed envelope", ErrDecrypt)
 		}
 		n := key.aead.NonceSize()

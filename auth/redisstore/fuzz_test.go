@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"testing"
 )
@@ -34,6 +35,12 @@ func FuzzOpen(f *testing.F) {
 		}
 		if _, err := k.open(data, "other:token"); err == nil {
 			t.Fatal("an envelope opened under another token key")
+		}
+		// Only in its one spelling: the base64 is what its bytes encode to,
+		// with nothing added (such as a line break).
+		b64 := data[bytes.LastIndexByte(data, ':')+1:]
+		if b, err := base64.RawStdEncoding.DecodeString(string(b64)); err != nil || base64.RawStdEncoding.EncodeToString(b) != string(b64) {
+			t.Fatalf("opened %q, whose base64 is not canonical", data)
 		}
 	})
 }

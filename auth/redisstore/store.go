@@ -1,6 +1,8 @@
 // Package redisstore keeps a jAccount token in Redis, so that processes on
 // many machines (a batch job's workers, Kubernetes jobs, CI runners) share
-// one token, and one rotating refresh token, without ever spending it twice.
+// one token, and one rotating refresh token, without ever spending it twice;
+// and it keeps package web's sessions, revocations and per-user tokens in
+// Redis (WebStore), so that the instances of a web application share them.
 //
 // A *Store is an auth.TokenStore and an auth.Locker, like auth.FileStore:
 //
@@ -49,6 +51,14 @@
 // whoever can read the Redis server, its backups or its MONITOR output
 // cannot use the token. Older keys are accepted for reading, so keys can be
 // rotated without logging in again.
+//
+// # Web applications
+//
+// NewWebStore returns a WebStore: a web.SessionStore and a
+// web.RevocationStore, and through its TokenStore method one Store per
+// user for web.WithTokenStore. It takes the same options; encryption is
+// required. Its documentation lists the keys, their lifetimes, and what a
+// Redis restart without persistence loses.
 package redisstore
 
 import (
@@ -86,11 +96,12 @@ const (
 	maxPrefix = 256
 )
 
-// ErrDecrypt matches the error of Load when the stored token cannot be
-// decrypted: it was encrypted with a key not given to WithEncryptionKeys,
-// it is encrypted and the store has no keys, it is not encrypted and the
-// store requires encryption, or it was tampered with.
-var ErrDecrypt = errors.New("redisstore: cannot decrypt the stored token")
+// ErrDecrypt matches the error of Load when the stored token (or, for a
+// WebStore, session) cannot be decrypted: it was encrypted with a key not
+// given to WithEncryptionKeys, it is encrypted and the store has no keys,
+// it is not encrypted and the store requires encryption, or it was
+// tampered with.
+var ErrDecrypt = errors.New("redisstore: cannot decrypt the stored value")
 
 // ErrLeaseLost matches the error of the unlock function when the lease
 // expired while it was held (the process was stopped or cut off from Redis
@@ -98,9 +109,9 @@ var ErrDecrypt = errors.New("redisstore: cannot decrypt the stored token")
 // meanwhile. The saves stayed fenced.
 var ErrLeaseLost = errors.New("redisstore: the lease expired while it was held")
 
-// Option configures a Store. The zero value of each option's argument means
-// the default; an invalid value makes New fail with an error matching
-// auth.ErrInvalidOption.
+// Option configures a Store (New) or a WebStore (NewWebStore). The zero
+// value of each option's argument means the default; an invalid value makes
+// New or NewWebStore fail with an error matching auth.ErrInvalidOption.
 type Option func(*config) error
 
 type config struct {
@@ -163,8 +174,8 @@ func WithLeaseTTL(d time.Duration) Option {
 
 // WithTokenTTL makes the stored token expire d after its last save, so the
 // token of a job that stopped running does not stay in Redis forever; zero
-// means the default, which keeps it until it is replaced (as
-// auth.FileStore does). It must be at least MinTokenTTL. Choose it longer
+// means the default, which for New keeps it until it is replaced (as
+// auth.FileStore does) and for NewWebStore is DefaultWebTokenTTL. It must be at least MinTokenTTL. Choose it longer
 // than the job's longest idle period: an expired token means logging in
 // again.
 func WithTokenTTL(d time.Duration) Option {
@@ -251,18 +262,31 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
 	if rdb == nil {
 		return nil, fmt.Errorf("%w: redisstore.New: nil Redis client", auth.ErrInvalidOption)
 	}
+	c, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return storeOf(rdb, c), nil
+}
+
+// newConfig applies the options, in order, to the defaults.
+func newConfig(opts []Option) (config, error) {
 	c := config{prefix: DefaultKeyPrefix, leaseTTL: DefaultLeaseTTL}
 	for _, o := range opts {
 		if o == nil {
 			continue
 		}
 		if err := o(&c); err != nil {
-			return nil, err
+			return config{}, err
 		}
 	}
-	s := &store{rdb: rdb, cfg: c, tokenKey: c.prefix + "token", lockKey: c.prefix + "lock",
-		localLock: make(chan struct{}, 1)}
-	return &Store{s}, nil
+	return c, nil
+}
+
+// storeOf returns the Store of the token under c.prefix.
+func storeOf(rdb redis.UniversalClient, c config) *Store {
+	return &Store{&store{rdb: rdb, cfg: c, tokenKey: c.prefix + "token", lockKey: c.prefix + "lock",
+		localLock: make(chan struct{}, 1)}}
 }
 
 // TokenKey returns the Redis key of the token hash.
@@ -367,6 +391,20 @@ func (s *Store) Save(ctx context.Context, t *auth.Token) error {
 	s.observed = observed{known: true, ver: ver, gen: res[1]}
 	s.mu.Unlock()
 	s.logDebug(ctx, "redisstore: saved token", slog.Int64("generation", res[1]))
+	return nil
+}
+
+// Delete removes the stored token (web.TokenDeleter: a web application's
+// logout calls it). A Save that was fenced on the deleted token then fails
+// with auth.ErrSaveConflict; this Store's next Save stores a token again.
+func (s *Store) Delete(ctx context.Context) error {
+	if err := s.rdb.Del(ctx, s.tokenKey).Err(); err != nil {
+		return fmt.Errorf("redisstore: deleting %s: %w", s.tokenKey, err)
+	}
+	s.mu.Lock()
+	s.observed = observed{known: true}
+	s.mu.Unlock()
+	s.logDebug(ctx, "redisstore: deleted token")
 	return nil
 }
 

@@ -51,6 +51,16 @@ func startRedis(t *testing.T) (*redis.Client, context.Context) {
 	return redistest.Start(t).Client(), testContext(t)
 }
 
+// stoppedRedis returns a client, without retries, of a Redis that has
+// stopped: every command fails at once with "connection refused".
+func stoppedRedis(t *testing.T) *redis.Client {
+	srv := redistest.Start(t)
+	srv.Stop()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
 func newStore(t *testing.T, rdb redis.UniversalClient, opts ...Option) *Store {
 	t.Helper()
 	s, err := New(rdb, opts...)
@@ -461,11 +471,7 @@ func TestLease(t *testing.T) {
 // names the key and wraps go-redis's.
 func TestRedisUnreachable(t *testing.T) {
 	t.Parallel()
-	srv := redistest.Start(t)
-	srv.Stop()
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1})
-	t.Cleanup(func() { _ = rdb.Close() })
-	s := newStore(t, rdb)
+	s := newStore(t, stoppedRedis(t))
 	ctx := testContext(t)
 	_, errLoad := s.Load(ctx)
 	errSave := s.Save(ctx, testToken(1))

@@ -17,13 +17,14 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
 
 	"github.com/oauth-jaccount/jaccount-go/cmd/jaccount/internal/cli"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// Ctrl-C or SIGTERM cancels the command's context: it stops, cleans up
+	// and exits 130 or 143; a second one exits at once.
+	ctx, stop := cli.SignalContext(context.Background())
 	code := cli.Run(ctx, cli.OSEnv())
 	stop()
 	os.Exit(code)

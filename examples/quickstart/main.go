@@ -191,6 +191,16 @@ func describe(m map[string]any) string {
 	return strings.Join(rest, ", ")
 }
 
+// rightPath names a right under the rights it belongs to, top first:
+// "图书馆 > 图书借阅 [library.borrow]".
+func rightPath(r api.UserRight) string {
+	var names []string
+	for p := r.Parent; p != nil && len(names) < 10; p = p.Parent {
+		names = append([]string{p.Name}, names...)
+	}
+	return strings.Join(append(names, r.Name), " > ") + " [" + r.Code + "]"
+}
+
 // printAPIs calls the profile and each legacy API and prints the results.
 func printAPIs(ctx context.Context, p *printer, c *api.Client) error {
 	p.title("Profile (GET /v1/me/profile)")
@@ -212,13 +222,14 @@ func printAPIs(ctx context.Context, p *printer, c *api.Client) error {
 		p.line("%s [%s] at %s", x.Post.PostName, x.Post.PostCode, x.Dept.OrganizeName)
 	}
 
-	p.title("Rights (GET /v1/enterprise/user/rights?account=%s)", prof.Account)
-	rights, err := c.Enterprise.GetUserRights(ctx, prof.Account)
+	p.title("Rights (GET /v1/enterprise/user/rights)")
+	// Without account: the signed-in user's own rights.
+	rights, err := c.Enterprise.GetUserRights(ctx, api.EnterpriseGetUserRightsParams{})
 	if err != nil {
 		return fmt.Errorf("rights: %w", err)
 	}
 	for _, r := range rights.Items {
-		p.line("%s", describe(r))
+		p.line("%s", rightPath(r))
 	}
 
 	p.title("Lessons of the current semester (GET /v1/me/lessons)")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/oauth-jaccount/jaccount-go/auth/redisstore"
 	"github.com/oauth-jaccount/jaccount-go/examples/internal/setup"
 	"github.com/oauth-jaccount/jaccount-go/gen"
 	"github.com/oauth-jaccount/jaccount-go/web"
@@ -22,6 +23,9 @@ type settings struct {
 	// behindTLS says a proxy terminates TLS in front of the app, so its
 	// cookies must be Secure although it serves plain HTTP.
 	behindTLS bool
+	// redis, when set, keeps the sessions, revocations and tokens that
+	// all instances share; nil keeps them in this process.
+	redis *redisstore.WebStore
 }
 
 // newApp returns the app's handler. baseURL is where the app is served
@@ -34,9 +38,14 @@ func newApp(env *setup.Env, baseURL string, s settings, log *slog.Logger) (http.
 		cfg.RedirectURL = strings.TrimSuffix(baseURL, "/") + "/jaccount/auth"
 	}
 	cfg.Scopes = scopes
-	tokens := web.NewMemoryStore() // the users' tokens stay on the server
-	opts := []web.Option{web.WithSessionKeys(s.key), web.WithLogger(log),
-		web.WithTokenStore(tokens.TokenStore), web.WithAPIOptions(env.APIOptions()...)}
+	tokens := web.NewMemoryStore().TokenStore // the users' tokens stay on the server
+	var shared []web.Option
+	if s.redis != nil {
+		tokens = s.redis.TokenStore
+		shared = []web.Option{web.WithSessionStore(s.redis), web.WithRevocationStore(s.redis)}
+	}
+	opts := append([]web.Option{web.WithSessionKeys(s.key), web.WithLogger(log),
+		web.WithTokenStore(tokens), web.WithAPIOptions(env.APIOptions()...)}, shared...)
 	if s.behindTLS {
 		opts = append(opts, web.WithSecureCookies())
 	}
@@ -48,6 +57,7 @@ func newApp(env *setup.Env, baseURL string, s settings, log *slog.Logger) (http.
 	mux.Handle("/jaccount/", login)
 	mux.Handle("GET /{$}", login.OptionalUser(http.HandlerFunc(home)))
 	mux.Handle("GET /profile", login.RequireUser(http.HandlerFunc(profile)))
+	mux.Handle("GET /account", login.RequireUser(http.HandlerFunc(home))) // signed-in only, no API call
 	return mux, nil
 }
 
@@ -111,6 +121,10 @@ form.jaccount-logout{display:inline}
 func render(w http.ResponseWriter, code int, d pageData) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	// The page holds the logout button: no other site may frame it and
+	// trick the user into clicking it (package web's own pages say the same).
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Security-Policy", "frame-ancestors 'none'")
 	w.WriteHeader(code)
 	_ = page.Execute(w, d)
 }

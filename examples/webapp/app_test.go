@@ -78,6 +78,7 @@ type result struct {
 	location string
 	body     string
 	cookies  []*http.Cookie
+	header   http.Header
 }
 
 func send(t *testing.T, c *http.Client, method, u string, form url.Values) result {
@@ -102,7 +103,7 @@ func send(t *testing.T, c *http.Client, method, u string, form url.Values) resul
 	if err != nil {
 		t.Fatal(err)
 	}
-	return result{resp.StatusCode, resp.Header.Get("Location"), string(b), resp.Cookies()}
+	return result{resp.StatusCode, resp.Header.Get("Location"), string(b), resp.Cookies(), resp.Header}
 }
 
 func fetch(t *testing.T, c *http.Client, u string) result {
@@ -358,3 +359,22 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 }
 
 func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
+
+// TestPagesForbidFraming: the app's pages, which hold the logout button,
+// and package web's pages all forbid being framed (clickjacking).
+func TestPagesForbidFraming(t *testing.T) {
+	t.Parallel()
+	a := startApp(t, nil)
+	c := browser()
+	pages := map[string]result{"home, anonymous": fetch(t, c, a.url+"/"), "login": fetch(t, c, a.url+"/jaccount/login")}
+	a.login(t, c)
+	pages["home"] = fetch(t, c, a.url+"/")
+	pages["profile"] = fetch(t, c, a.url+"/profile")
+	pages["logout, GET"] = fetch(t, c, a.url+"/jaccount/logout")
+	for name, r := range pages {
+		if r.header.Get("X-Frame-Options") != "DENY" || !slices.Contains(r.header.Values("Content-Security-Policy"), "frame-ancestors 'none'") {
+			t.Errorf("%s (%d): X-Frame-Options %q, Content-Security-Policy %q", name, r.status,
+				r.header.Get("X-Frame-Options"), r.header.Values("Content-Security-Policy"))
+		}
+	}
+}

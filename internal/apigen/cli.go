@@ -288,6 +288,10 @@ func (c *CLICommand) Long() string {
 			fmt.Fprintf(&b, " Documentation: %s", op.DocURL)
 		}
 	}
+	if c.Op.Anonymous {
+		b.WriteString("\n\nNo login is needed: without one, the command calls it without a token; with one, it sends " +
+			"the login's token.")
+	}
 	if l := c.Op.LoginFlags(); l != "" {
 		fmt.Fprintf(&b, "\n\nNo user can call it: it needs the application's own login, `jaccount login %s` "+
 			"(keep it in a profile of its own, with --profile, beside a user's login).", l)
@@ -455,7 +459,7 @@ func printCall(op *Op, c *CLICommand) string {
 	case op.Entities == EntitySingle:
 		return fmt.Sprintf("v, err := %s\nreturn printOne(a, f, v, err)\n", callOf(c, op, false))
 	}
-	return fmt.Sprintf("_ = f // nothing to print but the error, if any\nreturn a.apiErr(%s)\n", callOf(c, op, false))
+	return fmt.Sprintf("_ = f // nothing to print but the error, if any\nreturn %s\n", callOf(c, op, false))
 }
 
 // CLIOps are every operation of the spec, whichever its server, for
@@ -477,8 +481,41 @@ func (op *Op) PathParams() []string {
 	return out
 }
 
+// CLITimeModel is a model that holds dates or instants, for the table in
+// commands.gen.go that tells the CLI's output the unit of each (tables and
+// CSV write them as times; the column names are not guessed from).
+type CLITimeModel struct {
+	// Model is the model's Go type in package gen.
+	Model string
+	// Fields are its time fields, sorted by JSON name.
+	Fields []*TimeField
+}
+
+// CLITimeModels are a's time fields (x-jaccount-time on a property),
+// grouped by model, sorted by model name.
+func CLITimeModels(a *API) []*CLITimeModel {
+	var out []*CLITimeModel
+	byModel := map[string]*CLITimeModel{}
+	for _, f := range a.TimeFields {
+		m := byModel[f.Model]
+		if m == nil {
+			m = &CLITimeModel{Model: f.Model}
+			byModel[f.Model] = m
+			out = append(out, m)
+		}
+		m.Fields = append(m.Fields, f)
+	}
+	slices.SortFunc(out, func(x, y *CLITimeModel) int { return strings.Compare(x.Model, y.Model) })
+	for _, m := range out {
+		slices.SortFunc(m.Fields, func(x, y *TimeField) int { return strings.Compare(x.JSON, y.JSON) })
+	}
+	return out
+}
+
 func init() {
 	funcs["cli"] = CLI
+	funcs["cliTimeModels"] = CLITimeModels
+	funcs["timeConst"] = timeConst
 	funcs["cliOps"] = CLIOps
 	funcs["cliPath"] = CLIPath
 	funcs["quoteList"] = func(xs []string) string {

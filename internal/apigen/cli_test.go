@@ -48,9 +48,9 @@ func TestCLIView(t *testing.T) {
 		return strings.Join(out, " ")
 	}
 	for path, want := range map[string]string{
-		"card transactions":      "card-no since until", // start and limit are the iterator's
-		"lessons list":           "semester classes",    // listMyLessonsBySemester and its classes
-		"mail list":              "",                    // and --query (x-jaccount-open-query)
+		"card transactions":      "card-no since until order-by", // start and limit are the iterator's
+		"lessons list":           "semester classes",             // listMyLessonsBySemester and its classes
+		"mail list":              "",                             // and --query (x-jaccount-open-query)
 		"lessons get":            "code",
 		"enterprise user-rights": "account",
 		"profile get":            "",
@@ -141,5 +141,43 @@ func TestCLIData(t *testing.T) {
 	}
 	if got := CLIPath(groups, a.Ops[slices.IndexFunc(a.Ops, func(op *Op) bool { return op.ID == "listMyLessonsBySemester" })]); got != "lessons list" {
 		t.Errorf("listMyLessonsBySemester is called by %q, want lessons list (its variant)", got)
+	}
+}
+
+// TestCLITimeModels: the units the CLI's output takes from the spec, per
+// model and member: card times are milliseconds, 思源码 times seconds, the
+// card's expiry yyyyMMdd, an account record's timestamp a date and time.
+func TestCLITimeModels(t *testing.T) {
+	t.Parallel()
+	units := map[string]TimeUnit{}
+	models := CLITimeModels(loadFile(t, "../../openapi/jaccount.yaml"))
+	for i, m := range models {
+		if i > 0 && models[i-1].Model >= m.Model {
+			t.Errorf("models out of order: %s before %s", models[i-1].Model, m.Model)
+		}
+		for _, f := range m.Fields {
+			units[m.Model+"."+f.JSON] = f.Unit
+		}
+	}
+	for field, want := range map[string]TimeUnit{
+		"CardTransaction.dateTime":       TimeEpochMillis,
+		"UnicodeTransaction.orderTime":   TimeEpochSeconds,
+		"UnicodeTransaction.payTime":     TimeEpochSeconds,
+		"CardInfo.expireDate":            TimeCompactDate,
+		"Identity.expireDate":            TimeDate,
+		"DataAccount.timestamp":          TimeDateTime,
+		"DataAccount.identityExpireDate": TimeDate,
+		"DataAccountRelation.expireDate": TimeDate,
+	} {
+		if got := units[field]; got != want {
+			t.Errorf("%s: unit %q, want %q", field, got, want)
+		}
+	}
+	// Members whose unit no source gives stay out: the output does not
+	// guess from the name.
+	for _, field := range []string{"CardChargeResponse.applyTime", "CalendarRecurrence.endDate"} {
+		if u, ok := units[field]; ok {
+			t.Errorf("%s: unit %q, which the spec does not give", field, u)
+		}
 	}
 }

@@ -33,6 +33,8 @@ type Decoded struct {
 type DecodedField struct {
 	GoName, JSON string
 	Kind         fieldKind
+	// Target is the type a kindModelPtr field points to.
+	Target string
 	// Elem is the element's kind of a slice (kindSlice).
 	Elem fieldKind
 }
@@ -52,6 +54,7 @@ const (
 	kindModel    // a Decoded struct
 	kindBirthday // wire.Birthday
 	kindSlice    // a slice of any kind but kindSlice and kindFallback
+	kindModelPtr // a pointer to a struct of gen's (a model that contains itself)
 )
 
 // AddDecoders finds the types of package gen in genDir (the oapi-codegen
@@ -115,8 +118,11 @@ func AddDecoders(a *API, genDir string) error {
 					return fmt.Errorf("apigen: gen.%s.%s has no json tag", name, f.Names[0].Name)
 				}
 				fd := &DecodedField{GoName: f.Names[0].Name, JSON: jsonName, Kind: r.kind(f.Type)}
-				if fd.Kind == kindSlice {
+				switch fd.Kind {
+				case kindSlice:
 					fd.Elem = r.kind(r.sliceElem(f.Type))
+				case kindModelPtr:
+					fd.Target = f.Type.(*ast.StarExpr).X.(*ast.Ident).Name
 				}
 				d.Fields = append(d.Fields, fd)
 			}
@@ -265,13 +271,19 @@ func (r *kindResolver) kind(e ast.Expr) fieldKind {
 		if isAnyMap(t) {
 			return kindMap
 		}
+	case *ast.StarExpr:
+		if x, ok := t.X.(*ast.Ident); ok && r.specs[x.Name] != nil && r.specs[x.Name].Assign == 0 && !r.self[x.Name] {
+			if _, ok := r.specs[x.Name].Type.(*ast.StructType); ok {
+				return kindModelPtr // every struct of gen's has a DecodeJSON
+			}
+		}
 	case *ast.SelectorExpr:
 		if x, ok := t.X.(*ast.Ident); ok && x.Name == "wire" && t.Sel.Name == "Birthday" {
 			return kindBirthday
 		}
 	case *ast.ArrayType:
 		if t.Len == nil {
-			if k := r.kind(t.Elt); k != kindSlice && k != kindFallback {
+			if k := r.kind(t.Elt); k != kindSlice && k != kindFallback && k != kindModelPtr {
 				return kindSlice
 			}
 		}
@@ -333,7 +345,7 @@ func decoderSrc(d *Decoded) string {
 		p("switch wire.Member(name, %s) {", strings.Join(names, ", "))
 		for i, f := range d.Fields {
 			p("case %d:", i)
-			b.WriteString(decodeStmt("a."+f.GoName, f.Kind, f.Elem))
+			b.WriteString(decodeStmt("a."+f.GoName, f.Kind, f.Elem, f.Target))
 		}
 		p("default:")
 		p("d.Skip()")
@@ -348,7 +360,7 @@ func decoderSrc(d *Decoded) string {
 		for _, f := range d.Fields {
 			field := "a." + f.GoName
 			p("case %q:", f.JSON)
-			b.WriteString(decodeStmt(field, f.Kind, f.Elem))
+			b.WriteString(decodeStmt(field, f.Kind, f.Elem, f.Target))
 			p("if %s {", omitted(field, f.Kind))
 			p("d.KeepFrom(&a.AdditionalProperties, name, start)")
 			p("continue")
@@ -380,7 +392,7 @@ func decoderSrc(d *Decoded) string {
 }
 
 // decodeStmt reads the value at the decoder's position into field.
-func decodeStmt(field string, k, elem fieldKind) string {
+func decodeStmt(field string, k, elem fieldKind, target string) string {
 	switch k {
 	case kindSlice:
 		return fmt.Sprintf(`if wire.BeginArray(d, &%[1]s) {
@@ -390,9 +402,21 @@ func decodeStmt(field string, k, elem fieldKind) string {
 		%[2]s}
 	%[1]s = wire.Trunc(s, n)
 }
-`, field, decodeStmt("s[n]", elem, 0))
+`, field, decodeStmt("s[n]", elem, 0, ""))
 	case kindModel, kindBirthday:
 		return field + ".DecodeJSON(d)\n"
+	case kindModelPtr:
+		// As encoding/json: null sets nil; a value decodes into the
+		// struct there is, or a new one.
+		return fmt.Sprintf(`if d.Null() {
+	%[1]s = nil
+} else {
+	if %[1]s == nil {
+		%[1]s = new(%[2]s)
+	}
+	%[1]s.DecodeJSON(d)
+}
+`, field, target)
 	case kindAny:
 		return "wire.Any(d, &" + field + ")\n"
 	}
@@ -425,7 +449,7 @@ func zero(field string, k fieldKind) string {
 		return "wire.IsZeroFloat(float64(" + field + "))"
 	case kindBool:
 		return "!" + field
-	case kindAny, kindMap, kindSlice:
+	case kindAny, kindMap, kindSlice, kindModelPtr:
 		return field + " == nil"
 	case kindModel:
 		return field + ".isZero()"

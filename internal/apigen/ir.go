@@ -178,8 +178,16 @@ type Op struct {
 	Summary, Description string
 	// DocURL and DocTitle come from externalDocs.
 	DocURL, DocTitle string
-	// Security are the alternatives, any one of which suffices.
+	// Security are the alternatives that take a token, any one of which
+	// suffices.
 	Security []Requirement
+	// Anonymous reports that the spec lists the empty requirement ({}) among
+	// the alternatives: a call with no token at all is answered too. A
+	// client with a token still sends it (an alternative above takes it).
+	Anonymous bool
+	// OnlyApp names the one application jAccount admits to the operation
+	// (x-jaccount-only-app, e.g. 交我办), "" when any may call it.
+	OnlyApp string
 	// Params are the path parameters in path order, then the query
 	// parameters in spec order.
 	Params []*Param
@@ -425,4 +433,9 @@ type Model struct {
 	Doc string
 	// Consts are the gen constants of the model's type (enum values).
 	Consts []string
+	// Recursive reports a model that contains itself through its members
+	// (UserRight's parent is a UserRight): its values may nest without
+	// bound, so package api checks the depth of a reply before decoding one
+	// (gen's decoding costs time in proportion to size times depth).
+	Recursive bool
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"go/token"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -30,6 +31,7 @@ const (
 	extClient   = "x-jaccount-client"
 	extGoName   = "x-go-name" // oapi-codegen's, honoured for parameters too
 	extCLIFlag  = "x-jaccount-cli-flag"
+	extOnlyApp  = "x-jaccount-only-app"
 )
 
 // Load reads an OpenAPI 3.0 document into the intermediate representation,
@@ -420,6 +422,7 @@ func (l *loader) operation(where, method, path string, item *openapi3.PathItem, 
 		op.DocURL, op.DocTitle = o.ExternalDocs.URL, o.ExternalDocs.Description
 	}
 	l.security(where, op, o)
+	l.onlyApp(where, op, o)
 	l.params(where, op, item, o)
 	l.extension(where, o.Extensions, extOpenQ, &op.OpenQuery)
 	l.body(where, op, o)
@@ -445,6 +448,15 @@ func (l *loader) security(where string, op *Op, o *openapi3.Operation) {
 		l.fail("%s: no security requirement", where)
 	}
 	for _, req := range reqs {
+		if len(req) == 0 {
+			// OpenAPI's empty requirement: the operation may be called
+			// without a token.
+			if op.Anonymous {
+				l.fail("%s: the empty security requirement {} is listed twice", where)
+			}
+			op.Anonymous = true
+			continue
+		}
 		if len(req) != 1 {
 			l.fail("%s: a security alternative must name exactly one scheme, has %d", where, len(req))
 			continue
@@ -470,6 +482,24 @@ func (l *loader) security(where string, op *Op, o *openapi3.Operation) {
 			}
 			op.Security = append(op.Security, r)
 		}
+	}
+}
+
+// onlyApp reads x-jaccount-only-app: the name of the one application
+// jAccount admits to the operation. The description must say so (it is
+// what the method's doc comment and the CLI's help show), and an operation
+// nobody but that application can call must still take a token.
+func (l *loader) onlyApp(where string, op *Op, o *openapi3.Operation) {
+	if !l.extension(where, o.Extensions, extOnlyApp, &op.OnlyApp) {
+		return
+	}
+	switch {
+	case strings.TrimSpace(op.OnlyApp) == "":
+		l.fail("%s: %s is empty; name the application, or leave the extension out", where, extOnlyApp)
+	case !strings.Contains(op.Description, op.OnlyApp):
+		l.fail("%s: %s is %q, which the description does not name: say there who may call it", where, extOnlyApp, op.OnlyApp)
+	case op.Anonymous:
+		l.fail("%s: %s and the empty security requirement {}: an application is known by its token", where, extOnlyApp)
 	}
 }
 
@@ -963,7 +993,8 @@ func (l *loader) models() {
 		}
 		s := ref.Value
 		doc, _, _ := strings.Cut(strings.TrimSpace(s.Description), "\n\n")
-		l.api.Models = append(l.api.Models, &Model{Name: name, Doc: strings.Join(strings.Fields(doc), " ")})
+		l.api.Models = append(l.api.Models, &Model{Name: name, Doc: strings.Join(strings.Fields(doc), " "),
+			Recursive: reaches(schemas, s, name, map[string]bool{})})
 		where := "schema " + name
 		if _, ok := s.Extensions[extOpenEnum]; ok {
 			l.fail("%s: %s is replaced by %s (and no enum: the set is open)", where, extOpenEnum, extKnown)
@@ -977,6 +1008,42 @@ func (l *loader) models() {
 			l.timeField(where, name, prop, s.Properties[prop])
 		}
 	}
+}
+
+// reaches reports whether schema s refers, through its members, items,
+// compositions or additional properties, at any depth, to the component
+// schema target: a model that reaches itself is recursive.
+func reaches(schemas openapi3.Schemas, s *openapi3.Schema, target string, seen map[string]bool) bool {
+	if s == nil {
+		return false
+	}
+	refs := slices.Concat(s.AllOf, s.OneOf, s.AnyOf, slices.Collect(maps.Values(s.Properties)))
+	if s.Items != nil {
+		refs = append(refs, s.Items)
+	}
+	if s.AdditionalProperties.Schema != nil {
+		refs = append(refs, s.AdditionalProperties.Schema)
+	}
+	for _, r := range refs {
+		if r == nil {
+			continue
+		}
+		name := refName(r.Ref)
+		switch {
+		case name == target:
+			return true
+		case name == "":
+			if reaches(schemas, r.Value, target, seen) {
+				return true
+			}
+		case !seen[name]:
+			seen[name] = true
+			if c := schemas[name]; c != nil && reaches(schemas, c.Value, target, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func hasAdditional(s *openapi3.Schema) bool {

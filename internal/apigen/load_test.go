@@ -115,6 +115,32 @@ func TestLoadRealSpec(t *testing.T) {
 	if d := byID["downloadFile"]; d.Entities != EntityRaw || d.MediaType != "application/octet-stream" || !d.OpenQuery {
 		t.Errorf("downloadFile: %s %s open query %v", d.Entities, d.MediaType, d.OpenQuery)
 	}
+	// Evidence round 3: the calendar needs no token (E3), the 思源码 family
+	// but validation admits 交我办 only (E6), a right contains a right (E2),
+	// the card's transactions page by at most 100 (E8).
+	var anonymous, onlyApp []string
+	for _, op := range a.Ops {
+		if op.Anonymous {
+			anonymous = append(anonymous, op.ID)
+		}
+		if op.OnlyApp == "交我办" {
+			onlyApp = append(onlyApp, op.ID)
+		}
+	}
+	if !slices.Equal(anonymous, []string{"getEnterpriseCalendar"}) || len(onlyApp) != 6 || slices.Contains(onlyApp, "validateUnicode") {
+		t.Errorf("no token: %v; 交我办 only: %v", anonymous, onlyApp)
+	}
+	for _, m := range a.Models {
+		if m.Recursive != (m.Name == "UserRight") {
+			t.Errorf("%s: recursive %v", m.Name, m.Recursive)
+		}
+	}
+	if tx.Paging.MaxPageSize != 100 || !strings.Contains(pagingText(tx), "page size ≤ 100") {
+		t.Errorf("transactions paging %+v: %s", tx.Paging, pagingText(tx))
+	}
+	if p := byID["getUserRights"].param("account"); p == nil || p.Required {
+		t.Errorf("rights' account: %+v, want optional (E1)", p)
+	}
 	if len(a.Scopes) != 40 {
 		t.Errorf("%d scopes, want the 40 of the registry", len(a.Scopes))
 	}
@@ -177,7 +203,49 @@ func TestLoadRejects(t *testing.T) {
 		{"invalid example", `"entities": [{"name": "a"}]}`, `"entities": [{"name": 7}]}`, "does not validate"},
 		{"errno twice", "x-jaccount-errnos:\n", "x-jaccount-errnos:\n  - {errno: 10001, name: BAD_PARAMETERS}\n", "listed twice"},
 		{"shared bit", "  - {name: basic, bit: 0,", "  - {name: openid2, bit: 0}\n  - {name: basic, bit: 0,", "share bit 0"},
+		{"empty requirement twice", "security: [{auth: [basic]}]", "security: [{}, {auth: [basic]}, {}]", "{} is listed twice"},
+		{"only app undescribed", "x-jaccount-entities: single", "x-jaccount-entities: single\n      x-jaccount-only-app: 交我办", "which the description does not name"},
+		{"only app empty", "x-jaccount-entities: single", "x-jaccount-entities: single\n      x-jaccount-only-app: \"\"", "is empty"},
+		{"only app without a token", "      x-jaccount-entities: single\n      security: [{auth: [basic]}]",
+			"      x-jaccount-entities: single\n      description: Only 交我办.\n      x-jaccount-only-app: 交我办\n      security: [{}, {auth: [basic]}]",
+			"an application is known by its token"},
 	})
+}
+
+// TestLoadAccess: the empty security requirement makes an operation
+// callable without a token, beside the schemes that take one, and
+// x-jaccount-only-app names the one application it admits; a model that
+// contains itself is marked recursive.
+func TestLoadAccess(t *testing.T) {
+	t.Parallel()
+	base, err := os.ReadFile("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := strings.Replace(string(base), "security: [{auth: [basic]}]", "security: [{}, {auth: [basic]}]", 1)
+	spec = strings.Replace(spec, "properties: {name: {type: string}}", "properties: {name: {type: string}, up: {$ref: \"#/components/schemas/Thing\"}}", 1)
+	a, err := Load([]byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := a.Ops[0]
+	if !op.Anonymous || len(op.Security) != 1 || op.Security[0].Scheme != "auth" {
+		t.Errorf("anonymous %v, security %+v", op.Anonymous, op.Security)
+	}
+	if !strings.Contains(methodDoc(op), "No token is needed") || access(op) != " (no token needed)" {
+		t.Errorf("the doc and the README do not say that no token is needed:\n%s", methodDoc(op))
+	}
+	if len(a.Models) != 1 || !a.Models[0].Recursive {
+		t.Errorf("models %+v: Thing contains itself", a.Models[0])
+	}
+	spec = strings.Replace(string(base), "x-jaccount-entities: single", "x-jaccount-entities: single\n      description: Open to 交我办 only.\n      x-jaccount-only-app: 交我办", 1)
+	if a, err = Load([]byte(spec)); err != nil {
+		t.Fatal(err)
+	}
+	if op := a.Ops[0]; op.OnlyApp != "交我办" || op.Anonymous || !strings.Contains(methodDoc(op), "Only 交我办 may call it") ||
+		access(op) != " (交我办 only)" || a.Models[0].Recursive {
+		t.Errorf("only app %q, doc:\n%s", op.OnlyApp, methodDoc(op))
+	}
 }
 
 // mutation turns a valid spec into one the loader must reject: old is

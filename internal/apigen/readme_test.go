@@ -34,6 +34,19 @@ func shape(doc *openapi3.T, op *Op) string {
 	return "no: `" + op.Entity + "` (raw JSON)"
 }
 
+// access is what the README says of who may call an operation, when it is
+// not any application with a token: no token needed (the empty security
+// requirement), or one application only (x-jaccount-only-app).
+func access(op *Op) string {
+	switch {
+	case op.Anonymous:
+		return " (no token needed)"
+	case op.OnlyApp != "":
+		return " (" + op.OnlyApp + " only)"
+	}
+	return ""
+}
+
 // operationsTable renders the README's tables of the open API at
 // api.sjtu.edu.cn: one per family (tag), each operation with its Go method
 // and whether its shape is documented.
@@ -52,7 +65,7 @@ func operationsTable(doc *openapi3.T, a *API) string {
 				shaped++
 			}
 			total++
-			fmt.Fprintf(&b, "| `%s %s` | `%s.%s` | %s |\n", op.Method, op.Path, s.Name, op.Name, sh)
+			fmt.Fprintf(&b, "| `%s %s`%s | `%s.%s` | %s |\n", op.Method, op.Path, access(op), s.Name, op.Name, sh)
 		}
 	}
 	return fmt.Sprintf("%d operations in %d families on `https://api.sjtu.edu.cn`; %d with a documented (modelled) shape.\n",

@@ -165,6 +165,13 @@ func methodDoc(op *Op) string {
 	}
 	var facts []string
 	facts = append(facts, securityText(op))
+	if op.Anonymous {
+		facts = append(facts, "No token is needed (the spec lists the empty requirement): a client built with NoToken "+
+			"sends none, any other sends its token.")
+	}
+	if op.OnlyApp != "" {
+		facts = append(facts, "Only "+op.OnlyApp+" may call it: jAccount refuses any other application.")
+	}
 	if op.Paging != nil {
 		facts = append(facts, "Pages: "+pagingText(op)+"; "+op.Name+"Iter walks every page.")
 	}
@@ -244,7 +251,11 @@ func pagingText(op *Op) string {
 		}
 		return s
 	case PagingStartLimit:
-		return pg.Start + " (0-based) and " + pg.Limit + " (page size), with the reply's total"
+		s := pg.Start + " (0-based) and " + pg.Limit + " (page size"
+		if pg.MaxPageSize > 0 {
+			s += " ≤ " + strconv.Itoa(pg.MaxPageSize)
+		}
+		return s + "), with the reply's total"
 	default:
 		s := pg.First + " (1-based) and " + pg.Offset + " (page size"
 		if pg.MaxPageSize > 0 {
@@ -821,4 +832,23 @@ func init() {
 	funcs["bodyTypeDoc"] = bodyTypeDoc
 	funcs["needsIO"] = needsIO
 	funcs["formGo"] = formGo
+	funcs["nestsItselfDoc"] = func(a *API) string {
+		var names []string
+		for _, m := range a.Models {
+			if m.Recursive {
+				names = append(names, m.Name)
+			}
+		}
+		return "nestsItself reports whether T is a model that contains itself (" + orList(names) +
+			"): a reply of such entities is checked for depth before it is decoded (call.go)."
+	}
+	funcs["recursiveModels"] = func(a *API) []*Model {
+		var out []*Model
+		for _, m := range a.Models {
+			if m.Recursive {
+				out = append(out, m)
+			}
+		}
+		return out
+	}
 }

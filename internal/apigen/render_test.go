@@ -1,6 +1,7 @@
 package apigen
 
 import (
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -49,6 +50,55 @@ func TestRenderMinimal(t *testing.T) {
 	}
 	if strings.Contains(string(files["api/models.gen.go"]), "ThingList") || strings.Contains(string(files["api/models.gen.go"]), "Envelope") {
 		t.Error("api aliases an envelope type")
+	}
+}
+
+// TestRenderCLITimes: the CLI's commands.gen.go tells its output the unit
+// of each model field that holds a time (x-jaccount-time), by model and
+// member, and imports gen only when there is one.
+func TestRenderCLITimes(t *testing.T) {
+	t.Parallel()
+	const cli = "cmd/jaccount/internal/cli/commands.gen.go"
+	spec, err := os.ReadFile("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	timed := strings.Replace(string(spec), "properties: {name: {type: string}}",
+		"properties: {name: {type: string}, created: {type: integer, format: int64, x-jaccount-time: epoch-millis}, "+
+			"due: {type: string, x-jaccount-time: date}}", 1)
+	for _, tt := range []struct {
+		name, spec string
+		want, not  []string
+	}{
+		{"no times", string(spec),
+			[]string{"var timeFields = map[reflect.Type]map[string]timeUnit{}"}, []string{`"github.com/oauth-jaccount/jaccount-go/gen"`}},
+		{"a model with times", timed, []string{
+			`"github.com/oauth-jaccount/jaccount-go/gen"`,
+			"var timeFields = map[reflect.Type]map[string]timeUnit{\n\treflect.TypeFor[gen.Thing](): {\"created\": timeEpochMillis, \"due\": timeDate},\n}",
+		}, nil},
+	} {
+		a, err := Load([]byte(tt.spec))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		files, err := Render(a)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		src := string(files[cli])
+		for _, w := range tt.want {
+			if !strings.Contains(src, w) {
+				t.Errorf("%s: %s lacks %q:\n%s", tt.name, cli, w, src[:min(len(src), 1500)])
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(src, w) {
+				t.Errorf("%s: %s has %q", tt.name, cli, w)
+			}
+		}
+		if tt.spec == timed && !strings.Contains(string(files["gen/times.gen.go"]), "func (v Thing) CreatedAt() (t time.Time, ok bool) {") {
+			t.Errorf("%s: gen/times.gen.go lacks Thing.CreatedAt", tt.name)
+		}
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -195,6 +196,26 @@ func (s *Server) Stop() {
 func (s *Server) Restart() {
 	s.tb.Helper()
 	s.Stop()
+	if err := s.start(); err != nil {
+		s.tb.Fatal(err)
+	}
+}
+
+// RestartEmpty stops the server, deletes its data and starts it again on
+// the same address: a restart of a server without persistence, or a
+// failover to a replica that had not caught up.
+func (s *Server) RestartEmpty() {
+	s.tb.Helper()
+	s.Stop()
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil {
+		s.tb.Fatal(err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(s.Dir, e.Name())); err != nil {
+			s.tb.Fatal(err)
+		}
+	}
 	if err := s.start(); err != nil {
 		s.tb.Fatal(err)
 	}

@@ -243,7 +243,7 @@ func (a *app) callAPI(cmd *cobra.Command, target string, o apiOptions) error {
 		out = e
 	}
 	if err != nil {
-		return a.apiErr(err)
+		return err
 	}
 	if out == nil {
 		return nil
@@ -278,7 +278,7 @@ func (a *app) rawCall(ctx context.Context, c caller, call *apiCall) error {
 	}
 	resp, err := c.HTTPClient().Do(req)
 	if err != nil {
-		return a.apiErr(err)
+		return err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
@@ -301,7 +301,7 @@ func (a *app) rawCall(ctx context.Context, c caller, call *apiCall) error {
 		if env.Errno != nil {
 			e.Errno, e.Message = api.Errno(*env.Errno), clean(env.Error)
 		}
-		return a.apiErr(e)
+		return e
 	}
 	return nil
 }

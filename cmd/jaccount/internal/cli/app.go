@@ -34,34 +34,47 @@ type app struct {
 	op *operation
 }
 
-// Run runs the command line in env and returns the exit code. Errors are
-// printed to env.Stderr as one line.
+// Run runs the command line in env and returns the exit code (see
+// exitStatus). An error is printed to env.Stderr as one line; so is a
+// panic of the command, recovered. Cancel ctx with SignalContext's signals
+// to interrupt the command.
 func Run(ctx context.Context, env *Env) int {
 	a := &app{env: env}
 	defer a.close()
+	code, msg := a.exitStatus(ctx, a.execute(ctx))
+	if msg != "" {
+		fmt.Fprintln(env.Stderr, msg)
+	}
+	return code
+}
+
+// execute runs the command line and returns its error; a panic is
+// recovered into a *panicError.
+func (a *app) execute(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = newPanicError(p)
+		}
+	}()
 	root := a.rootCommand()
-	root.SetArgs(env.Args)
-	root.SetIn(orEmpty(env.Stdin))
-	root.SetOut(env.Stdout)
-	root.SetErr(env.Stderr)
+	root.SetArgs(a.env.Args)
+	root.SetIn(orEmpty(a.env.Stdin))
+	root.SetOut(a.env.Stdout)
+	root.SetErr(a.env.Stderr)
 	ran := false
 	prerun := root.PersistentPreRunE
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		ran = true
 		return prerun(cmd, args)
 	}
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return ExitOK
-	}
+	err = root.ExecuteContext(ctx)
 	var ue *usageError
-	if !ran && !errors.As(err, &ue) {
+	if err != nil && !ran && !errors.As(err, &ue) {
 		// Cobra fails before running anything only for the command line:
 		// an unknown command or flag, a missing argument.
 		err = &usageError{err}
 	}
-	fmt.Fprintln(env.Stderr, oneLine(err))
-	return exitCode(err)
+	return err
 }
 
 func orEmpty(r io.Reader) io.Reader {
@@ -103,7 +116,9 @@ with the application's own login, the data resources (students, faculty,
 accounts, papers).
 
 Start with "jaccount login" (or try everything against a built-in fake
-jAccount with "--fake", which needs no registration).`,
+jAccount with "--fake", which needs no registration).
+
+` + exitHelp(),
 		Example: `  jaccount login
   jaccount whoami
   jaccount card transactions --since 2024-09-01 --format csv > spending.csv
@@ -174,11 +189,12 @@ func (a *app) tokenSource(ctx context.Context, op *operation) (*auth.TokenSource
 				return nil, err
 			}
 		}
-		ts, info, err := a.settings.tokenSource()
+		ts, info, err := a.settings.tokenSource(ctx)
+		a.info = info
 		if err != nil {
-			return nil, a.needLogin(err)
+			return nil, err
 		}
-		a.ts, a.info = ts, info
+		a.ts = ts
 	}
 	if err := checkLogin(op, a.info, a.settings.profile.v); err != nil {
 		return nil, err
@@ -195,8 +211,22 @@ func (a *app) clientOptions(opts ...api.Option) []api.Option {
 }
 
 // apiClient returns the open API's client over the profile's stored token,
-// which must be able to call op (nil: any).
+// which must be able to call op (nil: any). For an operation that needs no
+// token (the school calendar) and a profile without a login, it is a client
+// without credentials (api.NoToken); with a login, the token is sent as to
+// any operation. With --fake, that is the case until a command logs in.
 func (a *app) apiClient(ctx context.Context, op *operation) (*api.Client, error) {
+	if op != nil && op.anonymous && a.client == nil {
+		if _, err := a.settings.loadLogin(); errors.Is(err, auth.ErrNoToken) {
+			a.op = op
+			c, err := api.NewClient(api.NoToken(), a.clientOptions(api.WithBaseURL(a.settings.apiURL.v))...)
+			if err != nil {
+				return nil, err
+			}
+			a.client = c
+			return c, nil
+		}
+	}
 	return lazyClient(ctx, a, op, &a.client, func(ts *auth.TokenSource) (*api.Client, error) {
 		return api.NewClient(ts, a.clientOptions(api.WithBaseURL(a.settings.apiURL.v))...)
 	})
@@ -242,8 +272,11 @@ func (a *app) completeProfiles(*cobra.Command, []string, string) ([]cobra.Comple
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
-// formatFlag adds --format to cmd.
-func formatFlag(cmd *cobra.Command, p *string) {
+// formatFlag adds --format to cmd, and --time-format, whose value is the
+// run's (only one command runs).
+func (a *app) formatFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVar(p, "format", "", "output format: json, jsonl, csv or table (default table on a terminal, json otherwise)")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().StringVar(&a.flags.timeFormat, "time-format", timeFormatAuto, timeFormatUsage)
+	_ = cmd.RegisterFlagCompletionFunc("time-format", cobra.FixedCompletions(timeFormats, cobra.ShellCompDirectiveNoFileComp))
 }

@@ -98,7 +98,9 @@ func (s *heapSampler) Write(p []byte) (int, error) {
 }
 
 // BenchmarkWriteCSV is the CLI's own share of an export: the CSV writer fed
-// by a paging iterator in memory, with no HTTP and no fake behind it.
+// by a paging iterator in memory, with no HTTP and no fake behind it; with
+// --time-format auto (the default: the card times written as ISO 8601) and
+// wire (the API's epoch milliseconds, what every version wrote before).
 func BenchmarkWriteCSV(b *testing.B) {
 	const n = 100_000
 	items := benchTransactions(n)
@@ -109,15 +111,23 @@ func BenchmarkWriteCSV(b *testing.B) {
 			}
 		}
 	}
-	a := &app{env: &Env{}, settings: &settings{profile: value{v: defaultProfile}}}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		c := &lineCounter{}
-		a.env.Stdout = c
-		if err := printSeq(a, formatCSV, "card transactions", 0, seq); err != nil || c.rows != n+1 {
-			b.Fatalf("%d lines, %v", c.rows, err)
-		}
+	for _, times := range []string{timeFormatAuto, timeFormatWire} {
+		b.Run("times="+times, func(b *testing.B) {
+			a := &app{env: &Env{}, settings: &settings{profile: value{v: defaultProfile}}}
+			o, err := resolveOutput(formatCSV, times, false, 0)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				c := &lineCounter{}
+				a.env.Stdout = c
+				if err := printSeq(a, o, "card transactions", 0, seq); err != nil || c.rows != n+1 {
+					b.Fatalf("%d lines, %v", c.rows, err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
 	}
-	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
 }

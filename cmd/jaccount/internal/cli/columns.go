@@ -21,6 +21,9 @@ type column struct {
 	// nested marks arrays and objects (cells of JSON), which tables leave
 	// out.
 	nested bool
+	// unit is the column's time unit (the spec's x-jaccount-time, or a
+	// time.Time), 0 for a column that holds no date or instant.
+	unit timeUnit
 }
 
 var (
@@ -109,7 +112,7 @@ func addColumns(t reflect.Type, prefix string, index []int, depth int, cols *[]c
 		}
 		k := ft.Kind()
 		nested := (k == reflect.Slice || k == reflect.Map || k == reflect.Interface || k == reflect.Array) && !isLeafMarshaler(ft)
-		*cols = append(*cols, column{name: prefix + name, index: idx, nested: nested})
+		*cols = append(*cols, column{name: prefix + name, index: idx, nested: nested, unit: fieldUnit(t, name, ft)})
 	}
 }
 
@@ -132,7 +135,8 @@ func mapColumns(v reflect.Value) []column {
 	return cols
 }
 
-// columnsFor returns the columns of entities like v.
+// columnsFor returns the columns of entities like v: those of its type
+// (structColumns), or, for a free-form entity, its keys.
 func columnsFor(v any) []column {
 	rv := reflect.ValueOf(v)
 	if !rv.IsValid() {
@@ -177,9 +181,26 @@ func (c *column) field(v reflect.Value) reflect.Value {
 	return v
 }
 
+// text is the cell of column c in entity v as o writes it: a date or an
+// instant in o's style (empty when absent; as the API sent it when it is
+// not of its unit), anything else as cell writes it.
+func (c *column) text(v reflect.Value, o *output) string {
+	fv := c.field(v)
+	if c.unit != 0 && o.times != timesWire {
+		if t, ok := readTime(fv, c.unit); ok {
+			return formatTime(t, c.unit, o.times)
+		}
+		if fv = indirect(fv); !fv.IsValid() || fv.IsZero() {
+			return ""
+		}
+	}
+	return cell(fv, o.isoJSON)
+}
+
 // cell formats one value: strings as they are, numbers in full, and
-// anything else as compact JSON ("" for null).
-func cell(v reflect.Value) string {
+// anything else as compact JSON ("" for null), its times ISO 8601 with
+// isoJSON.
+func cell(v reflect.Value, isoTimes bool) string {
 	v = indirect(v)
 	if !v.IsValid() {
 		return ""
@@ -200,6 +221,9 @@ func cell(v reflect.Value) string {
 		}
 	}
 	b, err := marshalCompact(v.Interface())
+	if err == nil && isoTimes {
+		b, err = isoJSON(b, t)
+	}
 	if err != nil {
 		return ""
 	}
@@ -215,12 +239,12 @@ func cell(v reflect.Value) string {
 	return string(b)
 }
 
-// row returns the cells of entity v.
-func row(cols []column, v any, dst []string) []string {
+// row returns the cells of entity v as o writes them.
+func row(cols []column, v any, o *output, dst []string) []string {
 	rv := reflect.ValueOf(v)
 	dst = dst[:0]
 	for i := range cols {
-		dst = append(dst, cell(cols[i].field(rv)))
+		dst = append(dst, cols[i].text(rv, o))
 	}
 	return dst
 }

@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -82,7 +82,7 @@ func (a *app) whoamiCommand() *cobra.Command {
 login (username, name, code, user type) and the profile the API returns.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := resolveFormat(format, a.env.StdoutTTY)
+			o, err := a.output(format)
 			if err != nil {
 				return err
 			}
@@ -93,7 +93,7 @@ login (username, name, code, user type) and the profile the API returns.`,
 			}
 			tok, err := a.ts.AuthToken(ctx)
 			if err != nil {
-				return a.needLogin(err)
+				return err
 			}
 			w := whoami{Profile: a.settings.profile.v, Grant: a.info.Grant, ClientID: a.info.ClientID,
 				Scopes: strings.Fields(tok.Scope), Expiry: tok.Expiry.UTC(), Claims: tok.Claims}
@@ -103,15 +103,14 @@ login (username, name, code, user type) and the profile the API returns.`,
 			var apiErr error
 			if w.Grant != grantClientCredentials {
 				w.User, apiErr = c.Profile.Get(ctx)
-				var le *loginError
-				if errors.As(a.needLogin(apiErr), &le) {
-					return le
+				if a.loginNeeded(apiErr) != nil {
+					return apiErr // nothing to show: the login is no good
 				}
 			}
-			if f == formatTable {
+			if o.format == formatTable {
 				err = a.printWhoami(&w)
 			} else {
-				err = writeOne(f, a.env.Stdout, &w, a.env.Width)
+				err = writeOne(o, a.env.Stdout, &w)
 			}
 			if apiErr != nil {
 				return apiErr
@@ -119,7 +118,7 @@ login (username, name, code, user type) and the profile the API returns.`,
 			return err
 		},
 	}
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }
 
@@ -169,7 +168,7 @@ and nothing else, for curl and other scripts. Treat it as a password.`,
 			}
 			tok, err := ts.TokenContext(cmd.Context())
 			if err != nil {
-				return a.needLogin(err)
+				return err
 			}
 			_, err = fmt.Fprintln(a.env.Stdout, tok.AccessToken)
 			return err
@@ -212,7 +211,7 @@ The configuration directory is $` + EnvConfigDir + `, or "jaccount" in the user'
 configuration directory; saved logins are under its profiles/ directory.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			f, err := resolveFormat(format, a.env.StdoutTTY)
+			o, err := a.output(format)
 			if err != nil {
 				return err
 			}
@@ -233,7 +232,7 @@ configuration directory; saved logins are under its profiles/ directory.`,
 				{"config_file", s.configFile, ""},
 				{"token_file", s.tokenStore().Path(), ""},
 			}
-			lw := newListWriter(f, a.env.Stdout, a.env.Width)
+			lw := newListWriter(o, a.env.Stdout, reflect.TypeFor[configEntry]())
 			for i := range entries {
 				if err := lw.Item(&entries[i]); err != nil {
 					return err
@@ -242,6 +241,6 @@ configuration directory; saved logins are under its profiles/ directory.`,
 			return lw.Close()
 		},
 	}
-	formatFlag(cmd, &format)
+	a.formatFlag(cmd, &format)
 	return cmd
 }

@@ -88,6 +88,7 @@ type settings struct {
 type flagValues struct {
 	profile, clientID, config string
 	redirectURL, scopes       string // login only
+	timeFormat                string // commands with --format
 	fake                      bool
 }
 

@@ -303,7 +303,7 @@ func TestCheckLogin(t *testing.T) {
 			switch {
 			case tt.want == "" && err != nil:
 				t.Errorf("refused: %v", err)
-			case tt.want != "" && (!errors.As(err, &le) || !strings.Contains(err.Error(), tt.want) || exitCode(err) != ExitLogin):
+			case tt.want != "" && (!errors.As(err, &le) || !strings.Contains(err.Error(), tt.want) || exitCodeOf(err) != ExitLogin):
 				t.Errorf("got %v, want a login error with %q", err, tt.want)
 			}
 		})

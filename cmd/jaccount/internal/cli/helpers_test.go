@@ -175,3 +175,12 @@ func readDirNames(dir string) ([]string, error) {
 	}
 	return names, err
 }
+
+// exitCodeOf is the exit code of a run that failed with err.
+func exitCodeOf(err error) int {
+	code, _ := (&app{env: &Env{}}).exitStatus(context.Background(), err)
+	return code
+}
+
+// raceEnabled reports a test binary built with -race (race_test.go).
+var raceEnabled bool

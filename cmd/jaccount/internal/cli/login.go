@@ -101,7 +101,13 @@ func (a *app) browserLogin(ctx context.Context, cfg *auth.Config, o loginOptions
 	}
 	done := make(chan result, 1)
 	mux := http.NewServeMux()
-	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+	fail := func(err error) {
+		select {
+		case done <- result{err: err}:
+		default:
+		}
+	}
+	mux.HandleFunc(path, recovering(fail, func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		// Anything but this login's own state is ignored: a stray or
 		// forged request must not end the login.
@@ -121,7 +127,7 @@ func (a *app) browserLogin(ctx context.Context, cfg *auth.Config, o loginOptions
 		case done <- result{tok, err}:
 		default:
 		}
-	})
+	}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	defer func() { _ = srv.Close() }()
@@ -152,6 +158,20 @@ func (a *app) browserLogin(ctx context.Context, cfg *auth.Config, o loginOptions
 		return nil, fmt.Errorf("login: no redirect from jAccount within %v", timeout)
 	case <-ctx.Done():
 		return nil, fmt.Errorf("login: %w", ctx.Err())
+	}
+}
+
+// recovering is h, which hands a panic to fail as a *panicError (ending
+// the login with it) instead of letting net/http log it with its stack.
+func recovering(fail func(error), h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				fail(newPanicError(p))
+				http.Error(w, "jaccount failed; return to the terminal.", http.StatusInternalServerError)
+			}
+		}()
+		h(w, r)
 	}
 }
 

@@ -68,7 +68,12 @@ func TestOperationCommands(t *testing.T) {
 		{[]string{"examinations", "list", "--format", "csv"}, func(o string) bool {
 			return strings.HasPrefix(o, "courseCode,endTime,location,name,seat,semester,startTime\n")
 		}},
-		{[]string{"enterprise", "user-rights", "--account", "zhangsan", "--format", "csv"}, func(o string) bool { return strings.Contains(o, "library.borrow,true,图书借阅") }},
+		{[]string{"enterprise", "user-rights", "--account", "zhangsan", "--format", "csv"}, func(o string) bool {
+			return strings.Contains(o, "\nlibrary.borrow,借阅图书馆的图书,R1101,图书借阅,library,,R1100,图书馆,")
+		}},
+		{[]string{"enterprise", "user-rights", "--format", "jsonl"}, func(o string) bool { // the user's own (E1)
+			return strings.Count(o, "\n") == 2 && strings.Contains(o, `"parent":{"code":"net"`)
+		}},
 		{[]string{"api", "getLesson", "-f", "code=(2026-2027-1)-CS2501-01"}, func(o string) bool { return strings.HasPrefix(o, "{") && strings.Contains(o, "操作系统") }},
 		{[]string{"api", "listMyLessonsBySemester", "-f", "semester=" + jaccounttest.PreviousSemester}, func(o string) bool { return strings.HasPrefix(o, "[") }},
 		{[]string{"api", "/v1/me/card/transactions?beginDate=0"}, func(o string) bool { return strings.Count(o, `"merchant"`) == 7 }},
@@ -124,5 +129,64 @@ func TestProgress(t *testing.T) {
 	h.stderrTTY, h.stdoutTTY = true, true
 	if r := h.mustRun("card", "transactions"); r.stderr != "" {
 		t.Errorf("progress with rows on the terminal: %q", r.stderr)
+	}
+}
+
+// TestCalendarWithoutLogin: the school calendar needs no token (evidence
+// E3), so its command runs without a login, sending no credential; with a
+// login it sends the login's token. Any other command still needs a login.
+func TestCalendarWithoutLogin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	r := h.mustRun("enterprise", "calendar", "--from", "2026-09-01", "--to", "2026-09-07", "--format", "jsonl")
+	if !strings.Contains(r.stdout, `"day":"2000-01-01"`) {
+		t.Errorf("calendar without a login:\n%s", r)
+	}
+	if r := h.run("profile", "get"); r.code != ExitLogin {
+		t.Errorf("profile without a login: %s, want exit %d", r, ExitLogin)
+	}
+	h.mustRun("login")
+	h.mustRun("enterprise", "calendar")
+	var creds []jaccounttest.Credential
+	for _, l := range h.fake.Requests() {
+		if l.Path == "/v1/enterprise/calendar" {
+			creds = append(creds, l.Credential)
+		}
+	}
+	if len(creds) != 2 || creds[0] != jaccounttest.CredentialNone || creds[1] != jaccounttest.CredentialBearer {
+		t.Errorf("credentials sent to the calendar: %v, want none without a login, then the token", creds)
+	}
+	// --fake runs it without a login too.
+	if r := h.mustRun("--fake", "enterprise", "calendar", "--format", "json"); !strings.Contains(r.stdout, `"day": "2000-01-01"`) {
+		t.Errorf("--fake calendar:\n%s", r)
+	}
+}
+
+// TestJiaowobanOnly: the 思源码 commands but validation reach operations
+// open to 交我办 only (evidence E6). Their help says so; another
+// application's login gets the refusal (403 errno 10003, assumed) as an API
+// error naming 交我办; 交我办's gets the reply.
+func TestJiaowobanOnly(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range [][]string{{"unicode", "pay"}, {"unicode", "identity"}, {"unicode", "transactions"}} {
+		h := newHarness(t)
+		if r := h.mustRun(append(cmd, "--help")...); !strings.Contains(r.stdout, "Open to 交我办 only") {
+			t.Errorf("%v --help does not say it is open to 交我办 only:\n%s", cmd, r.stdout)
+		}
+		h.mustRun("login", "--scopes", "openid unicode")
+		r := h.run(cmd...)
+		if r.code != ExitAPI || !strings.Contains(r.stderr, "errno 10003") || !strings.Contains(r.stderr, "交我办") {
+			t.Errorf("%v from another application: %s, want exit %d naming 交我办", cmd, r, ExitAPI)
+		}
+		app := jaccounttest.DefaultClient()
+		app.Jiaowoban = true
+		j := newHarness(t, jaccounttest.WithClient(app))
+		j.mustRun("login", "--scopes", "openid unicode")
+		if r := j.run(append(cmd, "--format", "json")...); r.code != ExitOK {
+			t.Errorf("%v from 交我办: %s", cmd, r)
+		}
+	}
+	if r := newHarness(t).mustRun("unicode", "validate", "--help"); strings.Contains(r.stdout, "交我办 only") {
+		t.Errorf("validation is open to any application, its help says otherwise:\n%s", r.stdout)
 	}
 }

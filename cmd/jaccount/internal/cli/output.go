@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -50,19 +50,6 @@ func marshalCompact(v any) ([]byte, error) {
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
-// marshalIndent is json.MarshalIndent without HTML escaping.
-func marshalIndent(v any, prefix string) ([]byte, error) {
-	b, err := marshalCompact(v)
-	if err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, b, prefix, "  "); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), nil
-}
-
 // listWriter writes a stream of entities, one at a time, so that memory
 // does not grow with their number. Close ends the output.
 type listWriter interface {
@@ -91,30 +78,47 @@ func (o *out) tick() error {
 	return nil
 }
 
-// newListWriter returns the writer of format to w. width is the terminal's
-// width for tables (0: unknown).
-func newListWriter(format string, w io.Writer, width int) listWriter {
-	o := newOut(w)
-	switch format {
+// newListWriter returns the writer of o to w for entities of type t, whose
+// columns (for CSV and tables) are t's, so that an empty list still has its
+// header; for free-form entities (maps, raw JSON), they are the first
+// entity's keys.
+func newListWriter(o output, w io.Writer, t reflect.Type) listWriter {
+	b := newOut(w)
+	switch o.format {
 	case formatJSONL:
-		return &jsonlWriter{o: o}
+		return &jsonlWriter{o: b, iso: o.isoJSON}
 	case formatCSV:
-		return &csvWriter{o: o, w: csv.NewWriter(o.w)}
+		return &csvWriter{o: b, w: csv.NewWriter(b.w), out: o, cols: structColumns(t)}
 	case formatTable:
-		return &tableWriter{o: o, width: width}
+		return newTableWriter(b, o, structColumns(t))
 	}
-	return &jsonWriter{o: o}
+	return &jsonWriter{o: b, iso: o.isoJSON}
+}
+
+// encodeJSON is v's compact JSON, its times ISO 8601 with iso.
+func encodeJSON(v any, iso bool) ([]byte, error) {
+	b, err := marshalCompact(v)
+	if err == nil && iso {
+		b, err = isoJSON(b, reflect.TypeOf(v))
+	}
+	return b, err
 }
 
 // jsonWriter writes a JSON array, one indented element at a time.
 type jsonWriter struct {
-	o *out
-	n int
+	o   *out
+	iso bool
+	n   int
+	buf bytes.Buffer
 }
 
 func (j *jsonWriter) Item(v any) error {
-	b, err := marshalIndent(v, "  ")
+	b, err := encodeJSON(v, j.iso)
 	if err != nil {
+		return err
+	}
+	j.buf.Reset()
+	if err := json.Indent(&j.buf, b, "  ", "  "); err != nil {
 		return err
 	}
 	sep := ",\n  "
@@ -123,7 +127,7 @@ func (j *jsonWriter) Item(v any) error {
 	}
 	j.n++
 	j.o.w.WriteString(sep)
-	j.o.w.Write(b)
+	j.o.w.Write(j.buf.Bytes())
 	return j.o.tick()
 }
 
@@ -137,10 +141,13 @@ func (j *jsonWriter) Close() error {
 }
 
 // jsonlWriter writes one compact JSON value per line.
-type jsonlWriter struct{ o *out }
+type jsonlWriter struct {
+	o   *out
+	iso bool
+}
 
 func (j *jsonlWriter) Item(v any) error {
-	b, err := marshalCompact(v)
+	b, err := encodeJSON(v, j.iso)
 	if err != nil {
 		return err
 	}
@@ -151,37 +158,48 @@ func (j *jsonlWriter) Item(v any) error {
 
 func (j *jsonlWriter) Close() error { return j.o.w.Flush() }
 
-// csvWriter writes a header (the columns of the first entity's type) and
-// one record per entity.
+// csvWriter writes a header (the columns of the entities' type, or of the
+// first entity for free-form ones) and one record per entity.
 type csvWriter struct {
-	o    *out
-	w    *csv.Writer
-	cols []column
-	rec  []string
+	o      *out
+	w      *csv.Writer
+	out    output
+	cols   []column
+	header bool // written
+	rec    []string
+}
+
+// writeHeader writes the header once, if the columns are known.
+func (c *csvWriter) writeHeader() error {
+	if c.header || c.cols == nil {
+		return nil
+	}
+	c.header = true
+	c.rec = c.rec[:0]
+	for _, col := range c.cols {
+		c.rec = append(c.rec, col.name)
+	}
+	return c.w.Write(c.rec)
 }
 
 func (c *csvWriter) Item(v any) error {
 	if c.cols == nil {
 		c.cols = columnsFor(v)
-		c.rec = c.rec[:0]
-		for _, col := range c.cols {
-			c.rec = append(c.rec, col.name)
-		}
-		if err := c.w.Write(c.rec); err != nil {
-			return err
-		}
 	}
-	c.rec = row(c.cols, v, c.rec)
+	if err := c.writeHeader(); err != nil {
+		return err
+	}
+	c.rec = row(c.cols, v, &c.out, c.rec)
 	if err := c.w.Write(c.rec); err != nil {
 		return err
 	}
-	if err := c.o.tick(); err != nil {
-		return err
-	}
-	return nil
+	return c.o.tick()
 }
 
 func (c *csvWriter) Close() error {
+	if err := c.writeHeader(); err != nil {
+		return err
+	}
 	c.w.Flush()
 	if err := c.w.Error(); err != nil {
 		return err
@@ -197,12 +215,39 @@ func (c *csvWriter) Close() error {
 // terminal the columns are narrowed, then the last ones dropped, to fit.
 type tableWriter struct {
 	o      *out
+	out    output
 	width  int
 	cols   []column
 	head   []string
 	sample [][]string
 	widths []int
 	shown  int // columns shown, from the left
+}
+
+// newTableWriter returns a table writer over cols, the columns of the
+// entities' type (nil: the first entity's).
+func newTableWriter(o *out, out output, cols []column) *tableWriter {
+	t := &tableWriter{o: o, out: out, width: out.width}
+	if cols != nil {
+		t.setColumns(cols)
+	}
+	return t
+}
+
+// setColumns shows the scalar columns of all (all of them if none is).
+func (t *tableWriter) setColumns(all []column) {
+	t.cols = all[:0:0]
+	for _, c := range all {
+		if !c.nested {
+			t.cols = append(t.cols, c)
+		}
+	}
+	if len(t.cols) == 0 {
+		t.cols = all
+	}
+	for _, c := range t.cols {
+		t.head = append(t.head, strings.ToUpper(c.name))
+	}
 }
 
 // Table layout constants.
@@ -215,24 +260,9 @@ const (
 
 func (t *tableWriter) Item(v any) error {
 	if t.cols == nil {
-		all := columnsFor(v)
-		t.cols = all[:0:0]
-		for _, c := range all {
-			if !c.nested {
-				t.cols = append(t.cols, c)
-			}
-		}
-		if len(t.cols) == 0 {
-			t.cols = all
-		}
-		for _, c := range t.cols {
-			t.head = append(t.head, strings.ToUpper(c.name))
-		}
+		t.setColumns(columnsFor(v))
 	}
-	r := row(t.cols, v, nil)
-	for i, c := range t.cols {
-		r[i] = humanCell(c.name, r[i])
-	}
+	r := row(t.cols, v, &t.out, nil)
 	if t.widths == nil {
 		t.sample = append(t.sample, r)
 		if len(t.sample) < tableSample {
@@ -360,39 +390,26 @@ func (t *tableWriter) Close() error {
 	return t.o.w.Flush()
 }
 
-// cst is China Standard Time, in which jAccount's times are meant.
-var cst = time.FixedZone("CST", 8*3600)
-
-// humanCell shows epoch-millisecond times (columns named ...Time, ...Date
-// or dateTime) as local China time in tables; other formats keep the
-// API's values.
-func humanCell(name, v string) string {
-	base := name[strings.LastIndexByte(name, '.')+1:]
-	if !strings.HasSuffix(base, "Time") && !strings.HasSuffix(base, "Date") && base != "dateTime" {
-		return v
-	}
-	ms, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || ms < 1e11 {
-		return v
-	}
-	return time.UnixMilli(ms).In(cst).Format("2006-01-02 15:04")
-}
-
 // writeOne writes a single entity: JSON (indented), one JSON line, a CSV
 // header and record, or a two-column table of its fields.
-func writeOne(format string, w io.Writer, v any, width int) error {
-	switch format {
+func writeOne(o output, w io.Writer, v any) error {
+	switch o.format {
 	case formatJSON:
-		b, err := marshalIndent(v, "")
+		b, err := encodeJSON(v, o.isoJSON)
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
+		var ind bytes.Buffer
+		if err := json.Indent(&ind, b, "", "  "); err != nil {
+			return err
+		}
+		ind.WriteByte('\n')
+		_, err = w.Write(ind.Bytes())
 		return err
 	case formatTable:
-		return writeFields(w, columnsFor(v), v, width)
+		return writeFields(w, columnsFor(v), v, &o)
 	}
-	lw := newListWriter(format, w, width)
+	lw := newListWriter(o, w, reflect.TypeOf(v))
 	if err := lw.Item(v); err != nil {
 		return err
 	}
@@ -400,8 +417,8 @@ func writeOne(format string, w io.Writer, v any, width int) error {
 }
 
 // writeFields writes "FIELD  value" lines, skipping empty values.
-func writeFields(w io.Writer, cols []column, v any, width int) error {
-	cells := row(cols, v, nil)
+func writeFields(w io.Writer, cols []column, v any, o *output) error {
+	cells := row(cols, v, o, nil)
 	kw := 0
 	for i, c := range cols {
 		if cells[i] != "" {
@@ -410,12 +427,12 @@ func writeFields(w io.Writer, cols []column, v any, width int) error {
 	}
 	bw := bufio.NewWriter(w)
 	for i, c := range cols {
-		val := oneLineCell(humanCell(c.name, cells[i]))
+		val := oneLineCell(cells[i])
 		if val == "" {
 			continue
 		}
-		if width > 0 {
-			val = fit(val, max(width-kw-tableGap, 8))
+		if o.width > 0 {
+			val = fit(val, max(o.width-kw-tableGap, 8))
 		}
 		fmt.Fprintf(bw, "%s%s%s\n", c.name, strings.Repeat(" ", kw-uniseg.StringWidth(c.name)+tableGap), val)
 	}

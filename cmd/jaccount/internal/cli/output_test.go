@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -45,16 +46,34 @@ func TestColumns(t *testing.T) {
 	}
 	v := &sample{Name: "a,b", Amount: -18.5, When: 1623835790000, Inner: inner{Code: "x"}, List: []string{"p", "q"},
 		Free: map[string]any{"k": 1}, hidden: "h"}
-	got := row(cols, v, nil)
+	got := row(cols, v, &output{}, nil)
 	wantRow := []string{"a,b", "-18.5", "1623835790000", "x", "0", "", "", `["p","q"]`, `{"k":1}`}
 	if strings.Join(got, "|") != strings.Join(wantRow, "|") {
 		t.Errorf("row = %q, want %q", got, wantRow)
 	}
 	// Free-form entities (JSON objects) take their sorted keys.
-	m := gen.UserRight{"name": "图书借阅", "code": "library.borrow", "enabled": true}
+	m := gen.Examination{"name": "期末考试", "code": "CS2501", "enabled": true}
 	cols = columnsFor(m)
-	if got := row(cols, m, nil); strings.Join(got, "|") != "library.borrow|true|图书借阅" || cols[0].name != "code" {
+	if got := row(cols, m, &output{}, nil); strings.Join(got, "|") != "CS2501|true|期末考试" || cols[0].name != "code" {
 		t.Errorf("map row = %q", got)
+	}
+	// A model that contains itself (a right's parent is a right) is
+	// flattened to the depth bound; deeper parents are one JSON cell, and a
+	// missing parent leaves its cells empty.
+	r := gen.UserRight{Code: "a", Parent: &gen.UserRight{Code: "b", Parent: &gen.UserRight{Code: "c",
+		Parent: &gen.UserRight{Code: "d", Parent: &gen.UserRight{Code: "e"}}}}}
+	cols = columnsFor(&r)
+	cells := map[string]string{}
+	for i, c := range row(cols, &r, &output{}, nil) {
+		cells[cols[i].name] = c
+	}
+	if len(cols) != 4*4+1 || cells["code"] != "a" || cells["parent.parent.parent.code"] != "d" ||
+		cells["parent.parent.parent.parent"] != `{"code":"e"}` {
+		t.Errorf("%d columns of a chain of rights: %v", len(cols), cells)
+	}
+	top := gen.UserRight{Code: "top"}
+	if got := row(cols, &top, &output{}, nil); strings.Join(got, "") != "top" {
+		t.Errorf("a right without parent: %q", got)
 	}
 }
 
@@ -70,7 +89,11 @@ func transactions(n int) []gen.CardTransaction {
 func writeAll(t *testing.T, format string, width int, items []gen.CardTransaction) string {
 	t.Helper()
 	var b bytes.Buffer
-	lw := newListWriter(format, &b, width)
+	o, err := resolveOutput(format, timeFormatAuto, false, width)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lw := newListWriter(o, &b, reflect.TypeFor[gen.CardTransaction]())
 	for i := range items {
 		if err := lw.Item(&items[i]); err != nil {
 			t.Fatal(err)
@@ -110,15 +133,15 @@ func TestListFormats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n > 0 && (len(recs) != n+1 || strings.Join(recs[0], ",") != "amount,cardBalance,dateTime,description,merchant,merchantNo,system" ||
-			recs[1][3] != `午餐, "大"份` || recs[1][0] != "-12.5" || recs[1][2] != "1700000000000") {
+		if len(recs) != n+1 || strings.Join(recs[0], ",") != "amount,cardBalance,dateTimAccount,dateTime,description,merchant,merchantNo,system" ||
+			n > 0 && (recs[1][4] != `午餐, "大"份` || recs[1][0] != "-12.5" || recs[1][3] != "2023-11-15T06:13:20+08:00") {
 			t.Errorf("csv, %d items: %q", n, recs[:min(len(recs), 2)])
 		}
 		// table: a header and a line per item, times shown in CST.
 		table := writeAll(t, formatTable, 0, items)
 		tl := strings.Split(strings.TrimSuffix(table, "\n"), "\n")
-		if n > 0 && (len(tl) != n+1 || !strings.HasPrefix(tl[0], "AMOUNT  CARDBALANCE  DATETIME ") ||
-			!strings.Contains(tl[1], "2023-11-15 06:13")) {
+		if len(tl) != n+1 || !strings.HasPrefix(tl[0], "AMOUNT  CARDBALANCE  DATETIMACCOUNT  DATETIME ") ||
+			n > 0 && !strings.Contains(tl[1], "2023-11-15 06:13") {
 			t.Errorf("table, %d items:\n%s", n, table)
 		}
 	}
@@ -145,6 +168,7 @@ func TestTableWidths(t *testing.T) {
 			}
 			continue
 		}
+		i = displayWidth(lines[0][:i]) // in cells: a cut header holds "…"
 		for _, l := range lines[1:] {
 			if j := strings.Index(l, "第一餐饮大楼"); j < 0 || displayWidth(l[:j]) != i {
 				t.Errorf("misaligned:\n%s", table)
@@ -184,7 +208,7 @@ func TestWriteOne(t *testing.T) {
 		{formatTable, "cardBalance    86.5\ncardNo         2023000001\n"},
 	} {
 		var b bytes.Buffer
-		if err := writeOne(tt.format, &b, v, 0); err != nil {
+		if err := writeOne(output{format: tt.format}, &b, v); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(b.String(), tt.want) {

@@ -2,10 +2,10 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,51 +20,48 @@ import (
 // each command parses its flags into the SDK's parameters, calls the SDK
 // and hands the result here.
 
-// opStart resolves the output format and the api.Client of the command of
-// the operation id (the open API's).
-func (a *app) opStart(ctx context.Context, id, format string) (*api.Client, string, error) {
-	f, err := resolveFormat(format, a.env.StdoutTTY)
+// opStart resolves the output (--format, --time-format) and the
+// api.Client of the command of the operation id (the open API's).
+func (a *app) opStart(ctx context.Context, id, format string) (*api.Client, output, error) {
+	o, err := a.output(format)
 	if err != nil {
-		return nil, "", err
+		return nil, o, err
 	}
 	c, err := a.apiClient(ctx, operationByID(id))
-	return c, f, err
+	return c, o, err
 }
 
-// dataStart resolves the output format and the api.DataClient of the
-// command of the operation id (the data resources').
-func (a *app) dataStart(ctx context.Context, id, format string) (*api.DataClient, string, error) {
-	f, err := resolveFormat(format, a.env.StdoutTTY)
+// dataStart resolves the output (--format, --time-format) and the
+// api.DataClient of the command of the operation id (the data resources').
+func (a *app) dataStart(ctx context.Context, id, format string) (*api.DataClient, output, error) {
+	o, err := a.output(format)
 	if err != nil {
-		return nil, "", err
+		return nil, o, err
 	}
 	c, err := a.dataClient(ctx, operationByID(id))
-	return c, f, err
+	return c, o, err
 }
 
-// apiErr turns an SDK error into the command's error: those a login cures
-// say so, and an argument the SDK refuses before sending is a usage error.
-func (a *app) apiErr(err error) error {
-	if errors.Is(err, api.ErrInvalidArgument) {
-		return &usageError{err}
-	}
-	return a.needLogin(err)
+// output resolves the command's output from its --format (format) and
+// --time-format.
+func (a *app) output(format string) (output, error) {
+	return resolveOutput(format, a.flags.timeFormat, a.env.StdoutTTY, a.env.Width)
 }
 
 // printOne writes the single entity an operation returned.
-func printOne[T any](a *app, format string, v *T, err error) error {
+func printOne[T any](a *app, o output, v *T, err error) error {
 	if err != nil {
-		return a.apiErr(err)
+		return err
 	}
-	return writeOne(format, a.env.Stdout, v, a.env.Width)
+	return writeOne(o, a.env.Stdout, v)
 }
 
 // printList writes the entities of one reply of a list operation.
-func printList[T any](a *app, format string, l *api.List[T], err error) error {
+func printList[T any](a *app, o output, l *api.List[T], err error) error {
 	if err != nil {
-		return a.apiErr(err)
+		return err
 	}
-	lw := newListWriter(format, a.env.Stdout, a.env.Width)
+	lw := newListWriter(o, a.env.Stdout, reflect.TypeFor[T]())
 	for i := range l.Items {
 		if err := lw.Item(&l.Items[i]); err != nil {
 			return err
@@ -76,8 +73,8 @@ func printList[T any](a *app, format string, l *api.List[T], err error) error {
 // printSeq streams the items of a paging iterator as they come: memory
 // stays flat whatever their number. limit > 0 stops after that many items.
 // On a terminal, stderr shows the pages and items so far.
-func printSeq[T any](a *app, format, what string, limit int, seq iter.Seq2[T, error]) error {
-	lw := newListWriter(format, a.env.Stdout, a.env.Width)
+func printSeq[T any](a *app, o output, what string, limit int, seq iter.Seq2[T, error]) error {
+	lw := newListWriter(o, a.env.Stdout, reflect.TypeFor[T]())
 	p := a.newProgress(what)
 	defer p.done()
 	n := 0
@@ -85,7 +82,7 @@ func printSeq[T any](a *app, format, what string, limit int, seq iter.Seq2[T, er
 		if err != nil {
 			// What was written so far stays valid output.
 			_ = lw.Close()
-			return a.apiErr(err)
+			return err
 		}
 		if err := lw.Item(&v); err != nil {
 			return err
@@ -162,6 +159,10 @@ type operation struct {
 	// security are the alternatives the operation accepts, any one of
 	// which suffices.
 	security []requirement
+	// anonymous reports that the operation needs no token (the spec lists
+	// the empty requirement: the school calendar): without a login, the
+	// command calls it without one.
+	anonymous bool
 }
 
 // requirement is one security alternative: a token of one of the grants,

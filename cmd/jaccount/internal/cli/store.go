@@ -73,10 +73,29 @@ func (s *settings) loadLogin() (*loginInfo, error) {
 		return nil, fmt.Errorf("reading the login: %w", err)
 	}
 	var info loginInfo
-	if err := json.Unmarshal(b, &info); err != nil {
-		return nil, fmt.Errorf("%w: %s is corrupt", auth.ErrNoToken, s.infoPath())
+	if err := json.Unmarshal(b, &info); err != nil || info.ClientID == "" ||
+		(info.Grant != grantAuthCode && info.Grant != grantClientCredentials) {
+		return nil, &corruptLoginError{file: s.infoPath(), err: err}
 	}
 	return &info, nil
+}
+
+// checkToken reads the token file of the profile, which has a login record,
+// and reports one that is not a token jaccount saved, or none, as a
+// *corruptLoginError, before the token source meets it (in the middle of an
+// API call). A file that cannot be read (permissions) gives the reading's
+// error.
+func (s *settings) checkToken(ctx context.Context) error {
+	store := s.tokenStore()
+	_, err := store.Load(ctx)
+	var pe *fs.PathError
+	switch {
+	case err == nil || errors.As(err, &pe):
+		return err
+	case errors.Is(err, auth.ErrNoToken):
+		return &corruptLoginError{file: store.Path(), missing: true, err: err}
+	}
+	return &corruptLoginError{file: store.Path(), err: err}
 }
 
 // removeLogin deletes the profile's token and login record and reports
@@ -95,19 +114,23 @@ func (s *settings) removeLogin() (bool, error) {
 }
 
 // tokenSource returns the self-refreshing, persisting source of the
-// profile's token, and what login recorded.
-func (s *settings) tokenSource() (*auth.TokenSource, *loginInfo, error) {
+// profile's token, and what login recorded (also with an error, when it
+// could be read).
+func (s *settings) tokenSource(ctx context.Context) (*auth.TokenSource, *loginInfo, error) {
 	info, err := s.loadLogin()
 	if err != nil {
-		return nil, nil, needLogin(err, s.profile.v)
+		return nil, nil, err
 	}
 	if s.clientID.v != "" && info.ClientID != s.clientID.v {
-		return nil, nil, &loginError{why: fmt.Sprintf("profile %s was logged in with client %s, not %s", s.profile.v, info.ClientID, s.clientID.v), profile: s.profile.v}
+		return nil, info, &loginError{why: fmt.Sprintf("profile %s was logged in with client %s, not %s", s.profile.v, info.ClientID, s.clientID.v), profile: s.profile.v}
+	}
+	if err := s.checkToken(ctx); err != nil {
+		return nil, info, err
 	}
 	cfg := s.authConfig()
 	cfg.ClientID = info.ClientID
 	if cfg.ClientSecret == "" {
-		return nil, nil, usagef("no client secret configured: set %s", EnvClientSecret)
+		return nil, info, usagef("no client secret configured: set %s", EnvClientSecret)
 	}
 	store := auth.WithStore(s.tokenStore())
 	var ts *auth.TokenSource
