@@ -91,7 +91,7 @@ var models = []func() any{
 	func() any { return new(gen.CardChargeResponse) }, func() any { return new(gen.UnicodeCheck) },
 	func() any { return new(gen.CalendarEvent) }, func() any { return new(gen.DataFaculty) },
 	func() any { return new(gen.ProfileList) }, func() any { return new(gen.CardTransactionList) },
-	func() any { return new(gen.UserRightList) },
+	func() any { return new(gen.UserRightList) }, func() any { return new(gen.UserRight) },
 }
 
 // FuzzModelDecoder checks the generated decoders against encoding/json
@@ -143,6 +143,10 @@ func shadow(t reflect.Type) reflect.Type {
 		if e := shadow(t.Elem()); e != t.Elem() {
 			return reflect.SliceOf(e)
 		}
+	case reflect.Pointer:
+		if e := shadow(t.Elem()); e != t.Elem() {
+			return reflect.PointerTo(e)
+		}
 	case reflect.Struct:
 		if t.PkgPath() != reflect.TypeFor[gen.Profile]().PkgPath() {
 			return t
@@ -172,6 +176,14 @@ func diff(m, p reflect.Value, path string) string {
 			}
 		}
 		return ""
+	case m.Kind() == reflect.Pointer && m.Type() != p.Type():
+		if m.IsNil() || p.IsNil() {
+			if m.IsNil() != p.IsNil() {
+				return path
+			}
+			return ""
+		}
+		return diff(m.Elem(), p.Elem(), path+".*")
 	case m.Kind() == reflect.Slice && m.Type() != p.Type():
 		if m.Len() != p.Len() || m.IsNil() != p.IsNil() {
 			return path
