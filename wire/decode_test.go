@@ -136,26 +136,32 @@ func FuzzModelDecoder(f *testing.F) {
 }
 
 // shadow returns t with every model replaced by a plain struct of its
-// fields, without methods and without AdditionalProperties.
-func shadow(t reflect.Type) reflect.Type {
+// fields, without methods and without AdditionalProperties. A model that
+// contains itself (UserRight.Parent) stays the model where it recurs:
+// reflect cannot build a recursive struct.
+func shadow(t reflect.Type) reflect.Type { return shadowOf(t, map[reflect.Type]bool{}) }
+
+func shadowOf(t reflect.Type, busy map[reflect.Type]bool) reflect.Type {
 	switch t.Kind() {
 	case reflect.Slice:
-		if e := shadow(t.Elem()); e != t.Elem() {
+		if e := shadowOf(t.Elem(), busy); e != t.Elem() {
 			return reflect.SliceOf(e)
 		}
 	case reflect.Pointer:
-		if e := shadow(t.Elem()); e != t.Elem() {
+		if e := shadowOf(t.Elem(), busy); e != t.Elem() {
 			return reflect.PointerTo(e)
 		}
 	case reflect.Struct:
-		if t.PkgPath() != reflect.TypeFor[gen.Profile]().PkgPath() {
+		if t.PkgPath() != reflect.TypeFor[gen.Profile]().PkgPath() || busy[t] {
 			return t
 		}
+		busy[t] = true
+		defer delete(busy, t)
 		var fields []reflect.StructField
 		for i := range t.NumField() {
 			f := t.Field(i)
 			if f.Name != "AdditionalProperties" {
-				f.Type = shadow(f.Type)
+				f.Type = shadowOf(f.Type, busy)
 				fields = append(fields, f)
 			}
 		}
