@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 	"golang.org/x/oauth2"
 )
 
@@ -40,19 +41,19 @@ type AuthRequest struct {
 // String describes the request without its PKCE verifier.
 func (r AuthRequest) String() string {
 	return fmt.Sprintf("auth.AuthRequest{URL: %q, State: %q, Nonce: %q, CodeVerifier: %s, RedirectURL: %q}",
-		r.URL, r.State, r.Nonce, redact(r.CodeVerifier), r.RedirectURL)
+		r.URL, r.State, r.Nonce, redact.Secret(r.CodeVerifier), r.RedirectURL)
 }
 
 // GoString is String; it keeps %#v from printing the verifier.
 func (r AuthRequest) GoString() string { return r.String() }
 
 // Format makes every fmt verb print String.
-func (r AuthRequest) Format(f fmt.State, _ rune) { writeString(f, r.String()) }
+func (r AuthRequest) Format(f fmt.State, _ rune) { redact.Write(f, r.String()) }
 
 // LogValue implements slog.LogValuer without the verifier.
 func (r AuthRequest) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("url", r.URL), slog.String("state", r.State),
-		slog.String("nonce", r.Nonce), slog.String("code_verifier", redact(r.CodeVerifier)),
+		slog.String("nonce", r.Nonce), slog.String("code_verifier", redact.Secret(r.CodeVerifier)),
 		slog.String("redirect_uri", r.RedirectURL))
 }
 
@@ -226,9 +227,9 @@ func (c *Config) HandleCallback(ctx context.Context, saved *AuthRequest, query u
 	}
 	if query.Has("error") {
 		return nil, &AuthorizeError{
-			Code:        sanitize(query.Get("error")),
-			Description: sanitize(query.Get("error_description")),
-			URI:         sanitize(query.Get("error_uri")),
+			Code:        redact.Text(query.Get("error"), maxSnippet),
+			Description: redact.Text(query.Get("error_description"), maxSnippet),
+			URI:         redact.Text(query.Get("error_uri"), maxSnippet),
 		}
 	}
 	codes := query["code"]

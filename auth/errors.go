@@ -83,6 +83,11 @@ func (e *SubjectMismatchError) Is(target error) bool { return target == ErrSubje
 // option value, such as a negative timeout.
 var ErrInvalidOption = errors.New("auth: invalid option")
 
+// maxSnippet bounds, in bytes, each text an error copies from an answer
+// (TokenError's and AuthorizeError's fields), after internal/redact has
+// scrubbed it.
+const maxSnippet = 200
+
 // TokenError is a failure answer of the token endpoint. Its fields hold only
 // sanitised server text, never the request, so it is safe to log.
 type TokenError struct {

@@ -60,7 +60,7 @@ func FuzzTokenResponse(f *testing.F) {
 		if strings.Contains(err.Error(), testSecret) {
 			t.Fatalf("error echoes the secret: %v", err)
 		}
-		if te != nil && len([]rune(te.Snippet)) > maxSnippet+1 {
+		if te != nil && len(te.Snippet) > maxSnippet+len("…") {
 			t.Fatalf("snippet too long: %d", len(te.Snippet))
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 	"golang.org/x/oauth2"
 )
 
@@ -616,7 +617,7 @@ func (s *TokenSource) GoString() string { return s.String() }
 
 // Format makes every fmt verb print String: the source holds the Config by
 // value, whose secret fmt would otherwise print field by field.
-func (s *TokenSource) Format(f fmt.State, _ rune) { writeString(f, s.String()) }
+func (s *TokenSource) Format(f fmt.State, _ rune) { redact.Write(f, s.String()) }
 
 // LogValue implements slog.LogValuer without secrets.
 func (s *TokenSource) LogValue() slog.Value {

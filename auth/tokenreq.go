@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 )
 
 // Grant is one token-endpoint request body, built by AuthCodeGrant,
@@ -50,7 +52,7 @@ func (g Grant) String() string {
 		if slices.Contains(shownParams, k) {
 			fmt.Fprintf(&b, "%s: %q", k, v)
 		} else {
-			fmt.Fprintf(&b, "%s: %s", k, redact(v))
+			fmt.Fprintf(&b, "%s: %s", k, redact.Secret(v))
 		}
 	}
 	return b.String() + "}"
@@ -60,7 +62,7 @@ func (g Grant) String() string {
 func (g Grant) GoString() string { return g.String() }
 
 // Format makes every fmt verb print String.
-func (g Grant) Format(f fmt.State, _ rune) { writeString(f, g.String()) }
+func (g Grant) Format(f fmt.State, _ rune) { redact.Write(f, g.String()) }
 
 // LogValue implements slog.LogValuer without the secrets.
 func (g Grant) LogValue() slog.Value {
@@ -68,7 +70,7 @@ func (g Grant) LogValue() slog.Value {
 	for _, k := range slices.Sorted(maps.Keys(g.form)) {
 		v := g.form.Get(k)
 		if !slices.Contains(shownParams, k) {
-			v = redact(v)
+			v = redact.Secret(v)
 		}
 		attrs = append(attrs, slog.String(k, v))
 	}
@@ -277,18 +279,18 @@ const maxLifetime = 10 * 365 * 24 * time.Hour
 func parseTokenBody(status int, body []byte, now time.Time, secrets []string) (*Token, error) {
 	var tj tokenJSON
 	if err := json.Unmarshal(body, &tj); err != nil {
-		return nil, &TokenError{StatusCode: status, Snippet: sanitize(string(body), secrets...)}
+		return nil, &TokenError{StatusCode: status, Snippet: redact.Text(string(body), maxSnippet, secrets...)}
 	}
 	ok := status >= 200 && status < 300
 	if tj.Error != "" || !ok {
 		e := &TokenError{
-			Code:        sanitize(tj.Error, secrets...),
-			Description: sanitize(tj.ErrorDescription, secrets...),
-			URI:         sanitize(tj.ErrorURI, secrets...),
+			Code:        redact.Text(tj.Error, maxSnippet, secrets...),
+			Description: redact.Text(tj.ErrorDescription, maxSnippet, secrets...),
+			URI:         redact.Text(tj.ErrorURI, maxSnippet, secrets...),
 			StatusCode:  status,
 		}
 		if e.Code == "" {
-			e.Snippet = sanitize(string(body), secrets...)
+			e.Snippet = redact.Text(string(body), maxSnippet, secrets...)
 		}
 		return nil, e
 	}
