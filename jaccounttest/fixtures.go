@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/oauth-jaccount/jaccount-go/gen"
-	"github.com/oauth-jaccount/jaccount-go/wire"
+	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
 
 // Credentials of the fixture data. They are public test values, not secrets.

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
-	"github.com/oauth-jaccount/jaccount-go/gen"
 	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 )
 
@@ -29,7 +29,7 @@ type Session struct {
 	Claims auth.IDTokenClaims `json:"claims"`
 	// Profile is the user's profile, fetched at login with WithProfile,
 	// else nil.
-	Profile *gen.Profile `json:"profile,omitempty"`
+	Profile *api.Profile `json:"profile,omitempty"`
 	// CSRFToken is the random token a logout must carry.
 	CSRFToken string `json:"csrf"`
 	// CreatedAt is when the login completed.

@@ -15,7 +15,6 @@ import (
 
 	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
-	"github.com/oauth-jaccount/jaccount-go/gen"
 	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 )
 
@@ -26,7 +25,7 @@ type User struct {
 	// jAccount username, Name, Code and Type the default identity.
 	Claims auth.IDTokenClaims
 	// Profile is the profile fetched at login with WithProfile, else nil.
-	Profile *gen.Profile
+	Profile *api.Profile
 	// ExpiresAt is when the session ends.
 	ExpiresAt time.Time
 
