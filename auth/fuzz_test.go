@@ -46,7 +46,7 @@ func FuzzTokenResponse(f *testing.F) {
 	cfg := fuzzConfig()
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		resp := &http.Response{StatusCode: status, Body: io.NopCloser(strings.NewReader(string(body)))}
-		tok, err := cfg.ParseTokenResponse(resp, AuthCodeGrant("code-1234"))
+		tok, err := cfg.ParseTokenResponse(resp, codeGrant(t, "code-1234"))
 		if err == nil {
 			if tok.AccessToken == "" || !tok.Expiry.After(testNow) || tok.IDToken != "" && tok.Claims == nil {
 				t.Fatalf("accepted an unusable token: %v", tok)

@@ -311,7 +311,7 @@ func TestIDTokenVerifierHook(t *testing.T) {
 	body := `{"access_token":"a","expires_in":60,"id_token":"` + rs(baseClaims()) + `"}`
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1/token", nil)
 	seen = nil
-	tok, err := cfg.ParseTokenResponse(&http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body)), Request: req}, AuthCodeGrant("c"))
+	tok, err := cfg.ParseTokenResponse(&http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body)), Request: req}, codeGrant(t, "c"))
 	if err != nil || tok.Claims.Subject != testUser || seen == nil || seen.Value(ctxKey{}) != "request" {
 		t.Fatalf("token response with an RS256 ID token: %v", err)
 	}

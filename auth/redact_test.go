@@ -19,7 +19,7 @@ import (
 // leakProbes lists the secret values a rendering must not contain,
 // including the Basic credentials of the test client.
 var leakProbes = []string{testSecret, "AT-secret-access", "RT-secret-refresh", "IDT-secret-idtoken", "the-one-time-code",
-	"verifier-secret-0123456789", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ6aGFuZ3NhbiJ9.c2lnbmF0dXJl",
+	"verifier-secret-0123456789", "device-secret-value", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ6aGFuZ3NhbiJ9.c2lnbmF0dXJl",
 	base64.StdEncoding.EncodeToString([]byte(testClientID + ":" + testSecret))[20:]}
 
 func assertNoLeak(t *testing.T, what, s string) {
@@ -64,7 +64,7 @@ func TestNoSecretsInTokenAndConfig(t *testing.T) {
 	tok := Token{AccessToken: "AT-secret-access", RefreshToken: "RT-secret-refresh", IDToken: "IDT-secret-idtoken",
 		TokenType: "bearer", Expiry: testNow, Claims: &IDTokenClaims{Subject: testUser, Type: UserTypeStudent}}
 	cfg := Config{ClientID: testClientID, ClientSecret: testSecret, RedirectURL: testRedirect}
-	ar := cfg.AuthCodeURL(WithPKCE())
+	ar := authURL(t, &cfg, WithPKCE())
 	for how, s := range renderings(ar) {
 		if strings.Contains(s, ar.CodeVerifier) || !strings.Contains(s, ar.State) && !strings.HasPrefix(how, "slog") {
 			t.Errorf("AuthRequest %s: %s", how, s)
@@ -193,10 +193,10 @@ func TestNoTokensInMalformedResponse(t *testing.T) {
 func TestNoSecretsInGrant(t *testing.T) {
 	t.Parallel()
 	grants := map[string]Grant{
-		"code": AuthCodeGrant("the-one-time-code", WithCodeVerifier("verifier-secret-0123456789"), WithExpectedNonce("n-1"),
-			WithTokenParam("client_secret", testSecret)),
+		"code": codeGrant(t, "the-one-time-code", WithCodeVerifier(validVerifier), WithExpectedNonce("n-1"),
+			WithTokenParam("device_secret", "device-secret-value")),
 		"refresh":            RefreshGrant(&Token{RefreshToken: "RT-secret-refresh", AccessToken: "AT-secret-access", IDToken: "IDT-secret-idtoken"}),
-		"client credentials": ClientCredentialsGrant("lessons"),
+		"client credentials": ClientCredentialsGrant([]string{"lessons"}),
 	}
 	for name, g := range grants {
 		for _, v := range []any{g, &g, []Grant{g}} {

@@ -83,7 +83,7 @@ type Client struct {
 	//
 	//	c := jaccounttest.DefaultClient()
 	//	c.Jiaowoban = true
-	//	srv := jaccounttest.New(jaccounttest.WithClient(c))
+	//	srv := jaccounttest.New(t, jaccounttest.WithClient(c))
 	Jiaowoban bool
 }
 

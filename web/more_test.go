@@ -166,6 +166,7 @@ func TestNewValidation(t *testing.T) {
 	t.Parallel()
 	good := &auth.Config{ClientID: "c", ClientSecret: "s", RedirectURL: "http://127.0.0.1:8080/jaccount/auth"}
 	with := func(u string) *auth.Config { c := *good; c.RedirectURL = u; return &c }
+	withScopes := func(cfg *auth.Config, scopes ...string) *auth.Config { c := *cfg; c.Scopes = scopes; return &c }
 	tests := []struct {
 		name string
 		cfg  *auth.Config
@@ -186,10 +187,19 @@ func TestNewValidation(t *testing.T) {
 		{"login at the callback", good, []Option{WithSessionKeys(testKey), WithPaths(Paths{Login: "/jaccount/auth"})}},
 		{"same login and logout", good, []Option{WithSessionKeys(testKey), WithPaths(Paths{Login: "/x", Logout: "/x"})}},
 		{"bad cookie name", good, []Option{WithSessionKeys(testKey), WithCookieName("a b")}},
+		{"relative post-logout redirect", good, []Option{WithSessionKeys(testKey), WithPostLogoutRedirect("/bye")}},
+		{"post-logout redirect of another scheme", good, []Option{WithSessionKeys(testKey), WithPostLogoutRedirect("javascript:alert(1)")}},
+		{"empty scope", withScopes(good, "basic", ""), []Option{WithSessionKeys(testKey)}},
+		{"the first invalid option", good, []Option{WithSessionKeys(testKey), nil, WithMaxAge(-time.Second), WithCookieName("a b")}},
 	}
+	// The error names the option (the one first invalid).
+	says := map[string]string{"negative max age": "WithMaxAge(-1s): negative", "negative login timeout": "WithLoginTimeout(-1ns)",
+		"negative pending logins": "WithMaxPendingLogins(-1)", "relative post-logout redirect": `WithPostLogoutRedirect("/bye")`,
+		"empty scope": "WithScopes", "the first invalid option": "WithMaxAge", "bad cookie name": "WithCookieName"}
 	for _, tt := range tests {
-		if _, err := New(tt.cfg, tt.opts...); !errors.Is(err, ErrInvalidOption) {
-			t.Errorf("%s: %v, want ErrInvalidOption", tt.name, err)
+		_, err := New(tt.cfg, tt.opts...)
+		if !errors.Is(err, ErrInvalidOption) || !strings.Contains(fmt.Sprint(err), says[tt.name]) {
+			t.Errorf("%s: %v, want ErrInvalidOption saying %q", tt.name, err, says[tt.name])
 		}
 	}
 	// Zero values are the defaults.
