@@ -148,7 +148,7 @@ func WithRedirectURL(u string) AuthCodeOption {
 		if u == "" {
 			return nil
 		}
-		if parsed, err := url.Parse(u); err != nil || !parsed.IsAbs() || parsed.Host == "" {
+		if !optcheck.AbsoluteURL(u) {
 			return fmt.Errorf("%w: WithRedirectURL(%q): not an absolute URL", ErrInvalidOption, u)
 		}
 		p.redirect = u

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/url"
 	"regexp"
 	"slices"
 	"time"
@@ -235,7 +234,7 @@ func WithIssuer(issuer string) Option {
 		if issuer == "" {
 			return nil
 		}
-		if u, err := url.Parse(issuer); err != nil || !u.IsAbs() || u.Host == "" {
+		if !optcheck.AbsoluteURL(issuer) {
 			return fmt.Errorf("%w: WithIssuer(%q): not an absolute URL", ErrInvalidOption, issuer)
 		}
 		cfg.issuer = issuer

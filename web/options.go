@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
@@ -107,7 +106,7 @@ func WithPostLogoutRedirect(u string) Option {
 		if u == "" {
 			return nil
 		}
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		if !optcheck.AbsoluteURL(u, "http", "https") {
 			return fmt.Errorf("%w: WithPostLogoutRedirect(%q): not an absolute http(s) URL", ErrInvalidOption, u)
 		}
 		h.postLogout = u

@@ -4,7 +4,11 @@
 // negative one is invalid.
 package optcheck
 
-import "fmt"
+import (
+	"fmt"
+	"net/url"
+	"slices"
+)
 
 // Apply calls apply for each option in order, skipping nil ones, and
 // returns the first error: the call that takes the options refuses the
@@ -37,4 +41,12 @@ func Set[T Number](invalid error, name string, v T, dst *T) error {
 		*dst = v
 	}
 	return nil
+}
+
+// AbsoluteURL reports whether s is an absolute URL with a host (and, when
+// schemes are given, one of those schemes): what an option that names a
+// place to send a browser or a client requires.
+func AbsoluteURL(s string, schemes ...string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.IsAbs() && u.Host != "" && (len(schemes) == 0 || slices.Contains(schemes, u.Scheme))
 }

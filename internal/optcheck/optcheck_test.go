@@ -60,3 +60,26 @@ func TestApply(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestAbsoluteURL(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		u       string
+		schemes []string
+		want    bool
+	}{
+		{"https://app.example/cb", nil, true},
+		{"myapp://host/cb", nil, true},
+		{"myapp://host/cb", []string{"http", "https"}, false},
+		{"http://127.0.0.1:8080/", []string{"http", "https"}, true},
+		{"/cb", nil, false},
+		{"https:///cb", nil, false},
+		{"javascript:alert(1)", nil, false},
+		{"", nil, false},
+		{"http://[::1", nil, false},
+	} {
+		if got := AbsoluteURL(tt.u, tt.schemes...); got != tt.want {
+			t.Errorf("AbsoluteURL(%q, %q) = %v, want %v", tt.u, tt.schemes, got, tt.want)
+		}
+	}
+}
