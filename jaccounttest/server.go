@@ -119,7 +119,7 @@ func New(opts ...Option) *Server {
 	mux.HandleFunc("POST /oauth2/token", s.handleToken)
 	mux.HandleFunc("GET /oauth2/logout", s.handleLogout)
 	mux.HandleFunc("GET "+discoveryPath, s.handleDiscovery)
-	api := s.apiHandler("")
+	api := s.filterReplies("", s.apiHandler(""))
 	mux.Handle("/v1/", api)
 	mux.Handle("/v2/", api) // the task centre's message API is /v2/task/message
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -133,7 +133,7 @@ func New(opts ...Option) *Server {
 			continue
 		}
 		other := http.NewServeMux()
-		other.Handle("/v1/", s.apiHandler(key))
+		other.Handle("/v1/", s.filterReplies(key, s.apiHandler(key)))
 		other.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "404 page not found", http.StatusNotFound)
 		})
