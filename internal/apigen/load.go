@@ -33,6 +33,7 @@ const (
 	extCLIFlag  = "x-jaccount-cli-flag"
 	extOnlyApp  = "x-jaccount-only-app"
 	extIdem     = "x-jaccount-idempotent"
+	extSurvey   = "x-jaccount-survey"
 )
 
 // Load reads an OpenAPI 3.0 document into the intermediate representation,
@@ -429,6 +430,7 @@ func (l *loader) operation(where, method, path string, item *openapi3.PathItem, 
 	l.idempotent(where, op, o)
 	l.body(where, op, o)
 	l.result(where, op, o)
+	l.survey(where, op, o)
 	l.paging(where, op, o)
 	if l.extension(where, o.Extensions, extAliases, &op.Aliases) {
 		if op.Aliases.Iterator != "" && op.Paging == nil {
@@ -458,6 +460,39 @@ func (l *loader) idempotent(where string, op *Op, o *openapi3.Operation) {
 		return
 	}
 	op.Idempotent, op.IdempotentMarked = b, true
+}
+
+// survey reads x-jaccount-survey: true marks an operation `jaccount
+// survey` may call to learn the shape of its reply; a text says why a GET
+// is never called. Without it a GET is not called either: an operation is
+// surveyed only once someone has decided it is safe. A write, and a file
+// or image download (nothing but a content type to learn), never are.
+func (l *loader) survey(where string, op *Op, o *openapi3.Operation) {
+	v, ok := o.Extensions[extSurvey]
+	if op.Method != "GET" {
+		if ok {
+			l.fail("%s: %s on a %s: only GET operations, without side effects, are surveyed", where, extSurvey, op.Method)
+		}
+		return
+	}
+	switch v := v.(type) {
+	case nil:
+	case bool:
+		switch {
+		case !v:
+			l.fail("%s: %s: false; say why the operation is never surveyed instead", where, extSurvey)
+		case op.Entities == EntityRaw:
+			l.fail("%s: %s: true on an operation that answers a file or an image: a binary download is never surveyed; say so", where, extSurvey)
+		default:
+			op.Survey = true
+		}
+	case string:
+		if op.NotSurveyed = strings.TrimSpace(v); op.NotSurveyed == "" {
+			l.fail("%s: %s is empty; say true or why it is never surveyed", where, extSurvey)
+		}
+	default:
+		l.fail("%s: %s must be true or a text, not %v (%T)", where, extSurvey, v, v)
+	}
 }
 
 func (l *loader) security(where string, op *Op, o *openapi3.Operation) {
