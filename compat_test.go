@@ -60,7 +60,8 @@ func under(heading, line string) edit {
 // TestCompat runs .ci/compat on scratch repositories: a renamed spec field
 // or Go field fails it until CHANGELOG.md names the change under
 // [Unreleased], and the base is found, or its absence reported, as the
-// script's header says.
+// script's header says (a release tag, or the release manifest's entry in
+// a clone without the tag).
 func TestCompat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs oasdiff and apidiff")
@@ -107,6 +108,14 @@ func TestCompat(t *testing.T) {
 			onMain(edit{"README", "", "a\n"})(t, repo)
 			return onBranch(renameGoField)(t, repo)
 		}, nil, true, []string{"with v0.1.0 (", "last release tag", "Go API: FAIL"}},
+		{"a release in the manifest is the base, in a clone without its tag", func(t *testing.T, repo string) string {
+			git(t, repo, "tag", "v0.1.0")
+			record(t, repo)
+			git(t, repo, "add", "-A")
+			git(t, repo, "commit", "-q", "-m", "release manifest: v0.1.0")
+			git(t, repo, "tag", "-d", "v0.1.0")
+			return onBranch(renameGoField)(t, repo)
+		}, nil, true, []string{"last release v0.1.0, from internal/release/manifest.txt: no tag in this clone", "Go API: FAIL"}},
 		{"shallow clone: no base, skipped", shallowClone, nil, false,
 			[]string{"no base to compare with", "skipping"}},
 		{"shallow clone: no base, required", shallowClone, []string{"COMPAT_REQUIRE_BASE=1"}, true,
@@ -189,6 +198,21 @@ func onMain(edits ...edit) func(t *testing.T, repo string) string {
 		git(t, repo, "add", "-A")
 		git(t, repo, "commit", "-q", "-m", "change")
 		return repo
+	}
+}
+
+// record runs the release tool's record in repo: the manifest's lines of
+// its release tags.
+func record(t *testing.T, repo string) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "release")
+	if out, err := exec.Command("go", "build", "-o", bin, "./internal/release").CombinedOutput(); err != nil {
+		t.Fatalf("go build ./internal/release: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "record")
+	cmd.Dir = repo
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("release record: %v\n%s", err, out)
 	}
 }
 

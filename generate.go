@@ -4,7 +4,7 @@
 //
 // Running `go generate ./...` regenerates, from openapi/jaccount.yaml:
 //   - gen/models.gen.go, the models, with the oapi-codegen version pinned in
-//     go.mod (see tools.go);
+//     go.mod (see internal/tools);
 //   - then, with internal/apigen, everything else the spec determines: the
 //     services, methods, parameter structs, paging iterators, paths, scopes,
 //     errnos and model aliases of package api (api/*.gen.go), the route and

@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -86,12 +88,7 @@ func benchTransport() *http.Transport {
 // rawGet is the baseline: plain net/http and encoding/json doing the same
 // request and decode into the envelope type a hand-written client would use.
 func rawGet[E any](ctx context.Context, hc *http.Client, url string) (*E, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+testToken)
-	resp, err := hc.Do(req)
+	resp, err := authGet(ctx, hc, url)
 	if err != nil {
 		return nil, err
 	}
@@ -103,12 +100,47 @@ func rawGet[E any](ctx context.Context, hc *http.Client, url string) (*E, error)
 	return &env, nil
 }
 
+// authGet sends the baselines' GET of url with the test token.
+func authGet(ctx context.Context, hc *http.Client, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	return hc.Do(req)
+}
+
+// ratios collects the ratios of the calls of each round of a paired
+// benchmark. Their median is the figure reported: on a shared machine a
+// call that loses its CPU for a time slice takes tens of times as long,
+// which would weigh on whichever side it lands in a ratio of sums.
+type ratios struct {
+	mu sync.Mutex
+	v  []float64
+}
+
+func (r *ratios) add(v []float64) {
+	r.mu.Lock()
+	r.v = append(r.v, v...)
+	r.mu.Unlock()
+}
+
+func (r *ratios) median() float64 {
+	if len(r.v) == 0 {
+		return 0
+	}
+	slices.Sort(r.v)
+	return r.v[len(r.v)/2]
+}
+
 func parallelism() int { return max(1, 64/runtime.GOMAXPROCS(0)) }
 
-// benchOp is one operation called through the SDK and through the baseline.
+// benchOp is one operation called through the SDK and through the
+// baselines: raw decodes into the same models, plain into plain structs of
+// their known fields (plainType), the way the other Go clients decode.
 type benchOp struct {
-	name     string
-	sdk, raw func(ctx context.Context) error
+	name            string
+	sdk, raw, plain func(ctx context.Context) error
 }
 
 // benchSetup returns the benchmarked operations, over an SDK client and a
@@ -133,6 +165,9 @@ func benchSetup(b *testing.B) []benchOp {
 				if err := op.raw(ctx); err != nil {
 					b.Error(err)
 				}
+				if err := op.plain(ctx); err != nil {
+					b.Error(err)
+				}
 			})
 		}
 		wg.Wait()
@@ -148,6 +183,14 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 		return nil
 	}
 	begin, end := time.UnixMilli(1623800000000), time.UnixMilli(1623900000000)
+	// The baselines build their URLs per call, as the SDK does.
+	fixed := func(u string) func() string { return func() string { return u } }
+	transactionsURL := func() string {
+		q := url.Values{"cardNo": {"123456"}, "beginDate": {fmt.Sprint(begin.UnixMilli())}, "endDate": {fmt.Sprint(end.UnixMilli())}}
+		return base + "/v1/me/card/transactions?" + q.Encode()
+	}
+	rightsURL := func() string { return base + "/v1/enterprise/user/rights?" + url.Values{"account": {"alice"}}.Encode() }
+	length := func(n int) func(reflect.Value) bool { return func(e reflect.Value) bool { return e.Len() == n } }
 	return []benchOp{
 		{"profile",
 			func(ctx context.Context) error {
@@ -163,7 +206,11 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 					return err
 				}
 				return check(len(env.Entities) == 1 && env.Entities[0].Account == "alice")
-			}},
+			},
+			rawEnvelope(hc, fixed(base+"/v1/me/profile"), plainType(reflect.TypeFor[gen.Profile]()),
+				func(e reflect.Value) bool {
+					return e.Len() == 1 && e.Index(0).FieldByName("Account").String() == "alice"
+				})},
 		{"lessons",
 			func(ctx context.Context) error {
 				l, err := c.Lessons.List(ctx)
@@ -178,7 +225,8 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 					return err
 				}
 				return check(len(env.Entities) == 6)
-			}},
+			},
+			rawEnvelope(hc, fixed(base+"/v1/me/lessons"), plainType(reflect.TypeFor[gen.Lesson]()), length(6))},
 		{"transactions",
 			func(ctx context.Context) error {
 				l, err := c.Card.ListTransactions(ctx, api.CardListTransactionsParams{CardNo: "123456", Begin: begin, End: end})
@@ -188,13 +236,13 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 				return check(len(l.Items) == 20)
 			},
 			func(ctx context.Context) error {
-				q := url.Values{"cardNo": {"123456"}, "beginDate": {fmt.Sprint(begin.UnixMilli())}, "endDate": {fmt.Sprint(end.UnixMilli())}}
-				env, err := rawGet[gen.CardTransactionList](ctx, hc, base+"/v1/me/card/transactions?"+q.Encode())
+				env, err := rawGet[gen.CardTransactionList](ctx, hc, transactionsURL())
 				if err != nil {
 					return err
 				}
 				return check(len(env.Entities) == 20)
-			}},
+			},
+			rawEnvelope(hc, transactionsURL, plainType(reflect.TypeFor[gen.CardTransaction]()), length(20))},
 		{"rights",
 			func(ctx context.Context) error {
 				l, err := c.Enterprise.GetUserRights(ctx, api.EnterpriseGetUserRightsParams{Account: "alice"})
@@ -204,12 +252,13 @@ func benchOps(c *api.Client, hc *http.Client, base string) []benchOp {
 				return check(len(l.Items) == 4)
 			},
 			func(ctx context.Context) error {
-				env, err := rawGet[gen.UserRightList](ctx, hc, base+"/v1/enterprise/user/rights?"+url.Values{"account": {"alice"}}.Encode())
+				env, err := rawGet[gen.UserRightList](ctx, hc, rightsURL())
 				if err != nil {
 					return err
 				}
 				return check(len(env.Entities) == 4)
-			}},
+			},
+			rawEnvelope(hc, rightsURL, plainType(reflect.TypeFor[gen.UserRight]()), length(4))},
 	}
 }
 
@@ -223,7 +272,7 @@ func BenchmarkAPI(b *testing.B) {
 		impls := []struct {
 			name string
 			call func(context.Context) error
-		}{{"raw", op.raw}, {"sdk", op.sdk}}
+		}{{"plain", op.plain}, {"raw", op.raw}, {"sdk", op.sdk}}
 		for _, im := range impls {
 			b.Run("op="+op.name+"/impl="+im.name+"/goroutines=1", func(b *testing.B) {
 				b.ReportAllocs()
@@ -252,62 +301,71 @@ func BenchmarkAPI(b *testing.B) {
 }
 
 // BenchmarkAPIPaired measures the same calls as BenchmarkAPI, but each
-// iteration (each goroutine's, with 64) makes one baseline call and one SDK
-// call, alternating which goes first, and times each: both sides see the
-// same moments of a shared machine's load, so their ratio holds even when
-// the absolute times drift. It reports raw-ns/call, sdk-ns/call and
-// throughput, the SDK's throughput over the baseline's (raw time over SDK
-// time).
+// iteration (each goroutine's, with 64) makes one call of each baseline and
+// one SDK call, rotating which goes first, and times each: all see the same
+// moments of a shared machine's load. It reports raw-ns/call,
+// plain-ns/call and sdk-ns/call (means) and throughput-sdk/raw and
+// throughput-sdk/plain, the medians over the iterations of the baseline's
+// time over the SDK's (> 1: the SDK is faster).
 func BenchmarkAPIPaired(b *testing.B) {
 	ctx := context.Background()
 	for _, op := range benchSetup(b) {
+		calls := [3]func(context.Context) error{op.sdk, op.raw, op.plain}
 		for _, g := range []int{1, 64} {
 			b.Run("op="+op.name+"/goroutines="+fmt.Sprint(g), func(b *testing.B) {
 				var mu sync.Mutex
-				var rawNS, sdkNS, calls int64
-				pair := func(i int64) (raw, sdk int64) {
-					first, second := op.raw, op.sdk
-					if i%2 == 1 {
-						first, second = second, first
+				var ns [3]int64
+				var n int64
+				var toRaw, toPlain ratios
+				// round makes the calls of iteration i, adding their
+				// times to acc and their ratios to raw and plain.
+				round := func(i int64, acc *[3]int64, raw, plain *[]float64) {
+					var d [3]int64
+					for k := range int64(3) {
+						j := (i + k) % 3
+						t0 := time.Now()
+						if err := calls[j](ctx); err != nil {
+							b.Error(err)
+						}
+						d[j] = time.Since(t0).Nanoseconds()
+						acc[j] += d[j]
 					}
-					t0 := time.Now()
-					if err := first(ctx); err != nil {
-						b.Error(err)
-					}
-					t1 := time.Now()
-					if err := second(ctx); err != nil {
-						b.Error(err)
-					}
-					d1, d2 := t1.Sub(t0).Nanoseconds(), time.Since(t1).Nanoseconds()
-					if i%2 == 1 {
-						return d2, d1
-					}
-					return d1, d2
+					*raw = append(*raw, float64(d[1])/float64(d[0]))
+					*plain = append(*plain, float64(d[2])/float64(d[0]))
 				}
 				if g == 1 {
-					var i int64
+					var raw, plain []float64
 					for b.Loop() {
-						r, s := pair(i)
-						rawNS, sdkNS, calls = rawNS+r, sdkNS+s, calls+1
-						i++
+						round(n, &ns, &raw, &plain)
+						n++
 					}
+					toRaw.add(raw)
+					toPlain.add(plain)
 				} else {
 					b.SetParallelism(max(1, g/runtime.GOMAXPROCS(0)))
 					b.RunParallel(func(pb *testing.PB) {
-						var r, s, n int64
-						for pb.Next() {
-							dr, ds := pair(n)
-							r, s, n = r+dr, s+ds, n+1
+						var acc [3]int64
+						var raw, plain []float64
+						var i int64
+						for ; pb.Next(); i++ {
+							round(i, &acc, &raw, &plain)
 						}
+						toRaw.add(raw)
+						toPlain.add(plain)
 						mu.Lock()
-						rawNS, sdkNS, calls = rawNS+r, sdkNS+s, calls+n
+						for k := range ns {
+							ns[k] += acc[k]
+						}
+						n += i
 						mu.Unlock()
 					})
 				}
-				if calls > 0 && sdkNS > 0 {
-					b.ReportMetric(float64(rawNS)/float64(calls), "raw-ns/call")
-					b.ReportMetric(float64(sdkNS)/float64(calls), "sdk-ns/call")
-					b.ReportMetric(float64(rawNS)/float64(sdkNS), "throughput-sdk/raw")
+				if n > 0 {
+					b.ReportMetric(float64(ns[1])/float64(n), "raw-ns/call")
+					b.ReportMetric(float64(ns[2])/float64(n), "plain-ns/call")
+					b.ReportMetric(float64(ns[0])/float64(n), "sdk-ns/call")
+					b.ReportMetric(toRaw.median(), "throughput-sdk/raw")
+					b.ReportMetric(toPlain.median(), "throughput-sdk/plain")
 				}
 			})
 		}

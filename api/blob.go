@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"mime"
+	"net/http"
 	"strings"
+	"sync"
 )
 
 // Blob is the reply of an operation that answers a file or an image
@@ -24,7 +25,7 @@ type Blob struct {
 // any call, and a successful envelope is returned as the Blob it is.
 // mediaType is what the spec says the reply is; it is asked for first.
 func callRaw(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, mediaType string) (*Blob, error) {
-	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, mediaType+", application/json;q=0.5")
+	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, acceptHeader(mediaType))
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +39,30 @@ func callRaw(ctx context.Context, c *core, method string, safety retrySafety, pa
 			return nil, err
 		}
 	}
-	return &Blob{ContentType: ct, Data: bytes.Clone(data)}, nil
+	if resp.ContentLength != int64(len(data)) {
+		// A body of unannounced length grew in a pooled buffer: it is
+		// copied out once, exactly.
+		data = bytes.Clone(data)
+	} else {
+		// bufferTransport read it into a buffer of its announced size:
+		// the caller gets that buffer, which leaves the pool.
+		b.pooled = false
+	}
+	return &Blob{ContentType: ct, Data: data}, nil
+}
+
+// acceptHeaders holds the Accept header of each media type that callRaw
+// asks for, built once: a http.Header that is never written.
+var acceptHeaders sync.Map // media type -> http.Header
+
+// acceptHeader returns the request header asking for mediaType first and
+// the JSON envelope second.
+func acceptHeader(mediaType string) http.Header {
+	if h, ok := acceptHeaders.Load(mediaType); ok {
+		return h.(http.Header)
+	}
+	h, _ := acceptHeaders.LoadOrStore(mediaType, http.Header{"Accept": {mediaType + ", application/json;q=0.5"}})
+	return h.(http.Header)
 }
 
 // isJSON reports whether a reply is JSON: by its Content-Type, or, without
@@ -48,6 +72,9 @@ func isJSON(contentType string, data []byte) bool {
 		d := bytes.TrimSpace(data)
 		return len(d) > 0 && d[0] == '{'
 	}
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+	// The media type, without parameters and in any case, as
+	// mime.ParseMediaType would give it, without its allocations.
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.TrimSpace(mt)
+	return strings.EqualFold(mt, "application/json") || len(mt) > len("+json") && strings.EqualFold(mt[len(mt)-len("+json"):], "+json")
 }

@@ -12,6 +12,8 @@ import (
 	"strconv"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
 // List is one reply of a list operation: the entities with the envelope's
@@ -137,7 +139,7 @@ func callNone(ctx context.Context, c *core, method string, safety retrySafety, p
 // authenticating stack and decodes the envelope of a 2xx reply; every other
 // outcome is an *Error. safety is the operation's idempotency.
 func call[T any](ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, want result) (*envelope[T], error) {
-	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, "")
+	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -156,10 +158,11 @@ func call[T any](ctx context.Context, c *core, method string, safety retrySafety
 // send sends method path?rawQuery with the body rb (nil: none) through the
 // retrying, authenticating stack and returns the buffered reply, whatever
 // its status; the caller closes resp.Body. A failure without a usable reply
-// is an *Error. accept, when not empty, replaces the Accept header
-// (application/json). safety says whether the request may be repeated once
-// it may have reached the server.
-func send(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, accept string) (*http.Response, *body, *callState, error) {
+// is an *Error. header, when not nil, is the request's header (an Accept
+// other than application/json), shared by the calls of an operation and
+// never written. safety says whether the request may be repeated once it
+// may have reached the server.
+func send(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, header http.Header) (*http.Response, *body, *callState, error) {
 	if ctx == nil {
 		return nil, nil, nil, errors.New("jaccount api: nil Context")
 	}
@@ -170,14 +173,16 @@ func send(ctx context.Context, c *core, method string, safety retrySafety, path,
 		return nil, nil, nil, err
 	}
 	st.rreq.Request = req
-	if method != http.MethodGet || rb != nil || accept != "" {
+	if header != nil {
+		req.Header = header // authTransport copies it into each attempt's own
+	}
+	if method != http.MethodGet || rb != nil {
 		req.Method = method
-		req.Header = http.Header{}
-		if accept != "" {
-			req.Header["Accept"] = []string{accept}
-		}
 		if rb != nil {
-			req.Header["Content-Type"] = []string{rb.contentType}
+			req.Header = http.Header{"Content-Type": {rb.contentType}}
+			if header != nil {
+				req.Header["Accept"] = header["Accept"]
+			}
 			if err := setBody(st, rb); err != nil {
 				return nil, nil, nil, err
 			}
@@ -235,7 +240,7 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 			Err: ErrInvalidResponse, Message: fmt.Sprintf("reply nests deeper than %d levels", maxNesting),
 			Body: sanitize(string(data), maxSnippet, st.secrets()...)}
 	}
-	jsonErr := json.Unmarshal(data, env)
+	jsonErr := decodeEnvelope(&st.dec, data, env, want)
 	ok2xx := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	isEnvelope := jsonErr == nil && env.Errno != errnoMissing
 	hasEntities := want == resultNone || (env.Entities != nil && (want != resultSingle || len(env.Entities) > 0))
@@ -284,13 +289,82 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 	return e
 }
 
+// decodeEnvelope decodes data into env, a new envelope, as json.Unmarshal
+// does, in one pass when T decodes itself (gen's models and maps, and
+// json.RawMessage); the entities are not read for resultNone. Anything the
+// pass does not read (malformed JSON, a value of the wrong type) is decoded
+// again by json.Unmarshal, whose result and error are the call's.
+func decodeEnvelope[T any](d *wire.Decoder, data []byte, env *envelope[T], want result) error {
+	switch any((*T)(nil)).(type) {
+	case wire.Model, *json.RawMessage, *map[string]any:
+	default:
+		return json.Unmarshal(data, env)
+	}
+	d.Reset(data)
+	if wire.BeginObject(d, env) {
+		for {
+			name, ok := d.Next()
+			if !ok {
+				break
+			}
+			switch wire.Member(name, "errno", "error", "total", "nextToken", "entities") {
+			case 0:
+				wire.Int(d, &env.Errno)
+			case 1:
+				wire.String(d, &env.Error)
+			case 2:
+				wire.Int64(d, &env.Total)
+			case 3:
+				wire.String(d, &env.NextToken)
+			case 4:
+				if want == resultNone {
+					d.Skip()
+				} else {
+					decodeEntities(d, &env.Entities)
+				}
+			default:
+				d.Skip()
+			}
+		}
+	}
+	if d.Finish() == nil {
+		return nil
+	}
+	*env = envelope[T]{Errno: errnoMissing}
+	return json.Unmarshal(data, env)
+}
+
+// decodeEntities decodes the entities array at d's position into *p, as
+// encoding/json does.
+func decodeEntities[T any](d *wire.Decoder, p *[]T) {
+	if !wire.BeginArray(d, p) {
+		return
+	}
+	s, n := *p, 0
+	for ; d.More(); n++ {
+		s = wire.Grow(s, n)
+		switch e := any(&s[n]).(type) {
+		case wire.Model:
+			e.DecodeJSON(d)
+		case *map[string]any:
+			wire.Map(d, e)
+		case *json.RawMessage:
+			*e = append((*e)[:0], d.Skip()...)
+		}
+	}
+	*p = wire.Trunc(s, n)
+}
+
 // maxNesting bounds how deeply a reply of entities that contain themselves
 // (a UserRight's parent is a UserRight) may nest its arrays and objects:
 // the envelope, its entities and 29 levels of parents. Real rights are a
 // few levels deep; a deeper reply is refused as invalid before it is
-// decoded, since decoding such models costs time in proportion to a
-// reply's size times its depth, which a reply nesting thousands of levels
-// (encoding/json allows 10,000) would turn into minutes of CPU.
+// decoded. Decoding is one pass (gen's generated decoders), but encoding
+// such models again (MarshalJSON, which the CLI and users' code do) costs
+// time in proportion to a reply's size times its depth, since
+// encoding/json checks each level's output again, which a reply nesting
+// thousands of levels (encoding/json allows 10,000) would turn into
+// minutes of CPU.
 const maxNesting = 32
 
 // nestsWithin reports whether the JSON text b nests its arrays and objects

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -150,9 +149,19 @@ func (q query) ints(name string, vs []int) query {
 func (q query) encode() string { return string(q) }
 
 // values appends v, by sorted name, each value in its order: the further
-// parameters of an operation whose documentation does not list them.
+// parameters of an operation whose documentation does not list them. An
+// empty v costs nothing, a small one no allocation.
 func (q query) values(v url.Values) query {
-	for _, name := range slices.Sorted(maps.Keys(v)) {
+	if len(v) == 0 {
+		return q
+	}
+	var buf [8]string
+	names := buf[:0]
+	for name := range v {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
 		q = q.strs(name, v[name])
 	}
 	return q

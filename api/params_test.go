@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"net/url"
 	"regexp"
 	"testing"
 	"time"
@@ -54,5 +55,21 @@ func TestCheckString(t *testing.T) {
 	}
 	if pathString("a/b c") != "a%2Fb%20c" {
 		t.Errorf("pathString = %q", pathString("a/b c"))
+	}
+}
+
+func TestQueryValuesAllocations(t *testing.T) {
+	var qb [256]byte
+	for _, tc := range []struct {
+		v    url.Values
+		want float64
+	}{{nil, 0}, {url.Values{}, 0}, {url.Values{"b": {"2"}, "a": {"1", "x"}}, 0}} {
+		allocs := testing.AllocsPerRun(100, func() { _ = query(qb[:0]).values(tc.v) })
+		if allocs > tc.want {
+			t.Errorf("values(%v): %v allocations, want %v", tc.v, allocs, tc.want)
+		}
+		if got, want := query(qb[:0]).values(tc.v).encode(), tc.v.Encode(); got != want {
+			t.Errorf("values(%v) = %q, want %q", tc.v, got, want)
+		}
 	}
 }

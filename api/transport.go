@@ -18,6 +18,8 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
+
+	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
 // Refresher is implemented by token sources that can replace a token the
@@ -96,6 +98,8 @@ type callState struct {
 	// stream is the call's streamed body (a multipart upload), nil for
 	// none; the retry policy asks it whether it can be sent again.
 	stream *streamBody
+	// dec decodes the reply, here to save an allocation per call.
+	dec wire.Decoder
 }
 
 // canResend reports whether the call's body, if any, can be sent again.
@@ -497,6 +501,12 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	st := stateFrom(req.Context())
 	b := newBody(st.ownsBodies())
+	if cl := resp.ContentLength; cl > 0 && cl <= t.limit && b.buf.Cap() < int(cl)+bytes.MinRead {
+		// A buffer of the announced size, and room for the read that
+		// finds the end: one allocation, where the buffer would grow
+		// step by step. (A blob takes this buffer: see callRaw.)
+		b.buf = *bytes.NewBuffer(make([]byte, 0, int(cl)+bytes.MinRead))
+	}
 	b.lr = io.LimitedReader{R: resp.Body, N: t.limit + 1}
 	_, err = b.buf.ReadFrom(&b.lr)
 	b.lr.R = nil

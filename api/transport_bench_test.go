@@ -172,12 +172,7 @@ func runConcurrently(b *testing.B, n int, call func(context.Context) error) {
 // in plain net/http and encoding/json.
 func rawCall(hc *http.Client, url string) func(context.Context) error {
 	return func(ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Authorization", "Bearer "+testToken)
-		resp, err := hc.Do(req)
+		resp, err := authGet(ctx, hc, url)
 		if err != nil {
 			return err
 		}

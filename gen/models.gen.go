@@ -4,10 +4,6 @@
 package gen
 
 import (
-	"encoding/json"
-	"fmt"
-	"maps"
-
 	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
@@ -1957,24 +1953,6 @@ type Forbidden = Envelope
 // `error`, whatever the HTTP status. An error reply carries no `entities`.
 type NotFound = Envelope
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Avatars) UnmarshalJSON(b []byte) error {
-	type fields Avatars // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Avatars: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Avatars) MarshalJSON() ([]byte, error) {
@@ -1988,24 +1966,6 @@ func (a *Avatars) members() []wire.Field {
 		{Name: "uriNormal", Ptr: &a.UriNormal},
 		{Name: "uriTiny", Ptr: &a.UriTiny},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CalendarEvent) UnmarshalJSON(b []byte) error {
-	type fields CalendarEvent // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CalendarEvent: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2032,24 +1992,6 @@ func (a *CalendarEvent) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CalendarRecurrence) UnmarshalJSON(b []byte) error {
-	type fields CalendarRecurrence // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CalendarRecurrence: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CalendarRecurrence) MarshalJSON() ([]byte, error) {
@@ -2067,24 +2009,6 @@ func (a *CalendarRecurrence) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardChargePostData) UnmarshalJSON(b []byte) error {
-	type fields CardChargePostData // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardChargePostData: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardChargePostData) MarshalJSON() ([]byte, error) {
@@ -2099,24 +2023,6 @@ func (a *CardChargePostData) members() []wire.Field {
 		{Name: "subsysid", Ptr: &a.Subsysid},
 		{Name: "sysid", Ptr: &a.Sysid},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardChargeResponse) UnmarshalJSON(b []byte) error {
-	type fields CardChargeResponse // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardChargeResponse: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2140,24 +2046,6 @@ func (a *CardChargeResponse) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardChargeState) UnmarshalJSON(b []byte) error {
-	type fields CardChargeState // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardChargeState: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardChargeState) MarshalJSON() ([]byte, error) {
@@ -2170,24 +2058,6 @@ func (a *CardChargeState) members() []wire.Field {
 		{Name: "code", Ptr: &a.Code},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardChargeStatus) UnmarshalJSON(b []byte) error {
-	type fields CardChargeStatus // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardChargeStatus: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2210,24 +2080,6 @@ func (a *CardChargeStatus) members() []wire.Field {
 		{Name: "serialNo", Ptr: &a.SerialNo},
 		{Name: "status", Ptr: &a.Status},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardInfo) UnmarshalJSON(b []byte) error {
-	type fields CardInfo // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardInfo: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2253,24 +2105,6 @@ func (a *CardInfo) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardPhoto) UnmarshalJSON(b []byte) error {
-	type fields CardPhoto // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardPhoto: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardPhoto) MarshalJSON() ([]byte, error) {
@@ -2285,24 +2119,6 @@ func (a *CardPhoto) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardRechargeRequest) UnmarshalJSON(b []byte) error {
-	type fields CardRechargeRequest // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardRechargeRequest: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a CardRechargeRequest) MarshalJSON() ([]byte, error) {
@@ -2315,24 +2131,6 @@ func (a *CardRechargeRequest) members() []wire.Field {
 		{Name: "amount", Ptr: &a.Amount},
 		{Name: "cardNo", Ptr: &a.CardNo},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *CardTransaction) UnmarshalJSON(b []byte) error {
-	type fields CardTransaction // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("CardTransaction: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2355,24 +2153,6 @@ func (a *CardTransaction) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Circle) UnmarshalJSON(b []byte) error {
-	type fields Circle // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Circle: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Circle) MarshalJSON() ([]byte, error) {
@@ -2385,24 +2165,6 @@ func (a *Circle) members() []wire.Field {
 		{Name: "id", Ptr: &a.Id},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Classroom) UnmarshalJSON(b []byte) error {
-	type fields Classroom // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Classroom: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2419,24 +2181,6 @@ func (a *Classroom) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Course) UnmarshalJSON(b []byte) error {
-	type fields Course // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Course: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Course) MarshalJSON() ([]byte, error) {
@@ -2451,24 +2195,6 @@ func (a *Course) members() []wire.Field {
 		{Name: "kind", Ptr: &a.Kind},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *DataAccount) UnmarshalJSON(b []byte) error {
-	type fields DataAccount // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("DataAccount: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2498,24 +2224,6 @@ func (a *DataAccount) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *DataAccountRelation) UnmarshalJSON(b []byte) error {
-	type fields DataAccountRelation // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("DataAccountRelation: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a DataAccountRelation) MarshalJSON() ([]byte, error) {
@@ -2533,24 +2241,6 @@ func (a *DataAccountRelation) members() []wire.Field {
 		{Name: "userId", Ptr: &a.UserId},
 		{Name: "userStyle", Ptr: &a.UserStyle},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *DataFaculty) UnmarshalJSON(b []byte) error {
-	type fields DataFaculty // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("DataFaculty: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2589,24 +2279,6 @@ func (a *DataFaculty) members() []wire.Field {
 		{Name: "zzmm", Ptr: &a.Zzmm},
 		{Name: "zzmmm", Ptr: &a.Zzmmm},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *DataStudent) UnmarshalJSON(b []byte) error {
-	type fields DataStudent // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("DataStudent: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2648,24 +2320,6 @@ func (a *DataStudent) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Dept) UnmarshalJSON(b []byte) error {
-	type fields Dept // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Dept: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Dept) MarshalJSON() ([]byte, error) {
@@ -2680,24 +2334,6 @@ func (a *Dept) members() []wire.Field {
 		{Name: "organizeName", Ptr: &a.OrganizeName},
 		{Name: "parentOrganizeId", Ptr: &a.ParentOrganizeId},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *FileInfo) UnmarshalJSON(b []byte) error {
-	type fields FileInfo // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("FileInfo: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2721,24 +2357,6 @@ func (a *FileInfo) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *FileMeta) UnmarshalJSON(b []byte) error {
-	type fields FileMeta // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("FileMeta: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a FileMeta) MarshalJSON() ([]byte, error) {
@@ -2755,24 +2373,6 @@ func (a *FileMeta) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *FileMetaRequest) UnmarshalJSON(b []byte) error {
-	type fields FileMetaRequest // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("FileMetaRequest: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a FileMetaRequest) MarshalJSON() ([]byte, error) {
@@ -2784,24 +2384,6 @@ func (a *FileMetaRequest) members() []wire.Field {
 	return []wire.Field{
 		{Name: "meta", Ptr: &a.Meta},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Identity) UnmarshalJSON(b []byte) error {
-	type fields Identity // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Identity: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2839,24 +2421,6 @@ func (a *Identity) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *IdentityType) UnmarshalJSON(b []byte) error {
-	type fields IdentityType // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("IdentityType: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a IdentityType) MarshalJSON() ([]byte, error) {
@@ -2869,24 +2433,6 @@ func (a *IdentityType) members() []wire.Field {
 		{Name: "id", Ptr: &a.Id},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Lesson) UnmarshalJSON(b []byte) error {
-	type fields Lesson // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Lesson: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -2913,24 +2459,6 @@ func (a *Lesson) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *LessonClass) UnmarshalJSON(b []byte) error {
-	type fields LessonClass // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("LessonClass: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a LessonClass) MarshalJSON() ([]byte, error) {
@@ -2945,24 +2473,6 @@ func (a *LessonClass) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Major) UnmarshalJSON(b []byte) error {
-	type fields Major // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Major: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Major) MarshalJSON() ([]byte, error) {
@@ -2975,24 +2485,6 @@ func (a *Major) members() []wire.Field {
 		{Name: "id", Ptr: &a.Id},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Notification) UnmarshalJSON(b []byte) error {
-	type fields Notification // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Notification: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3011,24 +2503,6 @@ func (a *Notification) members() []wire.Field {
 		{Name: "id", Ptr: &a.Id},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *NotificationRequest) UnmarshalJSON(b []byte) error {
-	type fields NotificationRequest // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("NotificationRequest: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3051,24 +2525,6 @@ func (a *NotificationRequest) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Organize) UnmarshalJSON(b []byte) error {
-	type fields Organize // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Organize: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Organize) MarshalJSON() ([]byte, error) {
@@ -3081,24 +2537,6 @@ func (a *Organize) members() []wire.Field {
 		{Name: "id", Ptr: &a.Id},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Position) UnmarshalJSON(b []byte) error {
-	type fields Position // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Position: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3115,24 +2553,6 @@ func (a *Position) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Post) UnmarshalJSON(b []byte) error {
-	type fields Post // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Post: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Post) MarshalJSON() ([]byte, error) {
@@ -3147,24 +2567,6 @@ func (a *Post) members() []wire.Field {
 		{Name: "postCode", Ptr: &a.PostCode},
 		{Name: "postName", Ptr: &a.PostName},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Profile) UnmarshalJSON(b []byte) error {
-	type fields Profile // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Profile: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3201,24 +2603,6 @@ func (a *Profile) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Schedule) UnmarshalJSON(b []byte) error {
-	type fields Schedule // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Schedule: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a Schedule) MarshalJSON() ([]byte, error) {
@@ -3237,24 +2621,6 @@ func (a *Schedule) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *SchoolCalendar) UnmarshalJSON(b []byte) error {
-	type fields SchoolCalendar // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("SchoolCalendar: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a SchoolCalendar) MarshalJSON() ([]byte, error) {
@@ -3267,24 +2633,6 @@ func (a *SchoolCalendar) members() []wire.Field {
 		{Name: "day", Ptr: &a.Day},
 		{Name: "type", Ptr: &a.Type},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Teacher) UnmarshalJSON(b []byte) error {
-	type fields Teacher // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Teacher: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3300,24 +2648,6 @@ func (a *Teacher) members() []wire.Field {
 		{Name: "kind", Ptr: &a.Kind},
 		{Name: "name", Ptr: &a.Name},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *Unicode) UnmarshalJSON(b []byte) error {
-	type fields Unicode // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("Unicode: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3348,24 +2678,6 @@ func (a *Unicode) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *UnicodeCheck) UnmarshalJSON(b []byte) error {
-	type fields UnicodeCheck // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("UnicodeCheck: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a UnicodeCheck) MarshalJSON() ([]byte, error) {
@@ -3381,24 +2693,6 @@ func (a *UnicodeCheck) members() []wire.Field {
 		{Name: "identities", Ptr: &a.Identities},
 		{Name: "type", Ptr: &a.Type},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *UnicodeCheckIdentity) UnmarshalJSON(b []byte) error {
-	type fields UnicodeCheckIdentity // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("UnicodeCheckIdentity: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3420,24 +2714,6 @@ func (a *UnicodeCheckIdentity) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *UnicodePay) UnmarshalJSON(b []byte) error {
-	type fields UnicodePay // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("UnicodePay: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a UnicodePay) MarshalJSON() ([]byte, error) {
@@ -3454,24 +2730,6 @@ func (a *UnicodePay) members() []wire.Field {
 		{Name: "showIcon", Ptr: &a.ShowIcon},
 		{Name: "status", Ptr: &a.Status},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *UnicodeTransaction) UnmarshalJSON(b []byte) error {
-	type fields UnicodeTransaction // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("UnicodeTransaction: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept
@@ -3495,24 +2753,6 @@ func (a *UnicodeTransaction) members() []wire.Field {
 	}
 }
 
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *UserPositions) UnmarshalJSON(b []byte) error {
-	type fields UserPositions // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("UserPositions: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
-}
-
 // MarshalJSON encodes the fields that are not zero, then the members kept
 // in AdditionalProperties that no field took.
 func (a UserPositions) MarshalJSON() ([]byte, error) {
@@ -3526,24 +2766,6 @@ func (a *UserPositions) members() []wire.Field {
 		{Name: "name", Ptr: &a.Name},
 		{Name: "positions", Ptr: &a.Positions},
 	}
-}
-
-// UnmarshalJSON decodes the object's members into the fields and keeps the
-// rest in AdditionalProperties (numbers as json.Number): members the spec
-// does not know, and those whose value is the field's zero value, so that
-// the model encodes the same members back.
-func (a *UserRight) UnmarshalJSON(b []byte) error {
-	type fields UserRight // the same fields, without these methods
-	extras, err := wire.UnmarshalObject(b, a.members(), func(b []byte) error { return json.Unmarshal(b, (*fields)(a)) })
-	if err != nil {
-		return fmt.Errorf("UserRight: %w", err)
-	}
-	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = extras
-	} else {
-		maps.Copy(a.AdditionalProperties, extras) // as encoding/json fills a map it is given
-	}
-	return nil
 }
 
 // MarshalJSON encodes the fields that are not zero, then the members kept

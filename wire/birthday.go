@@ -102,31 +102,119 @@ func (b Birthday) MarshalJSON() ([]byte, error) {
 // (the string parts; other members are kept for re-encoding), null (absent),
 // or any other valid JSON value, kept as it came.
 func (b *Birthday) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	if !json.Valid(data) {
-		var v any
-		return json.Unmarshal(data, &v) // the decoder's own syntax error
+	var d Decoder
+	d.Reset(data)
+	b.DecodeJSON(&d)
+	return d.Finish()
+}
+
+// DecodeJSON decodes the value at d's position as UnmarshalJSON does, in
+// one pass.
+func (b *Birthday) DecodeJSON(d *Decoder) {
+	if d.stop {
+		return
 	}
-	*b = Birthday{}
+	c := d.peek()
+	start := d.pos
+	*b = Birthday{form: formOther}
 	switch {
-	case string(data) == "null":
-		return nil
-	case data[0] == '{':
-		// A member that is not a string fails the decoding: the value is
-		// then of another shape, kept as it came like any.
-		if json.Unmarshal(data, &b.parts) == nil {
+	case c == 'n':
+		if d.literal("null") {
+			b.form = formAbsent
+		}
+		return
+	case c == '{':
+		if b.decodeParts(d) {
 			b.form = formParts
 		} else {
 			b.parts = BirthdayParts{}
 		}
-	case data[0] == '-' || (data[0] >= '0' && data[0] <= '9'):
-		if ms, err := strconv.ParseInt(string(data), 10, 64); err == nil {
-			b.form, b.millis = formMillis, ms
+	case c == '-' || '0' <= c && c <= '9':
+		if num, ok := d.number(); ok {
+			if ms, ok := parseInt(num, 64); ok {
+				b.form, b.millis = formMillis, ms
+			}
+		}
+	default:
+		d.skip()
+	}
+	if raw := d.data[start:d.pos]; !d.stop && !b.canonical(raw) {
+		b.raw = bytes.Clone(raw)
+	}
+}
+
+// decodeParts reads the object at d's position into b.parts as
+// encoding/json would: false when a part is not a string (the value is
+// then of another shape). A name that matches a part only when case is
+// ignored, which encoding/json takes for it, is left to encoding/json.
+func (b *Birthday) decodeParts(d *Decoder) bool {
+	start := d.pos
+	if !d.beginObject(typeOf[BirthdayParts]) {
+		return false
+	}
+	parts, folded := true, false
+	for {
+		name, ok := d.Next()
+		if !ok {
+			break
+		}
+		var p *string
+		switch string(name) {
+		case "birthYear":
+			p = &b.parts.BirthYear
+		case "birthMonth":
+			p = &b.parts.BirthMonth
+		case "birthDay":
+			p = &b.parts.BirthDay
+		default:
+			folded = folded || bytes.EqualFold(name, []byte("birthYear")) ||
+				bytes.EqualFold(name, []byte("birthMonth")) || bytes.EqualFold(name, []byte("birthDay"))
+			d.skip()
+			continue
+		}
+		switch d.peek() {
+		case '"':
+			if s, ok := d.rawString(); ok {
+				*p = d.str(s)
+			}
+		case 'n':
+			d.literal("null")
+		default:
+			parts = false
+			d.skip()
 		}
 	}
-	if b.form == formAbsent {
-		b.form = formOther
+	if folded && !d.stop {
+		b.parts = BirthdayParts{}
+		return json.Unmarshal(d.data[start:d.pos], &b.parts) == nil
 	}
-	b.raw = bytes.Clone(data)
-	return nil
+	return parts
+}
+
+// canonical reports whether b encodes back to raw without keeping it.
+func (b *Birthday) canonical(raw []byte) bool {
+	var buf [96]byte
+	out := buf[:0]
+	switch b.form {
+	case formMillis:
+		out = strconv.AppendInt(out, b.millis, 10)
+	case formParts:
+		for _, s := range []string{b.parts.BirthYear, b.parts.BirthMonth, b.parts.BirthDay} {
+			for i := 0; i < len(s); i++ {
+				if c := s[i]; c < ' ' || c > '~' || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+					return false // encoding/json would escape it
+				}
+			}
+		}
+		out = append(out, `{"birthYear":"`...)
+		out = append(out, b.parts.BirthYear...)
+		out = append(out, `","birthMonth":"`...)
+		out = append(out, b.parts.BirthMonth...)
+		out = append(out, `","birthDay":"`...)
+		out = append(out, b.parts.BirthDay...)
+		out = append(out, `"}`...)
+	default:
+		return false
+	}
+	return bytes.Equal(out, raw)
 }

@@ -25,7 +25,7 @@ func moduleRoot(t *testing.T) string {
 // leaving out tests and test data.
 func copyModule(t *testing.T, root, dst string) {
 	t.Helper()
-	for _, f := range []string{"go.mod", "go.sum", "generate.go", "tools.go"} {
+	for _, f := range []string{"go.mod", "go.sum", "generate.go"} {
 		copyFile(t, filepath.Join(root, f), filepath.Join(dst, f))
 	}
 	for _, dir := range []string{"api", "auth", "gen", "internal", "jaccounttest", "openapi", "wire"} {

@@ -20,6 +20,9 @@ func Generate(specPath, root string) (map[string][]byte, error) {
 	if err := AddModels(a, filepath.Join(root, "gen")); err != nil {
 		return nil, err
 	}
+	if err := AddDecoders(a, filepath.Join(root, "gen")); err != nil {
+		return nil, err
+	}
 	if err := CheckNames(a, filepath.Join(root, "api")); err != nil {
 		return nil, err
 	}

@@ -43,6 +43,9 @@ type API struct {
 	// TimeFields are the model fields that hold a date or an instant
 	// (x-jaccount-time on a property): gen adds a method converting each.
 	TimeFields []*TimeField
+	// Decoders are the types of package gen that get a generated decoder
+	// (AddDecoders), sorted by name.
+	Decoders []*Decoded
 }
 
 // OpenSet is a string type whose documented values are known but not

@@ -31,6 +31,7 @@ var Outputs = map[string]string{
 	"api/scopes.gen.go":          "api_scopes.tmpl",
 	"api/errnos.gen.go":          "api_errnos.tmpl",
 	"api/models.gen.go":          "api_models.tmpl",
+	"gen/decode.gen.go":          "gen_decode.tmpl",
 	"gen/enums.gen.go":           "gen_enums.tmpl",
 	"gen/times.gen.go":           "gen_times.tmpl",
 	"jaccounttest/routes.gen.go": "fake_routes.tmpl",
@@ -110,6 +111,7 @@ var funcs = template.FuncMap{
 	"needsURL":    needsURL,
 	"knownDoc":    knownDoc,
 	"iterDoc":     iterDoc,
+	"decoderSrc":  decoderSrc,
 }
 
 // comment turns text into // lines, wrapped at about 100 columns; blank

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"strings"
 	"sync/atomic"
 
@@ -98,14 +97,6 @@ func (a *app) notef(format string, args ...any) {
 	}
 }
 
-// version is the module version of the binary ("(devel)" from a checkout).
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
-}
-
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "jaccount",
@@ -160,6 +151,7 @@ jAccount with "--fake", which needs no registration).
 	survey := a.surveyCommand()
 	survey.GroupID = "help"
 	root.AddCommand(survey)
+	root.AddCommand(a.versionCommand())
 	return root
 }
 
