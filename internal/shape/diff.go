@@ -90,6 +90,9 @@ const (
 	KindNewUnit Kind = "new-unit"
 	// KindEnvelope: an envelope member the spec lacks.
 	KindEnvelope Kind = "envelope"
+	// KindEntities: entities where the spec says the reply has none
+	// (x-jaccount-entities: none).
+	KindEntities Kind = "entities"
 )
 
 // Finding is one difference between a report and the spec.
@@ -99,8 +102,10 @@ type Finding struct {
 	Op, Path string
 	Kind     Kind
 	// Model is the component schema that holds the member (for KindRaw, the
-	// raw one); Member the member's name ("" for the entity or an element).
-	Model, Member string
+	// raw one); Within the path, in that model, of the object that holds
+	// it ("" for the model itself); Member the member's name ("" for the
+	// entity or an element).
+	Model, Within, Member string
 	// Spec is what the spec says (a type, a unit), Seen what the survey saw.
 	Spec, Seen string
 	// Tree is the observed member (for KindRaw and KindMissing, with what
@@ -131,6 +136,8 @@ func (f Finding) String() string {
 		return fmt.Sprintf("%s: the spec's unit is %s, seen %s", where, f.Spec, f.Seen)
 	case KindNewUnit:
 		return fmt.Sprintf("%s: the spec gives no unit, seen %s", where, f.Seen)
+	case KindEntities:
+		return fmt.Sprintf("%s: the spec says the reply has no entity, and it had entities with %s", f.Op, f.Seen)
 	case KindEnvelope:
 		return fmt.Sprintf("%s: the envelope has member %s (%s), which the spec lacks", f.Op, f.Member, f.Seen)
 	}
@@ -154,11 +161,14 @@ func (sp *Spec) Diff(r *Report) []Finding {
 			}
 		}
 		t := TreeOf(op)
+		if t != nil && so.Entities == "none" && len(t.Kids) > 0 {
+			out = append(out, Finding{Op: op.ID, Kind: KindEntities, Spec: "none", Seen: memberCount(t), Tree: t})
+		}
 		if t == nil || so.Entity == "" {
 			continue
 		}
 		d := differ{sp: sp, op: op.ID, out: &out}
-		d.node(so.Entity, "", t, &Schema{Ref: so.Entity}, 0)
+		d.node(so.Entity, "", "", t, &Schema{Ref: so.Entity}, 0)
 	}
 	return out
 }
@@ -174,11 +184,11 @@ func (d *differ) add(f Finding) {
 	*d.out = append(*d.out, f)
 }
 
-// node compares the observed member t, held by the model named model under
-// the name member, with its schema s.
-func (d *differ) node(model, member string, t *Tree, s *Schema, depth int) {
+// node compares the observed member t, at path within of the model named
+// model and under the name member, with its schema s.
+func (d *differ) node(model, within, member string, t *Tree, s *Schema, depth int) {
 	if ref := s.Ref; ref != "" {
-		model = ref
+		model, within = ref, ""
 		if d.sp.Raw(ref) && len(t.Kids) > 0 {
 			d.add(Finding{Path: t.Path, Kind: KindRaw, Model: ref, Member: member, Seen: memberCount(t), Tree: t})
 			return
@@ -210,23 +220,23 @@ func (d *differ) node(model, member string, t *Tree, s *Schema, depth int) {
 			p, ok := obj.Props[name]
 			switch {
 			case ok:
-				d.node(model, name, k, p, depth+1)
+				d.node(model, Join(within, name), name, k, p, depth+1)
 			case name == Placeholder && len(obj.Props) > 0:
-				d.add(Finding{Path: k.Path, Kind: KindKeys, Model: model, Seen: strings.Join(t.Member.Keys, ", "), Tree: k})
+				d.add(Finding{Path: k.Path, Kind: KindKeys, Model: model, Within: within, Seen: strings.Join(t.Member.Keys, ", "), Tree: k})
 			case name != Placeholder && len(obj.Props) > 0:
-				d.add(Finding{Path: k.Path, Kind: KindMissing, Model: model, Member: name, Seen: seen(k.Member), Tree: k})
+				d.add(Finding{Path: k.Path, Kind: KindMissing, Model: model, Within: within, Member: name, Seen: seen(k.Member), Tree: k})
 			}
 		}
 		if len(t.Kids) > 0 {
 			for _, name := range slices.Sorted(maps.Keys(obj.Props)) {
 				if _, ok := t.Kids[name]; !ok {
-					d.add(Finding{Path: Join(t.Path, name), Kind: KindUnseen, Model: model, Member: name, Spec: d.sp.types(obj.Props[name], 0)})
+					d.add(Finding{Path: Join(t.Path, name), Kind: KindUnseen, Model: model, Within: within, Member: name, Spec: d.sp.types(obj.Props[name], 0)})
 				}
 			}
 		}
 	}
 	if items := d.sp.itemsOf(s, 0); items != nil && t.Items != nil {
-		d.node(model, member, t.Items, items, depth+1)
+		d.node(model, within+"[]", member, t.Items, items, depth+1)
 	}
 }
 

@@ -86,10 +86,12 @@ func TestCheckRejects(t *testing.T) {
 		"member format":   func(r *Report) { r.Operations[0].Members[0].Formats = []string{"2023000001"} },
 		"repeated path":   func(r *Report) { r.Operations[0].Members = append(r.Operations[0].Members, r.Operations[0].Members[0]) },
 		"entity type":     func(r *Report) { r.Operations[0].Entity = []string{"zhangsan"} },
-		"refresh member":  func(r *Report) { r.Probes = &Probes{Refresh: &Refresh{Scope: "same", Members: map[string][]string{"zhangsan": {"string"}}}} },
-		"refresh scope":   func(r *Report) { r.Probes = &Probes{Refresh: &Refresh{Scope: "basic essential"}} },
-		"refresh error":   func(r *Report) { r.Probes = &Probes{Refresh: &Refresh{Scope: "same", Error: "token zhangsan revoked"}} },
-		"status":          func(r *Report) { r.Operations[0].Status = 2023000001 },
+		"refresh member": func(r *Report) {
+			r.Probes = &Probes{Refresh: &Refresh{Scope: "same", Members: map[string][]string{"zhangsan": {"string"}}}}
+		},
+		"refresh scope": func(r *Report) { r.Probes = &Probes{Refresh: &Refresh{Scope: "basic essential"}} },
+		"refresh error": func(r *Report) { r.Probes = &Probes{Refresh: &Refresh{Scope: "same", Error: "token zhangsan revoked"}} },
+		"status":        func(r *Report) { r.Operations[0].Status = 2023000001 },
 	} {
 		r := valid()
 		spoil(r)

@@ -47,3 +47,39 @@ func FuzzObserve(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParse: Parse never panics, and a report it accepts checks and reads
+// back as it is written.
+func FuzzParse(f *testing.F) {
+	sp := realSpec(f)
+	op := Operation{ID: "getMyProfile", Method: "GET", Path: "/v1/me/profile"}
+	sp.Observe(&op, 200, "application/json", sp.Ops["getMyProfile"].Example)
+	r := &Report{Format: FormatVersion, Tool: "jaccount (devel)", Date: "2026-12-07", Spec: sp.Version, Operations: []Operation{op}}
+	b, err := r.Marshal()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Add([]byte(`{"format":1,"tool":"t","date":"2026-12-07","spec":"3.0.0","operations":[{"id":"getMyProfile","method":"GET","path":"/v1/me/profile","members":[{"path":"[].*","types":["null"]}]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := sp.Parse(data)
+		if err != nil {
+			return
+		}
+		if err := sp.Check(r); err != nil {
+			t.Fatalf("Parse accepted a report that does not check: %v", err)
+		}
+		out, err := r.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := sp.Parse(out)
+		if err != nil {
+			t.Fatalf("a parsed report does not read back: %v\n%s", err, out)
+		}
+		if again, _ := back.Marshal(); !bytes.Equal(out, again) {
+			t.Fatalf("reads back differently:\n%s\n%s", out, again)
+		}
+		_ = Lines(sp.Diff(r))
+	})
+}

@@ -160,7 +160,9 @@ func TestObserveFailures(t *testing.T) {
 		{`<html>502 Bad Gateway</html>`, "text/html; charset=utf-8",
 			func(r *Reply) bool { return r.NotJSON && r.ContentType == "text/html" && r.Errno == nil }},
 		{`["a"]`, "application/json; x=\"zhangsan\"",
-			func(r *Reply) bool { return slices.Equal(r.Top, []string{"array"}) && r.ContentType == "application/json" }},
+			func(r *Reply) bool {
+				return slices.Equal(r.Top, []string{"array"}) && r.ContentType == "application/json"
+			}},
 		{`{"errno":"0"}`, "zhangsan/\u4e00",
 			func(r *Reply) bool { return r.Errno == nil && r.ContentType == "other" }},
 	} {
@@ -216,4 +218,3 @@ func reportText(t testing.TB, sp *Spec, r *Report) []byte {
 	}
 	return out
 }
-
