@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/oauth-jaccount/jaccount-go/internal/membername"
 )
 
 // FormatVersion is the version of the report's format: Report.Format.
@@ -541,7 +543,7 @@ func checkTypeMap(where string, m map[string][]string, known map[string]bool, ba
 // checkPath reports whether every element of a member path is a plausible
 // name or the placeholder, each optionally followed by "[]".
 func (sp *Spec) checkPath(path string) bool {
-	if path == "" || len(path) > 4*MaxDepth*maxKey {
+	if path == "" || len(path) > 4*MaxDepth*membername.MaxLen {
 		return false
 	}
 	for i, el := range strings.Split(path, ".") {
