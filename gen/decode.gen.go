@@ -59,7 +59,7 @@ func (a *Avatars) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Avatars")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -176,7 +176,7 @@ func (a *CalendarEvent) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CalendarEvent")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -307,7 +307,7 @@ func (a *CalendarRecurrence) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CalendarRecurrence")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -378,7 +378,7 @@ func (a *CardChargePostData) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardChargePostData")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -478,7 +478,7 @@ func (a *CardChargeResponse) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardChargeResponse")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -588,7 +588,7 @@ func (a *CardChargeState) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardChargeState")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -692,7 +692,7 @@ func (a *CardChargeStatus) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardChargeStatus")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -861,7 +861,7 @@ func (a *CardInfo) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardInfo")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -973,7 +973,7 @@ func (a *CardPhoto) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardPhoto")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1076,7 +1076,7 @@ func (a *CardRechargeRequest) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardRechargeRequest")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1270,7 +1270,7 @@ func (a *CardTransaction) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardTransaction")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1481,7 +1481,7 @@ func (a *Circle) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Circle")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1584,7 +1584,7 @@ func (a *Classroom) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Classroom")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1652,7 +1652,7 @@ func (a *Course) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Course")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1795,7 +1795,7 @@ func (a *DataAccount) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "DataAccount")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1941,7 +1941,7 @@ func (a *DataAccountRelation) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "DataAccountRelation")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -2146,7 +2146,7 @@ func (a *DataFaculty) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "DataFaculty")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -2474,7 +2474,7 @@ func (a *DataStudent) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "DataStudent")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -2665,7 +2665,7 @@ func (a *Dept) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Dept")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -2854,7 +2854,7 @@ func (a *FileInfo) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "FileInfo")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3027,7 +3027,7 @@ func (a *FileMeta) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "FileMeta")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3079,7 +3079,7 @@ func (a *FileMetaRequest) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "FileMetaRequest")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3420,7 +3420,7 @@ func (a *Identity) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Identity")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3497,7 +3497,7 @@ func (a *IdentityType) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "IdentityType")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3627,7 +3627,7 @@ func (a *Lesson) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Lesson")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3693,7 +3693,7 @@ func (a *LessonClass) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "LessonClass")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3847,7 +3847,7 @@ func (a *Major) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Major")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3927,7 +3927,7 @@ func (a *Notification) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Notification")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4088,7 +4088,7 @@ func (a *NotificationRequest) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "NotificationRequest")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4201,7 +4201,7 @@ func (a *Organize) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Organize")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4257,7 +4257,7 @@ func (a *Position) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Position")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4383,7 +4383,7 @@ func (a *Post) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Post")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4568,7 +4568,7 @@ func (a *Profile) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Profile")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4715,7 +4715,7 @@ func (a *Schedule) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Schedule")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4775,7 +4775,7 @@ func (a *SchoolCalendar) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "SchoolCalendar")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4990,7 +4990,7 @@ func (a *Teacher) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Teacher")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5131,7 +5131,7 @@ func (a *Unicode) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Unicode")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5277,7 +5277,7 @@ func (a *UnicodeCheck) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UnicodeCheck")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5366,7 +5366,7 @@ func (a *UnicodeCheckIdentity) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UnicodeCheckIdentity")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5603,7 +5603,7 @@ func (a *UnicodePay) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UnicodePay")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5803,7 +5803,7 @@ func (a *UnicodeTransaction) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UnicodeTransaction")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5926,7 +5926,7 @@ func (a *UserPositions) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UserPositions")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -6055,7 +6055,7 @@ func (a *UserRight) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UserRight")
 			continue
 		}
 		if a.AdditionalProperties != nil {
