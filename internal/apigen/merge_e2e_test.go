@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oauth-jaccount/jaccount-go/internal/apigen"
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 )
 
@@ -65,7 +66,7 @@ func TestMergeEndToEnd(t *testing.T) {
 	t.Logf("apigen merge report.json:\n%s", out)
 	spec, _ := os.ReadFile(filepath.Join(mod, "openapi", "jaccount.yaml"))
 	orig, _ := os.ReadFile(filepath.Join(root, "openapi", "jaccount.yaml"))
-	if removed := removedLines(string(orig), string(spec)); removed > 3 {
+	if removed := apigen.RemovedLines(string(orig), string(spec)); removed > 3 {
 		t.Errorf("the merge changed or removed %d lines of the spec, more than Department's description and the example", removed)
 	}
 
@@ -86,22 +87,4 @@ func TestMergeEndToEnd(t *testing.T) {
 	copyFile(t, filepath.Join("testdata", "merge", "departments.json"), filepath.Join(dir, "departments.json"))
 	out = run(t, mod, "test", "-count=1", "-v", "./mergetest/")
 	t.Logf("go test -v ./mergetest/ in the copy:\n%s", out)
-}
-
-// removedLines counts the lines of old that new lacks (a line diff's
-// deletions, by multiset).
-func removedLines(old, new string) int {
-	have := map[string]int{}
-	for _, l := range strings.Split(new, "\n") {
-		have[l]++
-	}
-	n := 0
-	for _, l := range strings.Split(old, "\n") {
-		if have[l] > 0 {
-			have[l]--
-		} else {
-			n++
-		}
-	}
-	return n
 }

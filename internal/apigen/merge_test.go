@@ -217,6 +217,9 @@ func TestRealSpecEvidence(t *testing.T) {
 	}
 }
 
+// RemovedLines is removedLines, for the external tests (merge_e2e_test.go).
+var RemovedLines = removedLines
+
 // removedLines counts the lines of old that new lacks (a line diff's
 // deletions, by multiset).
 func removedLines(old, new string) int {

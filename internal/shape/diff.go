@@ -313,34 +313,33 @@ func compatible(seen, want string) bool {
 
 // objectOf is the object schema of s (or of its alternative that is one).
 func (sp *Spec) objectOf(s *Schema, depth int) *Schema {
-	s = sp.Resolve(s)
-	if s == nil || depth > 8 {
-		return nil
-	}
-	if s.Type == "object" || len(s.Props) > 0 {
-		return s
-	}
-	for _, a := range s.Alts {
-		if o := sp.objectOf(a, depth+1); o != nil {
-			return o
+	return sp.find(s, depth, func(s *Schema) *Schema {
+		if s.Type == "object" || len(s.Props) > 0 {
+			return s
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // itemsOf is the item schema of s (or of its alternative that is an
 // array).
 func (sp *Spec) itemsOf(s *Schema, depth int) *Schema {
+	return sp.find(s, depth, func(s *Schema) *Schema { return s.Items })
+}
+
+// find returns what pick finds in s, resolved, or else in its
+// alternatives.
+func (sp *Spec) find(s *Schema, depth int, pick func(*Schema) *Schema) *Schema {
 	s = sp.Resolve(s)
 	if s == nil || depth > 8 {
 		return nil
 	}
-	if s.Items != nil {
-		return s.Items
+	if found := pick(s); found != nil {
+		return found
 	}
 	for _, a := range s.Alts {
-		if it := sp.itemsOf(a, depth+1); it != nil {
-			return it
+		if found := sp.find(a, depth+1, pick); found != nil {
+			return found
 		}
 	}
 	return nil

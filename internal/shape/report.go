@@ -160,16 +160,7 @@ func (sp *Spec) Observe(op *Operation, status int, contentType string, body []by
 		r.Top = s.Types()
 		return
 	}
-	r.Envelope = map[string][]string{}
-	for k, m := range env {
-		name := k
-		if !nameKey(k, envelopeNames) {
-			name = Placeholder
-		}
-		s := NewShape(nil)
-		s.AddValue(m)
-		r.Envelope[name] = mergeNames(r.Envelope[name], s.Types())
-	}
+	r.Envelope = memberTypes(env, envelopeNames)
 	if n, ok := env["errno"].(json.Number); ok {
 		if i, err := n.Int64(); err == nil {
 			r.Errno = &i
@@ -237,17 +228,23 @@ func TokenMembers(body []byte) (map[string][]string, map[string]any) {
 	if err != nil || !ok {
 		return nil, nil
 	}
+	return memberTypes(obj, tokenNames), obj
+}
+
+// memberTypes are the members of obj and the JSON types of their values,
+// keys that look like data (known aside) collapsed to Placeholder.
+func memberTypes(obj map[string]any, known map[string]bool) map[string][]string {
 	out := map[string][]string{}
 	for k, m := range obj {
 		name := k
-		if !nameKey(k, tokenNames) {
+		if !nameKey(k, known) {
 			name = Placeholder
 		}
 		s := NewShape(nil)
 		s.AddValue(m)
 		out[name] = mergeNames(out[name], s.Types())
 	}
-	return out, obj
+	return out
 }
 
 // tokenNames are the members of RFC 6749's and OpenID Connect's token
