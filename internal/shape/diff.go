@@ -160,7 +160,7 @@ func (sp *Spec) Diff(r *Report) []Finding {
 				out = append(out, Finding{Op: op.ID, Kind: KindEnvelope, Member: name, Seen: strings.Join(op.Envelope[name], ", ")})
 			}
 		}
-		t := TreeOf(op)
+		t := TreeOf(r.shapeOf(op))
 		if t != nil && so.Entities == "none" && len(t.Kids) > 0 {
 			out = append(out, Finding{Op: op.ID, Kind: KindEntities, Spec: "none", Seen: memberCount(t), Tree: t})
 		}

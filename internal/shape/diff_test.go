@@ -1,6 +1,7 @@
 package shape
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -92,6 +93,11 @@ func TestCheckRejects(t *testing.T) {
 		"refresh scope": func(r *Report) { r.Probes = &Probes{Refresh: &Refresh{Scope: "basic essential"}} },
 		"refresh error": func(r *Report) { r.Probes = &Probes{Refresh: &Refresh{Scope: "same", Error: "token zhangsan revoked"}} },
 		"status":        func(r *Report) { r.Operations[0].Status = 2023000001 },
+		"sameAs itself": func(r *Report) { r.Operations[0].SameAs = "getMyProfile" },
+		"sameAs and more": func(r *Report) {
+			r.Operations = append(r.Operations, r.Operations[0])
+			r.Operations[1].ID, r.Operations[1].SameAs = "getUserProfile", "getMyProfile"
+		},
 	} {
 		r := valid()
 		spoil(r)
@@ -127,5 +133,34 @@ func TestReportRoundTrip(t *testing.T) {
 	}
 	if _, err := sp.Parse([]byte(strings.Replace(string(b), `"fake": true`, `"fake": true, "account": "zhangsan"`, 1))); err == nil {
 		t.Error("Parse took an unknown member")
+	}
+}
+
+// TestCompact: an operation whose entities have the shape of one before it
+// says so (sameAs) instead of repeating it; the differences are the same.
+func TestCompact(t *testing.T) {
+	t.Parallel()
+	sp := realSpec(t)
+	r := &Report{Format: FormatVersion, Tool: "test", Date: "2026-12-07", Spec: sp.Version}
+	for _, id := range []string{"listMyLessons", "getLesson", "listMyLessonsBySemester"} {
+		so := sp.Ops[id]
+		op := Operation{ID: id, Method: so.Method, Path: so.Path}
+		body := `{"errno":0,"error":"success","total":1,"entities":[{"name":"x","extra2":1}]}`
+		if id == "listMyLessonsBySemester" {
+			body = `{"errno":0,"error":"success","total":1,"entities":[{"name":"x"}]}`
+		}
+		sp.Observe(&op, 200, "application/json", []byte(body))
+		r.Operations = append(r.Operations, op)
+	}
+	before := Lines(sp.Diff(r))
+	r.Compact()
+	if r.Operations[1].SameAs != "listMyLessons" || r.Operations[1].Members != nil || r.Operations[2].SameAs != "" {
+		t.Fatalf("compacted: %+v", r.Operations)
+	}
+	if err := sp.Check(r); err != nil {
+		t.Fatal(err)
+	}
+	if after := Lines(sp.Diff(r)); !slices.Equal(before, after) {
+		t.Errorf("differences before and after:\n%q\n%q", before, after)
 	}
 }

@@ -126,6 +126,52 @@ type Operation struct {
 	Members []Member `json:"members,omitempty"`
 	// Truncated reports that the members stopped at MaxMembers.
 	Truncated bool `json:"truncated,omitempty"`
+	// SameAs names an operation listed before whose entities had the very
+	// same shape (Entity, EntityKeys, Members, Truncated), which are then
+	// left out here: a lesson's shape once, not for every operation that
+	// answers lessons.
+	SameAs string `json:"sameAs,omitempty"`
+}
+
+// Compact sets SameAs on each operation whose entities' shape an
+// operation before it showed already, and leaves that shape out.
+func (r *Report) Compact() {
+	for i := range r.Operations {
+		op := &r.Operations[i]
+		if len(op.Members) == 0 || op.SameAs != "" {
+			continue
+		}
+		for j := range i {
+			prev := &r.Operations[j]
+			if prev.SameAs == "" && len(prev.Members) > 0 && sameShape(op, prev) {
+				op.SameAs = prev.ID
+				op.Entity, op.EntityKeys, op.Members, op.Truncated = nil, nil, nil, false
+				break
+			}
+		}
+	}
+}
+
+func sameShape(a, b *Operation) bool {
+	return slices.Equal(a.Entity, b.Entity) && slices.Equal(a.EntityKeys, b.EntityKeys) && a.Truncated == b.Truncated &&
+		slices.EqualFunc(a.Members, b.Members, func(x, y Member) bool {
+			return x.Path == y.Path && x.Deeper == y.Deeper && slices.Equal(x.Types, y.Types) &&
+				slices.Equal(x.Formats, y.Formats) && slices.Equal(x.Keys, y.Keys)
+		})
+}
+
+// shapeOf is the operation whose entities' shape op shows: op itself, or
+// the one it is the same as.
+func (r *Report) shapeOf(op *Operation) *Operation {
+	if op.SameAs == "" {
+		return op
+	}
+	for i := range r.Operations {
+		if prev := &r.Operations[i]; prev.ID == op.SameAs && prev.SameAs == "" {
+			return prev
+		}
+	}
+	return op
 }
 
 // Member is one member path of an entity.
@@ -328,7 +374,7 @@ func readOrdered(d *json.Decoder) (*ordered, error) {
 }
 
 // lineWidth is the longest container written on one line.
-const lineWidth = 100
+const lineWidth = 120
 
 func writeOrdered(b *bytes.Buffer, o *ordered, indent string) {
 	if o.raw != nil {
@@ -476,6 +522,17 @@ func (sp *Spec) Check(r *Report) error {
 		}
 		if op.Reply != nil {
 			sp.checkReply(where, op.Reply, bad)
+		}
+		if op.SameAs != "" {
+			prev := -1
+			for j := range i {
+				if r.Operations[j].ID == op.SameAs && r.Operations[j].SameAs == "" && len(r.Operations[j].Members) > 0 {
+					prev = j
+				}
+			}
+			if prev < 0 || len(op.Members) > 0 || len(op.Entity) > 0 {
+				bad("%s: sameAs names no operation before it with a shape of its own, or it has a shape too", where)
+			}
 		}
 		checkTypes(where+": entity", op.Entity, bad)
 		if _, ok := bitsOf[formatSet](op.EntityKeys, FormatNames); !ok {

@@ -119,6 +119,7 @@ func (a *app) survey(ctx context.Context, o surveyOptions) error {
 	if !o.noRefresh {
 		rep.Probes.Refresh = s.refresh(ctx, obs)
 	}
+	rep.Compact()
 	if err := spec.Check(rep); err != nil {
 		return fmt.Errorf("the report does not check, so it is not written (a bug: please report it): %w", err)
 	}
