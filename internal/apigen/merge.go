@@ -364,6 +364,8 @@ func (m *merger) schemaOf(owner, member string, t *shapes.Tree, ev *yaml.Node, o
 		if !ok {
 			return nil, false
 		}
+		unset(items, "description") // the array's say it
+		unset(items, extEvidence)
 		set(n, "type", plain("array"))
 		set(n, "items", items)
 	case "object":
@@ -621,6 +623,16 @@ func set(n *yaml.Node, key string, v *yaml.Node) {
 		}
 	}
 	n.Content = append(n.Content, plain(key), v)
+}
+
+// unset removes key from a mapping node.
+func unset(n *yaml.Node, key string) {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			n.Content = slices.Delete(n.Content, i, i+2)
+			return
+		}
+	}
 }
 
 func plain(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: s} }

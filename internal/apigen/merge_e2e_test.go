@@ -69,6 +69,8 @@ func TestMergeEndToEnd(t *testing.T) {
 	if removed := apigen.RemovedLines(string(orig), string(spec)); removed > 3 {
 		t.Errorf("the merge changed or removed %d lines of the spec, more than Department's description and the example", removed)
 	}
+	t.Logf("the lines the merge wrote (%d lines changed or removed):\n%s", apigen.RemovedLines(string(orig), string(spec)),
+		strings.Join(apigen.AddedLines(string(orig), string(spec)), "\n"))
 
 	run(t, mod, "generate", "./...")
 	models, err := os.ReadFile(filepath.Join(mod, "gen", "models.gen.go"))

@@ -2,6 +2,7 @@ package apigen
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -219,6 +220,25 @@ func TestRealSpecEvidence(t *testing.T) {
 
 // RemovedLines is removedLines, for the external tests (merge_e2e_test.go).
 var RemovedLines = removedLines
+
+// AddedLines are the lines a line diff adds to old to make new, each after
+// its line number in new, with "..." between runs.
+func AddedLines(old, new string) []string {
+	x, y := strings.Split(old, "\n"), strings.Split(new, "\n")
+	var out []string
+	last := -2
+	for _, e := range diffLines(x, y) {
+		if e.op != '+' {
+			continue
+		}
+		if e.b != last+1 && last >= 0 {
+			out = append(out, "...")
+		}
+		out = append(out, fmt.Sprintf("%5d %s", e.b+1, y[e.b]))
+		last = e.b
+	}
+	return out
+}
 
 // removedLines counts the lines of old that new lacks (a line diff's
 // deletions, by multiset).
