@@ -13,7 +13,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
-	"github.com/oauth-jaccount/jaccount-go/wire"
+	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
 
 // List is one reply of a list operation: the entities with the envelope's
@@ -299,10 +299,12 @@ func decode[T any](resp *http.Response, data []byte, env *envelope[T], st *callS
 // pass does not read (malformed JSON, a value of the wrong type) is decoded
 // again by json.Unmarshal, whose result and error are the call's.
 func decodeEnvelope[T any](d *wire.Decoder, data []byte, env *envelope[T], want result) error {
-	switch any((*T)(nil)).(type) {
-	case wire.Model, *json.RawMessage, *map[string]any:
+	switch p := any((*T)(nil)); p.(type) {
+	case *json.RawMessage, *map[string]any:
 	default:
-		return json.Unmarshal(data, env)
+		if !wire.IsModel(p) {
+			return json.Unmarshal(data, env)
+		}
 	}
 	d.Reset(data)
 	if wire.BeginObject(d, env) {
@@ -348,12 +350,12 @@ func decodeEntities[T any](d *wire.Decoder, p *[]T) {
 	for ; d.More(); n++ {
 		s = wire.Grow(s, n)
 		switch e := any(&s[n]).(type) {
-		case wire.Model:
-			e.DecodeJSON(d)
 		case *map[string]any:
 			wire.Map(d, e)
 		case *json.RawMessage:
 			*e = append((*e)[:0], d.Skip()...)
+		default:
+			wire.DecodeModel(d, e)
 		}
 	}
 	*p = wire.Trunc(s, n)

@@ -150,8 +150,7 @@ func TestDataFilters(t *testing.T) {
 func TestDataUpdates(t *testing.T) {
 	t.Parallel()
 	now := time.Date(2026, 11, 26, 21, 30, 5, 0, time.UTC)
-	fake := jaccounttest.New(jaccounttest.WithClock(func() time.Time { return now }))
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t, jaccounttest.WithClock(func() time.Time { return now }))
 	dc, _ := dataClient(t, fake, string(api.ScopeExchangeData))
 	if !fake.UpdateStudent("stu0042", func(s *gen.DataStudent) { s.Email = "new@example.invalid" }) ||
 		!fake.UpdateAccount("stu0042", func(a *gen.DataAccount) { a.AccountStatus = "冻结" }) ||
@@ -241,9 +240,8 @@ func TestDataDecoderKeepsUnknownKeys(t *testing.T) {
 	t.Parallel()
 	extra := gen.DataStudent{AccountNo: "s1", Xh: "001", AdditionalProperties: map[string]any{
 		"glyx": "03000", "nj": "2023", "zydm": map[string]any{"code": "080901"}, "rank": 3.0}}
-	fake := jaccounttest.New(jaccounttest.WithStudents(jaccounttest.DataRecord[gen.DataStudent]{Entity: extra, Updated: time.Now()}),
+	fake := jaccounttest.New(t, jaccounttest.WithStudents(jaccounttest.DataRecord[gen.DataStudent]{Entity: extra, Updated: time.Now()}),
 		jaccounttest.WithPapers("u1", gen.DataPaper{"title": "a paper", "year": 2024.0}))
-	t.Cleanup(fake.Close)
 	dc, _ := dataClient(t, fake, string(api.ScopeExchangeData))
 	ctx := t.Context()
 
@@ -270,8 +268,7 @@ func TestDataDecoderKeepsUnknownKeys(t *testing.T) {
 	}
 
 	// The spec's examples (the account record is the documentation's).
-	ex := jaccounttest.New(jaccounttest.WithSpecExamples())
-	t.Cleanup(ex.Close)
+	ex := jaccounttest.New(t, jaccounttest.WithSpecExamples())
 	dc, _ = dataClient(t, ex, string(api.ScopeExchangeData))
 	var rawAccounts []json.RawMessage
 	if err := dc.Do(ctx, "GET", api.PathAccountsList, nil, nil, &rawAccounts); err != nil {

@@ -6,7 +6,7 @@ import (
 	"sync"
 
 	"github.com/oauth-jaccount/jaccount-go/internal/membername"
-	"github.com/oauth-jaccount/jaccount-go/wire"
+	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
 
 // Drift is a difference between a reply and the spec the SDK was generated

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauth-jaccount/jaccount-go/wire"
+	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
 
 // nopDrift is a DriftReporter that counts.

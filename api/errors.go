@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 )
 
 // Sentinel errors, matched by errors.Is against an *Error. The first five
@@ -226,35 +226,10 @@ func scopesNamed(msg string) []Scope {
 	return out
 }
 
-// secretRe matches the places a token can appear in text: a query or form
-// parameter, a JSON member, or an Authorization value.
-var secretRe = regexp.MustCompile(`(?i)(\b(?:access_token|refresh_token|id_token|client_secret|client_id|code)"?\s*[=:]\s*"?)[^&"\s,}]+|(\bbearer\s+)[^\s",}]+`)
-
 // sanitize makes s safe to show: known secrets and anything shaped like a
-// token are replaced, control characters and invalid UTF-8 removed, and the
-// result cut to at most limit bytes.
+// credential are replaced, invalid UTF-8 and control characters removed,
+// white space collapsed, and the result cut to at most limit bytes (see
+// internal/redact, which auth and web share).
 func sanitize(s string, limit int, secrets ...string) string {
-	// Look at a bounded window only; it is wide enough that the cut cannot
-	// leave part of a known secret unredacted in what is shown.
-	if w := 4*limit + 4096; len(s) > w {
-		s = s[:w]
-	}
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	s = secretRe.ReplaceAllString(s, "${1}${2}[REDACTED]")
-	var b strings.Builder
-	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) {
-			r = ' '
-		}
-		if b.Len()+utf8.RuneLen(r) > limit {
-			b.WriteString("…")
-			break
-		}
-		b.WriteRune(r)
-	}
-	return strings.TrimSpace(b.String())
+	return redact.Text(s, limit, secrets...)
 }

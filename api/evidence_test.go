@@ -25,8 +25,7 @@ import (
 // sends it to the calendar as well.
 func TestNoToken(t *testing.T) {
 	t.Parallel()
-	fake := jaccounttest.New()
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t)
 	ctx := t.Context()
 	c, err := api.NewClient(api.NoToken(), api.WithBaseURL(fake.APIURL()))
 	if err != nil {

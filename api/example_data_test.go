@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/oauth-jaccount/jaccount-go/api"
@@ -13,7 +14,10 @@ import (
 // The data resources, incrementally: every student updated since the last
 // run, a page of 100 at a time.
 func ExampleStudentsService_ListIter() {
-	fake := jaccounttest.New() // stands in for https://graphql.sjtu.edu.cn
+	fake, err := jaccounttest.Start() // stands in for https://graphql.sjtu.edu.cn
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	tok, _ := fake.IssueClientToken("exchange_data")
 
@@ -45,7 +49,10 @@ func ExampleStudentsService_ListIter() {
 // with a client built on NoToken; any other call of that client is refused
 // as a missing token is.
 func ExampleNoToken() {
-	fake := jaccounttest.New() // stands in for https://api.sjtu.edu.cn
+	fake, err := jaccounttest.Start() // stands in for https://api.sjtu.edu.cn
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 
 	c, err := api.NewClient(api.NoToken(), api.WithBaseURL(fake.APIURL()))

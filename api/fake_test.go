@@ -28,8 +28,7 @@ var allScopes = []string{"essential", "profile", "lessons", "exams", "card_info"
 
 func startFake(t *testing.T, opts ...jaccounttest.Option) *jaccounttest.Server {
 	t.Helper()
-	fake := jaccounttest.New(opts...)
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t, opts...)
 	return fake
 }
 

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/internal/optcheck"
 )
 
 // DefaultBaseURL is the address of the jAccount open API.
@@ -202,15 +204,7 @@ func WithAttemptTimeout(d time.Duration) Option {
 // positive sets a field to v unless v is zero (the default) and rejects a
 // negative v.
 func positive[T int | int64 | time.Duration](name string, v T, field func(*settings) *T) Option {
-	return optionFunc(func(s *settings) error {
-		switch {
-		case v < 0:
-			return fmt.Errorf("%w: %s(%v): negative", ErrInvalidOption, name, v)
-		case v > 0:
-			*field(s) = v
-		}
-		return nil
-	})
+	return optionFunc(func(s *settings) error { return optcheck.Set(ErrInvalidOption, name, v, field(s)) })
 }
 
 // WithQueryAuth sends the token the legacy way the Python client does: as the

@@ -59,7 +59,7 @@ func TestSoak(t *testing.T) {
 
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = soakWorkers
-	fake := jaccounttest.New(jaccounttest.WithAccessTokenTTL(soakTTL))
+	fake := jaccounttest.New(t, jaccounttest.WithAccessTokenTTL(soakTTL))
 	stu := student(t)
 	issued, err := fake.IssueToken(stu.Username, allScopes...)
 	if err != nil {

@@ -165,8 +165,7 @@ func TestEveryMethodServesItsExample(t *testing.T) {
 	// validation admit alone.
 	app := jaccounttest.DefaultClient()
 	app.Jiaowoban = true
-	fake := jaccounttest.New(jaccounttest.WithSpecExamples(), jaccounttest.WithClient(app))
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t, jaccounttest.WithSpecExamples(), jaccounttest.WithClient(app))
 	for _, op := range a.Ops {
 		t.Run(op.ID, func(t *testing.T) {
 			c := newClientFor(t, fake, op)

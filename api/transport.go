@@ -19,7 +19,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
 
-	"github.com/oauth-jaccount/jaccount-go/wire"
+	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
 
 // Refresher is implemented by token sources that can replace a token the

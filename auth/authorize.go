@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
+	"unicode"
 
+	"github.com/oauth-jaccount/jaccount-go/internal/optcheck"
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 	"golang.org/x/oauth2"
 )
 
@@ -40,19 +44,19 @@ type AuthRequest struct {
 // String describes the request without its PKCE verifier.
 func (r AuthRequest) String() string {
 	return fmt.Sprintf("auth.AuthRequest{URL: %q, State: %q, Nonce: %q, CodeVerifier: %s, RedirectURL: %q}",
-		r.URL, r.State, r.Nonce, redact(r.CodeVerifier), r.RedirectURL)
+		r.URL, r.State, r.Nonce, redact.Secret(r.CodeVerifier), r.RedirectURL)
 }
 
 // GoString is String; it keeps %#v from printing the verifier.
 func (r AuthRequest) GoString() string { return r.String() }
 
 // Format makes every fmt verb print String.
-func (r AuthRequest) Format(f fmt.State, _ rune) { writeString(f, r.String()) }
+func (r AuthRequest) Format(f fmt.State, _ rune) { redact.Write(f, r.String()) }
 
 // LogValue implements slog.LogValuer without the verifier.
 func (r AuthRequest) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("url", r.URL), slog.String("state", r.State),
-		slog.String("nonce", r.Nonce), slog.String("code_verifier", redact(r.CodeVerifier)),
+		slog.String("nonce", r.Nonce), slog.String("code_verifier", redact.Secret(r.CodeVerifier)),
 		slog.String("redirect_uri", r.RedirectURL))
 }
 
@@ -72,8 +76,18 @@ func (r *AuthRequest) ExchangeOptions() []ExchangeOption {
 	return opts
 }
 
-// AuthCodeOption customises AuthCodeURL.
-type AuthCodeOption func(*authCodeParams)
+// An AuthCodeOption customises one login in Config.AuthCodeURL: WithScopes,
+// WithNonce, WithPKCE, WithRedirectURL, WithAuthParam. An option given its
+// zero value keeps the default; an invalid one (an empty or reserved
+// parameter name, a redirect URL that is not absolute) makes AuthCodeURL
+// fail with an error matching ErrInvalidOption. Nil options are skipped.
+type AuthCodeOption interface {
+	apply(*authCodeParams) error
+}
+
+type authCodeFunc func(*authCodeParams) error
+
+func (f authCodeFunc) apply(p *authCodeParams) error { return f(p) }
 
 type authCodeParams struct {
 	scopes   []string
@@ -83,10 +97,30 @@ type authCodeParams struct {
 	extra    url.Values
 }
 
-// WithScopes replaces Config.Scopes for this request. Scopes are joined with
-// spaces, the standard form jAccount accepts.
+// WithScopes replaces Config.Scopes for this login; none means
+// Config.Scopes. Scopes are joined with spaces, the standard form jAccount
+// accepts, so a scope that is empty or holds white space is invalid.
 func WithScopes(scopes ...string) AuthCodeOption {
-	return func(p *authCodeParams) { p.scopes = scopes }
+	return authCodeFunc(func(p *authCodeParams) error {
+		if err := checkScopes("WithScopes", scopes); err != nil {
+			return err
+		}
+		if len(scopes) > 0 {
+			p.scopes = scopes
+		}
+		return nil
+	})
+}
+
+// checkScopes refuses a scope that is empty or holds white space: joined
+// with spaces, it would become no scope or several.
+func checkScopes(option string, scopes []string) error {
+	for _, s := range scopes {
+		if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {
+			return fmt.Errorf("%w: %s(%q): a scope is a non-empty word", ErrInvalidOption, option, s)
+		}
+	}
+	return nil
 }
 
 // WithNonce adds a fresh random OIDC nonce; it is returned in
@@ -95,44 +129,76 @@ func WithScopes(scopes ...string) AuthCodeOption {
 // basic or openid, but none for an empty scope (which it accepts, granting
 // the application's registered scopes), so ask for a scope with a nonce.
 func WithNonce() AuthCodeOption {
-	return func(p *authCodeParams) { p.nonce = true }
+	return authCodeFunc(func(p *authCodeParams) error { p.nonce = true; return nil })
 }
 
 // WithPKCE adds an S256 PKCE challenge; the verifier is returned in
 // AuthRequest.CodeVerifier.
 func WithPKCE() AuthCodeOption {
-	return func(p *authCodeParams) { p.pkce = true }
+	return authCodeFunc(func(p *authCodeParams) error { p.pkce = true; return nil })
 }
 
 // WithRedirectURL replaces Config.RedirectURL for this login, as the
 // Python client's per-call redirect URL does (one application serving
-// several registered callbacks, say). The AuthRequest remembers it, and
-// HandleCallback and ExchangeOptions send it again on exchange.
+// several registered callbacks, say); "" means Config.RedirectURL. It must
+// be an absolute URL. The AuthRequest remembers it, and HandleCallback and
+// ExchangeOptions send it again on exchange.
 func WithRedirectURL(u string) AuthCodeOption {
-	return func(p *authCodeParams) { p.redirect = u }
+	return authCodeFunc(func(p *authCodeParams) error {
+		if u == "" {
+			return nil
+		}
+		if !optcheck.AbsoluteURL(u) {
+			return fmt.Errorf("%w: WithRedirectURL(%q): not an absolute URL", ErrInvalidOption, u)
+		}
+		p.redirect = u
+		return nil
+	})
 }
 
-// WithAuthParam sets an extra query parameter. It cannot override the
-// parameters this package sets (response_type, client_id, redirect_uri,
-// scope, state, nonce, code_challenge, code_challenge_method).
+// authParams are the authorize parameters this package sets, which
+// WithAuthParam refuses.
+var authParams = []string{"response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge", "code_challenge_method"}
+
+// WithAuthParam sets an extra query parameter of the authorize URL, such
+// as prompt. The parameters this package sets (response_type, client_id,
+// redirect_uri, scope, state, nonce, code_challenge, code_challenge_method)
+// and an empty name are invalid: use the options that set them.
 func WithAuthParam(key, value string) AuthCodeOption {
-	return func(p *authCodeParams) {
+	return authCodeFunc(func(p *authCodeParams) error {
+		if err := checkParam("WithAuthParam", key, authParams); err != nil {
+			return err
+		}
 		if p.extra == nil {
 			p.extra = url.Values{}
 		}
 		p.extra.Set(key, value)
+		return nil
+	})
+}
+
+// checkParam refuses an empty parameter name and a reserved one. The value
+// is not named: it may be a secret.
+func checkParam(option, key string, reserved []string) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("%w: %s: empty parameter name", ErrInvalidOption, option)
+	case slices.Contains(reserved, key):
+		return fmt.Errorf("%w: %s(%q, …): the parameter is this package's (one of %s)", ErrInvalidOption, option, key, strings.Join(reserved, ", "))
 	}
+	return nil
 }
 
 // randomString returns 26 base32 characters from crypto/rand (130 bits).
 func randomString() string { return rand.Text() }
 
 // AuthCodeURL starts a login: it returns the authorize URL together with a
-// fresh state (and nonce and PKCE verifier when asked for).
-func (c *Config) AuthCodeURL(opts ...AuthCodeOption) *AuthRequest {
+// fresh state (and nonce and PKCE verifier when asked for). It fails only
+// for an invalid option (ErrInvalidOption).
+func (c *Config) AuthCodeURL(opts ...AuthCodeOption) (*AuthRequest, error) {
 	p := authCodeParams{scopes: c.Scopes, redirect: c.RedirectURL}
-	for _, o := range opts {
-		o(&p)
+	if err := optcheck.Apply(opts, func(o AuthCodeOption) error { return o.apply(&p) }); err != nil {
+		return nil, err
 	}
 	r := &AuthRequest{State: randomString(), RedirectURL: p.redirect}
 	v := url.Values{}
@@ -158,7 +224,7 @@ func (c *Config) AuthCodeURL(opts ...AuthCodeOption) *AuthRequest {
 		v.Set("code_challenge", oauth2.S256ChallengeFromVerifier(r.CodeVerifier))
 	}
 	r.URL = joinQuery(c.endpoint().AuthURL, v)
-	return r
+	return r, nil
 }
 
 // joinQuery appends v to base, which may already carry a query.
@@ -226,9 +292,9 @@ func (c *Config) HandleCallback(ctx context.Context, saved *AuthRequest, query u
 	}
 	if query.Has("error") {
 		return nil, &AuthorizeError{
-			Code:        sanitize(query.Get("error")),
-			Description: sanitize(query.Get("error_description")),
-			URI:         sanitize(query.Get("error_uri")),
+			Code:        redact.Text(query.Get("error"), maxSnippet),
+			Description: redact.Text(query.Get("error_description"), maxSnippet),
+			URI:         redact.Text(query.Get("error_uri"), maxSnippet),
 		}
 	}
 	codes := query["code"]
@@ -238,16 +304,35 @@ func (c *Config) HandleCallback(ctx context.Context, saved *AuthRequest, query u
 	return c.Exchange(ctx, codes[0], saved.ExchangeOptions()...)
 }
 
-// LogoutOption customises LogoutURL.
-type LogoutOption func(url.Values)
+// A LogoutOption customises Config.LogoutURL: WithLogoutParam. An invalid
+// one makes LogoutURL fail with an error matching ErrInvalidOption; nil
+// options are skipped.
+type LogoutOption interface {
+	apply(url.Values) error
+}
+
+type logoutFunc func(url.Values) error
+
+func (f logoutFunc) apply(v url.Values) error { return f(v) }
+
+// logoutParams are the logout parameters this package sets, which
+// WithLogoutParam refuses.
+var logoutParams = []string{"client_id", "post_logout_redirect_uri"}
 
 // WithLogoutParam adds a query parameter to the logout URL, such as the
-// legacy retUrl some old jAccount applications send. It cannot override
-// client_id or post_logout_redirect_uri. Avoid "state": jAccount is known
-// to append it to the redirect URI wrongly (with a stray "?" and "&"), so
-// keep what the application needs after logout in its own storage.
+// legacy retUrl some old jAccount applications send. client_id,
+// post_logout_redirect_uri (LogoutURL's argument) and an empty name are
+// invalid. Avoid "state": jAccount is known to append it to the redirect
+// URI wrongly (with a stray "?" and "&"), so keep what the application
+// needs after logout in its own storage.
 func WithLogoutParam(key, value string) LogoutOption {
-	return func(v url.Values) { v.Set(key, value) }
+	return logoutFunc(func(v url.Values) error {
+		if err := checkParam("WithLogoutParam", key, logoutParams); err != nil {
+			return err
+		}
+		v.Set(key, value)
+		return nil
+	})
 }
 
 // LogoutURL returns the jAccount logout URL, which the application must
@@ -259,19 +344,18 @@ func WithLogoutParam(key, value string) LogoutOption {
 //
 // The URL carries client_id (when set), as SJTU's own applications send
 // it, and post_logout_redirect_uri when postLogoutRedirectURI is non-empty:
-// where jAccount sends the browser afterwards.
-func (c *Config) LogoutURL(postLogoutRedirectURI string, opts ...LogoutOption) string {
+// where jAccount sends the browser afterwards. It fails only for an invalid
+// option (ErrInvalidOption).
+func (c *Config) LogoutURL(postLogoutRedirectURI string, opts ...LogoutOption) (string, error) {
 	v := url.Values{}
-	for _, o := range opts {
-		o(v)
+	if err := optcheck.Apply(opts, func(o LogoutOption) error { return o.apply(v) }); err != nil {
+		return "", err
 	}
-	v.Del("client_id")
-	v.Del("post_logout_redirect_uri")
 	if c.ClientID != "" {
 		v.Set("client_id", c.ClientID)
 	}
 	if postLogoutRedirectURI != "" {
 		v.Set("post_logout_redirect_uri", postLogoutRedirectURI)
 	}
-	return joinQuery(c.endpoint().LogoutURL, v)
+	return joinQuery(c.endpoint().LogoutURL, v), nil
 }

@@ -76,7 +76,7 @@ func TestHandleCallback(t *testing.T) {
 			t.Parallel()
 			f := newFakeServer(t)
 			cfg := f.config()
-			req := cfg.AuthCodeURL(WithNonce(), WithPKCE())
+			req := authURL(t, cfg, WithNonce(), WithPKCE())
 			f.nonce, f.verifier = req.Nonce, req.CodeVerifier
 			s := &setup{f: f, cfg: cfg, req: req}
 			if tt.edit != nil {
@@ -123,7 +123,7 @@ func TestAuthRequestStorage(t *testing.T) {
 	f := newFakeServer(t)
 	cfg := f.config()
 	cfg.RedirectURL = "https://app.example/default-callback"
-	req := cfg.AuthCodeURL(WithNonce(), WithPKCE(), WithRedirectURL(testRedirect))
+	req := authURL(t, cfg, WithNonce(), WithPKCE(), WithRedirectURL(testRedirect))
 	f.nonce, f.verifier = req.Nonce, req.CodeVerifier
 	if u, _ := url.Parse(req.URL); u.Query().Get("redirect_uri") != testRedirect || req.RedirectURL != testRedirect {
 		t.Fatalf("the override is not in the URL or the request: %s, %q", req.URL, req.RedirectURL)
@@ -162,7 +162,7 @@ func TestAuthRequestStorage(t *testing.T) {
 		t.Fatalf("callback with the stored request: %v, %v", tok, err)
 	}
 	// Without an override the request remembers Config.RedirectURL.
-	if r := cfg.AuthCodeURL(); r.RedirectURL != cfg.RedirectURL {
+	if r := authURL(t, cfg); r.RedirectURL != cfg.RedirectURL {
 		t.Errorf("RedirectURL = %q, want %q", r.RedirectURL, cfg.RedirectURL)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 )
 
 // Endpoint holds jAccount's OAuth 2.0 / OpenID Connect addresses. A zero field
@@ -160,20 +162,20 @@ func (c *Config) endpoint() Endpoint { return c.Endpoint.withDefaults() }
 func (c Config) String() string {
 	e := c.endpoint()
 	return fmt.Sprintf("auth.Config{ClientID: %q, ClientSecret: %s, RedirectURL: %q, Scopes: %q, TokenURL: %q, AuthStyle: %s}",
-		c.ClientID, redact(c.ClientSecret), c.RedirectURL, c.Scopes, e.TokenURL, c.AuthStyle)
+		c.ClientID, redact.Secret(c.ClientSecret), c.RedirectURL, c.Scopes, e.TokenURL, c.AuthStyle)
 }
 
 // GoString is String; it keeps %#v from printing the secret.
 func (c Config) GoString() string { return c.String() }
 
 // Format makes every fmt verb print String, so no verb reveals the secret.
-func (c Config) Format(f fmt.State, _ rune) { writeString(f, c.String()) }
+func (c Config) Format(f fmt.State, _ rune) { redact.Write(f, c.String()) }
 
 // LogValue implements slog.LogValuer without the secret.
 func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("client_id", c.ClientID),
-		slog.String("client_secret", redact(c.ClientSecret)),
+		slog.String("client_secret", redact.Secret(c.ClientSecret)),
 		slog.String("redirect_url", c.RedirectURL),
 		slog.String("scopes", strings.Join(c.Scopes, " ")),
 		slog.String("token_url", c.endpoint().TokenURL),

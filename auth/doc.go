@@ -1,10 +1,18 @@
-// Package auth is a jAccount (SJTU) OAuth 2.0 / OpenID Connect client built
-// on golang.org/x/oauth2, fixing what x/oauth2 leaves to its users.
+// Package auth is a jAccount (SJTU) OAuth 2.0 / OpenID Connect client. It
+// implements the flows itself (authorize, callback, code exchange, ID-token
+// verification, refresh, client credentials, logout) and speaks
+// golang.org/x/oauth2's types where they meet other code: a TokenSource is
+// an oauth2.TokenSource, Token converts to and from *oauth2.Token, and PKCE
+// uses x/oauth2's verifier. It does what x/oauth2 leaves to its users:
+// state and nonce checks, ID-token verification, a refresh that persists
+// and is shared across goroutines and processes, typed errors and secrets
+// that never print.
 //
 // # Web login
 //
 // Config.AuthCodeURL returns an AuthRequest: the authorize URL with a fresh
-// random state (and, on request, an OIDC nonce and a PKCE S256 verifier).
+// random state (and, with WithNonce and WithPKCE, an OIDC nonce and a PKCE
+// S256 verifier).
 // Keep the AuthRequest server-side (its JSON form is meant for a session
 // store) and at the callback hand it with the query to
 // Config.HandleCallback, which checks the state in constant time, then
@@ -51,8 +59,19 @@
 // ErrMalformedResponse marks answers that were not OAuth at all (an HTML
 // error page, say). Network errors are wrapped with %w. A callback carrying
 // error= gives an *AuthorizeError (ErrAccessDenied when the user declined).
-// ID-token failures match ErrInvalidIDToken (and ErrIDTokenExpired or
-// ErrNonceMismatch when that is the cause).
+// ID-token failures match ErrInvalidIDToken (and ErrNonceMismatch, or
+// ErrIDTokenExpired for an *IDTokenExpiredError, which holds the expiry,
+// when that is the cause).
+//
+// # Options
+//
+// Calls take options of one shape (AuthCodeOption for AuthCodeURL,
+// ExchangeOption for Exchange and AuthCodeGrant, LogoutOption for
+// LogoutURL, SourceOption for TokenSource and ClientCredentialsSource): an
+// option given its zero value keeps the default, nil options are skipped,
+// and the call refuses the first invalid one (a negative duration, a
+// parameter this package sets itself) with an error matching
+// ErrInvalidOption that names it.
 //
 // # Secrets
 //

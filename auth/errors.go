@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ErrInvalidGrant matches (errors.Is) a *TokenError whose code is
@@ -39,9 +40,34 @@ var ErrNoToken = errors.New("auth: no token")
 var ErrMissingCode = errors.New("auth: callback has no authorization code")
 
 // ErrIDTokenExpired matches (errors.Is) an ID-token failure whose cause is
-// an exp claim in the past (beyond the leeway). Such errors also match
-// ErrInvalidIDToken.
+// an exp claim in the past (beyond the leeway): an *IDTokenExpiredError,
+// which says when. Such errors also match ErrInvalidIDToken.
 var ErrIDTokenExpired = errors.New("auth: ID token expired")
+
+// IDTokenExpiredError is the error of an ID token whose signature verified
+// but whose exp claim is in the past, beyond the leeway (go-oidc's
+// TokenExpiredError). errors.Is matches it with ErrIDTokenExpired and
+// ErrInvalidIDToken; errors.As gives its Expiry:
+//
+//	var expired *auth.IDTokenExpiredError
+//	if errors.As(err, &expired) {
+//		log.Printf("the ID token expired at %v", expired.Expiry)
+//	}
+type IDTokenExpiredError struct {
+	// Expiry is the token's exp claim.
+	Expiry time.Time
+}
+
+// Error says when the token expired.
+func (e *IDTokenExpiredError) Error() string {
+	return "auth: invalid ID token: ID token expired at " + e.Expiry.UTC().Format(time.RFC3339)
+}
+
+// Is makes errors.Is(err, ErrIDTokenExpired) and errors.Is(err,
+// ErrInvalidIDToken) hold.
+func (e *IDTokenExpiredError) Is(target error) bool {
+	return target == ErrIDTokenExpired || target == ErrInvalidIDToken
+}
 
 // ErrSaveConflict is what a TokenStore's Save returns (wrapped or not) when
 // it refuses the save because another writer stored a newer token since
@@ -82,6 +108,11 @@ func (e *SubjectMismatchError) Is(target error) bool { return target == ErrSubje
 // ErrInvalidOption matches the error of a constructor given an invalid
 // option value, such as a negative timeout.
 var ErrInvalidOption = errors.New("auth: invalid option")
+
+// maxSnippet bounds, in bytes, each text an error copies from an answer
+// (TokenError's and AuthorizeError's fields), after internal/redact has
+// scrubbed it.
+const maxSnippet = 200
 
 // TokenError is a failure answer of the token endpoint. Its fields hold only
 // sanitised server text, never the request, so it is safe to log.

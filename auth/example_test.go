@@ -35,14 +35,20 @@ func exampleConfig(fake *jaccounttest.Server) *auth.Config {
 // token goes into a refreshing, persisting TokenSource; logout ends the
 // jAccount session.
 func Example_webLogin() {
-	fake := jaccounttest.New()
+	fake, err := jaccounttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	cfg := exampleConfig(fake)
 	ctx := context.Background()
 
 	// 1. /login: keep req server-side (its JSON form holds the state, nonce,
 	// PKCE verifier and redirect URL) and redirect the browser to req.URL.
-	req := cfg.AuthCodeURL(auth.WithNonce(), auth.WithPKCE())
+	req, err := cfg.AuthCodeURL(auth.WithNonce(), auth.WithPKCE())
+	if err != nil {
+		log.Fatal(err)
+	}
 	saved, _ := json.Marshal(req)
 
 	// (The user logs in at jAccount, which redirects back to the callback.)
@@ -90,7 +96,11 @@ func Example_webLogin() {
 	fmt.Println("profile:", p.Account, p.Name, p.Organize.Name)
 
 	// 4. /logout: end the jAccount session too, or the next login is silent.
-	fmt.Println("logout:", (&auth.Config{ClientID: "japortal000000"}).LogoutURL("https://app.example/"))
+	logout, err := (&auth.Config{ClientID: "japortal000000"}).LogoutURL("https://app.example/")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("logout:", logout)
 	// Output:
 	// user: zhangsan 张三 student
 	// profile: zhangsan 张三 电子信息与电气工程学院
@@ -101,7 +111,10 @@ func Example_webLogin() {
 // workers (one token request for all of them), its token kept in a file that
 // concurrent runs of the job share.
 func Example_batchJob() {
-	fake := jaccounttest.New()
+	fake, err := jaccounttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	cfg := exampleConfig(fake)
 	ctx := context.Background()

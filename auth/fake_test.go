@@ -44,14 +44,13 @@ func TestWebLoginAgainstFake(t *testing.T) {
 	} {
 		t.Run(tc.style.String(), func(t *testing.T) {
 			t.Parallel()
-			fake := jaccounttest.New(jaccounttest.WithPKCE())
-			t.Cleanup(fake.Close)
+			fake := jaccounttest.New(t, jaccounttest.WithPKCE())
 			cfg := fakeConfig(fake, tc.style)
 			ctx := t.Context()
 			jar, _ := cookiejar.New(nil)
 			browser := &http.Client{Jar: jar}
 
-			req := cfg.AuthCodeURL(auth.WithNonce(), auth.WithPKCE())
+			req := startLogin(t, cfg, auth.WithNonce(), auth.WithPKCE())
 			back, err := fake.Login(ctx, browser, req.URL, jaccounttest.StudentUsername, jaccounttest.StudentPassword)
 			if err != nil {
 				t.Fatal(err)
@@ -92,17 +91,21 @@ func TestWebLoginAgainstFake(t *testing.T) {
 
 			// While the jAccount session lives, a second login is silent;
 			// after the logout URL it asks for the password again.
-			silent, err := fake.Login(ctx, browser, cfg.AuthCodeURL().URL, jaccounttest.FacultyUsername, "wrong password")
+			silent, err := fake.Login(ctx, browser, startLogin(t, cfg).URL, jaccounttest.FacultyUsername, "wrong password")
 			if err != nil || silent.Query().Get("code") == "" {
 				t.Fatalf("second login in the same session: %v, %v", silent, err)
 			}
-			resp, err := browser.Get(cfg.LogoutURL("http://127.0.0.1/"))
+			logout, err := cfg.LogoutURL("http://127.0.0.1/")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := browser.Get(logout)
 			if err == nil {
 				resp.Body.Close()
 			}
 			// The redirect to the app's page itself fails (nothing listens there);
 			// what matters is that the fake ended its session first.
-			again, err := fake.Login(ctx, browser, cfg.AuthCodeURL().URL, jaccounttest.FacultyUsername, "wrong password")
+			again, err := fake.Login(ctx, browser, startLogin(t, cfg).URL, jaccounttest.FacultyUsername, "wrong password")
 			if err == nil && again.Query().Get("code") != "" {
 				t.Errorf("login after logout was silent: %v", again)
 			}
@@ -112,13 +115,12 @@ func TestWebLoginAgainstFake(t *testing.T) {
 
 func TestClientErrorsAgainstFake(t *testing.T) {
 	t.Parallel()
-	fake := jaccounttest.New()
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t)
 	ctx := t.Context()
 
 	bad := fakeConfig(fake, auth.AuthStyleInParams)
 	bad.ClientSecret = "not-the-secret"
-	_, err := bad.ClientCredentials(ctx)
+	_, err := bad.ClientCredentials(ctx, nil)
 	var te *auth.TokenError
 	if !errors.As(err, &te) || te.Code != "invalid_client" || te.StatusCode != http.StatusUnauthorized ||
 		!errors.Is(err, auth.ErrInvalidClient) || errors.Is(err, auth.ErrInvalidGrant) {
@@ -137,10 +139,10 @@ func TestClientErrorsAgainstFake(t *testing.T) {
 	if _, err := c.Lessons.List(ctx); !errors.Is(err, auth.ErrInvalidClient) {
 		t.Errorf("API call with the wrong secret: %v, want auth.ErrInvalidClient", err)
 	}
-	if _, err := bad.ClientCredentials(ctx, "no-such-scope"); !errors.Is(err, auth.ErrInvalidClient) {
+	if _, err := bad.ClientCredentials(ctx, []string{"no-such-scope"}); !errors.Is(err, auth.ErrInvalidClient) {
 		t.Errorf("wrong secret and scope: %v", err)
 	}
-	if _, err := fakeConfig(fake, auth.AuthStyleInParams).ClientCredentials(ctx, "no-such-scope"); !errors.Is(err, auth.ErrInvalidScope) {
+	if _, err := fakeConfig(fake, auth.AuthStyleInParams).ClientCredentials(ctx, []string{"no-such-scope"}); !errors.Is(err, auth.ErrInvalidScope) {
 		t.Errorf("unknown scope: %v, want auth.ErrInvalidScope", err)
 	}
 
@@ -150,7 +152,7 @@ func TestClientErrorsAgainstFake(t *testing.T) {
 	}
 
 	fake.Inject(jaccounttest.HTMLPage(502).On(jaccounttest.EndpointToken).Times(1))
-	if _, err := cfg.ClientCredentials(ctx); !errors.Is(err, auth.ErrMalformedResponse) {
+	if _, err := cfg.ClientCredentials(ctx, nil); !errors.Is(err, auth.ErrMalformedResponse) {
 		t.Errorf("HTML page from the token endpoint: %v, want ErrMalformedResponse", err)
 	}
 }
@@ -159,8 +161,7 @@ func TestClientErrorsAgainstFake(t *testing.T) {
 // store, and client credentials give a token the fake's API accepts.
 func TestBatchSourcesAgainstFake(t *testing.T) {
 	t.Parallel()
-	fake := jaccounttest.New()
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t)
 	cfg := fakeConfig(fake, auth.AuthStyleInParams)
 	ctx := t.Context()
 
@@ -208,11 +209,21 @@ func TestBatchSourcesAgainstFake(t *testing.T) {
 	}
 }
 
+// startLogin is Config.AuthCodeURL for options that must be valid.
+func startLogin(t *testing.T, cfg *auth.Config, opts ...auth.AuthCodeOption) *auth.AuthRequest {
+	t.Helper()
+	req, err := cfg.AuthCodeURL(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
 // webLogin logs username in through the fake's login page and the
 // callback, as a browser and the application would.
 func webLogin(t *testing.T, fake *jaccounttest.Server, cfg *auth.Config, username, password string) *auth.Token {
 	t.Helper()
-	req := cfg.AuthCodeURL(auth.WithNonce(), auth.WithPKCE())
+	req := startLogin(t, cfg, auth.WithNonce(), auth.WithPKCE())
 	back, err := fake.Login(t.Context(), nil, req.URL, username, password)
 	if err != nil {
 		t.Fatal(err)
@@ -240,8 +251,7 @@ func TestSourceNeverSwitchesUser(t *testing.T) {
 }
 
 func testSourceNeverSwitchesUser(t *testing.T, style jaccounttest.Option) {
-	fake := jaccounttest.New(style)
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t, style)
 	cfg := fakeConfig(fake, auth.AuthStyleInParams)
 	zhangsan := webLogin(t, fake, cfg, jaccounttest.StudentUsername, jaccounttest.StudentPassword)
 	lilaoshi := webLogin(t, fake, cfg, jaccounttest.FacultyUsername, jaccounttest.FacultyPassword)

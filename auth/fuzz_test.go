@@ -46,7 +46,7 @@ func FuzzTokenResponse(f *testing.F) {
 	cfg := fuzzConfig()
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		resp := &http.Response{StatusCode: status, Body: io.NopCloser(strings.NewReader(string(body)))}
-		tok, err := cfg.ParseTokenResponse(resp, AuthCodeGrant("code-1234"))
+		tok, err := cfg.ParseTokenResponse(resp, codeGrant(t, "code-1234"))
 		if err == nil {
 			if tok.AccessToken == "" || !tok.Expiry.After(testNow) || tok.IDToken != "" && tok.Claims == nil {
 				t.Fatalf("accepted an unusable token: %v", tok)
@@ -60,7 +60,7 @@ func FuzzTokenResponse(f *testing.F) {
 		if strings.Contains(err.Error(), testSecret) {
 			t.Fatalf("error echoes the secret: %v", err)
 		}
-		if te != nil && len([]rune(te.Snippet)) > maxSnippet+1 {
+		if te != nil && len(te.Snippet) > maxSnippet+len("…") {
 			t.Fatalf("snippet too long: %d", len(te.Snippet))
 		}
 	})

@@ -74,7 +74,8 @@ func (c *Config) VerifyIDToken(raw, nonce string) (*IDTokenClaims, error) {
 //   - aud contains ClientID (a string or an array);
 //   - azp, when present, equals ClientID, and it must be present when aud
 //     has several values (OpenID Connect Core 3.1.3.7);
-//   - exp is present and after now − leeway (else ErrIDTokenExpired);
+//   - exp is present and after now − leeway (else an *IDTokenExpiredError,
+//     matching ErrIDTokenExpired);
 //   - iat is present and not after now + leeway;
 //   - nbf, if present, is not after now + leeway;
 //   - sub is present (it is the jAccount username);
@@ -99,18 +100,19 @@ type hookError struct{ err error }
 func (e hookError) Error() string { return "verifier: " + e.err.Error() }
 
 // idTokenError turns a verification failure into this package's errors:
-// ErrInvalidIDToken always, plus ErrIDTokenExpired or ErrNonceMismatch when
-// that is the cause. A golang-jwt error contributes its text only; the
-// error of IDTokenOptions.Verifier is wrapped.
+// ErrInvalidIDToken always, plus an *IDTokenExpiredError (ErrIDTokenExpired)
+// or ErrNonceMismatch when that is the cause. A golang-jwt error contributes
+// its text only; the error of IDTokenOptions.Verifier is wrapped.
 func idTokenError(err error) error {
 	var he hookError
+	var expired *IDTokenExpiredError
 	switch {
 	case errors.As(err, &he):
 		return fmt.Errorf("%w: verifier: %w", ErrInvalidIDToken, he.err)
+	case errors.As(err, &expired):
+		return expired
 	case errors.Is(err, ErrNonceMismatch):
 		return fmt.Errorf("%w: %w", ErrInvalidIDToken, ErrNonceMismatch)
-	case errors.Is(err, jwt.ErrTokenExpired):
-		return fmt.Errorf("%w: %w (%s)", ErrInvalidIDToken, ErrIDTokenExpired, err.Error())
 	}
 	return fmt.Errorf("%w: %s", ErrInvalidIDToken, err.Error())
 }
@@ -142,6 +144,9 @@ func (c *Config) verifyIDToken(ctx context.Context, raw, nonce string) (*IDToken
 		jwt.WithLeeway(leeway),
 		jwt.WithTimeFunc(c.now),
 	).Validate(&w)
+	if errors.Is(err, jwt.ErrTokenExpired) && w.ExpiresAt != nil {
+		return nil, &IDTokenExpiredError{Expiry: w.ExpiresAt.Time}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -142,7 +143,39 @@ func TestVerifyIDToken(t *testing.T) {
 			if (tt.wantErr == ErrIDTokenExpired) != errors.Is(err, ErrIDTokenExpired) {
 				t.Errorf("errors.Is(%v, ErrIDTokenExpired) = %v", err, !(tt.wantErr == ErrIDTokenExpired))
 			}
+			var expired *IDTokenExpiredError
+			if (tt.wantErr == ErrIDTokenExpired) != errors.As(err, &expired) {
+				t.Errorf("errors.As(%v, *IDTokenExpiredError) = %v", err, !(tt.wantErr == ErrIDTokenExpired))
+			}
 		})
+	}
+}
+
+// TestIDTokenExpiredError: an expired ID token's error carries its exp
+// claim (go-oidc's TokenExpiredError{Expiry}), matches ErrIDTokenExpired
+// and ErrInvalidIDToken, and says when; from Exchange and from a refresh
+// as from VerifyIDToken.
+func TestIDTokenExpiredError(t *testing.T) {
+	t.Parallel()
+	exp := testNow.Add(-2 * time.Minute).Truncate(time.Second)
+	raw := signIDToken(t, with(baseClaims(), "exp", exp.Unix()), testSecret, jwt.SigningMethodHS256)
+	cfg := &Config{ClientID: testClientID, ClientSecret: testSecret, Now: func() time.Time { return testNow }}
+	_, err := cfg.VerifyIDToken(raw, "")
+	var expired *IDTokenExpiredError
+	if !errors.As(err, &expired) || !expired.Expiry.Equal(exp) {
+		t.Fatalf("err = %#v, want an *IDTokenExpiredError with Expiry %v", err, exp)
+	}
+	if !errors.Is(err, ErrIDTokenExpired) || !errors.Is(err, ErrInvalidIDToken) || errors.Is(err, ErrNonceMismatch) {
+		t.Errorf("%v does not match ErrIDTokenExpired and ErrInvalidIDToken alone", err)
+	}
+	if want := "auth: invalid ID token: ID token expired at " + exp.UTC().Format(time.RFC3339); err.Error() != want {
+		t.Errorf("Error() = %q, want %q", err.Error(), want)
+	}
+	// Through a token response, wrapped or not, errors.As still finds it.
+	body := `{"access_token":"AT-1","token_type":"bearer","expires_in":3600,"id_token":"` + raw + `"}`
+	_, err = cfg.ParseTokenResponse(&http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body))}, codeGrant(t, "c"))
+	if !errors.As(fmt.Errorf("login: %w", err), &expired) || !expired.Expiry.Equal(exp) {
+		t.Errorf("ParseTokenResponse: %v, want an *IDTokenExpiredError", err)
 	}
 }
 
@@ -311,7 +344,7 @@ func TestIDTokenVerifierHook(t *testing.T) {
 	body := `{"access_token":"a","expires_in":60,"id_token":"` + rs(baseClaims()) + `"}`
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://127.0.0.1/token", nil)
 	seen = nil
-	tok, err := cfg.ParseTokenResponse(&http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body)), Request: req}, AuthCodeGrant("c"))
+	tok, err := cfg.ParseTokenResponse(&http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body)), Request: req}, codeGrant(t, "c"))
 	if err != nil || tok.Claims.Subject != testUser || seen == nil || seen.Value(ctxKey{}) != "request" {
 		t.Fatalf("token response with an RS256 ID token: %v", err)
 	}

@@ -24,8 +24,7 @@ func TestRejectedTokenRenewsThroughStore(t *testing.T) {
 	for _, status := range []int{http.StatusForbidden, http.StatusOK} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			t.Parallel()
-			fake := jaccounttest.New(jaccounttest.WithTokenRejectionStatus(status))
-			t.Cleanup(fake.Close)
+			fake := jaccounttest.New(t, jaccounttest.WithTokenRejectionStatus(status))
 			cfg := fakeConfig(fake, auth.AuthStyleInParams)
 			tok := webLogin(t, fake, cfg, jaccounttest.StudentUsername, jaccounttest.StudentPassword)
 			store := auth.NewFileStore(filepath.Join(t.TempDir(), "token.json"))

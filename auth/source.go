@@ -10,64 +10,68 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oauth-jaccount/jaccount-go/internal/optcheck"
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 	"golang.org/x/oauth2"
 )
 
-// SourceOption customises a TokenSource. The zero value of each option's
-// argument means the option's default; an invalid value (a negative
-// duration) makes the constructor fail with an error matching
-// ErrInvalidOption.
-type SourceOption func(*TokenSource) error
+// A SourceOption customises a TokenSource built by Config.TokenSource or
+// Config.ClientCredentialsSource: WithStore, WithExpiryWindow,
+// WithFailureTTL, WithRefreshTimeout, WithLogger, WithContext. The zero
+// value of each option's argument means the option's default; an invalid
+// value (a negative duration) makes the constructor fail with an error
+// matching ErrInvalidOption. Nil options are skipped.
+type SourceOption interface {
+	apply(*TokenSource) error
+}
+
+type sourceFunc func(*TokenSource) error
+
+func (f sourceFunc) apply(ts *TokenSource) error { return f(ts) }
 
 // WithStore persists every token the source obtains and, before each
 // refresh, reloads the stored one. A store that is also a Locker (FileStore
 // is) is locked across reload, refresh and save. Nil means no store.
 func WithStore(s TokenStore) SourceOption {
-	return func(ts *TokenSource) error { ts.store = s; return nil }
+	return sourceFunc(func(ts *TokenSource) error { ts.store = s; return nil })
 }
 
 // WithExpiryWindow sets how long before expiry a token is renewed; zero
-// means DefaultExpiryWindow. Keep it well below the token lifetime: a token
-// that is always inside the window is renewed on every call.
+// means DefaultExpiryWindow and a negative d is invalid. Keep it well below
+// the token lifetime: a token that is always inside the window is renewed
+// on every call.
 func WithExpiryWindow(d time.Duration) SourceOption {
-	return durationOption("WithExpiryWindow", d, func(ts *TokenSource) *time.Duration { return &ts.window })
+	return sourceFunc(func(ts *TokenSource) error {
+		return optcheck.Set(ErrInvalidOption, "WithExpiryWindow", d, &ts.window)
+	})
 }
 
 // WithFailureTTL sets how long a failed refresh is remembered and returned
 // to callers without contacting the token endpoint again; zero means
-// DefaultFailureTTL. Only definite failures (a 4xx answer, a rejected ID
-// token, a store error) are remembered: a temporary one (ErrTemporary),
-// already retried within the refresh, and a timeout are not.
+// DefaultFailureTTL and a negative d is invalid. Only definite failures (a
+// 4xx answer, a rejected ID token, a store error) are remembered: a
+// temporary one (ErrTemporary), already retried within the refresh, and a
+// timeout are not.
 func WithFailureTTL(d time.Duration) SourceOption {
-	return durationOption("WithFailureTTL", d, func(ts *TokenSource) *time.Duration { return &ts.failTTL })
+	return sourceFunc(func(ts *TokenSource) error {
+		return optcheck.Set(ErrInvalidOption, "WithFailureTTL", d, &ts.failTTL)
+	})
 }
 
 // WithRefreshTimeout bounds each refresh, including waiting for the file
 // lock and the retries of temporary token-endpoint failures; zero means
-// DefaultRefreshTimeout. Callers wait only as long as their own contexts
-// allow.
+// DefaultRefreshTimeout and a negative d is invalid. Callers wait only as
+// long as their own contexts allow.
 func WithRefreshTimeout(d time.Duration) SourceOption {
-	return durationOption("WithRefreshTimeout", d, func(ts *TokenSource) *time.Duration { return &ts.timeout })
-}
-
-// durationOption sets a duration field unless d is zero (the default) and
-// rejects a negative d.
-func durationOption(name string, d time.Duration, field func(*TokenSource) *time.Duration) SourceOption {
-	return func(ts *TokenSource) error {
-		switch {
-		case d < 0:
-			return fmt.Errorf("%w: %s(%v): negative duration", ErrInvalidOption, name, d)
-		case d > 0:
-			*field(ts) = d
-		}
-		return nil
-	}
+	return sourceFunc(func(ts *TokenSource) error {
+		return optcheck.Set(ErrInvalidOption, "WithRefreshTimeout", d, &ts.timeout)
+	})
 }
 
 // WithLogger reports refreshes and save failures at debug and error level.
 // Secrets are never logged. Nil (the default) logs nothing.
 func WithLogger(l *slog.Logger) SourceOption {
-	return func(ts *TokenSource) error { ts.log = l; return nil }
+	return sourceFunc(func(ts *TokenSource) error { ts.log = l; return nil })
 }
 
 // WithContext sets the parent context of refreshes; nil means
@@ -76,12 +80,12 @@ func WithLogger(l *slog.Logger) SourceOption {
 // cannot break later refreshes. Bound refreshes with WithRefreshTimeout
 // instead.
 func WithContext(ctx context.Context) SourceOption {
-	return func(ts *TokenSource) error {
+	return sourceFunc(func(ts *TokenSource) error {
 		if ctx != nil {
 			ts.base = context.WithoutCancel(ctx)
 		}
 		return nil
-	}
+	})
 }
 
 // Defaults of the TokenSource options.
@@ -168,13 +172,8 @@ func (c *Config) newSource(t *Token, clientC bool, opts []SourceOption) (*TokenS
 		base:    context.Background(),
 	}
 	ts.cur = t
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(ts); err != nil {
-			return nil, err
-		}
+	if err := optcheck.Apply(opts, func(o SourceOption) error { return o.apply(ts) }); err != nil {
+		return nil, err
 	}
 	ts.needSync = t != nil && ts.store != nil
 	ts.pending = ts.needSync
@@ -193,8 +192,9 @@ func (c *Config) TokenSource(t *Token, opts ...SourceOption) (*TokenSource, erro
 }
 
 // ClientCredentialsSource returns a source of client-credentials tokens for
-// scopes (Config.Scopes when none), with the same store, single-refresh and
-// failure-memory behaviour as TokenSource.
+// scopes (nil or empty means Config.Scopes, as for ClientCredentials), with
+// the same store, single-refresh and failure-memory behaviour as
+// TokenSource.
 // It fails only for an invalid option or Config.AuthStyle (ErrInvalidOption).
 func (c *Config) ClientCredentialsSource(scopes []string, opts ...SourceOption) (*TokenSource, error) {
 	ts, err := c.newSource(nil, true, opts)
@@ -575,7 +575,7 @@ func (s *TokenSource) fetchRetrying(ctx context.Context, f *flight, cur *Token) 
 
 func (s *TokenSource) fetch(ctx context.Context, cur *Token) (*Token, error) {
 	if s.clientC {
-		return s.cfg.ClientCredentials(ctx, s.scopes...)
+		return s.cfg.ClientCredentials(ctx, s.scopes)
 	}
 	if cur == nil || cur.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: nothing to refresh, log in first", ErrNoToken)
@@ -616,7 +616,7 @@ func (s *TokenSource) GoString() string { return s.String() }
 
 // Format makes every fmt verb print String: the source holds the Config by
 // value, whose secret fmt would otherwise print field by field.
-func (s *TokenSource) Format(f fmt.State, _ rune) { writeString(f, s.String()) }
+func (s *TokenSource) Format(f fmt.State, _ rune) { redact.Write(f, s.String()) }
 
 // LogValue implements slog.LogValuer without secrets.
 func (s *TokenSource) LogValue() slog.Value {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 	"golang.org/x/oauth2"
 )
 
@@ -96,7 +97,7 @@ func FromOAuth2(o *oauth2.Token) *Token {
 // String describes the token without its secrets.
 func (t Token) String() string {
 	s := fmt.Sprintf("auth.Token{TokenType: %q, AccessToken: %s, RefreshToken: %s, IDToken: %s, Expiry: %s, Scope: %q",
-		t.TokenType, redact(t.AccessToken), redact(t.RefreshToken), redact(t.IDToken),
+		t.TokenType, redact.Secret(t.AccessToken), redact.Secret(t.RefreshToken), redact.Secret(t.IDToken),
 		t.Expiry.Format(time.RFC3339), t.Scope)
 	if t.Claims != nil {
 		s += fmt.Sprintf(", Subject: %q, Type: %q", t.Claims.Subject, t.Claims.Type)
@@ -108,15 +109,15 @@ func (t Token) String() string {
 func (t Token) GoString() string { return t.String() }
 
 // Format makes every fmt verb print String, so no verb reveals a secret.
-func (t Token) Format(f fmt.State, _ rune) { writeString(f, t.String()) }
+func (t Token) Format(f fmt.State, _ rune) { redact.Write(f, t.String()) }
 
 // LogValue implements slog.LogValuer without the secrets.
 func (t Token) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.String("token_type", t.TokenType),
-		slog.String("access_token", redact(t.AccessToken)),
-		slog.String("refresh_token", redact(t.RefreshToken)),
-		slog.String("id_token", redact(t.IDToken)),
+		slog.String("access_token", redact.Secret(t.AccessToken)),
+		slog.String("refresh_token", redact.Secret(t.RefreshToken)),
+		slog.String("id_token", redact.Secret(t.IDToken)),
 		slog.Time("expiry", t.Expiry),
 	}
 	if t.Claims != nil {

@@ -17,6 +17,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/internal/optcheck"
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 )
 
 // Grant is one token-endpoint request body, built by AuthCodeGrant,
@@ -50,7 +53,7 @@ func (g Grant) String() string {
 		if slices.Contains(shownParams, k) {
 			fmt.Fprintf(&b, "%s: %q", k, v)
 		} else {
-			fmt.Fprintf(&b, "%s: %s", k, redact(v))
+			fmt.Fprintf(&b, "%s: %s", k, redact.Secret(v))
 		}
 	}
 	return b.String() + "}"
@@ -60,7 +63,7 @@ func (g Grant) String() string {
 func (g Grant) GoString() string { return g.String() }
 
 // Format makes every fmt verb print String.
-func (g Grant) Format(f fmt.State, _ rune) { writeString(f, g.String()) }
+func (g Grant) Format(f fmt.State, _ rune) { redact.Write(f, g.String()) }
 
 // LogValue implements slog.LogValuer without the secrets.
 func (g Grant) LogValue() slog.Value {
@@ -68,51 +71,103 @@ func (g Grant) LogValue() slog.Value {
 	for _, k := range slices.Sorted(maps.Keys(g.form)) {
 		v := g.form.Get(k)
 		if !slices.Contains(shownParams, k) {
-			v = redact(v)
+			v = redact.Secret(v)
 		}
 		attrs = append(attrs, slog.String(k, v))
 	}
 	return slog.GroupValue(attrs...)
 }
 
-// ExchangeOption customises an authorization-code exchange.
-type ExchangeOption func(*Grant)
+// An ExchangeOption customises an authorization-code exchange (Exchange,
+// AuthCodeGrant): WithCodeVerifier, WithExpectedNonce,
+// WithExchangeRedirectURL, WithTokenParam; AuthRequest.ExchangeOptions
+// returns the ones a login needs. An option given its zero value keeps the
+// default; an invalid one makes the call fail with an error matching
+// ErrInvalidOption. Nil options are skipped.
+type ExchangeOption interface {
+	apply(*Grant) error
+}
 
-// WithCodeVerifier sends the PKCE verifier returned in AuthRequest.CodeVerifier.
+type exchangeFunc func(*Grant) error
+
+func (f exchangeFunc) apply(g *Grant) error { return f(g) }
+
+// WithCodeVerifier sends the PKCE verifier returned in
+// AuthRequest.CodeVerifier; "" sends none. A verifier that is not 43 to 128
+// characters of A–Z, a–z, 0–9, "-", ".", "_" and "~" (RFC 7636 §4.1) is
+// invalid, and the error does not show it.
 func WithCodeVerifier(verifier string) ExchangeOption {
-	return func(g *Grant) {
+	return exchangeFunc(func(g *Grant) error {
+		if verifier == "" {
+			return nil
+		}
+		if !pkceVerifier(verifier) {
+			return fmt.Errorf("%w: WithCodeVerifier: not an RFC 7636 code verifier (43 to 128 characters of A-Z a-z 0-9 - . _ ~)", ErrInvalidOption)
+		}
 		g.form.Set("code_verifier", verifier)
 		g.secrets = append(g.secrets, verifier)
+		return nil
+	})
+}
+
+// pkceVerifier reports whether v is spelled as RFC 7636 §4.1 says.
+func pkceVerifier(v string) bool {
+	if len(v) < 43 || len(v) > 128 {
+		return false
 	}
+	for _, c := range []byte(v) {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
 }
 
 // WithExpectedNonce makes the exchange fail unless the response carries an
-// ID token whose nonce equals nonce.
+// ID token whose nonce equals nonce; "" expects none.
 func WithExpectedNonce(nonce string) ExchangeOption {
-	return func(g *Grant) { g.nonce = nonce }
+	return exchangeFunc(func(g *Grant) error { g.nonce = nonce; return nil })
 }
 
 // WithExchangeRedirectURL sends u as the redirect_uri instead of
-// Config.RedirectURL: it must be the one the authorize request carried
-// (see WithRedirectURL; AuthRequest.ExchangeOptions adds it).
+// Config.RedirectURL ("" means Config.RedirectURL): it must be the one the
+// authorize request carried (see WithRedirectURL; AuthRequest.ExchangeOptions
+// adds it).
 func WithExchangeRedirectURL(u string) ExchangeOption {
-	return func(g *Grant) { g.redirect = u }
+	return exchangeFunc(func(g *Grant) error { g.redirect = u; return nil })
 }
 
-// WithTokenParam sets an extra form parameter on the token request.
+// tokenParams are the token-request parameters this package sets, which
+// WithTokenParam refuses: the grant's own, the client's credentials, and
+// those of other grants.
+var tokenParams = []string{"grant_type", "code", "redirect_uri", "client_id", "client_secret", "code_verifier", "refresh_token", "scope"}
+
+// WithTokenParam sets an extra form parameter of the token request. The
+// parameters this package sets (grant_type, code, redirect_uri, client_id,
+// client_secret, code_verifier, refresh_token, scope) and an empty name are
+// invalid: use the options and Config fields that set them. The value is
+// treated as a secret: printing the Grant hides it.
 func WithTokenParam(key, value string) ExchangeOption {
-	return func(g *Grant) { g.form.Set(key, value) }
+	return exchangeFunc(func(g *Grant) error {
+		if err := checkParam("WithTokenParam", key, tokenParams); err != nil {
+			return err
+		}
+		g.form.Set(key, value)
+		g.secrets = append(g.secrets, value)
+		return nil
+	})
 }
 
 // AuthCodeGrant is the authorization_code grant for code. The redirect URL
 // (WithExchangeRedirectURL, else Config.RedirectURL) is added when the
-// request is built.
-func AuthCodeGrant(code string, opts ...ExchangeOption) Grant {
+// request is built. It fails only for an invalid option
+// (ErrInvalidOption).
+func AuthCodeGrant(code string, opts ...ExchangeOption) (Grant, error) {
 	g := Grant{form: url.Values{"grant_type": {"authorization_code"}, "code": {code}}, secrets: []string{code}}
-	for _, o := range opts {
-		o(&g)
+	if err := optcheck.Apply(opts, func(o ExchangeOption) error { return o.apply(&g) }); err != nil {
+		return Grant{}, err
 	}
-	return g
+	return g, nil
 }
 
 // RefreshGrant is the refresh_token grant for t's refresh token. Parsing its
@@ -127,8 +182,8 @@ func RefreshGrant(t *Token) Grant {
 }
 
 // ClientCredentialsGrant is the client_credentials grant (jAccount's client
-// mode). Without scopes, Config.Scopes are requested.
-func ClientCredentialsGrant(scopes ...string) Grant {
+// mode) for scopes; nil (or empty) means Config.Scopes.
+func ClientCredentialsGrant(scopes []string) Grant {
 	g := Grant{form: url.Values{"grant_type": {"client_credentials"}}}
 	if len(scopes) > 0 {
 		g.form.Set("scope", strings.Join(scopes, " "))
@@ -277,18 +332,18 @@ const maxLifetime = 10 * 365 * 24 * time.Hour
 func parseTokenBody(status int, body []byte, now time.Time, secrets []string) (*Token, error) {
 	var tj tokenJSON
 	if err := json.Unmarshal(body, &tj); err != nil {
-		return nil, &TokenError{StatusCode: status, Snippet: sanitize(string(body), secrets...)}
+		return nil, &TokenError{StatusCode: status, Snippet: redact.Text(string(body), maxSnippet, secrets...)}
 	}
 	ok := status >= 200 && status < 300
 	if tj.Error != "" || !ok {
 		e := &TokenError{
-			Code:        sanitize(tj.Error, secrets...),
-			Description: sanitize(tj.ErrorDescription, secrets...),
-			URI:         sanitize(tj.ErrorURI, secrets...),
+			Code:        redact.Text(tj.Error, maxSnippet, secrets...),
+			Description: redact.Text(tj.ErrorDescription, maxSnippet, secrets...),
+			URI:         redact.Text(tj.ErrorURI, maxSnippet, secrets...),
 			StatusCode:  status,
 		}
 		if e.Code == "" {
-			e.Snippet = sanitize(string(body), secrets...)
+			e.Snippet = redact.Text(string(body), maxSnippet, secrets...)
 		}
 		return nil, e
 	}
@@ -344,7 +399,11 @@ func (c *Config) retrieve(ctx context.Context, g Grant) (*Token, error) {
 // pass AuthRequest.ExchangeOptions() to check the nonce and send the PKCE
 // verifier.
 func (c *Config) Exchange(ctx context.Context, code string, opts ...ExchangeOption) (*Token, error) {
-	return c.retrieve(ctx, AuthCodeGrant(code, opts...))
+	g, err := AuthCodeGrant(code, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return c.retrieve(ctx, g)
 }
 
 // Refresh spends t's refresh token once and returns the new token. jAccount
@@ -359,7 +418,8 @@ func (c *Config) Refresh(ctx context.Context, t *Token) (*Token, error) {
 }
 
 // ClientCredentials fetches a token for the application itself (jAccount's
-// client mode). Without scopes, Config.Scopes are requested.
-func (c *Config) ClientCredentials(ctx context.Context, scopes ...string) (*Token, error) {
-	return c.retrieve(ctx, ClientCredentialsGrant(scopes...))
+// client mode) for scopes; nil (or empty) means Config.Scopes, as for
+// ClientCredentialsSource, which keeps such tokens fresh.
+func (c *Config) ClientCredentials(ctx context.Context, scopes []string) (*Token, error) {
+	return c.retrieve(ctx, ClientCredentialsGrant(scopes))
 }

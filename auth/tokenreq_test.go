@@ -41,7 +41,7 @@ func TestExchange(t *testing.T) {
 				opts = append(opts, WithExpectedNonce(tt.expect))
 			}
 			if tt.pkce {
-				r := cfg.AuthCodeURL(WithPKCE())
+				r := authURL(t, cfg, WithPKCE())
 				f.verifier = r.CodeVerifier
 				opts = append(opts, r.ExchangeOptions()...)
 			}
@@ -77,11 +77,11 @@ func TestTokenRequestShape(t *testing.T) {
 		grant Grant
 		want  url.Values
 	}{
-		{"code post", AuthStyleInParams, AuthCodeGrant("c", WithTokenParam("extra", "1")), url.Values{"grant_type": {"authorization_code"}, "code": {"c"}, "redirect_uri": {"https://app/cb"}, "client_id": {"id:x"}, "client_secret": {"se cret"}, "extra": {"1"}}},
-		{"code basic", AuthStyleInHeader, AuthCodeGrant("c"), url.Values{"grant_type": {"authorization_code"}, "code": {"c"}, "redirect_uri": {"https://app/cb"}}},
+		{"code post", AuthStyleInParams, codeGrant(t, "c", WithTokenParam("extra", "1")), url.Values{"grant_type": {"authorization_code"}, "code": {"c"}, "redirect_uri": {"https://app/cb"}, "client_id": {"id:x"}, "client_secret": {"se cret"}, "extra": {"1"}}},
+		{"code basic", AuthStyleInHeader, codeGrant(t, "c"), url.Values{"grant_type": {"authorization_code"}, "code": {"c"}, "redirect_uri": {"https://app/cb"}}},
 		{"refresh", AuthStyleInParams, RefreshGrant(&Token{RefreshToken: "r"}), url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"r"}, "client_id": {"id:x"}, "client_secret": {"se cret"}}},
-		{"client credentials default scopes", AuthStyleInHeader, ClientCredentialsGrant(), url.Values{"grant_type": {"client_credentials"}, "scope": {"a b"}}},
-		{"client credentials scopes", AuthStyleInHeader, ClientCredentialsGrant("x", "y"), url.Values{"grant_type": {"client_credentials"}, "scope": {"x y"}}},
+		{"client credentials default scopes", AuthStyleInHeader, ClientCredentialsGrant(nil), url.Values{"grant_type": {"client_credentials"}, "scope": {"a b"}}},
+		{"client credentials scopes", AuthStyleInHeader, ClientCredentialsGrant([]string{"x", "y"}), url.Values{"grant_type": {"client_credentials"}, "scope": {"x y"}}},
 	}
 	for _, tt := range tests {
 		c := *cfg
@@ -110,7 +110,7 @@ func TestTokenRequestShape(t *testing.T) {
 	}
 	bad := *cfg
 	bad.Endpoint.TokenURL = "http://[::1"
-	if _, err := bad.NewTokenRequest(context.Background(), AuthCodeGrant("c")); err == nil {
+	if _, err := bad.NewTokenRequest(context.Background(), codeGrant(t, "c")); err == nil {
 		t.Error("bad URL accepted")
 	}
 }
@@ -120,7 +120,7 @@ func TestOwnHTTPStack(t *testing.T) {
 	t.Parallel()
 	f := newFakeServer(t)
 	cfg := f.config()
-	g := AuthCodeGrant(testCode)
+	g := codeGrant(t, testCode)
 	req, err := cfg.NewTokenRequest(context.Background(), g)
 	if err != nil {
 		t.Fatal(err)
@@ -237,7 +237,7 @@ func TestTokenReplyOfEmptyScope(t *testing.T) {
 		`{"access_token":"a","expires_in":"1800","refresh_token":"r","token_type":"bearer"}`,
 		`{"access_token":"a","expires_in":1800,"refresh_token":"r","token_type":"bearer"}`,
 	} {
-		for name, g := range map[string]Grant{"exchange": AuthCodeGrant("c"), "refresh": RefreshGrant(prev)} {
+		for name, g := range map[string]Grant{"exchange": codeGrant(t, "c"), "refresh": RefreshGrant(prev)} {
 			resp := &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body))}
 			tok, err := cfg.ParseTokenResponse(resp, g)
 			if err != nil {
@@ -249,7 +249,7 @@ func TestTokenReplyOfEmptyScope(t *testing.T) {
 			}
 		}
 		resp := &http.Response{StatusCode: 200, Body: io.NopCloser(strings.NewReader(body))}
-		if _, err := cfg.ParseTokenResponse(resp, AuthCodeGrant("c", WithExpectedNonce("n-1"))); !errors.Is(err, ErrInvalidIDToken) {
+		if _, err := cfg.ParseTokenResponse(resp, codeGrant(t, "c", WithExpectedNonce("n-1"))); !errors.Is(err, ErrInvalidIDToken) {
 			t.Errorf("a nonce sent and no ID token back: %v, want ErrInvalidIDToken", err)
 		}
 	}
@@ -311,7 +311,7 @@ func TestNetworkErrors(t *testing.T) {
 	f := newFakeServer(t)
 	cfg := f.config()
 	f.Close() // nothing listens any more
-	_, err := cfg.ClientCredentials(context.Background())
+	_, err := cfg.ClientCredentials(context.Background(), nil)
 	var ue *url.Error
 	if !errors.As(err, &ue) || !strings.HasPrefix(err.Error(), "auth: token request: ") {
 		t.Fatalf("err = %v, want a wrapped *url.Error", err)
@@ -323,11 +323,11 @@ func TestNetworkErrors(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 
-	if _, err := cfg.ParseTokenResponse(&http.Response{StatusCode: 200}, AuthCodeGrant("c")); !errors.Is(err, ErrMalformedResponse) {
+	if _, err := cfg.ParseTokenResponse(&http.Response{StatusCode: 200}, codeGrant(t, "c")); !errors.Is(err, ErrMalformedResponse) {
 		t.Fatalf("nil body: %v", err)
 	}
 	resp := &http.Response{StatusCode: 200, Body: io.NopCloser(errReader{})}
-	if _, err := cfg.ParseTokenResponse(resp, AuthCodeGrant("c")); err == nil || !strings.Contains(err.Error(), "connection reset") {
+	if _, err := cfg.ParseTokenResponse(resp, codeGrant(t, "c")); err == nil || !strings.Contains(err.Error(), "connection reset") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -341,7 +341,7 @@ func TestDefaultHTTPClientRefusesRedirects(t *testing.T) {
 	}
 	cfg := f.config()
 	cfg.HTTPClient = nil
-	_, err := cfg.ClientCredentials(context.Background())
+	_, err := cfg.ClientCredentials(context.Background(), nil)
 	var te *TokenError
 	if !errors.As(err, &te) || te.StatusCode != http.StatusTemporaryRedirect {
 		t.Fatalf("err = %v, want a TokenError for the 307", err)

@@ -5,13 +5,349 @@ package gen
 import (
 	"fmt"
 
-	"github.com/oauth-jaccount/jaccount-go/wire"
+	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
 
-// The models' UnmarshalJSON and DecodeJSON read each member straight into
-// its field and keep the others in AdditionalProperties in one pass over
+// The models' UnmarshalJSON methods read each member straight into its
+// field and keep the others in AdditionalProperties in one pass over
 // wire.Decoder; their MarshalJSON, from oapi-codegen's side
-// (openapi/templates/additional-properties.tmpl), writes them back.
+// (openapi/templates/additional-properties.tmpl), writes them back. Package
+// api decodes its replies through the same decoders (wire.DecodeModel).
+
+func init() { wire.RegisterModels(isModel, decodeModel) }
+
+// isModel reports whether v points to one of the types decodeModel decodes.
+func isModel(v any) bool {
+	switch v.(type) {
+	case *Avatars,
+		*CalendarEvent,
+		*CalendarEventList,
+		*CalendarRecurrence,
+		*CardChargePostData,
+		*CardChargeResponse,
+		*CardChargeResponseList,
+		*CardChargeState,
+		*CardChargeStatus,
+		*CardChargeStatusList,
+		*CardForm,
+		*CardInfo,
+		*CardInfoList,
+		*CardPhoto,
+		*CardPhotoList,
+		*CardRechargeRequest,
+		*CardRecord,
+		*CardRecordList,
+		*CardResult,
+		*CardResultList,
+		*CardTransaction,
+		*CardTransactionList,
+		*CardTransfer,
+		*CardTransferList,
+		*CardUser,
+		*CardUserList,
+		*Circle,
+		*CircleList,
+		*Classroom,
+		*Course,
+		*DataAccount,
+		*DataAccountList,
+		*DataAccountRelation,
+		*DataFaculty,
+		*DataFacultyList,
+		*DataPaper,
+		*DataPaperList,
+		*DataStudent,
+		*DataStudentList,
+		*Department,
+		*DepartmentList,
+		*Dept,
+		*Envelope,
+		*Examination,
+		*ExaminationList,
+		*FileInfo,
+		*FileInfoList,
+		*FileLink,
+		*FileLinkList,
+		*FileMeta,
+		*FileMetaRequest,
+		*FileMetaResult,
+		*FileMetaResultList,
+		*FinanceAppointment,
+		*FinanceAppointmentList,
+		*GPA,
+		*GPAList,
+		*Identity,
+		*IdentityType,
+		*Lesson,
+		*LessonClass,
+		*LessonList,
+		*Mail,
+		*MailList,
+		*Major,
+		*Notification,
+		*NotificationApp,
+		*NotificationList,
+		*NotificationRequest,
+		*NotificationStatus,
+		*NotificationStatusList,
+		*Organize,
+		*Position,
+		*PositionUser,
+		*PositionUserList,
+		*Post,
+		*Profile,
+		*ProfileList,
+		*Schedule,
+		*SchoolCalendar,
+		*SchoolCalendarList,
+		*SignatureRequest,
+		*SignatureResultList,
+		*TaskMessage,
+		*TaskResult,
+		*TaskResultList,
+		*Teacher,
+		*Unicode,
+		*UnicodeAdvertising,
+		*UnicodeAdvertisingList,
+		*UnicodeCheck,
+		*UnicodeCheckIdentity,
+		*UnicodeCheckList,
+		*UnicodeList,
+		*UnicodeParameters,
+		*UnicodeParametersList,
+		*UnicodePay,
+		*UnicodePayList,
+		*UnicodeResult,
+		*UnicodeResultList,
+		*UnicodeTransaction,
+		*UnicodeTransactionList,
+		*UserPositions,
+		*UserPositionsList,
+		*UserRight,
+		*UserRightList:
+		return true
+	}
+	return false
+}
+
+// decodeModel decodes the value at d's position into v, for which isModel
+// holds, as its UnmarshalJSON does, leaving any error in d.
+func decodeModel(d *wire.Decoder, v any) {
+	switch v := v.(type) {
+	case *Avatars:
+		v.decodeJSON(d)
+	case *CalendarEvent:
+		v.decodeJSON(d)
+	case *CalendarEventList:
+		v.decodeJSON(d)
+	case *CalendarRecurrence:
+		v.decodeJSON(d)
+	case *CardChargePostData:
+		v.decodeJSON(d)
+	case *CardChargeResponse:
+		v.decodeJSON(d)
+	case *CardChargeResponseList:
+		v.decodeJSON(d)
+	case *CardChargeState:
+		v.decodeJSON(d)
+	case *CardChargeStatus:
+		v.decodeJSON(d)
+	case *CardChargeStatusList:
+		v.decodeJSON(d)
+	case *CardForm:
+		wire.Map(d, v)
+	case *CardInfo:
+		v.decodeJSON(d)
+	case *CardInfoList:
+		v.decodeJSON(d)
+	case *CardPhoto:
+		v.decodeJSON(d)
+	case *CardPhotoList:
+		v.decodeJSON(d)
+	case *CardRechargeRequest:
+		v.decodeJSON(d)
+	case *CardRecord:
+		wire.Map(d, v)
+	case *CardRecordList:
+		v.decodeJSON(d)
+	case *CardResult:
+		wire.Map(d, v)
+	case *CardResultList:
+		v.decodeJSON(d)
+	case *CardTransaction:
+		v.decodeJSON(d)
+	case *CardTransactionList:
+		v.decodeJSON(d)
+	case *CardTransfer:
+		wire.Map(d, v)
+	case *CardTransferList:
+		v.decodeJSON(d)
+	case *CardUser:
+		wire.Map(d, v)
+	case *CardUserList:
+		v.decodeJSON(d)
+	case *Circle:
+		v.decodeJSON(d)
+	case *CircleList:
+		v.decodeJSON(d)
+	case *Classroom:
+		v.decodeJSON(d)
+	case *Course:
+		v.decodeJSON(d)
+	case *DataAccount:
+		v.decodeJSON(d)
+	case *DataAccountList:
+		v.decodeJSON(d)
+	case *DataAccountRelation:
+		v.decodeJSON(d)
+	case *DataFaculty:
+		v.decodeJSON(d)
+	case *DataFacultyList:
+		v.decodeJSON(d)
+	case *DataPaper:
+		wire.Map(d, v)
+	case *DataPaperList:
+		v.decodeJSON(d)
+	case *DataStudent:
+		v.decodeJSON(d)
+	case *DataStudentList:
+		v.decodeJSON(d)
+	case *Department:
+		wire.Map(d, v)
+	case *DepartmentList:
+		v.decodeJSON(d)
+	case *Dept:
+		v.decodeJSON(d)
+	case *Envelope:
+		v.decodeJSON(d)
+	case *Examination:
+		wire.Map(d, v)
+	case *ExaminationList:
+		v.decodeJSON(d)
+	case *FileInfo:
+		v.decodeJSON(d)
+	case *FileInfoList:
+		v.decodeJSON(d)
+	case *FileLink:
+		wire.Map(d, v)
+	case *FileLinkList:
+		v.decodeJSON(d)
+	case *FileMeta:
+		v.decodeJSON(d)
+	case *FileMetaRequest:
+		v.decodeJSON(d)
+	case *FileMetaResult:
+		wire.Map(d, v)
+	case *FileMetaResultList:
+		v.decodeJSON(d)
+	case *FinanceAppointment:
+		wire.Map(d, v)
+	case *FinanceAppointmentList:
+		v.decodeJSON(d)
+	case *GPA:
+		wire.Map(d, v)
+	case *GPAList:
+		v.decodeJSON(d)
+	case *Identity:
+		v.decodeJSON(d)
+	case *IdentityType:
+		v.decodeJSON(d)
+	case *Lesson:
+		v.decodeJSON(d)
+	case *LessonClass:
+		v.decodeJSON(d)
+	case *LessonList:
+		v.decodeJSON(d)
+	case *Mail:
+		wire.Map(d, v)
+	case *MailList:
+		v.decodeJSON(d)
+	case *Major:
+		v.decodeJSON(d)
+	case *Notification:
+		v.decodeJSON(d)
+	case *NotificationApp:
+		wire.Map(d, v)
+	case *NotificationList:
+		v.decodeJSON(d)
+	case *NotificationRequest:
+		v.decodeJSON(d)
+	case *NotificationStatus:
+		wire.Map(d, v)
+	case *NotificationStatusList:
+		v.decodeJSON(d)
+	case *Organize:
+		v.decodeJSON(d)
+	case *Position:
+		v.decodeJSON(d)
+	case *PositionUser:
+		wire.Map(d, v)
+	case *PositionUserList:
+		v.decodeJSON(d)
+	case *Post:
+		v.decodeJSON(d)
+	case *Profile:
+		v.decodeJSON(d)
+	case *ProfileList:
+		v.decodeJSON(d)
+	case *Schedule:
+		v.decodeJSON(d)
+	case *SchoolCalendar:
+		v.decodeJSON(d)
+	case *SchoolCalendarList:
+		v.decodeJSON(d)
+	case *SignatureRequest:
+		wire.Map(d, v)
+	case *SignatureResultList:
+		v.decodeJSON(d)
+	case *TaskMessage:
+		wire.Map(d, v)
+	case *TaskResult:
+		wire.Map(d, v)
+	case *TaskResultList:
+		v.decodeJSON(d)
+	case *Teacher:
+		v.decodeJSON(d)
+	case *Unicode:
+		v.decodeJSON(d)
+	case *UnicodeAdvertising:
+		wire.Map(d, v)
+	case *UnicodeAdvertisingList:
+		v.decodeJSON(d)
+	case *UnicodeCheck:
+		v.decodeJSON(d)
+	case *UnicodeCheckIdentity:
+		v.decodeJSON(d)
+	case *UnicodeCheckList:
+		v.decodeJSON(d)
+	case *UnicodeList:
+		v.decodeJSON(d)
+	case *UnicodeParameters:
+		wire.Map(d, v)
+	case *UnicodeParametersList:
+		v.decodeJSON(d)
+	case *UnicodePay:
+		v.decodeJSON(d)
+	case *UnicodePayList:
+		v.decodeJSON(d)
+	case *UnicodeResult:
+		wire.Map(d, v)
+	case *UnicodeResultList:
+		v.decodeJSON(d)
+	case *UnicodeTransaction:
+		v.decodeJSON(d)
+	case *UnicodeTransactionList:
+		v.decodeJSON(d)
+	case *UserPositions:
+		v.decodeJSON(d)
+	case *UserPositionsList:
+		v.decodeJSON(d)
+	case *UserRight:
+		v.decodeJSON(d)
+	case *UserRightList:
+		v.decodeJSON(d)
+	}
+}
 
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
@@ -20,16 +356,16 @@ import (
 func (a *Avatars) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Avatars: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Avatars) DecodeJSON(d *wire.Decoder) {
+func (a *Avatars) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -83,16 +419,16 @@ func (a *Avatars) isZero() bool {
 func (a *CalendarEvent) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CalendarEvent: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CalendarEvent) DecodeJSON(d *wire.Decoder) {
+func (a *CalendarEvent) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -146,7 +482,7 @@ func (a *CalendarEvent) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "recurrence":
-			a.Recurrence.DecodeJSON(d)
+			a.Recurrence.decodeJSON(d)
 			if a.Recurrence.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -207,16 +543,16 @@ func (a *CalendarEvent) isZero() bool {
 func (a *CalendarEventList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CalendarEventList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CalendarEventList) DecodeJSON(d *wire.Decoder) {
+func (a *CalendarEventList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -231,7 +567,7 @@ func (a *CalendarEventList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -256,16 +592,16 @@ func (a *CalendarEventList) DecodeJSON(d *wire.Decoder) {
 func (a *CalendarRecurrence) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CalendarRecurrence: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CalendarRecurrence) DecodeJSON(d *wire.Decoder) {
+func (a *CalendarRecurrence) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -333,16 +669,16 @@ func (a *CalendarRecurrence) isZero() bool {
 func (a *CardChargePostData) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardChargePostData: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardChargePostData) DecodeJSON(d *wire.Decoder) {
+func (a *CardChargePostData) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -403,16 +739,16 @@ func (a *CardChargePostData) isZero() bool {
 func (a *CardChargeResponse) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardChargeResponse: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardChargeResponse) DecodeJSON(d *wire.Decoder) {
+func (a *CardChargeResponse) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -454,7 +790,7 @@ func (a *CardChargeResponse) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "postData":
-			a.PostData.DecodeJSON(d)
+			a.PostData.decodeJSON(d)
 			if a.PostData.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -472,7 +808,7 @@ func (a *CardChargeResponse) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "status":
-			a.Status.DecodeJSON(d)
+			a.Status.decodeJSON(d)
 			if a.Status.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -506,16 +842,16 @@ func (a *CardChargeResponse) isZero() bool {
 func (a *CardChargeResponseList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardChargeResponseList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardChargeResponseList) DecodeJSON(d *wire.Decoder) {
+func (a *CardChargeResponseList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -530,7 +866,7 @@ func (a *CardChargeResponseList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -555,16 +891,16 @@ func (a *CardChargeResponseList) DecodeJSON(d *wire.Decoder) {
 func (a *CardChargeState) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardChargeState: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardChargeState) DecodeJSON(d *wire.Decoder) {
+func (a *CardChargeState) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -611,16 +947,16 @@ func (a *CardChargeState) isZero() bool {
 func (a *CardChargeStatus) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardChargeStatus: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardChargeStatus) DecodeJSON(d *wire.Decoder) {
+func (a *CardChargeStatus) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -668,7 +1004,7 @@ func (a *CardChargeStatus) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "postData":
-			a.PostData.DecodeJSON(d)
+			a.PostData.decodeJSON(d)
 			if a.PostData.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -686,7 +1022,7 @@ func (a *CardChargeStatus) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "status":
-			a.Status.DecodeJSON(d)
+			a.Status.decodeJSON(d)
 			if a.Status.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -721,16 +1057,16 @@ func (a *CardChargeStatus) isZero() bool {
 func (a *CardChargeStatusList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardChargeStatusList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardChargeStatusList) DecodeJSON(d *wire.Decoder) {
+func (a *CardChargeStatusList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -745,7 +1081,7 @@ func (a *CardChargeStatusList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -763,10 +1099,6 @@ func (a *CardChargeStatusList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *CardForm) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object's members into the fields and keeps the
 // rest in AdditionalProperties (numbers as json.Number): members the spec
 // does not know, and those whose value is the field's zero value, so that
@@ -774,16 +1106,16 @@ func (m *CardForm) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 func (a *CardInfo) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardInfo: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardInfo) DecodeJSON(d *wire.Decoder) {
+func (a *CardInfo) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -855,7 +1187,7 @@ func (a *CardInfo) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "user":
-			a.User.DecodeJSON(d)
+			a.User.decodeJSON(d)
 			if a.User.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -891,16 +1223,16 @@ func (a *CardInfo) isZero() bool {
 func (a *CardInfoList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardInfoList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardInfoList) DecodeJSON(d *wire.Decoder) {
+func (a *CardInfoList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -915,7 +1247,7 @@ func (a *CardInfoList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -940,16 +1272,16 @@ func (a *CardInfoList) DecodeJSON(d *wire.Decoder) {
 func (a *CardPhoto) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardPhoto: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardPhoto) DecodeJSON(d *wire.Decoder) {
+func (a *CardPhoto) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -994,16 +1326,16 @@ func (a *CardPhoto) isZero() bool {
 func (a *CardPhotoList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardPhotoList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardPhotoList) DecodeJSON(d *wire.Decoder) {
+func (a *CardPhotoList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1018,7 +1350,7 @@ func (a *CardPhotoList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -1043,16 +1375,16 @@ func (a *CardPhotoList) DecodeJSON(d *wire.Decoder) {
 func (a *CardRechargeRequest) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardRechargeRequest: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardRechargeRequest) DecodeJSON(d *wire.Decoder) {
+func (a *CardRechargeRequest) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1092,25 +1424,21 @@ func (a *CardRechargeRequest) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *CardRecord) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *CardRecordList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardRecordList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardRecordList) DecodeJSON(d *wire.Decoder) {
+func (a *CardRecordList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1143,25 +1471,21 @@ func (a *CardRecordList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *CardResult) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *CardResultList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardResultList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardResultList) DecodeJSON(d *wire.Decoder) {
+func (a *CardResultList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1201,16 +1525,16 @@ func (a *CardResultList) DecodeJSON(d *wire.Decoder) {
 func (a *CardTransaction) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardTransaction: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardTransaction) DecodeJSON(d *wire.Decoder) {
+func (a *CardTransaction) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1297,16 +1621,16 @@ func (a *CardTransaction) isZero() bool {
 func (a *CardTransactionList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardTransactionList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardTransactionList) DecodeJSON(d *wire.Decoder) {
+func (a *CardTransactionList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1321,7 +1645,7 @@ func (a *CardTransactionList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -1339,25 +1663,21 @@ func (a *CardTransactionList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *CardTransfer) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *CardTransferList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardTransferList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardTransferList) DecodeJSON(d *wire.Decoder) {
+func (a *CardTransferList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1390,25 +1710,21 @@ func (a *CardTransferList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *CardUser) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *CardUserList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CardUserList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CardUserList) DecodeJSON(d *wire.Decoder) {
+func (a *CardUserList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1448,16 +1764,16 @@ func (a *CardUserList) DecodeJSON(d *wire.Decoder) {
 func (a *Circle) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Circle: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Circle) DecodeJSON(d *wire.Decoder) {
+func (a *Circle) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1502,16 +1818,16 @@ func (a *Circle) isZero() bool {
 func (a *CircleList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("CircleList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *CircleList) DecodeJSON(d *wire.Decoder) {
+func (a *CircleList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1526,7 +1842,7 @@ func (a *CircleList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -1551,16 +1867,16 @@ func (a *CircleList) DecodeJSON(d *wire.Decoder) {
 func (a *Classroom) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Classroom: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Classroom) DecodeJSON(d *wire.Decoder) {
+func (a *Classroom) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1607,16 +1923,16 @@ func (a *Classroom) isZero() bool {
 func (a *Course) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Course: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Course) DecodeJSON(d *wire.Decoder) {
+func (a *Course) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1677,16 +1993,16 @@ func (a *Course) isZero() bool {
 func (a *DataAccount) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("DataAccount: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *DataAccount) DecodeJSON(d *wire.Decoder) {
+func (a *DataAccount) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1750,7 +2066,7 @@ func (a *DataAccount) DecodeJSON(d *wire.Decoder) {
 				s, n := a.RelationList, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.RelationList = wire.Trunc(s, n)
 			}
@@ -1829,16 +2145,16 @@ func (a *DataAccount) isZero() bool {
 func (a *DataAccountList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("DataAccountList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *DataAccountList) DecodeJSON(d *wire.Decoder) {
+func (a *DataAccountList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1853,7 +2169,7 @@ func (a *DataAccountList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -1878,16 +2194,16 @@ func (a *DataAccountList) DecodeJSON(d *wire.Decoder) {
 func (a *DataAccountRelation) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("DataAccountRelation: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *DataAccountRelation) DecodeJSON(d *wire.Decoder) {
+func (a *DataAccountRelation) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -1969,16 +2285,16 @@ func (a *DataAccountRelation) isZero() bool {
 func (a *DataFaculty) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("DataFaculty: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *DataFaculty) DecodeJSON(d *wire.Decoder) {
+func (a *DataFaculty) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2191,16 +2507,16 @@ func (a *DataFaculty) isZero() bool {
 func (a *DataFacultyList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("DataFacultyList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *DataFacultyList) DecodeJSON(d *wire.Decoder) {
+func (a *DataFacultyList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2215,7 +2531,7 @@ func (a *DataFacultyList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -2233,25 +2549,21 @@ func (a *DataFacultyList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *DataPaper) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *DataPaperList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("DataPaperList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *DataPaperList) DecodeJSON(d *wire.Decoder) {
+func (a *DataPaperList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2291,16 +2603,16 @@ func (a *DataPaperList) DecodeJSON(d *wire.Decoder) {
 func (a *DataStudent) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("DataStudent: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *DataStudent) DecodeJSON(d *wire.Decoder) {
+func (a *DataStudent) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2520,16 +2832,16 @@ func (a *DataStudent) isZero() bool {
 func (a *DataStudentList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("DataStudentList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *DataStudentList) DecodeJSON(d *wire.Decoder) {
+func (a *DataStudentList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2544,7 +2856,7 @@ func (a *DataStudentList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -2562,25 +2874,21 @@ func (a *DataStudentList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *Department) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *DepartmentList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("DepartmentList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *DepartmentList) DecodeJSON(d *wire.Decoder) {
+func (a *DepartmentList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2620,16 +2928,16 @@ func (a *DepartmentList) DecodeJSON(d *wire.Decoder) {
 func (a *Dept) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Dept: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Dept) DecodeJSON(d *wire.Decoder) {
+func (a *Dept) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2688,16 +2996,16 @@ func (a *Dept) isZero() bool {
 func (a *Envelope) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Envelope: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Envelope) DecodeJSON(d *wire.Decoder) {
+func (a *Envelope) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2721,25 +3029,21 @@ func (a *Envelope) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *Examination) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *ExaminationList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("ExaminationList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *ExaminationList) DecodeJSON(d *wire.Decoder) {
+func (a *ExaminationList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2779,16 +3083,16 @@ func (a *ExaminationList) DecodeJSON(d *wire.Decoder) {
 func (a *FileInfo) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("FileInfo: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *FileInfo) DecodeJSON(d *wire.Decoder) {
+func (a *FileInfo) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2882,16 +3186,16 @@ func (a *FileInfo) isZero() bool {
 func (a *FileInfoList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("FileInfoList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *FileInfoList) DecodeJSON(d *wire.Decoder) {
+func (a *FileInfoList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2906,7 +3210,7 @@ func (a *FileInfoList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -2924,25 +3228,21 @@ func (a *FileInfoList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *FileLink) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *FileLinkList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("FileLinkList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *FileLinkList) DecodeJSON(d *wire.Decoder) {
+func (a *FileLinkList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -2982,16 +3282,16 @@ func (a *FileLinkList) DecodeJSON(d *wire.Decoder) {
 func (a *FileMeta) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("FileMeta: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *FileMeta) DecodeJSON(d *wire.Decoder) {
+func (a *FileMeta) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3052,16 +3352,16 @@ func (a *FileMeta) isZero() bool {
 func (a *FileMetaRequest) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("FileMetaRequest: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *FileMetaRequest) DecodeJSON(d *wire.Decoder) {
+func (a *FileMetaRequest) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3073,7 +3373,7 @@ func (a *FileMetaRequest) DecodeJSON(d *wire.Decoder) {
 		start := d.Pos()
 		switch string(name) {
 		case "meta":
-			a.Meta.DecodeJSON(d)
+			a.Meta.decodeJSON(d)
 			if a.Meta.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -3094,25 +3394,21 @@ func (a *FileMetaRequest) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *FileMetaResult) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *FileMetaResultList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("FileMetaResultList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *FileMetaResultList) DecodeJSON(d *wire.Decoder) {
+func (a *FileMetaResultList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3144,26 +3440,22 @@ func (a *FileMetaResultList) DecodeJSON(d *wire.Decoder) {
 		}
 	}
 }
-
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *FinanceAppointment) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
 
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *FinanceAppointmentList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("FinanceAppointmentList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *FinanceAppointmentList) DecodeJSON(d *wire.Decoder) {
+func (a *FinanceAppointmentList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3196,25 +3488,21 @@ func (a *FinanceAppointmentList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *GPA) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *GPAList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("GPAList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *GPAList) DecodeJSON(d *wire.Decoder) {
+func (a *GPAList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3254,16 +3542,16 @@ func (a *GPAList) DecodeJSON(d *wire.Decoder) {
 func (a *Identity) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Identity: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Identity) DecodeJSON(d *wire.Decoder) {
+func (a *Identity) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3335,19 +3623,19 @@ func (a *Identity) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "major":
-			a.Major.DecodeJSON(d)
+			a.Major.decodeJSON(d)
 			if a.Major.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "mgtOrganize":
-			a.MgtOrganize.DecodeJSON(d)
+			a.MgtOrganize.decodeJSON(d)
 			if a.MgtOrganize.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "organize":
-			a.Organize.DecodeJSON(d)
+			a.Organize.decodeJSON(d)
 			if a.Organize.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -3365,13 +3653,13 @@ func (a *Identity) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "topMgtOrganize":
-			a.TopMgtOrganize.DecodeJSON(d)
+			a.TopMgtOrganize.decodeJSON(d)
 			if a.TopMgtOrganize.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "topOrganize":
-			a.TopOrganize.DecodeJSON(d)
+			a.TopOrganize.decodeJSON(d)
 			if a.TopOrganize.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -3381,7 +3669,7 @@ func (a *Identity) DecodeJSON(d *wire.Decoder) {
 				s, n := a.TopOrganizes, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.TopOrganizes = wire.Trunc(s, n)
 			}
@@ -3396,7 +3684,7 @@ func (a *Identity) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "type":
-			a.Type.DecodeJSON(d)
+			a.Type.decodeJSON(d)
 			if a.Type.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -3464,16 +3752,16 @@ func (a *Identity) isZero() bool {
 func (a *IdentityType) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("IdentityType: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *IdentityType) DecodeJSON(d *wire.Decoder) {
+func (a *IdentityType) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3520,16 +3808,16 @@ func (a *IdentityType) isZero() bool {
 func (a *Lesson) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Lesson: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Lesson) DecodeJSON(d *wire.Decoder) {
+func (a *Lesson) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3551,7 +3839,7 @@ func (a *Lesson) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Classes, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Classes = wire.Trunc(s, n)
 			}
@@ -3566,7 +3854,7 @@ func (a *Lesson) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "course":
-			a.Course.DecodeJSON(d)
+			a.Course.decodeJSON(d)
 			if a.Course.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -3602,7 +3890,7 @@ func (a *Lesson) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "organize":
-			a.Organize.DecodeJSON(d)
+			a.Organize.decodeJSON(d)
 			if a.Organize.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -3612,7 +3900,7 @@ func (a *Lesson) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Teachers, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Teachers = wire.Trunc(s, n)
 			}
@@ -3660,16 +3948,16 @@ func (a *Lesson) isZero() bool {
 func (a *LessonClass) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("LessonClass: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *LessonClass) DecodeJSON(d *wire.Decoder) {
+func (a *LessonClass) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3681,13 +3969,13 @@ func (a *LessonClass) DecodeJSON(d *wire.Decoder) {
 		start := d.Pos()
 		switch string(name) {
 		case "classroom":
-			a.Classroom.DecodeJSON(d)
+			a.Classroom.decodeJSON(d)
 			if a.Classroom.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "schedule":
-			a.Schedule.DecodeJSON(d)
+			a.Schedule.decodeJSON(d)
 			if a.Schedule.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -3714,16 +4002,16 @@ func (a *LessonClass) isZero() bool {
 func (a *LessonList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("LessonList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *LessonList) DecodeJSON(d *wire.Decoder) {
+func (a *LessonList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3738,7 +4026,7 @@ func (a *LessonList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -3756,25 +4044,21 @@ func (a *LessonList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *Mail) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *MailList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("MailList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *MailList) DecodeJSON(d *wire.Decoder) {
+func (a *MailList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3814,16 +4098,16 @@ func (a *MailList) DecodeJSON(d *wire.Decoder) {
 func (a *Major) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Major: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Major) DecodeJSON(d *wire.Decoder) {
+func (a *Major) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3870,16 +4154,16 @@ func (a *Major) isZero() bool {
 func (a *Notification) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Notification: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Notification) DecodeJSON(d *wire.Decoder) {
+func (a *Notification) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3947,25 +4231,21 @@ func (a *Notification) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *NotificationApp) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *NotificationList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("NotificationList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *NotificationList) DecodeJSON(d *wire.Decoder) {
+func (a *NotificationList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -3980,7 +4260,7 @@ func (a *NotificationList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -4005,16 +4285,16 @@ func (a *NotificationList) DecodeJSON(d *wire.Decoder) {
 func (a *NotificationRequest) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("NotificationRequest: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *NotificationRequest) DecodeJSON(d *wire.Decoder) {
+func (a *NotificationRequest) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4110,25 +4390,21 @@ func (a *NotificationRequest) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *NotificationStatus) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *NotificationStatusList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("NotificationStatusList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *NotificationStatusList) DecodeJSON(d *wire.Decoder) {
+func (a *NotificationStatusList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4168,16 +4444,16 @@ func (a *NotificationStatusList) DecodeJSON(d *wire.Decoder) {
 func (a *Organize) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Organize: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Organize) DecodeJSON(d *wire.Decoder) {
+func (a *Organize) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4224,16 +4500,16 @@ func (a *Organize) isZero() bool {
 func (a *Position) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Position: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Position) DecodeJSON(d *wire.Decoder) {
+func (a *Position) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4245,13 +4521,13 @@ func (a *Position) DecodeJSON(d *wire.Decoder) {
 		start := d.Pos()
 		switch string(name) {
 		case "dept":
-			a.Dept.DecodeJSON(d)
+			a.Dept.decodeJSON(d)
 			if a.Dept.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "post":
-			a.Post.DecodeJSON(d)
+			a.Post.decodeJSON(d)
 			if a.Post.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -4273,25 +4549,21 @@ func (a *Position) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *PositionUser) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *PositionUserList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("PositionUserList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *PositionUserList) DecodeJSON(d *wire.Decoder) {
+func (a *PositionUserList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4331,16 +4603,16 @@ func (a *PositionUserList) DecodeJSON(d *wire.Decoder) {
 func (a *Post) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Post: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Post) DecodeJSON(d *wire.Decoder) {
+func (a *Post) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4408,16 +4680,16 @@ func (a *Post) isZero() bool {
 func (a *Profile) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Profile: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Profile) DecodeJSON(d *wire.Decoder) {
+func (a *Profile) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4453,13 +4725,13 @@ func (a *Profile) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "avatars":
-			a.Avatars.DecodeJSON(d)
+			a.Avatars.decodeJSON(d)
 			if a.Avatars.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
 			}
 		case "birthday":
-			a.Birthday.DecodeJSON(d)
+			wire.DecodeBirthday(d, &a.Birthday)
 			if a.Birthday.IsZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -4511,7 +4783,7 @@ func (a *Profile) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Identities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Identities = wire.Trunc(s, n)
 			}
@@ -4538,7 +4810,7 @@ func (a *Profile) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "organize":
-			a.Organize.DecodeJSON(d)
+			a.Organize.decodeJSON(d)
 			if a.Organize.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -4550,7 +4822,7 @@ func (a *Profile) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "topOrganize":
-			a.TopOrganize.DecodeJSON(d)
+			a.TopOrganize.decodeJSON(d)
 			if a.TopOrganize.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -4609,16 +4881,16 @@ func (a *Profile) isZero() bool {
 func (a *ProfileList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("ProfileList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *ProfileList) DecodeJSON(d *wire.Decoder) {
+func (a *ProfileList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4633,7 +4905,7 @@ func (a *ProfileList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -4658,16 +4930,16 @@ func (a *ProfileList) DecodeJSON(d *wire.Decoder) {
 func (a *Schedule) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Schedule: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Schedule) DecodeJSON(d *wire.Decoder) {
+func (a *Schedule) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4742,16 +5014,16 @@ func (a *Schedule) isZero() bool {
 func (a *SchoolCalendar) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("SchoolCalendar: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *SchoolCalendar) DecodeJSON(d *wire.Decoder) {
+func (a *SchoolCalendar) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4796,16 +5068,16 @@ func (a *SchoolCalendar) isZero() bool {
 func (a *SchoolCalendarList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("SchoolCalendarList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *SchoolCalendarList) DecodeJSON(d *wire.Decoder) {
+func (a *SchoolCalendarList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4820,7 +5092,7 @@ func (a *SchoolCalendarList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -4838,25 +5110,21 @@ func (a *SchoolCalendarList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *SignatureRequest) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *SignatureResultList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("SignatureResultList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *SignatureResultList) DecodeJSON(d *wire.Decoder) {
+func (a *SignatureResultList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4889,29 +5157,21 @@ func (a *SignatureResultList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *TaskMessage) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *TaskResult) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *TaskResultList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("TaskResultList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *TaskResultList) DecodeJSON(d *wire.Decoder) {
+func (a *TaskResultList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -4951,16 +5211,16 @@ func (a *TaskResultList) DecodeJSON(d *wire.Decoder) {
 func (a *Teacher) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Teacher: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Teacher) DecodeJSON(d *wire.Decoder) {
+func (a *Teacher) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5014,16 +5274,16 @@ func (a *Teacher) isZero() bool {
 func (a *Unicode) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("Unicode: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *Unicode) DecodeJSON(d *wire.Decoder) {
+func (a *Unicode) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5161,25 +5421,21 @@ func (a *Unicode) isZero() bool {
 		a.AdditionalProperties == nil
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *UnicodeAdvertising) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *UnicodeAdvertisingList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UnicodeAdvertisingList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UnicodeAdvertisingList) DecodeJSON(d *wire.Decoder) {
+func (a *UnicodeAdvertisingList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5219,16 +5475,16 @@ func (a *UnicodeAdvertisingList) DecodeJSON(d *wire.Decoder) {
 func (a *UnicodeCheck) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UnicodeCheck: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UnicodeCheck) DecodeJSON(d *wire.Decoder) {
+func (a *UnicodeCheck) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5262,7 +5518,7 @@ func (a *UnicodeCheck) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Identities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Identities = wire.Trunc(s, n)
 			}
@@ -5303,16 +5559,16 @@ func (a *UnicodeCheck) isZero() bool {
 func (a *UnicodeCheckIdentity) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UnicodeCheckIdentity: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UnicodeCheckIdentity) DecodeJSON(d *wire.Decoder) {
+func (a *UnicodeCheckIdentity) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5342,7 +5598,7 @@ func (a *UnicodeCheckIdentity) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "organize":
-			a.Organize.DecodeJSON(d)
+			a.Organize.decodeJSON(d)
 			if a.Organize.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -5354,7 +5610,7 @@ func (a *UnicodeCheckIdentity) DecodeJSON(d *wire.Decoder) {
 				continue
 			}
 		case "topOrganize":
-			a.TopOrganize.DecodeJSON(d)
+			a.TopOrganize.decodeJSON(d)
 			if a.TopOrganize.isZero() {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
 				continue
@@ -5392,16 +5648,16 @@ func (a *UnicodeCheckIdentity) isZero() bool {
 func (a *UnicodeCheckList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UnicodeCheckList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UnicodeCheckList) DecodeJSON(d *wire.Decoder) {
+func (a *UnicodeCheckList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5416,7 +5672,7 @@ func (a *UnicodeCheckList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -5439,16 +5695,16 @@ func (a *UnicodeCheckList) DecodeJSON(d *wire.Decoder) {
 func (a *UnicodeList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UnicodeList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UnicodeList) DecodeJSON(d *wire.Decoder) {
+func (a *UnicodeList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5463,7 +5719,7 @@ func (a *UnicodeList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -5481,25 +5737,21 @@ func (a *UnicodeList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *UnicodeParameters) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *UnicodeParametersList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UnicodeParametersList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UnicodeParametersList) DecodeJSON(d *wire.Decoder) {
+func (a *UnicodeParametersList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5539,16 +5791,16 @@ func (a *UnicodeParametersList) DecodeJSON(d *wire.Decoder) {
 func (a *UnicodePay) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UnicodePay: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UnicodePay) DecodeJSON(d *wire.Decoder) {
+func (a *UnicodePay) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5628,16 +5880,16 @@ func (a *UnicodePay) isZero() bool {
 func (a *UnicodePayList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UnicodePayList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UnicodePayList) DecodeJSON(d *wire.Decoder) {
+func (a *UnicodePayList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5652,7 +5904,7 @@ func (a *UnicodePayList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -5670,25 +5922,21 @@ func (a *UnicodePayList) DecodeJSON(d *wire.Decoder) {
 	}
 }
 
-// DecodeJSON decodes the object at d's position as encoding/json decodes
-// into a map: numbers as float64; null sets m to nil.
-func (m *UnicodeResult) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }
-
 // UnmarshalJSON decodes the object as encoding/json decodes it into a
 // struct of these fields, in one pass.
 func (a *UnicodeResultList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UnicodeResultList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UnicodeResultList) DecodeJSON(d *wire.Decoder) {
+func (a *UnicodeResultList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5728,16 +5976,16 @@ func (a *UnicodeResultList) DecodeJSON(d *wire.Decoder) {
 func (a *UnicodeTransaction) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UnicodeTransaction: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UnicodeTransaction) DecodeJSON(d *wire.Decoder) {
+func (a *UnicodeTransaction) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5831,16 +6079,16 @@ func (a *UnicodeTransaction) isZero() bool {
 func (a *UnicodeTransactionList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UnicodeTransactionList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UnicodeTransactionList) DecodeJSON(d *wire.Decoder) {
+func (a *UnicodeTransactionList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5855,7 +6103,7 @@ func (a *UnicodeTransactionList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -5880,16 +6128,16 @@ func (a *UnicodeTransactionList) DecodeJSON(d *wire.Decoder) {
 func (a *UserPositions) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UserPositions: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UserPositions) DecodeJSON(d *wire.Decoder) {
+func (a *UserPositions) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5917,7 +6165,7 @@ func (a *UserPositions) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Positions, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Positions = wire.Trunc(s, n)
 			}
@@ -5948,16 +6196,16 @@ func (a *UserPositions) isZero() bool {
 func (a *UserPositionsList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UserPositionsList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UserPositionsList) DecodeJSON(d *wire.Decoder) {
+func (a *UserPositionsList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -5972,7 +6220,7 @@ func (a *UserPositionsList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}
@@ -5997,16 +6245,16 @@ func (a *UserPositionsList) DecodeJSON(d *wire.Decoder) {
 func (a *UserRight) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UserRight: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UserRight) DecodeJSON(d *wire.Decoder) {
+func (a *UserRight) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -6048,7 +6296,7 @@ func (a *UserRight) DecodeJSON(d *wire.Decoder) {
 				if a.Parent == nil {
 					a.Parent = new(UserRight)
 				}
-				a.Parent.DecodeJSON(d)
+				a.Parent.decodeJSON(d)
 			}
 			if a.Parent == nil {
 				d.KeepFrom(&a.AdditionalProperties, name, start)
@@ -6079,16 +6327,16 @@ func (a *UserRight) isZero() bool {
 func (a *UserRightList) UnmarshalJSON(b []byte) error {
 	var d wire.Decoder
 	d.Reset(b)
-	a.DecodeJSON(&d)
+	a.decodeJSON(&d)
 	if err := d.Finish(); err != nil {
 		return fmt.Errorf("UserRightList: %w", err)
 	}
 	return nil
 }
 
-// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in
+// decodeJSON decodes the object at d's position as UnmarshalJSON does, in
 // one pass; errors are d's.
-func (a *UserRightList) DecodeJSON(d *wire.Decoder) {
+func (a *UserRightList) decodeJSON(d *wire.Decoder) {
 	if !wire.BeginObject(d, a) {
 		return
 	}
@@ -6103,7 +6351,7 @@ func (a *UserRightList) DecodeJSON(d *wire.Decoder) {
 				s, n := a.Entities, 0
 				for ; d.More(); n++ {
 					s = wire.Grow(s, n)
-					s[n].DecodeJSON(d)
+					s[n].decodeJSON(d)
 				}
 				a.Entities = wire.Trunc(s, n)
 			}

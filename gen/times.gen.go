@@ -5,7 +5,7 @@ package gen
 import (
 	"time"
 
-	"github.com/oauth-jaccount/jaccount-go/wire"
+	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
 
 // RecurrenceEndtimeAt returns RecurrenceEndtime (the member recurrenceEndtime, epoch seconds) as a

@@ -56,7 +56,7 @@ const AdminPath = "/__admin"
 // Durations are whole milliseconds. The values are checked as the Go
 // knobs check them (Fault.Err), and a refusal's message names the knob.
 func WithAdmin() Option {
-	return func(cfg *config) { cfg.admin = true }
+	return optionFunc(func(cfg *config) error { cfg.admin = true; return nil })
 }
 
 // AdminURL returns the base URL of the admin API, URL + AdminPath, or ""
@@ -408,7 +408,9 @@ func (s *Server) adminInject(body []byte) (int, any, error) {
 	}
 	// Described before it is injected: a request may spend it at once.
 	desc := f.describe()
-	s.Inject(f)
+	if err := s.Inject(f); err != nil { // fault checked it already
+		return 0, nil, badAdminRequest("%v", err)
+	}
 	return http.StatusCreated, struct {
 		Fault faultJSON `json:"fault"`
 	}{desc}, nil

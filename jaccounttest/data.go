@@ -89,39 +89,53 @@ type paperRecord struct {
 }
 
 // WithStudents replaces the data resources' student records
-// (DefaultStudents) with records.
+// (DefaultStudents) with records; none keeps them.
 func WithStudents(records ...DataRecord[gen.DataStudent]) Option {
-	return func(cfg *config) {
-		cfg.data.students = append(make([]DataRecord[gen.DataStudent], 0, len(records)), records...)
-	}
+	return optionFunc(func(cfg *config) error {
+		if len(records) > 0 {
+			cfg.data.students = slices.Clone(records)
+		}
+		return nil
+	})
 }
 
 // WithFaculty replaces the data resources' faculty records (DefaultFaculty)
-// with records.
+// with records; none keeps them.
 func WithFaculty(records ...DataRecord[gen.DataFaculty]) Option {
-	return func(cfg *config) {
-		cfg.data.faculty = append(make([]DataRecord[gen.DataFaculty], 0, len(records)), records...)
-	}
+	return optionFunc(func(cfg *config) error {
+		if len(records) > 0 {
+			cfg.data.faculty = slices.Clone(records)
+		}
+		return nil
+	})
 }
 
 // WithAccounts replaces the data resources' account records
-// (DefaultAccounts) with records. An account without a Timestamp is served
-// with its Updated time there, as the documentation's example carries one.
+// (DefaultAccounts) with records; none keeps them. An account without a
+// Timestamp is served with its Updated time there, as the documentation's
+// example carries one.
 func WithAccounts(records ...DataRecord[gen.DataAccount]) Option {
-	return func(cfg *config) {
-		cfg.data.accounts = append(make([]DataRecord[gen.DataAccount], 0, len(records)), records...)
-	}
+	return optionFunc(func(cfg *config) error {
+		if len(records) > 0 {
+			cfg.data.accounts = slices.Clone(records)
+		}
+		return nil
+	})
 }
 
 // WithPapers adds paper records of the author userID (学工号). The
 // documentation shows no paper record, so the fake has none by default and
-// serves these as they are.
+// serves these as they are. An empty userID is invalid.
 func WithPapers(userID string, papers ...gen.DataPaper) Option {
-	return func(cfg *config) {
+	return optionFunc(func(cfg *config) error {
+		if userID == "" {
+			return fmt.Errorf("%w: WithPapers: empty userID", ErrInvalidOption)
+		}
 		for _, p := range papers {
 			cfg.data.papers = append(cfg.data.papers, paperRecord{userID, p})
 		}
-	}
+		return nil
+	})
 }
 
 // chinaTime is the zone of the data resources' times (UTC+8).

@@ -142,10 +142,11 @@ func TestDataRecordChanges(t *testing.T) {
 	one := jaccounttest.DataRecord[gen.DataStudent]{Entity: gen.DataStudent{AccountNo: "only"}, Updated: now,
 		Attributes: map[string]string{"glyx": "99999"}}
 	srv = newServer(t, jaccounttest.WithStudents(one), jaccounttest.WithAccounts(), jaccounttest.WithFaculty())
-	if _, got := page(t, dataGet(t, srv, "/v1/stu/profile?glyx=99999", "exchange_data")); strings.Join(got, ",") != "only" {
-		t.Errorf("WithStudents: %v", got)
+	if total, got := page(t, dataGet(t, srv, "/v1/stu/profile", "exchange_data")); total != 1 || strings.Join(got, ",") != "only" {
+		t.Errorf("WithStudents: %d %v", total, got)
 	}
-	if total, _ := page(t, dataGet(t, srv, "/v1/account/info", "exchange_data")); total != 0 {
-		t.Errorf("WithAccounts(): %d accounts", total)
+	// None keeps the defaults (an option's zero value).
+	if total, _ := page(t, dataGet(t, srv, "/v1/account/info", "exchange_data")); total != int64(len(jaccounttest.DefaultAccounts())) {
+		t.Errorf("WithAccounts(): %d accounts, want the %d of DefaultAccounts", total, len(jaccounttest.DefaultAccounts()))
 	}
 }

@@ -1,8 +1,20 @@
 // Package jaccounttest is a fake jAccount for tests, the way net/http/httptest
-// is a fake HTTP server: New starts it on a loopback port, Close stops it, and
-// in between it behaves as SJTU's jAccount does (as far as its documentation
-// and public clients tell), with fixture users and an application already
-// registered. No test needs to reach the real jAccount.
+// is a fake HTTP server: it runs on a loopback port and behaves as SJTU's
+// jAccount does (as far as its documentation and public clients tell), with
+// fixture users and an application already registered. No test needs to
+// reach the real jAccount.
+//
+// In a test, New starts it for the test and stops it when the test ends; an
+// invalid option or fault fails the test:
+//
+//	func TestProfile(t *testing.T) {
+//		fake := jaccounttest.New(t, jaccounttest.WithPKCE())
+//		tok, err := fake.IssueToken(jaccounttest.StudentUsername, "essential")
+//		...
+//		c, err := api.NewClient(api.StaticToken(tok.AccessToken), api.WithBaseURL(fake.APIURL()))
+//
+// A program (an example, a fake for other processes) uses Start, which
+// returns an error instead, and Close or Shutdown.
 //
 // One listener serves both halves:
 //

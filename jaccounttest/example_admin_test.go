@@ -11,7 +11,10 @@ import (
 // The admin API steers the fake over HTTP, from a test in any language:
 // here it makes the next API request fail with 503.
 func ExampleWithAdmin() {
-	fake := jaccounttest.New(jaccounttest.WithAdmin())
+	fake, err := jaccounttest.Start(jaccounttest.WithAdmin())
+	if err != nil {
+		panic(err)
+	}
 	defer fake.Close()
 	tok, _ := fake.IssueToken(jaccounttest.StudentUsername, "essential")
 

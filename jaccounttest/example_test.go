@@ -13,10 +13,15 @@ import (
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 )
 
-// A test starts the fake, gets a token for a fixture user without the
-// browser flow, and calls the API with it.
+// The fake gets a token for a fixture user without the browser flow, and
+// the API answers it. (A test function starts the fake with
+// jaccounttest.New(t), which stops it when the test ends; an example has no
+// test, so Start and Close.)
 func Example() {
-	srv := jaccounttest.New()
+	srv, err := jaccounttest.Start()
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
 
 	tok, err := srv.IssueToken(jaccounttest.StudentUsername, "essential", "lessons")
@@ -44,7 +49,10 @@ func Example() {
 // WithSpecExamples answers every operation with the example of the spec,
 // here the documentation's sample profile.
 func ExampleWithSpecExamples() {
-	srv := jaccounttest.New(jaccounttest.WithSpecExamples())
+	srv, err := jaccounttest.Start(jaccounttest.WithSpecExamples())
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
 	tok, _ := srv.IssueToken(jaccounttest.StudentUsername, "basic")
 	c, _ := api.NewClient(api.StaticToken(tok.AccessToken), api.WithBaseURL(srv.APIURL()))
@@ -56,7 +64,10 @@ func ExampleWithSpecExamples() {
 // A test without a browser logs in through the fake's pages with Login and
 // exchanges the code at the token endpoint.
 func ExampleServer_Login() {
-	srv := jaccounttest.New()
+	srv, err := jaccounttest.Start()
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
 
 	authorize := srv.AuthURL() + "?" + url.Values{
@@ -95,13 +106,18 @@ func ExampleServer_Login() {
 // Faults make the fake fail the way the real service sometimes does; the
 // request log shows what happened.
 func ExampleServer_Inject() {
-	srv := jaccounttest.New()
+	srv, err := jaccounttest.Start()
+	if err != nil {
+		panic(err)
+	}
 	defer srv.Close()
 	tok, err := srv.IssueToken(jaccounttest.FacultyUsername, "essential")
 	if err != nil {
 		panic(err)
 	}
-	srv.Inject(jaccounttest.RateLimit(2 * time.Second).OnPath("/v1/me/profile").Times(1))
+	if err := srv.Inject(jaccounttest.RateLimit(2 * time.Second).OnPath("/v1/me/profile").Times(1)); err != nil {
+		panic(err)
+	}
 
 	for range 2 {
 		req, _ := http.NewRequest(http.MethodGet, srv.APIURL()+"/v1/me/profile?access_token="+tok.AccessToken, nil)
@@ -127,7 +143,10 @@ func ExampleServer_Inject() {
 func ExampleClient_jiaowoban() {
 	app := jaccounttest.DefaultClient()
 	app.Jiaowoban = true
-	fake := jaccounttest.New(jaccounttest.WithClient(app))
+	fake, err := jaccounttest.Start(jaccounttest.WithClient(app))
+	if err != nil {
+		panic(err)
+	}
 	defer fake.Close()
 	tok, _ := fake.IssueToken(jaccounttest.StudentUsername, "unicode")
 
@@ -138,7 +157,10 @@ func ExampleClient_jiaowoban() {
 	}
 	fmt.Println(pay.Status, len(pay.OfflineCodes))
 
-	other := jaccounttest.New() // its application is not 交我办
+	other, err := jaccounttest.Start() // its application is not 交我办
+	if err != nil {
+		panic(err)
+	}
 	defer other.Close()
 	tok, _ = other.IssueToken(jaccounttest.StudentUsername, "unicode")
 	c, _ = api.NewClient(api.StaticToken(tok.AccessToken), api.WithBaseURL(other.APIURL()))

@@ -50,8 +50,10 @@ const (
 //
 // A knob or constructor given an invalid value does not fail at once (so
 // that faults chain); the fault carries the error, Err reports it, and
-// Inject panics with it: a fault a test meant to inject and did not would
-// let the test pass without the failure it was written to survive.
+// Inject refuses it: it returns the error and, on a Server of New, fails
+// the test too, so that a test cannot drop it by ignoring the result. A
+// fault a test meant to inject and did not would let the test pass without
+// the failure it was written to survive.
 type Fault struct {
 	kind       faultKind
 	latency    time.Duration
@@ -70,7 +72,7 @@ type Fault struct {
 }
 
 // ErrInvalidFault matches the error of a Fault built with an invalid
-// argument (Fault.Err), which Inject panics with.
+// argument (Fault.Err), which Inject returns.
 var ErrInvalidFault = errors.New("jaccounttest: invalid fault")
 
 // check returns f, with its error set to the text of format when bad and
@@ -83,9 +85,9 @@ func (f Fault) check(bad bool, format string, args ...any) Fault {
 }
 
 // Err reports why Inject would refuse f (an error matching
-// ErrInvalidFault that names the knob and its value), or nil. A program
-// that builds faults from its input checks them with it; tests need not,
-// since Inject panics with the same error.
+// ErrInvalidFault that names the knob and its value), or nil: a program
+// that builds faults from its input can check them one by one before
+// injecting any.
 func (f Fault) Err() error {
 	if f.err == nil && f.kind == 0 {
 		return fmt.Errorf("%w: the zero Fault; make one with Latency, ErrorStatus, RateLimit, HTMLPage, DropConnection, TruncateBody or Errno", ErrInvalidFault)
@@ -243,12 +245,19 @@ func (f *Fault) matches(path string) bool {
 }
 
 // Inject adds faults; see Fault. It adds all of them or, when one of them
-// is invalid (Fault.Err), none: it then panics with an error matching
-// ErrInvalidFault that names the fault, the knob and the value.
-func (s *Server) Inject(faults ...Fault) {
+// is invalid (Fault.Err), none, and returns an error matching
+// ErrInvalidFault that names the fault, the knob and the value. On a Server
+// of New the refusal also fails the test (tb.Errorf), whether or not the
+// test checks the error.
+func (s *Server) Inject(faults ...Fault) error {
 	for i, f := range faults {
 		if err := f.Err(); err != nil {
-			panic(fmt.Errorf("%w (Inject's fault %d of %d)", err, i+1, len(faults)))
+			err = fmt.Errorf("%w (Inject's fault %d of %d)", err, i+1, len(faults))
+			if s.tb != nil {
+				s.tb.Helper()
+				s.tb.Errorf("jaccounttest: Inject: %v", err)
+			}
+			return err
 		}
 	}
 	s.mu.Lock()
@@ -260,6 +269,7 @@ func (s *Server) Inject(faults ...Fault) {
 		}
 		s.faults = append(s.faults, &f)
 	}
+	return nil
 }
 
 // ClearFaults removes all faults.

@@ -2,9 +2,11 @@ package jaccounttest_test
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -357,8 +359,9 @@ func TestFaultProbabilityBounds(t *testing.T) {
 }
 
 // TestFaultInvalid: a knob or constructor given a value outside its range
-// makes a fault that Err reports and Inject refuses by panicking, adding
-// none of the faults it was given; the edges of each range are accepted.
+// makes a fault that Err reports and Inject refuses with the same error,
+// adding none of the faults it was given; the edges of each range are
+// accepted.
 func TestFaultInvalid(t *testing.T) {
 	t.Parallel()
 	invalid := []struct {
@@ -388,22 +391,23 @@ func TestFaultInvalid(t *testing.T) {
 		// A later valid knob does not clear the error.
 		{jaccounttest.ErrorStatus(503).Times(0).Times(2), "Times(0)"},
 	}
-	srv := newServer(t)
+	// A server of Start, which has no test to fail: Inject only returns
+	// the error.
+	srv, err := jaccounttest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
 	tok := issue(t, srv, jaccounttest.StudentUsername, "basic").AccessToken
 	for _, tt := range invalid {
 		err := tt.fault.Err()
 		if !errors.Is(err, jaccounttest.ErrInvalidFault) || !strings.Contains(err.Error(), tt.names) {
 			t.Errorf("Err() = %v, want ErrInvalidFault naming %s", err, tt.names)
 		}
-		got := func() (v any) {
-			defer func() { v = recover() }()
-			srv.Inject(jaccounttest.ErrorStatus(502), tt.fault)
-			return nil
-		}()
-		perr, _ := got.(error)
-		if !errors.Is(perr, jaccounttest.ErrInvalidFault) || !strings.Contains(perr.Error(), tt.names) ||
-			!strings.Contains(perr.Error(), "fault 2 of 2") {
-			t.Errorf("Inject(valid, %s) panicked with %v, want an ErrInvalidFault naming it", tt.names, got)
+		err = srv.Inject(jaccounttest.ErrorStatus(502), tt.fault)
+		if !errors.Is(err, jaccounttest.ErrInvalidFault) || !strings.Contains(err.Error(), tt.names) ||
+			!strings.Contains(err.Error(), "fault 2 of 2") {
+			t.Errorf("Inject(valid, %s) = %v, want an ErrInvalidFault naming it", tt.names, err)
 		}
 	}
 	// None of the refused calls added a fault, not even the valid first one.
@@ -422,5 +426,46 @@ func TestFaultInvalid(t *testing.T) {
 		if err := f.Err(); err != nil {
 			t.Errorf("a valid fault: %v", err)
 		}
+	}
+}
+
+// failures records what a test reports through Errorf and Fatal, and
+// hands everything else to the real test.
+type failures struct {
+	testing.TB
+	mu     sync.Mutex
+	errors []string
+	fatal  bool
+}
+
+func (f *failures) Errorf(format string, args ...any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.errors = append(f.errors, fmt.Sprintf(format, args...))
+}
+
+func (f *failures) Fatal(args ...any) {
+	f.mu.Lock()
+	f.errors = append(f.errors, fmt.Sprint(args...))
+	f.fatal = true
+	f.mu.Unlock()
+	runtime.Goexit() // as testing.T's Fatal
+}
+
+func (f *failures) Helper() {}
+
+// TestInjectFailsTheTest: on a server of New, an invalid fault fails the
+// test even when the test drops Inject's error, so that it cannot pass
+// without the failure it meant to inject.
+func TestInjectFailsTheTest(t *testing.T) {
+	t.Parallel()
+	rec := &failures{TB: t}
+	srv := jaccounttest.New(rec)
+	_ = srv.Inject(jaccounttest.ErrorStatus(503).Times(0)) // dropped: the test fails all the same
+	if len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "Times(0)") || !strings.Contains(rec.errors[0], "Inject") {
+		t.Errorf("the test was told %q, want one failure naming Times(0)", rec.errors)
+	}
+	if err := srv.Inject(jaccounttest.ErrorStatus(503).Times(1)); err != nil || len(rec.errors) != 1 {
+		t.Errorf("a valid fault: %v, failures %q", err, rec.errors)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/oauth-jaccount/jaccount-go/gen"
-	"github.com/oauth-jaccount/jaccount-go/wire"
+	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
 
 // Credentials of the fixture data. They are public test values, not secrets.
@@ -83,7 +83,7 @@ type Client struct {
 	//
 	//	c := jaccounttest.DefaultClient()
 	//	c.Jiaowoban = true
-	//	srv := jaccounttest.New(jaccounttest.WithClient(c))
+	//	srv := jaccounttest.New(t, jaccounttest.WithClient(c))
 	Jiaowoban bool
 }
 

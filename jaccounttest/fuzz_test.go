@@ -18,8 +18,7 @@ func FuzzTokenEndpoint(f *testing.F) {
 	f.Add("grant_type=refresh_token&refresh_token=%zz", "")
 	f.Add("scope=a,b,,c&grant_type=client_credentials", "Basic !!!")
 	f.Add(strings.Repeat("a=b&", 100), "Bearer x")
-	srv := New()
-	defer srv.Close()
+	srv := New(f)
 	h := srv.ts.Config.Handler
 	f.Fuzz(func(t *testing.T, body, authz string) {
 		req := httptest.NewRequest(http.MethodPost, "/oauth2/token", strings.NewReader(body))
@@ -141,8 +140,7 @@ func FuzzAdminAPI(f *testing.F) {
 	f.Add("GET", "/requests", ``)
 	f.Add("PATCH", "/", `[]`)
 	f.Add("PATCH", "/settings", `{"token_rejection_status":200}`)
-	srv := New(WithAdmin())
-	defer srv.Close()
+	srv := New(f, WithAdmin())
 	h := srv.ts.Config.Handler
 	f.Fuzz(func(t *testing.T, method, path, body string) {
 		if !validMethod(method) || !strings.HasPrefix(path, "/") || strings.ContainsAny(path, "?# \t\r\n") {

@@ -19,8 +19,7 @@ const redirectURI = "http://127.0.0.1:9999/callback"
 
 func newServer(t *testing.T, opts ...jaccounttest.Option) *jaccounttest.Server {
 	t.Helper()
-	srv := jaccounttest.New(opts...)
-	t.Cleanup(srv.Close)
+	srv := jaccounttest.New(t, opts...)
 	return srv
 }
 

@@ -11,15 +11,15 @@ import (
 // serve on ln instead of a loopback port of its own choosing, e.g. a
 // listener on a fixed port for a program that runs the fake for other
 // processes (`jaccount fake`). URL is then http:// and ln's address. The
-// server closes ln when it closes.
+// server closes ln when it closes. Nil means the default, a loopback port.
 func WithListener(ln net.Listener) Option {
-	return func(cfg *config) { cfg.listener = ln }
+	return optionFunc(func(cfg *config) error { cfg.listener = ln; return nil })
 }
 
 // WithDataListener makes the data resources (DataURL) serve on ln, like
 // WithListener.
 func WithDataListener(ln net.Listener) Option {
-	return func(cfg *config) { cfg.dataListener = ln }
+	return optionFunc(func(cfg *config) error { cfg.dataListener = ln; return nil })
 }
 
 // startListener serves h on ln, or on a loopback port of httptest's choosing

@@ -388,14 +388,6 @@ func TestLoginHelper(t *testing.T) {
 	}
 }
 
-func TestAutoApproveUnknownUser(t *testing.T) {
-	t.Parallel()
-	srv := newServer(t, jaccounttest.WithAutoApprove("nobody"))
-	if r := get(t, noRedirect(srv, nil), authorizeURL(srv, "basic", "u")); r.status != 500 {
-		t.Errorf("auto-approve of an unknown user: %d", r.status)
-	}
-}
-
 func TestLogoutWithoutRedirect(t *testing.T) {
 	t.Parallel()
 	srv := newServer(t)

@@ -1,13 +1,33 @@
 package jaccounttest
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"regexp"
+	"slices"
 	"time"
+
+	"github.com/oauth-jaccount/jaccount-go/internal/optcheck"
 )
 
-// Option configures a Server created by New.
-type Option func(*config)
+// An Option configures a Server in New or Start. The zero value of an
+// option's argument means its default; an invalid value (a negative
+// duration, a status that is not one, a user or client without a name)
+// makes Start fail, and New fail the test, with an error matching
+// ErrInvalidOption that names the option. Nil options are skipped.
+type Option interface {
+	apply(*config) error
+}
+
+type optionFunc func(*config) error
+
+func (f optionFunc) apply(cfg *config) error { return f(cfg) }
+
+// ErrInvalidOption matches the error of Start (and the failure of New)
+// given an invalid option.
+var ErrInvalidOption = errors.New("jaccounttest: invalid option")
 
 type config struct {
 	clients      []Client
@@ -58,67 +78,122 @@ func defaultConfig() config {
 }
 
 // WithClient registers an application, replacing any registered client with
-// the same ID (including DefaultClientID).
+// the same ID (including DefaultClientID). A client without an ID is
+// invalid.
 func WithClient(c Client) Option {
-	return func(cfg *config) { cfg.clients = append(cfg.clients, c) }
+	return optionFunc(func(cfg *config) error {
+		if c.ID == "" {
+			return fmt.Errorf("%w: WithClient: the Client has no ID", ErrInvalidOption)
+		}
+		cfg.clients = append(cfg.clients, c)
+		return nil
+	})
 }
 
-// WithUsers replaces the fixture accounts (DefaultUsers) with users.
+// WithUsers replaces the fixture accounts (DefaultUsers) with users; none
+// keeps them. A user without a Username is invalid.
 func WithUsers(users ...User) Option {
-	return func(cfg *config) { cfg.users, cfg.replaceUsers = users, true }
+	return optionFunc(func(cfg *config) error {
+		if err := checkUsers("WithUsers", users); err != nil || len(users) == 0 {
+			return err
+		}
+		cfg.users, cfg.replaceUsers = users, true
+		return nil
+	})
 }
 
 // WithUser adds an account to the fixtures, replacing one with the same
-// Username.
+// Username. A user without a Username is invalid.
 func WithUser(u User) Option {
-	return func(cfg *config) { cfg.users = append(cfg.users, u) }
+	return optionFunc(func(cfg *config) error {
+		if err := checkUsers("WithUser", []User{u}); err != nil {
+			return err
+		}
+		cfg.users = append(cfg.users, u)
+		return nil
+	})
+}
+
+func checkUsers(option string, users []User) error {
+	for i, u := range users {
+		if u.Username == "" {
+			return fmt.Errorf("%w: %s: user %d has no Username", ErrInvalidOption, option, i+1)
+		}
+	}
+	return nil
 }
 
 // WithAutoApprove makes the authorize endpoint skip the login page and the
-// consent: it redirects at once with a code for username. It is meant for
-// tests that have no browser.
+// consent: it redirects at once with a code for username, which must be one
+// of the server's users. It is meant for tests that have no browser. ""
+// (the default) shows the login page.
 func WithAutoApprove(username string) Option {
-	return func(cfg *config) { cfg.autoApprove = username }
+	return optionFunc(func(cfg *config) error { cfg.autoApprove = username; return nil })
 }
 
-// WithAccessTokenTTL sets the lifetime of access tokens (default two hours);
-// it is the expires_in of token responses.
+// WithAccessTokenTTL sets the lifetime of access tokens, the expires_in of
+// token responses; zero means two hours and a negative d is invalid.
 func WithAccessTokenTTL(d time.Duration) Option {
-	return func(cfg *config) { cfg.accessTTL = d }
+	return optionFunc(func(cfg *config) error {
+		return optcheck.Set(ErrInvalidOption, "WithAccessTokenTTL", d, &cfg.accessTTL)
+	})
 }
 
-// WithCodeTTL sets how long an authorization code may be exchanged (default
-// one minute).
+// WithCodeTTL sets how long an authorization code may be exchanged; zero
+// means one minute and a negative d is invalid.
 func WithCodeTTL(d time.Duration) Option {
-	return func(cfg *config) { cfg.codeTTL = d }
+	return optionFunc(func(cfg *config) error {
+		return optcheck.Set(ErrInvalidOption, "WithCodeTTL", d, &cfg.codeTTL)
+	})
 }
 
 // WithClock makes the server read the time from now instead of time.Now,
-// for codes, tokens and ID-token claims.
+// for codes, tokens and ID-token claims; nil means time.Now.
 func WithClock(now func() time.Time) Option {
-	return func(cfg *config) { cfg.now = now }
+	return optionFunc(func(cfg *config) error {
+		if now != nil {
+			cfg.now = now
+		}
+		return nil
+	})
 }
 
 // WithPageSize sets how many items one page of a paged operation holds when
-// the request names no page size (default 20): card and 思源码 transactions
-// (by start and limit, with total), circles (by nextToken, sent back as
-// pageToken) and the spec examples of any other paged operation.
+// the request names no page size: card and 思源码 transactions (by start and
+// limit, with total), circles (by nextToken, sent back as pageToken) and the
+// spec examples of any other paged operation. Zero means 20 and a negative
+// n is invalid.
 func WithPageSize(n int) Option {
-	return func(cfg *config) { cfg.pageSize = max(n, 1) }
+	return optionFunc(func(cfg *config) error {
+		return optcheck.Set(ErrInvalidOption, "WithPageSize", n, &cfg.pageSize)
+	})
 }
 
-// WithCurrentSemester sets the semester GET /v1/me/lessons serves (default
-// CurrentSemester).
+// WithCurrentSemester sets the semester GET /v1/me/lessons serves; ""
+// means CurrentSemester. A semester is written like CurrentSemester,
+// "2026-2027-1": anything else is invalid.
 func WithCurrentSemester(semester string) Option {
-	return func(cfg *config) { cfg.semester = semester }
+	return optionFunc(func(cfg *config) error {
+		if semester == "" {
+			return nil
+		}
+		if !semesterRe.MatchString(semester) {
+			return fmt.Errorf("%w: WithCurrentSemester(%q): not a semester such as %q", ErrInvalidOption, semester, CurrentSemester)
+		}
+		cfg.semester = semester
+		return nil
+	})
 }
+
+// semesterRe is the form of a semester: the academic year and the term.
+var semesterRe = regexp.MustCompile(`^[0-9]{4}-[0-9]{4}-[1-3]$`)
 
 // WithoutBasicAuth makes the token endpoint reject HTTP Basic client
 // authentication, accepting client_id and client_secret in the form body
 // only (client_secret_post, which is what jAccount is known to accept).
 // By default both are accepted; Requests tells which one a client used.
 func WithoutBasicAuth() Option {
-	return func(cfg *config) { cfg.basicAuth = false }
+	return optionFunc(func(cfg *config) error { cfg.basicAuth = false; return nil })
 }
 
 // WithPKCE makes the fake check PKCE (RFC 7636): when an authorize request
@@ -127,14 +202,19 @@ func WithoutBasicAuth() Option {
 // PKCE, so by default the fake ignores these parameters, as a server without
 // PKCE support does.
 func WithPKCE() Option {
-	return func(cfg *config) { cfg.pkce = true }
+	return optionFunc(func(cfg *config) error { cfg.pkce = true; return nil })
 }
 
 // WithLogger makes the server log each request at debug level, and
 // rejected ones at info level, to logger. Tokens and secrets are never
-// logged. The default discards everything.
+// logged. Nil, the default, discards everything.
 func WithLogger(logger *slog.Logger) Option {
-	return func(cfg *config) { cfg.logger = logger }
+	return optionFunc(func(cfg *config) error {
+		if logger != nil {
+			cfg.logger = logger
+		}
+		return nil
+	})
 }
 
 // WithSpecExamples makes every API operation answer with the example of
@@ -143,15 +223,25 @@ func WithLogger(logger *slog.Logger) Option {
 // "testprofile", its lessons, its card. Scopes are still enforced, and an
 // operation that pages serves the example's entities in pages.
 func WithSpecExamples() Option {
-	return func(cfg *config) { cfg.examples = true }
+	return optionFunc(func(cfg *config) error { cfg.examples = true; return nil })
 }
 
 // WithIssuer sets the iss of the ID tokens (and what Issuer returns), e.g.
 // jAccount's own "https://jaccount.sjtu.edu.cn/oauth2/", so that code
-// configured for the real issuer verifies the fake's ID tokens. The default
-// is URL + "/oauth2/".
+// configured for the real issuer verifies the fake's ID tokens. "" (the
+// default) means URL + "/oauth2/"; anything but an absolute URL is
+// invalid.
 func WithIssuer(issuer string) Option {
-	return func(cfg *config) { cfg.issuer = issuer }
+	return optionFunc(func(cfg *config) error {
+		if issuer == "" {
+			return nil
+		}
+		if !optcheck.AbsoluteURL(issuer) {
+			return fmt.Errorf("%w: WithIssuer(%q): not an absolute URL", ErrInvalidOption, issuer)
+		}
+		cfg.issuer = issuer
+		return nil
+	})
 }
 
 // WithRefreshIDToken makes refresh replies carry a new ID token. Whether
@@ -159,7 +249,7 @@ func WithIssuer(issuer string) Option {
 // it), so by default they carry none, and code that needs the claims after a
 // refresh must keep the first ID token's.
 func WithRefreshIDToken() Option {
-	return func(cfg *config) { cfg.refreshIDToken = true }
+	return optionFunc(func(cfg *config) error { cfg.refreshIDToken = true; return nil })
 }
 
 // WithoutRefreshRotation makes refresh tokens reusable: a refresh reply
@@ -168,7 +258,7 @@ func WithRefreshIDToken() Option {
 // case: each refresh reply carries a new refresh token and the one spent is
 // refused from then on (invalid_grant).
 func WithoutRefreshRotation() Option {
-	return func(cfg *config) { cfg.keepRefresh = true }
+	return optionFunc(func(cfg *config) error { cfg.keepRefresh = true; return nil })
 }
 
 // WithTokenRejectionStatus sets the HTTP status with which the API answers
@@ -179,12 +269,32 @@ func WithoutRefreshRotation() Option {
 // {"errno":10002,"error":"Authentication Failed","total":0} to an invalid
 // one (evidence E11), which http.StatusOK reproduces; a client must treat the
 // errno as the rejection whatever the status. Zero means the default, 403;
-// a status outside 200–599 is taken as zero.
+// a status outside 200–599 is invalid.
 func WithTokenRejectionStatus(status int) Option {
-	return func(cfg *config) {
-		if status < 200 || status > 599 {
-			status = 0
+	return optionFunc(func(cfg *config) error {
+		if status != 0 && (status < 200 || status > 599) {
+			return fmt.Errorf("%w: WithTokenRejectionStatus(%d): not a status of an answer (200–599)", ErrInvalidOption, status)
 		}
 		cfg.rejectStatus = status
+		return nil
+	})
+}
+
+// newConfig applies opts to the defaults and checks what no single option
+// can: that WithAutoApprove names a user the server has.
+func newConfig(opts []Option) (config, error) {
+	cfg := defaultConfig()
+	if err := optcheck.Apply(opts, func(o Option) error { return o.apply(&cfg) }); err != nil {
+		return cfg, err
 	}
+	if name := cfg.autoApprove; name != "" {
+		users := cfg.users
+		if !cfg.replaceUsers {
+			users = append(DefaultUsers(), users...)
+		}
+		if !slices.ContainsFunc(users, func(u User) bool { return u.Username == name }) {
+			return cfg, fmt.Errorf("%w: WithAutoApprove(%q): no such user", ErrInvalidOption, name)
+		}
+	}
+	return cfg, nil
 }

@@ -19,9 +19,10 @@ import (
 // order that depends on the scheduling.
 //
 // Seeded tokens are predictable: never let a seeded server be reached by
-// anyone but the tests. By default codes and tokens come from crypto/rand.
+// anyone but the tests. Every seed, 0 included, is a seed; without WithSeed
+// (the default) codes and tokens come from crypto/rand.
 func WithSeed(seed uint64) Option {
-	return func(cfg *config) { cfg.seed = &seed }
+	return optionFunc(func(cfg *config) error { cfg.seed = &seed; return nil })
 }
 
 // entropy is where a server's random draws come from: crypto/rand (and

@@ -17,17 +17,17 @@ import (
 // marker in every value of every reply and prove that no value reaches a
 // report:
 //
-//	srv := jaccounttest.New(jaccounttest.WithReplyFilter(func(op string, status int, body []byte) []byte {
+//	srv := jaccounttest.New(t, jaccounttest.WithReplyFilter(func(op string, status int, body []byte) []byte {
 //		if op == "listEnterpriseDepartments" && status == http.StatusOK {
 //			return []byte(`{"errno":0,"error":"success","total":1,"entities":[{"id":"01","name":"..."}]}`)
 //		}
 //		return body
 //	}))
 //
-// f may be called from several goroutines at once. A nil f filters
-// nothing.
+// f may be called from several goroutines at once. A nil f (the default)
+// filters nothing.
 func WithReplyFilter(f func(operationID string, status int, body []byte) []byte) Option {
-	return func(cfg *config) { cfg.replyFilter = f }
+	return optionFunc(func(cfg *config) error { cfg.replyFilter = f; return nil })
 }
 
 // filterReplies applies the reply filter to the answers of h, the API

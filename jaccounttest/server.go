@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -41,6 +42,11 @@ type Server struct {
 	faults   []*Fault
 	log      []Request
 	rand     *entropy // every random draw (WithSeed)
+
+	// tb is the test of a server made by New, to which Inject also
+	// reports an invalid fault; nil for Start's.
+	tb        testing.TB
+	closeOnce sync.Once
 }
 
 // grant is what a code or token was issued for.
@@ -88,12 +94,32 @@ type session struct {
 	consented map[string][]string // client id -> the scopes the user approved
 }
 
-// New starts a fake jAccount on a loopback port. Close it when done, e.g.
-// with t.Cleanup(srv.Close).
-func New(opts ...Option) *Server {
-	cfg := defaultConfig()
-	for _, o := range opts {
-		o(&cfg)
+// New starts a fake jAccount for the test tb on a loopback port and closes
+// it when the test ends (tb.Cleanup). An invalid option fails the test at
+// once (tb.Fatal, with the error Start would return), and so does a fault
+// Inject refuses, even when the test ignores Inject's error. Call it from
+// the test's goroutine.
+func New(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	s, err := Start(opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.tb = tb
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake jAccount on a loopback port (or the listeners of
+// WithListener and WithDataListener), for a program rather than a test:
+// the fake other processes log in to (`jaccount fake`), an example. Close
+// it (Close or Shutdown) when done. It fails only for an invalid option,
+// with an error matching ErrInvalidOption that names it; nothing is
+// started then, though a listener passed in is not closed.
+func Start(opts ...Option) (*Server, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	s := &Server{
 		cfg:     cfg,
@@ -143,15 +169,18 @@ func New(opts ...Option) *Server {
 		}
 		s.others[key] = startListener(s.record(s.injectFaults(other)), ln)
 	}
-	return s
+	return s, nil
 }
 
 // Close shuts the server down, blocking until all requests have finished.
+// Closing it again does nothing.
 func (s *Server) Close() {
-	s.ts.Close()
-	for _, o := range s.others {
-		o.Close()
-	}
+	s.closeOnce.Do(func() {
+		s.ts.Close()
+		for _, o := range s.others {
+			o.Close()
+		}
+	})
 }
 
 // AuthURL returns the authorize endpoint, URL + "/oauth2/authorize".

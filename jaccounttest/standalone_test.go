@@ -153,7 +153,7 @@ func TestShutdown(t *testing.T) {
 		name := map[bool]string{true: "graceful", false: "forced"}[graceful]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv := jaccounttest.New(jaccounttest.WithAdmin())
+			srv := jaccounttest.New(t, jaccounttest.WithAdmin())
 			tok := issue(t, srv, jaccounttest.StudentUsername, "essential")
 			latency := time.Hour
 			if graceful {

@@ -18,8 +18,7 @@ func transactionsServer(tb testing.TB, rows int) (*Server, *principal) {
 	tb.Helper()
 	u := studentUser()
 	u.Transactions = transactions(rows, epochMillis(2020, 1, 1, 7, 30), 10)
-	s := New(WithUsers(u))
-	tb.Cleanup(s.Close)
+	s := New(tb, WithUsers(u))
 	user := s.users[u.Username]
 	return s, &principal{grant: grant{clientID: DefaultClientID, username: u.Username, scopes: []string{"card_transactions"}}, user: user}
 }
@@ -72,8 +71,7 @@ func TestTransactionsPageOrderAndRange(t *testing.T) {
 	// Equal times: the later one in the list comes first.
 	u.Transactions[7].DateTime = u.Transactions[6].DateTime
 	u.Transactions[8].DateTime = u.Transactions[6].DateTime
-	s := New(WithUsers(u))
-	t.Cleanup(s.Close)
+	s := New(t, WithUsers(u))
 	p := &principal{grant: grant{username: u.Username}, user: s.users[u.Username]}
 	all := u.Transactions
 	for _, rng := range []struct{ begin, end int64 }{
@@ -131,8 +129,7 @@ func TestTransactionsPageOrderAndRange(t *testing.T) {
 // dateTimAccount.
 func TestCardTransactionsRules(t *testing.T) {
 	t.Parallel()
-	s := New(WithPageSize(10))
-	t.Cleanup(s.Close)
+	s := New(t, WithPageSize(10))
 	p := &principal{grant: grant{username: StudentUsername}, user: s.users[StudentUsername]}
 	n := len(s.users[StudentUsername].Transactions)
 	for _, tt := range []struct {
@@ -193,8 +190,7 @@ func TestTransactionsSortedOnce(t *testing.T) {
 	u := studentUser()
 	u.Transactions = transactions(10, 1_000_000, 1)
 	u.Transactions[2], u.Transactions[8] = u.Transactions[8], u.Transactions[2]
-	s := New(WithUsers(u))
-	t.Cleanup(s.Close)
+	s := New(t, WithUsers(u))
 	p := &principal{grant: grant{username: u.Username}, user: s.users[u.Username]}
 	rep := s.listMyCardTransactions(transactionsRequest(0, 10), p)
 	pg := rep.body.(*page[gen.CardTransaction])

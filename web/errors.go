@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/oauth-jaccount/jaccount-go/auth"
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 )
 
 // The failures a login or logout ends with, besides auth.ErrStateMismatch
@@ -173,18 +173,6 @@ func (h *Handler) defaultErrorPage(w http.ResponseWriter, r *http.Request, statu
 	}{errorKind(err), zh, en, link, retry})
 }
 
-const redacted = "[REDACTED]"
-
-// redact hides a secret but shows whether it is set.
-func redact(s string) string {
-	if s == "" {
-		return `""`
-	}
-	return redacted
-}
-
-func writeString(w io.Writer, s string) { _, _ = io.WriteString(w, s) }
-
 // String describes the Handler: its routes and settings, never a key or
 // the client secret.
 func (h Handler) String() string {
@@ -197,14 +185,14 @@ func (h Handler) String() string {
 		mode = "store"
 	}
 	return fmt.Sprintf("web.Handler{ClientID: %q, Login: %q, Callback: %q, Logout: %q, Sessions: %s, Keys: %d [REDACTED], MaxAge: %s, ClientSecret: %s}",
-		h.cfg.ClientID, h.loginPath, h.callback, h.logoutPath, mode, keys, h.maxAge, redact(h.cfg.ClientSecret))
+		h.cfg.ClientID, h.loginPath, h.callback, h.logoutPath, mode, keys, h.maxAge, redact.Secret(h.cfg.ClientSecret))
 }
 
 // GoString is String, so %#v hides the keys too.
 func (h Handler) GoString() string { return h.String() }
 
 // Format makes every fmt verb print String.
-func (h Handler) Format(f fmt.State, _ rune) { writeString(f, h.String()) }
+func (h Handler) Format(f fmt.State, _ rune) { redact.Write(f, h.String()) }
 
 // LogValue implements slog.LogValuer without keys or secrets.
 func (h Handler) LogValue() slog.Value { return slog.StringValue(h.String()) }

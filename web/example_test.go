@@ -18,7 +18,10 @@ import (
 // The lines between the two markers are all an application writes; the
 // rest stands in for jAccount (jaccounttest) and for a user's browser.
 func Example() {
-	fake := jaccounttest.New()
+	fake, err := jaccounttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
 	defer fake.Close()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -47,8 +47,7 @@ func newApp(t *testing.T, opts ...Option) *app {
 // newAppFake is newApp over a fake with fakeOpts.
 func newAppFake(t *testing.T, fakeOpts []jaccounttest.Option, opts ...Option) *app {
 	t.Helper()
-	a := &app{fake: jaccounttest.New(append([]jaccounttest.Option{jaccounttest.WithPKCE()}, fakeOpts...)...), logs: &syncBuffer{}}
-	t.Cleanup(a.fake.Close)
+	a := &app{fake: jaccounttest.New(t, append([]jaccounttest.Option{jaccounttest.WithPKCE()}, fakeOpts...)...), logs: &syncBuffer{}}
 	var mux http.ServeMux
 	srv := httptest.NewServer(&mux)
 	t.Cleanup(srv.Close)

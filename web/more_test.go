@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
 )
@@ -166,6 +167,7 @@ func TestNewValidation(t *testing.T) {
 	t.Parallel()
 	good := &auth.Config{ClientID: "c", ClientSecret: "s", RedirectURL: "http://127.0.0.1:8080/jaccount/auth"}
 	with := func(u string) *auth.Config { c := *good; c.RedirectURL = u; return &c }
+	withScopes := func(cfg *auth.Config, scopes ...string) *auth.Config { c := *cfg; c.Scopes = scopes; return &c }
 	tests := []struct {
 		name string
 		cfg  *auth.Config
@@ -186,22 +188,33 @@ func TestNewValidation(t *testing.T) {
 		{"login at the callback", good, []Option{WithSessionKeys(testKey), WithPaths(Paths{Login: "/jaccount/auth"})}},
 		{"same login and logout", good, []Option{WithSessionKeys(testKey), WithPaths(Paths{Login: "/x", Logout: "/x"})}},
 		{"bad cookie name", good, []Option{WithSessionKeys(testKey), WithCookieName("a b")}},
+		{"relative post-logout redirect", good, []Option{WithSessionKeys(testKey), WithPostLogoutRedirect("/bye")}},
+		{"post-logout redirect of another scheme", good, []Option{WithSessionKeys(testKey), WithPostLogoutRedirect("javascript:alert(1)")}},
+		{"empty scope", withScopes(good, "basic", ""), []Option{WithSessionKeys(testKey)}},
+		{"the first invalid option", good, []Option{WithSessionKeys(testKey), nil, WithMaxAge(-time.Second), WithCookieName("a b")}},
+		{"invalid API option", good, []Option{WithSessionKeys(testKey), WithAPIOptions(api.WithMaxPages(-1))}},
 	}
+	// The error names the option (the one first invalid).
+	says := map[string]string{"negative max age": "WithMaxAge(-1s): negative", "negative login timeout": "WithLoginTimeout(-1ns)",
+		"negative pending logins": "WithMaxPendingLogins(-1)", "relative post-logout redirect": `WithPostLogoutRedirect("/bye")`,
+		"empty scope": "WithScopes", "the first invalid option": "WithMaxAge", "bad cookie name": "WithCookieName",
+		"invalid API option": "WithMaxPages(-1)"}
 	for _, tt := range tests {
-		if _, err := New(tt.cfg, tt.opts...); !errors.Is(err, ErrInvalidOption) {
-			t.Errorf("%s: %v, want ErrInvalidOption", tt.name, err)
+		_, err := New(tt.cfg, tt.opts...)
+		if !errors.Is(err, ErrInvalidOption) || !strings.Contains(fmt.Sprint(err), says[tt.name]) {
+			t.Errorf("%s: %v, want ErrInvalidOption saying %q", tt.name, err, says[tt.name])
 		}
 	}
 	// Zero values are the defaults.
 	h, err := New(good, WithSessionKeys(testKey), WithMaxAge(0), WithLoginTimeout(0), WithMaxPendingLogins(0),
 		WithPaths(Paths{}), WithCookieName(""), WithPostLogoutRedirect(""), WithErrorHandler(nil), WithLogger(nil),
-		WithRevocationStore(nil), nil)
+		WithRevocationStore(nil), WithSessionStore(nil), WithTokenStore(nil), WithAPIOptions(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if h.maxAge != DefaultMaxAge || h.loginTTL != DefaultLoginTimeout || h.maxPending != DefaultMaxPendingLogins ||
 		h.loginPath != DefaultLoginPath || h.logoutPath != DefaultLogoutPath || h.landing != "/" || h.cookieName != DefaultCookieName ||
-		h.postLogout != "http://127.0.0.1:8080/" || h.errorPage == nil || h.revoke == nil {
+		h.postLogout != "http://127.0.0.1:8080/" || h.errorPage == nil || h.revoke == nil || h.store != nil || h.tokens != nil || len(h.apiOpts) != 0 {
 		t.Errorf("zero options are not the defaults: %+v", h)
 	}
 	if h.scopes[0] != "openid" {

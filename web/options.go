@@ -11,6 +11,7 @@ import (
 
 	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
+	"github.com/oauth-jaccount/jaccount-go/internal/optcheck"
 )
 
 // ErrInvalidOption matches the error of New given an invalid option or
@@ -18,9 +19,18 @@ import (
 // duration, a path that is not absolute.
 var ErrInvalidOption = errors.New("web: invalid option")
 
-// Option configures a Handler. The zero value of every option's argument
-// means its default.
-type Option func(*Handler) error
+// An Option configures a Handler in New. The zero value of every option's
+// argument means its default; an invalid value (a short session key, a
+// negative duration, a path that is not absolute) makes New fail with an
+// error matching ErrInvalidOption that names the option. Nil options are
+// skipped.
+type Option interface {
+	apply(*Handler) error
+}
+
+type optionFunc func(*Handler) error
+
+func (f optionFunc) apply(h *Handler) error { return f(h) }
 
 // Defaults of the options.
 const (
@@ -48,14 +58,14 @@ const (
 // randomness (it is stretched with HKDF-SHA256 into an AES-256-GCM key);
 // all instances of the application must share them.
 func WithSessionKeys(keys ...[]byte) Option {
-	return func(h *Handler) error {
+	return optionFunc(func(h *Handler) error {
 		c, err := newCodec(keys)
 		if err != nil {
 			return err
 		}
 		h.codec = c
 		return nil
-	}
+	})
 }
 
 // Paths are the routes the Handler serves besides the callback, whose
@@ -74,7 +84,7 @@ type Paths struct {
 
 // WithPaths overrides the login, logout and landing paths.
 func WithPaths(p Paths) Option {
-	return func(h *Handler) error {
+	return optionFunc(func(h *Handler) error {
 		for _, s := range []string{p.Login, p.Logout, p.Landing} {
 			if s != "" && (!strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsAny(s, "?#\\")) {
 				return fmt.Errorf("%w: WithPaths: %q is not an absolute path", ErrInvalidOption, s)
@@ -84,56 +94,46 @@ func WithPaths(p Paths) Option {
 		h.logoutPath = cmp.Or(p.Logout, h.logoutPath)
 		h.landing = cmp.Or(p.Landing, h.landing)
 		return nil
-	}
+	})
 }
 
 // WithPostLogoutRedirect sets the absolute URL jAccount's logout sends the
 // browser back to (post_logout_redirect_uri). Empty means the origin of
-// Config.RedirectURL followed by the landing path.
+// Config.RedirectURL followed by the landing path; anything but an absolute
+// http(s) URL is invalid.
 func WithPostLogoutRedirect(u string) Option {
-	return func(h *Handler) error {
-		h.postLogout = cmp.Or(u, h.postLogout)
+	return optionFunc(func(h *Handler) error {
+		if u == "" {
+			return nil
+		}
+		if !optcheck.AbsoluteURL(u, "http", "https") {
+			return fmt.Errorf("%w: WithPostLogoutRedirect(%q): not an absolute http(s) URL", ErrInvalidOption, u)
+		}
+		h.postLogout = u
 		return nil
-	}
+	})
 }
 
 // WithMaxAge bounds sessions: a session ends at the ID token's expiry or
 // this long after the login, whichever comes first. Zero means
-// DefaultMaxAge.
+// DefaultMaxAge and a negative d is invalid.
 func WithMaxAge(d time.Duration) Option {
-	return durationOption("WithMaxAge", d, func(h *Handler) *time.Duration { return &h.maxAge })
+	return optionFunc(func(h *Handler) error { return optcheck.Set(ErrInvalidOption, "WithMaxAge", d, &h.maxAge) })
 }
 
 // WithLoginTimeout sets how long a login attempt stays valid. Zero means
-// DefaultLoginTimeout.
+// DefaultLoginTimeout and a negative d is invalid.
 func WithLoginTimeout(d time.Duration) Option {
-	return durationOption("WithLoginTimeout", d, func(h *Handler) *time.Duration { return &h.loginTTL })
-}
-
-func durationOption(name string, d time.Duration, field func(*Handler) *time.Duration) Option {
-	return func(h *Handler) error {
-		switch {
-		case d < 0:
-			return fmt.Errorf("%w: %s(%v): negative duration", ErrInvalidOption, name, d)
-		case d > 0:
-			*field(h) = d
-		}
-		return nil
-	}
+	return optionFunc(func(h *Handler) error { return optcheck.Set(ErrInvalidOption, "WithLoginTimeout", d, &h.loginTTL) })
 }
 
 // WithMaxPendingLogins sets how many login attempts one browser may have
-// in progress at once (one per tab). Zero means DefaultMaxPendingLogins.
+// in progress at once (one per tab). Zero means DefaultMaxPendingLogins and
+// a negative n is invalid.
 func WithMaxPendingLogins(n int) Option {
-	return func(h *Handler) error {
-		switch {
-		case n < 0:
-			return fmt.Errorf("%w: WithMaxPendingLogins(%d): negative", ErrInvalidOption, n)
-		case n > 0:
-			h.maxPending = n
-		}
-		return nil
-	}
+	return optionFunc(func(h *Handler) error {
+		return optcheck.Set(ErrInvalidOption, "WithMaxPendingLogins", n, &h.maxPending)
+	})
 }
 
 // WithSecureCookies marks every cookie Secure (and names the session cookie
@@ -141,13 +141,13 @@ func WithMaxPendingLogins(n int) Option {
 // proxy that terminates TLS. Without it cookies are Secure when the request
 // came over TLS or Config.RedirectURL is https.
 func WithSecureCookies() Option {
-	return func(h *Handler) error { h.forceSecure = true; return nil }
+	return optionFunc(func(h *Handler) error { h.forceSecure = true; return nil })
 }
 
 // WithCookieName sets the prefix of the cookies' names, for two
 // applications on one host. Empty means DefaultCookieName.
 func WithCookieName(name string) Option {
-	return func(h *Handler) error {
+	return optionFunc(func(h *Handler) error {
 		if strings.ContainsFunc(name, func(r rune) bool {
 			return !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
 		}) {
@@ -155,7 +155,7 @@ func WithCookieName(name string) Option {
 		}
 		h.cookieName = cmp.Or(name, h.cookieName)
 		return nil
-	}
+	})
 }
 
 // WithSessionStore keeps sessions server-side in s; the cookie then
@@ -163,7 +163,7 @@ func WithCookieName(name string) Option {
 // s, so a replayed cookie is refused by every instance sharing s. Nil (the
 // default) keeps sessions in the cookie.
 func WithSessionStore(s SessionStore) Option {
-	return func(h *Handler) error { h.store = s; return nil }
+	return optionFunc(func(h *Handler) error { h.store = s; return nil })
 }
 
 // WithRevocationStore sets where logged-out sessions and used login
@@ -171,12 +171,12 @@ func WithSessionStore(s SessionStore) Option {
 // which protects one process; share one store between instances to
 // extend the guarantees to all of them.
 func WithRevocationStore(r RevocationStore) Option {
-	return func(h *Handler) error {
+	return optionFunc(func(h *Handler) error {
 		if r != nil {
 			h.revoke = r
 		}
 		return nil
-	}
+	})
 }
 
 // WithProfile fetches the user's profile (api Profile.Get) at login, with
@@ -184,14 +184,14 @@ func WithRevocationStore(r RevocationStore) Option {
 // Config.Scopes must then include a scope that grants it ("basic" or
 // "essential"/"profile" for more fields).
 func WithProfile() Option {
-	return func(h *Handler) error { h.profile = true; return nil }
+	return optionFunc(func(h *Handler) error { h.profile = true; return nil })
 }
 
 // WithAPIOptions sets the options of the API clients the Handler builds:
 // for the profile and for User.API (e.g. api.WithBaseURL for a test
 // server, api.WithLogger).
 func WithAPIOptions(opts ...api.Option) Option {
-	return func(h *Handler) error { h.apiOpts = opts; return nil }
+	return optionFunc(func(h *Handler) error { h.apiOpts = opts; return nil })
 }
 
 // WithTokenStore keeps each user's tokens server-side, in store(subject),
@@ -204,7 +204,7 @@ func WithAPIOptions(opts ...api.Option) Option {
 // one such function; auth.NewFileStore under a per-user path is another.
 // Nil (the default) keeps no token.
 func WithTokenStore(store func(subject string) auth.TokenStore) Option {
-	return func(h *Handler) error { h.tokens = store; return nil }
+	return optionFunc(func(h *Handler) error { h.tokens = store; return nil })
 }
 
 // ErrorHandler writes the page for a failed login or logout. status is
@@ -223,22 +223,22 @@ type ErrorHandler func(w http.ResponseWriter, r *http.Request, status int, err e
 // Content-Security-Policy: frame-ancestors 'none', as a policy of its own
 // next to any f sets.
 func WithErrorHandler(f ErrorHandler) Option {
-	return func(h *Handler) error {
+	return optionFunc(func(h *Handler) error {
 		if f != nil {
 			h.errorPage = f
 		}
 		return nil
-	}
+	})
 }
 
 // WithLogger logs logins, logouts and refusals (at info and warn) and
 // failures (at error), never a token, code, key, cookie or CSRF token.
 // Nil (the default) logs nothing.
 func WithLogger(l *slog.Logger) Option {
-	return func(h *Handler) error {
+	return optionFunc(func(h *Handler) error {
 		if l != nil {
 			h.log = l
 		}
 		return nil
-	}
+	})
 }

@@ -11,8 +11,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
-	"github.com/oauth-jaccount/jaccount-go/gen"
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 )
 
 // Session is a signed-in browser: who logged in, when it ends, and the
@@ -28,7 +29,7 @@ type Session struct {
 	Claims auth.IDTokenClaims `json:"claims"`
 	// Profile is the user's profile, fetched at login with WithProfile,
 	// else nil.
-	Profile *gen.Profile `json:"profile,omitempty"`
+	Profile *api.Profile `json:"profile,omitempty"`
 	// CSRFToken is the random token a logout must carry.
 	CSRFToken string `json:"csrf"`
 	// CreatedAt is when the login completed.
@@ -41,7 +42,7 @@ type Session struct {
 // String describes the session without its CSRF token.
 func (s Session) String() string {
 	return fmt.Sprintf("web.Session{ID: %q, Subject: %q, Name: %q, CSRFToken: %s, CreatedAt: %s, ExpiresAt: %s, Profile: %t}",
-		s.ID, s.Claims.Subject, s.Claims.Name, redact(s.CSRFToken),
+		s.ID, s.Claims.Subject, s.Claims.Name, redact.Secret(s.CSRFToken),
 		s.CreatedAt.Format(time.RFC3339), s.ExpiresAt.Format(time.RFC3339), s.Profile != nil)
 }
 
@@ -49,12 +50,12 @@ func (s Session) String() string {
 func (s Session) GoString() string { return s.String() }
 
 // Format makes every fmt verb print String.
-func (s Session) Format(f fmt.State, _ rune) { writeString(f, s.String()) }
+func (s Session) Format(f fmt.State, _ rune) { redact.Write(f, s.String()) }
 
 // LogValue implements slog.LogValuer without the CSRF token.
 func (s Session) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("id", s.ID), slog.String("sub", s.Claims.Subject),
-		slog.String("csrf", redact(s.CSRFToken)), slog.Time("expires", s.ExpiresAt))
+		slog.String("csrf", redact.Secret(s.CSRFToken)), slog.Time("expires", s.ExpiresAt))
 }
 
 // ErrNoSession is what a SessionStore's Load returns (wrapped or not) for
@@ -134,7 +135,7 @@ func (m *MemoryStore) String() string {
 func (m *MemoryStore) GoString() string { return m.String() }
 
 // Format makes every fmt verb print String.
-func (m *MemoryStore) Format(f fmt.State, _ rune) { writeString(f, m.String()) }
+func (m *MemoryStore) Format(f fmt.State, _ rune) { redact.Write(f, m.String()) }
 
 // LogValue implements slog.LogValuer with the sizes only.
 func (m *MemoryStore) LogValue() slog.Value { return slog.StringValue(m.String()) }

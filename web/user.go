@@ -15,7 +15,7 @@ import (
 
 	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
-	"github.com/oauth-jaccount/jaccount-go/gen"
+	"github.com/oauth-jaccount/jaccount-go/internal/redact"
 )
 
 // User is the signed-in user of a request, from UserFrom. Printing a User
@@ -25,7 +25,7 @@ type User struct {
 	// jAccount username, Name, Code and Type the default identity.
 	Claims auth.IDTokenClaims
 	// Profile is the profile fetched at login with WithProfile, else nil.
-	Profile *gen.Profile
+	Profile *api.Profile
 	// ExpiresAt is when the session ends.
 	ExpiresAt time.Time
 
@@ -94,14 +94,14 @@ func (h *Handler) apiClient(ts oauth2.TokenSource) (*api.Client, error) {
 // String describes the user without the CSRF token.
 func (u User) String() string {
 	return fmt.Sprintf("web.User{Subject: %q, Name: %q, Type: %q, ExpiresAt: %s, Profile: %t, CSRFToken: %s}",
-		u.Claims.Subject, u.Claims.Name, u.Claims.Type, u.ExpiresAt.Format(time.RFC3339), u.Profile != nil, redact(u.csrf))
+		u.Claims.Subject, u.Claims.Name, u.Claims.Type, u.ExpiresAt.Format(time.RFC3339), u.Profile != nil, redact.Secret(u.csrf))
 }
 
 // GoString is String, so %#v hides the CSRF token too.
 func (u User) GoString() string { return u.String() }
 
 // Format makes every fmt verb print String.
-func (u User) Format(f fmt.State, _ rune) { writeString(f, u.String()) }
+func (u User) Format(f fmt.State, _ rune) { redact.Write(f, u.String()) }
 
 // LogValue implements slog.LogValuer: the subject and name only.
 func (u User) LogValue() slog.Value {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/auth"
+	"github.com/oauth-jaccount/jaccount-go/internal/optcheck"
 )
 
 // Handler serves the login, callback and logout routes and provides the
@@ -82,13 +83,13 @@ func New(cfg *auth.Config, opts ...Option) (*Handler, error) {
 	if !slices.Contains(h.scopes, "openid") {
 		h.scopes = append([]string{"openid"}, h.scopes...)
 	}
-	for _, o := range opts {
-		if o == nil {
-			continue
-		}
-		if err := o(h); err != nil {
-			return nil, err
-		}
+	if err := optcheck.Apply(opts, func(o Option) error { return o.apply(h) }); err != nil {
+		return nil, err
+	}
+	// The login's authorize URL and the logout URL are built the same way
+	// on every request: a Config they refuse is refused here, once.
+	if _, err := h.authCodeURL(); err != nil {
+		return nil, fmt.Errorf("%w: Config.Scopes: %w", ErrInvalidOption, err)
 	}
 	if h.codec == nil {
 		return nil, fmt.Errorf("%w: no session key (WithSessionKeys)", ErrInvalidOption)
@@ -225,7 +226,11 @@ func (h *Handler) serveLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.dropOldLogins(w, r)
-	req := h.cfg.AuthCodeURL(auth.WithScopes(h.scopes...), auth.WithNonce(), auth.WithPKCE())
+	req, err := h.authCodeURL()
+	if err != nil { // New built one with the same options
+		h.fail(w, r, http.StatusInternalServerError, fmt.Errorf("%w: %w", ErrLoginFailed, err))
+		return
+	}
 	p, err := json.Marshal(pendingLogin{Request: *req, Next: next, Created: h.now().Unix()})
 	if err != nil {
 		h.fail(w, r, http.StatusInternalServerError, fmt.Errorf("%w: %w", ErrLoginFailed, err))
@@ -585,7 +590,18 @@ func (h *Handler) serveLogout(w http.ResponseWriter, r *http.Request) {
 	// Without a session there is nothing to protect: the browser is sent
 	// to jAccount's logout all the same, which any page could link to.
 	deleteChunks(w, r, h.sessionCookie(r))
-	http.Redirect(w, r, h.cfg.LogoutURL(h.postLogout), http.StatusSeeOther)
+	u, err := h.cfg.LogoutURL(h.postLogout)
+	if err != nil { // it takes no options: unreachable
+		h.fail(w, r, http.StatusInternalServerError, err)
+		return
+	}
+	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// authCodeURL starts a login: state, nonce and PKCE, with the Handler's
+// scopes.
+func (h *Handler) authCodeURL() (*auth.AuthRequest, error) {
+	return h.cfg.AuthCodeURL(auth.WithScopes(h.scopes...), auth.WithNonce(), auth.WithPKCE())
 }
 
 func methodNotAllowed(w http.ResponseWriter, allow string) {

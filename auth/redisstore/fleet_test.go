@@ -258,8 +258,7 @@ func newFleet(t *testing.T, addr string, fake *jaccounttest.Server, lease time.D
 // seededFleet starts a fake jAccount with opts and returns the fleet of t
 // on srv with the lease, its store seeded with a token of the fake.
 func seededFleet(t *testing.T, srv *redistest.Server, lease time.Duration, opts ...jaccounttest.Option) (*fleet, context.Context) {
-	fake := jaccounttest.New(opts...)
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t, opts...)
 	f := newFleet(t, srv.Addr, fake, lease)
 	ctx := testContext(t)
 	f.seed(ctx)
@@ -627,8 +626,7 @@ func TestFleetHolderStops(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := jaccounttest.New()
-			t.Cleanup(fake.Close)
+			fake := jaccounttest.New(t)
 			f := newFleet(t, srv.Addr, fake, lease)
 			ctx := testContext(t)
 			if tt.mode == "refresh" {

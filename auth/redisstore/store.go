@@ -109,10 +109,25 @@ var ErrDecrypt = errors.New("redisstore: cannot decrypt the stored value")
 // meanwhile. The saves stayed fenced.
 var ErrLeaseLost = errors.New("redisstore: the lease expired while it was held")
 
-// Option configures a Store (New) or a WebStore (NewWebStore). The zero
-// value of each option's argument means the default; an invalid value makes
-// New or NewWebStore fail with an error matching auth.ErrInvalidOption.
-type Option func(*config) error
+// An Option configures a Store (New) or a WebStore (NewWebStore), which
+// share them: WithKeyPrefix, WithLeaseTTL, WithTokenTTL,
+// WithEncryptionKeys, WithLogger. The zero value of each option's argument
+// means the default; an invalid value makes New or NewWebStore fail with an
+// error matching ErrInvalidOption that names the option. Nil options are
+// skipped.
+type Option interface {
+	apply(*config) error
+}
+
+type optionFunc func(*config) error
+
+func (f optionFunc) apply(c *config) error { return f(c) }
+
+// ErrInvalidOption is auth.ErrInvalidOption: the options of a token store
+// are the TokenSource's concern too, so errors.Is(err, ErrInvalidOption)
+// and errors.Is(err, redisstore.ErrInvalidOption) both hold for the error of
+// New or NewWebStore given an invalid option or a nil client.
+var ErrInvalidOption = auth.ErrInvalidOption
 
 type config struct {
 	prefix   string
@@ -126,16 +141,16 @@ type config struct {
 // DefaultKeyPrefix. It must be at most 256 bytes of printable UTF-8 without
 // spaces.
 func WithKeyPrefix(prefix string) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if prefix == "" {
 			return nil
 		}
 		if err := checkPrefix(prefix); err != nil {
-			return fmt.Errorf("%w: redisstore.WithKeyPrefix(%q): %v", auth.ErrInvalidOption, prefix, err)
+			return fmt.Errorf("%w: redisstore.WithKeyPrefix(%q): %v", ErrInvalidOption, prefix, err)
 		}
 		c.prefix = prefix
 		return nil
-	}
+	})
 }
 
 func checkPrefix(p string) error {
@@ -159,17 +174,17 @@ func checkPrefix(p string) error {
 // tolerates longer stalls of the holder (GC pauses, slow networks) but
 // makes the others wait longer after the holder dies.
 func WithLeaseTTL(d time.Duration) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		switch {
 		case d < 0:
-			return fmt.Errorf("%w: redisstore.WithLeaseTTL(%v): negative", auth.ErrInvalidOption, d)
+			return fmt.Errorf("%w: redisstore.WithLeaseTTL(%v): negative", ErrInvalidOption, d)
 		case d > 0 && d < MinLeaseTTL:
-			return fmt.Errorf("%w: redisstore.WithLeaseTTL(%v): shorter than %v", auth.ErrInvalidOption, d, MinLeaseTTL)
+			return fmt.Errorf("%w: redisstore.WithLeaseTTL(%v): shorter than %v", ErrInvalidOption, d, MinLeaseTTL)
 		case d > 0:
 			c.leaseTTL = d
 		}
 		return nil
-	}
+	})
 }
 
 // WithTokenTTL makes the stored token expire d after its last save, so the
@@ -179,16 +194,16 @@ func WithLeaseTTL(d time.Duration) Option {
 // than the job's longest idle period: an expired token means logging in
 // again.
 func WithTokenTTL(d time.Duration) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		switch {
 		case d < 0:
-			return fmt.Errorf("%w: redisstore.WithTokenTTL(%v): negative", auth.ErrInvalidOption, d)
+			return fmt.Errorf("%w: redisstore.WithTokenTTL(%v): negative", ErrInvalidOption, d)
 		case d > 0 && d < MinTokenTTL:
-			return fmt.Errorf("%w: redisstore.WithTokenTTL(%v): shorter than %v", auth.ErrInvalidOption, d, MinTokenTTL)
+			return fmt.Errorf("%w: redisstore.WithTokenTTL(%v): shorter than %v", ErrInvalidOption, d, MinTokenTTL)
 		}
 		c.tokenTTL = d
 		return nil
-	}
+	})
 }
 
 // WithEncryptionKeys encrypts the stored token with AES-GCM under current
@@ -199,27 +214,27 @@ func WithTokenTTL(d time.Duration) Option {
 // unencrypted token (ErrDecrypt). The keys are copied; nil current means no
 // encryption (and then previous must be empty).
 func WithEncryptionKeys(current []byte, previous ...[]byte) Option {
-	return func(c *config) error {
+	return optionFunc(func(c *config) error {
 		if current == nil {
 			if len(previous) > 0 {
-				return fmt.Errorf("%w: redisstore.WithEncryptionKeys: previous keys without a current one", auth.ErrInvalidOption)
+				return fmt.Errorf("%w: redisstore.WithEncryptionKeys: previous keys without a current one", ErrInvalidOption)
 			}
 			return nil
 		}
 		k, err := newKeyring(current, previous)
 		if err != nil {
-			return fmt.Errorf("%w: redisstore.WithEncryptionKeys: %v", auth.ErrInvalidOption, err)
+			return fmt.Errorf("%w: redisstore.WithEncryptionKeys: %v", ErrInvalidOption, err)
 		}
 		c.keys = k
 		return nil
-	}
+	})
 }
 
 // WithLogger logs lock waits, lease renewals and losses, saves and refused
 // saves (debug, warn and info levels). No token, key material or lease
 // value is ever logged. Nil (the default) logs nothing.
 func WithLogger(l *slog.Logger) Option {
-	return func(c *config) error { c.log = l; return nil }
+	return optionFunc(func(c *config) error { c.log = l; return nil })
 }
 
 // Store is a token store in Redis with a lease lock and fenced saves. Build
@@ -257,10 +272,10 @@ type observed struct {
 
 // New returns a store on rdb (a *redis.Client, *redis.ClusterClient or
 // *redis.Ring... any redis.UniversalClient). It fails only for a nil client
-// or an invalid option (auth.ErrInvalidOption). It does not contact Redis.
+// or an invalid option (ErrInvalidOption). It does not contact Redis.
 func New(rdb redis.UniversalClient, opts ...Option) (*Store, error) {
 	if rdb == nil {
-		return nil, fmt.Errorf("%w: redisstore.New: nil Redis client", auth.ErrInvalidOption)
+		return nil, fmt.Errorf("%w: redisstore.New: nil Redis client", ErrInvalidOption)
 	}
 	c, err := newConfig(opts)
 	if err != nil {
@@ -276,7 +291,7 @@ func newConfig(opts []Option) (config, error) {
 		if o == nil {
 			continue
 		}
-		if err := o(&c); err != nil {
+		if err := o.apply(&c); err != nil {
 			return config{}, err
 		}
 	}

@@ -101,27 +101,34 @@ func TestOptions(t *testing.T) {
 	invalid := []struct {
 		name string
 		opt  Option
+		says string // the option the error names
 	}{
-		{"negative lease", WithLeaseTTL(-time.Second)},
-		{"lease below the minimum", WithLeaseTTL(999 * time.Millisecond)},
-		{"negative token TTL", WithTokenTTL(-time.Minute)},
-		{"token TTL below the minimum", WithTokenTTL(59 * time.Second)},
-		{"prefix with a space", WithKeyPrefix("my job:")},
-		{"prefix with a newline", WithKeyPrefix("job\n")},
-		{"prefix not UTF-8", WithKeyPrefix("job\xff")},
-		{"prefix too long", WithKeyPrefix(strings.Repeat("p", 257))},
-		{"short key", WithEncryptionKeys([]byte("short"))},
-		{"bad previous key", WithEncryptionKeys(key32, make([]byte, 31))},
-		{"previous without current", WithEncryptionKeys(nil, key32)},
+		{"negative lease", WithLeaseTTL(-time.Second), "WithLeaseTTL(-1s)"},
+		{"lease below the minimum", WithLeaseTTL(999 * time.Millisecond), "WithLeaseTTL(999ms)"},
+		{"negative token TTL", WithTokenTTL(-time.Minute), "WithTokenTTL(-1m0s)"},
+		{"token TTL below the minimum", WithTokenTTL(59 * time.Second), "WithTokenTTL(59s)"},
+		{"prefix with a space", WithKeyPrefix("my job:"), "WithKeyPrefix"},
+		{"prefix with a newline", WithKeyPrefix("job\n"), "WithKeyPrefix"},
+		{"prefix not UTF-8", WithKeyPrefix("job\xff"), "WithKeyPrefix"},
+		{"prefix too long", WithKeyPrefix(strings.Repeat("p", 257)), "WithKeyPrefix"},
+		{"short key", WithEncryptionKeys([]byte("short")), "WithEncryptionKeys"},
+		{"bad previous key", WithEncryptionKeys(key32, make([]byte, 31)), "WithEncryptionKeys"},
+		{"previous without current", WithEncryptionKeys(nil, key32), "WithEncryptionKeys"},
 	}
 	for _, tt := range invalid {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := New(rdb, tt.opt)
-			if !errors.Is(err, auth.ErrInvalidOption) || s != nil {
-				t.Fatalf("New = %v, %v; want an error matching auth.ErrInvalidOption", s, err)
+			// New and NewWebStore share the options, and refuse the same
+			// values; a nil option before the invalid one is skipped.
+			s, err := New(rdb, nil, tt.opt)
+			if !errors.Is(err, ErrInvalidOption) || !errors.Is(err, auth.ErrInvalidOption) || s != nil || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("New = %v, %v; want an error matching ErrInvalidOption that names %s", s, err, tt.says)
 			}
 			if strings.Contains(err.Error(), string(key32)) {
 				t.Error("the error shows key material")
+			}
+			w, err := NewWebStore(rdb, WithEncryptionKeys(key32b), nil, tt.opt)
+			if !errors.Is(err, ErrInvalidOption) || w != nil || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("NewWebStore = %v, %v; want an error matching ErrInvalidOption that names %s", w, err, tt.says)
 			}
 		})
 	}

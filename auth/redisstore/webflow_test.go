@@ -76,8 +76,7 @@ func webPages(h *web.Handler) http.Handler {
 // tokens.
 func newWebFleet(t *testing.T, sessions bool) *webFleet {
 	t.Helper()
-	f := &webFleet{t: t, fake: jaccounttest.New(jaccounttest.WithPKCE()), redis: redistest.Start(t)}
-	t.Cleanup(f.fake.Close)
+	f := &webFleet{t: t, fake: jaccounttest.New(t, jaccounttest.WithPKCE()), redis: redistest.Start(t)}
 	var pages [2]http.Handler
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		pages[f.to.Load()].ServeHTTP(w, r)

@@ -103,11 +103,11 @@ var (
 // options as New: WithKeyPrefix, WithEncryptionKeys (required),
 // WithTokenTTL (zero means DefaultWebTokenTTL), WithLeaseTTL and
 // WithLogger apply to the per-user token stores too. It fails only for a
-// nil client, a missing key or an invalid option (auth.ErrInvalidOption).
+// nil client, a missing key or an invalid option (ErrInvalidOption).
 // It does not contact Redis.
 func NewWebStore(rdb redis.UniversalClient, opts ...Option) (*WebStore, error) {
 	if rdb == nil {
-		return nil, fmt.Errorf("%w: redisstore.NewWebStore: nil Redis client", auth.ErrInvalidOption)
+		return nil, fmt.Errorf("%w: redisstore.NewWebStore: nil Redis client", ErrInvalidOption)
 	}
 	c, err := newConfig(opts)
 	if err != nil {
@@ -115,7 +115,7 @@ func NewWebStore(rdb redis.UniversalClient, opts ...Option) (*WebStore, error) {
 	}
 	if c.keys == nil {
 		return nil, fmt.Errorf("%w: redisstore.NewWebStore: WithEncryptionKeys is required (sessions and tokens are encrypted at rest)",
-			auth.ErrInvalidOption)
+			ErrInvalidOption)
 	}
 	if c.tokenTTL == 0 {
 		c.tokenTTL = DefaultWebTokenTTL

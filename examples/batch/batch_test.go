@@ -33,8 +33,7 @@ func runBatch(t *testing.T, fake *jaccounttest.Server, args ...string) (string, 
 }
 
 func newFake(t *testing.T) *jaccounttest.Server {
-	fake := jaccounttest.New(jaccounttest.WithPKCE())
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t, jaccounttest.WithPKCE())
 	return fake
 }
 

@@ -159,7 +159,9 @@ func run(ctx context.Context, env *setup.Env, args []string, stdin io.Reader, st
 	}
 	before := storedRefreshToken(ctx, store)
 	if env.Fake != nil && o.faults {
-		injectFaults(env.Fake, stderr)
+		if err := injectFaults(env.Fake, stderr); err != nil {
+			return err
+		}
 	}
 	client, err := env.NewAPI(ts)
 	if err != nil {
@@ -333,16 +335,20 @@ func storedRefreshToken(ctx context.Context, store *tokenStore) string {
 }
 
 // injectFaults makes the fake misbehave the way a busy gateway does.
-func injectFaults(fake *jaccounttest.Server, stderr io.Writer) {
+func injectFaults(fake *jaccounttest.Server, stderr io.Writer) error {
 	fake.ExpireAccessTokens()
-	fake.Inject(
+	err := fake.Inject(
 		jaccounttest.ErrorStatus(503).Times(2),
 		jaccounttest.RateLimit(time.Second).Times(1),
 		jaccounttest.HTMLPage(502).Times(1),
 		jaccounttest.DropConnection().On(jaccounttest.EndpointAPI).Times(1),
 		jaccounttest.Latency(50*time.Millisecond).On(jaccounttest.EndpointAPI).Times(4),
 	)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(stderr, "faults: the fake expired the access token and will answer 503 twice, 429 once, a 502 HTML page once, and drop a connection")
+	return nil
 }
 
 // lookUp looks up every code with get, with at most concurrency lookups in

@@ -130,8 +130,7 @@ func TestSyncMarkFromRecords(t *testing.T) {
 		recs = append(recs, jaccounttest.DataRecord[gen.DataStudent]{Updated: at, Entity: gen.DataStudent{AccountNo: acc,
 			AdditionalProperties: map[string]any{"timestamp": api.FormatDataTime(at)}}})
 	}
-	fake := jaccounttest.New(jaccounttest.WithStudents(recs...))
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t, jaccounttest.WithStudents(recs...))
 	dir := t.TempDir()
 	args := []string{"-sync", "students", "-state", filepath.Join(dir, "s.json"), "-out", filepath.Join(dir, "o.jsonl"), "-page-size", "2"}
 	if _, stderr, err := runBatch(t, fake, args...); err != nil || !strings.Contains(stderr, "new high-water mark 2026-10-01 11:00:00 CST (records)") {

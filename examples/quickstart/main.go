@@ -79,7 +79,10 @@ func run(ctx context.Context, env *setup.Env, out io.Writer) error {
 	cfg.Scopes = scopes
 
 	p.title("Authorize URL (open it in a browser; state, nonce and PKCE are fresh)")
-	req := cfg.AuthCodeURL(auth.WithNonce(), auth.WithPKCE())
+	req, err := cfg.AuthCodeURL(auth.WithNonce(), auth.WithPKCE())
+	if err != nil {
+		return err
+	}
 	p.line("%s", req.URL)
 
 	p.title("Log in")
@@ -143,7 +146,11 @@ func run(ctx context.Context, env *setup.Env, out io.Writer) error {
 	}
 
 	p.title("Logout URL (ends the jAccount session too; without it the next login is silent)")
-	p.line("%s", cfg.LogoutURL(cb.baseURL))
+	logout, err := cfg.LogoutURL(cb.baseURL)
+	if err != nil {
+		return err
+	}
+	p.line("%s", logout)
 	fmt.Fprintln(out, "\nDone.")
 	return nil
 }

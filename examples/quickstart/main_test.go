@@ -24,8 +24,7 @@ import (
 // output: every step in order, the fixture user's data, and no secret.
 func TestQuickstart(t *testing.T) {
 	t.Parallel()
-	fake := jaccounttest.New(jaccounttest.WithPKCE())
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t, jaccounttest.WithPKCE())
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	var out bytes.Buffer

@@ -35,8 +35,7 @@ type testApp struct {
 // defaults to a free port) until the test ends.
 func startApp(t *testing.T, env map[string]string) *testApp {
 	t.Helper()
-	fake := jaccounttest.New(jaccounttest.WithPKCE())
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t, jaccounttest.WithPKCE())
 	getenv := func(k string) string {
 		if v, ok := env[k]; ok {
 			return v

@@ -85,8 +85,7 @@ type instance struct {
 // Redis, one store.
 func newFleet(t *testing.T, n int, useRedis bool) *fleet {
 	t.Helper()
-	f := &fleet{t: t, fake: jaccounttest.New(jaccounttest.WithPKCE())}
-	t.Cleanup(f.fake.Close)
+	f := &fleet{t: t, fake: jaccounttest.New(t, jaccounttest.WithPKCE())}
 	f.proxy = &proxy{}
 	f.proxy.pinned.Store(-1)
 	srv := httptest.NewServer(f.proxy)

@@ -26,8 +26,7 @@ func TestRedisConfigRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			fake := jaccounttest.New()
-			t.Cleanup(fake.Close)
+			fake := jaccounttest.New(t)
 			getenv := func(k string) string {
 				if k == "WEBAPP_ADDR" {
 					return "127.0.0.1:0"

@@ -16,10 +16,12 @@ import (
 // A Decoded is a type of package gen that gets a generated decoder
 // (gen/decode.gen.go): a model that keeps its JSON (a struct with
 // AdditionalProperties, whose MarshalJSON comes from
-// openapi/templates/additional-properties.tmpl) gets UnmarshalJSON and
-// DecodeJSON, which read each member straight into its field and keep the
-// others in one pass over package wire's Decoder; a map type gets
-// DecodeJSON, so that package api decodes its replies in one pass too.
+// openapi/templates/additional-properties.tmpl) gets UnmarshalJSON and the
+// unexported decodeJSON under it, which read each member straight into its
+// field and keep the others in one pass over package wire's Decoder. Every
+// Decoded type, map types included, is in the function gen registers with
+// wire.RegisterModels, so that package api decodes its replies in one pass
+// too.
 type Decoded struct {
 	Name string
 	// Map is set for a map type; Plain for a struct that does not keep
@@ -258,7 +260,7 @@ func (r *kindResolver) kind(e ast.Expr) fieldKind {
 			return kindFallback // a struct that does not keep its JSON
 		}
 		if ts.Assign == 0 && isAnyMap(ts.Type) {
-			return kindMap // has a DecodeJSON, but wire.Map does the same
+			return kindMap
 		}
 		if ts.Assign != 0 || isBasic(ts.Type) {
 			return r.kind(ts.Type) // an alias, or a defined basic type without methods of its own
@@ -274,7 +276,7 @@ func (r *kindResolver) kind(e ast.Expr) fieldKind {
 	case *ast.StarExpr:
 		if x, ok := t.X.(*ast.Ident); ok && r.specs[x.Name] != nil && r.specs[x.Name].Assign == 0 && !r.self[x.Name] {
 			if _, ok := r.specs[x.Name].Type.(*ast.StructType); ok {
-				return kindModelPtr // every struct of gen's has a DecodeJSON
+				return kindModelPtr // every struct of gen's has a decodeJSON
 			}
 		}
 	case *ast.SelectorExpr:
@@ -302,10 +304,7 @@ func decoderSrc(d *Decoded) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	if d.Map {
-		p("// DecodeJSON decodes the object at d's position as encoding/json decodes")
-		p("// into a map: numbers as float64; null sets m to nil.")
-		p("func (m *%s) DecodeJSON(d *wire.Decoder) { wire.Map(d, m) }", d.Name)
-		return b.String()
+		return "" // wire.Map decodes it (see registerSrc)
 	}
 	if d.Plain {
 		p("// UnmarshalJSON decodes the object as encoding/json decodes it into a")
@@ -319,16 +318,16 @@ func decoderSrc(d *Decoded) string {
 	p("func (a *%s) UnmarshalJSON(b []byte) error {", d.Name)
 	p("var d wire.Decoder")
 	p("d.Reset(b)")
-	p("a.DecodeJSON(&d)")
+	p("a.decodeJSON(&d)")
 	p("if err := d.Finish(); err != nil {")
 	p("return fmt.Errorf(%q, err)", d.Name+": %w")
 	p("}")
 	p("return nil")
 	p("}")
 	p("")
-	p("// DecodeJSON decodes the object at d's position as UnmarshalJSON does, in")
+	p("// decodeJSON decodes the object at d's position as UnmarshalJSON does, in")
 	p("// one pass; errors are d's.")
-	p("func (a *%s) DecodeJSON(d *wire.Decoder) {", d.Name)
+	p("func (a *%s) decodeJSON(d *wire.Decoder) {", d.Name)
 	p("if !wire.BeginObject(d, a) {")
 	p("return")
 	p("}")
@@ -403,8 +402,10 @@ func decodeStmt(field string, k, elem fieldKind, target string) string {
 	%[1]s = wire.Trunc(s, n)
 }
 `, field, decodeStmt("s[n]", elem, 0, ""))
-	case kindModel, kindBirthday:
-		return field + ".DecodeJSON(d)\n"
+	case kindModel:
+		return field + ".decodeJSON(d)\n"
+	case kindBirthday:
+		return "wire.DecodeBirthday(d, &" + field + ")\n"
 	case kindModelPtr:
 		// As encoding/json: null sets nil; a value decodes into the
 		// struct there is, or a new one.
@@ -414,7 +415,7 @@ func decodeStmt(field string, k, elem fieldKind, target string) string {
 	if %[1]s == nil {
 		%[1]s = new(%[2]s)
 	}
-	%[1]s.DecodeJSON(d)
+	%[1]s.decodeJSON(d)
 }
 `, field, target)
 	case kindAny:
@@ -457,4 +458,47 @@ func zero(field string, k fieldKind) string {
 		return field + ".IsZero()"
 	}
 	return "wire.IsZero(" + field + ")"
+}
+
+// registerSrc writes gen's init, which registers with package wire the
+// function that tells and decodes gen's types, for package api's replies.
+func registerSrc(ds []*Decoded) string {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+	var names []string
+	for _, d := range ds {
+		names = append(names, "*"+d.Name)
+	}
+	p("func init() { wire.RegisterModels(isModel, decodeModel) }")
+	p("")
+	p("// isModel reports whether v points to one of the types decodeModel decodes.")
+	p("func isModel(v any) bool {")
+	if len(names) > 0 {
+		p("switch v.(type) {")
+		p("case %s:", strings.Join(names, ",\n"))
+		p("return true")
+		p("}")
+	}
+	p("return false")
+	p("}")
+	p("")
+	p("// decodeModel decodes the value at d's position into v, for which isModel")
+	p("// holds, as its UnmarshalJSON does, leaving any error in d.")
+	p("func decodeModel(d *wire.Decoder, v any) {")
+	if len(ds) == 0 {
+		p("}")
+		return b.String()
+	}
+	p("switch v := v.(type) {")
+	for _, d := range ds {
+		p("case *%s:", d.Name)
+		if d.Map {
+			p("wire.Map(d, v)")
+		} else {
+			p("v.decodeJSON(d)")
+		}
+	}
+	p("}")
+	p("}")
+	return b.String()
 }

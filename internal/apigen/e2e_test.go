@@ -28,7 +28,7 @@ func copyModule(t *testing.T, root, dst string) {
 	for _, f := range []string{"go.mod", "go.sum", "generate.go"} {
 		copyFile(t, filepath.Join(root, f), filepath.Join(dst, f))
 	}
-	for _, dir := range []string{"api", "auth", "gen", "internal", "jaccounttest", "openapi", "wire"} {
+	for _, dir := range []string{"api", "auth", "gen", "internal", "jaccounttest", "openapi"} {
 		err := filepath.WalkDir(filepath.Join(root, dir), func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err

@@ -32,13 +32,12 @@ func TestMergeEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := jaccounttest.New(jaccounttest.WithReplyFilter(func(op string, status int, body []byte) []byte {
+	fake := jaccounttest.New(t, jaccounttest.WithReplyFilter(func(op string, status int, body []byte) []byte {
 		if op == "listEnterpriseDepartments" && status == http.StatusOK {
 			return reply
 		}
 		return body
 	}))
-	defer fake.Close()
 
 	root, tmp := moduleRoot(t), t.TempDir()
 	bin := filepath.Join(tmp, "jaccount")

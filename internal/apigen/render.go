@@ -112,6 +112,7 @@ var funcs = template.FuncMap{
 	"knownDoc":    knownDoc,
 	"iterDoc":     iterDoc,
 	"decoderSrc":  decoderSrc,
+	"registerSrc": registerSrc,
 }
 
 // comment turns text into // lines, wrapped at about 100 columns; blank

@@ -9,8 +9,7 @@ import (
 )
 
 func TestUsername(t *testing.T) {
-	fake := jaccounttest.New()
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t)
 	issued, err := fake.IssueToken(jaccounttest.StudentUsername, "essential")
 	if err != nil {
 		t.Fatal(err)

@@ -58,7 +58,11 @@ func FromEnv(getenv func(string) string) (*Env, error) {
 			ClientID: getenv(EnvClientID), ClientSecret: getenv(EnvClientSecret), RedirectURL: getenv(EnvRedirectURL),
 		}}, nil
 	case len(vars):
-		return WithFake(jaccounttest.New(jaccounttest.WithPKCE())), nil
+		srv, err := jaccounttest.Start(jaccounttest.WithPKCE())
+		if err != nil {
+			return nil, err
+		}
+		return WithFake(srv), nil
 	}
 	return nil, fmt.Errorf("set all of %s, or none to use the embedded fake; missing %s",
 		strings.Join(vars, ", "), strings.Join(missing, ", "))

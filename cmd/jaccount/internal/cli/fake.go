@@ -32,7 +32,11 @@ func (a *app) startFake(context.Context) error {
 	if err != nil {
 		return fmt.Errorf("--fake: %w", err)
 	}
-	srv := jaccounttest.New(append([]jaccounttest.Option{jaccounttest.WithPKCE()}, a.env.fakeOptions...)...)
+	srv, err := jaccounttest.Start(append([]jaccounttest.Option{jaccounttest.WithPKCE()}, a.env.fakeOptions...)...)
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return fmt.Errorf("--fake: %w", err)
+	}
 	a.fake = &fakeJAccount{srv: srv, dir: dir}
 	a.env.OpenBrowser = a.fakeBrowser
 	profile := a.flags.profile

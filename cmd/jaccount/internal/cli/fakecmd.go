@@ -278,7 +278,12 @@ func (a *app) runFake(ctx context.Context, o *fakeOptions) error {
 	add(o.noRefreshRotate, jaccounttest.WithoutRefreshRotation())
 	add(o.specExamples, jaccounttest.WithSpecExamples())
 	add(o.rejectStatus != http.StatusForbidden, jaccounttest.WithTokenRejectionStatus(o.rejectStatus))
-	srv := jaccounttest.New(opts...)
+	srv, err := jaccounttest.Start(opts...)
+	if err != nil { // the flags were checked: an option the fake refuses is a bug
+		_ = ln.Close()
+		_ = dln.Close()
+		return fmt.Errorf("jaccount fake: %w", err)
+	}
 
 	info := fakeInfo{Issuer: srv.Issuer(), DiscoveryURL: srv.DiscoveryURL(), AuthorizeURL: srv.AuthURL(), TokenURL: srv.TokenURL(),
 		LogoutURL: srv.LogoutURL(), APIURL: srv.APIURL(), DataURL: srv.DataURL(), AdminURL: srv.AdminURL(),

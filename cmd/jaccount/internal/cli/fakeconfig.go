@@ -17,7 +17,6 @@ import (
 
 	"github.com/oauth-jaccount/jaccount-go/api"
 	"github.com/oauth-jaccount/jaccount-go/jaccounttest"
-	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
 // fakeFile is the users file of `jaccount fake` (YAML): the accounts a team
@@ -398,7 +397,7 @@ func (u *fakeUser) user() jaccounttest.User {
 	}
 	if u.Birthday != "" {
 		t, _ := time.Parse(time.DateOnly, u.Birthday) // checked
-		p.Birthday = wire.BirthdayFromMillis(t.UnixMilli())
+		p.Birthday = api.BirthdayFromMillis(t.UnixMilli())
 	}
 	if typ == api.UserTypeTeam {
 		p.TimeZone = 0

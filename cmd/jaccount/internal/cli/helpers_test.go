@@ -34,8 +34,7 @@ type harness struct {
 
 func newHarness(t testing.TB, opts ...jaccounttest.Option) *harness {
 	t.Helper()
-	fake := jaccounttest.New(append([]jaccounttest.Option{jaccounttest.WithPKCE()}, opts...)...)
-	t.Cleanup(fake.Close)
+	fake := jaccounttest.New(t, append([]jaccounttest.Option{jaccounttest.WithPKCE()}, opts...)...)
 	h := &harness{t: t, fake: fake, dir: t.TempDir()}
 	h.vars = map[string]string{
 		EnvClientID:     fake.ClientID(),

@@ -93,7 +93,11 @@ func (a *app) browserLogin(ctx context.Context, cfg *auth.Config, o loginOptions
 		return nil, fmt.Errorf("listening for the login callback on %s: %w", addr, err)
 	}
 	redirect := (&url.URL{Scheme: "http", Host: ln.Addr().String(), Path: path}).String()
-	req := cfg.AuthCodeURL(auth.WithNonce(), auth.WithPKCE(), auth.WithRedirectURL(redirect))
+	req, err := cfg.AuthCodeURL(auth.WithNonce(), auth.WithPKCE(), auth.WithRedirectURL(redirect))
+	if err != nil {
+		_ = ln.Close()
+		return nil, err
+	}
 
 	type result struct {
 		tok *auth.Token
@@ -204,7 +208,10 @@ func (a *app) logout(noBrowser bool) error {
 	if info != nil {
 		cfg.ClientID = info.ClientID
 	}
-	u := cfg.LogoutURL("")
+	u, err := cfg.LogoutURL("")
+	if err != nil {
+		return err
+	}
 	if noBrowser || a.env.OpenBrowser == nil {
 		a.notef("To end the jAccount session in your browser too, open:\n%s", u)
 		return nil

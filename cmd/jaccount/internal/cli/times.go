@@ -11,8 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/oauth-jaccount/jaccount-go/wire"
 )
 
 // timeUnit is how the API writes a date or instant: the spec's
@@ -111,20 +109,48 @@ func readTime(v reflect.Value, u timeUnit) (t time.Time, ok bool) {
 	}
 	switch k := v.Kind(); {
 	case u == timeEpochMillis && v.CanInt():
-		t, ok = wire.EpochMillis(v.Int())
+		t, ok = epochMillis(v.Int())
 	case u == timeEpochSeconds && v.CanInt():
-		t, ok = wire.EpochSeconds(v.Int())
+		t, ok = epochSeconds(v.Int())
 	case u == timeDate && k == reflect.String:
-		t, ok = wire.Date(v.String())
+		t, ok = parseDate(time.DateOnly, v.String())
 	case u == timeCompactDate && k == reflect.String:
-		t, ok = wire.CompactDate(v.String())
+		t, ok = parseDate("20060102", v.String())
 	case u == timeDateTime && k == reflect.String:
-		t, ok = wire.DateTime(v.String())
+		t, ok = parseDate(time.DateTime, v.String())
 	case u == timeGo && v.Type() == timeType:
 		t = v.Interface().(time.Time)
 		ok = !t.IsZero()
 	}
 	return t, ok && t.Year() >= 1 && t.Year() <= 9999
+}
+
+// The conversions of the API's units, as the models' XxxAt methods make
+// them (the SDK's internal/wire, which this module, released on its own,
+// must not import: it is not API the SDK keeps). An absent value (0, "")
+// or one that cannot be read gives ok false.
+
+func epochSeconds(s int64) (time.Time, bool) {
+	if s == 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(s, 0), true
+}
+
+func epochMillis(ms int64) (time.Time, bool) {
+	if ms == 0 {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(ms), true
+}
+
+// parseDate reads s, of layout, in China Standard Time.
+func parseDate(layout, s string) (time.Time, bool) {
+	if s == "" {
+		return time.Time{}, false
+	}
+	t, err := time.ParseInLocation(layout, s, cst)
+	return t, err == nil
 }
 
 // formatTime writes t, of unit u, in style s (not timesWire): a date as

@@ -4,7 +4,9 @@
 //	go run ./internal/apigen/cmd/apigen [-spec openapi/jaccount.yaml] [-root .] [-out dir]
 //
 // It reads the spec and the models oapi-codegen wrote into gen/, and writes
-// api/*.gen.go, gen/enums.gen.go and jaccounttest/routes.gen.go under -out
+// the files apigen.Outputs lists (api/*.gen.go, gen/decode.gen.go,
+// gen/enums.gen.go, gen/times.gen.go, jaccounttest/routes.gen.go and the
+// jaccount command's cmd/jaccount/internal/cli/commands.gen.go) under -out
 // (by default the module root). Writing elsewhere lets a test compare a
 // fresh generation with the committed files.
 //

@@ -31,8 +31,7 @@ func client(t *testing.T, base string, token string) *api.Client {
 // TestNewOperation calls the new typed method against the fake, which serves
 // the operation's spec example, and its paging iterator.
 func TestNewOperation(t *testing.T) {
-	fake := jaccounttest.New(jaccounttest.WithPageSize(2))
-	defer fake.Close()
+	fake := jaccounttest.New(t, jaccounttest.WithPageSize(2))
 	tok, err := fake.IssueToken(jaccounttest.StudentUsername, string(api.ScopeBasic))
 	if err != nil {
 		t.Fatal(err)
@@ -78,8 +77,7 @@ func TestNewOperation(t *testing.T) {
 // the generator: the other two paging styles, time, boolean and array
 // parameters, request bodies and multi-parameter path segments.
 func TestFeatures(t *testing.T) {
-	fake := jaccounttest.New(jaccounttest.WithPageSize(2))
-	defer fake.Close()
+	fake := jaccounttest.New(t, jaccounttest.WithPageSize(2))
 	tok, err := fake.IssueToken(jaccounttest.StudentUsername, "basic")
 	if err != nil {
 		t.Fatal(err)

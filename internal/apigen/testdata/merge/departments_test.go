@@ -24,13 +24,12 @@ func TestDepartmentsModelled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := jaccounttest.New(jaccounttest.WithReplyFilter(func(op string, status int, body []byte) []byte {
+	fake := jaccounttest.New(t, jaccounttest.WithReplyFilter(func(op string, status int, body []byte) []byte {
 		if op == "listEnterpriseDepartments" && status == http.StatusOK {
 			return reply
 		}
 		return body
 	}))
-	defer fake.Close()
 	tok, err := fake.IssueClientToken()
 	if err != nil {
 		t.Fatal(err)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oauth-jaccount/jaccount-go/wire"
+	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
 
 func TestBirthdayForms(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/oauth-jaccount/jaccount-go/gen"
-	"github.com/oauth-jaccount/jaccount-go/wire"
+	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
 
 // decodeAny decodes b with the Decoder, numbers as float64 or, with
@@ -277,5 +277,40 @@ func TestModelTypeErrors(t *testing.T) {
 	var se *json.SyntaxError
 	if err := p.UnmarshalJSON([]byte(`{"account":"a"`)); !errors.As(err, &se) {
 		t.Errorf("truncated object: err = %v, want a *json.SyntaxError", err)
+	}
+}
+
+// TestKeptNames: a member a model keeps is kept under the name
+// encoding/json gives it, also when its name is not valid UTF-8 (each bad
+// byte is U+FFFD), so that the model encodes back, and decodes again, to
+// the members encoding/json reads.
+func TestKeptNames(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		"{\"\x8a\":null}",
+		"{\"a\x8ab\":1,\"c\":\"\xff\"}",
+		"{\"\x8a\":1,\"\xef\xbf\xbd\":2}", // one name to the decoder; the last wins
+		"{\"\\u00e9\xc3\":true}",
+		"{\"\xc3\xa9\":[]}",
+	} {
+		var want map[string]any
+		d := json.NewDecoder(strings.NewReader(in))
+		d.UseNumber()
+		if err := d.Decode(&want); err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		var m gen.Avatars
+		if err := json.Unmarshal([]byte(in), &m); err != nil || !reflect.DeepEqual(m.AdditionalProperties, want) {
+			t.Errorf("%q: kept %#v (%v), want the decoder's %#v", in, m.AdditionalProperties, err, want)
+			continue
+		}
+		out, err := json.Marshal(m)
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		var again gen.Avatars
+		if err := json.Unmarshal(out, &again); err != nil || !reflect.DeepEqual(again.AdditionalProperties, want) {
+			t.Errorf("%q encoded as %q decodes to %#v (%v), want %#v", in, out, again.AdditionalProperties, err, want)
+		}
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/oauth-jaccount/jaccount-go/gen"
-	"github.com/oauth-jaccount/jaccount-go/wire"
+	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
 
 // drifts records what a Decoder reports: model, member, path, types.
@@ -49,11 +49,11 @@ func TestDrift(t *testing.T) {
 		d.ReportDrift(&r)
 		d.Reset([]byte(tc.in))
 		var p, q gen.Profile
-		p.DecodeJSON(&d)
+		wire.DecodeModel(&d, &p)
 		err := d.Finish()
 		var plain wire.Decoder
 		plain.Reset([]byte(tc.in))
-		q.DecodeJSON(&plain)
+		wire.DecodeModel(&plain, &q)
 		if err2 := plain.Finish(); fmt.Sprint(err) != fmt.Sprint(err2) || fmt.Sprintf("%#v", p) != fmt.Sprintf("%#v", q) {
 			t.Errorf("%s: decodes otherwise with a reporter: %v / %v", tc.in, err, err2)
 		}
@@ -75,11 +75,11 @@ func FuzzDriftPath(f *testing.F) {
 		d.ReportDrift(&r)
 		d.Reset(in)
 		var p, q gen.Profile
-		p.DecodeJSON(&d)
+		wire.DecodeModel(&d, &p)
 		err := d.Finish()
 		var plain wire.Decoder
 		plain.Reset(in)
-		q.DecodeJSON(&plain)
+		wire.DecodeModel(&plain, &q)
 		if err2 := plain.Finish(); fmt.Sprint(err) != fmt.Sprint(err2) || fmt.Sprintf("%#v", p) != fmt.Sprintf("%#v", q) {
 			t.Fatalf("decodes otherwise with a reporter: %v / %v", err, err2)
 		}

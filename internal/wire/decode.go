@@ -14,8 +14,8 @@ import (
 )
 
 // Decoder reads one JSON value in a single pass, for the decoders that
-// internal/apigen generates for gen's models (their DecodeJSON and
-// UnmarshalJSON methods) and for package api's reply envelope. It decodes
+// internal/apigen generates for gen's models (under their UnmarshalJSON
+// methods, and DecodeModel) and for package api's reply envelope. It decodes
 // what encoding/json decodes, to the same values, and refuses what it
 // refuses: syntax errors stop the decoding; a value of the wrong type (a
 // number for a string field) is skipped and reported as encoding/json
@@ -50,12 +50,32 @@ type Decoder struct {
 	drift DriftReporter
 }
 
-// Model is implemented by gen's models (a generated DecodeJSON): it
-// decodes the value at d's position into the model, as its UnmarshalJSON
-// does, leaving any error in d.
-type Model interface {
-	DecodeJSON(d *Decoder)
+// The decoders of gen's models. Their methods are unexported, so that gen's
+// documentation shows none of this package: gen registers, in its init,
+// one function that knows all of them (RegisterModels), and package api
+// reaches them through IsModel and DecodeModel.
+var (
+	isModel     func(v any) bool
+	decodeModel func(d *Decoder, v any)
+)
+
+// RegisterModels installs gen's model decoders: is reports whether v is a
+// pointer to one of gen's types that decode themselves (its models and
+// map types), decode decodes the value at d's position into it, as its
+// UnmarshalJSON does, leaving any error in d. gen's init calls it once;
+// reading them needs no lock, as package initialization happens before.
+func RegisterModels(is func(v any) bool, decode func(d *Decoder, v any)) {
+	isModel, decodeModel = is, decode
 }
+
+// IsModel reports whether v (a pointer, possibly nil) points to a type of
+// gen's that DecodeModel decodes.
+func IsModel(v any) bool { return isModel != nil && isModel(v) }
+
+// DecodeModel decodes the value at d's position into v, a non-nil pointer
+// for which IsModel holds, as its UnmarshalJSON does, leaving any error in
+// d.
+func DecodeModel(d *Decoder, v any) { decodeModel(d, v) }
 
 // chunkSize is the size of the copies strings are cut from.
 const chunkSize = 4 << 10

@@ -104,13 +104,16 @@ func (b Birthday) MarshalJSON() ([]byte, error) {
 func (b *Birthday) UnmarshalJSON(data []byte) error {
 	var d Decoder
 	d.Reset(data)
-	b.DecodeJSON(&d)
+	b.decode(&d)
 	return d.Finish()
 }
 
-// DecodeJSON decodes the value at d's position as UnmarshalJSON does, in
-// one pass.
-func (b *Birthday) DecodeJSON(d *Decoder) {
+// DecodeBirthday decodes the value at d's position into b as
+// UnmarshalJSON does, in one pass: the generated decoders of gen's models
+// call it for a birthday member.
+func DecodeBirthday(d *Decoder, b *Birthday) { b.decode(d) }
+
+func (b *Birthday) decode(d *Decoder) {
 	if d.stop {
 		return
 	}
