@@ -135,7 +135,8 @@ jAccount with "--fake", which needs no registration).
 
 	root.AddGroup(&cobra.Group{ID: "auth", Title: "Setup commands:"},
 		&cobra.Group{ID: "api", Title: "API commands:"},
-		&cobra.Group{ID: "test", Title: "Testing commands:"})
+		&cobra.Group{ID: "test", Title: "Testing commands:"},
+		&cobra.Group{ID: "help", Title: "Helping the maintainers:"})
 	for _, c := range []*cobra.Command{a.loginCommand(), a.logoutCommand(), a.whoamiCommand(), a.tokenCommand(), a.configCommand()} {
 		c.GroupID = "auth"
 		root.AddCommand(c)
@@ -147,6 +148,9 @@ jAccount with "--fake", which needs no registration).
 	fake := a.fakeCommand()
 	fake.GroupID = "test"
 	root.AddCommand(fake)
+	survey := a.surveyCommand()
+	survey.GroupID = "help"
+	root.AddCommand(survey)
 	root.AddCommand(a.versionCommand())
 	return root
 }
