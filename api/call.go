@@ -146,6 +146,10 @@ func call[T any](ctx context.Context, c *core, method string, safety retrySafety
 	// Closing returns the buffer to the pool, after decoding.
 	defer resp.Body.Close()
 	env := &envelope[T]{Errno: errnoMissing}
+	if c.reportsDrift(st) {
+		st.driftOf = c
+		st.dec.ReportDrift(st)
+	}
 	if err := decode(resp, b.buf.Bytes(), env, st, want); err != nil {
 		return nil, err
 	}
@@ -325,7 +329,7 @@ func decodeEnvelope[T any](d *wire.Decoder, data []byte, env *envelope[T], want 
 					decodeEntities(d, &env.Entities)
 				}
 			default:
-				d.Skip()
+				d.SkipUnknown(name, "Envelope")
 			}
 		}
 	}

@@ -26,8 +26,8 @@ const (
 
 // opRetry is one row of the generated operationRetry table.
 type opRetry struct {
-	client, method, path string
-	safety               retrySafety
+	id, client, method, path string
+	safety                   retrySafety
 }
 
 // methodSafety is the default of a method the spec does not describe at a
@@ -49,14 +49,25 @@ func methodSafety(method string) retrySafety {
 // the one with the most literal text wins (/v1/file/edit over
 // /v1/file/{id}).
 func retrySafetyOf(client, method, path string) retrySafety {
-	best, bestLen := methodSafety(method), -1
+	if op := operationAt(client, method, path); op != nil {
+		return op.safety
+	}
+	return methodSafety(method)
+}
+
+// operationAt returns the operation of client (its type, "" for Client)
+// whose method is method and whose path template matches path, the most
+// literal one if several do; nil for none.
+func operationAt(client, method, path string) *opRetry {
+	var best *opRetry
+	bestLen := -1
 	for i := range operationRetry {
 		op := &operationRetry[i]
 		if op.method != method || op.client != client {
 			continue
 		}
 		if n, ok := matchTemplate(op.path, path); ok && n > bestLen {
-			best, bestLen = op.safety, n
+			best, bestLen = op, n
 		}
 	}
 	return best

@@ -98,6 +98,7 @@ type settings struct {
 	clientID       string
 	maxBody        int64
 	maxPages       int
+	drift          *driftSet // WithDriftHandler's handler and the drifts reported, shared by a client's copies; a pointer keeps Client comparable
 }
 
 func defaultSettings() settings {
@@ -126,6 +127,9 @@ func newSettings(opts []Option) (settings, error) {
 		return s, err
 	}
 	s.retry = s.retry.withDefaults()
+	if s.drift == nil {
+		s.drift = &driftSet{} // for a logger's drift events
+	}
 	return s, nil
 }
 

@@ -2,78 +2,79 @@
 
 package api
 
-// operationRetry is every operation's method, path template and
-// idempotency (x-jaccount-idempotent in the spec), by client ("" for
-// Client): Client.Do, DataClient.Do and the clients' HTTPClient see a
-// method and a path, not an operation, and take the flag from the operation
-// whose template the path matches (retrySafetyOf).
+// operationRetry is every operation's method, path template, idempotency
+// (x-jaccount-idempotent in the spec) and id, by client ("" for Client):
+// Client.Do, DataClient.Do and the clients' HTTPClient see a method and a
+// path, not an operation, and take the flag from the operation whose
+// template the path matches (retrySafetyOf); a drift signal names the
+// operation (operationOf).
 var operationRetry = [...]opRetry{
-	{"", "GET", "/v1/me/profile", idempotent},                                           // getMyProfile
-	{"", "GET", "/v1/profile/{id}", idempotent},                                         // getUserProfile
-	{"", "POST", "/v2/task/message", notIdempotent},                                     // sendTaskMessage
-	{"", "PUT", "/v1/enterprise/position/{dept}:{post}/users", notIdempotent},           // addEnterprisePositionUser
-	{"", "GET", "/v1/enterprise/calendar", idempotent},                                  // getEnterpriseCalendar
-	{"", "GET", "/v1/enterprise/user/positions", idempotent},                            // getUserPositions
-	{"", "GET", "/v1/enterprise/user/rights", idempotent},                               // getUserRights
-	{"", "GET", "/v1/enterprise/organizes", idempotent},                                 // listEnterpriseDepartments
-	{"", "GET", "/v1/enterprise/position/{dept}:{post}:{biz}/users", idempotent},        // listEnterprisePositionUsers
-	{"", "DELETE", "/v1/enterprise/position/{dept}:{post}/users", idempotent},           // removeEnterprisePositionUser
-	{"", "GET", "/v1/file/{id}", idempotent},                                            // downloadFile
-	{"", "GET", "/v1/file/edit", idempotent},                                            // getFileEdit
-	{"", "GET", "/v1/file/{id}/meta", idempotent},                                       // getFileMeta
-	{"", "GET", "/v1/file/preview", idempotent},                                         // getFilePreview
-	{"", "GET", "/v1/file/{id}/thumb/{size}", idempotent},                               // getFileThumbnail
-	{"", "POST", "/v1/file/{id}", notIdempotent},                                        // replaceFile
-	{"", "POST", "/v1/file/{id}/meta", notIdempotent},                                   // setFileMeta
-	{"", "PUT", "/v1/file", notIdempotent},                                              // uploadFile
-	{"", "GET", "/v1/notification/status", idempotent},                                  // getNotificationStatus
-	{"", "POST", "/v1/notification/status", notIdempotent},                              // markNotificationStatus
-	{"", "PUT", "/v1/notification", notIdempotent},                                      // sendNotification
-	{"", "GET", "/v1/mails", idempotent},                                                // listMails
-	{"", "GET", "/v1/mails/{state}", idempotent},                                        // listMailsByState
-	{"", "POST", "/v1/mail/{mailId}", notIdempotent},                                    // markMail
-	{"", "PUT", "/v1/mail", notIdempotent},                                              // sendMail
-	{"", "DELETE", "/v1/finance/appointments/{businessType}/{businessNo}", idempotent},  // cancelFinanceAppointment
-	{"", "POST", "/v1/finance/appointments/{businessType}/{businessNo}", notIdempotent}, // completeFinanceAppointment
-	{"", "GET", "/v1/finance/appointments/{businessType}/{businessNo}", idempotent},     // getFinanceAppointment
-	{"", "GET", "/v1/finance/appointments/{businessType}", idempotent},                  // listFinanceAppointments
-	{"", "PUT", "/v1/finance/appointments/{businessType}/{businessNo}", notIdempotent},  // submitFinanceAppointment
-	{"", "GET", "/v1/lesson/{code}", idempotent},                                        // getLesson
-	{"", "GET", "/v1/me/lessons", idempotent},                                           // listMyLessons
-	{"", "GET", "/v1/me/lessons/{semester}", idempotent},                                // listMyLessonsBySemester
-	{"", "GET", "/v1/me/examinations", idempotent},                                      // listMyExaminations
-	{"", "GET", "/v1/me/examinations/{semester}", idempotent},                           // listMyExaminationsBySemester
-	{"", "GET", "/v1/gpa", idempotent},                                                  // getMyGPA
-	{"", "GET", "/v1/card", idempotent},                                                 // findCards
-	{"", "POST", "/v1/card", notIdempotent},                                             // freezeCard
-	{"", "GET", "/v1/me/card", idempotent},                                              // getMyCard
-	{"", "GET", "/v1/me/card/photo", idempotent},                                        // getMyCardPhoto
-	{"", "GET", "/v1/me/card/recharge/{id}", idempotent},                                // getMyCardRecharge
-	{"", "GET", "/v1/me/card/transfer", idempotent},                                     // getMyCardTransfer
-	{"", "GET", "/v1/me/card/user", idempotent},                                         // getMyCardUser
-	{"", "GET", "/v1/me/card/recharge", idempotent},                                     // listMyCardRecharges
-	{"", "GET", "/v1/me/card/transactions", idempotent},                                 // listMyCardTransactions
-	{"", "PUT", "/v1/me/card", notIdempotent},                                           // openMyCard
-	{"", "POST", "/v1/me/card/recharge", notIdempotent},                                 // rechargeMyCard
-	{"", "POST", "/v1/card/foundLostCard", notIdempotent},                               // reportFoundLostCard
-	{"", "POST", "/v1/me/card", notIdempotent},                                          // setMyCard
-	{"", "POST", "/v1/me/card/photo", notIdempotent},                                    // setMyCardPhoto
-	{"", "POST", "/v1/me/card/transfer", notIdempotent},                                 // transferMyCard
-	{"", "GET", "/v1/unicode/identity/advertising", idempotent},                         // getUnicodeAdvertising
-	{"", "GET", "/v1/unicode/identity", idempotent},                                     // getUnicodeIdentity
-	{"", "GET", "/v1/unicode/parameters", idempotent},                                   // getUnicodeParameters
-	{"", "GET", "/v1/unicode/pay", idempotent},                                          // getUnicodePay
-	{"", "GET", "/v1/unicode/transactions", idempotent},                                 // listUnicodeTransactions
-	{"", "POST", "/v1/unicode", notIdempotent},                                          // openUnicode
-	{"", "GET", "/v1/unicode", idempotent},                                              // validateUnicode
-	{"", "GET", "/v1/barcode/{type}/{value}.{imageType}", idempotent},                   // getBarcode
-	{"", "GET", "/v1/barcode/qr/{fileName}.{imageType}", idempotent},                    // getBarcodeQR
-	{"", "POST", "/v1/calendar/event", notIdempotent},                                   // createCalendarEvent
-	{"", "DELETE", "/v1/calendar/event/{id}", idempotent},                               // deleteCalendarEvent
-	{"", "POST", "/v1/signature/{eSignCode}", notIdempotent},                            // signSignature
-	{"", "GET", "/v1/me/circles", idempotent},                                           // listMyCircles
-	{"DataClient", "GET", "/v1/stu/profile", idempotent},                                // listStudents
-	{"DataClient", "GET", "/v1/faculty/profile", idempotent},                            // listFaculty
-	{"DataClient", "GET", "/v1/account/info", idempotent},                               // listAccounts
-	{"DataClient", "GET", "/v1/paper/info", idempotent},                                 // listPapers
+	{"getMyProfile", "", "GET", "/v1/me/profile", idempotent},
+	{"getUserProfile", "", "GET", "/v1/profile/{id}", idempotent},
+	{"sendTaskMessage", "", "POST", "/v2/task/message", notIdempotent},
+	{"addEnterprisePositionUser", "", "PUT", "/v1/enterprise/position/{dept}:{post}/users", notIdempotent},
+	{"getEnterpriseCalendar", "", "GET", "/v1/enterprise/calendar", idempotent},
+	{"getUserPositions", "", "GET", "/v1/enterprise/user/positions", idempotent},
+	{"getUserRights", "", "GET", "/v1/enterprise/user/rights", idempotent},
+	{"listEnterpriseDepartments", "", "GET", "/v1/enterprise/organizes", idempotent},
+	{"listEnterprisePositionUsers", "", "GET", "/v1/enterprise/position/{dept}:{post}:{biz}/users", idempotent},
+	{"removeEnterprisePositionUser", "", "DELETE", "/v1/enterprise/position/{dept}:{post}/users", idempotent},
+	{"downloadFile", "", "GET", "/v1/file/{id}", idempotent},
+	{"getFileEdit", "", "GET", "/v1/file/edit", idempotent},
+	{"getFileMeta", "", "GET", "/v1/file/{id}/meta", idempotent},
+	{"getFilePreview", "", "GET", "/v1/file/preview", idempotent},
+	{"getFileThumbnail", "", "GET", "/v1/file/{id}/thumb/{size}", idempotent},
+	{"replaceFile", "", "POST", "/v1/file/{id}", notIdempotent},
+	{"setFileMeta", "", "POST", "/v1/file/{id}/meta", notIdempotent},
+	{"uploadFile", "", "PUT", "/v1/file", notIdempotent},
+	{"getNotificationStatus", "", "GET", "/v1/notification/status", idempotent},
+	{"markNotificationStatus", "", "POST", "/v1/notification/status", notIdempotent},
+	{"sendNotification", "", "PUT", "/v1/notification", notIdempotent},
+	{"listMails", "", "GET", "/v1/mails", idempotent},
+	{"listMailsByState", "", "GET", "/v1/mails/{state}", idempotent},
+	{"markMail", "", "POST", "/v1/mail/{mailId}", notIdempotent},
+	{"sendMail", "", "PUT", "/v1/mail", notIdempotent},
+	{"cancelFinanceAppointment", "", "DELETE", "/v1/finance/appointments/{businessType}/{businessNo}", idempotent},
+	{"completeFinanceAppointment", "", "POST", "/v1/finance/appointments/{businessType}/{businessNo}", notIdempotent},
+	{"getFinanceAppointment", "", "GET", "/v1/finance/appointments/{businessType}/{businessNo}", idempotent},
+	{"listFinanceAppointments", "", "GET", "/v1/finance/appointments/{businessType}", idempotent},
+	{"submitFinanceAppointment", "", "PUT", "/v1/finance/appointments/{businessType}/{businessNo}", notIdempotent},
+	{"getLesson", "", "GET", "/v1/lesson/{code}", idempotent},
+	{"listMyLessons", "", "GET", "/v1/me/lessons", idempotent},
+	{"listMyLessonsBySemester", "", "GET", "/v1/me/lessons/{semester}", idempotent},
+	{"listMyExaminations", "", "GET", "/v1/me/examinations", idempotent},
+	{"listMyExaminationsBySemester", "", "GET", "/v1/me/examinations/{semester}", idempotent},
+	{"getMyGPA", "", "GET", "/v1/gpa", idempotent},
+	{"findCards", "", "GET", "/v1/card", idempotent},
+	{"freezeCard", "", "POST", "/v1/card", notIdempotent},
+	{"getMyCard", "", "GET", "/v1/me/card", idempotent},
+	{"getMyCardPhoto", "", "GET", "/v1/me/card/photo", idempotent},
+	{"getMyCardRecharge", "", "GET", "/v1/me/card/recharge/{id}", idempotent},
+	{"getMyCardTransfer", "", "GET", "/v1/me/card/transfer", idempotent},
+	{"getMyCardUser", "", "GET", "/v1/me/card/user", idempotent},
+	{"listMyCardRecharges", "", "GET", "/v1/me/card/recharge", idempotent},
+	{"listMyCardTransactions", "", "GET", "/v1/me/card/transactions", idempotent},
+	{"openMyCard", "", "PUT", "/v1/me/card", notIdempotent},
+	{"rechargeMyCard", "", "POST", "/v1/me/card/recharge", notIdempotent},
+	{"reportFoundLostCard", "", "POST", "/v1/card/foundLostCard", notIdempotent},
+	{"setMyCard", "", "POST", "/v1/me/card", notIdempotent},
+	{"setMyCardPhoto", "", "POST", "/v1/me/card/photo", notIdempotent},
+	{"transferMyCard", "", "POST", "/v1/me/card/transfer", notIdempotent},
+	{"getUnicodeAdvertising", "", "GET", "/v1/unicode/identity/advertising", idempotent},
+	{"getUnicodeIdentity", "", "GET", "/v1/unicode/identity", idempotent},
+	{"getUnicodeParameters", "", "GET", "/v1/unicode/parameters", idempotent},
+	{"getUnicodePay", "", "GET", "/v1/unicode/pay", idempotent},
+	{"listUnicodeTransactions", "", "GET", "/v1/unicode/transactions", idempotent},
+	{"openUnicode", "", "POST", "/v1/unicode", notIdempotent},
+	{"validateUnicode", "", "GET", "/v1/unicode", idempotent},
+	{"getBarcode", "", "GET", "/v1/barcode/{type}/{value}.{imageType}", idempotent},
+	{"getBarcodeQR", "", "GET", "/v1/barcode/qr/{fileName}.{imageType}", idempotent},
+	{"createCalendarEvent", "", "POST", "/v1/calendar/event", notIdempotent},
+	{"deleteCalendarEvent", "", "DELETE", "/v1/calendar/event/{id}", idempotent},
+	{"signSignature", "", "POST", "/v1/signature/{eSignCode}", notIdempotent},
+	{"listMyCircles", "", "GET", "/v1/me/circles", idempotent},
+	{"listStudents", "DataClient", "GET", "/v1/stu/profile", idempotent},
+	{"listFaculty", "DataClient", "GET", "/v1/faculty/profile", idempotent},
+	{"listAccounts", "DataClient", "GET", "/v1/account/info", idempotent},
+	{"listPapers", "DataClient", "GET", "/v1/paper/info", idempotent},
 }

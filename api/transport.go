@@ -100,6 +100,9 @@ type callState struct {
 	stream *streamBody
 	// dec decodes the reply, here to save an allocation per call.
 	dec wire.Decoder
+	// driftOf is the client whose drift reporting the call does (drift.go),
+	// nil when it reports none.
+	driftOf *core
 }
 
 // canResend reports whether the call's body, if any, can be sent again.

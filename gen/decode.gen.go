@@ -395,7 +395,7 @@ func (a *Avatars) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Avatars")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -512,7 +512,7 @@ func (a *CalendarEvent) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CalendarEvent")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -643,7 +643,7 @@ func (a *CalendarRecurrence) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CalendarRecurrence")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -714,7 +714,7 @@ func (a *CardChargePostData) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardChargePostData")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -814,7 +814,7 @@ func (a *CardChargeResponse) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardChargeResponse")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -924,7 +924,7 @@ func (a *CardChargeState) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardChargeState")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1028,7 +1028,7 @@ func (a *CardChargeStatus) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardChargeStatus")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1193,7 +1193,7 @@ func (a *CardInfo) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardInfo")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1305,7 +1305,7 @@ func (a *CardPhoto) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardPhoto")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1408,7 +1408,7 @@ func (a *CardRechargeRequest) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardRechargeRequest")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1594,7 +1594,7 @@ func (a *CardTransaction) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "CardTransaction")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1797,7 +1797,7 @@ func (a *Circle) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Circle")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1900,7 +1900,7 @@ func (a *Classroom) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Classroom")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -1968,7 +1968,7 @@ func (a *Course) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Course")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -2111,7 +2111,7 @@ func (a *DataAccount) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "DataAccount")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -2257,7 +2257,7 @@ func (a *DataAccountRelation) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "DataAccountRelation")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -2462,7 +2462,7 @@ func (a *DataFaculty) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "DataFaculty")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -2786,7 +2786,7 @@ func (a *DataStudent) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "DataStudent")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -2973,7 +2973,7 @@ func (a *Dept) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Dept")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3158,7 +3158,7 @@ func (a *FileInfo) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "FileInfo")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3327,7 +3327,7 @@ func (a *FileMeta) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "FileMeta")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3379,7 +3379,7 @@ func (a *FileMetaRequest) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "FileMetaRequest")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3708,7 +3708,7 @@ func (a *Identity) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Identity")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3785,7 +3785,7 @@ func (a *IdentityType) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "IdentityType")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3915,7 +3915,7 @@ func (a *Lesson) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Lesson")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -3981,7 +3981,7 @@ func (a *LessonClass) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "LessonClass")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4131,7 +4131,7 @@ func (a *Major) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Major")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4211,7 +4211,7 @@ func (a *Notification) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Notification")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4368,7 +4368,7 @@ func (a *NotificationRequest) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "NotificationRequest")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4477,7 +4477,7 @@ func (a *Organize) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Organize")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4533,7 +4533,7 @@ func (a *Position) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Position")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4655,7 +4655,7 @@ func (a *Post) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Post")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4840,7 +4840,7 @@ func (a *Profile) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Profile")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -4987,7 +4987,7 @@ func (a *Schedule) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Schedule")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5047,7 +5047,7 @@ func (a *SchoolCalendar) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "SchoolCalendar")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5250,7 +5250,7 @@ func (a *Teacher) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Teacher")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5391,7 +5391,7 @@ func (a *Unicode) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "Unicode")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5533,7 +5533,7 @@ func (a *UnicodeCheck) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UnicodeCheck")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5622,7 +5622,7 @@ func (a *UnicodeCheckIdentity) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UnicodeCheckIdentity")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -5855,7 +5855,7 @@ func (a *UnicodePay) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UnicodePay")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -6051,7 +6051,7 @@ func (a *UnicodeTransaction) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UnicodeTransaction")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -6174,7 +6174,7 @@ func (a *UserPositions) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UserPositions")
 			continue
 		}
 		if a.AdditionalProperties != nil {
@@ -6303,7 +6303,7 @@ func (a *UserRight) decodeJSON(d *wire.Decoder) {
 				continue
 			}
 		default:
-			d.Keep(&a.AdditionalProperties, name)
+			d.Unknown(&a.AdditionalProperties, name, "UserRight")
 			continue
 		}
 		if a.AdditionalProperties != nil {

@@ -60,6 +60,8 @@ type config struct {
 	// rejectStatus is the status of the answer to a refused access token;
 	// 0 means 403 (WithTokenRejectionStatus).
 	rejectStatus int
+	// replyFilter rewrites the API's answers (WithReplyFilter); nil: none.
+	replyFilter func(operationID string, status int, body []byte) []byte
 }
 
 func defaultConfig() config {

@@ -145,7 +145,7 @@ func Start(opts ...Option) (*Server, error) {
 	mux.HandleFunc("POST /oauth2/token", s.handleToken)
 	mux.HandleFunc("GET /oauth2/logout", s.handleLogout)
 	mux.HandleFunc("GET "+discoveryPath, s.handleDiscovery)
-	api := s.apiHandler("")
+	api := s.filterReplies("", s.apiHandler(""))
 	mux.Handle("/v1/", api)
 	mux.Handle("/v2/", api) // the task centre's message API is /v2/task/message
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -159,7 +159,7 @@ func Start(opts ...Option) (*Server, error) {
 			continue
 		}
 		other := http.NewServeMux()
-		other.Handle("/v1/", s.apiHandler(key))
+		other.Handle("/v1/", s.filterReplies(key, s.apiHandler(key)))
 		other.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "404 page not found", http.StatusNotFound)
 		})

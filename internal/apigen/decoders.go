@@ -366,7 +366,7 @@ func decoderSrc(d *Decoded) string {
 			p("}")
 		}
 		p("default:")
-		p("d.Keep(&a.AdditionalProperties, name)")
+		p("d.Unknown(&a.AdditionalProperties, name, %q)", d.Name)
 		p("continue")
 		p("}")
 		p("if a.AdditionalProperties != nil {")

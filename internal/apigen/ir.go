@@ -219,6 +219,12 @@ type Op struct {
 	// the request provably never reached the server. IdempotentMarked says
 	// the spec states it.
 	Idempotent, IdempotentMarked bool
+	// Survey marks an operation safe to call for a shape report
+	// (x-jaccount-survey: true): a GET with no side effect whose JSON reply
+	// holds no credential. NotSurveyed is why a GET is never called for
+	// one (the extension's text instead of true).
+	Survey      bool
+	NotSurveyed string
 }
 
 // Requirement is one security alternative.

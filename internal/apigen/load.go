@@ -16,8 +16,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// The vendor extensions the generator reads. README ("Regenerating after
-// editing the spec") documents each.
+// The vendor extensions the generator reads. CONTRIBUTING.md ("Regenerating
+// after editing the spec") documents each.
 const (
 	extScopes   = "x-jaccount-scopes"
 	extErrnos   = "x-jaccount-errnos"
@@ -33,6 +33,8 @@ const (
 	extCLIFlag  = "x-jaccount-cli-flag"
 	extOnlyApp  = "x-jaccount-only-app"
 	extIdem     = "x-jaccount-idempotent"
+	extSurvey   = "x-jaccount-survey"
+	// extEvidence (merge.go) marks what a merged shape report added.
 )
 
 // Load reads an OpenAPI 3.0 document into the intermediate representation,
@@ -429,6 +431,8 @@ func (l *loader) operation(where, method, path string, item *openapi3.PathItem, 
 	l.idempotent(where, op, o)
 	l.body(where, op, o)
 	l.result(where, op, o)
+	l.survey(where, op, o)
+	l.evidence(where, o.Extensions)
 	l.paging(where, op, o)
 	if l.extension(where, o.Extensions, extAliases, &op.Aliases) {
 		if op.Aliases.Iterator != "" && op.Paging == nil {
@@ -458,6 +462,39 @@ func (l *loader) idempotent(where string, op *Op, o *openapi3.Operation) {
 		return
 	}
 	op.Idempotent, op.IdempotentMarked = b, true
+}
+
+// survey reads x-jaccount-survey: true marks an operation `jaccount
+// survey` may call to learn the shape of its reply; a text says why a GET
+// is never called. Without it a GET is not called either: an operation is
+// surveyed only once someone has decided it is safe. A write, and a file
+// or image download (nothing but a content type to learn), never are.
+func (l *loader) survey(where string, op *Op, o *openapi3.Operation) {
+	v, ok := o.Extensions[extSurvey]
+	if op.Method != "GET" {
+		if ok {
+			l.fail("%s: %s on a %s: only GET operations, without side effects, are surveyed", where, extSurvey, op.Method)
+		}
+		return
+	}
+	switch v := v.(type) {
+	case nil:
+	case bool:
+		switch {
+		case !v:
+			l.fail("%s: %s: false; say why the operation is never surveyed instead", where, extSurvey)
+		case op.Entities == EntityRaw:
+			l.fail("%s: %s: true on an operation that answers a file or an image: a binary download is never surveyed; say so", where, extSurvey)
+		default:
+			op.Survey = true
+		}
+	case string:
+		if op.NotSurveyed = strings.TrimSpace(v); op.NotSurveyed == "" {
+			l.fail("%s: %s is empty; say true or why it is never surveyed", where, extSurvey)
+		}
+	default:
+		l.fail("%s: %s must be true or a text, not %v (%T)", where, extSurvey, v, v)
+	}
 }
 
 func (l *loader) security(where string, op *Op, o *openapi3.Operation) {
@@ -1028,6 +1065,64 @@ func (l *loader) models() {
 		for _, prop := range sortedKeys(s.Properties) {
 			l.timeField(where, name, prop, s.Properties[prop])
 		}
+		l.schemaEvidence(where, s, 0)
+	}
+}
+
+var dayRe = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+
+// evidence checks x-jaccount-evidence, which `apigen merge` writes on what
+// it adds from a shape report: the report's day, the tool that made it,
+// the operations whose replies showed it, and whether the report was of
+// the fake.
+func (l *loader) evidence(where string, exts map[string]any) {
+	var ev struct {
+		Report     string   `json:"report"`
+		Tool       string   `json:"tool"`
+		Operations []string `json:"operations"`
+		Fake       bool     `json:"fake"`
+	}
+	if !l.extension(where, exts, extEvidence, &ev) {
+		return
+	}
+	if !dayRe.MatchString(ev.Report) || strings.TrimSpace(ev.Tool) == "" || len(ev.Operations) == 0 {
+		l.fail("%s: %s needs report (the day, yyyy-MM-dd), tool and operations", where, extEvidence)
+	}
+	for _, id := range ev.Operations {
+		if !l.hasOperation(id) {
+			l.fail("%s: %s names operation %q, which the spec does not have", where, extEvidence, id)
+		}
+	}
+}
+
+// hasOperation reports whether the spec has an operation of that id.
+func (l *loader) hasOperation(id string) bool {
+	for _, path := range l.doc.Paths.InMatchingOrder() {
+		for _, o := range l.doc.Paths.Value(path).Operations() {
+			if o.OperationID == id {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// schemaEvidence checks x-jaccount-evidence on the members of s, at any
+// depth.
+func (l *loader) schemaEvidence(where string, s *openapi3.Schema, depth int) {
+	if s == nil || depth > 16 {
+		return
+	}
+	l.evidence(where, s.Extensions)
+	for _, name := range sortedKeys(s.Properties) {
+		if ref := s.Properties[name]; ref != nil && ref.Ref == "" {
+			l.schemaEvidence(where+"."+name, ref.Value, depth+1)
+		} else if ref != nil {
+			l.evidence(where+"."+name, ref.Extensions)
+		}
+	}
+	if s.Items != nil && s.Items.Ref == "" {
+		l.schemaEvidence(where+"[]", s.Items.Value, depth+1)
 	}
 }
 

@@ -45,6 +45,9 @@ type Decoder struct {
 	// strings are cut from.
 	chunk   string
 	chunkAt int
+	// drift is told of members a model lacks and of values of the wrong
+	// type (ReportDrift); nil: nobody is.
+	drift DriftReporter
 }
 
 // The decoders of gen's models. Their methods are unexported, so that gen's
@@ -80,9 +83,134 @@ const chunkSize = 4 << 10
 // maxDepth is encoding/json's limit of nested objects and arrays.
 const maxDepth = 10000
 
-// Reset makes d read data from its start.
+// Reset makes d read data from its start; its DriftReporter stays.
 func (d *Decoder) Reset(data []byte) {
-	*d = Decoder{data: data}
+	*d = Decoder{data: data, drift: d.drift}
+}
+
+// ReportDrift makes d tell r of each member a model lacks (Unknown) and of
+// each value that does not fit its field's type, as it decodes; nil tells
+// nobody. It costs nothing while the input matches the models.
+func (d *Decoder) ReportDrift(r DriftReporter) { d.drift = r }
+
+// A DriftReporter is told of what a Decoder reads that the models do not
+// expect.
+type DriftReporter interface {
+	Drift(*Drift)
+}
+
+// Drift is one thing a Decoder read that the models do not expect: a member
+// a model lacks, or a value whose JSON type does not fit its field. It
+// holds names and types, never a value.
+type Drift struct {
+	// Model is the Go type of the model that lacks Member; "" for a value
+	// of the wrong type.
+	Model string
+	// Member is the member's name, valid only during the Drift call.
+	Member []byte
+	// Want is the Go type of the field the value does not fit; nil for a
+	// member a model lacks.
+	Want reflect.Type
+	// Type is the value's JSON type: object, array, string, number,
+	// boolean or null.
+	Type string
+	d    *Decoder
+	pos  int
+}
+
+// Path returns the path of the value from the top of the input: the names
+// of the members it is in, "[]" for an array's element
+// (["entities", "[]", "identities", "[]", "photoUrl"]). It reads the input
+// again up to the value, so it costs time in proportion to its offset:
+// call it once per kind of drift, not for each.
+func (x *Drift) Path() []string {
+	type frame struct {
+		array bool
+		key   []byte
+	}
+	var stack []frame
+	data := x.d.data[:x.pos]
+	expectKey := false
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '{':
+			stack = append(stack, frame{})
+			expectKey = true
+		case '[':
+			stack = append(stack, frame{array: true})
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case ',':
+			expectKey = len(stack) > 0 && !stack[len(stack)-1].array
+		case '"':
+			j := i + 1
+			for j < len(data) && data[j] != '"' {
+				if data[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if expectKey && len(stack) > 0 {
+				stack[len(stack)-1].key = data[i+1 : min(j, len(data))]
+				expectKey = false
+			}
+			i = j
+		}
+	}
+	path := make([]string, 0, len(stack))
+	for _, f := range stack {
+		if f.array {
+			path = append(path, "[]")
+		} else {
+			path = append(path, string(unquote(f.key)))
+		}
+	}
+	return path
+}
+
+// report tells d's DriftReporter of the value at offset pos.
+func (d *Decoder) report(model string, member []byte, want reflect.Type, pos int) {
+	x := &Drift{Model: model, Member: member, Want: want, d: d, pos: pos}
+	switch c := d.data[pos]; {
+	case c == '{':
+		x.Type = "object"
+	case c == '[':
+		x.Type = "array"
+	case c == '"':
+		x.Type = "string"
+	case c == 't' || c == 'f':
+		x.Type = "boolean"
+	case c == 'n':
+		x.Type = "null"
+	default:
+		x.Type = "number"
+	}
+	d.drift.Drift(x)
+}
+
+// SkipUnknown skips the value of the member name, which the object of Go
+// type model does not read, and tells d's DriftReporter of it.
+func (d *Decoder) SkipUnknown(name []byte, model string) {
+	if d.drift != nil && !d.stop {
+		if d.skipSpace(); d.pos < len(d.data) {
+			d.report(model, name, nil, d.pos)
+		}
+	}
+	d.skip()
+}
+
+// Unknown keeps the member name, which the model of Go type model lacks,
+// as Keep does, and tells d's DriftReporter of it: the generated decoders
+// call it for each member their model does not know.
+func (d *Decoder) Unknown(m *map[string]any, name []byte, model string) {
+	if d.drift != nil && !d.stop {
+		if d.skipSpace(); d.pos < len(d.data) {
+			d.report(model, name, nil, d.pos)
+		}
+	}
+	d.Keep(m, name)
 }
 
 // Err returns the first error.
@@ -161,6 +289,9 @@ func (d *Decoder) typeError(t reflect.Type) {
 		what = "bool"
 	}
 	start := d.pos
+	if d.drift != nil && start < len(d.data) {
+		d.report("", d.name, t, start)
+	}
 	d.Skip()
 	if what == "number" && !d.stop {
 		what = "number " + string(d.data[start:d.pos])
@@ -965,14 +1096,21 @@ func (d *Decoder) KeepFrom(m *map[string]any, name []byte, start int) {
 // Fallback decodes the value at d's position into *p with encoding/json,
 // for a field of a type that has no decoder of its own here.
 func Fallback[T any](d *Decoder, p *T) {
+	d.skipSpace()
+	start := d.pos
 	raw := d.Skip()
 	if d.stop {
 		return
 	}
 	if err := json.Unmarshal(raw, p); err != nil {
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field == "" {
-			te.Field = string(d.name)
+		if errors.As(err, &te) {
+			if te.Field == "" {
+				te.Field = string(d.name)
+			}
+			if d.drift != nil {
+				d.report("", d.name, typeOf[T](), start)
+			}
 		}
 		d.setTypeError(err)
 	}

@@ -116,8 +116,8 @@ jAccount with "--fake", which needs no registration).
   jaccount api /v1/me/profile
   curl -H "Authorization: Bearer $(jaccount token)" https://api.sjtu.edu.cn/v1/me/profile
   jaccount --fake lessons list
-  jaccount login --profile data --client-credentials --scopes exchange_data
-  jaccount --profile data students list --updated-since 2026-11-01 --format jsonl`,
+  jaccount login --profile app --client-credentials --scopes exchange_data
+  jaccount --profile app students list --updated-since 2026-11-01 --format jsonl`,
 		Version:           version(),
 		SilenceErrors:     true,
 		SilenceUsage:      true,
@@ -135,7 +135,8 @@ jAccount with "--fake", which needs no registration).
 
 	root.AddGroup(&cobra.Group{ID: "auth", Title: "Setup commands:"},
 		&cobra.Group{ID: "api", Title: "API commands:"},
-		&cobra.Group{ID: "test", Title: "Testing commands:"})
+		&cobra.Group{ID: "test", Title: "Testing commands:"},
+		&cobra.Group{ID: "help", Title: "Helping the maintainers:"})
 	for _, c := range []*cobra.Command{a.loginCommand(), a.logoutCommand(), a.whoamiCommand(), a.tokenCommand(), a.configCommand()} {
 		c.GroupID = "auth"
 		root.AddCommand(c)
@@ -147,6 +148,9 @@ jAccount with "--fake", which needs no registration).
 	fake := a.fakeCommand()
 	fake.GroupID = "test"
 	root.AddCommand(fake)
+	survey := a.surveyCommand()
+	survey.GroupID = "help"
+	root.AddCommand(survey)
 	root.AddCommand(a.versionCommand())
 	return root
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -82,6 +83,9 @@ type settings struct {
 	configFile   string // the configuration file read, or the one that would be
 	configDir    string // where tokens live: <dir>/profiles/<profile>/
 	fake         bool
+	// tokenHTTP is the token endpoint's client, nil for auth's default:
+	// the survey observes the renewal through it.
+	tokenHTTP *http.Client
 }
 
 // flagValues are the global flags that feed the settings.
@@ -230,6 +234,7 @@ func hasSecret(fc *fileConfig) bool {
 func (s *settings) authConfig() *auth.Config {
 	base := strings.TrimRight(s.jaccountURL.v, "/")
 	return &auth.Config{
+		HTTPClient:   s.tokenHTTP,
 		ClientID:     s.clientID.v,
 		ClientSecret: s.clientSecret.v,
 		RedirectURL:  s.redirectURL.v,

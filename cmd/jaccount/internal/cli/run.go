@@ -163,6 +163,11 @@ type operation struct {
 	// the empty requirement: the school calendar): without a login, the
 	// command calls it without one.
 	anonymous bool
+	// survey marks an operation `jaccount survey` calls (x-jaccount-survey:
+	// true: a GET with no side effect whose reply holds no credential);
+	// notSurveyed is why a GET is never called, when the spec says.
+	survey      bool
+	notSurveyed string
 }
 
 // requirement is one security alternative: a token of one of the grants,

@@ -9,11 +9,21 @@
 // jaccount command's cmd/jaccount/internal/cli/commands.gen.go) under -out
 // (by default the module root). Writing elsewhere lets a test compare a
 // fresh generation with the committed files.
+//
+// With the word merge, it merges shape reports (`jaccount survey`) into the
+// spec, in place (see apigen.Merge), and prints what it added, what it did
+// not apply and why, and what to check:
+//
+//	go run ./internal/apigen/cmd/apigen merge [-spec openapi/jaccount.yaml] [-fake] report.json...
+//
+// Then run go generate ./... and the tests.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -21,6 +31,13 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "merge" {
+		if err := merge(os.Stdout, os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	spec := flag.String("spec", "openapi/jaccount.yaml", "the OpenAPI spec")
 	root := flag.String("root", ".", "the module root, whose gen/ and api/ are read")
 	out := flag.String("out", "", "where to write the generated files (default: -root)")
@@ -48,5 +65,54 @@ func run(specPath, root, out string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// merge is `apigen merge`.
+func merge(w io.Writer, args []string) error {
+	fs := flag.NewFlagSet("apigen merge", flag.ContinueOnError)
+	specPath := fs.String("spec", "openapi/jaccount.yaml", "the OpenAPI spec, rewritten in place")
+	fake := fs.Bool("fake", false, "merge a report of the built-in fake (jaccount --fake survey): for tests only")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("usage: apigen merge [-spec openapi/jaccount.yaml] [-fake] REPORT [REPORT]")
+	}
+	spec, err := os.ReadFile(*specPath)
+	if err != nil {
+		return err
+	}
+	for _, path := range fs.Args() {
+		report, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		m, err := apigen.Merge(spec, report, *fake)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		fmt.Fprintf(w, "%s:\n", path)
+		for _, part := range []struct {
+			title string
+			lines []string
+		}{{"added", m.Added}, {"not applied", m.NotApplied}, {"check", m.Notes}} {
+			if len(part.lines) == 0 {
+				continue
+			}
+			fmt.Fprintf(w, "  %s:\n", part.title)
+			for _, l := range part.lines {
+				fmt.Fprintf(w, "    %s\n", l)
+			}
+		}
+		if len(m.Added) == 0 {
+			fmt.Fprintln(w, "  nothing to add")
+		}
+		spec = m.Spec
+	}
+	if err := os.WriteFile(*specPath, spec, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s rewritten; now run go generate ./... and the tests, and read the diff.\n", *specPath)
 	return nil
 }
