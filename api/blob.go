@@ -24,8 +24,8 @@ type Blob struct {
 // envelope: a failure (errno != 0, or a non-2xx status) is an *Error as for
 // any call, and a successful envelope is returned as the Blob it is.
 // mediaType is what the spec says the reply is; it is asked for first.
-func callRaw(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, mediaType string) (*Blob, error) {
-	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, acceptHeader(mediaType))
+func callRaw(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, mediaType string, opts []CallOption) (*Blob, error) {
+	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, acceptHeader(mediaType), opts)
 	if err != nil {
 		return nil, err
 	}
@@ -35,9 +35,15 @@ func callRaw(ctx context.Context, c *core, method string, safety retrySafety, pa
 	ok2xx := resp.StatusCode >= 200 && resp.StatusCode <= 299
 	if !ok2xx || isJSON(ct, data) {
 		env := &envelope[json.RawMessage]{Errno: errnoMissing}
-		if err := decode(resp, data, env, st, resultNone); err != nil {
+		err := decode(resp, data, env, st, resultNone)
+		if st.set != nil {
+			st.fill(resp, env.Total, env.NextToken)
+		}
+		if err != nil {
 			return nil, err
 		}
+	} else if st.set != nil {
+		st.fill(resp, 0, "")
 	}
 	if resp.ContentLength != int64(len(data)) {
 		// A body of unannounced length grew in a pooled buffer: it is

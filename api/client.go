@@ -87,6 +87,9 @@ func newCore(s settings, server, base string, u *url.URL, ts oauth2.TokenSource,
 		traced:    isNetHTTP(s.transport),
 		budget:    s.retry.Budget,
 	}
+	if s.header != nil {
+		at.header = *s.header
+	}
 	switch {
 	case shared != nil:
 		at.accept, at.userAgent = shared.accept, shared.userAgent
@@ -162,7 +165,7 @@ func (c *Client) HTTPClient() *http.Client { return c.http }
 // ContextTokenSource. A NoToken client's request carries no token.
 func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
 	if c.auth.anonymous {
-		return c.auth.authorize(req.Context(), req, nil), nil
+		return c.auth.authorize(req.Context(), req, nil, c.auth.header), nil
 	}
 	tok, err := c.auth.token(req.Context())
 	if err != nil {
@@ -172,7 +175,7 @@ func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
 		}
 		return nil, fmt.Errorf("jaccount api: authorize: %w", err)
 	}
-	return c.auth.authorize(req.Context(), req, tok), nil
+	return c.auth.authorize(req.Context(), req, tok, c.auth.header), nil
 }
 
 // NewRequest builds, without sending it, the authorised GET request for path

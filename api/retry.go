@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -18,23 +19,41 @@ import (
 // do not fit: they retry every method, ignore the token source's failures as
 // a reason to stop, honour Retry-After without a cap, add no jitter, log full
 // URLs to stderr and throw the last response away.
+//
+// The policy is the client's; a call with its own (WithRetryPolicy as a
+// CallOption) has it in its callState. So checkRetry, which sees the call,
+// decides everything and waits the backoff itself: retryablehttp's own
+// limits are set out of the way (RetryMax) or to nothing (Backoff), since
+// its Backoff hook cannot see the call (it gets no request when an
+// attempt failed without a reply).
 type retrier struct {
 	policy RetryPolicy
 	logger *slog.Logger
 }
 
+// maxRetries is retryablehttp's RetryMax, above any policy's: checkRetry
+// stops the retries.
+const maxRetries = math.MaxInt32
+
 func (r *retrier) client(hc *http.Client) *retryablehttp.Client {
 	return &retryablehttp.Client{
 		HTTPClient:     hc,
 		Logger:         nil, // retries are logged through slog in checkRetry
-		RetryWaitMin:   r.policy.MinWait,
-		RetryWaitMax:   r.policy.MaxWait,
-		RetryMax:       r.policy.MaxAttempts - 1,
+		RetryMax:       maxRetries,
 		RequestLogHook: r.countAttempt,
 		CheckRetry:     r.checkRetry,
-		Backoff:        r.backoff,
+		Backoff:        noBackoff,
 		ErrorHandler:   lastResponse,
 	}
+}
+
+// policyOf returns the retry policy of the call st: its own, or the
+// client's.
+func (r *retrier) policyOf(st *callState) *RetryPolicy {
+	if st != nil && st.set != nil {
+		return &st.set.retry
+	}
+	return &r.policy
 }
 
 // countAttempt records the attempt number in the call's state.
@@ -55,7 +74,9 @@ func lastResponse(resp *http.Response, err error, _ int) (*http.Response, error)
 	return resp, err
 }
 
-// checkRetry decides whether an attempt is repeated.
+// checkRetry decides whether an attempt is repeated and, when it is, waits
+// the backoff before returning. Returning false with the attempt's error
+// (nil for a reply) hands the last answer over to the caller.
 func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err() // cancelled or past the caller's deadline: stop at once
@@ -89,14 +110,15 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 	if st != nil {
 		attempt = st.attempts
 	}
-	if attempt >= r.policy.MaxAttempts {
-		return true, nil // retryablehttp stops here and hands over the last answer
+	policy := r.policyOf(st)
+	if attempt >= policy.MaxAttempts {
+		return false, err // the last answer goes to the caller
 	}
 	// Give the server's answer back at once, rather than a bare deadline
 	// error later, when the wait cannot fit: a Retry-After above MaxWait, or
 	// a wait that would end after the caller's deadline or the budget.
-	wait := r.wait(attempt-1, resp, false)
-	if d, ok := retryAfter(resp); ok && d > r.policy.MaxWait {
+	wait := policy.wait(attempt-1, resp, false)
+	if d, ok := retryAfter(resp); ok && d > policy.MaxWait {
 		r.log(ctx, st, "jaccount api: Retry-After exceeds MaxWait, giving up", resp, err)
 		return false, err
 	}
@@ -104,11 +126,18 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 		r.log(ctx, st, "jaccount api: the wait would pass the deadline, giving up", resp, err)
 		return false, err
 	}
-	if st != nil && time.Since(st.start)+wait > r.policy.Budget {
+	if st != nil && time.Since(st.start)+wait > policy.Budget {
 		r.log(ctx, st, "jaccount api: retry budget spent, giving up", resp, err)
 		return false, err
 	}
 	r.log(ctx, st, "jaccount api: retrying request", resp, err)
+	t := time.NewTimer(policy.wait(attempt-1, resp, true))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-t.C:
+	}
 	return true, nil
 }
 
@@ -150,22 +179,20 @@ func neverSent(err error) bool {
 	return errors.As(err, &dns)
 }
 
-// backoff is retryablehttp's Backoff hook.
-func (r *retrier) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
-	return r.wait(attempt, resp, true)
-}
+// noBackoff is retryablehttp's Backoff hook: checkRetry has waited.
+func noBackoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 }
 
 // wait is the pause before retry number attempt+1: the server's Retry-After
 // on a 429 or 503, else min·2^attempt; both capped at MaxWait (checkRetry
 // gives up on a longer Retry-After). With jitter the exponential wait is
 // drawn from [d/2, d]; without, it is the upper bound.
-func (r *retrier) wait(attempt int, resp *http.Response, jitter bool) time.Duration {
+func (p *RetryPolicy) wait(attempt int, resp *http.Response, jitter bool) time.Duration {
 	if d, ok := retryAfter(resp); ok {
-		return min(d, r.policy.MaxWait)
+		return min(d, p.MaxWait)
 	}
-	d := r.policy.MaxWait
+	d := p.MaxWait
 	if attempt < 32 {
-		d = min(r.policy.MinWait<<attempt, r.policy.MaxWait)
+		d = min(p.MinWait<<attempt, p.MaxWait)
 	}
 	if jitter && d > 1 {
 		d = d/2 + rand.N(d/2+1)

@@ -100,6 +100,11 @@ type callState struct {
 	stream *streamBody
 	// dec decodes the reply, here to save an allocation per call.
 	dec wire.Decoder
+	// set holds the call's own settings (CallOptions); nil means the
+	// client's, which its transports hold.
+	set *callSettings
+	// timeout is the call's WithTimeout, 0 for none.
+	timeout time.Duration
 }
 
 // canResend reports whether the call's body, if any, can be sent again.
@@ -267,7 +272,20 @@ type authTransport struct {
 	timeout   time.Duration // per attempt; 0 means none
 	traced    bool          // next ends in an *http.Transport (callState.traced)
 	budget    time.Duration // per call, from its callState's start
+	header    http.Header   // extra headers (WithHeader), never written
 	cached    atomic.Pointer[authHeader]
+}
+
+// settings returns what bounds an attempt of the call st and the extra
+// headers it sends: the call's own settings, or the client's.
+func (t *authTransport) settings(st *callState) (timeout, budget time.Duration, header http.Header) {
+	if st != nil && st.set != nil {
+		if st.set.header != nil {
+			header = *st.set.header
+		}
+		return st.set.attemptTimeout, st.set.retry.Budget, header
+	}
+	return t.timeout, t.budget, t.header
 }
 
 var errEmptyToken = errors.New("token source returned an empty access token")
@@ -291,12 +309,18 @@ func (t *authTransport) token(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // authorize returns a shallow copy of req with context ctx, carrying tok
-// (nothing for a nil tok: a NoToken client); req is not modified.
-func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *oauth2.Token) *http.Request {
+// (nothing for a nil tok: a NoToken client) and the extra headers that req
+// does not set; req is not modified.
+func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *oauth2.Token, extra http.Header) *http.Request {
 	r2 := req.WithContext(ctx)
-	h := make(http.Header, len(req.Header)+3)
+	h := make(http.Header, len(req.Header)+len(extra)+3)
 	for k, v := range req.Header {
 		h[k] = v
+	}
+	for k, v := range extra {
+		if _, ok := h[k]; !ok {
+			h[k] = v
+		}
 	}
 	if _, ok := h["User-Agent"]; !ok && t.userAgent != nil {
 		h["User-Agent"] = t.userAgent
@@ -339,9 +363,9 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := stateFrom(ctx)
 	// An attempt ends at the per-attempt timeout or when the call's retry
 	// budget is spent, whichever comes first, so the budget bounds the call.
-	d := t.timeout
-	if st != nil && t.budget > 0 {
-		left := max(t.budget-time.Since(st.start), time.Millisecond)
+	d, budget, extra := t.settings(st)
+	if st != nil && budget > 0 {
+		left := max(budget-time.Since(st.start), time.Millisecond)
 		if d == 0 || left < d {
 			d = left
 		}
@@ -357,7 +381,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		st.traced = t.traced
 		ctx = httptrace.WithClientTrace(ctx, st.trace())
 	}
-	resp, err := t.roundTrip(ctx, st, req)
+	resp, err := t.roundTrip(ctx, st, req, extra)
 	if err != nil && ctx.Err() != nil && req.Context().Err() == nil {
 		err = &attemptTimeoutError{d: d, err: err}
 	}
@@ -380,16 +404,16 @@ func (e *attemptTimeoutError) Unwrap() error { return e.err }
 // server rejecting every token cannot make it spend refresh tokens forever.
 const maxForcedRefreshes = 3
 
-func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request) (*http.Response, error) {
+func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request, extra http.Header) (*http.Response, error) {
 	if t.anonymous {
-		return t.next.RoundTrip(t.authorize(ctx, req, nil))
+		return t.next.RoundTrip(t.authorize(ctx, req, nil, extra))
 	}
 	tok, err := t.token(ctx)
 	if err != nil {
 		return nil, err
 	}
 	st.noteToken(tok.AccessToken)
-	resp, err := t.next.RoundTrip(t.authorize(ctx, req, tok))
+	resp, err := t.next.RoundTrip(t.authorize(ctx, req, tok, extra))
 	// A token fresh from a refresh can be rejected too (the server revoked
 	// it at once, or the refresh this call joined had started before the
 	// server expired its tokens): each distinct rejected token gets one
@@ -441,7 +465,7 @@ func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.
 		}
 		tok = fresh
 		st.noteToken(tok.AccessToken)
-		resp, err = t.next.RoundTrip(t.authorize(ctx, again, tok))
+		resp, err = t.next.RoundTrip(t.authorize(ctx, again, tok, extra))
 	}
 }
 
@@ -500,14 +524,18 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	st := stateFrom(req.Context())
+	limit := t.limit
+	if st != nil && st.set != nil {
+		limit = st.set.maxBody
+	}
 	b := newBody(st.ownsBodies())
-	if cl := resp.ContentLength; cl > 0 && cl <= t.limit && b.buf.Cap() < int(cl)+bytes.MinRead {
+	if cl := resp.ContentLength; cl > 0 && cl <= limit && b.buf.Cap() < int(cl)+bytes.MinRead {
 		// A buffer of the announced size, and room for the read that
 		// finds the end: one allocation, where the buffer would grow
 		// step by step. (A blob takes this buffer: see callRaw.)
 		b.buf = *bytes.NewBuffer(make([]byte, 0, int(cl)+bytes.MinRead))
 	}
-	b.lr = io.LimitedReader{R: resp.Body, N: t.limit + 1}
+	b.lr = io.LimitedReader{R: resp.Body, N: limit + 1}
 	_, err = b.buf.ReadFrom(&b.lr)
 	b.lr.R = nil
 	resp.Body.Close()
@@ -515,10 +543,10 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		b.release()
 		return nil, err
 	}
-	if int64(b.buf.Len()) > t.limit {
+	if int64(b.buf.Len()) > limit {
 		head := bytes.Clone(b.buf.Bytes()[:min(b.buf.Len(), 4*maxSnippet)])
 		b.release()
-		return nil, &tooLargeError{status: resp.StatusCode, limit: t.limit, head: head}
+		return nil, &tooLargeError{status: resp.StatusCode, limit: limit, head: head}
 	}
 	resp.Body = b
 	resp.ContentLength = int64(b.buf.Len())
