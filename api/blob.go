@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"sync"
 )
@@ -58,17 +57,19 @@ func callRaw(ctx context.Context, c *core, method string, safety retrySafety, pa
 }
 
 // acceptHeaders holds the Accept header of each media type that callRaw
-// asks for, built once: a http.Header that is never written.
-var acceptHeaders sync.Map // media type -> http.Header
+// asks for, built once: a header value that is never written.
+var acceptHeaders sync.Map // media type -> []string
 
-// acceptHeader returns the request header asking for mediaType first and
-// the JSON envelope second.
-func acceptHeader(mediaType string) http.Header {
+// acceptHeader returns the Accept header asking for mediaType first and
+// the JSON envelope second. authTransport sets it on each attempt's
+// header, which it builds anyway: in the request's own header, net/http's
+// client would copy it once more per attempt.
+func acceptHeader(mediaType string) []string {
 	if h, ok := acceptHeaders.Load(mediaType); ok {
-		return h.(http.Header)
+		return h.([]string)
 	}
-	h, _ := acceptHeaders.LoadOrStore(mediaType, http.Header{"Accept": {mediaType + ", application/json;q=0.5"}})
-	return h.(http.Header)
+	h, _ := acceptHeaders.LoadOrStore(mediaType, []string{mediaType + ", application/json;q=0.5"})
+	return h.([]string)
 }
 
 // isJSON reports whether a reply is JSON: by its Content-Type, or, without

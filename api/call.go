@@ -164,17 +164,18 @@ func call[T any](ctx context.Context, c *core, method string, safety retrySafety
 // retrying, authenticating stack and returns the buffered reply, whatever
 // its status; the caller closes resp.Body and, when the call has its own
 // settings (st.set), records its end (callState.fill). A failure without a
-// usable reply is an *Error, recorded here. header, when not nil, is the
-// request's header (an Accept other than application/json), shared by the
-// calls of an operation and never written. safety says whether the request
-// may be repeated once it may have reached the server; opts are the call's
+// usable reply is an *Error, recorded here. accept, when not nil, is the
+// request's Accept header (for a file or an image), shared by the calls of
+// an operation and never written. safety says whether the request may be
+// repeated once it may have reached the server; opts are the call's
 // options.
-func send(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, header http.Header, opts []CallOption) (*http.Response, *body, *callState, error) {
+func send(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, accept []string, opts []CallOption) (*http.Response, *body, *callState, error) {
 	if ctx == nil {
 		return nil, nil, nil, errors.New("jaccount api: nil Context")
 	}
 	st := newCallState(ctx, method, path, safety)
 	st.typed = true
+	st.accept = accept // authTransport sets it on each attempt
 	if len(opts) > 0 {
 		set, err := ownSettings(&c.settings.callSettings, opts)
 		if err != nil {
@@ -195,16 +196,10 @@ func send(ctx context.Context, c *core, method string, safety retrySafety, path,
 		return nil, nil, nil, err
 	}
 	st.rreq.Request = req
-	if header != nil {
-		req.Header = header // authTransport copies it into each attempt's own
-	}
 	if method != http.MethodGet || rb != nil {
 		req.Method = method
 		if rb != nil {
 			req.Header = http.Header{"Content-Type": {rb.contentType}}
-			if header != nil {
-				req.Header["Accept"] = header["Accept"]
-			}
 			if err := setBody(st, rb); err != nil {
 				return nil, nil, nil, err
 			}

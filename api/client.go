@@ -159,13 +159,14 @@ func (c *Client) BaseURL() string { return c.base }
 func (c *Client) HTTPClient() *http.Client { return c.http }
 
 // Authorize returns a copy of req carrying the current access token as the
-// auth mode says (header or query), plus the client's User-Agent; req itself
-// is not modified. Use it to get an operation's request without sending it.
+// auth mode says (header or query), plus the client's User-Agent and the
+// headers of its WithHeader options that req does not set; req itself is
+// not modified. Use it to get an operation's request without sending it.
 // The request's context bounds the wait for the token when the source is a
 // ContextTokenSource. A NoToken client's request carries no token.
 func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
 	if c.auth.anonymous {
-		return c.auth.authorize(req.Context(), req, nil, c.auth.header), nil
+		return c.auth.authorize(req.Context(), nil, req, nil), nil
 	}
 	tok, err := c.auth.token(req.Context())
 	if err != nil {
@@ -175,7 +176,7 @@ func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
 		}
 		return nil, fmt.Errorf("jaccount api: authorize: %w", err)
 	}
-	return c.auth.authorize(req.Context(), req, tok, c.auth.header), nil
+	return c.auth.authorize(req.Context(), nil, req, tok), nil
 }
 
 // NewRequest builds, without sending it, the authorised GET request for path

@@ -104,7 +104,7 @@ func getOps(b *testing.B) []getOp {
 		before := len(replies)
 		recording = op
 		mu.Unlock()
-		out := m.Call(in)
+		out := m.CallSlice(in)
 		mu.Lock()
 		recording = nil
 		var uri string

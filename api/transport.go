@@ -98,6 +98,12 @@ type callState struct {
 	// stream is the call's streamed body (a multipart upload), nil for
 	// none; the retry policy asks it whether it can be sent again.
 	stream *streamBody
+	// shared ends the first attempt when the caller's context never ends
+	// (attemptCtx); written once, before that attempt.
+	shared context.Context
+	// accept is the Accept header of an operation that answers a file or
+	// an image (acceptHeader); nil for the envelope's.
+	accept []string
 	// dec decodes the reply, here to save an allocation per call.
 	dec wire.Decoder
 	// set holds the call's own settings (CallOptions); nil means the
@@ -309,10 +315,12 @@ func (t *authTransport) token(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // authorize returns a shallow copy of req with context ctx, carrying tok
-// (nothing for a nil tok: a NoToken client) and the extra headers that req
-// does not set; req is not modified.
-func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *oauth2.Token, extra http.Header) *http.Request {
+// (nothing for a nil tok: a NoToken client), the Accept header of the call
+// st (nil: none) and the extra headers (WithHeader) that req does not set;
+// req is not modified.
+func (t *authTransport) authorize(ctx context.Context, st *callState, req *http.Request, tok *oauth2.Token) *http.Request {
 	r2 := req.WithContext(ctx)
+	_, _, extra := t.settings(st)
 	h := make(http.Header, len(req.Header)+len(extra)+3)
 	for k, v := range req.Header {
 		h[k] = v
@@ -327,6 +335,9 @@ func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *o
 	}
 	if _, ok := h["Accept"]; !ok {
 		h["Accept"] = t.accept
+		if st != nil && st.accept != nil {
+			h["Accept"] = st.accept
+		}
 	}
 	switch {
 	case tok == nil:
@@ -363,25 +374,31 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := stateFrom(ctx)
 	// An attempt ends at the per-attempt timeout or when the call's retry
 	// budget is spent, whichever comes first, so the budget bounds the call.
-	d, budget, extra := t.settings(st)
-	if st != nil && budget > 0 {
-		left := max(budget-time.Since(st.start), time.Millisecond)
-		if d == 0 || left < d {
-			d = left
+	// The budget's end is exact; the attempt timeout is cheaper rounded
+	// up a little (attemptContext).
+	d, budget, _ := t.settings(st)
+	if d > 0 || budget > 0 {
+		now := time.Now()
+		exact := false
+		if st != nil && budget > 0 {
+			if left := max(budget-now.Sub(st.start), time.Millisecond); d == 0 || left < d {
+				d, exact = left, true
+			}
 		}
-	}
-	if d > 0 {
-		// The body is read inside the attempt (bufferTransport), so the
-		// attempt's context can end as soon as RoundTrip returns.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
+		if d > 0 {
+			// The body is read inside the attempt (bufferTransport), so the
+			// attempt's context can end as soon as RoundTrip returns.
+			var cancel context.CancelFunc
+			if ctx, cancel = attemptContext(ctx, st, now, now.Add(d), exact); cancel != nil {
+				defer cancel()
+			}
+		}
 	}
 	if st != nil && st.safety == notIdempotent {
 		st.traced = t.traced
 		ctx = httptrace.WithClientTrace(ctx, st.trace())
 	}
-	resp, err := t.roundTrip(ctx, st, req, extra)
+	resp, err := t.roundTrip(ctx, st, req)
 	if err != nil && ctx.Err() != nil && req.Context().Err() == nil {
 		err = &attemptTimeoutError{d: d, err: err}
 	}
@@ -404,16 +421,16 @@ func (e *attemptTimeoutError) Unwrap() error { return e.err }
 // server rejecting every token cannot make it spend refresh tokens forever.
 const maxForcedRefreshes = 3
 
-func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request, extra http.Header) (*http.Response, error) {
+func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request) (*http.Response, error) {
 	if t.anonymous {
-		return t.next.RoundTrip(t.authorize(ctx, req, nil, extra))
+		return t.next.RoundTrip(t.authorize(ctx, st, req, nil))
 	}
 	tok, err := t.token(ctx)
 	if err != nil {
 		return nil, err
 	}
 	st.noteToken(tok.AccessToken)
-	resp, err := t.next.RoundTrip(t.authorize(ctx, req, tok, extra))
+	resp, err := t.next.RoundTrip(t.authorize(ctx, st, req, tok))
 	// A token fresh from a refresh can be rejected too (the server revoked
 	// it at once, or the refresh this call joined had started before the
 	// server expired its tokens): each distinct rejected token gets one
@@ -465,7 +482,7 @@ func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.
 		}
 		tok = fresh
 		st.noteToken(tok.AccessToken)
-		resp, err = t.next.RoundTrip(t.authorize(ctx, again, tok, extra))
+		resp, err = t.next.RoundTrip(t.authorize(ctx, st, again, tok))
 	}
 }
 
