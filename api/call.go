@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
 	"strconv"
-
-	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/oauth-jaccount/jaccount-go/wire"
 )
@@ -140,7 +139,7 @@ func callNone(ctx context.Context, c *core, method string, safety retrySafety, p
 // outcome is an *Error. safety is the operation's idempotency; opts are the
 // call's options.
 func call[T any](ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, want result, opts []CallOption) (*envelope[T], error) {
-	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, nil, opts)
+	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, false, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -164,18 +163,17 @@ func call[T any](ctx context.Context, c *core, method string, safety retrySafety
 // retrying, authenticating stack and returns the buffered reply, whatever
 // its status; the caller closes resp.Body and, when the call has its own
 // settings (st.set), records its end (callState.fill). A failure without a
-// usable reply is an *Error, recorded here. accept, when not nil, is the
-// request's Accept header (for a file or an image), shared by the calls of
-// an operation and never written. safety says whether the request may be
-// repeated once it may have reached the server; opts are the call's
-// options.
-func send(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, accept []string, opts []CallOption) (*http.Response, *body, *callState, error) {
+// usable reply is an *Error, recorded here. anyType says that the call
+// takes a reply of any media type (a file or an image): it sends no Accept
+// header. safety says whether the request may be repeated once it may have
+// reached the server; opts are the call's options.
+func send(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, anyType bool, opts []CallOption) (*http.Response, *body, *callState, error) {
 	if ctx == nil {
 		return nil, nil, nil, errors.New("jaccount api: nil Context")
 	}
 	st := newCallState(ctx, method, path, safety)
 	st.typed = true
-	st.accept = accept // authTransport sets it on each attempt
+	st.anyType = anyType
 	if len(opts) > 0 {
 		set, err := ownSettings(&c.settings.callSettings, opts)
 		if err != nil {
@@ -195,21 +193,18 @@ func send(ctx context.Context, c *core, method string, safety retrySafety, path,
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	st.rreq.Request = req
 	if method != http.MethodGet || rb != nil {
 		req.Method = method
 		if rb != nil {
 			req.Header = http.Header{"Content-Type": {rb.contentType}}
-			if err := setBody(st, rb); err != nil {
-				return nil, nil, nil, err
-			}
+			setBody(st, req, rb)
 			if rb.stream != nil {
 				// Once the call returns, the caller's files are not read.
 				defer rb.stream.finish()
 			}
 		}
 	}
-	resp, err := c.retry.Do(&st.rreq)
+	resp, err := c.retry.do(st, req)
 	if err != nil {
 		e := transportError(ctx, st, err)
 		if r := st.response(); r != nil {
@@ -227,29 +222,27 @@ func send(ctx context.Context, c *core, method string, safety retrySafety, path,
 	return resp, b, st, nil
 }
 
-// setBody gives the call its body. Bytes are sent again for every attempt,
-// and GetBody lets the forced refresh after a rejected token send them
-// again. A streamed body opens a new reader for every attempt; when it
-// cannot be rewound, the retry policy stops once it was read from
-// (checkRetry), and it has no GetBody, so that a rejected token is not
-// refreshed for a request that could not be repeated.
-func setBody(st *callState, rb *reqBody) error {
+// setBody gives the call, whose request is req, its body. Bytes are sent
+// again for every attempt, and GetBody lets the forced refresh after a
+// rejected token send them again. A streamed body opens a new reader for
+// every attempt; when it cannot be rewound, the retry policy stops once it
+// was read from (checkRetry), and it has no GetBody, so that a rejected
+// token is not refreshed for a request that could not be repeated.
+func setBody(st *callState, req *http.Request, rb *reqBody) {
 	if rb.stream == nil {
-		if err := st.rreq.SetBody(rb.data); err != nil {
-			return fmt.Errorf("jaccount api: request body: %w", err)
-		}
-		return nil
+		data := rb.data
+		st.body = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+		req.GetBody = st.body
+		req.ContentLength = int64(len(data))
+		return
 	}
 	st.stream = rb.stream
-	if err := st.rreq.SetBody(retryablehttp.ReaderFunc(rb.stream.open)); err != nil {
-		return fmt.Errorf("jaccount api: request body: %w", err)
+	st.body = func() (io.ReadCloser, error) { return rb.stream.open() }
+	if rb.stream.replayable {
+		req.GetBody = st.body
 	}
 	// 0 with a body means unknown: the body is sent chunked.
-	st.rreq.ContentLength = max(rb.stream.length, 0)
-	if !rb.stream.replayable {
-		st.rreq.GetBody = nil
-	}
-	return nil
+	req.ContentLength = max(rb.stream.length, 0)
 }
 
 // decode fills env from a buffered reply, or returns the *Error it amounts

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
 )
 
@@ -22,7 +21,7 @@ type core struct {
 	baseURL  *url.URL
 	maxBody  int64
 	auth     *authTransport
-	retry    *retryablehttp.Client
+	retry    *retrier
 	http     *http.Client // the whole stack, for HTTPClient
 }
 
@@ -101,13 +100,9 @@ func newCore(s settings, server, base string, u *url.URL, ts oauth2.TokenSource,
 	}
 	at.refresher, _ = ts.(Refresher)
 	_, at.anonymous = ts.(noToken)
-	// One attempt: never follow a redirect, since the token would follow it.
-	// at has no CloseIdleConnections on purpose: retryablehttp calls it on
-	// this client whenever it gives up, which would otherwise drop the idle
-	// connections of a transport the caller may share.
-	attempt := &http.Client{Transport: at, CheckRedirect: noRedirect}
-	r := &retrier{policy: s.retry, logger: s.logger}
-	rc := r.client(attempt)
+	// Each attempt goes to at as it is: a RoundTripper follows no
+	// redirect, which would carry the token along.
+	r := &retrier{next: at, policy: s.retry, logger: s.logger}
 	return core{
 		settings: s,
 		server:   server,
@@ -115,9 +110,9 @@ func newCore(s settings, server, base string, u *url.URL, ts oauth2.TokenSource,
 		baseURL:  u,
 		maxBody:  s.maxBody,
 		auth:     at,
-		retry:    rc,
+		retry:    r,
 		http: &http.Client{
-			Transport:     stateTransport{next: &retryablehttp.RoundTripper{Client: rc}, server: server, prefix: u.EscapedPath()},
+			Transport:     stateTransport{next: retryTransport{r}, server: server, prefix: u.EscapedPath()},
 			CheckRedirect: noRedirect,
 		},
 	}

@@ -7,8 +7,9 @@
 // say: the transport, the envelope decoder, errors, options and the generic
 // calls. It strips the {errno, error, total, entities} envelope, turns every
 // failure (a 4xx/5xx status, errno != 0 on a 200, a body that is not JSON,
-// an oversized body) into one typed *Error, retries safely through
-// go-retryablehttp, and attaches the access token to every attempt.
+// an oversized body) into one typed *Error, retries safely (which failures
+// are worth a retry is go-retryablehttp's DefaultRetryPolicy), and attaches
+// the access token to every attempt.
 //
 // Operations are grouped by API area, one service per tag of the spec, in
 // the style of go-github:

@@ -313,7 +313,7 @@ func (s *FileService) Download(ctx context.Context, id string, p FileDownloadPar
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id), q.encode(), nil, "application/octet-stream", opts)
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id), q.encode(), nil, opts)
 }
 
 // FileGetEditParams holds the optional parameters of File.GetEdit. A zero field is not sent.
@@ -403,7 +403,7 @@ func (s *FileService) GetThumbnail(ctx context.Context, id string, size string, 
 	if err := checkString("File.GetThumbnail", "size", size, 1, patternFileGetThumbnailSize); err != nil {
 		return nil, err
 	}
-	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id)+"/thumb/"+pathString(size), "", nil, "image/*", opts)
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id)+"/thumb/"+pathString(size), "", nil, opts)
 }
 
 // Replace replaces a file's content.
@@ -1653,7 +1653,7 @@ func (s *BarcodeService) Get(ctx context.Context, typeArg string, value string, 
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/barcode/"+pathString(typeArg)+"/"+pathString(value)+"."+pathString(imageType), q.encode(), nil, "image/*", opts)
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/barcode/"+pathString(typeArg)+"/"+pathString(value)+"."+pathString(imageType), q.encode(), nil, opts)
 }
 
 // BarcodeGetQRParams holds the optional parameters of Barcode.GetQR. A zero field is not sent.
@@ -1685,7 +1685,7 @@ func (s *BarcodeService) GetQR(ctx context.Context, fileName string, imageType s
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/barcode/qr/"+pathString(fileName)+"."+pathString(imageType), q.encode(), nil, "image/*", opts)
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/barcode/qr/"+pathString(fileName)+"."+pathString(imageType), q.encode(), nil, opts)
 }
 
 // CreateEvent creates a calendar event.

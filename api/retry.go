@@ -1,10 +1,11 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -15,36 +16,19 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// retrier holds the hooks this package gives go-retryablehttp. Its defaults
-// do not fit: they retry every method, ignore the token source's failures as
-// a reason to stop, honour Retry-After without a cap, add no jitter, log full
-// URLs to stderr and throw the last response away.
-//
-// The policy is the client's; a call with its own (WithRetryPolicy as a
-// CallOption) has it in its callState. So checkRetry, which sees the call,
-// decides everything and waits the backoff itself: retryablehttp's own
-// limits are set out of the way (RetryMax) or to nothing (Backoff), since
-// its Backoff hook cannot see the call (it gets no request when an
-// attempt failed without a reply).
+// retrier runs the attempts of a call: it sends each through next (the
+// authenticating, buffering transport), and asks checkRetry whether to go
+// on. It is this package's own loop: go-retryablehttp's Client.Do would
+// send each attempt through a net/http Client, whose redirect and header
+// bookkeeping costs a small call several allocations and a few percent of
+// its time, and its Backoff hook cannot see the call (it gets no request
+// when an attempt failed without a reply), while a call may have its own
+// policy (WithRetryPolicy as a CallOption). go-retryablehttp's
+// DefaultRetryPolicy still says which failures are worth a retry.
 type retrier struct {
+	next   http.RoundTripper
 	policy RetryPolicy
 	logger *slog.Logger
-}
-
-// maxRetries is retryablehttp's RetryMax, above any policy's: checkRetry
-// stops the retries.
-const maxRetries = math.MaxInt32
-
-func (r *retrier) client(hc *http.Client) *retryablehttp.Client {
-	return &retryablehttp.Client{
-		HTTPClient:     hc,
-		Logger:         nil, // retries are logged through slog in checkRetry
-		RetryMax:       maxRetries,
-		RequestLogHook: r.countAttempt,
-		CheckRetry:     r.checkRetry,
-		Backoff:        noBackoff,
-		ErrorHandler:   lastResponse,
-	}
 }
 
 // policyOf returns the retry policy of the call st: its own, or the
@@ -56,22 +40,82 @@ func (r *retrier) policyOf(st *callState) *RetryPolicy {
 	return &r.policy
 }
 
-// countAttempt records the attempt number in the call's state.
-func (r *retrier) countAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
-	if st := stateFrom(req.Context()); st != nil {
-		st.attempts = attempt + 1
+// do sends req, the request of the call st, until checkRetry stops, and
+// returns the last answer: the reply (whatever its status), or the error
+// of an attempt without one. st.body, when not nil, opens the request
+// body of each attempt. A reply that comes with an error is closed.
+func (r *retrier) do(st *callState, req *http.Request) (*http.Response, error) {
+	for attempt := 1; ; attempt++ {
+		st.attempts = attempt
+		if attempt > 1 {
+			// A request of its own: net/http may still hold the previous
+			// attempt's (its body is closed by the transport's writer).
+			r2 := *req
+			req = &r2
+		}
+		if st.body != nil {
+			body, err := st.body()
+			if err != nil {
+				return nil, err
+			}
+			req.Body = body
+		}
+		// A client-wide rate limit would wait here, before each attempt.
+		resp, err := r.next.RoundTrip(req)
+		retry, cerr := r.checkRetry(req.Context(), resp, err)
+		if retry {
+			if resp != nil {
+				resp.Body.Close() // buffered: nothing to drain
+			}
+			continue
+		}
+		if cerr == nil {
+			cerr = err
+		}
+		if cerr != nil {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			return nil, cerr
+		}
+		return resp, nil
 	}
 }
 
-// lastResponse hands the last response (or error) to the caller once retries
-// stop, instead of retryablehttp's bare "giving up after N attempts". A
-// response that comes with an error is closed: http.Client would drop it.
-func lastResponse(resp *http.Response, err error, _ int) (*http.Response, error) {
-	if err != nil && resp != nil {
-		resp.Body.Close()
-		resp = nil
+// retryTransport runs the requests of a client's HTTPClient through the
+// retrier, as the typed calls are: their callState comes from
+// stateTransport. A body is sent again from GetBody, or else read whole
+// first, so that a retry (or the repeat after a forced refresh) can send it
+// again.
+type retryTransport struct{ r *retrier }
+
+func (t retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	st := stateFrom(req.Context())
+	if st == nil { // cannot happen: stateTransport gives every request one
+		return nil, errors.New("jaccount api: a request without a call state")
 	}
-	return resp, err
+	r2 := *req // the caller's request is not modified
+	if req.Body != nil && req.Body != http.NoBody {
+		if req.GetBody == nil {
+			data, err := io.ReadAll(req.Body)
+			req.Body.Close()
+			if err != nil {
+				return nil, err
+			}
+			r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+			r2.ContentLength = int64(len(data))
+			r2.Body, _ = r2.GetBody()
+		}
+		first := true
+		st.body = func() (io.ReadCloser, error) {
+			if first {
+				first = false
+				return r2.Body, nil
+			}
+			return r2.GetBody()
+		}
+	}
+	return t.r.do(st, &r2)
 }
 
 // checkRetry decides whether an attempt is repeated and, when it is, waits
@@ -102,7 +146,13 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 	if st != nil && st.safety == notIdempotent && resp != nil {
 		return false, nil
 	}
-	retry, _ := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	classify := err
+	if err != nil {
+		// DefaultRetryPolicy looks at a net/http client's errors: the
+		// transport's own, wrapped as the client would wrap them.
+		classify = &url.Error{Op: "attempt", Err: err}
+	}
+	retry, _ := retryablehttp.DefaultRetryPolicy(ctx, resp, classify)
 	if !retry {
 		return false, err
 	}
@@ -178,9 +228,6 @@ func neverSent(err error) bool {
 	var dns *net.DNSError
 	return errors.As(err, &dns)
 }
-
-// noBackoff is retryablehttp's Backoff hook: checkRetry has waited.
-func noBackoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 }
 
 // wait is the pause before retry number attempt+1: the server's Retry-After
 // on a 429 or 503, else min·2^attempt; both capped at MaxWait (checkRetry

@@ -16,7 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-jaccount/jaccount-go/wire"
@@ -92,18 +91,19 @@ type callState struct {
 	typed bool
 	// tokens sent during the call, kept to redact them from error text.
 	token, prevToken string
-	// url and rreq live here to save allocations per call.
-	url  url.URL
-	rreq retryablehttp.Request
+	// url lives here to save an allocation per call.
+	url url.URL
+	// body opens the request body of each attempt; nil for none.
+	body func() (io.ReadCloser, error)
 	// stream is the call's streamed body (a multipart upload), nil for
 	// none; the retry policy asks it whether it can be sent again.
 	stream *streamBody
 	// shared ends the first attempt when the caller's context never ends
 	// (attemptCtx); written once, before that attempt.
 	shared context.Context
-	// accept is the Accept header of an operation that answers a file or
-	// an image (acceptHeader); nil for the envelope's.
-	accept []string
+	// anyType says that the call takes a reply of any media type (a file
+	// or an image, callRaw): its requests have no Accept header.
+	anyType bool
 	// dec decodes the reply, here to save an allocation per call.
 	dec wire.Decoder
 	// set holds the call's own settings (CallOptions); nil means the
@@ -316,8 +316,8 @@ func (t *authTransport) token(ctx context.Context) (*oauth2.Token, error) {
 
 // authorize returns a shallow copy of req with context ctx, carrying tok
 // (nothing for a nil tok: a NoToken client), the Accept header of the call
-// st (nil: none) and the extra headers (WithHeader) that req does not set;
-// req is not modified.
+// st (nil: none; none either for a call that takes any media type) and the
+// extra headers (WithHeader) that req does not set; req is not modified.
 func (t *authTransport) authorize(ctx context.Context, st *callState, req *http.Request, tok *oauth2.Token) *http.Request {
 	r2 := req.WithContext(ctx)
 	_, _, extra := t.settings(st)
@@ -333,11 +333,8 @@ func (t *authTransport) authorize(ctx context.Context, st *callState, req *http.
 	if _, ok := h["User-Agent"]; !ok && t.userAgent != nil {
 		h["User-Agent"] = t.userAgent
 	}
-	if _, ok := h["Accept"]; !ok {
+	if _, ok := h["Accept"]; !ok && (st == nil || !st.anyType) {
 		h["Accept"] = t.accept
-		if st != nil && st.accept != nil {
-			h["Accept"] = st.accept
-		}
 	}
 	switch {
 	case tok == nil:

@@ -654,11 +654,7 @@ func callExpr(op *Op) string {
 	method := "http.Method" + strings.ToUpper(op.Method[:1]) + strings.ToLower(op.Method[1:])
 	fn := map[EntityKind]string{EntitySingle: "callOne[" + op.Entity + "]", EntityList: "callList[" + op.Entity + "]",
 		EntityNone: "callNone", EntityRaw: "callRaw"}[op.Entities]
-	extra := ""
-	if op.Entities == EntityRaw {
-		extra = ", " + strconv.Quote(op.MediaType)
-	}
-	return fn + "(ctx, &s.c.core, " + method + ", " + retryGo(op) + ", " + pathExpr(op) + ", " + query + ", " + body + extra + ", opts)"
+	return fn + "(ctx, &s.c.core, " + method + ", " + retryGo(op) + ", " + pathExpr(op) + ", " + query + ", " + body + ", opts)"
 }
 
 // retryGo is an operation's idempotency as package api's constant.
