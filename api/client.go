@@ -85,6 +85,8 @@ func newCore(s settings, server, base string, u *url.URL, ts oauth2.TokenSource,
 		timeout:   s.attemptTimeout,
 		traced:    isNetHTTP(s.transport),
 		budget:    s.retry.Budget,
+		server:    server,
+		prefix:    u.EscapedPath(),
 	}
 	if s.header != nil {
 		at.header = *s.header
@@ -102,7 +104,7 @@ func newCore(s settings, server, base string, u *url.URL, ts oauth2.TokenSource,
 	_, at.anonymous = ts.(noToken)
 	// Each attempt goes to at as it is: a RoundTripper follows no
 	// redirect, which would carry the token along.
-	r := &retrier{next: at, policy: s.retry, logger: s.logger}
+	r := &retrier{next: at, policy: s.retry, logger: s.logger, server: server}
 	return core{
 		settings: s,
 		server:   server,

@@ -112,9 +112,28 @@
 // connection was never made), and not repeated after a rejected token. Once
 // the call returns, the reader is not read any more.
 //
+// # Per-call options
+//
+// Every method, Get, GetList, Do and the XxxIter iterators take
+// CallOptions after their arguments: WithTimeout (the whole call, retries
+// included), WithRetryPolicy (RetryPolicy{MaxAttempts: 1}: no retry),
+// WithAttemptTimeout, WithMaxResponseSize, WithMaxPages, WithHeader, and
+// WithResponseInto, which receives the status, the headers (without
+// secrets), the envelope's total and nextToken, the attempts and the time
+// of a success or a failure (Response). Given to NewClient, a CallOption
+// sets the client's default for every call.
+//
+// # Debug log
+//
+// WithLogger's logger gets, at slog.LevelDebug only, a record of every
+// exchange with the server and of every retry decision; see WithLogger for
+// what a record holds, and never holds.
+//
 // # Secrets
 //
 // Errors and log records carry the request's method and path, never its full
 // URL, and body snippets are redacted, so neither the access token nor the
-// client_id-bearing URL of the query mode leaks into logs.
+// client_id-bearing URL of the query mode leaks into logs. Log records name
+// the path by its template, so that a user's account or id in the path does
+// not reach them either.
 package api

@@ -49,14 +49,25 @@ func methodSafety(method string) retrySafety {
 // the one with the most literal text wins (/v1/file/edit over
 // /v1/file/{id}).
 func retrySafetyOf(client, method, path string) retrySafety {
-	best, bestLen := methodSafety(method), -1
+	if op := operationOf(client, method, path); op != nil {
+		return op.safety
+	}
+	return methodSafety(method)
+}
+
+// operationOf returns the operation of the spec on the client of the
+// server client whose method is method and whose template path matches
+// (the one with the most literal text when several do), nil for none.
+func operationOf(client, method, path string) *opRetry {
+	var best *opRetry
+	bestLen := -1
 	for i := range operationRetry {
 		op := &operationRetry[i]
 		if op.method != method || op.client != client {
 			continue
 		}
 		if n, ok := matchTemplate(op.path, path); ok && n > bestLen {
-			best, bestLen = op.safety, n
+			best, bestLen = op, n
 		}
 	}
 	return best

@@ -257,9 +257,18 @@ func WithRetryPolicy(p RetryPolicy) CallOption {
 	return callOption{optionFunc(func(s *settings) error { s.retry = p; return nil })}
 }
 
-// WithLogger logs retries and forced token refreshes at debug level to l.
-// Records carry method and path only, never the URL's query or a token. Nil,
-// the default, logs nothing.
+// WithLogger makes l the client's debug log: at slog.LevelDebug, a record
+// "jaccount api: attempt" for every exchange with the server (method, path
+// template, the names of the query parameters, attempt number, status,
+// errno, bytes read, duration, or the failure), and one for every retry,
+// every decision to stop retrying and every forced token refresh. Records
+// never hold a token, a code, a secret, a header, a body, a query value or
+// a path parameter: a path is logged as its operation's template
+// (/v1/profile/{id}, not the account), a path the spec does not know with
+// every segment that is not a word of the spec's paths replaced by
+// {redacted}. Nothing is logged at any other level. A logger whose handler
+// does not take debug records costs one Enabled call per attempt; nil, the
+// default, logs nothing.
 func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(s *settings) error { s.logger = l; return nil })
 }

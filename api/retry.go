@@ -29,6 +29,7 @@ type retrier struct {
 	next   http.RoundTripper
 	policy RetryPolicy
 	logger *slog.Logger
+	server string // the client type, for the log's path templates (logPath)
 }
 
 // policyOf returns the retry policy of the call st: its own, or the
@@ -197,7 +198,7 @@ func (r *retrier) log(ctx context.Context, st *callState, msg string, resp *http
 	}
 	attrs := []slog.Attr{
 		slog.String("method", st.method),
-		slog.String("path", st.path),
+		slog.String("path", logPath(r.server, st.method, st.path)),
 		slog.Int("attempt", st.attempts),
 	}
 	if resp != nil {

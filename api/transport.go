@@ -89,6 +89,9 @@ type callState struct {
 	// typed is set for calls of the typed methods, which own their
 	// response bodies and may therefore use pooled buffers.
 	typed bool
+	// anyType says that the call takes a reply of any media type (a file
+	// or an image, callRaw): its requests have no Accept header.
+	anyType bool
 	// tokens sent during the call, kept to redact them from error text.
 	token, prevToken string
 	// url lives here to save an allocation per call.
@@ -101,9 +104,6 @@ type callState struct {
 	// shared ends the first attempt when the caller's context never ends
 	// (attemptCtx); written once, before that attempt.
 	shared context.Context
-	// anyType says that the call takes a reply of any media type (a file
-	// or an image, callRaw): its requests have no Accept header.
-	anyType bool
 	// dec decodes the reply, here to save an allocation per call.
 	dec wire.Decoder
 	// set holds the call's own settings (CallOptions); nil means the
@@ -166,9 +166,9 @@ type stateTransport struct {
 func (t stateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := stateFrom(req.Context())
 	if st == nil {
-		path := req.URL.EscapedPath()
-		safety := retrySafetyOf(t.server, req.Method, strings.TrimPrefix(path, t.prefix))
-		st = newCallState(req.Context(), req.Method, req.URL.Path, safety)
+		// Its path, as the typed calls': escaped, below the base URL's.
+		path := strings.TrimPrefix(req.URL.EscapedPath(), t.prefix)
+		st = newCallState(req.Context(), req.Method, path, retrySafetyOf(t.server, req.Method, path))
 		req = req.WithContext(st)
 	}
 	resp, err := t.next.RoundTrip(req)
@@ -279,6 +279,8 @@ type authTransport struct {
 	traced    bool          // next ends in an *http.Transport (callState.traced)
 	budget    time.Duration // per call, from its callState's start
 	header    http.Header   // extra headers (WithHeader), never written
+	server    string        // the client type, for the debug log's path templates (logPath)
+	prefix    string        // the base URL's path
 	cached    atomic.Pointer[authHeader]
 }
 
@@ -420,14 +422,14 @@ const maxForcedRefreshes = 3
 
 func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request) (*http.Response, error) {
 	if t.anonymous {
-		return t.next.RoundTrip(t.authorize(ctx, st, req, nil))
+		return t.exchange(ctx, st, req, t.authorize(ctx, st, req, nil))
 	}
 	tok, err := t.token(ctx)
 	if err != nil {
 		return nil, err
 	}
 	st.noteToken(tok.AccessToken)
-	resp, err := t.next.RoundTrip(t.authorize(ctx, st, req, tok))
+	resp, err := t.exchange(ctx, st, req, t.authorize(ctx, st, req, tok))
 	// A token fresh from a refresh can be rejected too (the server revoked
 	// it at once, or the refresh this call joined had started before the
 	// server expired its tokens): each distinct rejected token gets one
@@ -466,7 +468,7 @@ func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.
 		}
 		if t.logger != nil && st != nil {
 			t.logger.LogAttrs(ctx, slog.LevelDebug, "jaccount api: token rejected, repeating the request with a refreshed token",
-				slog.String("method", st.method), slog.String("path", st.path))
+				slog.String("method", st.method), slog.String("path", logPath(t.server, st.method, st.path)))
 		}
 		again := req
 		if req.GetBody != nil {
@@ -479,7 +481,7 @@ func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.
 		}
 		tok = fresh
 		st.noteToken(tok.AccessToken)
-		resp, err = t.next.RoundTrip(t.authorize(ctx, st, again, tok))
+		resp, err = t.exchange(ctx, st, again, t.authorize(ctx, st, again, tok))
 	}
 }
 
