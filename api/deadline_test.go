@@ -31,32 +31,31 @@ func TestAttemptContext(t *testing.T) {
 	if dl, ok := ctx.Deadline(); !ok || dl.Before(end) || dl.After(end.Add(20*time.Second/64)) {
 		t.Errorf("deadline %v, want within 1/64 of the timeout after %v", dl, end)
 	}
-	// A retry, and a budget's end, get contexts of their own.
-	st.attempts = 2
-	ctx2, release2 := attemptContext(st, st, now, end, false)
-	if _, ok := ctx2.(*attemptCtx); ok || release2 == nil {
-		t.Errorf("second attempt: %T, want a context of its own", ctx2)
-	} else {
-		release2()
-	}
-	st3 := newCallState(context.Background(), http.MethodGet, "/", idempotent)
-	st3.attempts = 1
-	ctx3, release3 := attemptContext(st3, st3, now, end, true)
-	if dl, _ := ctx3.Deadline(); release3 == nil || !dl.Equal(end) {
-		t.Errorf("exact end: deadline %v, want %v", dl, end)
-	} else {
-		release3()
-	}
-	// A cancellable caller's context without a deadline: a context of its own.
+	// A retry, a budget's end (exact) and a cancellable caller's context
+	// without a deadline get contexts of their own, ending exactly at end.
 	cc, cancelCaller := context.WithCancel(context.Background())
 	defer cancelCaller()
-	st4 := newCallState(cc, http.MethodGet, "/", idempotent)
-	st4.attempts = 1
-	ctx4, release4 := attemptContext(st4, st4, now, end, false)
-	if _, ok := ctx4.(*attemptCtx); ok || release4 == nil {
-		t.Errorf("a cancellable caller: %T, want a context of its own", ctx4)
-	} else {
-		release4()
+	for name, tc := range map[string]struct {
+		caller   context.Context
+		attempts int
+		exact    bool
+	}{
+		"second attempt":       {context.Background(), 2, false},
+		"the budget's end":     {context.Background(), 1, true},
+		"a cancellable caller": {cc, 1, false},
+	} {
+		st := newCallState(tc.caller, http.MethodGet, "/", idempotent)
+		st.attempts = tc.attempts
+		if tc.attempts > 1 {
+			st.shared = sharedDeadline(now, end) // the first attempt's
+		}
+		ctx, release := attemptContext(st, st, now, end, tc.exact)
+		dl, _ := ctx.Deadline()
+		if _, shared := ctx.(*attemptCtx); shared || release == nil || !dl.Equal(end) {
+			t.Errorf("%s: %T ending %v, want a context of its own ending %v", name, ctx, dl, end)
+			continue
+		}
+		release()
 	}
 }
 
