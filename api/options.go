@@ -372,6 +372,8 @@ func WithHeader(key, value string) CallOption {
 // headers without the ones that may carry a secret, the envelope's total
 // and nextToken, the attempts made and the time taken (see Response). An
 // iterator fills it for every page: after the walk it describes the last.
+// A call refused before it starts (an invalid argument or option) leaves
+// *r as it was.
 // It belongs to one call: NewClient refuses it, as it refuses a nil r.
 func WithResponseInto(r *Response) CallOption {
 	return callOption{optionFunc(func(s *settings) error {

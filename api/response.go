@@ -9,11 +9,11 @@ import (
 
 // Response is what a call's reply said besides its entities, and what the
 // call took: WithResponseInto fills one, for a success and for a failure
-// alike.
+// alike. A call refused before it starts (an invalid argument or option)
+// leaves it as it was.
 type Response struct {
 	// StatusCode is the HTTP status of the reply the call ended with; 0
-	// when none arrived (a connection failure, a timeout, a refused
-	// option).
+	// when none arrived (a connection failure, a timeout).
 	StatusCode int
 	// Header holds that reply's header fields, without those that may
 	// carry a secret: cookies (Set-Cookie), authentication (Authorization,
@@ -29,8 +29,7 @@ type Response struct {
 	// NextToken is the envelope's nextToken (operations that page by
 	// token), "" when absent.
 	NextToken string
-	// Attempts is the number of attempts made; 0 when the call failed
-	// before sending anything.
+	// Attempts is the number of attempts made.
 	Attempts int
 	// Duration is the time the call took, from its start to its end
 	// (reading and decoding the reply included).
