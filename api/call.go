@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"net/url"
 	"strconv"
-
-	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
@@ -112,8 +111,8 @@ func rawBody(b []byte, contentType string) (*reqBody, error) {
 }
 
 // callOne returns the single entity of an operation that yields one.
-func callOne[T any](ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, body *reqBody) (*T, error) {
-	env, err := call[T](ctx, c, method, safety, path, rawQuery, body, resultSingle)
+func callOne[T any](ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, body *reqBody, opts []CallOption) (*T, error) {
+	env, err := call[T](ctx, c, method, safety, path, rawQuery, body, resultSingle, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -121,8 +120,8 @@ func callOne[T any](ctx context.Context, c *core, method string, safety retrySaf
 }
 
 // callList returns the entities of a list operation.
-func callList[T any](ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, body *reqBody) (*List[T], error) {
-	env, err := call[T](ctx, c, method, safety, path, rawQuery, body, resultList)
+func callList[T any](ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, body *reqBody, opts []CallOption) (*List[T], error) {
+	env, err := call[T](ctx, c, method, safety, path, rawQuery, body, resultList, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -130,16 +129,17 @@ func callList[T any](ctx context.Context, c *core, method string, safety retrySa
 }
 
 // callNone runs an operation whose reply carries nothing of use.
-func callNone(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, body *reqBody) error {
-	_, err := call[json.RawMessage](ctx, c, method, safety, path, rawQuery, body, resultNone)
+func callNone(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, body *reqBody, opts []CallOption) error {
+	_, err := call[json.RawMessage](ctx, c, method, safety, path, rawQuery, body, resultNone, opts)
 	return err
 }
 
 // call sends method path?rawQuery with the body rb (nil: none) through the retrying,
 // authenticating stack and decodes the envelope of a 2xx reply; every other
-// outcome is an *Error. safety is the operation's idempotency.
-func call[T any](ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, want result) (*envelope[T], error) {
-	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, nil)
+// outcome is an *Error. safety is the operation's idempotency; opts are the
+// call's options.
+func call[T any](ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, want result, opts []CallOption) (*envelope[T], error) {
+	resp, b, st, err := send(ctx, c, method, safety, path, rawQuery, rb, false, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,11 @@ func call[T any](ctx context.Context, c *core, method string, safety retrySafety
 		st.driftOf = c
 		st.dec.ReportDrift(st)
 	}
-	if err := decode(resp, b.buf.Bytes(), env, st, want); err != nil {
+	err = decode(resp, b.buf.Bytes(), env, st, want)
+	if st.set != nil {
+		st.fill(resp, env.Total, env.NextToken)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if want == resultList {
@@ -161,44 +165,57 @@ func call[T any](ctx context.Context, c *core, method string, safety retrySafety
 
 // send sends method path?rawQuery with the body rb (nil: none) through the
 // retrying, authenticating stack and returns the buffered reply, whatever
-// its status; the caller closes resp.Body. A failure without a usable reply
-// is an *Error. header, when not nil, is the request's header (an Accept
-// other than application/json), shared by the calls of an operation and
-// never written. safety says whether the request may be repeated once it
-// may have reached the server.
-func send(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, header http.Header) (*http.Response, *body, *callState, error) {
+// its status; the caller closes resp.Body and, when the call has its own
+// settings (st.set), records its end (callState.fill). A failure without a
+// usable reply is an *Error, recorded here. anyType says that the call
+// takes a reply of any media type (a file or an image): it sends no Accept
+// header. safety says whether the request may be repeated once it may have
+// reached the server; opts are the call's options.
+func send(ctx context.Context, c *core, method string, safety retrySafety, path, rawQuery string, rb *reqBody, anyType bool, opts []CallOption) (*http.Response, *body, *callState, error) {
 	if ctx == nil {
 		return nil, nil, nil, errors.New("jaccount api: nil Context")
 	}
 	st := newCallState(ctx, method, path, safety)
 	st.typed = true
+	st.anyType = anyType
+	if len(opts) > 0 {
+		set, err := ownSettings(&c.settings.callSettings, opts)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("jaccount api: %s %s: %w", method, path, err)
+		}
+		st.set = set
+	}
+	if st.timeout = c.settings.timeout; st.set != nil {
+		st.timeout = st.set.timeout
+	}
+	if st.timeout > 0 {
+		tctx, cancel := context.WithTimeout(ctx, st.timeout)
+		defer cancel() // the reply is read whole before send returns
+		st.Context = tctx
+	}
 	req, err := c.newRequest(st, &st.url, path, rawQuery)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	st.rreq.Request = req
-	if header != nil {
-		req.Header = header // authTransport copies it into each attempt's own
 	}
 	if method != http.MethodGet || rb != nil {
 		req.Method = method
 		if rb != nil {
 			req.Header = http.Header{"Content-Type": {rb.contentType}}
-			if header != nil {
-				req.Header["Accept"] = header["Accept"]
-			}
-			if err := setBody(st, rb); err != nil {
-				return nil, nil, nil, err
-			}
+			setBody(st, req, rb)
 			if rb.stream != nil {
 				// Once the call returns, the caller's files are not read.
 				defer rb.stream.finish()
 			}
 		}
 	}
-	resp, err := c.retry.Do(&st.rreq)
+	resp, err := c.retry.do(st, req)
 	if err != nil {
-		return nil, nil, nil, transportError(st, err)
+		e := transportError(ctx, st, err)
+		if r := st.response(); r != nil {
+			st.fill(nil, 0, "")
+			r.StatusCode = e.StatusCode // a reply too large, or a token rejection, came with one
+		}
+		return nil, nil, nil, e
 	}
 	b, ok := resp.Body.(*body)
 	if !ok { // cannot happen: bufferTransport is always in the stack
@@ -209,29 +226,27 @@ func send(ctx context.Context, c *core, method string, safety retrySafety, path,
 	return resp, b, st, nil
 }
 
-// setBody gives the call its body. Bytes are sent again for every attempt,
-// and GetBody lets the forced refresh after a rejected token send them
-// again. A streamed body opens a new reader for every attempt; when it
-// cannot be rewound, the retry policy stops once it was read from
-// (checkRetry), and it has no GetBody, so that a rejected token is not
-// refreshed for a request that could not be repeated.
-func setBody(st *callState, rb *reqBody) error {
+// setBody gives the call, whose request is req, its body. Bytes are sent
+// again for every attempt, and GetBody lets the forced refresh after a
+// rejected token send them again. A streamed body opens a new reader for
+// every attempt; when it cannot be rewound, the retry policy stops once it
+// was read from (checkRetry), and it has no GetBody, so that a rejected
+// token is not refreshed for a request that could not be repeated.
+func setBody(st *callState, req *http.Request, rb *reqBody) {
 	if rb.stream == nil {
-		if err := st.rreq.SetBody(rb.data); err != nil {
-			return fmt.Errorf("jaccount api: request body: %w", err)
-		}
-		return nil
+		data := rb.data
+		st.body = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+		req.GetBody = st.body
+		req.ContentLength = int64(len(data))
+		return
 	}
 	st.stream = rb.stream
-	if err := st.rreq.SetBody(retryablehttp.ReaderFunc(rb.stream.open)); err != nil {
-		return fmt.Errorf("jaccount api: request body: %w", err)
+	st.body = func() (io.ReadCloser, error) { return rb.stream.open() }
+	if rb.stream.replayable {
+		req.GetBody = st.body
 	}
 	// 0 with a body means unknown: the body is sent chunked.
-	st.rreq.ContentLength = max(rb.stream.length, 0)
-	if !rb.stream.replayable {
-		st.rreq.GetBody = nil
-	}
-	return nil
+	req.ContentLength = max(rb.stream.length, 0)
 }
 
 // decode fills env from a buffered reply, or returns the *Error it amounts
@@ -411,13 +426,23 @@ func nestsWithin(b []byte, limit int) bool {
 
 // transportError turns a failure without a usable response into an *Error
 // whose chain still holds the cause (a context error, a net error, or the
-// TokenSource's own error) and whose text holds no URL.
-func transportError(st *callState, err error) error {
+// TokenSource's own error) and whose text holds no URL. ctx is the
+// caller's context, to tell the end of the call's own timeout
+// (WithTimeout) from the caller's.
+func transportError(ctx context.Context, st *callState, err error) *Error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
 	e := &Error{Method: st.method, Path: st.path, Attempts: st.attempts}
+	if st.timeout > 0 && ctx.Err() == nil && st.Context.Err() != nil {
+		// The call's own deadline, not the caller's: say which, and keep
+		// context.DeadlineExceeded in the chain.
+		e.Err = fmt.Errorf("call timed out after %v (WithTimeout): %w", st.timeout, context.DeadlineExceeded)
+		e.Message = e.Err.Error()
+		e.OutcomeUnknown = st.outcomeUnknown(err)
+		return e
+	}
 	var te *tokenError
 	var tl *tooLargeError
 	switch {

@@ -236,6 +236,6 @@ func (c *DataClient) HTTPClient() *http.Client { return c.http }
 // Do sends method path?query with body through c's stack, checks the
 // envelope and decodes its entities into out, like Client.Do: it is the call
 // for an operation of this server that the spec does not model.
-func (c *DataClient) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
-	return c.do(ctx, method, path, query, body, out)
+func (c *DataClient) Do(ctx context.Context, method, path string, query url.Values, body, out any, opts ...CallOption) error {
+	return c.do(ctx, method, path, query, body, out, opts)
 }

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
 )
 
@@ -22,7 +21,7 @@ type core struct {
 	baseURL  *url.URL
 	maxBody  int64
 	auth     *authTransport
-	retry    *retryablehttp.Client
+	retry    *retrier
 	http     *http.Client // the whole stack, for HTTPClient
 }
 
@@ -86,6 +85,11 @@ func newCore(s settings, server, base string, u *url.URL, ts oauth2.TokenSource,
 		timeout:   s.attemptTimeout,
 		traced:    isNetHTTP(s.transport),
 		budget:    s.retry.Budget,
+		server:    server,
+		prefix:    u.EscapedPath(),
+	}
+	if s.header != nil {
+		at.header = *s.header
 	}
 	switch {
 	case shared != nil:
@@ -98,13 +102,9 @@ func newCore(s settings, server, base string, u *url.URL, ts oauth2.TokenSource,
 	}
 	at.refresher, _ = ts.(Refresher)
 	_, at.anonymous = ts.(noToken)
-	// One attempt: never follow a redirect, since the token would follow it.
-	// at has no CloseIdleConnections on purpose: retryablehttp calls it on
-	// this client whenever it gives up, which would otherwise drop the idle
-	// connections of a transport the caller may share.
-	attempt := &http.Client{Transport: at, CheckRedirect: noRedirect}
-	r := &retrier{policy: s.retry, logger: s.logger}
-	rc := r.client(attempt)
+	// Each attempt goes to at as it is: a RoundTripper follows no
+	// redirect, which would carry the token along.
+	r := &retrier{next: at, policy: s.retry, logger: s.logger, server: server}
 	return core{
 		settings: s,
 		server:   server,
@@ -112,9 +112,9 @@ func newCore(s settings, server, base string, u *url.URL, ts oauth2.TokenSource,
 		baseURL:  u,
 		maxBody:  s.maxBody,
 		auth:     at,
-		retry:    rc,
+		retry:    r,
 		http: &http.Client{
-			Transport:     stateTransport{next: &retryablehttp.RoundTripper{Client: rc}, server: server, prefix: u.EscapedPath()},
+			Transport:     stateTransport{next: retryTransport{r}, server: server, prefix: u.EscapedPath()},
 			CheckRedirect: noRedirect,
 		},
 	}
@@ -156,13 +156,14 @@ func (c *Client) BaseURL() string { return c.base }
 func (c *Client) HTTPClient() *http.Client { return c.http }
 
 // Authorize returns a copy of req carrying the current access token as the
-// auth mode says (header or query), plus the client's User-Agent; req itself
-// is not modified. Use it to get an operation's request without sending it.
+// auth mode says (header or query), plus the client's User-Agent and the
+// headers of its WithHeader options that req does not set; req itself is
+// not modified. Use it to get an operation's request without sending it.
 // The request's context bounds the wait for the token when the source is a
 // ContextTokenSource. A NoToken client's request carries no token.
 func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
 	if c.auth.anonymous {
-		return c.auth.authorize(req.Context(), req, nil), nil
+		return c.auth.authorize(req.Context(), nil, req, nil), nil
 	}
 	tok, err := c.auth.token(req.Context())
 	if err != nil {
@@ -172,7 +173,7 @@ func (c *Client) Authorize(req *http.Request) (*http.Request, error) {
 		}
 		return nil, fmt.Errorf("jaccount api: authorize: %w", err)
 	}
-	return c.auth.authorize(req.Context(), req, tok), nil
+	return c.auth.authorize(req.Context(), nil, req, tok), nil
 }
 
 // NewRequest builds, without sending it, the authorised GET request for path

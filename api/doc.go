@@ -7,8 +7,9 @@
 // say: the transport, the envelope decoder, errors, options and the generic
 // calls. It strips the {errno, error, total, entities} envelope, turns every
 // failure (a 4xx/5xx status, errno != 0 on a 200, a body that is not JSON,
-// an oversized body) into one typed *Error, retries safely through
-// go-retryablehttp, and attaches the access token to every attempt.
+// an oversized body) into one typed *Error, retries safely (which failures
+// are worth a retry is go-retryablehttp's DefaultRetryPolicy), and attaches
+// the access token to every attempt.
 //
 // Operations are grouped by API area, one service per tag of the spec, in
 // the style of go-github:
@@ -18,7 +19,7 @@
 //	ls, err := c.Lessons.ListBySemester(ctx, "2024-2025-1", api.LessonsListBySemesterParams{}) // *api.List[api.Lesson]
 //	for tx, err := range c.Card.ListTransactionsIter(ctx, api.CardListTransactionsParams{}) { … }
 //
-// A method's name comes from its operationId by one rule (README, "Method names"):
+// A method's name comes from its operationId by one rule (docs/api.md, "Method names"):
 // the verb, then the remaining words without "My" and without the words of
 // the service (getMyProfile is Profile.Get, listMyCardTransactions is
 // Card.ListTransactions). Required parameters are arguments; optional ones
@@ -46,7 +47,7 @@
 // offset, and filtered by update time for incremental sync jobs. It is
 // generated from the operations of the spec that declare that server and
 // shares everything below with Client; see NewDataClient, ParseDataTime and
-// the README.
+// docs/data.md in the repository.
 //
 // # Authentication
 //
@@ -111,9 +112,28 @@
 // connection was never made), and not repeated after a rejected token. Once
 // the call returns, the reader is not read any more.
 //
+// # Per-call options
+//
+// Every method, Get, GetList, Do and the XxxIter iterators take
+// CallOptions after their arguments: WithTimeout (the whole call, retries
+// included), WithRetryPolicy (RetryPolicy{MaxAttempts: 1}: no retry),
+// WithAttemptTimeout, WithMaxResponseSize, WithMaxPages, WithHeader, and
+// WithResponseInto, which receives the status, the headers (without
+// secrets), the envelope's total and nextToken, the attempts and the time
+// of a success or a failure (Response). Given to NewClient, a CallOption
+// sets the client's default for every call.
+//
+// # Debug log
+//
+// WithLogger's logger gets, at slog.LevelDebug only, a record of every
+// exchange with the server and of every retry decision; see WithLogger for
+// what a record holds, and never holds.
+//
 // # Secrets
 //
 // Errors and log records carry the request's method and path, never its full
 // URL, and body snippets are redacted, so neither the access token nor the
-// client_id-bearing URL of the query mode leaks into logs.
+// client_id-bearing URL of the query mode leaks into logs. Log records name
+// the path by its template, so that a user's account or id in the path does
+// not reach them either.
 package api

@@ -126,7 +126,7 @@ func (s *callState) Drift(x *wire.Drift) {
 	} else if !membername.Plausible(name, nil) {
 		name = membername.Placeholder
 	}
-	if op := operationAt(c.server, s.method, s.path); op != nil {
+	if op := operationOf(c.server, s.method, s.path); op != nil {
 		d.Operation = op.id
 	}
 	if !c.settings.drift.first(d.Operation + "\x00" + d.Kind.String() + "\x00" + d.Model + "\x00" + name + "\x00" + d.Want) {

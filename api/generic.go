@@ -12,32 +12,33 @@ import (
 )
 
 // Get calls GET path?query and returns the reply's single entity as a T,
-// through the same retries, authentication, envelope checks and errors as
-// the typed methods. It is the call for an operation the spec does not
+// through the same retries, authentication, envelope checks, errors and
+// CallOptions as the typed methods. It is the call for an operation the spec does not
 // model, the way the Python client's call_rest_api(token, path) is:
 //
 //	p, err := api.Get[api.Profile](ctx, c, api.PathProfileGet, nil)
 //
 // path must start with "/" and be escaped; a reply with no entity fails
 // with ErrNoEntity.
-func Get[T any](ctx context.Context, c *Client, path string, query url.Values) (*T, error) {
+func Get[T any](ctx context.Context, c *Client, path string, query url.Values, opts ...CallOption) (*T, error) {
 	if err := checkPath("Get", path); err != nil {
 		return nil, err
 	}
-	return callOne[T](ctx, &c.core, "GET", idempotent, path, query.Encode(), nil)
+	return callOne[T](ctx, &c.core, "GET", idempotent, path, query.Encode(), nil, opts)
 }
 
 // GetList calls GET path?query and returns the reply's entities as Ts, with
 // the envelope's total and nextToken, like Get.
-func GetList[T any](ctx context.Context, c *Client, path string, query url.Values) (*List[T], error) {
+func GetList[T any](ctx context.Context, c *Client, path string, query url.Values, opts ...CallOption) (*List[T], error) {
 	if err := checkPath("GetList", path); err != nil {
 		return nil, err
 	}
-	return callList[T](ctx, &c.core, "GET", idempotent, path, query.Encode(), nil)
+	return callList[T](ctx, &c.core, "GET", idempotent, path, query.Encode(), nil, opts)
 }
 
 // Do sends method path?query with body through the same stack as the typed
-// methods, checks the envelope, and decodes its entities into out.
+// methods, with the same CallOptions, checks the envelope, and decodes its
+// entities into out.
 //
 // body is sent as a form (application/x-www-form-urlencoded) when it is a
 // url.Values, as it is with Content-Type application/octet-stream when it is
@@ -56,12 +57,12 @@ func GetList[T any](ctx context.Context, c *Client, path string, query url.Value
 // template path matches (PathNotificationSend with PUT is not idempotent),
 // else from the method: GET, HEAD, OPTIONS, TRACE and DELETE are, PUT, POST
 // and PATCH are not.
-func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any) error {
-	return c.do(ctx, method, path, query, body, out)
+func (c *Client) Do(ctx context.Context, method, path string, query url.Values, body, out any, opts ...CallOption) error {
+	return c.do(ctx, method, path, query, body, out, opts)
 }
 
 // do is Do, for every client type.
-func (c *core) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+func (c *core) do(ctx context.Context, method, path string, query url.Values, body, out any, opts []CallOption) error {
 	if err := checkPath("Do", path); err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func (c *core) do(ctx context.Context, method, path string, query url.Values, bo
 	}
 	safety := retrySafetyOf(c.server, method, path)
 	if out == nil {
-		return callNone(ctx, c, method, safety, path, query.Encode(), b)
+		return callNone(ctx, c, method, safety, path, query.Encode(), b, opts)
 	}
 	rv := reflect.ValueOf(out)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -100,7 +101,7 @@ func (c *core) do(ctx context.Context, method, path string, query url.Values, bo
 	if single {
 		want = resultSingle
 	}
-	env, err := call[json.RawMessage](ctx, c, method, safety, path, query.Encode(), b, want)
+	env, err := call[json.RawMessage](ctx, c, method, safety, path, query.Encode(), b, want, opts)
 	if err != nil {
 		return err
 	}

@@ -49,16 +49,16 @@ func methodSafety(method string) retrySafety {
 // the one with the most literal text wins (/v1/file/edit over
 // /v1/file/{id}).
 func retrySafetyOf(client, method, path string) retrySafety {
-	if op := operationAt(client, method, path); op != nil {
+	if op := operationOf(client, method, path); op != nil {
 		return op.safety
 	}
 	return methodSafety(method)
 }
 
-// operationAt returns the operation of client (its type, "" for Client)
-// whose method is method and whose path template matches path, the most
-// literal one if several do; nil for none.
-func operationAt(client, method, path string) *opRetry {
+// operationOf returns the operation of the spec on the client of the
+// server client whose method is method and whose template path matches
+// (the one with the most literal text when several do), nil for none.
+func operationOf(client, method, path string) *opRetry {
 	var best *opRetry
 	bestLen := -1
 	for i := range operationRetry {

@@ -196,8 +196,8 @@ var errBodyRetired = errors.New("jaccount api: request body of a finished attemp
 // canResend reports whether the body can be sent again.
 func (b *streamBody) canResend() bool { return b.replayable || !b.consumed.Load() }
 
-// open returns the body of a new attempt (retryablehttp's ReaderFunc).
-func (b *streamBody) open() (io.Reader, error) {
+// open returns the body of a new attempt.
+func (b *streamBody) open() (io.ReadCloser, error) {
 	if !b.canResend() {
 		return nil, errBodyNotReplayable
 	}

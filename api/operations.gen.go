@@ -32,8 +32,8 @@ var (
 // getMyProfile: GET /v1/me/profile.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/profile.html
-func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
-	return callOne[Profile](ctx, &s.c.core, http.MethodGet, idempotent, PathProfileGet, "", nil)
+func (s *ProfileService) Get(ctx context.Context, opts ...CallOption) (*Profile, error) {
+	return callOne[Profile](ctx, &s.c.core, http.MethodGet, idempotent, PathProfileGet, "", nil, opts)
 }
 
 // GetUser gets a user's profile by account or id.
@@ -46,11 +46,11 @@ func (s *ProfileService) Get(ctx context.Context) (*Profile, error) {
 // Grant: authorization code or client credentials. Operation getUserProfile: GET /v1/profile/{id}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/profile.html
-func (s *ProfileService) GetUser(ctx context.Context, id string) (*Profile, error) {
+func (s *ProfileService) GetUser(ctx context.Context, id string, opts ...CallOption) (*Profile, error) {
 	if err := checkString("Profile.GetUser", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[Profile](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/profile/"+pathString(id), "", nil)
+	return callOne[Profile](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/profile/"+pathString(id), "", nil, opts)
 }
 
 // SendMessage sends a task update message.
@@ -70,12 +70,12 @@ func (s *ProfileService) GetUser(ctx context.Context, id string) (*Profile, erro
 // check the state before calling it again. Operation sendTaskMessage: POST /v2/task/message.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *TaskService) SendMessage(ctx context.Context, body TaskMessage) (*List[TaskResult], error) {
+func (s *TaskService) SendMessage(ctx context.Context, body TaskMessage, opts ...CallOption) (*List[TaskResult], error) {
 	b, err := jsonBody(body)
 	if err != nil {
 		return nil, err
 	}
-	return callList[TaskResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathTaskSendMessage, "", b)
+	return callList[TaskResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathTaskSendMessage, "", b, opts)
 }
 
 // AddPositionUser calls addEnterprisePositionUser: Assign a post to a user.
@@ -95,7 +95,7 @@ func (s *TaskService) SendMessage(ctx context.Context, body TaskMessage) (*List[
 // PUT /v1/enterprise/position/{dept}:{post}/users.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
-func (s *EnterpriseService) AddPositionUser(ctx context.Context, dept string, post string, code string) error {
+func (s *EnterpriseService) AddPositionUser(ctx context.Context, dept string, post string, code string, opts ...CallOption) error {
 	if err := checkString("Enterprise.AddPositionUser", "dept", dept, 1, nil); err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (s *EnterpriseService) AddPositionUser(ctx context.Context, dept string, po
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("code", code, true)
-	return callNone(ctx, &s.c.core, http.MethodPut, notIdempotent, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil)
+	return callNone(ctx, &s.c.core, http.MethodPut, notIdempotent, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil, opts)
 }
 
 // EnterpriseGetCalendarParams holds the optional parameters of Enterprise.GetCalendar. A zero field
@@ -138,12 +138,12 @@ type EnterpriseGetCalendarParams struct {
 // sends its token. Operation getEnterpriseCalendar: GET /v1/enterprise/calendar.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
-func (s *EnterpriseService) GetCalendar(ctx context.Context, p EnterpriseGetCalendarParams) (*List[SchoolCalendar], error) {
+func (s *EnterpriseService) GetCalendar(ctx context.Context, p EnterpriseGetCalendarParams, opts ...CallOption) (*List[SchoolCalendar], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.time("from", p.From, timeDate, false)
 	q = q.time("to", p.To, timeDate, false)
-	return callList[SchoolCalendar](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseGetCalendar, q.encode(), nil)
+	return callList[SchoolCalendar](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseGetCalendar, q.encode(), nil, opts)
 }
 
 // GetUserPositions gets the signed-in user's positions (岗位).
@@ -157,15 +157,15 @@ func (s *EnterpriseService) GetCalendar(ctx context.Context, p EnterpriseGetCale
 // getUserPositions: GET /v1/enterprise/user/positions.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
-func (s *EnterpriseService) GetUserPositions(ctx context.Context) (*UserPositions, error) {
-	return callOne[UserPositions](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseGetUserPositions, "", nil)
+func (s *EnterpriseService) GetUserPositions(ctx context.Context, opts ...CallOption) (*UserPositions, error) {
+	return callOne[UserPositions](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseGetUserPositions, "", nil, opts)
 }
 
 // Positions is the former name of GetUserPositions.
 //
 // Deprecated: Use GetUserPositions.
-func (s *EnterpriseService) Positions(ctx context.Context) (*UserPositions, error) {
-	return s.GetUserPositions(ctx)
+func (s *EnterpriseService) Positions(ctx context.Context, opts ...CallOption) (*UserPositions, error) {
+	return s.GetUserPositions(ctx, opts...)
 }
 
 // EnterpriseGetUserRightsParams holds the optional parameters of Enterprise.GetUserRights. A zero
@@ -193,18 +193,18 @@ type EnterpriseGetUserRightsParams struct {
 // /v1/enterprise/user/rights.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
-func (s *EnterpriseService) GetUserRights(ctx context.Context, p EnterpriseGetUserRightsParams) (*List[UserRight], error) {
+func (s *EnterpriseService) GetUserRights(ctx context.Context, p EnterpriseGetUserRightsParams, opts ...CallOption) (*List[UserRight], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("account", p.Account, false)
-	return callList[UserRight](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseGetUserRights, q.encode(), nil)
+	return callList[UserRight](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseGetUserRights, q.encode(), nil, opts)
 }
 
 // Rights is the former name of GetUserRights.
 //
 // Deprecated: Use GetUserRights.
-func (s *EnterpriseService) Rights(ctx context.Context, p EnterpriseGetUserRightsParams) (*List[UserRight], error) {
-	return s.GetUserRights(ctx, p)
+func (s *EnterpriseService) Rights(ctx context.Context, p EnterpriseGetUserRightsParams, opts ...CallOption) (*List[UserRight], error) {
+	return s.GetUserRights(ctx, p, opts...)
 }
 
 // EnterpriseListDepartmentsParams holds the optional parameters of Enterprise.ListDepartments. A
@@ -228,11 +228,11 @@ type EnterpriseListDepartmentsParams struct {
 // Operation listEnterpriseDepartments: GET /v1/enterprise/organizes.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
-func (s *EnterpriseService) ListDepartments(ctx context.Context, p EnterpriseListDepartmentsParams) (*List[Department], error) {
+func (s *EnterpriseService) ListDepartments(ctx context.Context, p EnterpriseListDepartmentsParams, opts ...CallOption) (*List[Department], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[Department](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseListDepartments, q.encode(), nil)
+	return callList[Department](ctx, &s.c.core, http.MethodGet, idempotent, PathEnterpriseListDepartments, q.encode(), nil, opts)
 }
 
 // ListPositionUsers lists the users holding a post.
@@ -246,7 +246,7 @@ func (s *EnterpriseService) ListDepartments(ctx context.Context, p EnterpriseLis
 // /v1/enterprise/position/{dept}:{post}:{biz}/users.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
-func (s *EnterpriseService) ListPositionUsers(ctx context.Context, dept string, post string, biz string) (*List[PositionUser], error) {
+func (s *EnterpriseService) ListPositionUsers(ctx context.Context, dept string, post string, biz string, opts ...CallOption) (*List[PositionUser], error) {
 	if err := checkString("Enterprise.ListPositionUsers", "dept", dept, 1, nil); err != nil {
 		return nil, err
 	}
@@ -256,7 +256,7 @@ func (s *EnterpriseService) ListPositionUsers(ctx context.Context, dept string, 
 	if err := checkString("Enterprise.ListPositionUsers", "biz", biz, 1, nil); err != nil {
 		return nil, err
 	}
-	return callList[PositionUser](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+":"+pathString(biz)+"/users", "", nil)
+	return callList[PositionUser](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+":"+pathString(biz)+"/users", "", nil, opts)
 }
 
 // RemovePositionUser removes a user's post.
@@ -271,7 +271,7 @@ func (s *EnterpriseService) ListPositionUsers(ctx context.Context, dept string, 
 // /v1/enterprise/position/{dept}:{post}/users.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/enterprise.html
-func (s *EnterpriseService) RemovePositionUser(ctx context.Context, dept string, post string, code string) error {
+func (s *EnterpriseService) RemovePositionUser(ctx context.Context, dept string, post string, code string, opts ...CallOption) error {
 	if err := checkString("Enterprise.RemovePositionUser", "dept", dept, 1, nil); err != nil {
 		return err
 	}
@@ -284,7 +284,7 @@ func (s *EnterpriseService) RemovePositionUser(ctx context.Context, dept string,
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("code", code, true)
-	return callNone(ctx, &s.c.core, http.MethodDelete, idempotent, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil)
+	return callNone(ctx, &s.c.core, http.MethodDelete, idempotent, "/v1/enterprise/position/"+pathString(dept)+":"+pathString(post)+"/users", q.encode(), nil, opts)
 }
 
 // FileDownloadParams holds the optional parameters of File.Download. A zero field is not sent.
@@ -306,14 +306,14 @@ type FileDownloadParams struct {
 // downloadFile: GET /v1/file/{id}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) Download(ctx context.Context, id string, p FileDownloadParams) (*Blob, error) {
+func (s *FileService) Download(ctx context.Context, id string, p FileDownloadParams, opts ...CallOption) (*Blob, error) {
 	if err := checkString("File.Download", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id), q.encode(), nil, "application/octet-stream")
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id), q.encode(), nil, opts)
 }
 
 // FileGetEditParams holds the optional parameters of File.GetEdit. A zero field is not sent.
@@ -335,11 +335,11 @@ type FileGetEditParams struct {
 // parameters: pass them in the params' Query. Operation getFileEdit: GET /v1/file/edit.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) GetEdit(ctx context.Context, p FileGetEditParams) (*List[FileLink], error) {
+func (s *FileService) GetEdit(ctx context.Context, p FileGetEditParams, opts ...CallOption) (*List[FileLink], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[FileLink](ctx, &s.c.core, http.MethodGet, idempotent, PathFileGetEdit, q.encode(), nil)
+	return callList[FileLink](ctx, &s.c.core, http.MethodGet, idempotent, PathFileGetEdit, q.encode(), nil, opts)
 }
 
 // GetMeta gets a file's metadata.
@@ -352,11 +352,11 @@ func (s *FileService) GetEdit(ctx context.Context, p FileGetEditParams) (*List[F
 // Scopes: storage. Grant: client credentials. Operation getFileMeta: GET /v1/file/{id}/meta.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) GetMeta(ctx context.Context, id string) (*FileMetaResult, error) {
+func (s *FileService) GetMeta(ctx context.Context, id string, opts ...CallOption) (*FileMetaResult, error) {
 	if err := checkString("File.GetMeta", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[FileMetaResult](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id)+"/meta", "", nil)
+	return callOne[FileMetaResult](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id)+"/meta", "", nil, opts)
 }
 
 // FileGetPreviewParams holds the optional parameters of File.GetPreview. A zero field is not sent.
@@ -378,11 +378,11 @@ type FileGetPreviewParams struct {
 // parameters: pass them in the params' Query. Operation getFilePreview: GET /v1/file/preview.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) GetPreview(ctx context.Context, p FileGetPreviewParams) (*List[FileLink], error) {
+func (s *FileService) GetPreview(ctx context.Context, p FileGetPreviewParams, opts ...CallOption) (*List[FileLink], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[FileLink](ctx, &s.c.core, http.MethodGet, idempotent, PathFileGetPreview, q.encode(), nil)
+	return callList[FileLink](ctx, &s.c.core, http.MethodGet, idempotent, PathFileGetPreview, q.encode(), nil, opts)
 }
 
 // GetThumbnail downloads a file's thumbnail.
@@ -396,14 +396,14 @@ func (s *FileService) GetPreview(ctx context.Context, p FileGetPreviewParams) (*
 // /v1/file/{id}/thumb/{size}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) GetThumbnail(ctx context.Context, id string, size string) (*Blob, error) {
+func (s *FileService) GetThumbnail(ctx context.Context, id string, size string, opts ...CallOption) (*Blob, error) {
 	if err := checkString("File.GetThumbnail", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
 	if err := checkString("File.GetThumbnail", "size", size, 1, patternFileGetThumbnailSize); err != nil {
 		return nil, err
 	}
-	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id)+"/thumb/"+pathString(size), "", nil, "image/*")
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/file/"+pathString(id)+"/thumb/"+pathString(size), "", nil, opts)
 }
 
 // Replace replaces a file's content.
@@ -423,7 +423,7 @@ func (s *FileService) GetThumbnail(ctx context.Context, id string, size string) 
 // /v1/file/{id}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) Replace(ctx context.Context, id string, body []byte) (*List[FileInfo], error) {
+func (s *FileService) Replace(ctx context.Context, id string, body []byte, opts ...CallOption) (*List[FileInfo], error) {
 	if err := checkString("File.Replace", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
@@ -431,7 +431,7 @@ func (s *FileService) Replace(ctx context.Context, id string, body []byte) (*Lis
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileInfo](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/file/"+pathString(id), "", b)
+	return callList[FileInfo](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/file/"+pathString(id), "", b, opts)
 }
 
 // SetMeta sets a file's metadata.
@@ -453,7 +453,7 @@ func (s *FileService) Replace(ctx context.Context, id string, body []byte) (*Lis
 // /v1/file/{id}/meta.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) SetMeta(ctx context.Context, id string, body FileMetaRequest) (*List[FileMetaResult], error) {
+func (s *FileService) SetMeta(ctx context.Context, id string, body FileMetaRequest, opts ...CallOption) (*List[FileMetaResult], error) {
 	if err := checkString("File.SetMeta", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
@@ -461,7 +461,7 @@ func (s *FileService) SetMeta(ctx context.Context, id string, body FileMetaReque
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileMetaResult](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/file/"+pathString(id)+"/meta", "", b)
+	return callList[FileMetaResult](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/file/"+pathString(id)+"/meta", "", b, opts)
 }
 
 // FileUploadBody is the multipart/form-data body of File.Upload. The file and its security level
@@ -502,7 +502,7 @@ type FileUploadBody struct {
 // the state before calling it again. Operation uploadFile: PUT /v1/file.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/file.html
-func (s *FileService) Upload(ctx context.Context, body FileUploadBody) (*List[FileInfo], error) {
+func (s *FileService) Upload(ctx context.Context, body FileUploadBody, opts ...CallOption) (*List[FileInfo], error) {
 	f := multipartForm{method: "File.Upload"}
 	f.field("secure", body.Secure, body.Secure != nil)
 	f.file("file", body.File, body.FileName, body.FileContentType, "application/octet-stream", true)
@@ -510,7 +510,7 @@ func (s *FileService) Upload(ctx context.Context, body FileUploadBody) (*List[Fi
 	if err != nil {
 		return nil, err
 	}
-	return callList[FileInfo](ctx, &s.c.core, http.MethodPut, notIdempotent, PathFileUpload, "", b)
+	return callList[FileInfo](ctx, &s.c.core, http.MethodPut, notIdempotent, PathFileUpload, "", b, opts)
 }
 
 // GetStatus gets a notification's status.
@@ -523,14 +523,14 @@ func (s *FileService) Upload(ctx context.Context, body FileUploadBody) (*List[Fi
 // /v1/notification/status.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/notification.html
-func (s *NotificationService) GetStatus(ctx context.Context, id string) (*List[NotificationStatus], error) {
+func (s *NotificationService) GetStatus(ctx context.Context, id string, opts ...CallOption) (*List[NotificationStatus], error) {
 	if err := checkString("Notification.GetStatus", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("id", id, true)
-	return callList[NotificationStatus](ctx, &s.c.core, http.MethodGet, idempotent, PathNotificationGetStatus, q.encode(), nil)
+	return callList[NotificationStatus](ctx, &s.c.core, http.MethodGet, idempotent, PathNotificationGetStatus, q.encode(), nil, opts)
 }
 
 // MarkStatus marks a notification's status.
@@ -549,12 +549,12 @@ func (s *NotificationService) GetStatus(ctx context.Context, id string) (*List[N
 // POST /v1/notification/status.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/notification.html
-func (s *NotificationService) MarkStatus(ctx context.Context, body NotificationStatus) (*List[NotificationStatus], error) {
+func (s *NotificationService) MarkStatus(ctx context.Context, body NotificationStatus, opts ...CallOption) (*List[NotificationStatus], error) {
 	b, err := jsonBody(body)
 	if err != nil {
 		return nil, err
 	}
-	return callList[NotificationStatus](ctx, &s.c.core, http.MethodPost, notIdempotent, PathNotificationMarkStatus, "", b)
+	return callList[NotificationStatus](ctx, &s.c.core, http.MethodPost, notIdempotent, PathNotificationMarkStatus, "", b, opts)
 }
 
 // Send sends a notification.
@@ -580,12 +580,12 @@ func (s *NotificationService) MarkStatus(ctx context.Context, body NotificationS
 // calling it again. Operation sendNotification: PUT /v1/notification.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/notification.html
-func (s *NotificationService) Send(ctx context.Context, body NotificationRequest) (*List[Notification], error) {
+func (s *NotificationService) Send(ctx context.Context, body NotificationRequest, opts ...CallOption) (*List[Notification], error) {
 	b, err := jsonBody(body)
 	if err != nil {
 		return nil, err
 	}
-	return callList[Notification](ctx, &s.c.core, http.MethodPut, notIdempotent, PathNotificationSend, "", b)
+	return callList[Notification](ctx, &s.c.core, http.MethodPut, notIdempotent, PathNotificationSend, "", b, opts)
 }
 
 // MailListParams holds the optional parameters of Mail.List. A zero field is not sent.
@@ -606,11 +606,11 @@ type MailListParams struct {
 // query parameters: pass them in the params' Query. Operation listMails: GET /v1/mails.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *MailService) List(ctx context.Context, p MailListParams) (*List[Mail], error) {
+func (s *MailService) List(ctx context.Context, p MailListParams, opts ...CallOption) (*List[Mail], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[Mail](ctx, &s.c.core, http.MethodGet, idempotent, PathMailList, q.encode(), nil)
+	return callList[Mail](ctx, &s.c.core, http.MethodGet, idempotent, PathMailList, q.encode(), nil, opts)
 }
 
 // MailListByStateParams holds the optional parameters of Mail.ListByState. A zero field is not
@@ -634,14 +634,14 @@ type MailListByStateParams struct {
 // /v1/mails/{state}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *MailService) ListByState(ctx context.Context, state string, p MailListByStateParams) (*List[Mail], error) {
+func (s *MailService) ListByState(ctx context.Context, state string, p MailListByStateParams, opts ...CallOption) (*List[Mail], error) {
 	if err := checkString("Mail.ListByState", "state", state, 1, nil); err != nil {
 		return nil, err
 	}
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[Mail](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/mails/"+pathString(state), q.encode(), nil)
+	return callList[Mail](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/mails/"+pathString(state), q.encode(), nil, opts)
 }
 
 // Mark marks a mail's state.
@@ -660,7 +660,7 @@ func (s *MailService) ListByState(ctx context.Context, state string, p MailListB
 // markMail: POST /v1/mail/{mailId}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *MailService) Mark(ctx context.Context, mailID string, body Mail) (*List[Mail], error) {
+func (s *MailService) Mark(ctx context.Context, mailID string, body Mail, opts ...CallOption) (*List[Mail], error) {
 	if err := checkString("Mail.Mark", "mailId", mailID, 1, nil); err != nil {
 		return nil, err
 	}
@@ -668,7 +668,7 @@ func (s *MailService) Mark(ctx context.Context, mailID string, body Mail) (*List
 	if err != nil {
 		return nil, err
 	}
-	return callList[Mail](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/mail/"+pathString(mailID), "", b)
+	return callList[Mail](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/mail/"+pathString(mailID), "", b, opts)
 }
 
 // Send sends mail.
@@ -687,12 +687,12 @@ func (s *MailService) Mark(ctx context.Context, mailID string, body Mail) (*List
 // sendMail: PUT /v1/mail.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *MailService) Send(ctx context.Context, body Mail) (*List[Mail], error) {
+func (s *MailService) Send(ctx context.Context, body Mail, opts ...CallOption) (*List[Mail], error) {
 	b, err := jsonBody(body)
 	if err != nil {
 		return nil, err
 	}
-	return callList[Mail](ctx, &s.c.core, http.MethodPut, notIdempotent, PathMailSend, "", b)
+	return callList[Mail](ctx, &s.c.core, http.MethodPut, notIdempotent, PathMailSend, "", b, opts)
 }
 
 // CancelAppointment cancels a finance appointment.
@@ -705,14 +705,14 @@ func (s *MailService) Send(ctx context.Context, body Mail) (*List[Mail], error) 
 // /v1/finance/appointments/{businessType}/{businessNo}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *FinanceService) CancelAppointment(ctx context.Context, businessType string, businessNo string) error {
+func (s *FinanceService) CancelAppointment(ctx context.Context, businessType string, businessNo string, opts ...CallOption) error {
 	if err := checkString("Finance.CancelAppointment", "businessType", businessType, 1, nil); err != nil {
 		return err
 	}
 	if err := checkString("Finance.CancelAppointment", "businessNo", businessNo, 1, nil); err != nil {
 		return err
 	}
-	return callNone(ctx, &s.c.core, http.MethodDelete, idempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil)
+	return callNone(ctx, &s.c.core, http.MethodDelete, idempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil, opts)
 }
 
 // CompleteAppointment marks a finance appointment complete.
@@ -731,7 +731,7 @@ func (s *FinanceService) CancelAppointment(ctx context.Context, businessType str
 // POST /v1/finance/appointments/{businessType}/{businessNo}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *FinanceService) CompleteAppointment(ctx context.Context, businessType string, businessNo string, body FinanceAppointment) (*List[FinanceAppointment], error) {
+func (s *FinanceService) CompleteAppointment(ctx context.Context, businessType string, businessNo string, body FinanceAppointment, opts ...CallOption) (*List[FinanceAppointment], error) {
 	if err := checkString("Finance.CompleteAppointment", "businessType", businessType, 1, nil); err != nil {
 		return nil, err
 	}
@@ -742,7 +742,7 @@ func (s *FinanceService) CompleteAppointment(ctx context.Context, businessType s
 	if err != nil {
 		return nil, err
 	}
-	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b)
+	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b, opts)
 }
 
 // GetAppointment gets a finance appointment.
@@ -756,14 +756,14 @@ func (s *FinanceService) CompleteAppointment(ctx context.Context, businessType s
 // /v1/finance/appointments/{businessType}/{businessNo}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *FinanceService) GetAppointment(ctx context.Context, businessType string, businessNo string) (*FinanceAppointment, error) {
+func (s *FinanceService) GetAppointment(ctx context.Context, businessType string, businessNo string, opts ...CallOption) (*FinanceAppointment, error) {
 	if err := checkString("Finance.GetAppointment", "businessType", businessType, 1, nil); err != nil {
 		return nil, err
 	}
 	if err := checkString("Finance.GetAppointment", "businessNo", businessNo, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[FinanceAppointment](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil)
+	return callOne[FinanceAppointment](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", nil, opts)
 }
 
 // FinanceListAppointmentsParams holds the optional parameters of Finance.ListAppointments. A zero
@@ -787,14 +787,14 @@ type FinanceListAppointmentsParams struct {
 // /v1/finance/appointments/{businessType}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *FinanceService) ListAppointments(ctx context.Context, businessType string, p FinanceListAppointmentsParams) (*List[FinanceAppointment], error) {
+func (s *FinanceService) ListAppointments(ctx context.Context, businessType string, p FinanceListAppointmentsParams, opts ...CallOption) (*List[FinanceAppointment], error) {
 	if err := checkString("Finance.ListAppointments", "businessType", businessType, 1, nil); err != nil {
 		return nil, err
 	}
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/finance/appointments/"+pathString(businessType), q.encode(), nil)
+	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/finance/appointments/"+pathString(businessType), q.encode(), nil, opts)
 }
 
 // SubmitAppointment calls submitFinanceAppointment: Submit a finance appointment.
@@ -814,7 +814,7 @@ func (s *FinanceService) ListAppointments(ctx context.Context, businessType stri
 // PUT /v1/finance/appointments/{businessType}/{businessNo}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *FinanceService) SubmitAppointment(ctx context.Context, businessType string, businessNo string, body FinanceAppointment) (*List[FinanceAppointment], error) {
+func (s *FinanceService) SubmitAppointment(ctx context.Context, businessType string, businessNo string, body FinanceAppointment, opts ...CallOption) (*List[FinanceAppointment], error) {
 	if err := checkString("Finance.SubmitAppointment", "businessType", businessType, 1, nil); err != nil {
 		return nil, err
 	}
@@ -825,7 +825,7 @@ func (s *FinanceService) SubmitAppointment(ctx context.Context, businessType str
 	if err != nil {
 		return nil, err
 	}
-	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodPut, notIdempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b)
+	return callList[FinanceAppointment](ctx, &s.c.core, http.MethodPut, notIdempotent, "/v1/finance/appointments/"+pathString(businessType)+"/"+pathString(businessNo), "", b, opts)
 }
 
 // Get gets one teaching class.
@@ -837,11 +837,11 @@ func (s *FinanceService) SubmitAppointment(ctx context.Context, businessType str
 // Scopes: lessons. Grant: authorization code. Operation getLesson: GET /v1/lesson/{code}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
-func (s *LessonsService) Get(ctx context.Context, code string) (*Lesson, error) {
+func (s *LessonsService) Get(ctx context.Context, code string, opts ...CallOption) (*Lesson, error) {
 	if err := checkString("Lessons.Get", "code", code, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[Lesson](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/lesson/"+pathString(code), "", nil)
+	return callOne[Lesson](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/lesson/"+pathString(code), "", nil, opts)
 }
 
 // List lists the signed-in user's lessons in the current semester.
@@ -853,8 +853,8 @@ func (s *LessonsService) Get(ctx context.Context, code string) (*Lesson, error) 
 // Scopes: lessons. Grant: authorization code. Operation listMyLessons: GET /v1/me/lessons.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
-func (s *LessonsService) List(ctx context.Context) (*List[Lesson], error) {
-	return callList[Lesson](ctx, &s.c.core, http.MethodGet, idempotent, PathLessonsList, "", nil)
+func (s *LessonsService) List(ctx context.Context, opts ...CallOption) (*List[Lesson], error) {
+	return callList[Lesson](ctx, &s.c.core, http.MethodGet, idempotent, PathLessonsList, "", nil, opts)
 }
 
 // LessonsListBySemesterParams holds the optional parameters of Lessons.ListBySemester. A zero field
@@ -874,14 +874,14 @@ type LessonsListBySemesterParams struct {
 // /v1/me/lessons/{semester}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
-func (s *LessonsService) ListBySemester(ctx context.Context, semester string, p LessonsListBySemesterParams) (*List[Lesson], error) {
+func (s *LessonsService) ListBySemester(ctx context.Context, semester string, p LessonsListBySemesterParams, opts ...CallOption) (*List[Lesson], error) {
 	if err := checkString("Lessons.ListBySemester", "semester", semester, 1, patternLessonsListBySemesterSemester); err != nil {
 		return nil, err
 	}
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.boolPtr("classes", p.Classes)
-	return callList[Lesson](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/me/lessons/"+pathString(semester), q.encode(), nil)
+	return callList[Lesson](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/me/lessons/"+pathString(semester), q.encode(), nil, opts)
 }
 
 // List lists the signed-in user's examinations.
@@ -895,8 +895,8 @@ func (s *LessonsService) ListBySemester(ctx context.Context, semester string, p 
 // /v1/me/examinations.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
-func (s *ExaminationsService) List(ctx context.Context) (*List[Examination], error) {
-	return callList[Examination](ctx, &s.c.core, http.MethodGet, idempotent, PathExaminationsList, "", nil)
+func (s *ExaminationsService) List(ctx context.Context, opts ...CallOption) (*List[Examination], error) {
+	return callList[Examination](ctx, &s.c.core, http.MethodGet, idempotent, PathExaminationsList, "", nil, opts)
 }
 
 // ListBySemester lists the signed-in user's examinations in a given semester.
@@ -911,11 +911,11 @@ func (s *ExaminationsService) List(ctx context.Context) (*List[Examination], err
 // listMyExaminationsBySemester: GET /v1/me/examinations/{semester}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
-func (s *ExaminationsService) ListBySemester(ctx context.Context, semester string) (*List[Examination], error) {
+func (s *ExaminationsService) ListBySemester(ctx context.Context, semester string, opts ...CallOption) (*List[Examination], error) {
 	if err := checkString("Examinations.ListBySemester", "semester", semester, 1, patternExaminationsListBySemesterSemester); err != nil {
 		return nil, err
 	}
-	return callList[Examination](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/me/examinations/"+pathString(semester), "", nil)
+	return callList[Examination](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/me/examinations/"+pathString(semester), "", nil, opts)
 }
 
 // Get gets the signed-in user's GPA.
@@ -927,8 +927,8 @@ func (s *ExaminationsService) ListBySemester(ctx context.Context, semester strin
 // Scopes: scores. Grant: authorization code. Operation getMyGPA: GET /v1/gpa.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/education.html
-func (s *GPAService) Get(ctx context.Context) (*GPA, error) {
-	return callOne[GPA](ctx, &s.c.core, http.MethodGet, idempotent, PathGPAGet, "", nil)
+func (s *GPAService) Get(ctx context.Context, opts ...CallOption) (*GPA, error) {
+	return callOne[GPA](ctx, &s.c.core, http.MethodGet, idempotent, PathGPAGet, "", nil, opts)
 }
 
 // CardFindParams holds the optional parameters of Card.Find. A zero field is not sent.
@@ -950,11 +950,11 @@ type CardFindParams struct {
 // parameters: pass them in the params' Query. Operation findCards: GET /v1/card.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) Find(ctx context.Context, p CardFindParams) (*List[CardRecord], error) {
+func (s *CardService) Find(ctx context.Context, p CardFindParams, opts ...CallOption) (*List[CardRecord], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[CardRecord](ctx, &s.c.core, http.MethodGet, idempotent, PathCardFind, q.encode(), nil)
+	return callList[CardRecord](ctx, &s.c.core, http.MethodGet, idempotent, PathCardFind, q.encode(), nil, opts)
 }
 
 // Freeze freezes or unfreeze a campus card.
@@ -972,12 +972,12 @@ func (s *CardService) Find(ctx context.Context, p CardFindParams) (*List[CardRec
 // ErrOutcomeUnknown: check the state before calling it again. Operation freezeCard: POST /v1/card.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) Freeze(ctx context.Context, body CardForm) (*List[CardRecord], error) {
+func (s *CardService) Freeze(ctx context.Context, body CardForm, opts ...CallOption) (*List[CardRecord], error) {
 	b, err := formBody(body)
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardRecord](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardFreeze, "", b)
+	return callList[CardRecord](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardFreeze, "", b, opts)
 }
 
 // Get gets the signed-in user's campus card.
@@ -990,8 +990,8 @@ func (s *CardService) Freeze(ctx context.Context, body CardForm) (*List[CardReco
 // Scopes: card_info. Grant: authorization code. Operation getMyCard: GET /v1/me/card.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) Get(ctx context.Context) (*CardInfo, error) {
-	return callOne[CardInfo](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGet, "", nil)
+func (s *CardService) Get(ctx context.Context, opts ...CallOption) (*CardInfo, error) {
+	return callOne[CardInfo](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGet, "", nil, opts)
 }
 
 // CardGetPhotoParams holds the optional parameters of Card.GetPhoto. A zero field is not sent.
@@ -1012,12 +1012,12 @@ type CardGetPhotoParams struct {
 // Scopes: privacy. Grant: authorization code. Operation getMyCardPhoto: GET /v1/me/card/photo.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) GetPhoto(ctx context.Context, p CardGetPhotoParams) (*CardPhoto, error) {
+func (s *CardService) GetPhoto(ctx context.Context, p CardGetPhotoParams, opts ...CallOption) (*CardPhoto, error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("cardNo", p.CardNo, false)
 	q = q.boolPtr("urlOnly", p.URLOnly)
-	return callOne[CardPhoto](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGetPhoto, q.encode(), nil)
+	return callOne[CardPhoto](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGetPhoto, q.encode(), nil, opts)
 }
 
 // GetRecharge gets a top-up request.
@@ -1030,11 +1030,11 @@ func (s *CardService) GetPhoto(ctx context.Context, p CardGetPhotoParams) (*Card
 // /v1/me/card/recharge/{id}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) GetRecharge(ctx context.Context, id string) (*CardChargeStatus, error) {
+func (s *CardService) GetRecharge(ctx context.Context, id string, opts ...CallOption) (*CardChargeStatus, error) {
 	if err := checkString("Card.GetRecharge", "id", id, 1, nil); err != nil {
 		return nil, err
 	}
-	return callOne[CardChargeStatus](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/me/card/recharge/"+pathString(id), "", nil)
+	return callOne[CardChargeStatus](ctx, &s.c.core, http.MethodGet, idempotent, "/v1/me/card/recharge/"+pathString(id), "", nil, opts)
 }
 
 // CardGetTransferParams holds the optional parameters of Card.GetTransfer. A zero field is not
@@ -1058,11 +1058,11 @@ type CardGetTransferParams struct {
 // /v1/me/card/transfer.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) GetTransfer(ctx context.Context, p CardGetTransferParams) (*List[CardTransfer], error) {
+func (s *CardService) GetTransfer(ctx context.Context, p CardGetTransferParams, opts ...CallOption) (*List[CardTransfer], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[CardTransfer](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGetTransfer, q.encode(), nil)
+	return callList[CardTransfer](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGetTransfer, q.encode(), nil, opts)
 }
 
 // CardGetUserParams holds the optional parameters of Card.GetUser. A zero field is not sent.
@@ -1085,11 +1085,11 @@ type CardGetUserParams struct {
 // GET /v1/me/card/user.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) GetUser(ctx context.Context, p CardGetUserParams) (*CardUser, error) {
+func (s *CardService) GetUser(ctx context.Context, p CardGetUserParams, opts ...CallOption) (*CardUser, error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("userCode", p.UserCode, false)
-	return callOne[CardUser](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGetUser, q.encode(), nil)
+	return callOne[CardUser](ctx, &s.c.core, http.MethodGet, idempotent, PathCardGetUser, q.encode(), nil, opts)
 }
 
 // CardListRechargesParams holds the optional parameters of Card.ListRecharges. A zero field is not
@@ -1112,12 +1112,12 @@ type CardListRechargesParams struct {
 // /v1/me/card/recharge.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) ListRecharges(ctx context.Context, p CardListRechargesParams) (*List[CardChargeStatus], error) {
+func (s *CardService) ListRecharges(ctx context.Context, p CardListRechargesParams, opts ...CallOption) (*List[CardChargeStatus], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("cardNo", p.CardNo, false)
 	q = q.int("id", p.ID, false)
-	return callList[CardChargeStatus](ctx, &s.c.core, http.MethodGet, idempotent, PathCardListRecharges, q.encode(), nil)
+	return callList[CardChargeStatus](ctx, &s.c.core, http.MethodGet, idempotent, PathCardListRecharges, q.encode(), nil, opts)
 }
 
 // CardListTransactionsParams holds the optional parameters of Card.ListTransactions. A zero field
@@ -1165,7 +1165,7 @@ type CardListTransactionsParams struct {
 // listMyCardTransactions: GET /v1/me/card/transactions.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) ListTransactions(ctx context.Context, p CardListTransactionsParams) (*List[CardTransaction], error) {
+func (s *CardService) ListTransactions(ctx context.Context, p CardListTransactionsParams, opts ...CallOption) (*List[CardTransaction], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("cardNo", p.CardNo, false)
@@ -1174,32 +1174,33 @@ func (s *CardService) ListTransactions(ctx context.Context, p CardListTransactio
 	q = q.int("start", int64(p.Start), false)
 	q = q.int("limit", int64(p.Limit), false)
 	q = q.str("orderBy", p.OrderBy, false)
-	return callList[CardTransaction](ctx, &s.c.core, http.MethodGet, idempotent, PathCardListTransactions, q.encode(), nil)
+	return callList[CardTransaction](ctx, &s.c.core, http.MethodGet, idempotent, PathCardListTransactions, q.encode(), nil, opts)
 }
 
 // ListTransactionsIter walks every page of ListTransactions, starting from p, and yields each
 // CardTransaction. It stops at the first error, which it yields, and when ctx is done; p is copied,
 // so the caller's value is not changed. Pages: start (0-based) and limit (page size ≤ 100), with
 // the reply's total. A server that sends a page token again or repeats the previous page ends the
-// walk with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages).
-func (s *CardService) ListTransactionsIter(ctx context.Context, p CardListTransactionsParams) iter.Seq2[CardTransaction, error] {
-	return startLimitPages(ctx, s.c.walk("Card.ListTransactionsIter"), p, func(ctx context.Context, p CardListTransactionsParams) (*List[CardTransaction], error) {
-		return s.ListTransactions(ctx, p)
+// walk with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages). The options apply to every
+// page's call.
+func (s *CardService) ListTransactionsIter(ctx context.Context, p CardListTransactionsParams, opts ...CallOption) iter.Seq2[CardTransaction, error] {
+	return startLimitPages(ctx, s.c.walk("Card.ListTransactionsIter", opts), p, func(ctx context.Context, p CardListTransactionsParams) (*List[CardTransaction], error) {
+		return s.ListTransactions(ctx, p, opts...)
 	}, func(p *CardListTransactionsParams) (start, limit *int) { return &p.Start, &p.Limit })
 }
 
 // Transactions is the former name of ListTransactions.
 //
 // Deprecated: Use ListTransactions.
-func (s *CardService) Transactions(ctx context.Context, p CardListTransactionsParams) (*List[CardTransaction], error) {
-	return s.ListTransactions(ctx, p)
+func (s *CardService) Transactions(ctx context.Context, p CardListTransactionsParams, opts ...CallOption) (*List[CardTransaction], error) {
+	return s.ListTransactions(ctx, p, opts...)
 }
 
 // AllTransactions is the former name of ListTransactionsIter.
 //
 // Deprecated: Use ListTransactionsIter.
-func (s *CardService) AllTransactions(ctx context.Context, p CardListTransactionsParams) iter.Seq2[CardTransaction, error] {
-	return s.ListTransactionsIter(ctx, p)
+func (s *CardService) AllTransactions(ctx context.Context, p CardListTransactionsParams, opts ...CallOption) iter.Seq2[CardTransaction, error] {
+	return s.ListTransactionsIter(ctx, p, opts...)
 }
 
 // TransactionsParams is the former name of CardListTransactionsParams.
@@ -1223,12 +1224,12 @@ type TransactionsParams = CardListTransactionsParams
 // /v1/me/card.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) Open(ctx context.Context, body CardForm) (*List[CardResult], error) {
+func (s *CardService) Open(ctx context.Context, body CardForm, opts ...CallOption) (*List[CardResult], error) {
 	b, err := formBody(body)
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardResult](ctx, &s.c.core, http.MethodPut, notIdempotent, PathCardOpen, "", b)
+	return callList[CardResult](ctx, &s.c.core, http.MethodPut, notIdempotent, PathCardOpen, "", b, opts)
 }
 
 // Recharge calls rechargeMyCard: Top up the campus card.
@@ -1247,12 +1248,12 @@ func (s *CardService) Open(ctx context.Context, body CardForm) (*List[CardResult
 // /v1/me/card/recharge.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) Recharge(ctx context.Context, body CardRechargeRequest) (*CardChargeResponse, error) {
+func (s *CardService) Recharge(ctx context.Context, body CardRechargeRequest, opts ...CallOption) (*CardChargeResponse, error) {
 	b, err := formBody(body)
 	if err != nil {
 		return nil, err
 	}
-	return callOne[CardChargeResponse](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardRecharge, "", b)
+	return callOne[CardChargeResponse](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardRecharge, "", b, opts)
 }
 
 // ReportFoundLost reports a found lost card.
@@ -1271,12 +1272,12 @@ func (s *CardService) Recharge(ctx context.Context, body CardRechargeRequest) (*
 // /v1/card/foundLostCard.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) ReportFoundLost(ctx context.Context, body CardForm) (*List[CardRecord], error) {
+func (s *CardService) ReportFoundLost(ctx context.Context, body CardForm, opts ...CallOption) (*List[CardRecord], error) {
 	b, err := formBody(body)
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardRecord](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardReportFoundLost, "", b)
+	return callList[CardRecord](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardReportFoundLost, "", b, opts)
 }
 
 // Set sets the card's information and state.
@@ -1295,12 +1296,12 @@ func (s *CardService) ReportFoundLost(ctx context.Context, body CardForm) (*List
 // /v1/me/card.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) Set(ctx context.Context, body CardForm) (*List[CardResult], error) {
+func (s *CardService) Set(ctx context.Context, body CardForm, opts ...CallOption) (*List[CardResult], error) {
 	b, err := formBody(body)
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardSet, "", b)
+	return callList[CardResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardSet, "", b, opts)
 }
 
 // SetPhoto updates the card's photo.
@@ -1319,12 +1320,12 @@ func (s *CardService) Set(ctx context.Context, body CardForm) (*List[CardResult]
 // /v1/me/card/photo.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) SetPhoto(ctx context.Context, body []byte) (*List[CardResult], error) {
+func (s *CardService) SetPhoto(ctx context.Context, body []byte, opts ...CallOption) (*List[CardResult], error) {
 	b, err := rawBody(body, "application/octet-stream")
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardSetPhoto, "", b)
+	return callList[CardResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardSetPhoto, "", b, opts)
 }
 
 // Transfer transfers the card's balance.
@@ -1343,12 +1344,12 @@ func (s *CardService) SetPhoto(ctx context.Context, body []byte) (*List[CardResu
 // /v1/me/card/transfer.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/card.html
-func (s *CardService) Transfer(ctx context.Context, body CardForm) (*List[CardTransfer], error) {
+func (s *CardService) Transfer(ctx context.Context, body CardForm, opts ...CallOption) (*List[CardTransfer], error) {
 	b, err := formBody(body)
 	if err != nil {
 		return nil, err
 	}
-	return callList[CardTransfer](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardTransfer, "", b)
+	return callList[CardTransfer](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCardTransfer, "", b, opts)
 }
 
 // UnicodeGetAdvertisingParams holds the optional parameters of Unicode.GetAdvertising. A zero field
@@ -1377,11 +1378,11 @@ type UnicodeGetAdvertisingParams struct {
 // the params' Query. Operation getUnicodeAdvertising: GET /v1/unicode/identity/advertising.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
-func (s *UnicodeService) GetAdvertising(ctx context.Context, p UnicodeGetAdvertisingParams) (*List[UnicodeAdvertising], error) {
+func (s *UnicodeService) GetAdvertising(ctx context.Context, p UnicodeGetAdvertisingParams, opts ...CallOption) (*List[UnicodeAdvertising], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[UnicodeAdvertising](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetAdvertising, q.encode(), nil)
+	return callList[UnicodeAdvertising](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetAdvertising, q.encode(), nil, opts)
 }
 
 // UnicodeGetIdentityParams holds the optional parameters of Unicode.GetIdentity. A zero field is
@@ -1412,12 +1413,12 @@ type UnicodeGetIdentityParams struct {
 // jAccount refuses any other application. Operation getUnicodeIdentity: GET /v1/unicode/identity.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
-func (s *UnicodeService) GetIdentity(ctx context.Context, p UnicodeGetIdentityParams) (*Unicode, error) {
+func (s *UnicodeService) GetIdentity(ctx context.Context, p UnicodeGetIdentityParams, opts ...CallOption) (*Unicode, error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.boolPtr("checkSupplier", p.CheckSupplier)
 	q = q.boolPtr("checkUpgrade", p.CheckUpgrade)
-	return callOne[Unicode](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetIdentity, q.encode(), nil)
+	return callOne[Unicode](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetIdentity, q.encode(), nil, opts)
 }
 
 // UnicodeGetParametersParams holds the optional parameters of Unicode.GetParameters. A zero field
@@ -1446,11 +1447,11 @@ type UnicodeGetParametersParams struct {
 // the params' Query. Operation getUnicodeParameters: GET /v1/unicode/parameters.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
-func (s *UnicodeService) GetParameters(ctx context.Context, p UnicodeGetParametersParams) (*List[UnicodeParameters], error) {
+func (s *UnicodeService) GetParameters(ctx context.Context, p UnicodeGetParametersParams, opts ...CallOption) (*List[UnicodeParameters], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[UnicodeParameters](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetParameters, q.encode(), nil)
+	return callList[UnicodeParameters](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetParameters, q.encode(), nil, opts)
 }
 
 // UnicodeGetPayParams holds the optional parameters of Unicode.GetPay. A zero field is not sent.
@@ -1490,14 +1491,14 @@ type UnicodeGetPayParams struct {
 // the params' Query. Operation getUnicodePay: GET /v1/unicode/pay.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
-func (s *UnicodeService) GetPay(ctx context.Context, p UnicodeGetPayParams) (*UnicodePay, error) {
+func (s *UnicodeService) GetPay(ctx context.Context, p UnicodeGetPayParams, opts ...CallOption) (*UnicodePay, error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("supplier", p.Supplier, false)
 	q = q.str("userCode", p.UserCode, false)
 	q = q.boolPtr("offline", p.Offline)
 	q = q.values(p.Query)
-	return callOne[UnicodePay](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetPay, q.encode(), nil)
+	return callOne[UnicodePay](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeGetPay, q.encode(), nil, opts)
 }
 
 // UnicodeListTransactionsParams holds the optional parameters of Unicode.ListTransactions. A zero
@@ -1540,7 +1541,7 @@ type UnicodeListTransactionsParams struct {
 // GET /v1/unicode/transactions.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
-func (s *UnicodeService) ListTransactions(ctx context.Context, p UnicodeListTransactionsParams) (*List[UnicodeTransaction], error) {
+func (s *UnicodeService) ListTransactions(ctx context.Context, p UnicodeListTransactionsParams, opts ...CallOption) (*List[UnicodeTransaction], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.time("beginDate", p.Begin, timeEpochSeconds, false)
@@ -1549,17 +1550,18 @@ func (s *UnicodeService) ListTransactions(ctx context.Context, p UnicodeListTran
 	q = q.int("limit", int64(p.Limit), false)
 	q = q.str("channel", p.Channel, false)
 	q = q.str("status", p.Status, false)
-	return callList[UnicodeTransaction](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeListTransactions, q.encode(), nil)
+	return callList[UnicodeTransaction](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeListTransactions, q.encode(), nil, opts)
 }
 
 // ListTransactionsIter walks every page of ListTransactions, starting from p, and yields each
 // UnicodeTransaction. It stops at the first error, which it yields, and when ctx is done; p is
 // copied, so the caller's value is not changed. Pages: start (0-based) and limit (page size), with
 // the reply's total. A server that sends a page token again or repeats the previous page ends the
-// walk with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages).
-func (s *UnicodeService) ListTransactionsIter(ctx context.Context, p UnicodeListTransactionsParams) iter.Seq2[UnicodeTransaction, error] {
-	return startLimitPages(ctx, s.c.walk("Unicode.ListTransactionsIter"), p, func(ctx context.Context, p UnicodeListTransactionsParams) (*List[UnicodeTransaction], error) {
-		return s.ListTransactions(ctx, p)
+// walk with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages). The options apply to every
+// page's call.
+func (s *UnicodeService) ListTransactionsIter(ctx context.Context, p UnicodeListTransactionsParams, opts ...CallOption) iter.Seq2[UnicodeTransaction, error] {
+	return startLimitPages(ctx, s.c.walk("Unicode.ListTransactionsIter", opts), p, func(ctx context.Context, p UnicodeListTransactionsParams) (*List[UnicodeTransaction], error) {
+		return s.ListTransactions(ctx, p, opts...)
 	}, func(p *UnicodeListTransactionsParams) (start, limit *int) { return &p.Start, &p.Limit })
 }
 
@@ -1592,11 +1594,11 @@ type UnicodeOpenParams struct {
 // calling it again. Operation openUnicode: POST /v1/unicode.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
-func (s *UnicodeService) Open(ctx context.Context, p UnicodeOpenParams) (*List[UnicodeResult], error) {
+func (s *UnicodeService) Open(ctx context.Context, p UnicodeOpenParams, opts ...CallOption) (*List[UnicodeResult], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callList[UnicodeResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathUnicodeOpen, q.encode(), nil)
+	return callList[UnicodeResult](ctx, &s.c.core, http.MethodPost, notIdempotent, PathUnicodeOpen, q.encode(), nil, opts)
 }
 
 // Validate validates a 思源码.
@@ -1609,14 +1611,14 @@ func (s *UnicodeService) Open(ctx context.Context, p UnicodeOpenParams) (*List[U
 // Scopes: unicode. Grant: client credentials. Operation validateUnicode: GET /v1/unicode.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/unicode.html
-func (s *UnicodeService) Validate(ctx context.Context, qrCode string) (*UnicodeCheck, error) {
+func (s *UnicodeService) Validate(ctx context.Context, qrCode string, opts ...CallOption) (*UnicodeCheck, error) {
 	if err := checkString("Unicode.Validate", "qrCode", qrCode, 1, nil); err != nil {
 		return nil, err
 	}
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("qrCode", qrCode, true)
-	return callOne[UnicodeCheck](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeValidate, q.encode(), nil)
+	return callOne[UnicodeCheck](ctx, &s.c.core, http.MethodGet, idempotent, PathUnicodeValidate, q.encode(), nil, opts)
 }
 
 // BarcodeGetParams holds the optional parameters of Barcode.Get. A zero field is not sent.
@@ -1638,7 +1640,7 @@ type BarcodeGetParams struct {
 // /v1/barcode/{type}/{value}.{imageType}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *BarcodeService) Get(ctx context.Context, typeArg string, value string, imageType string, p BarcodeGetParams) (*Blob, error) {
+func (s *BarcodeService) Get(ctx context.Context, typeArg string, value string, imageType string, p BarcodeGetParams, opts ...CallOption) (*Blob, error) {
 	if err := checkString("Barcode.Get", "type", typeArg, 1, nil); err != nil {
 		return nil, err
 	}
@@ -1651,7 +1653,7 @@ func (s *BarcodeService) Get(ctx context.Context, typeArg string, value string, 
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/barcode/"+pathString(typeArg)+"/"+pathString(value)+"."+pathString(imageType), q.encode(), nil, "image/*")
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/barcode/"+pathString(typeArg)+"/"+pathString(value)+"."+pathString(imageType), q.encode(), nil, opts)
 }
 
 // BarcodeGetQRParams holds the optional parameters of Barcode.GetQR. A zero field is not sent.
@@ -1673,7 +1675,7 @@ type BarcodeGetQRParams struct {
 // /v1/barcode/qr/{fileName}.{imageType}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *BarcodeService) GetQR(ctx context.Context, fileName string, imageType string, p BarcodeGetQRParams) (*Blob, error) {
+func (s *BarcodeService) GetQR(ctx context.Context, fileName string, imageType string, p BarcodeGetQRParams, opts ...CallOption) (*Blob, error) {
 	if err := checkString("Barcode.GetQR", "fileName", fileName, 1, nil); err != nil {
 		return nil, err
 	}
@@ -1683,7 +1685,7 @@ func (s *BarcodeService) GetQR(ctx context.Context, fileName string, imageType s
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.values(p.Query)
-	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/barcode/qr/"+pathString(fileName)+"."+pathString(imageType), q.encode(), nil, "image/*")
+	return callRaw(ctx, &s.c.core, http.MethodGet, idempotent, "/v1/barcode/qr/"+pathString(fileName)+"."+pathString(imageType), q.encode(), nil, opts)
 }
 
 // CreateEvent creates a calendar event.
@@ -1707,12 +1709,12 @@ func (s *BarcodeService) GetQR(ctx context.Context, fileName string, imageType s
 // /v1/calendar/event.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/calendar.html
-func (s *CalendarService) CreateEvent(ctx context.Context, body CalendarEvent) (*List[CalendarEvent], error) {
+func (s *CalendarService) CreateEvent(ctx context.Context, body CalendarEvent, opts ...CallOption) (*List[CalendarEvent], error) {
 	b, err := jsonBody(body)
 	if err != nil {
 		return nil, err
 	}
-	return callList[CalendarEvent](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCalendarCreateEvent, "", b)
+	return callList[CalendarEvent](ctx, &s.c.core, http.MethodPost, notIdempotent, PathCalendarCreateEvent, "", b, opts)
 }
 
 // DeleteEvent deletes a calendar event.
@@ -1724,11 +1726,11 @@ func (s *CalendarService) CreateEvent(ctx context.Context, body CalendarEvent) (
 // /v1/calendar/event/{id}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/calendar.html
-func (s *CalendarService) DeleteEvent(ctx context.Context, id string) error {
+func (s *CalendarService) DeleteEvent(ctx context.Context, id string, opts ...CallOption) error {
 	if err := checkString("Calendar.DeleteEvent", "id", id, 1, nil); err != nil {
 		return err
 	}
-	return callNone(ctx, &s.c.core, http.MethodDelete, idempotent, "/v1/calendar/event/"+pathString(id), "", nil)
+	return callNone(ctx, &s.c.core, http.MethodDelete, idempotent, "/v1/calendar/event/"+pathString(id), "", nil, opts)
 }
 
 // Sign calls signSignature: Sign a document.
@@ -1747,7 +1749,7 @@ func (s *CalendarService) DeleteEvent(ctx context.Context, id string) error {
 // /v1/signature/{eSignCode}.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/list.html
-func (s *SignatureService) Sign(ctx context.Context, eSignCode string, body SignatureRequest) (*List[SignatureResult], error) {
+func (s *SignatureService) Sign(ctx context.Context, eSignCode string, body SignatureRequest, opts ...CallOption) (*List[SignatureResult], error) {
 	if err := checkString("Signature.Sign", "eSignCode", eSignCode, 1, nil); err != nil {
 		return nil, err
 	}
@@ -1755,7 +1757,7 @@ func (s *SignatureService) Sign(ctx context.Context, eSignCode string, body Sign
 	if err != nil {
 		return nil, err
 	}
-	return callList[SignatureResult](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/signature/"+pathString(eSignCode), "", b)
+	return callList[SignatureResult](ctx, &s.c.core, http.MethodPost, notIdempotent, "/v1/signature/"+pathString(eSignCode), "", b, opts)
 }
 
 // CirclesListParams holds the optional parameters of Circles.List. A zero field is not sent.
@@ -1777,22 +1779,22 @@ type CirclesListParams struct {
 // (page size limit); ListIter walks every page. Operation listMyCircles: GET /v1/me/circles.
 //
 // Documentation: https://developer.sjtu.edu.cn/api/overview.html
-func (s *CirclesService) List(ctx context.Context, p CirclesListParams) (*List[Circle], error) {
+func (s *CirclesService) List(ctx context.Context, p CirclesListParams, opts ...CallOption) (*List[Circle], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("pageToken", p.PageToken, false)
 	q = q.int("limit", int64(p.Limit), false)
-	return callList[Circle](ctx, &s.c.core, http.MethodGet, idempotent, PathCirclesList, q.encode(), nil)
+	return callList[Circle](ctx, &s.c.core, http.MethodGet, idempotent, PathCirclesList, q.encode(), nil, opts)
 }
 
 // ListIter walks every page of List, starting from p, and yields each Circle. It stops at the first
 // error, which it yields, and when ctx is done; p is copied, so the caller's value is not changed.
 // Pages: the reply's nextToken, sent back as pageToken (page size limit). A server that sends a
 // page token again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages
-// caps it (ErrTooManyPages).
-func (s *CirclesService) ListIter(ctx context.Context, p CirclesListParams) iter.Seq2[Circle, error] {
-	return tokenPages(ctx, s.c.walk("Circles.ListIter"), p, func(ctx context.Context, p CirclesListParams) (*List[Circle], error) {
-		return s.List(ctx, p)
+// caps it (ErrTooManyPages). The options apply to every page's call.
+func (s *CirclesService) ListIter(ctx context.Context, p CirclesListParams, opts ...CallOption) iter.Seq2[Circle, error] {
+	return tokenPages(ctx, s.c.walk("Circles.ListIter", opts), p, func(ctx context.Context, p CirclesListParams) (*List[Circle], error) {
+		return s.List(ctx, p, opts...)
 	}, func(p *CirclesListParams) *string { return &p.PageToken })
 }
 
@@ -1839,7 +1841,7 @@ type StudentsListParams struct {
 // https://graphql.sjtu.edu.cn (DataClient).
 //
 // Documentation: https://developer.sjtu.edu.cn/graphql/student.html
-func (s *StudentsService) List(ctx context.Context, p StudentsListParams) (*List[DataStudent], error) {
+func (s *StudentsService) List(ctx context.Context, p StudentsListParams, opts ...CallOption) (*List[DataStudent], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("accountNo", p.AccountNo, false)
@@ -1849,17 +1851,17 @@ func (s *StudentsService) List(ctx context.Context, p StudentsListParams) (*List
 	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
 	q = q.int("first", int64(p.First), false)
 	q = q.int("offset", int64(p.Offset), false)
-	return callList[DataStudent](ctx, &s.c.core, http.MethodGet, idempotent, PathStudentsList, q.encode(), nil)
+	return callList[DataStudent](ctx, &s.c.core, http.MethodGet, idempotent, PathStudentsList, q.encode(), nil, opts)
 }
 
 // ListIter walks every page of List, starting from p, and yields each DataStudent. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
 // changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
 // again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
-// (ErrTooManyPages).
-func (s *StudentsService) ListIter(ctx context.Context, p StudentsListParams) iter.Seq2[DataStudent, error] {
-	return firstOffsetPages(ctx, s.c.walk("Students.ListIter"), p, func(ctx context.Context, p StudentsListParams) (*List[DataStudent], error) {
-		return s.List(ctx, p)
+// (ErrTooManyPages). The options apply to every page's call.
+func (s *StudentsService) ListIter(ctx context.Context, p StudentsListParams, opts ...CallOption) iter.Seq2[DataStudent, error] {
+	return firstOffsetPages(ctx, s.c.walk("Students.ListIter", opts), p, func(ctx context.Context, p StudentsListParams) (*List[DataStudent], error) {
+		return s.List(ctx, p, opts...)
 	}, func(p *StudentsListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }
 
@@ -1899,7 +1901,7 @@ type FacultyListParams struct {
 // https://graphql.sjtu.edu.cn (DataClient).
 //
 // Documentation: https://developer.sjtu.edu.cn/graphql/faculty.html
-func (s *FacultyService) List(ctx context.Context, p FacultyListParams) (*List[DataFaculty], error) {
+func (s *FacultyService) List(ctx context.Context, p FacultyListParams, opts ...CallOption) (*List[DataFaculty], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("accountNo", p.AccountNo, false)
@@ -1909,17 +1911,17 @@ func (s *FacultyService) List(ctx context.Context, p FacultyListParams) (*List[D
 	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
 	q = q.int("first", int64(p.First), false)
 	q = q.int("offset", int64(p.Offset), false)
-	return callList[DataFaculty](ctx, &s.c.core, http.MethodGet, idempotent, PathFacultyList, q.encode(), nil)
+	return callList[DataFaculty](ctx, &s.c.core, http.MethodGet, idempotent, PathFacultyList, q.encode(), nil, opts)
 }
 
 // ListIter walks every page of List, starting from p, and yields each DataFaculty. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
 // changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
 // again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
-// (ErrTooManyPages).
-func (s *FacultyService) ListIter(ctx context.Context, p FacultyListParams) iter.Seq2[DataFaculty, error] {
-	return firstOffsetPages(ctx, s.c.walk("Faculty.ListIter"), p, func(ctx context.Context, p FacultyListParams) (*List[DataFaculty], error) {
-		return s.List(ctx, p)
+// (ErrTooManyPages). The options apply to every page's call.
+func (s *FacultyService) ListIter(ctx context.Context, p FacultyListParams, opts ...CallOption) iter.Seq2[DataFaculty, error] {
+	return firstOffsetPages(ctx, s.c.walk("Faculty.ListIter", opts), p, func(ctx context.Context, p FacultyListParams) (*List[DataFaculty], error) {
+		return s.List(ctx, p, opts...)
 	}, func(p *FacultyListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }
 
@@ -1971,7 +1973,7 @@ type AccountsListParams struct {
 // https://graphql.sjtu.edu.cn (DataClient).
 //
 // Documentation: https://developer.sjtu.edu.cn/graphql/account.html
-func (s *AccountsService) List(ctx context.Context, p AccountsListParams) (*List[DataAccount], error) {
+func (s *AccountsService) List(ctx context.Context, p AccountsListParams, opts ...CallOption) (*List[DataAccount], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("accountNo", p.AccountNo, false)
@@ -1984,17 +1986,17 @@ func (s *AccountsService) List(ctx context.Context, p AccountsListParams) (*List
 	q = q.time("timestamp", p.UpdatedSince, timeDateTime, false)
 	q = q.int("first", int64(p.First), false)
 	q = q.int("offset", int64(p.Offset), false)
-	return callList[DataAccount](ctx, &s.c.core, http.MethodGet, idempotent, PathAccountsList, q.encode(), nil)
+	return callList[DataAccount](ctx, &s.c.core, http.MethodGet, idempotent, PathAccountsList, q.encode(), nil, opts)
 }
 
 // ListIter walks every page of List, starting from p, and yields each DataAccount. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
 // changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
 // again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
-// (ErrTooManyPages).
-func (s *AccountsService) ListIter(ctx context.Context, p AccountsListParams) iter.Seq2[DataAccount, error] {
-	return firstOffsetPages(ctx, s.c.walk("Accounts.ListIter"), p, func(ctx context.Context, p AccountsListParams) (*List[DataAccount], error) {
-		return s.List(ctx, p)
+// (ErrTooManyPages). The options apply to every page's call.
+func (s *AccountsService) ListIter(ctx context.Context, p AccountsListParams, opts ...CallOption) iter.Seq2[DataAccount, error] {
+	return firstOffsetPages(ctx, s.c.walk("Accounts.ListIter", opts), p, func(ctx context.Context, p AccountsListParams) (*List[DataAccount], error) {
+		return s.List(ctx, p, opts...)
 	}, func(p *AccountsListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }
 
@@ -2023,22 +2025,22 @@ type PapersListParams struct {
 // https://graphql.sjtu.edu.cn (DataClient).
 //
 // Documentation: https://developer.sjtu.edu.cn/graphql/overview.html
-func (s *PapersService) List(ctx context.Context, p PapersListParams) (*List[DataPaper], error) {
+func (s *PapersService) List(ctx context.Context, p PapersListParams, opts ...CallOption) (*List[DataPaper], error) {
 	var qb [256]byte
 	q := query(qb[:0])
 	q = q.str("userId", p.UserID, false)
 	q = q.int("first", int64(p.First), false)
 	q = q.int("offset", int64(p.Offset), false)
-	return callList[DataPaper](ctx, &s.c.core, http.MethodGet, idempotent, PathPapersList, q.encode(), nil)
+	return callList[DataPaper](ctx, &s.c.core, http.MethodGet, idempotent, PathPapersList, q.encode(), nil, opts)
 }
 
 // ListIter walks every page of List, starting from p, and yields each DataPaper. It stops at the
 // first error, which it yields, and when ctx is done; p is copied, so the caller's value is not
 // changed. Pages: first (1-based) and offset (page size ≤ 200). A server that sends a page token
 // again or repeats the previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it
-// (ErrTooManyPages).
-func (s *PapersService) ListIter(ctx context.Context, p PapersListParams) iter.Seq2[DataPaper, error] {
-	return firstOffsetPages(ctx, s.c.walk("Papers.ListIter"), p, func(ctx context.Context, p PapersListParams) (*List[DataPaper], error) {
-		return s.List(ctx, p)
+// (ErrTooManyPages). The options apply to every page's call.
+func (s *PapersService) ListIter(ctx context.Context, p PapersListParams, opts ...CallOption) iter.Seq2[DataPaper, error] {
+	return firstOffsetPages(ctx, s.c.walk("Papers.ListIter", opts), p, func(ctx context.Context, p PapersListParams) (*List[DataPaper], error) {
+		return s.List(ctx, p, opts...)
 	}, func(p *PapersListParams) (first, offset *int) { return &p.First, &p.Offset }, 200)
 }

@@ -104,7 +104,7 @@ func getOps(b *testing.B) []getOp {
 		before := len(replies)
 		recording = op
 		mu.Unlock()
-		out := m.Call(in)
+		out := m.CallSlice(in)
 		mu.Lock()
 		recording = nil
 		var uri string
@@ -145,7 +145,7 @@ func getOps(b *testing.B) []getOp {
 }
 
 func (g getOp) callSDK() error {
-	out := g.sdk.Call(g.sdkIn)
+	out := g.sdk.CallSlice(g.sdkIn) // the last of sdkIn is the (nil) []CallOption
 	err, _ := out[len(out)-1].Interface().(error)
 	return err
 }

@@ -49,3 +49,36 @@ func TestOptionZeroValues(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnSettings: a call without options reads the client's settings
+// (nil); a call's own settings start from the client's, its RetryPolicy
+// takes its zero fields from the client's, and its headers never change
+// the client's map.
+func TestOwnSettings(t *testing.T) {
+	t.Parallel()
+	client, err := newSettings([]Option{WithRetryPolicy(RetryPolicy{MaxAttempts: 2, MinWait: time.Second}),
+		WithHeader("X-A", "client"), WithMaxPages(9)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opts := range [][]CallOption{nil, {}, {nil, nil}} {
+		if set, err := ownSettings(&client.callSettings, opts); set != nil || err != nil {
+			t.Errorf("%d options: %+v, %v; want nil, nil", len(opts), set, err)
+		}
+	}
+	set, err := ownSettings(&client.callSettings, []CallOption{WithRetryPolicy(RetryPolicy{MaxWait: 3 * time.Second}),
+		WithHeader("X-B", "call"), WithHeader("x-a", "call"), WithTimeout(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := RetryPolicy{MaxAttempts: 2, MinWait: time.Second, MaxWait: 3 * time.Second, Budget: DefaultRetryPolicy.Budget}
+	if set.retry != want || set.maxPages != 9 || set.timeout != time.Minute || set.attemptTimeout != DefaultAttemptTimeout {
+		t.Errorf("call settings %+v, want retry %+v, the client's page cap and attempt timeout", set, want)
+	}
+	if got := *set.header; got.Get("X-A") != "call" || got.Get("X-B") != "call" || len(got) != 2 {
+		t.Errorf("call headers %v", got)
+	}
+	if got := *client.header; got.Get("X-A") != "client" || len(got) != 1 {
+		t.Errorf("the client's headers changed: %v", got)
+	}
+}

@@ -66,9 +66,17 @@ type pageWalk struct {
 	maxPages int
 }
 
-// walk returns the pageWalk of the iterator op ("Circles.ListIter").
-func (c *core) walk(op string) pageWalk {
-	return pageWalk{op: op, maxPages: c.settings.maxPages}
+// walk returns the pageWalk of the iterator op ("Circles.ListIter") given
+// opts, the walk's options, which its page calls get too (and which the
+// first of them refuses, if invalid).
+func (c *core) walk(op string, opts []CallOption) pageWalk {
+	w := pageWalk{op: op, maxPages: c.settings.maxPages}
+	if len(opts) > 0 {
+		if set, err := ownSettings(&c.settings.callSettings, opts); err == nil && set != nil {
+			w.maxPages = set.maxPages
+		}
+	}
+	return w
 }
 
 // pageSum carries, from call to the walk, a hash of the raw entities

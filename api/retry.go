@@ -1,8 +1,10 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -14,48 +16,112 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// retrier holds the hooks this package gives go-retryablehttp. Its defaults
-// do not fit: they retry every method, ignore the token source's failures as
-// a reason to stop, honour Retry-After without a cap, add no jitter, log full
-// URLs to stderr and throw the last response away.
+// retrier runs the attempts of a call: it sends each through next (the
+// authenticating, buffering transport), and asks checkRetry whether to go
+// on. It is this package's own loop: go-retryablehttp's Client.Do would
+// send each attempt through a net/http Client, whose redirect and header
+// bookkeeping costs a small call several allocations and a few percent of
+// its time, and its Backoff hook cannot see the call (it gets no request
+// when an attempt failed without a reply), while a call may have its own
+// policy (WithRetryPolicy as a CallOption). go-retryablehttp's
+// DefaultRetryPolicy still says which failures are worth a retry.
 type retrier struct {
+	next   http.RoundTripper
 	policy RetryPolicy
 	logger *slog.Logger
+	server string // the client type, for the log's path templates (logPath)
 }
 
-func (r *retrier) client(hc *http.Client) *retryablehttp.Client {
-	return &retryablehttp.Client{
-		HTTPClient:     hc,
-		Logger:         nil, // retries are logged through slog in checkRetry
-		RetryWaitMin:   r.policy.MinWait,
-		RetryWaitMax:   r.policy.MaxWait,
-		RetryMax:       r.policy.MaxAttempts - 1,
-		RequestLogHook: r.countAttempt,
-		CheckRetry:     r.checkRetry,
-		Backoff:        r.backoff,
-		ErrorHandler:   lastResponse,
+// policyOf returns the retry policy of the call st: its own, or the
+// client's.
+func (r *retrier) policyOf(st *callState) *RetryPolicy {
+	if st != nil && st.set != nil {
+		return &st.set.retry
+	}
+	return &r.policy
+}
+
+// do sends req, the request of the call st, until checkRetry stops, and
+// returns the last answer: the reply (whatever its status), or the error
+// of an attempt without one. st.body, when not nil, opens the request
+// body of each attempt. A reply that comes with an error is closed.
+func (r *retrier) do(st *callState, req *http.Request) (*http.Response, error) {
+	for attempt := 1; ; attempt++ {
+		st.attempts = attempt
+		if attempt > 1 {
+			// A request of its own: net/http may still hold the previous
+			// attempt's (its body is closed by the transport's writer).
+			r2 := *req
+			req = &r2
+		}
+		if st.body != nil {
+			body, err := st.body()
+			if err != nil {
+				return nil, err
+			}
+			req.Body = body
+		}
+		// A client-wide rate limit would wait here, before each attempt.
+		resp, err := r.next.RoundTrip(req)
+		retry, cerr := r.checkRetry(req.Context(), resp, err)
+		if retry {
+			if resp != nil {
+				resp.Body.Close() // buffered: nothing to drain
+			}
+			continue
+		}
+		if cerr == nil {
+			cerr = err
+		}
+		if cerr != nil {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			return nil, cerr
+		}
+		return resp, nil
 	}
 }
 
-// countAttempt records the attempt number in the call's state.
-func (r *retrier) countAttempt(_ retryablehttp.Logger, req *http.Request, attempt int) {
-	if st := stateFrom(req.Context()); st != nil {
-		st.attempts = attempt + 1
+// retryTransport runs the requests of a client's HTTPClient through the
+// retrier, as the typed calls are: their callState comes from
+// stateTransport. A body is sent again from GetBody, or else read whole
+// first, so that a retry (or the repeat after a forced refresh) can send it
+// again.
+type retryTransport struct{ r *retrier }
+
+func (t retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	st := stateFrom(req.Context())
+	if st == nil { // cannot happen: stateTransport gives every request one
+		return nil, errors.New("jaccount api: a request without a call state")
 	}
+	r2 := *req // the caller's request is not modified
+	if req.Body != nil && req.Body != http.NoBody {
+		if req.GetBody == nil {
+			data, err := io.ReadAll(req.Body)
+			req.Body.Close()
+			if err != nil {
+				return nil, err
+			}
+			r2.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+			r2.ContentLength = int64(len(data))
+			r2.Body, _ = r2.GetBody()
+		}
+		first := true
+		st.body = func() (io.ReadCloser, error) {
+			if first {
+				first = false
+				return r2.Body, nil
+			}
+			return r2.GetBody()
+		}
+	}
+	return t.r.do(st, &r2)
 }
 
-// lastResponse hands the last response (or error) to the caller once retries
-// stop, instead of retryablehttp's bare "giving up after N attempts". A
-// response that comes with an error is closed: http.Client would drop it.
-func lastResponse(resp *http.Response, err error, _ int) (*http.Response, error) {
-	if err != nil && resp != nil {
-		resp.Body.Close()
-		resp = nil
-	}
-	return resp, err
-}
-
-// checkRetry decides whether an attempt is repeated.
+// checkRetry decides whether an attempt is repeated and, when it is, waits
+// the backoff before returning. Returning false with the attempt's error
+// (nil for a reply) hands the last answer over to the caller.
 func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctx.Err() != nil {
 		return false, ctx.Err() // cancelled or past the caller's deadline: stop at once
@@ -81,7 +147,13 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 	if st != nil && st.safety == notIdempotent && resp != nil {
 		return false, nil
 	}
-	retry, _ := retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	classify := err
+	if err != nil {
+		// DefaultRetryPolicy looks at a net/http client's errors: the
+		// transport's own, wrapped as the client would wrap them.
+		classify = &url.Error{Op: "attempt", Err: err}
+	}
+	retry, _ := retryablehttp.DefaultRetryPolicy(ctx, resp, classify)
 	if !retry {
 		return false, err
 	}
@@ -89,14 +161,15 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 	if st != nil {
 		attempt = st.attempts
 	}
-	if attempt >= r.policy.MaxAttempts {
-		return true, nil // retryablehttp stops here and hands over the last answer
+	policy := r.policyOf(st)
+	if attempt >= policy.MaxAttempts {
+		return false, err // the last answer goes to the caller
 	}
 	// Give the server's answer back at once, rather than a bare deadline
 	// error later, when the wait cannot fit: a Retry-After above MaxWait, or
 	// a wait that would end after the caller's deadline or the budget.
-	wait := r.wait(attempt-1, resp, false)
-	if d, ok := retryAfter(resp); ok && d > r.policy.MaxWait {
+	wait := policy.wait(attempt-1, resp, false)
+	if d, ok := retryAfter(resp); ok && d > policy.MaxWait {
 		r.log(ctx, st, "jaccount api: Retry-After exceeds MaxWait, giving up", resp, err)
 		return false, err
 	}
@@ -104,11 +177,18 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 		r.log(ctx, st, "jaccount api: the wait would pass the deadline, giving up", resp, err)
 		return false, err
 	}
-	if st != nil && time.Since(st.start)+wait > r.policy.Budget {
+	if st != nil && time.Since(st.start)+wait > policy.Budget {
 		r.log(ctx, st, "jaccount api: retry budget spent, giving up", resp, err)
 		return false, err
 	}
 	r.log(ctx, st, "jaccount api: retrying request", resp, err)
+	t := time.NewTimer(policy.wait(attempt-1, resp, true))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-t.C:
+	}
 	return true, nil
 }
 
@@ -118,7 +198,7 @@ func (r *retrier) log(ctx context.Context, st *callState, msg string, resp *http
 	}
 	attrs := []slog.Attr{
 		slog.String("method", st.method),
-		slog.String("path", st.path),
+		slog.String("path", logPath(r.server, st.method, st.path)),
 		slog.Int("attempt", st.attempts),
 	}
 	if resp != nil {
@@ -150,22 +230,17 @@ func neverSent(err error) bool {
 	return errors.As(err, &dns)
 }
 
-// backoff is retryablehttp's Backoff hook.
-func (r *retrier) backoff(_, _ time.Duration, attempt int, resp *http.Response) time.Duration {
-	return r.wait(attempt, resp, true)
-}
-
 // wait is the pause before retry number attempt+1: the server's Retry-After
 // on a 429 or 503, else min·2^attempt; both capped at MaxWait (checkRetry
 // gives up on a longer Retry-After). With jitter the exponential wait is
 // drawn from [d/2, d]; without, it is the upper bound.
-func (r *retrier) wait(attempt int, resp *http.Response, jitter bool) time.Duration {
+func (p *RetryPolicy) wait(attempt int, resp *http.Response, jitter bool) time.Duration {
 	if d, ok := retryAfter(resp); ok {
-		return min(d, r.policy.MaxWait)
+		return min(d, p.MaxWait)
 	}
-	d := r.policy.MaxWait
+	d := p.MaxWait
 	if attempt < 32 {
-		d = min(r.policy.MinWait<<attempt, r.policy.MaxWait)
+		d = min(p.MinWait<<attempt, p.MaxWait)
 	}
 	if jitter && d > 1 {
 		d = d/2 + rand.N(d/2+1)

@@ -57,7 +57,7 @@ func TestGeneratorEmittedEveryOperation(t *testing.T) {
 			t.Errorf("%s: no method %s.%s", op.ID, op.Service.Name, op.Name)
 			continue
 		}
-		want := 1 + len(op.Required())
+		want := 2 + len(op.Required()) // ctx, the required parameters, …, opts ...CallOption
 		if op.Body != nil {
 			want++
 		}
@@ -66,6 +66,9 @@ func TestGeneratorEmittedEveryOperation(t *testing.T) {
 		}
 		if got := m.Type().NumIn(); got != want {
 			t.Errorf("%s: %s.%s takes %d arguments, want %d", op.ID, op.Service.Name, op.Name, got, want)
+		}
+		if !m.Type().IsVariadic() || m.Type().In(m.Type().NumIn()-1) != reflect.TypeFor[[]api.CallOption]() {
+			t.Errorf("%s: %s.%s does not end with opts ...api.CallOption", op.ID, op.Service.Name, op.Name)
 		}
 		names := []string{}
 		if op.Paging != nil {
@@ -150,7 +153,7 @@ func callOp(ctx context.Context, c any, op *apigen.Op) ([]reflect.Value, error) 
 		}
 		in = append(in, v)
 	}
-	out := m.Call(in)
+	out := m.CallSlice(in) // the last of in is the (empty) []CallOption
 	err, _ := out[len(out)-1].Interface().(error)
 	return out, err
 }

@@ -16,7 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/hashicorp/go-retryablehttp"
 	"golang.org/x/oauth2"
 
 	"github.com/oauth-jaccount/jaccount-go/internal/wire"
@@ -90,19 +89,31 @@ type callState struct {
 	// typed is set for calls of the typed methods, which own their
 	// response bodies and may therefore use pooled buffers.
 	typed bool
+	// anyType says that the call takes a reply of any media type (a file
+	// or an image, callRaw): its requests have no Accept header.
+	anyType bool
 	// tokens sent during the call, kept to redact them from error text.
 	token, prevToken string
-	// url and rreq live here to save allocations per call.
-	url  url.URL
-	rreq retryablehttp.Request
+	// url lives here to save an allocation per call.
+	url url.URL
+	// body opens the request body of each attempt; nil for none.
+	body func() (io.ReadCloser, error)
 	// stream is the call's streamed body (a multipart upload), nil for
 	// none; the retry policy asks it whether it can be sent again.
 	stream *streamBody
+	// shared ends the first attempt when the caller's context never ends
+	// (attemptCtx); written once, before that attempt.
+	shared context.Context
 	// dec decodes the reply, here to save an allocation per call.
 	dec wire.Decoder
 	// driftOf is the client whose drift reporting the call does (drift.go),
 	// nil when it reports none.
 	driftOf *core
+	// set holds the call's own settings (CallOptions); nil means the
+	// client's, which its transports hold.
+	set *callSettings
+	// timeout is the call's WithTimeout, 0 for none.
+	timeout time.Duration
 }
 
 // canResend reports whether the call's body, if any, can be sent again.
@@ -158,9 +169,9 @@ type stateTransport struct {
 func (t stateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := stateFrom(req.Context())
 	if st == nil {
-		path := req.URL.EscapedPath()
-		safety := retrySafetyOf(t.server, req.Method, strings.TrimPrefix(path, t.prefix))
-		st = newCallState(req.Context(), req.Method, req.URL.Path, safety)
+		// Its path, as the typed calls': escaped, below the base URL's.
+		path := strings.TrimPrefix(req.URL.EscapedPath(), t.prefix)
+		st = newCallState(req.Context(), req.Method, path, retrySafetyOf(t.server, req.Method, path))
 		req = req.WithContext(st)
 	}
 	resp, err := t.next.RoundTrip(req)
@@ -270,7 +281,22 @@ type authTransport struct {
 	timeout   time.Duration // per attempt; 0 means none
 	traced    bool          // next ends in an *http.Transport (callState.traced)
 	budget    time.Duration // per call, from its callState's start
+	header    http.Header   // extra headers (WithHeader), never written
+	server    string        // the client type, for the debug log's path templates (logPath)
+	prefix    string        // the base URL's path
 	cached    atomic.Pointer[authHeader]
+}
+
+// settings returns what bounds an attempt of the call st and the extra
+// headers it sends: the call's own settings, or the client's.
+func (t *authTransport) settings(st *callState) (timeout, budget time.Duration, header http.Header) {
+	if st != nil && st.set != nil {
+		if st.set.header != nil {
+			header = *st.set.header
+		}
+		return st.set.attemptTimeout, st.set.retry.Budget, header
+	}
+	return t.timeout, t.budget, t.header
 }
 
 var errEmptyToken = errors.New("token source returned an empty access token")
@@ -294,17 +320,25 @@ func (t *authTransport) token(ctx context.Context) (*oauth2.Token, error) {
 }
 
 // authorize returns a shallow copy of req with context ctx, carrying tok
-// (nothing for a nil tok: a NoToken client); req is not modified.
-func (t *authTransport) authorize(ctx context.Context, req *http.Request, tok *oauth2.Token) *http.Request {
+// (nothing for a nil tok: a NoToken client), the Accept header of the call
+// st (nil: none; none either for a call that takes any media type) and the
+// extra headers (WithHeader) that req does not set; req is not modified.
+func (t *authTransport) authorize(ctx context.Context, st *callState, req *http.Request, tok *oauth2.Token) *http.Request {
 	r2 := req.WithContext(ctx)
-	h := make(http.Header, len(req.Header)+3)
+	_, _, extra := t.settings(st)
+	h := make(http.Header, len(req.Header)+len(extra)+3)
 	for k, v := range req.Header {
 		h[k] = v
+	}
+	for k, v := range extra {
+		if _, ok := h[k]; !ok {
+			h[k] = v
+		}
 	}
 	if _, ok := h["User-Agent"]; !ok && t.userAgent != nil {
 		h["User-Agent"] = t.userAgent
 	}
-	if _, ok := h["Accept"]; !ok {
+	if _, ok := h["Accept"]; !ok && (st == nil || !st.anyType) {
 		h["Accept"] = t.accept
 	}
 	switch {
@@ -342,19 +376,25 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	st := stateFrom(ctx)
 	// An attempt ends at the per-attempt timeout or when the call's retry
 	// budget is spent, whichever comes first, so the budget bounds the call.
-	d := t.timeout
-	if st != nil && t.budget > 0 {
-		left := max(t.budget-time.Since(st.start), time.Millisecond)
-		if d == 0 || left < d {
-			d = left
+	// The budget's end is exact; the attempt timeout is cheaper rounded
+	// up a little (attemptContext).
+	d, budget, _ := t.settings(st)
+	if d > 0 || budget > 0 {
+		now := time.Now()
+		exact := false
+		if st != nil && budget > 0 {
+			if left := max(budget-now.Sub(st.start), time.Millisecond); d == 0 || left < d {
+				d, exact = left, true
+			}
 		}
-	}
-	if d > 0 {
-		// The body is read inside the attempt (bufferTransport), so the
-		// attempt's context can end as soon as RoundTrip returns.
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
-		defer cancel()
+		if d > 0 {
+			// The body is read inside the attempt (bufferTransport), so the
+			// attempt's context can end as soon as RoundTrip returns.
+			var cancel context.CancelFunc
+			if ctx, cancel = attemptContext(ctx, st, now, now.Add(d), exact); cancel != nil {
+				defer cancel()
+			}
+		}
 	}
 	if st != nil && st.safety == notIdempotent {
 		st.traced = t.traced
@@ -385,14 +425,14 @@ const maxForcedRefreshes = 3
 
 func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.Request) (*http.Response, error) {
 	if t.anonymous {
-		return t.next.RoundTrip(t.authorize(ctx, req, nil))
+		return t.exchange(ctx, st, req, t.authorize(ctx, st, req, nil))
 	}
 	tok, err := t.token(ctx)
 	if err != nil {
 		return nil, err
 	}
 	st.noteToken(tok.AccessToken)
-	resp, err := t.next.RoundTrip(t.authorize(ctx, req, tok))
+	resp, err := t.exchange(ctx, st, req, t.authorize(ctx, st, req, tok))
 	// A token fresh from a refresh can be rejected too (the server revoked
 	// it at once, or the refresh this call joined had started before the
 	// server expired its tokens): each distinct rejected token gets one
@@ -431,7 +471,7 @@ func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.
 		}
 		if t.logger != nil && st != nil {
 			t.logger.LogAttrs(ctx, slog.LevelDebug, "jaccount api: token rejected, repeating the request with a refreshed token",
-				slog.String("method", st.method), slog.String("path", st.path))
+				slog.String("method", st.method), slog.String("path", logPath(t.server, st.method, st.path)))
 		}
 		again := req
 		if req.GetBody != nil {
@@ -444,7 +484,7 @@ func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.
 		}
 		tok = fresh
 		st.noteToken(tok.AccessToken)
-		resp, err = t.next.RoundTrip(t.authorize(ctx, again, tok))
+		resp, err = t.exchange(ctx, st, again, t.authorize(ctx, st, again, tok))
 	}
 }
 
@@ -503,14 +543,18 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	st := stateFrom(req.Context())
+	limit := t.limit
+	if st != nil && st.set != nil {
+		limit = st.set.maxBody
+	}
 	b := newBody(st.ownsBodies())
-	if cl := resp.ContentLength; cl > 0 && cl <= t.limit && b.buf.Cap() < int(cl)+bytes.MinRead {
+	if cl := resp.ContentLength; cl > 0 && cl <= limit && b.buf.Cap() < int(cl)+bytes.MinRead {
 		// A buffer of the announced size, and room for the read that
 		// finds the end: one allocation, where the buffer would grow
 		// step by step. (A blob takes this buffer: see callRaw.)
 		b.buf = *bytes.NewBuffer(make([]byte, 0, int(cl)+bytes.MinRead))
 	}
-	b.lr = io.LimitedReader{R: resp.Body, N: t.limit + 1}
+	b.lr = io.LimitedReader{R: resp.Body, N: limit + 1}
 	_, err = b.buf.ReadFrom(&b.lr)
 	b.lr.R = nil
 	resp.Body.Close()
@@ -518,10 +562,10 @@ func (t bufferTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		b.release()
 		return nil, err
 	}
-	if int64(b.buf.Len()) > t.limit {
+	if int64(b.buf.Len()) > limit {
 		head := bytes.Clone(b.buf.Bytes()[:min(b.buf.Len(), 4*maxSnippet)])
 		b.release()
-		return nil, &tooLargeError{status: resp.StatusCode, limit: t.limit, head: head}
+		return nil, &tooLargeError{status: resp.StatusCode, limit: limit, head: head}
 	}
 	resp.Body = b
 	resp.ContentLength = int64(b.buf.Len())

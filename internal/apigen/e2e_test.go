@@ -132,8 +132,8 @@ func TestNewOperationEndToEnd(t *testing.T) {
 	t.Logf("go generate ./... wrote %d files in api/", len(gen))
 	ops, err := os.ReadFile(filepath.Join(tmp, "api", "operations.gen.go"))
 	for _, sig := range []string{
-		"func (s *NotesService) List(ctx context.Context, p NotesListParams) (*List[Note], error)",
-		"func (s *NotesService) ListIter(ctx context.Context, p NotesListParams) iter.Seq2[Note, error]",
+		"func (s *NotesService) List(ctx context.Context, p NotesListParams, opts ...CallOption) (*List[Note], error)",
+		"func (s *NotesService) ListIter(ctx context.Context, p NotesListParams, opts ...CallOption) iter.Seq2[Note, error]",
 	} {
 		if err != nil || !bytes.Contains(ops, []byte(sig)) {
 			t.Fatalf("api/operations.gen.go lacks %s (%v)", sig, err)

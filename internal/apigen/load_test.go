@@ -457,7 +457,7 @@ func TestLoadMultipart(t *testing.T) {
 	for _, s := range []string{
 		"type ThingsUploadBody struct {", "\tImage io.Reader\n", "\tImageName string\n", "\tImageContentType string\n",
 		"\tPublic *bool\n", "\tCount int64\n", "\tTitle string\n",
-		"func (s *ThingsService) Upload(ctx context.Context, body ThingsUploadBody) (*List[Thing], error) {",
+		"func (s *ThingsService) Upload(ctx context.Context, body ThingsUploadBody, opts ...CallOption) (*List[Thing], error) {",
 		`f := multipartForm{method: "Things.Upload"}`, `f.field("count", body.Count, body.Count != 0)`, `f.field("public", body.Public, body.Public != nil)`,
 		`f.field("title", body.Title, true)`, `f.file("image", body.Image, body.ImageName, body.ImageContentType, "image/png", true)`,
 		"b, err := f.body()",

@@ -276,7 +276,8 @@ func iterDoc(op *Op) string {
 	text := op.Name + "Iter walks every page of " + op.Name + ", starting from p, and yields each " + op.Entity +
 		". It stops at the first error, which it yields, and when ctx is done; p is copied, so the caller's value " +
 		"is not changed. Pages: " + pagingText(op) + ". A server that sends a page token again or repeats the " +
-		"previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages)."
+		"previous page ends the walk with ErrPagingLoop, and WithMaxPages caps it (ErrTooManyPages). The options " +
+		"apply to every page's call."
 	return comment(text)
 }
 
@@ -375,7 +376,7 @@ func zeroReturn(op *Op) string {
 
 // signature is the method's parameter list and results after its name.
 func signature(op *Op) string {
-	return "(ctx context.Context" + args(op) + ") " + resultType(op)
+	return "(ctx context.Context" + args(op) + ", opts ...CallOption) " + resultType(op)
 }
 
 func patternVar(op *Op, p *Param) string {
@@ -654,11 +655,7 @@ func callExpr(op *Op) string {
 	method := "http.Method" + strings.ToUpper(op.Method[:1]) + strings.ToLower(op.Method[1:])
 	fn := map[EntityKind]string{EntitySingle: "callOne[" + op.Entity + "]", EntityList: "callList[" + op.Entity + "]",
 		EntityNone: "callNone", EntityRaw: "callRaw"}[op.Entities]
-	extra := ""
-	if op.Entities == EntityRaw {
-		extra = ", " + strconv.Quote(op.MediaType)
-	}
-	return fn + "(ctx, &s.c.core, " + method + ", " + retryGo(op) + ", " + pathExpr(op) + ", " + query + ", " + body + extra + ")"
+	return fn + "(ctx, &s.c.core, " + method + ", " + retryGo(op) + ", " + pathExpr(op) + ", " + query + ", " + body + ", opts)"
 }
 
 // retryGo is an operation's idempotency as package api's constant.
@@ -674,14 +671,14 @@ func pagerExpr(op *Op) string {
 	pg := op.Paging
 	pt := op.ParamsType()
 	page := "func(ctx context.Context, p " + pt + ") (*List[" + op.Entity + "], error) {\n\t\treturn s." + op.Name +
-		"(ctx" + callArgs(op) + ")\n\t}"
+		"(ctx" + callArgs(op) + ", opts...)\n\t}"
 	field := func(name string) string {
 		if name == "" {
 			return "nil"
 		}
 		return "&p." + op.param(name).GoName
 	}
-	w := "s.c.walk(" + strconv.Quote(op.Service.Name+"."+op.Name+"Iter") + ")"
+	w := "s.c.walk(" + strconv.Quote(op.Service.Name+"."+op.Name+"Iter") + ", opts)"
 	switch pg.Style {
 	case PagingToken:
 		return "tokenPages(ctx, " + w + ", p, " + page + ", func(p *" + pt + ") *string { return " + field(pg.Token) + " })"

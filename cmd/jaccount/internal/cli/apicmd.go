@@ -195,7 +195,7 @@ func (r *rawEntity) UnmarshalJSON(b []byte) error {
 type caller interface {
 	BaseURL() string
 	HTTPClient() *http.Client
-	Do(ctx context.Context, method, path string, query url.Values, body, out any) error
+	Do(ctx context.Context, method, path string, query url.Values, body, out any, opts ...api.CallOption) error
 }
 
 // callAPI performs `jaccount api`.
