@@ -19,7 +19,7 @@
 //	ls, err := c.Lessons.ListBySemester(ctx, "2024-2025-1", api.LessonsListBySemesterParams{}) // *api.List[api.Lesson]
 //	for tx, err := range c.Card.ListTransactionsIter(ctx, api.CardListTransactionsParams{}) { … }
 //
-// A method's name comes from its operationId by one rule (README, "Method names"):
+// A method's name comes from its operationId by one rule (docs/api.md, "Method names"):
 // the verb, then the remaining words without "My" and without the words of
 // the service (getMyProfile is Profile.Get, listMyCardTransactions is
 // Card.ListTransactions). Required parameters are arguments; optional ones
@@ -47,7 +47,7 @@
 // offset, and filtered by update time for incremental sync jobs. It is
 // generated from the operations of the spec that declare that server and
 // shares everything below with Client; see NewDataClient, ParseDataTime and
-// the README.
+// docs/data.md in the repository.
 //
 // # Authentication
 //

@@ -36,8 +36,8 @@
 //
 // Fencing protects the store, not jAccount: a holder that stops after
 // loading a refresh token and before sending it can still send it after
-// another process has spent it, and gets invalid_grant. See the README,
-// "Running a job on many machines", for what is and is not guaranteed.
+// another process has spent it, and gets invalid_grant. docs/fleet.md in the
+// repository says what is and is not guaranteed.
 //
 // # Keys
 //

@@ -16,8 +16,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// The vendor extensions the generator reads. README ("Regenerating after
-// editing the spec") documents each.
+// The vendor extensions the generator reads. CONTRIBUTING.md ("Regenerating
+// after editing the spec") documents each.
 const (
 	extScopes   = "x-jaccount-scopes"
 	extErrnos   = "x-jaccount-errnos"

@@ -235,7 +235,7 @@ func TestLoadAccess(t *testing.T) {
 		t.Errorf("anonymous %v, security %+v", op.Anonymous, op.Security)
 	}
 	if !strings.Contains(methodDoc(op), "No token is needed") || access(op) != " (no token needed)" {
-		t.Errorf("the doc and the README do not say that no token is needed:\n%s", methodDoc(op))
+		t.Errorf("the doc and docs/operations.md do not say that no token is needed:\n%s", methodDoc(op))
 	}
 	if len(a.Models) != 1 || !a.Models[0].Recursive {
 		t.Errorf("models %+v: Thing contains itself", a.Models[0])

@@ -132,7 +132,7 @@ func singular(w string) string {
 }
 
 // MethodName applies the naming rule to an operationId and its tag. The
-// rule, also written in README:
+// rule, also written in docs/api.md ("Method names"):
 //
 //  1. Split the operationId into camelCase words. The first word is the
 //     verb; it is capitalised (get → Get, list → List).

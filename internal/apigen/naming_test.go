@@ -27,7 +27,7 @@ func TestSplitWords(t *testing.T) {
 	}
 }
 
-// TestMethodName is the naming rule of README, on the spec's operations and
+// TestMethodName is the naming rule of docs/api.md, on the spec's operations and
 // on the shapes of the documented API that the spec does not have yet.
 func TestMethodName(t *testing.T) {
 	t.Parallel()

@@ -116,8 +116,8 @@ jAccount with "--fake", which needs no registration).
   jaccount api /v1/me/profile
   curl -H "Authorization: Bearer $(jaccount token)" https://api.sjtu.edu.cn/v1/me/profile
   jaccount --fake lessons list
-  jaccount login --profile data --client-credentials --scopes exchange_data
-  jaccount --profile data students list --updated-since 2026-11-01 --format jsonl`,
+  jaccount login --profile app --client-credentials --scopes exchange_data
+  jaccount --profile app students list --updated-since 2026-11-01 --format jsonl`,
 		Version:           version(),
 		SilenceErrors:     true,
 		SilenceUsage:      true,

@@ -39,7 +39,7 @@ const (
 )
 
 // exitCodes are the exit codes and what they mean, for `jaccount --help`
-// (and README's table, which says the same).
+// (and the table of docs/cli.md, which says the same).
 var exitCodes = []struct {
 	code    int
 	meaning string

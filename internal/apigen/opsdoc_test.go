@@ -10,14 +10,16 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-var update = flag.Bool("update", false, "rewrite the README's table of operations")
+var update = flag.Bool("update", false, "rewrite the tables of operations in docs/operations.md")
 
+// The tables are the region of opsDoc between these markers.
 const (
-	familiesStart = "<!-- operations:start (go test ./internal/apigen -run TestREADMEOperations -update) -->"
+	opsDoc        = "../../docs/operations.md"
+	familiesStart = "<!-- operations:start (go test ./internal/apigen -run TestOperationsDoc -update) -->"
 	familiesEnd   = "<!-- operations:end -->"
 )
 
-// shape says what the README tells of an operation's reply: a modelled
+// shape says what the tables tell of an operation's reply: a modelled
 // entity (documented or shown by real clients), a free-form one kept as raw
 // JSON, nothing of use, or a file.
 func shape(doc *openapi3.T, op *Op) string {
@@ -34,7 +36,7 @@ func shape(doc *openapi3.T, op *Op) string {
 	return "no: `" + op.Entity + "` (raw JSON)"
 }
 
-// access is what the README says of who may call an operation, when it is
+// access is what the tables say of who may call an operation, when it is
 // not any application with a token: no token needed (the empty security
 // requirement), or one application only (x-jaccount-only-app).
 func access(op *Op) string {
@@ -47,7 +49,7 @@ func access(op *Op) string {
 	return ""
 }
 
-// operationsTable renders the README's tables of the open API at
+// operationsTable renders the tables of the open API at
 // api.sjtu.edu.cn: one per family (tag), each operation with its Go method
 // and whether its shape is documented.
 func operationsTable(doc *openapi3.T, a *API) string {
@@ -72,9 +74,9 @@ func operationsTable(doc *openapi3.T, a *API) string {
 		total, families, shaped) + b.String()
 }
 
-// TestREADMEOperations checks the README's tables of operations against
-// the spec; -update rewrites them.
-func TestREADMEOperations(t *testing.T) {
+// TestOperationsDoc checks the tables of operations in docs/operations.md
+// against the spec; -update rewrites them.
+func TestOperationsDoc(t *testing.T) {
 	spec, err := os.ReadFile("../../openapi/jaccount.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -88,24 +90,24 @@ func TestREADMEOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	table := operationsTable(doc, a)
-	readme, err := os.ReadFile("../../README.md")
+	file, err := os.ReadFile(opsDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, rest, ok1 := strings.Cut(string(readme), familiesStart)
+	before, rest, ok1 := strings.Cut(string(file), familiesStart)
 	_, after, ok2 := strings.Cut(rest, familiesEnd)
 	if !ok1 || !ok2 {
-		t.Fatalf("README.md lacks the markers %q and %q", familiesStart, familiesEnd)
+		t.Fatalf("%s lacks the markers %q and %q", opsDoc, familiesStart, familiesEnd)
 	}
 	want := before + familiesStart + "\n" + table + "\n" + familiesEnd + after
-	if want == string(readme) {
+	if want == string(file) {
 		t.Log(strings.SplitN(table, "\n", 2)[0])
 		return
 	}
 	if !*update {
-		t.Fatal("README.md's tables of operations are not current; run go test ./internal/apigen -run TestREADMEOperations -update")
+		t.Fatalf("the tables of operations in %s are not current; run go test ./internal/apigen -run TestOperationsDoc -update", opsDoc)
 	}
-	if err := os.WriteFile("../../README.md", []byte(want), 0o644); err != nil {
+	if err := os.WriteFile(opsDoc, []byte(want), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
