@@ -377,7 +377,10 @@ func testTokenEndpointBlip(t *testing.T, style jaccounttest.Option) {
 		t.Parallel()
 		fake := startFake(t, style)
 		fake.Inject(jaccounttest.ErrorStatus(503).On(jaccounttest.EndpointToken))
-		ts := expiredSource(t, fake, auth.WithRefreshTimeout(300*time.Millisecond))
+		// Long enough that a loaded machine still gets a 503 before the
+		// refresh times out: a timeout with no answer at all is not what
+		// this test is about.
+		ts := expiredSource(t, fake, auth.WithRefreshTimeout(2*time.Second))
 		c, err := api.NewClient(ts, api.WithBaseURL(fake.APIURL()), fakeRetries)
 		if err != nil {
 			t.Fatal(err)
