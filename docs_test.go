@@ -392,9 +392,9 @@ func TestREADMEFrontPage(t *testing.T) {
 	if n := strings.Count(readme, "\n"); n > maxREADMELines {
 		t.Errorf("README.md has %d lines, more than %d: move reference material to docs/ and maintainer material to CONTRIBUTING.md", n, maxREADMELines)
 	}
-	_, after, ok := strings.Cut(readme, "<!-- test-command -->\n```sh\ngo test -race -count=1 ./...\n```\n")
+	_, after, ok := strings.Cut(readme, "<!-- test-command -->\n```sh\ngo test -race -count=1 -timeout 30m ./...\n```\n")
 	if !ok || after == "" {
-		t.Error("README.md lacks the test command that .ci/run reads: <!-- test-command --> and the sh block of `go test -race -count=1 ./...`")
+		t.Error("README.md lacks the test command that .ci/run reads: <!-- test-command --> and the sh block of `go test -race -count=1 -timeout 30m ./...`")
 	}
 }
 
