@@ -7,7 +7,9 @@
 // Running `go generate ./...` regenerates, from openapi/jaccount.yaml:
 //   - gen/models.gen.go, the models, with oapi-codegen (the version go.mod
 //     pins through internal/tools), as openapi/oapi-codegen.yaml and its
-//     templates in openapi/templates say;
+//     templates in openapi/templates say (apigen then gives a doc comment
+//     to the fields oapi-codegen leaves bare, AdditionalProperties and
+//     Entities);
 //   - then, with internal/apigen (its Outputs), everything else the spec
 //     determines: in package api the services, methods, parameter structs
 //     and paging iterators (client.gen.go, operations.gen.go), the paths

@@ -26,9 +26,20 @@ func (e Gender) Valid() bool {
 
 // Avatars Avatar image URLs (头像) in three sizes; may be `{}`.
 type Avatars struct {
-	UriLarge             string                 `json:"uriLarge,omitempty,omitzero"`
-	UriNormal            string                 `json:"uriNormal,omitempty,omitzero"`
-	UriTiny              string                 `json:"uriTiny,omitempty,omitzero"`
+	// UriLarge The URL of the largest avatar.
+	UriLarge string `json:"uriLarge,omitempty,omitzero"`
+
+	// UriNormal The URL of the middle-sized avatar.
+	UriNormal string `json:"uriNormal,omitempty,omitzero"`
+
+	// UriTiny The URL of the smallest avatar (the sizes are not documented).
+	UriTiny string `json:"uriTiny,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -82,12 +93,22 @@ type CalendarEvent struct {
 	TimeFrom int64 `json:"timeFrom"`
 
 	// TimeTo When it ends, UNIX seconds.
-	TimeTo               int64                  `json:"timeTo"`
+	TimeTo int64 `json:"timeTo"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // CalendarEventList The envelope of a reply whose entities are CalendarEvent values.
 type CalendarEventList struct {
+	// Entities holds the reply's CalendarEvent values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []CalendarEvent `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -122,7 +143,13 @@ type CalendarRecurrence struct {
 
 	// RangeType How a calendar event's repetitions end (重复事件结束类型), EndDate by default (calendar.html). An open set: the
 	// constants are the values the page lists, and any other value decodes and encodes back unchanged.
-	RangeType            CalendarRangeType      `json:"rangeType,omitempty,omitzero"`
+	RangeType CalendarRangeType `json:"rangeType,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -138,7 +165,13 @@ type CardChargePostData struct {
 	Subsysid interface{} `json:"subsysid,omitempty,omitzero"`
 
 	// Sysid Type not documented.
-	Sysid                interface{}            `json:"sysid,omitempty,omitzero"`
+	Sysid interface{} `json:"sysid,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -149,26 +182,42 @@ type CardChargeResponse struct {
 
 	// ApplyTime When it was asked for (format not documented).
 	ApplyTime string `json:"applyTime,omitempty,omitzero"`
-	CardNo    string `json:"cardNo,omitempty,omitzero"`
+
+	// CardNo The card being topped up (a CardInfo's cardNo).
+	CardNo string `json:"cardNo,omitempty,omitzero"`
 
 	// ExpireTime When it expires (format not documented).
 	ExpireTime string `json:"expireTime,omitempty,omitzero"`
-	Id         int64  `json:"id,omitempty,omitzero"`
+
+	// Id The top-up's id; MySJTU asks for its state with it (GET /v1/me/card/recharge with `cardNo` and `id`).
+	Id int64 `json:"id,omitempty,omitzero"`
 
 	// PostData The data to post to the payment page. The types of its members are not documented; they are kept as they come.
 	PostData CardChargePostData `json:"postData,omitempty,omitzero"`
 
 	// PostUrl The payment page to post postData to.
-	PostUrl  string `json:"postUrl,omitempty,omitzero"`
+	PostUrl string `json:"postUrl,omitempty,omitzero"`
+
+	// SerialNo Not documented; the name suggests the top-up's serial number (流水号).
 	SerialNo string `json:"serialNo,omitempty,omitzero"`
 
 	// Status The state of a top-up. The types of its members are not documented; they are kept as they come.
-	Status               CardChargeState        `json:"status,omitempty,omitzero"`
+	Status CardChargeState `json:"status,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // CardChargeResponseList The envelope of a reply whose entities are CardChargeResponse values.
 type CardChargeResponseList struct {
+	// Entities holds the reply's CardChargeResponse values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []CardChargeResponse `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -190,33 +239,62 @@ type CardChargeState struct {
 	Code interface{} `json:"code,omitempty,omitzero"`
 
 	// Name The state's name (type not documented).
-	Name                 interface{}            `json:"name,omitempty,omitzero"`
+	Name interface{} `json:"name,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // CardChargeStatus The state of a top-up request (MySJTU's CardChargeStatus).
 type CardChargeStatus struct {
-	ApplyAmount int    `json:"applyAmount,omitempty,omitzero"`
-	ApplyTime   string `json:"applyTime,omitempty,omitzero"`
-	CardNo      string `json:"cardNo,omitempty,omitzero"`
-	ExpireTime  string `json:"expireTime,omitempty,omitzero"`
+	// ApplyAmount The amount asked for, in yuan.
+	ApplyAmount int `json:"applyAmount,omitempty,omitzero"`
+
+	// ApplyTime When it was asked for (format not documented).
+	ApplyTime string `json:"applyTime,omitempty,omitzero"`
+
+	// CardNo The card being topped up (a CardInfo's cardNo).
+	CardNo string `json:"cardNo,omitempty,omitzero"`
+
+	// ExpireTime When it expires (format not documented).
+	ExpireTime string `json:"expireTime,omitempty,omitzero"`
 
 	// FailedReason Why it failed, if it did (type not documented).
 	FailedReason interface{} `json:"failedReason,omitempty,omitzero"`
-	Id           int64       `json:"id,omitempty,omitzero"`
+
+	// Id The top-up's id (as CardChargeResponse's).
+	Id int64 `json:"id,omitempty,omitzero"`
 
 	// PostData The data to post to the payment page. The types of its members are not documented; they are kept as they come.
 	PostData CardChargePostData `json:"postData,omitempty,omitzero"`
-	PostUrl  string             `json:"postUrl,omitempty,omitzero"`
-	SerialNo string             `json:"serialNo,omitempty,omitzero"`
+
+	// PostUrl The payment page to post postData to; may be absent.
+	PostUrl string `json:"postUrl,omitempty,omitzero"`
+
+	// SerialNo Not documented; the name suggests the top-up's serial number (流水号).
+	SerialNo string `json:"serialNo,omitempty,omitzero"`
 
 	// Status The state of a top-up. The types of its members are not documented; they are kept as they come.
-	Status               CardChargeState        `json:"status,omitempty,omitzero"`
+	Status CardChargeState `json:"status,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // CardChargeStatusList The envelope of a reply whose entities are CardChargeStatus values.
 type CardChargeStatusList struct {
+	// Entities holds the reply's CardChargeStatus values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []CardChargeStatus `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -270,12 +348,22 @@ type CardInfo struct {
 
 	// User A person's profile (个人信息). Fields depend on the scopes granted. A team account (集体账号) has no
 	// `id` and no `identities`; `organize` and `topOrganize` may be `{}`.
-	User                 Profile                `json:"user,omitempty,omitzero"`
+	User Profile `json:"user,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // CardInfoList The envelope of a reply whose entities are CardInfo values.
 type CardInfoList struct {
+	// Entities holds the reply's CardInfo values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []CardInfo `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -294,13 +382,25 @@ type CardInfoList struct {
 // CardPhoto The card holder's photo, as MySJTU reads it with urlOnly=true.
 type CardPhoto struct {
 	// Url The photo's URL; may be absent.
-	Url                  string                 `json:"url,omitempty,omitzero"`
-	UserId               string                 `json:"userId,omitempty,omitzero"`
+	Url string `json:"url,omitempty,omitzero"`
+
+	// UserId Not documented; the name suggests the holder's user id (in the data-resource APIs `userId` is the student or staff number).
+	UserId string `json:"userId,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // CardPhotoList The envelope of a reply whose entities are CardPhoto values.
 type CardPhotoList struct {
+	// Entities holds the reply's CardPhoto values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []CardPhoto `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -322,7 +422,13 @@ type CardRechargeRequest struct {
 	Amount int `json:"amount"`
 
 	// CardNo The card to top up (a CardInfo's cardNo).
-	CardNo               string                 `json:"cardNo"`
+	CardNo string `json:"cardNo"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -332,6 +438,10 @@ type CardRecord map[string]interface{}
 
 // CardRecordList The envelope of a reply whose entities are CardRecord values.
 type CardRecordList struct {
+	// Entities holds the reply's CardRecord values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []CardRecord `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -353,6 +463,10 @@ type CardResult map[string]interface{}
 
 // CardResultList The envelope of a reply whose entities are CardResult values.
 type CardResultList struct {
+	// Entities holds the reply's CardResult values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []CardResult `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -392,12 +506,22 @@ type CardTransaction struct {
 	MerchantNo string `json:"merchantNo,omitempty,omitzero"`
 
 	// System The system (may be "").
-	System               string                 `json:"system,omitempty,omitzero"`
+	System string `json:"system,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // CardTransactionList The envelope of a reply whose entities are CardTransaction values.
 type CardTransactionList struct {
+	// Entities holds the reply's CardTransaction values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []CardTransaction `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -419,6 +543,10 @@ type CardTransfer map[string]interface{}
 
 // CardTransferList The envelope of a reply whose entities are CardTransfer values.
 type CardTransferList struct {
+	// Entities holds the reply's CardTransfer values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []CardTransfer `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -440,6 +568,10 @@ type CardUser map[string]interface{}
 
 // CardUserList The envelope of a reply whose entities are CardUser values.
 type CardUserList struct {
+	// Entities holds the reply's CardUser values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []CardUser `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -457,13 +589,26 @@ type CardUserList struct {
 
 // Circle A circle (圈子), as the documentation's paging example shows one.
 type Circle struct {
-	Id                   string                 `json:"id,omitempty,omitzero"`
-	Name                 string                 `json:"name,omitempty,omitzero"`
+	// Id The circle's id, e.g. `100001` in the documentation's example.
+	Id string `json:"id,omitempty,omitzero"`
+
+	// Name The circle's name, e.g. 网络信息中心 in the documentation's example.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // CircleList The envelope of a reply whose entities are Circle values.
 type CircleList struct {
+	// Entities holds the reply's Circle values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []Circle `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -481,21 +626,39 @@ type CircleList struct {
 
 // Classroom Where a class meets.
 type Classroom struct {
-	Kind                 string                 `json:"kind,omitempty,omitzero"`
-	Name                 string                 `json:"name,omitempty,omitzero"`
+	// Kind The object kind (its values are not documented).
+	Kind string `json:"kind,omitempty,omitzero"`
+
+	// Name The classroom's name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // Course The course (课程) a teaching class belongs to.
 type Course struct {
+	// Code Course code (课程代码), e.g. `CS1500`.
 	Code string `json:"code,omitempty,omitzero"`
 
 	// Id Not provided (无提供), says the documentation.
 	Id string `json:"id,omitempty,omitzero"`
 
 	// Kind Always `sjtu.course`.
-	Kind                 string                 `json:"kind,omitempty,omitzero"`
-	Name                 string                 `json:"name,omitempty,omitzero"`
+	Kind string `json:"kind,omitempty,omitzero"`
+
+	// Name Course name (课程名称).
+	Name string `json:"name,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -549,12 +712,22 @@ type DataAccount struct {
 	// UserStyle The default identity type (默认身份类型). The data resources' code table is the open API's user
 	// types with `fsyyjzg` (附属单位职工) and `schoolFellow` (校友) in place of `fs` and `alumni`; an
 	// open set.
-	UserStyle            string                 `json:"userStyle,omitempty,omitzero"`
+	UserStyle string `json:"userStyle,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // DataAccountList Envelope of `GET /v1/account/info` (data resources).
 type DataAccountList struct {
+	// Entities holds the reply's DataAccount values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []DataAccount `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -592,7 +765,13 @@ type DataAccountRelation struct {
 	UserId string `json:"userId,omitempty,omitzero"`
 
 	// UserStyle The identity type (身份类型), a code of the account page's table.
-	UserStyle            string                 `json:"userStyle,omitempty,omitzero"`
+	UserStyle string `json:"userStyle,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -677,12 +856,22 @@ type DataFaculty struct {
 	Zzmm string `json:"zzmm,omitempty,omitzero"`
 
 	// Zzmmm Political status code (政治面貌码; reading).
-	Zzmmm                string                 `json:"zzmmm,omitempty,omitzero"`
+	Zzmmm string `json:"zzmmm,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // DataFacultyList Envelope of `GET /v1/faculty/profile` (data resources).
 type DataFacultyList struct {
+	// Entities holds the reply's DataFaculty values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []DataFaculty `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -704,6 +893,10 @@ type DataPaper map[string]interface{}
 
 // DataPaperList Envelope of `GET /v1/paper/info` (data resources).
 type DataPaperList struct {
+	// Entities holds the reply's DataPaper values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []DataPaper `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -804,12 +997,22 @@ type DataStudent struct {
 	Zzmmdm string `json:"zzmmdm,omitempty,omitzero"`
 
 	// Zzmmmc Political status (政治面貌名称; reading).
-	Zzmmmc               string                 `json:"zzmmmc,omitempty,omitzero"`
+	Zzmmmc string `json:"zzmmmc,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // DataStudentList Envelope of `GET /v1/stu/profile` (data resources).
 type DataStudentList struct {
+	// Entities holds the reply's DataStudent values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []DataStudent `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -831,6 +1034,10 @@ type Department map[string]interface{}
 
 // DepartmentList The envelope of a reply whose entities are Department values.
 type DepartmentList struct {
+	// Entities holds the reply's Department values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []Department `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -849,12 +1056,22 @@ type DepartmentList struct {
 // Dept The department a post belongs to.
 type Dept struct {
 	// Independent Whether the department is a top one (顶级部门).
-	Independent  bool   `json:"independent,omitempty,omitzero"`
-	OrganizeId   string `json:"organizeId,omitempty,omitzero"`
+	Independent bool `json:"independent,omitempty,omitzero"`
+
+	// OrganizeId The department's organisation id, e.g. `03000`.
+	OrganizeId string `json:"organizeId,omitempty,omitzero"`
+
+	// OrganizeName The department's name, e.g. 电子信息与电气工程学院.
 	OrganizeName string `json:"organizeName,omitempty,omitzero"`
 
 	// ParentOrganizeId The parent department; absent for a top one.
-	ParentOrganizeId     string                 `json:"parentOrganizeId,omitempty,omitzero"`
+	ParentOrganizeId string `json:"parentOrganizeId,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -880,6 +1097,10 @@ type Examination map[string]interface{}
 
 // ExaminationList The envelope of a reply whose entities are Examination values.
 type ExaminationList struct {
+	// Entities holds the reply's Examination values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []Examination `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -926,12 +1147,22 @@ type FileInfo struct {
 	Size int64 `json:"size,omitempty,omitzero"`
 
 	// Uri The file's address, `https://api.sjtu.edu.cn/v1/file/<id>` in the evidence's shape (E7).
-	Uri                  string                 `json:"uri,omitempty,omitzero"`
+	Uri string `json:"uri,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // FileInfoList The envelope of a reply whose entities are FileInfo values.
 type FileInfoList struct {
+	// Entities holds the reply's FileInfo values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []FileInfo `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -953,6 +1184,10 @@ type FileLink map[string]interface{}
 
 // FileLinkList The envelope of a reply whose entities are FileLink values.
 type FileLinkList struct {
+	// Entities holds the reply's FileLink values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []FileLink `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -983,7 +1218,13 @@ type FileMeta struct {
 	TokenDisposable bool `json:"tokenDisposable,omitempty,omitzero"`
 
 	// TokenExpire When the custom token expires, a Unix timestamp (seconds); 0 or less, or absent, means never.
-	TokenExpire          int64                  `json:"tokenExpire,omitempty,omitzero"`
+	TokenExpire int64 `json:"tokenExpire,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -994,7 +1235,13 @@ type FileMetaRequest struct {
 	// https://developer.sjtu.edu.cn/api/file.html, sent in FileMetaRequest. They set the file's security level
 	// (a secure file is downloaded only with a token) and a custom download token, limited to one download or
 	// in time.
-	Meta                 FileMeta               `json:"meta,omitempty,omitzero"`
+	Meta FileMeta `json:"meta,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1005,6 +1252,10 @@ type FileMetaResult map[string]interface{}
 
 // FileMetaResultList The envelope of a reply whose entities are FileMetaResult values.
 type FileMetaResultList struct {
+	// Entities holds the reply's FileMetaResult values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []FileMetaResult `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1026,6 +1277,10 @@ type FinanceAppointment map[string]interface{}
 
 // FinanceAppointmentList The envelope of a reply whose entities are FinanceAppointment values.
 type FinanceAppointmentList struct {
+	// Entities holds the reply's FinanceAppointment values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []FinanceAppointment `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1047,6 +1302,10 @@ type GPA map[string]interface{}
 
 // GPAList The envelope of a reply whose entities are GPA values.
 type GPAList struct {
+	// Entities holds the reply's GPA values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []GPA `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1118,7 +1377,9 @@ type Identity struct {
 	TopMgtOrganize Organize `json:"topMgtOrganize,omitempty,omitzero"`
 
 	// TopOrganize An organisation (部门/院系). It may be `{}`, and a member may be null.
-	TopOrganize  Organize   `json:"topOrganize,omitempty,omitzero"`
+	TopOrganize Organize `json:"topOrganize,omitempty,omitzero"`
+
+	// TopOrganizes Top-level organisations of this identity, a list (its meaning beside topOrganize is not documented).
 	TopOrganizes []Organize `json:"topOrganizes,omitempty,omitzero"`
 
 	// TrainLevel Training level (培养层次), e.g. 本科生, 新生.
@@ -1136,14 +1397,29 @@ type Identity struct {
 	UserType UserType `json:"userType,omitempty,omitzero"`
 
 	// UserTypeName Display name of the user type, e.g. 学生, 新生, 校友.
-	UserTypeName         string                 `json:"userTypeName,omitempty,omitzero"`
+	UserTypeName string `json:"userTypeName,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // IdentityType The category of an identity, e.g. {"id":"111","name":"本科生(中国国籍)"}.
 type IdentityType struct {
-	Id                   string                 `json:"id,omitempty,omitzero"`
-	Name                 string                 `json:"name,omitempty,omitzero"`
+	// Id The category's code, e.g. `111`.
+	Id string `json:"id,omitempty,omitzero"`
+
+	// Name The category's name, e.g. 本科生(中国国籍).
+	Name string `json:"name,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1172,14 +1448,24 @@ type Lesson struct {
 
 	// Kind Always `sjtu.lesson`.
 	Kind string `json:"kind,omitempty,omitzero"`
+
+	// Name Teaching class name (教学班名称), e.g. (2019-2020-1)-CS1500-1.
 	Name string `json:"name,omitempty,omitzero"`
 
 	// Organize An organisation (部门/院系). It may be `{}`, and a member may be null.
-	Organize Organize  `json:"organize,omitempty,omitzero"`
+	Organize Organize `json:"organize,omitempty,omitzero"`
+
+	// Teachers The teachers, each a subset of a profile (the name, and the staff number when needed).
 	Teachers []Teacher `json:"teachers,omitempty,omitzero"`
 
 	// Uri Not yet provided (暂无), says the documentation.
-	Uri                  string                 `json:"uri,omitempty,omitzero"`
+	Uri string `json:"uri,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1189,12 +1475,22 @@ type LessonClass struct {
 	Classroom Classroom `json:"classroom,omitempty,omitzero"`
 
 	// Schedule When a class meets. The numeric types follow the documentation's samples.
-	Schedule             Schedule               `json:"schedule,omitempty,omitzero"`
+	Schedule Schedule `json:"schedule,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // LessonList The envelope of a reply whose entities are Lesson values.
 type LessonList struct {
+	// Entities holds the reply's Lesson values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []Lesson `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1216,6 +1512,10 @@ type Mail map[string]interface{}
 
 // MailList The envelope of a reply whose entities are Mail values.
 type MailList struct {
+	// Entities holds the reply's Mail values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []Mail `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1234,8 +1534,16 @@ type MailList struct {
 // Major A major (专业).
 type Major struct {
 	// Id Major code, e.g. `0806050037`.
-	Id                   string                 `json:"id,omitempty,omitzero"`
-	Name                 string                 `json:"name,omitempty,omitzero"`
+	Id string `json:"id,omitempty,omitzero"`
+
+	// Name The major's name.
+	Name string `json:"name,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1262,7 +1570,13 @@ type Notification struct {
 	Id string `json:"id,omitempty,omitzero"`
 
 	// Name The title (标题).
-	Name                 string                 `json:"name,omitempty,omitzero"`
+	Name string `json:"name,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1273,6 +1587,10 @@ type NotificationApp map[string]interface{}
 
 // NotificationList The envelope of a reply whose entities are Notification values. A failure answered with HTTP 200 has no entities.
 type NotificationList struct {
+	// Entities holds the reply's Notification values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []Notification `json:"entities,omitempty,omitzero"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1317,7 +1635,13 @@ type NotificationRequest struct {
 	Id string `json:"id,omitempty,omitzero"`
 
 	// Name The title (标题).
-	Name                 string                 `json:"name,omitempty,omitzero"`
+	Name string `json:"name,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1327,6 +1651,10 @@ type NotificationStatus map[string]interface{}
 
 // NotificationStatusList The envelope of a reply whose entities are NotificationStatus values.
 type NotificationStatusList struct {
+	// Entities holds the reply's NotificationStatus values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []NotificationStatus `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1348,7 +1676,13 @@ type Organize struct {
 	Id string `json:"id,omitempty,omitzero"`
 
 	// Name Organisation name.
-	Name                 string                 `json:"name,omitempty,omitzero"`
+	Name string `json:"name,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1358,7 +1692,13 @@ type Position struct {
 	Dept Dept `json:"dept,omitempty,omitzero"`
 
 	// Post A post (岗位).
-	Post                 Post                   `json:"post,omitempty,omitzero"`
+	Post Post `json:"post,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1368,6 +1708,10 @@ type PositionUser map[string]interface{}
 
 // PositionUserList The envelope of a reply whose entities are PositionUser values.
 type PositionUserList struct {
+	// Entities holds the reply's PositionUser values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []PositionUser `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1392,8 +1736,16 @@ type Post struct {
 	Formal bool `json:"formal,omitempty,omitzero"`
 
 	// PostCode Post code, e.g. `BuiltInStudent`.
-	PostCode             string                 `json:"postCode,omitempty,omitzero"`
-	PostName             string                 `json:"postName,omitempty,omitzero"`
+	PostCode string `json:"postCode,omitempty,omitzero"`
+
+	// PostName Post name, e.g. 学生 for `BuiltInStudent`.
+	PostName string `json:"postName,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1408,7 +1760,9 @@ type Profile struct {
 
 	// AccountExpireDate When the account expires, `yyyy-MM-dd`.
 	AccountExpireDate string `json:"accountExpireDate,omitempty,omitzero"`
-	AccountPhotoUrl   string `json:"accountPhotoUrl,omitempty,omitzero"`
+
+	// AccountPhotoUrl The URL of the account's photo (seen in real replies, and MySJTU reads it; not documented).
+	AccountPhotoUrl string `json:"accountPhotoUrl,omitempty,omitzero"`
 
 	// Avatars Avatar image URLs (头像) in three sizes; may be `{}`.
 	Avatars Avatars `json:"avatars,omitempty,omitzero"`
@@ -1427,18 +1781,24 @@ type Profile struct {
 	ClassNo string `json:"classNo,omitempty,omitzero"`
 
 	// Code Student or staff number of the default identity.
-	Code  string `json:"code,omitempty,omitzero"`
+	Code string `json:"code,omitempty,omitzero"`
+
+	// Email Email address.
 	Email string `json:"email,omitempty,omitzero"`
 
 	// Gender Gender (性别).
 	Gender Gender `json:"gender,omitempty,omitzero"`
 
 	// Id Natural-person id (a GUID); absent for team and other non-personal accounts.
-	Id         string     `json:"id,omitempty,omitzero"`
+	Id string `json:"id,omitempty,omitzero"`
+
+	// Identities The person's identities (身份); they come with `essential`. Absent for a team account, and may be empty.
 	Identities []Identity `json:"identities,omitempty,omitzero"`
 
 	// Kind Always `canvas.profile`.
-	Kind   string `json:"kind,omitempty,omitzero"`
+	Kind string `json:"kind,omitempty,omitzero"`
+
+	// Mobile Mobile phone number (its format is not documented).
 	Mobile string `json:"mobile,omitempty,omitzero"`
 
 	// Name Real name (姓名).
@@ -1452,17 +1812,29 @@ type Profile struct {
 
 	// TopOrganize An organisation (部门/院系). It may be `{}`, and a member may be null.
 	TopOrganize Organize `json:"topOrganize,omitempty,omitzero"`
-	UnionId     string   `json:"unionId,omitempty,omitzero"`
+
+	// UnionId Not documented by jAccount (seen in real replies); the name suggests an id of the person shared across applications.
+	UnionId string `json:"unionId,omitempty,omitzero"`
 
 	// UserType A jAccount user type (身份类型). An open set: the constants are the documented values — those of the
 	// open API's profile table and, last, the data-resource APIs' codes — and any other value decodes and
 	// encodes back unchanged. `team` is not an identity type: it appears only on a profile.
-	UserType             UserType               `json:"userType,omitempty,omitzero"`
+	UserType UserType `json:"userType,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // ProfileList The envelope of a reply whose entities are Profile values.
 type ProfileList struct {
+	// Entities holds the reply's Profile values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []Profile `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1481,16 +1853,28 @@ type ProfileList struct {
 // Schedule When a class meets. The numeric types follow the documentation's samples.
 type Schedule struct {
 	// Day Day of the week.
-	Day    int    `json:"day,omitempty,omitzero"`
-	Finish int    `json:"finish,omitempty,omitzero"`
-	Kind   string `json:"kind,omitempty,omitzero"`
+	Day int `json:"day,omitempty,omitzero"`
+
+	// Finish Not documented; the name suggests where the meeting ends (MySJTU's model does not read it).
+	Finish int `json:"finish,omitempty,omitzero"`
+
+	// Kind The object kind (its values are not documented).
+	Kind string `json:"kind,omitempty,omitzero"`
 
 	// Period Period (节次).
 	Period int `json:"period,omitempty,omitzero"`
-	Start  int `json:"start,omitempty,omitzero"`
+
+	// Start Not documented; the name suggests where the meeting starts (MySJTU's model does not read it).
+	Start int `json:"start,omitempty,omitzero"`
 
 	// Week Week of the semester.
-	Week                 int                    `json:"week,omitempty,omitzero"`
+	Week int `json:"week,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1501,12 +1885,22 @@ type SchoolCalendar struct {
 	Day string `json:"day,omitempty,omitzero"`
 
 	// Type The kind of day. **Uncertain:** its values and their meaning are not documented (the recorded reply shows 0).
-	Type                 int                    `json:"type,omitempty,omitzero"`
+	Type int `json:"type,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // SchoolCalendarList The envelope of a reply whose entities are SchoolCalendar values.
 type SchoolCalendarList struct {
+	// Entities holds the reply's SchoolCalendar values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []SchoolCalendar `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1532,6 +1926,10 @@ type SignatureResult = map[string]interface{}
 
 // SignatureResultList The envelope of a reply whose entities are SignatureResult values.
 type SignatureResultList struct {
+	// Entities holds the reply's SignatureResult values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []SignatureResult `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1557,6 +1955,10 @@ type TaskResult map[string]interface{}
 
 // TaskResultList The envelope of a reply whose entities are TaskResult values.
 type TaskResultList struct {
+	// Entities holds the reply's TaskResult values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []TaskResult `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1578,8 +1980,16 @@ type Teacher struct {
 	Code string `json:"code,omitempty,omitzero"`
 
 	// Kind Always `canvas.profile`.
-	Kind                 string                 `json:"kind,omitempty,omitzero"`
-	Name                 string                 `json:"name,omitempty,omitzero"`
+	Kind string `json:"kind,omitempty,omitzero"`
+
+	// Name The teacher's real name (姓名).
+	Name string `json:"name,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1635,7 +2045,13 @@ type Unicode struct {
 	SlowMessageColor string `json:"slowMessageColor,omitempty,omitzero"`
 
 	// Status Whether the code is open, and how (values not documented).
-	Status               int                    `json:"status,omitempty,omitzero"`
+	Status int `json:"status,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1645,6 +2061,10 @@ type UnicodeAdvertising map[string]interface{}
 
 // UnicodeAdvertisingList The envelope of a reply whose entities are UnicodeAdvertising values.
 type UnicodeAdvertisingList struct {
+	// Entities holds the reply's UnicodeAdvertising values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []UnicodeAdvertising `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1678,7 +2098,13 @@ type UnicodeCheck struct {
 
 	// Type The type of a validated QR code (unicode.html). An open set: the constants are the values the page lists,
 	// and any other value decodes and encodes back unchanged.
-	Type                 UnicodeCodeType        `json:"type,omitempty,omitzero"`
+	Type UnicodeCodeType `json:"type,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -1708,12 +2134,22 @@ type UnicodeCheckIdentity struct {
 	// UserType A jAccount user type (身份类型). An open set: the constants are the documented values — those of the
 	// open API's profile table and, last, the data-resource APIs' codes — and any other value decodes and
 	// encodes back unchanged. `team` is not an identity type: it appears only on a profile.
-	UserType             UserType               `json:"userType,omitempty,omitzero"`
+	UserType UserType `json:"userType,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // UnicodeCheckList The envelope of a reply whose entities are UnicodeCheck values.
 type UnicodeCheckList struct {
+	// Entities holds the reply's UnicodeCheck values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []UnicodeCheck `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1731,6 +2167,10 @@ type UnicodeCheckList struct {
 
 // UnicodeList The envelope of a reply whose entities are Unicode values.
 type UnicodeList struct {
+	// Entities holds the reply's Unicode values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []Unicode `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1752,6 +2192,10 @@ type UnicodeParameters map[string]interface{}
 
 // UnicodeParametersList The envelope of a reply whose entities are UnicodeParameters values.
 type UnicodeParametersList struct {
+	// Entities holds the reply's UnicodeParameters values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []UnicodeParameters `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1787,12 +2231,22 @@ type UnicodePay struct {
 	ShowIcon bool `json:"showIcon,omitempty,omitzero"`
 
 	// Status 0 when the code is usable; otherwise show message.
-	Status               int                    `json:"status,omitempty,omitzero"`
+	Status int `json:"status,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // UnicodePayList The envelope of a reply whose entities are UnicodePay values.
 type UnicodePayList struct {
+	// Entities holds the reply's UnicodePay values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []UnicodePay `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1814,6 +2268,10 @@ type UnicodeResult map[string]interface{}
 
 // UnicodeResultList The envelope of a reply whose entities are UnicodeResult values.
 type UnicodeResultList struct {
+	// Entities holds the reply's UnicodeResult values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []UnicodeResult `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1832,28 +2290,46 @@ type UnicodeResultList struct {
 // UnicodeTransaction One 思源码 payment, as MySJTU and SJTU Annual-Eat read it.
 type UnicodeTransaction struct {
 	// Amount Amount in yuan, negative for spending.
-	Amount  float64 `json:"amount,omitempty,omitzero"`
-	Channel string  `json:"channel,omitempty,omitzero"`
+	Amount float64 `json:"amount,omitempty,omitzero"`
+
+	// Channel The payment channel (values not documented); the call's `channel` parameter filters on it.
+	Channel string `json:"channel,omitempty,omitzero"`
 
 	// DeviceNo The device's number (type not documented).
 	DeviceNo interface{} `json:"deviceNo,omitempty,omitzero"`
-	Merchant string      `json:"merchant,omitempty,omitzero"`
+
+	// Merchant The merchant.
+	Merchant string `json:"merchant,omitempty,omitzero"`
 
 	// MerchantNo The merchant's number (type not documented).
 	MerchantNo interface{} `json:"merchantNo,omitempty,omitzero"`
-	OrderNo    string      `json:"orderNo,omitempty,omitzero"`
+
+	// OrderNo The order's number.
+	OrderNo string `json:"orderNo,omitempty,omitzero"`
 
 	// OrderTime When the order was made, UNIX seconds.
 	OrderTime int64 `json:"orderTime,omitempty,omitzero"`
 
 	// PayTime When it was paid, UNIX seconds; 0 when unpaid.
-	PayTime              int64                  `json:"payTime,omitempty,omitzero"`
-	Status               string                 `json:"status,omitempty,omitzero"`
+	PayTime int64 `json:"payTime,omitempty,omitzero"`
+
+	// Status The order status (values not documented); the call's `status` parameter filters on it.
+	Status string `json:"status,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // UnicodeTransactionList The envelope of a reply whose entities are UnicodeTransaction values.
 type UnicodeTransactionList struct {
+	// Entities holds the reply's UnicodeTransaction values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []UnicodeTransaction `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1871,14 +2347,29 @@ type UnicodeTransactionList struct {
 
 // UserPositions A user and the positions they hold.
 type UserPositions struct {
-	Account              string                 `json:"account,omitempty,omitzero"`
-	Name                 string                 `json:"name,omitempty,omitzero"`
-	Positions            []Position             `json:"positions,omitempty,omitzero"`
+	// Account The jAccount username.
+	Account string `json:"account,omitempty,omitzero"`
+
+	// Name Real name (姓名).
+	Name string `json:"name,omitempty,omitzero"`
+
+	// Positions The posts the user holds, each in one department.
+	Positions []Position `json:"positions,omitempty,omitzero"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // UserPositionsList The envelope of a reply whose entities are UserPositions values.
 type UserPositionsList struct {
+	// Entities holds the reply's UserPositions values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []UserPositions `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).
@@ -1915,12 +2406,22 @@ type UserRight struct {
 	// name, a code (which that system uses as a role name), a description, and the right it belongs under
 	// (`parent`, a UserRight itself, so a right is the end of a chain of parents). Any other member is kept in
 	// AdditionalProperties.
-	Parent               *UserRight             `json:"parent,omitempty"`
+	Parent *UserRight `json:"parent,omitempty"`
+
+	// AdditionalProperties keeps, by name, the members of the decoded JSON that no
+	// field carries (numbers as json.Number): members the spec does not model, and
+	// modelled ones whose value is the field's zero value, so that encoding the
+	// model gives back the members that came; a field set to a non-zero value wins
+	// over a kept member of its name.
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // UserRightList The envelope of a reply whose entities are UserRight values.
 type UserRightList struct {
+	// Entities holds the reply's UserRight values:
+	// one for an operation that answers with a single entity, any number (maybe
+	// none) for a list. A failed reply (errno not 0) usually has no entities
+	// member, and then Entities is nil.
 	Entities []UserRight `json:"entities"`
 
 	// Errno 0 on success; otherwise a jAccount error number (x-jaccount-errnos).

@@ -1064,9 +1064,27 @@ func (l *loader) models() {
 		}
 		for _, prop := range sortedKeys(s.Properties) {
 			l.timeField(where, name, prop, s.Properties[prop])
+			if !handWritten {
+				l.described(where, prop, s.Properties[prop])
+			}
 		}
 		l.schemaEvidence(where, s, 0)
 	}
+}
+
+// described checks that a model's property has a description: oapi-codegen
+// makes it the field's doc comment, and package gen is documented field by
+// field (TestPublicSurface). A property that is a $ref takes the description
+// of the schema it refers to (OpenAPI 3.0 ignores one beside $ref).
+func (l *loader) described(where, prop string, ref *openapi3.SchemaRef) {
+	if ref == nil || ref.Value == nil || strings.TrimSpace(ref.Value.Description) != "" {
+		return
+	}
+	if ref.Ref != "" {
+		l.fail("%s.%s has no description: its field in package gen would have no doc comment; give %s one (a description beside $ref is ignored)", where, prop, refName(ref.Ref))
+		return
+	}
+	l.fail("%s.%s has no description: its field in package gen would have no doc comment; say what the value is (and its unit or format), or that jAccount does not document it", where, prop)
 }
 
 var dayRe = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)

@@ -187,9 +187,15 @@ func TestLoadRejects(t *testing.T) {
 		{"paging on single", "x-jaccount-entities: single", "x-jaccount-entities: single\n      x-jaccount-paging: {style: start-limit, start: since}", "must return a list"},
 		{"unknown paging key", "x-jaccount-entities: single", "x-jaccount-entities: list\n      x-jaccount-paging: {style: token, tokn: x}", "unknown field"},
 		{"model without extras", "      additionalProperties: true\n", "", "needs additionalProperties"},
-		{"closed open set", "properties: {name: {type: string}}", "properties: {name: {type: string}}\n    Kind: {type: string, enum: [a], x-jaccount-known-values: [{value: a}]}", "without enum"},
-		{"old open enum", "properties: {name: {type: string}}", "properties: {name: {type: string}}\n    Kind: {type: string, enum: [a], x-jaccount-open-enum: true}", "replaced by x-jaccount-known-values"},
-		{"time on a model", "properties: {name: {type: string}}", "properties: {name: {type: string}, at: {type: string, x-jaccount-time: epoch-seconds}}", "does not fit the property"},
+		{"property without description", "{name: {type: string, description: The thing's name.}}", "{name: {type: string}}",
+			"schema Thing.name has no description: its field in package gen would have no doc comment"},
+		{"property without description, blank", "description: The thing's name.", `description: " "`, "schema Thing.name has no description"},
+		{"$ref to a schema without description", "{name: {type: string, description: The thing's name.}}",
+			"{name: {type: string, description: The thing's name.}, part: {$ref: \"#/components/schemas/Part\"}}\n    Part: {type: string}",
+			"schema Thing.part has no description: its field in package gen would have no doc comment; give Part one"},
+		{"closed open set", "properties: {name: {type: string, description: The thing's name.}}", "properties: {name: {type: string, description: The thing's name.}}\n    Kind: {type: string, enum: [a], x-jaccount-known-values: [{value: a}]}", "without enum"},
+		{"old open enum", "properties: {name: {type: string, description: The thing's name.}}", "properties: {name: {type: string, description: The thing's name.}}\n    Kind: {type: string, enum: [a], x-jaccount-open-enum: true}", "replaced by x-jaccount-known-values"},
+		{"time on a model", "properties: {name: {type: string, description: The thing's name.}}", "properties: {name: {type: string, description: The thing's name.}, at: {type: string, x-jaccount-time: epoch-seconds}}", "does not fit the property"},
 		{"raw without example", "x-jaccount-entities: single", "x-jaccount-entities: raw", "exactly one media type, not application/json"},
 		{"header parameter", "{name: since, in: query,", "{name: since, in: header,", "header parameters are not supported"},
 		{"iterator alias without paging", "x-jaccount-entities: single", "x-jaccount-entities: single\n      x-jaccount-aliases: {iterator: All}", "does not page"},
@@ -225,7 +231,7 @@ func TestLoadAccess(t *testing.T) {
 		t.Fatal(err)
 	}
 	spec := strings.Replace(string(base), "security: [{auth: [basic]}]", "security: [{}, {auth: [basic]}]", 1)
-	spec = strings.Replace(spec, "properties: {name: {type: string}}", "properties: {name: {type: string}, up: {$ref: \"#/components/schemas/Thing\"}}", 1)
+	spec = strings.Replace(spec, "properties: {name: {type: string, description: The thing's name.}}", "properties: {name: {type: string, description: The thing's name.}, up: {$ref: \"#/components/schemas/Thing\"}}", 1)
 	a, err := Load([]byte(spec))
 	if err != nil {
 		t.Fatal(err)

@@ -63,9 +63,9 @@ func TestRenderCLITimes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	timed := strings.Replace(string(spec), "properties: {name: {type: string}}",
-		"properties: {name: {type: string}, created: {type: integer, format: int64, x-jaccount-time: epoch-millis}, "+
-			"due: {type: string, x-jaccount-time: date}}", 1)
+	timed := strings.Replace(string(spec), "properties: {name: {type: string, description: The thing's name.}}",
+		"properties: {name: {type: string, description: The thing's name.}, created: {type: integer, format: int64, x-jaccount-time: epoch-millis, description: When it was made.}, "+
+			"due: {type: string, x-jaccount-time: date, description: When it is due.}}", 1)
 	for _, tt := range []struct {
 		name, spec string
 		want, not  []string

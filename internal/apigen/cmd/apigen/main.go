@@ -6,9 +6,11 @@
 // It reads the spec and the models oapi-codegen wrote into gen/, and writes
 // the files apigen.Outputs lists (api/*.gen.go, gen/decode.gen.go,
 // gen/enums.gen.go, gen/times.gen.go, jaccounttest/routes.gen.go and the
-// jaccount command's cmd/jaccount/internal/cli/commands.gen.go) under -out
-// (by default the module root). Writing elsewhere lets a test compare a
-// fresh generation with the committed files.
+// jaccount command's cmd/jaccount/internal/cli/commands.gen.go), and the
+// models again with a doc comment on the fields oapi-codegen leaves bare
+// (gen/models.gen.go, apigen.DocumentModels), under -out (by default the
+// module root). Writing elsewhere lets a test compare a fresh generation
+// with the committed files.
 //
 // With the word merge, it merges shape reports (`jaccount survey`) into the
 // spec, in place (see apigen.Merge), and prints what it added, what it did
@@ -54,6 +56,15 @@ func main() {
 func run(specPath, root, out string) error {
 	files, err := apigen.Generate(specPath, root)
 	if err != nil {
+		return err
+	}
+	// The models oapi-codegen wrote, with a doc comment on the fields it
+	// leaves bare (apigen.DocumentModels).
+	models, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(apigen.ModelsFile)))
+	if err != nil {
+		return err
+	}
+	if files[apigen.ModelsFile], err = apigen.DocumentModels(models); err != nil {
 		return err
 	}
 	for name, src := range files {
