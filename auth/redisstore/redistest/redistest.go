@@ -84,17 +84,28 @@ func Require(tb testing.TB) string {
 func Start(tb testing.TB) *Server {
 	tb.Helper()
 	s := &Server{tb: tb, bin: Require(tb), Dir: tb.TempDir()}
-	port, err := freePort()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	tb.Cleanup(s.Stop)
-	if err := s.start(); err != nil {
-		tb.Fatal(err)
+	// Another process may take the free port before the server binds it
+	// (another test's server, typically): then try another port.
+	for try := 1; ; try++ {
+		port, err := freePort()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		err = s.start()
+		if err == nil {
+			return s
+		}
+		if !errors.Is(err, errPortTaken) || try == 5 {
+			tb.Fatal(err)
+		}
 	}
-	return s
 }
+
+// errPortTaken is start's error when another process answers on the
+// server's address.
+var errPortTaken = errors.New("redistest: another process took the port")
 
 // URL returns the server's redis:// URL.
 func (s *Server) URL() string { return "redis://" + s.Addr + "/0" }
@@ -140,9 +151,17 @@ func (s *Server) start() error {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Ping(ctx).Err()
+		info, err := c.Info(ctx, "server").Result()
 		cancel()
 		if err == nil {
+			if pid := infoField(info, "process_id"); pid != strconv.Itoa(cmd.Process.Pid) {
+				// Not this server: it could not bind the port another
+				// process holds, and a test using that one would share
+				// its data and lose it when the other stops.
+				_ = cmd.Process.Kill()
+				<-exited
+				return fmt.Errorf("%w %s (the server answering there is process %s, not %d): %s", errPortTaken, s.Addr, pid, cmd.Process.Pid, log)
+			}
 			s.cmd, s.exited, s.log = cmd, exited, log
 			return nil
 		}
@@ -157,6 +176,16 @@ func (s *Server) start() error {
 			return fmt.Errorf("redistest: redis-server did not answer on %s within %v: %v: %s", s.Addr, startTimeout, err, log)
 		}
 	}
+}
+
+// infoField returns the value of field in the reply of INFO, "" if none.
+func infoField(info, field string) string {
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // syncWriter serialises the writes of the server's stdout and stderr.
