@@ -181,7 +181,7 @@ func send(ctx context.Context, c *core, method string, safety retrySafety, path,
 	if len(opts) > 0 {
 		set, err := ownSettings(&c.settings.callSettings, opts)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("jaccount api: %s %s: %w", method, path, err)
+			return nil, nil, nil, fmt.Errorf("jaccount api: %s %s: %w", method, logPath(c.server, method, path), err)
 		}
 		st.set = set
 	}

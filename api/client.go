@@ -221,7 +221,7 @@ func (c *core) fillURL(u *url.URL, path, rawQuery string) error {
 		u.RawPath = c.baseURL.EscapedPath() + path
 		p, err := url.PathUnescape(u.RawPath)
 		if err != nil {
-			return fmt.Errorf("jaccount api: bad path %q: %w", path, err)
+			return fmt.Errorf("jaccount api: bad path %s: %w", redactPath(path), err)
 		}
 		u.Path = p
 	}

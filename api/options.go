@@ -287,8 +287,11 @@ func WithUserAgent(ua string) Option {
 
 // WithAttemptTimeout bounds each attempt, reading the body included; zero
 // means DefaultAttemptTimeout (for one call, the client's) and a negative d
-// is invalid. The context, WithTimeout and the retry budget still bound
-// the whole call.
+// is invalid. The bound is cheap rather than exact: an attempt may be cut
+// off up to 1/64 of d late (at most 312 ms of the default 20 s), since
+// attempts that end within the same 1/64 share one timer when the caller's
+// context never ends. The caller's deadline, WithTimeout and the retry
+// budget are exact, and still bound the whole call.
 func WithAttemptTimeout(d time.Duration) CallOption {
 	return callOption{positive("WithAttemptTimeout", d, func(s *settings) *time.Duration { return &s.attemptTimeout })}
 }
