@@ -158,11 +158,12 @@ func (s *callState) trace() *httptrace.ClientTrace {
 // (httptrace, when the transport is net/http's, which reports every
 // connection), or the error is a failure to dial or resolve the host.
 func (s *callState) outcomeUnknown(err error) bool {
-	if s == nil || s.safety == idempotent {
-		return false
+	if s == nil || s.safety == idempotent || s.attempts == 0 {
+		return false // nothing sent yet: the wait for the first turn ended
 	}
 	var te *tokenError
-	if errors.As(err, &te) {
+	var we *WaitError
+	if errors.As(err, &te) || errors.As(err, &we) {
 		return false
 	}
 	if s.traced && !s.connected.Load() {

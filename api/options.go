@@ -100,6 +100,12 @@ type settings struct {
 	queryAuth  bool
 	clientID   string
 	drift      *driftSet // WithDriftHandler's handler and the drifts reported, shared by a client's copies; a pointer keeps Client comparable
+	rateLimit  float64   // WithRateLimit's attempts per second; 0: none
+	rateBurst  int
+	limiter    Limiter // WithLimiter's; nil: none
+	// gate is what the calls wait for before each attempt (limit.go): one
+	// per NewClient or NewDataClient, shared by a client's copies.
+	gate *gate
 	// callSettings are the settings a CallOption may change for one call;
 	// a client's are the defaults of its calls.
 	callSettings
@@ -156,6 +162,7 @@ func newSettings(opts []Option) (settings, error) {
 	if s.drift == nil {
 		s.drift = &driftSet{} // for a logger's drift events
 	}
+	s.gate = newGate(&s)
 	return s, nil
 }
 
