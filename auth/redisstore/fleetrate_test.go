@@ -230,7 +230,7 @@ func TestFleetRateLimit(t *testing.T) {
 	if rate := float64(with.sent) / with.seconds; rate > serverRate {
 		t.Errorf("with the Limiter the fleet sent %.1f/s, above the server's %d/s", rate, serverRate)
 	}
-	if with.failed != 0 || with.r429 > 10 {
+	if with.failed != 0 || with.r429 > max(10, without.r429/50) {
 		t.Errorf("with the Limiter: %d calls failed, %d answered 429; want none failed, 429s near 0", with.failed, with.r429)
 	}
 	if with.ok == 0 || without.r429 <= with.r429 {

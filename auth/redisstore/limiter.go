@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -148,30 +149,18 @@ return 1
 // returns at once, taking nothing, an *api.WaitError with Paused set
 // while a pause is in force (another process saw a 429 or 503 with
 // Retry-After), or one matching api.ErrThrottled when the slot would come
-// after ctx's deadline. It returns ctx's error when ctx ends while it
-// sleeps (the slot is then spent), and Redis's error when Redis cannot be
-// reached.
+// after ctx's deadline. A pause that began while it slept is reported
+// too (the slot is then spent), so that a 429 holds off the requests
+// already in line in every process. It returns ctx's error when ctx ends
+// while it sleeps, and Redis's error when Redis cannot be reached.
 func (l *Limiter) Wait(ctx context.Context) error {
 	maxWait := "-1"
 	if dl, ok := ctx.Deadline(); ok {
 		maxWait = strconv.FormatFloat(max(float64(time.Until(dl))/float64(time.Millisecond), 0), 'f', 3, 64)
 	}
-	res, err := waitScript.Run(ctx, l.rdb, l.keys, l.interval, l.tolerance, maxWait).Int64Slice()
-	if err == nil && len(res) != 3 {
-		err = fmt.Errorf("unexpected reply %v", res)
-	}
-	if err != nil {
-		return fmt.Errorf("redisstore: limiter %q: %w", l.keys[0], err)
-	}
-	d := time.Duration(res[1]) * time.Microsecond
-	switch res[0] {
-	case 1:
-		return &api.WaitError{Until: time.Now().Add(d), Paused: true, Status: int(res[2])}
-	case 2:
-		return &api.WaitError{Until: time.Now().Add(d)}
-	}
-	if d <= 0 {
-		return nil
+	d, err := l.ask(ctx, l.interval, maxWait)
+	if err != nil || d <= 0 {
+		return err
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()
@@ -179,8 +168,33 @@ func (l *Limiter) Wait(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
-		return nil
 	}
+	// Only the pause: "0" reserves nothing. Redis failing now costs the
+	// slot nothing: the request goes.
+	if _, err := l.ask(ctx, "0", "-1"); errors.As(err, new(*api.WaitError)) {
+		return err
+	}
+	return nil
+}
+
+// ask runs waitScript with interval and maxWait: the wait for the slot
+// it reserved, or a *api.WaitError, or Redis's error.
+func (l *Limiter) ask(ctx context.Context, interval, maxWait string) (time.Duration, error) {
+	res, err := waitScript.Run(ctx, l.rdb, l.keys, interval, l.tolerance, maxWait).Int64Slice()
+	if err == nil && len(res) != 3 {
+		err = fmt.Errorf("unexpected reply %v", res)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: limiter %q: %w", l.keys[0], err)
+	}
+	d := time.Duration(res[1]) * time.Microsecond
+	switch res[0] {
+	case 1:
+		return 0, &api.WaitError{Until: time.Now().Add(d), Paused: true, Status: int(res[2])}
+	case 2:
+		return 0, &api.WaitError{Until: time.Now().Add(d)}
+	}
+	return d, nil
 }
 
 // Pause makes every Wait on the limiter's keys, in any process, report a
