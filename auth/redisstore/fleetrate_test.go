@@ -10,9 +10,10 @@ package redisstore
 // sent; the parent adds them up and prints the figures.
 //
 // The default run takes 3 s a phase; REDISSTORE_FLEET_SECONDS sets
-// another length, e.g. for the figures of docs/fleet.md:
+// another length and REDISSTORE_FLEET_RATE the Limiter's rate, e.g. for
+// the figures of docs/fleet.md:
 //
-//	REDISSTORE_FLEET_SECONDS=15 go test -run TestFleetRateLimit -v ./auth/redisstore
+//	REDISSTORE_FLEET_SECONDS=15 go test -count=1 -run TestFleetRateLimit -v ./auth/redisstore
 
 import (
 	"bufio"
@@ -44,6 +45,7 @@ const (
 	envRateLimit    = "REDISSTORE_TEST_RATE_LIMIT"  // requests a second through the Limiter; 0: no Limiter
 	envRateRoutines = "REDISSTORE_TEST_RATE_GOROUTINES"
 	envFleetSeconds = "REDISSTORE_FLEET_SECONDS"
+	envFleetRate    = "REDISSTORE_FLEET_RATE" // the Limiter's rate; default 45
 )
 
 // statusCounter counts the attempts a process sends, and the 429s.
@@ -202,7 +204,15 @@ func TestFleetRateLimit(t *testing.T) {
 		}
 		d = time.Duration(s) * time.Second
 	}
-	const procs, goroutines, serverRate, limit = 16, 64, 50, 45.0
+	const procs, goroutines, serverRate = 16, 64, 50
+	limit := 45.0
+	if v := os.Getenv(envFleetRate); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r <= 0 || r > serverRate {
+			t.Fatalf("%s=%q: want a rate in (0, %d]", envFleetRate, v, serverRate)
+		}
+		limit = r
+	}
 	srv := redistest.Start(t)
 	// redistest fsyncs every write (for the store's restart tests); a
 	// budget in Redis writes once a request, and a disk's fsync would
