@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/oauth-jaccount/jaccount-go/internal/wire"
 )
@@ -181,7 +182,7 @@ func send(ctx context.Context, c *core, method string, safety retrySafety, path,
 	if len(opts) > 0 {
 		set, err := ownSettings(&c.settings.callSettings, opts)
 		if err != nil {
-			return nil, nil, nil, fmt.Errorf("jaccount api: %s %s: %w", method, path, err)
+			return nil, nil, nil, fmt.Errorf("jaccount api: %s %s: %w", method, logPath(c.server, method, path), err)
 		}
 		st.set = set
 	}
@@ -445,9 +446,16 @@ func transportError(ctx context.Context, st *callState, err error) *Error {
 	}
 	var te *tokenError
 	var tl *tooLargeError
+	var we *WaitError
 	switch {
 	case errors.As(err, &te):
 		te.describe(e, st.secrets()...)
+	case errors.As(err, &we):
+		e.Err = err
+		e.Message = err.Error()
+		if we.Paused {
+			e.RetryAfter = max(time.Until(we.Until), 0)
+		}
 	case errors.As(err, &tl):
 		e.StatusCode = tl.status
 		e.Err = ErrResponseTooLarge

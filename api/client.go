@@ -104,7 +104,8 @@ func newCore(s settings, server, base string, u *url.URL, ts oauth2.TokenSource,
 	_, at.anonymous = ts.(noToken)
 	// Each attempt goes to at as it is: a RoundTripper follows no
 	// redirect, which would carry the token along.
-	r := &retrier{next: at, policy: s.retry, logger: s.logger, server: server}
+	r := &retrier{next: at, policy: s.retry, logger: s.logger, server: server, gate: s.gate}
+	at.retrier = r
 	return core{
 		settings: s,
 		server:   server,
@@ -221,7 +222,7 @@ func (c *core) fillURL(u *url.URL, path, rawQuery string) error {
 		u.RawPath = c.baseURL.EscapedPath() + path
 		p, err := url.PathUnescape(u.RawPath)
 		if err != nil {
-			return fmt.Errorf("jaccount api: bad path %q: %w", path, err)
+			return fmt.Errorf("jaccount api: bad path %s: %w", redactPath(path), err)
 		}
 		u.Path = p
 	}

@@ -29,7 +29,7 @@ import (
 // exact) the attempt gets a context.WithDeadline of its own.
 //
 // The price of sharing: an attempt is cut off up to 1/64 of its timeout
-// late (300 ms of the default 20 s; at least 1 ms). The caller's context,
+// late (at most 312 ms of the default 20 s; a grain is at least 1 ms). The caller's context,
 // WithTimeout and the retry budget stay exact.
 
 // attemptContext returns the context of an attempt of the call st (nil

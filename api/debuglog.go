@@ -69,8 +69,9 @@ func (s *callState) pathOr(req *http.Request, prefix string) string {
 	return strings.TrimPrefix(req.URL.EscapedPath(), prefix)
 }
 
-// logPath is how a record names the path of a request (escaped, below the
-// base URL's path): the template of the spec's operation it matches
+// logPath is how a record, or an *Error's text, names the path of a
+// request (escaped, below the base URL's path) of the client of the server
+// client (anyClient: any): the template of the spec's operation it matches
 // (/v1/profile/{id}, not the account it carries), or else the path with
 // every segment that is not a word of the spec's paths (me, profile,
 // lessons, …) replaced by {redacted}.
@@ -78,6 +79,12 @@ func logPath(client, method, path string) string {
 	if op := operationOf(client, method, path); op != nil {
 		return op.path
 	}
+	return redactPath(path)
+}
+
+// redactPath is path with every segment that is not a word of the spec's
+// paths replaced by {redacted}.
+func redactPath(path string) string {
 	words := pathWords()
 	segs := strings.Split(path, "/")
 	for i, s := range segs {

@@ -103,6 +103,17 @@
 // RetryPolicy), context cancellation stops at once, and when retries run out
 // the last response's status and body reach the caller's *Error.
 //
+// # One request budget
+//
+// A 429 or 503 with Retry-After to any call pauses the whole client (and
+// the clients WithTokenSource makes from it) until it ends: every attempt
+// of every call waits it out first. WithRateLimit adds a client-wide rate,
+// and WithLimiter a Limiter shared by clients and processes
+// (auth/redisstore's NewLimiter keeps one in Redis). A call whose turn
+// would come after its deadline fails at once, unsent, with an *Error
+// wrapping a *WaitError (ErrThrottled or ErrPaused); a retry refused its
+// turn returns the last answer.
+//
 // A multipart/form-data body (File.Upload's FileUploadBody) is streamed from
 // the caller's io.Reader, never buffered whole. A reader that is an
 // io.Seeker (an *os.File, a *bytes.Reader) is rewound for every attempt, so

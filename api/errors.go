@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -77,10 +78,20 @@ func (n Errno) Error() string {
 	return s
 }
 
-// Error is the error of a failed call. It names the request by method and
-// path only, never by its full URL, which may hold a token.
+// Error is the error of a failed call. Its text names the request by its
+// method and its operation's path template (GET /v1/profile/{id}), never by
+// its URL, which may hold a token, nor by the path as sent, which may hold
+// a user's account or a lesson's code: an error's text may be logged or
+// shown anywhere. Every fmt verb prints that text (%#v in Go syntax around
+// it).
 type Error struct {
-	// Method and Path identify the request (Path has no query).
+	// Method and Path identify the request. Path is the path as sent
+	// (escaped, below the base URL's path, without the query), for the
+	// caller's own use: it may hold a user's data (/v1/profile/<account>).
+	// The error's text names instead the template of the spec's operation
+	// the path matches, or, for a path the spec does not know, the path with
+	// each segment that is not a word of the spec's paths replaced by
+	// {redacted}, as the debug log does (WithLogger).
 	Method, Path string
 	// StatusCode is the HTTP status, or 0 when no response arrived.
 	StatusCode int
@@ -116,7 +127,7 @@ func (e *Error) Error() string {
 	b.WriteString("jaccount api: ")
 	b.WriteString(e.Method)
 	b.WriteByte(' ')
-	b.WriteString(e.Path)
+	b.WriteString(logPath(anyClient, e.Method, e.Path))
 	if e.StatusCode != 0 {
 		b.WriteString(": HTTP ")
 		b.WriteString(strconv.Itoa(e.StatusCode))
@@ -146,6 +157,20 @@ func (e *Error) Error() string {
 	}
 	return b.String()
 }
+
+// Format prints the error's text (Error) for every verb, in Go syntax
+// for %#v, so that no verb prints the fields as they are: Path may hold a
+// user's data. (A value receiver: an Error value prints so too.)
+func (e Error) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, e.GoString())
+		return
+	}
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), e.Error())
+}
+
+// GoString is the error's text in Go syntax: &api.Error{"…"}.
+func (e Error) GoString() string { return "&api.Error{" + strconv.Quote(e.Error()) + "}" }
 
 // Scopes returns the scopes a reply with errno 10010
 // (AUTHENTICATION_SCOPE_FAILED) names as missing, when its message names any

@@ -1,13 +1,16 @@
 package api_test
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/oauth-jaccount/jaccount-go/api"
@@ -176,9 +179,78 @@ func TestErrorString(t *testing.T) {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 	cause := errors.New("dial failed")
-	e = &api.Error{Method: "GET", Path: "/p", Err: cause}
-	if got := e.Error(); got != "jaccount api: GET /p: dial failed" || !errors.Is(e, cause) {
+	e = &api.Error{Method: "GET", Path: "/v1/me/profile", Err: cause}
+	if got := e.Error(); got != "jaccount api: GET /v1/me/profile: dial failed" || !errors.Is(e, cause) {
 		t.Errorf("Error() = %q", got)
+	}
+	// The text names the operation's template, or redacts what the spec
+	// does not know; Path keeps what was sent.
+	for path, want := range map[string]string{
+		"/v1/profile/alice":     "jaccount api: GET /v1/profile/{id}: HTTP 404",
+		"/v1/lesson/CS101-1":    "jaccount api: GET /v1/lesson/{code}: HTTP 404",
+		"/v1/unmodeled/alice/x": "jaccount api: GET /v1/{redacted}/{redacted}/{redacted}: HTTP 404",
+		"/v1/me/profile/":       "jaccount api: GET /v1/me/profile/: HTTP 404",
+	} {
+		e := &api.Error{Method: "GET", Path: path, StatusCode: 404}
+		if got := e.Error(); got != want {
+			t.Errorf("Path %q: Error() = %q, want %q", path, got, want)
+		}
+	}
+	e = &api.Error{Method: "GET", Path: "/v1/me/profile", StatusCode: 404}
+	if got := fmt.Sprintf("%q|%#v|%10.5s|", e, e, e); got != `"jaccount api: GET /v1/me/profile: HTTP 404"|&api.Error{"jaccount api: GET /v1/me/profile: HTTP 404"}|     jacco|` {
+		t.Errorf("fmt verbs: %s", got)
+	}
+}
+
+// TestErrorTextHoldsNoPathData: a user's account (or a code) in the path
+// of a failed call is in Error.Path, for the caller, and in no text of the
+// error under any fmt verb nor through slog: an operation's path, a path
+// the spec does not know, a call refused for an invalid option.
+func TestErrorTextHoldsNoPathData(t *testing.T) {
+	t.Parallel()
+	const account = "alice-PERSONAL-account"
+	c := newClient(t, newServer(t, reply(404, "application/json", `{"errno":10008,"error":"GETDATA_NOT_FOUND","total":0}`)))
+	ctx := t.Context()
+	calls := map[string]func() error{
+		"Profile.GetUser": func() error { _, err := c.Profile.GetUser(ctx, account); return err },
+		"Get of a path the spec does not know": func() error {
+			_, err := api.Get[map[string]any](ctx, c, "/v1/unmodeled/"+account, nil)
+			return err
+		},
+		"Do": func() error { return c.Do(ctx, http.MethodPost, "/v1/unmodeled/"+account, nil, nil, nil) },
+		"an invalid option": func() error {
+			_, err := c.Profile.GetUser(ctx, account, api.WithTimeout(-time.Second))
+			return err
+		},
+	}
+	for name, call := range calls {
+		err := call()
+		if err == nil {
+			t.Fatalf("%s: no error", name)
+		}
+		var e *api.Error
+		if errors.As(err, &e) && e.Path != "/v1/profile/"+account && e.Path != "/v1/unmodeled/"+account {
+			t.Errorf("%s: Error.Path = %q, want the path as sent", name, e.Path)
+		}
+		var texts []string
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T"} {
+			texts = append(texts, fmt.Sprintf(verb, err))
+			if e != nil {
+				texts = append(texts, fmt.Sprintf(verb, e), fmt.Sprintf(verb, *e))
+			}
+		}
+		var b strings.Builder
+		slog.New(slog.NewJSONHandler(&b, nil)).Error("call failed", "err", err, "e", e)
+		slog.New(slog.NewTextHandler(&b, nil)).Error("call failed", "err", err, "e", e)
+		texts = append(texts, b.String())
+		for _, s := range texts {
+			for _, form := range []string{account, hex.EncodeToString([]byte(account)), strings.ToUpper(hex.EncodeToString([]byte(account)))} {
+				if strings.Contains(s, form) {
+					t.Errorf("%s: the error's text holds the account: %s", name, s)
+				}
+			}
+		}
+		t.Logf("%s: %v", name, err)
 	}
 }
 

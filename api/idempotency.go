@@ -55,15 +55,20 @@ func retrySafetyOf(client, method, path string) retrySafety {
 	return methodSafety(method)
 }
 
+// anyClient, as operationOf's client, matches the operations of every
+// client type.
+const anyClient = "*"
+
 // operationOf returns the operation of the spec on the client of the
-// server client whose method is method and whose template path matches
-// (the one with the most literal text when several do), nil for none.
+// server client (anyClient: any) whose method is method and whose template
+// path matches (the one with the most literal text when several do), nil
+// for none.
 func operationOf(client, method, path string) *opRetry {
 	var best *opRetry
 	bestLen := -1
 	for i := range operationRetry {
 		op := &operationRetry[i]
-		if op.method != method || op.client != client {
+		if op.method != method || (op.client != client && client != anyClient) {
 			continue
 		}
 		if n, ok := matchTemplate(op.path, path); ok && n > bestLen {
@@ -153,11 +158,12 @@ func (s *callState) trace() *httptrace.ClientTrace {
 // (httptrace, when the transport is net/http's, which reports every
 // connection), or the error is a failure to dial or resolve the host.
 func (s *callState) outcomeUnknown(err error) bool {
-	if s == nil || s.safety == idempotent {
-		return false
+	if s == nil || s.safety == idempotent || s.attempts == 0 {
+		return false // nothing sent yet: the wait for the first turn ended
 	}
 	var te *tokenError
-	if errors.As(err, &te) {
+	var we *WaitError
+	if errors.As(err, &te) || errors.As(err, &we) {
 		return false
 	}
 	if s.traced && !s.connected.Load() {

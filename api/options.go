@@ -100,6 +100,12 @@ type settings struct {
 	queryAuth  bool
 	clientID   string
 	drift      *driftSet // WithDriftHandler's handler and the drifts reported, shared by a client's copies; a pointer keeps Client comparable
+	rateLimit  float64   // WithRateLimit's attempts per second; 0: none
+	rateBurst  int
+	limiter    Limiter // WithLimiter's; nil: none
+	// gate is what the calls wait for before each attempt (limit.go): one
+	// per NewClient or NewDataClient, shared by a client's copies.
+	gate *gate
 	// callSettings are the settings a CallOption may change for one call;
 	// a client's are the defaults of its calls.
 	callSettings
@@ -156,6 +162,7 @@ func newSettings(opts []Option) (settings, error) {
 	if s.drift == nil {
 		s.drift = &driftSet{} // for a logger's drift events
 	}
+	s.gate = newGate(&s)
 	return s, nil
 }
 
@@ -287,8 +294,11 @@ func WithUserAgent(ua string) Option {
 
 // WithAttemptTimeout bounds each attempt, reading the body included; zero
 // means DefaultAttemptTimeout (for one call, the client's) and a negative d
-// is invalid. The context, WithTimeout and the retry budget still bound
-// the whole call.
+// is invalid. The bound is cheap rather than exact: an attempt may be cut
+// off up to 1/64 of d late (at most 312 ms of the default 20 s), since
+// attempts that end within the same 1/64 share one timer when the caller's
+// context never ends. The caller's deadline, WithTimeout and the retry
+// budget are exact, and still bound the whole call.
 func WithAttemptTimeout(d time.Duration) CallOption {
 	return callOption{positive("WithAttemptTimeout", d, func(s *settings) *time.Duration { return &s.attemptTimeout })}
 }

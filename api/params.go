@@ -39,7 +39,7 @@ func checkString(method, param, v string, minLen int, re *regexp.Regexp) error {
 // checkPath checks a path given to a generic call.
 func checkPath(fn, path string) error {
 	if !strings.HasPrefix(path, "/") {
-		return fmt.Errorf("jaccount api: %s: path %q does not start with /: %w", fn, path, ErrInvalidArgument)
+		return fmt.Errorf("jaccount api: %s: path %s does not start with /: %w", fn, redactPath(path), ErrInvalidArgument)
 	}
 	return nil
 }

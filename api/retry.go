@@ -30,6 +30,7 @@ type retrier struct {
 	policy RetryPolicy
 	logger *slog.Logger
 	server string // the client type, for the log's path templates (logPath)
+	gate   *gate  // the client's pause and rate limits (limit.go)
 }
 
 // policyOf returns the retry policy of the call st: its own, or the
@@ -46,6 +47,15 @@ func (r *retrier) policyOf(st *callState) *RetryPolicy {
 // of an attempt without one. st.body, when not nil, opens the request
 // body of each attempt. A reply that comes with an error is closed.
 func (r *retrier) do(st *callState, req *http.Request) (*http.Response, error) {
+	if !r.gate.idle() {
+		// The first attempt's turn; a retry's is taken in checkRetry,
+		// which can then give the last answer back instead.
+		start := time.Now()
+		if err := r.turn(req.Context(), st, true); err != nil {
+			return nil, err
+		}
+		st.queued = time.Since(start)
+	}
 	for attempt := 1; ; attempt++ {
 		st.attempts = attempt
 		if attempt > 1 {
@@ -61,8 +71,10 @@ func (r *retrier) do(st *callState, req *http.Request) (*http.Response, error) {
 			}
 			req.Body = body
 		}
-		// A client-wide rate limit would wait here, before each attempt.
 		resp, err := r.next.RoundTrip(req)
+		if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+			r.notePause(st, resp)
+		}
 		retry, cerr := r.checkRetry(req.Context(), resp, err)
 		if retry {
 			if resp != nil {
@@ -177,17 +189,24 @@ func (r *retrier) checkRetry(ctx context.Context, resp *http.Response, err error
 		r.log(ctx, st, "jaccount api: the wait would pass the deadline, giving up", resp, err)
 		return false, err
 	}
-	if st != nil && time.Since(st.start)+wait > policy.Budget {
+	if st != nil && time.Since(st.start)-st.queued+wait > policy.Budget {
 		r.log(ctx, st, "jaccount api: retry budget spent, giving up", resp, err)
 		return false, err
 	}
 	r.log(ctx, st, "jaccount api: retrying request", resp, err)
-	t := time.NewTimer(policy.wait(attempt-1, resp, true))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false, ctx.Err()
-	case <-t.C:
+	if err := sleep(ctx, policy.wait(attempt-1, resp, true)); err != nil {
+		return false, err
+	}
+	if !r.gate.idle() {
+		// The retry's turn: when it cannot come in time, the last answer
+		// goes to the caller, as when the backoff cannot.
+		if terr := r.turn(ctx, st, false); terr != nil {
+			if ctx.Err() != nil {
+				return false, ctx.Err()
+			}
+			r.log(ctx, st, "jaccount api: no turn for the retry in time, giving up", resp, terr)
+			return false, err
+		}
 	}
 	return true, nil
 }

@@ -114,6 +114,9 @@ type callState struct {
 	set *callSettings
 	// timeout is the call's WithTimeout, 0 for none.
 	timeout time.Duration
+	// queued is how long the call waited for its first attempt's turn
+	// (limit.go), which the retry budget does not count.
+	queued time.Duration
 }
 
 // canResend reports whether the call's body, if any, can be sent again.
@@ -284,6 +287,7 @@ type authTransport struct {
 	header    http.Header   // extra headers (WithHeader), never written
 	server    string        // the client type, for the debug log's path templates (logPath)
 	prefix    string        // the base URL's path
+	retrier   *retrier      // the loop above, whose gate the repeat after a forced refresh waits at
 	cached    atomic.Pointer[authHeader]
 }
 
@@ -383,7 +387,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		now := time.Now()
 		exact := false
 		if st != nil && budget > 0 {
-			if left := max(budget-now.Sub(st.start), time.Millisecond); d == 0 || left < d {
+			if left := max(budget-(now.Sub(st.start)-st.queued), time.Millisecond); d == 0 || left < d {
 				d, exact = left, true
 			}
 		}
@@ -462,6 +466,13 @@ func (t *authTransport) roundTrip(ctx context.Context, st *callState, req *http.
 		}
 		if fresh == nil || fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken {
 			return resp, nil // nothing new to try
+		}
+		if r := t.retrier; r != nil && !r.gate.idle() {
+			// The repeat is an attempt too: it waits for its turn.
+			if err := r.turn(ctx, st, false); err != nil {
+				resp.Body.Close()
+				return nil, err
+			}
 		}
 		resp.Body.Close()
 		if st != nil {

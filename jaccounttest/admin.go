@@ -52,7 +52,8 @@ const AdminPath = "/__admin"
 // (DropConnection), "truncate" (TruncateBody) or "errno" (HTTP 200 with
 // errno and message, Errno), narrowed by "endpoint" (authorize, token,
 // logout, api, other; On), "path" (OnPath), "times" (Times),
-// "probability" (Probability: 0 never fires, 1 always) and "for_ms" (For).
+// "probability" (Probability: 0 never fires, 1 always), "for_ms" (For) and
+// "above_rate": {"n": n, "per_ms": ms} (AboveRate).
 // Durations are whole milliseconds. The values are checked as the Go
 // knobs check them (Fault.Err), and a refusal's message names the knob.
 func WithAdmin() Option {
@@ -245,7 +246,14 @@ type faultJSON struct {
 	Probability  *float64 `json:"probability,omitempty"`
 	ForMS        *int64   `json:"for_ms,omitempty"`
 	// Until is when a fault limited by for_ms ends (output only).
-	Until *time.Time `json:"until,omitempty"`
+	Until     *time.Time     `json:"until,omitempty"`
+	AboveRate *aboveRateJSON `json:"above_rate,omitempty"`
+}
+
+// aboveRateJSON is AboveRate's n and per.
+type aboveRateJSON struct {
+	N     int   `json:"n"`
+	PerMS int64 `json:"per_ms"`
 }
 
 // fault builds the Fault that fj describes with the constructors and knobs
@@ -332,6 +340,9 @@ func (fj *faultJSON) fault() (Fault, error) {
 	if fj.ForMS != nil {
 		f = f.For(ms(fj.ForMS))
 	}
+	if a := fj.AboveRate; a != nil {
+		f = f.AboveRate(a.N, ms(&a.PerMS))
+	}
 	if err := f.Err(); err != nil {
 		return f, badAdminRequest("%s", strings.TrimPrefix(err.Error(), "jaccounttest: "))
 	}
@@ -373,6 +384,9 @@ func (f *Fault) describe() faultJSON {
 	}
 	if f.dur > 0 {
 		fj.ForMS, fj.Until = ms(f.dur), &f.until
+	}
+	if f.rateN > 0 {
+		fj.AboveRate = &aboveRateJSON{N: f.rateN, PerMS: f.ratePer.Milliseconds()}
 	}
 	return fj
 }

@@ -120,6 +120,26 @@ func TestAdminProbability(t *testing.T) {
 	}
 }
 
+// TestAdminAboveRate: above_rate narrows a fault to the requests beyond n
+// per per_ms, as AboveRate, and the list shows it.
+func TestAdminAboveRate(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t, jaccounttest.WithAdmin())
+	tok := issue(t, srv, jaccounttest.StudentUsername, "essential")
+	r := admin(t, srv, http.MethodPost, "/faults", `{"kind":"rate_limit","retry_after_ms":1000,"above_rate":{"n":2,"per_ms":600000}}`)
+	if r.status != 201 || !strings.Contains(r.body, `"above_rate":{"n":2,"per_ms":600000}`) {
+		t.Fatalf("inject: %d %s", r.status, r.body)
+	}
+	for i, want := range []int{200, 200, 429, 429} {
+		if r := apiGet(t, srv, "/v1/me/profile", tok.AccessToken); r.status != want {
+			t.Fatalf("request %d: %d, want %d", i, r.status, want)
+		}
+	}
+	if list := admin(t, srv, http.MethodGet, "/faults", ""); !strings.Contains(list.body, `"above_rate":{"n":2,"per_ms":600000}`) {
+		t.Errorf("GET /faults = %s", list.body)
+	}
+}
+
 // TestAdminFaultScope: a fault on an endpoint leaves the others alone, and
 // the admin API itself is never subject to faults nor logged.
 func TestAdminFaultScope(t *testing.T) {
@@ -181,6 +201,8 @@ func TestAdminRefusals(t *testing.T) {
 		{"POST", "/faults", `{"kind":"rate_limit","retry_after_ms":-1}`, 400, "invalid_request", "RateLimit(-1ms): negative Retry-After"},
 		{"POST", "/faults", `{"kind":"errno","errno":0}`, 400, "invalid_request", "errno other than 0"},
 		{"POST", "/faults", `{"kind":"status","status":503,"for_ms":0}`, 400, "invalid_request", "For(0s): d must be positive"},
+		{"POST", "/faults", `{"kind":"rate_limit","above_rate":{"n":0,"per_ms":1000}}`, 400, "invalid_request", "AboveRate(0, 1s): n must be in [1, 1048576] and per positive"},
+		{"POST", "/faults", `{"kind":"rate_limit","above_rate":{"n":5}}`, 400, "invalid_request", "AboveRate(5, 0s)"},
 		{"POST", "/faults", `{"kind":"status","status":503,"until":"2030-01-01T00:00:00Z"}`, 400, "invalid_request", "until is set by the server"},
 		{"POST", "/faults", `{"kind":"status","status":503,"message":"x"}`, 400, "invalid_request", "a status fault takes no message"},
 		{"POST", "/faults", `{"kind":"html","status":99}`, 400, "invalid_request", "HTMLPage(99): not a status a page can have (200–599)"},

@@ -104,8 +104,10 @@
 // INTERNAL_FAILURE for a 5xx, in the documented message form), RateLimit
 // (429 with Retry-After), HTMLPage, DropConnection, TruncateBody and Errno
 // (HTTP 200 with errno != 0), each limited with Times, On (an Endpoint),
-// OnPath, For (a time-bounded outage, by the server's clock) and Probability
-// (faults spread over a run). Requests returns the request log: method, path, endpoint, which
+// OnPath, For (a time-bounded outage, by the server's clock), Probability
+// (faults spread over a run) and AboveRate (only the requests beyond a
+// rate: RateLimit(time.Second).AboveRate(50, time.Second) is a server that
+// answers 429 above 50 requests a second). Requests returns the request log: method, path, endpoint, which
 // credential was used, client id, status, and the query and form
 // parameters with every secret redacted — never a token or secret.
 //

@@ -28,7 +28,8 @@ const (
 
 // Fault is a failure the server injects into its responses, made by one of
 // Latency, ErrorStatus, RateLimit, HTMLPage, DropConnection, TruncateBody or
-// Errno and narrowed with Times, On, OnPath, For and Probability. Faults are
+// Errno and narrowed with Times, On, OnPath, For, Probability and
+// AboveRate. Faults are
 // checked in the order they were injected: all matching Latency faults
 // delay the response, then the first other matching fault answers instead
 // of the server.
@@ -43,6 +44,8 @@ const (
 //   - On: every endpoint (Errno's default is EndpointAPI); On("") restores
 //     that, any other value must be one of the Endpoint constants.
 //   - OnPath: every path; OnPath(p) needs p to start with "/".
+//   - AboveRate: every matching request, whatever the rate; AboveRate(n,
+//     per) needs 1 <= n <= MaxAboveRate and per > 0.
 //
 // The constructors refuse what cannot be served: a negative Latency or
 // RateLimit, an ErrorStatus outside 400–599, an HTMLPage outside 200–599.
@@ -68,7 +71,11 @@ type Fault struct {
 	until      time.Time     // set by Inject from dur
 	sampled    bool          // Probability was set: answer with probability prob
 	prob       float64
-	err        error // the first invalid argument, reported by Err and Inject
+	rateN      int           // AboveRate's n; 0: no rate
+	ratePer    time.Duration // AboveRate's window
+	passed     []time.Time   // the latest matching requests let through (AboveRate), a ring of at most rateN
+	oldest     int           // passed's oldest entry once it is full
+	err        error         // the first invalid argument, reported by Err and Inject
 }
 
 // ErrInvalidFault matches the error of a Fault built with an invalid
@@ -214,6 +221,43 @@ func (f Fault) Probability(p float64) Fault {
 	return f.check(!(p >= 0 && p <= 1), "Probability(%v): p must be in [0, 1]", p) // NaN fails both
 }
 
+// MaxAboveRate is the largest n AboveRate accepts.
+const MaxAboveRate = 1 << 20
+
+// AboveRate limits the fault to the matching requests beyond n in any
+// window of length per, by the server's clock (WithClock): the server
+// answers n matching requests in any such window itself and the fault
+// answers the rest, as a server that allows n requests per per does, e.g.
+// RateLimit(time.Second).AboveRate(50, time.Second) answers 429 above 50
+// requests a second. The window slides: a request is let through when
+// fewer than n matching requests were let through in the per before it.
+// Requests the fault answers do not count, nor do those another fault
+// answered first. An n below 1 or above MaxAboveRate, or a per <= 0, is
+// refused.
+func (f Fault) AboveRate(n int, per time.Duration) Fault {
+	f.rateN, f.ratePer = n, per
+	return f.check(n < 1 || n > MaxAboveRate || per <= 0,
+		"AboveRate(%d, %v): n must be in [1, %d] and per positive", n, per, MaxAboveRate)
+}
+
+// aboveRate reports whether a matching request at now is beyond the
+// fault's rate (always, without AboveRate); when it is not, the request is
+// counted as let through.
+func (f *Fault) aboveRate(now time.Time) bool {
+	switch {
+	case f.rateN == 0:
+		return true
+	case len(f.passed) < f.rateN:
+		f.passed = append(f.passed, now)
+		return false
+	case now.Sub(f.passed[f.oldest]) < f.ratePer:
+		return true
+	}
+	f.passed[f.oldest] = now
+	f.oldest = (f.oldest + 1) % f.rateN
+	return false
+}
+
 // fires reports whether the fault answers a matching request, given u
 // drawn uniformly from [0, 1).
 func (f *Fault) fires(u float64) bool { return !f.sampled || u < f.prob }
@@ -291,7 +335,7 @@ func (s *Server) take(path string) (delays []time.Duration, answer *Fault) {
 		if !f.until.IsZero() && !now.Before(f.until) {
 			continue // its time is up: drop it
 		}
-		use := f.matches(path) && (answer == nil || f.kind == faultLatency) && f.fires(s.rand.float64())
+		use := f.matches(path) && (answer == nil || f.kind == faultLatency) && f.aboveRate(now) && f.fires(s.rand.float64())
 		if use {
 			if f.kind == faultLatency {
 				delays = append(delays, f.latency)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -240,6 +241,95 @@ func TestFaultFor(t *testing.T) {
 	}
 }
 
+// TestFaultAboveRate: a fault narrowed with AboveRate(n, per) lets n
+// matching requests through in any window of per, by the server's clock,
+// and answers the others; the requests it answered do not count, nor do
+// the ones another fault answered, nor those it does not match.
+func TestFaultAboveRate(t *testing.T) {
+	t.Parallel()
+	base := time.Now()
+	var offset atomic.Int64 // the clock stands still but for these steps
+	clock := func() time.Time { return base.Add(time.Duration(offset.Load())) }
+	srv := newServer(t, jaccounttest.WithClock(clock))
+	tok := issue(t, srv, jaccounttest.StudentUsername, "basic", "card_info").AccessToken
+	srv.Inject(jaccounttest.ErrorStatus(502).OnPath("/v1/me/card").Times(2),
+		jaccounttest.RateLimit(time.Second).AboveRate(3, time.Second).OnPath("/v1/me/"))
+	steps := []struct {
+		at     time.Duration // since base
+		path   string
+		status int
+	}{
+		{0, "/v1/me/profile", 200},
+		{0, "/v1/me/card", 502}, // the first fault answers: not counted
+		{0, "/v1/me/card", 502},
+		{100 * time.Millisecond, "/v1/me/profile", 200},
+		{100 * time.Millisecond, "/v1/me/card", 200},
+		{100 * time.Millisecond, "/v1/me/profile", 429}, // the fourth within a second
+		{100 * time.Millisecond, "/v1/profile/" + jaccounttest.StudentUsername, 200},
+		{999 * time.Millisecond, "/v1/me/profile", 429}, // counted from the first pass, at 0
+		{time.Second, "/v1/me/profile", 200},            // the pass at 0 left the window
+		{time.Second, "/v1/me/profile", 429},            // the two at 100ms still in it
+		{1100 * time.Millisecond, "/v1/me/profile", 200},
+		{1100 * time.Millisecond, "/v1/me/profile", 200},
+		{1100 * time.Millisecond, "/v1/me/profile", 429},
+		{5 * time.Second, "/v1/me/profile", 200},
+	}
+	for i, st := range steps {
+		offset.Store(int64(st.at))
+		r := apiGet(t, srv, st.path, tok)
+		if r.status != st.status {
+			t.Fatalf("step %d, at %v, %s: %d, want %d", i, st.at, st.path, r.status, st.status)
+		}
+		if r.status == 429 && r.header.Get("Retry-After") != "1" {
+			t.Errorf("step %d: Retry-After %q, want 1", i, r.header.Get("Retry-After"))
+		}
+	}
+}
+
+// TestFaultAboveRateConcurrent: under the real clock, 16 goroutines
+// sending as fast as they can get at most n answers from the server in any
+// window of per; the rest are the fault's. (The log's times are taken as
+// requests arrive, a little before the fault decides, in an order that
+// may differ: hence the slack.)
+func TestFaultAboveRateConcurrent(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	tok := issue(t, srv, jaccounttest.StudentUsername, "basic").AccessToken
+	const n, per, slack = 10, 500 * time.Millisecond, 50 * time.Millisecond
+	srv.Inject(jaccounttest.RateLimit(time.Second).AboveRate(n, per))
+	deadline := time.Now().Add(1600 * time.Millisecond)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for time.Now().Before(deadline) && !t.Failed() {
+				apiGet(t, srv, "/v1/me/profile", tok)
+			}
+		})
+	}
+	wg.Wait()
+	var served []time.Time
+	limited := 0
+	for _, r := range srv.Requests() {
+		switch {
+		case r.Endpoint != jaccounttest.EndpointAPI:
+		case r.Status == 200:
+			served = append(served, r.Time)
+		case r.Status == 429 && r.Fault:
+			limited++
+		}
+	}
+	slices.SortFunc(served, time.Time.Compare)
+	for i := n; i < len(served); i++ {
+		if d := served[i].Sub(served[i-n]); d < per-slack {
+			t.Fatalf("%d requests served within %v (%v), want at most %d", n+1, per, d, n)
+		}
+	}
+	t.Logf("%d served, %d answered 429", len(served), limited)
+	if len(served) < n || limited == 0 {
+		t.Errorf("%d served and %d limited: the test did not go above the rate", len(served), limited)
+	}
+}
+
 // TestFaultProbability: a fault narrowed with Probability answers about
 // that share of the matching requests.
 func TestFaultProbability(t *testing.T) {
@@ -378,6 +468,11 @@ func TestFaultInvalid(t *testing.T) {
 		{jaccounttest.ErrorStatus(503).Probability(math.Inf(1)), "Probability(+Inf)"},
 		{jaccounttest.ErrorStatus(503).On("API"), `On("API")`},
 		{jaccounttest.ErrorStatus(503).OnPath("v1/me/profile"), `OnPath("v1/me/profile")`},
+		{jaccounttest.RateLimit(time.Second).AboveRate(0, time.Second), "AboveRate(0, 1s)"},
+		{jaccounttest.RateLimit(time.Second).AboveRate(-1, time.Second), "AboveRate(-1, 1s)"},
+		{jaccounttest.RateLimit(time.Second).AboveRate(jaccounttest.MaxAboveRate+1, time.Second), "AboveRate(1048577, 1s)"},
+		{jaccounttest.RateLimit(time.Second).AboveRate(50, 0), "AboveRate(50, 0s)"},
+		{jaccounttest.RateLimit(time.Second).AboveRate(50, -time.Second), "AboveRate(50, -1s)"},
 		{jaccounttest.Latency(-time.Millisecond), "Latency(-1ms)"},
 		{jaccounttest.RateLimit(-time.Second), "RateLimit(-1s)"},
 		{jaccounttest.ErrorStatus(200), "ErrorStatus(200)"},
@@ -421,6 +516,8 @@ func TestFaultInvalid(t *testing.T) {
 		jaccounttest.Latency(0), jaccounttest.RateLimit(0), jaccounttest.DropConnection(), jaccounttest.TruncateBody(),
 		jaccounttest.Errno(10004, "x").On(""), jaccounttest.ErrorStatus(503).OnPath(""),
 		jaccounttest.ErrorStatus(503).On(jaccounttest.EndpointOther).OnPath("/v1/"),
+		jaccounttest.RateLimit(time.Second).AboveRate(1, time.Nanosecond),
+		jaccounttest.RateLimit(time.Second).AboveRate(jaccounttest.MaxAboveRate, time.Hour),
 	}
 	for _, f := range valid {
 		if err := f.Err(); err != nil {

@@ -56,6 +56,13 @@ const workerTimeout = 4 * time.Minute
 const waitTimeout = 2 * time.Minute
 
 func TestMain(m *testing.M) {
+	if os.Getenv(envRateWorker) == "1" {
+		if err := rateWorker(); err != nil {
+			fmt.Fprintln(os.Stderr, "rate worker:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if os.Getenv(envWorker) == "1" {
 		if err := worker(); err != nil {
 			fmt.Fprintln(os.Stderr, "worker:", err)

@@ -110,7 +110,9 @@ request gets a 4xx status and {"error": code, "message": text}):
                           errno (errno, message; HTTP 200); narrowed by
                           endpoint (authorize, token, logout, api, other),
                           path (a trailing / matches below it), times,
-                          probability (0 never to 1 always) and for_ms
+                          probability (0 never to 1 always), for_ms and
+                          above_rate ({"n":50,"per_ms":1000}: only requests
+                          beyond 50 a second)
   DELETE /faults          remove every fault
   POST   /tokens          issue tokens without the login: {"username":
                           "zhangsan","scopes":["essential"]}; without a
