@@ -2,11 +2,8 @@ module github.com/oauth-jaccount/jaccount-go/auth/redisstore
 
 go 1.25.0
 
-// During development redisstore builds against the SDK in this repository.
-replace github.com/oauth-jaccount/jaccount-go => ../..
-
 require (
-	github.com/oauth-jaccount/jaccount-go v0.0.0-00010101000000-000000000000
+	github.com/oauth-jaccount/jaccount-go v0.1.0
 	github.com/redis/go-redis/v9 v9.22.0
 )
 

@@ -2,14 +2,9 @@ module github.com/oauth-jaccount/jaccount-go/cmd/jaccount
 
 go 1.25.0
 
-// Development builds use the SDK in this repository (go.work does the same).
-// A release drops this line and requires the SDK's tagged version, because
-// `go install ...@version` refuses a module whose go.mod has a replace.
-replace github.com/oauth-jaccount/jaccount-go => ../..
-
 require (
 	github.com/cli/browser v1.3.0
-	github.com/oauth-jaccount/jaccount-go v0.0.0-00010101000000-000000000000
+	github.com/oauth-jaccount/jaccount-go v0.1.0
 	github.com/rivo/uniseg v0.4.7
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/spf13/cobra v1.10.2
