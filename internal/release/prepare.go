@@ -212,7 +212,12 @@ func (r *repo) requireVersion(version string, dep func(repoModule) bool, commit 
 		if err != nil {
 			return err
 		}
-		tidy := command{dir: r.path(m.Dir), env: slices.Concat(p.env(), []string{"GOWORK=off"}, r.goEnv)}
+		// goindex=0: the go command indexes a module cache directory once,
+		// by its path, in the build cache; a version that was extracted
+		// there before with other content (a release check's, or one
+		// prepared and reset) keeps its old index after the directory is
+		// removed, and tidy then finds packages of the new version missing.
+		tidy := command{dir: r.path(m.Dir), env: slices.Concat(p.env(), []string{"GOWORK=off", "GODEBUG=goindex=0"}, r.goEnv)}
 		if err := tidy.run(r.out, r.show, "go", "mod", "tidy"); err != nil {
 			return err
 		}
