@@ -151,10 +151,11 @@ func (s *Server) start() error {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		info, err := c.Info(ctx, "server").Result()
+		info := c.InfoMap(ctx, "server")
+		err := info.Err()
 		cancel()
 		if err == nil {
-			if pid := infoField(info, "process_id"); pid != strconv.Itoa(cmd.Process.Pid) {
+			if pid := info.Item("Server", "process_id"); pid != strconv.Itoa(cmd.Process.Pid) {
 				// Not this server: it could not bind the port another
 				// process holds, and a test using that one would share
 				// its data and lose it when the other stops.
@@ -176,16 +177,6 @@ func (s *Server) start() error {
 			return fmt.Errorf("redistest: redis-server did not answer on %s within %v: %v: %s", s.Addr, startTimeout, err, log)
 		}
 	}
-}
-
-// infoField returns the value of field in the reply of INFO, "" if none.
-func infoField(info, field string) string {
-	for line := range strings.Lines(info) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
-			return v
-		}
-	}
-	return ""
 }
 
 // syncWriter serialises the writes of the server's stdout and stderr.
